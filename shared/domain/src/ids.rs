@@ -1,0 +1,52 @@
+//! Identifier newtypes. Ids are opaque strings; new ones are UUIDv7 so they sort by creation.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($name:ident, $prefix:literal) => {
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            /// A fresh id, `<prefix>_<uuidv7>`.
+            pub fn generate() -> Self {
+                Self(format!(concat!($prefix, "_{}"), uuid::Uuid::now_v7().simple()))
+            }
+            /// Parses an id given by a client. Ids are short printable ASCII; anything else
+            /// can never name a stored object, so it is rejected before it reaches a store.
+            pub fn parse(s: &str) -> Option<Self> {
+                let ok = !s.is_empty()
+                    && s.len() <= 128
+                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+                ok.then(|| Self(s.to_string()))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_string())
+            }
+        }
+    };
+}
+
+id_type!(AccountId, "acc");
+id_type!(UserId, "usr");
+id_type!(ProfileId, "prf");
+id_type!(ConversationId, "cnv");
+id_type!(ItemId, "itm");
+id_type!(NoteId, "not");
+id_type!(HistoryId, "his");
+id_type!(TabId, "tab");
+id_type!(NotificationId, "ntf");

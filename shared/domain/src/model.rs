@@ -1,0 +1,254 @@
+//! The entities of the inbox and their wire names.
+
+use crate::ids::*;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+pub type Timestamp = DateTime<Utc>;
+
+macro_rules! wire_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($wire => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// A social network.
+    Network { Twitter = "twitter", Facebook = "facebook", Instagram = "instagram", Linkedin = "linkedin", Youtube = "youtube" }
+);
+wire_enum!(
+    /// What started a conversation.
+    Kind { Mention = "mention", Reply = "reply", Comment = "comment", Tag = "tag", Dm = "dm" }
+);
+wire_enum!(Status { Open = "open", Closed = "closed" });
+wire_enum!(Direction { Inbound = "inbound", Outbound = "outbound" });
+wire_enum!(Role { Admin = "admin", Member = "member" });
+wire_enum!(
+    /// An engagement action on a conversation.
+    Action { Reply = "reply", Like = "like", Share = "share", Dm = "dm" }
+);
+wire_enum!(
+    /// Delivery state of an item: inbound items are `received`; outbound ones go
+    /// `pending` -> `sent` | `failed`.
+    ItemState { Received = "received", Pending = "pending", Sent = "sent", Failed = "failed" }
+);
+wire_enum!(
+    NotificationType { Assigned = "assigned", Reassigned = "reassigned", Note = "note", StatusChanged = "status_changed", Mentioned = "mentioned" }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub inbox_access: bool,
+    /// The profiles this user may see. Admins see every profile of the account.
+    pub profile_ids: BTreeSet<ProfileId>,
+    pub created_at: Timestamp,
+}
+
+/// Secret credentials of a profile. Never serialised into API answers, never logged.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    #[serde(default)]
+    pub access_token: Option<String>,
+    #[serde(default)]
+    pub token_secret: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(<redacted>)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: ProfileId,
+    pub account_id: AccountId,
+    pub network: Network,
+    /// The network's id of the page/account/channel.
+    pub external_id: String,
+    pub name: String,
+    pub handle: String,
+    #[serde(default)]
+    pub credentials: Credentials,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Author {
+    pub id: String,
+    pub name: String,
+    pub handle: String,
+}
+
+/// Who did something: a user, or the system itself (ingestion, rules).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Actor {
+    System,
+    User(UserId),
+}
+
+impl Actor {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Actor::System => "system",
+            Actor::User(u) => u.as_str(),
+        }
+    }
+    pub fn parse(s: &str) -> Self {
+        if s == "system" { Actor::System } else { Actor::User(UserId(s.to_string())) }
+    }
+    pub fn user(&self) -> Option<&UserId> {
+        match self {
+            Actor::System => None,
+            Actor::User(u) => Some(u),
+        }
+    }
+}
+
+impl Serialize for Actor {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Actor {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Actor::parse(&String::deserialize(d)?))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub account_id: AccountId,
+    pub profile_id: ProfileId,
+    pub network: Network,
+    pub kind: Kind,
+    /// One conversation per (profile, thread key); see product.md "What creates a conversation".
+    pub thread_key: String,
+    pub status: Status,
+    pub assignee_id: Option<UserId>,
+    pub sponsored: bool,
+    /// Time of the newest inbound item; orders feeds and decides "seen".
+    pub last_inbound_at: Timestamp,
+    pub created_at: Timestamp,
+    pub author: Author,
+    pub excerpt: String,
+    /// Messenger handover: the app id that owns the thread, when known.
+    pub thread_owner: Option<String>,
+    /// Optimistic-concurrency version, bumped on every change.
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: ItemId,
+    pub conversation_id: ConversationId,
+    pub direction: Direction,
+    pub text: String,
+    pub author: Author,
+    pub created_at: Timestamp,
+    /// The network's id; unique per profile once known.
+    pub platform_id: Option<String>,
+    pub state: ItemState,
+    /// Why an outbound item failed, in words.
+    pub failure: Option<String>,
+    pub deleted: bool,
+    pub edited: bool,
+    /// Which action produced an outbound item.
+    pub action: Option<Action>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: NoteId,
+    pub conversation_id: ConversationId,
+    pub author_id: UserId,
+    pub text: String,
+    pub mentions: Vec<UserId>,
+    pub created_at: Timestamp,
+}
+
+wire_enum!(
+    /// What a history entry records.
+    HistoryAction {
+        Created = "created",
+        ItemReceived = "item_received",
+        ItemEdited = "item_edited",
+        ItemDeleted = "item_deleted",
+        Reopened = "reopened",
+        Closed = "closed",
+        Assigned = "assigned",
+        Unassigned = "unassigned",
+        Replied = "replied",
+        Liked = "liked",
+        Shared = "shared",
+        DmSent = "dm_sent",
+        NoteAdded = "note_added",
+        CaseCreated = "case_created",
+        HandoverChanged = "handover_changed",
+        Seen = "seen"
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub id: HistoryId,
+    pub conversation_id: ConversationId,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: HistoryAction,
+    pub details: serde_json::Value,
+}
+
+impl HistoryEntry {
+    pub fn new(conversation_id: &ConversationId, at: Timestamp, actor: Actor, action: HistoryAction, details: serde_json::Value) -> Self {
+        Self { id: HistoryId::generate(), conversation_id: conversation_id.clone(), at, actor, action, details }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub account_id: AccountId,
+    pub user_id: UserId,
+    #[serde(rename = "type")]
+    pub kind: NotificationType,
+    pub conversation_id: ConversationId,
+    pub actor_id: Option<UserId>,
+    pub created_at: Timestamp,
+    pub read: bool,
+    pub text: String,
+}
