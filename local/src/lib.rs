@@ -1,1 +1,149 @@
+//! The local runner: the whole inbox on one machine. It serves the same router the Lambda
+//! functions serve and runs the same handlers as the ingest, notifier and actions functions,
+//! on the embedded adapters (SQLite, local queues, `.eml` outbox).
 
+pub mod config;
+pub mod demo;
+pub mod platform;
+pub mod workers;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use config::Config;
+use inbox_domain::ports::{Clock, QueueName, SystemClock};
+use inbox_domain::usecases::Deps;
+use inbox_sqlite::{Db, DbConfig, OutboxMailer, SqliteQueue, SqliteStore};
+use inbox_web::AppState;
+use inbox_web::error::ApiError;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The whole HTTP surface, with the layers every deployment puts around it.
+pub fn http_router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .merge(fn_webhook::router())
+        .merge(fn_api::router())
+        .route("/health", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .fallback(|| async { ApiError::NotFound("route".into()) })
+        .method_not_allowed_fallback(|| async {
+            inbox_web::error::ApiError::BadRequest("this method is not allowed on this route".into())
+                .with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
+        })
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A running inbox: storage open, workers running, optionally an HTTP listener.
+pub struct App {
+    pub state: AppState,
+    pub db: Arc<Db>,
+    pub queue: SqliteQueue,
+    pub config: Config,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    pub addr: Option<SocketAddr>,
+}
+
+impl App {
+    /// Opens storage and starts the workers (not the HTTP listener).
+    pub async fn start(config: Config) -> anyhow_lite::Result<App> {
+        let db = Db::open(DbConfig { path: config.data_dir.join("inbox.db"), durability: config.durability, readers: 4 })?;
+        let store = Arc::new(SqliteStore::new(db.clone()));
+        let mut queue = SqliteQueue::new(db.clone());
+        queue.max_attempts = config.max_attempts;
+        let mailer = Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), "inbox@localhost")?);
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let deps = Deps {
+            directory: store.clone(),
+            conversations: store.clone(),
+            tabs: store.clone(),
+            notifications: store,
+            queue: Arc::new(queue.clone()),
+            mailer,
+            clock,
+        };
+        let state = AppState { deps: deps.clone(), config: Arc::new(config.web.clone()) };
+        let (shutdown, rx) = watch::channel(false);
+        let client: Arc<dyn inbox_domain::ports::PlatformClient> = Arc::new(platform::NotConnectedClient);
+        let mut tasks = Vec::new();
+        if config.workers {
+            tasks.push(tokio::spawn(workers::run(queue.clone(), QueueName::Ingest, deps.clone(), client.clone(), rx.clone())));
+            tasks.push(tokio::spawn(workers::run(queue.clone(), QueueName::Notify, deps.clone(), client.clone(), rx.clone())));
+            tasks.push(tokio::spawn(workers::run(queue.clone(), QueueName::Actions, deps.clone(), client.clone(), rx.clone())));
+        }
+        Ok(App { state, db, queue, config, shutdown, tasks, addr: None })
+    }
+
+    pub fn router(&self) -> Router {
+        http_router(self.state.clone())
+    }
+
+    /// Binds the HTTP listener and serves until shutdown.
+    pub async fn serve(&mut self) -> anyhow_lite::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(self.config.addr)
+            .await
+            .map_err(|e| anyhow_lite::Error(format!("cannot listen on {}: {e}", self.config.addr)))?;
+        let addr = listener.local_addr().map_err(|e| anyhow_lite::Error(e.to_string()))?;
+        let router = self.router();
+        let mut rx = self.shutdown.subscribe();
+        self.tasks.push(tokio::spawn(async move {
+            let stop = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(stop).await {
+                tracing::error!(error = %e, "http server stopped");
+            }
+        }));
+        self.addr = Some(addr);
+        Ok(addr)
+    }
+
+    /// Waits until every queue is empty (all accepted work is done or dead-lettered).
+    pub async fn settle(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let mut total = 0;
+            for q in QueueName::ALL {
+                total += self.queue.depth(q).await.unwrap_or(1);
+            }
+            if total == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() > deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stops the listener and the workers after their current messages, then closes storage.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        }
+        self.db.close();
+    }
+}
+
+/// A tiny error type for start-up: a sentence for the operator.
+pub mod anyhow_lite {
+    #[derive(Debug)]
+    pub struct Error(pub String);
+    impl std::fmt::Display for Error {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl std::error::Error for Error {}
+    impl From<inbox_domain::error::PortError> for Error {
+        fn from(e: inbox_domain::error::PortError) -> Self {
+            Error(e.to_string())
+        }
+    }
+    pub type Result<T> = std::result::Result<T, Error>;
+}

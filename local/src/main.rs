@@ -1,1 +1,173 @@
-fn main() {}
+//! `inbox`: the social inbox on one machine.
+
+use clap::{Parser, Subcommand};
+use inbox_local::config::Config;
+use inbox_local::{App, demo};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "inbox", version, about = "The social inbox on one machine: API, webhooks and workers on embedded storage")]
+struct Cli {
+    /// Where the database, the email outbox and the local secrets live.
+    #[arg(long, env = "INBOX_DATA_DIR", default_value = "./data", global = true)]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and webhooks and run the workers.
+    Serve {
+        #[arg(long, env = "INBOX_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Seed a demo account whose conversations arrive as signed webhooks.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print a bearer token for a user (by id or email).
+    MintToken {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+    },
+    /// Create an account with its first admin and print the admin's token.
+    CreateAccount {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_name: String,
+        #[arg(long)]
+        admin_email: String,
+    },
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INBOX_LOG").unwrap_or_else(|_| "info,tower_http=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("INBOX_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    match cli.command {
+        Command::Serve { addr, demo: with_demo } => {
+            let config = Config::load(&cli.data_dir, addr)?;
+            let mut app = App::start(config.clone()).await?;
+            let created = if with_demo { demo::seed_directory(app.state.deps.directory.as_ref()).await? } else { false };
+            let bound = app.serve().await?;
+            println!("social inbox listening on http://{bound}  (data in {})", cli.data_dir.display());
+            if with_demo {
+                let n = demo::send_webhooks(bound, &config.web).await?;
+                app.settle(std::time::Duration::from_secs(30)).await;
+                if created {
+                    demo::team_activity(bound, &config.web).await?;
+                }
+                let token = inbox_web::auth::mint(
+                    config.web.jwt_secret.expose(),
+                    &demo::ALICE.into(),
+                    &demo::ACCOUNT.into(),
+                    chrono::Duration::hours(24),
+                );
+                println!(
+                    "demo data: {n} signed webhooks delivered; users alice@demo.example (admin), bob@demo.example, carol@demo.example"
+                );
+                println!(
+                    "try the Inbox tab as Alice:\n  curl -s -H 'Authorization: Bearer {token}' 'http://{bound}/api/conversations?tab=tab_demo_alice_0'"
+                );
+                println!(
+                    "a token for another user: cargo run -p inbox-local --bin inbox -- mint-token --data-dir {} --user bob@demo.example",
+                    cli.data_dir.display()
+                );
+            }
+            println!("press Ctrl-C to stop");
+            shutdown_signal().await;
+            println!("stopping: finishing the messages in hand");
+            app.stop().await;
+            Ok(())
+        }
+        Command::MintToken { user, hours } => {
+            let config = Config::load(&cli.data_dir, "127.0.0.1:0".parse()?)?;
+            let mut c = config.clone();
+            c.workers = false;
+            let app = App::start(c).await?;
+            let found = find_user(&app, &user).await?;
+            let token = inbox_web::auth::mint(config.web.jwt_secret.expose(), &found.id, &found.account_id, chrono::Duration::hours(hours));
+            app.stop().await;
+            println!("{token}");
+            Ok(())
+        }
+        Command::CreateAccount { name, admin_name, admin_email } => {
+            let config = Config::load(&cli.data_dir, "127.0.0.1:0".parse()?)?;
+            let mut c = config.clone();
+            c.workers = false;
+            let app = App::start(c).await?;
+            let now = chrono::Utc::now();
+            let account = inbox_domain::Account { id: inbox_domain::AccountId::generate(), name, created_at: now };
+            let dir = app.state.deps.directory.clone();
+            dir.put_account(&account).await?;
+            let admin = inbox_domain::User {
+                id: inbox_domain::UserId::generate(),
+                account_id: account.id.clone(),
+                name: admin_name,
+                email: admin_email.to_lowercase(),
+                role: inbox_domain::Role::Admin,
+                inbox_access: true,
+                profile_ids: Default::default(),
+                created_at: now,
+            };
+            dir.put_user(&admin).await?;
+            let token = inbox_web::auth::mint(config.web.jwt_secret.expose(), &admin.id, &account.id, chrono::Duration::hours(24));
+            app.stop().await;
+            println!("account {} created; admin {} ({})\n{token}", account.id, admin.id, admin.email);
+            Ok(())
+        }
+    }
+}
+
+async fn find_user(app: &App, user: &str) -> Result<inbox_domain::User, Box<dyn std::error::Error>> {
+    // Users are found by id or email across the accounts of this database.
+    let db = app.db.clone();
+    let needle = user.to_lowercase();
+    let row: Option<(String, String)> = db
+        .read(move |c| {
+            use inbox_sqlite::rusqlite::OptionalExtension;
+            c.query_row("SELECT account_id, id FROM users WHERE id = ?1 OR email = ?1 LIMIT 1", [needle], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(|e| inbox_domain::error::PortError::Unavailable(e.to_string()))
+        })
+        .await?;
+    let (account, id) = row.ok_or_else(|| format!("no user {user} in this database"))?;
+    let dir = app.state.deps.directory.clone();
+    Ok(dir.get_user(&account.as_str().into(), &id.as_str().into()).await?.ok_or("user vanished")?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

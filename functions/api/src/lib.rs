@@ -1,1 +1,74 @@
+//! The HTTP API: conversations, tabs, notifications, and the admin routes for users and
+//! profiles. Handlers parse, call a use case, and shape the answer; rules live in the domain.
 
+mod admin;
+mod conversations;
+mod dto;
+mod params;
+mod tabs;
+
+use axum::Router;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use inbox_web::AppState;
+use inbox_web::auth::Caller;
+use inbox_web::error::{ApiError, ApiResult};
+
+pub use dto::ConversationDto;
+
+/// The OpenAPI 3.1 document of the whole surface (webhooks included).
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/me", get(me))
+        .merge(conversations::routes())
+        .merge(tabs::routes())
+        .route("/api/notifications", get(notifications))
+        .route("/api/notifications/{id}/read", post(read_notification))
+        .merge(admin::routes())
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([("content-type", "application/json")], OPENAPI_JSON)
+}
+
+async fn me(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(viewer): Caller,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let account = state.deps.directory.get_account(viewer.account()).await?;
+    let profiles = state.deps.directory.list_profiles(viewer.account()).await?;
+    let visible: Vec<_> = profiles.iter().filter(|p| viewer.profiles.contains(&p.id)).map(dto::ProfileDto::from).collect();
+    Ok(axum::Json(serde_json::json!({
+        "user": viewer.user,
+        "account": account.map(|a| serde_json::json!({"id": a.id, "name": a.name})),
+        "profiles": visible,
+        "permissions": {
+            "admin": viewer.is_admin(),
+            "inbox_access": viewer.user.inbox_access,
+        }
+    })))
+}
+
+async fn notifications(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(viewer): Caller,
+    q: params::QueryPairs,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let limit = q.limit(50)?;
+    let list = inbox_domain::usecases::list_notifications(&state.deps, &viewer, limit).await?;
+    let unread = list.iter().filter(|n| !n.read).count();
+    Ok(axum::Json(serde_json::json!({ "notifications": list, "unread": unread })))
+}
+
+async fn read_notification(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(viewer): Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let id = inbox_domain::NotificationId::parse(&id).ok_or_else(|| ApiError::NotFound("notification".into()))?;
+    inbox_domain::usecases::read_notification(&state.deps, &viewer, &id).await?;
+    Ok(axum::Json(serde_json::json!({ "id": id, "read": true })))
+}

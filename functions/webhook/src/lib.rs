@@ -1,1 +1,76 @@
+//! Webhook receipt: checks the platform's signature over the raw bytes, answers the
+//! subscription handshakes, durably queues the raw event and answers at once. Normalising and
+//! storing happen behind the queue, in the ingest worker.
 
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use inbox_domain::ports::QueueName;
+use inbox_platforms::envelope::{IngestEnvelope, Source};
+use inbox_platforms::signature;
+use inbox_web::AppState;
+use inbox_web::error::{ApiError, ApiResult};
+use inbox_web::json::RawBody;
+use std::collections::HashMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhooks/meta", get(meta_verify).post(meta_event)).route("/webhooks/x", get(x_crc).post(x_event))
+}
+
+/// Meta's GET handshake: echo `hub.challenge` when `hub.verify_token` matches.
+/// Some gateways turn the dots into underscores; both spellings are accepted.
+async fn meta_verify(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let get = |k: &str| q.get(k).or_else(|| q.get(&k.replace('.', "_"))).map(String::as_str);
+    let token_ok = get("hub.verify_token").is_some_and(|t| constant_eq(t.as_bytes(), state.config.meta_verify_token.expose().as_bytes()));
+    match (get("hub.mode"), get("hub.challenge")) {
+        (Some("subscribe"), Some(challenge)) if token_ok => {
+            (StatusCode::OK, [("content-type", "text/plain")], challenge.to_string()).into_response()
+        }
+        (Some("subscribe"), Some(_)) => ApiError::Forbidden("hub.verify_token does not match".into()).into_response(),
+        _ => ApiError::BadRequest("expected hub.mode=subscribe, hub.challenge and hub.verify_token".into()).into_response(),
+    }
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// X's CRC: `{"response_token": "sha256=<base64 HMAC of crc_token>"}`.
+async fn x_crc(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<axum::Json<serde_json::Value>> {
+    let token = q
+        .get("crc_token")
+        .filter(|t| !t.is_empty() && t.len() <= 1024)
+        .ok_or_else(|| ApiError::BadRequest("expected a crc_token query parameter".into()))?;
+    let answer = signature::x_crc_response_token(state.config.x_consumer_secret.expose().as_bytes(), token);
+    Ok(axum::Json(serde_json::json!({ "response_token": answer })))
+}
+
+async fn meta_event(State(state): State<AppState>, headers: HeaderMap, RawBody(body): RawBody) -> ApiResult<Response> {
+    let sig = headers.get(signature::META_SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    signature::verify_meta(state.config.meta_app_secret.expose().as_bytes(), &body, sig)
+        .map_err(|e| ApiError::Unauthorized(format!("{}: {e}", signature::META_SIGNATURE_HEADER)))?;
+    accept(&state, Source::Meta, body).await
+}
+
+async fn x_event(State(state): State<AppState>, headers: HeaderMap, RawBody(body): RawBody) -> ApiResult<Response> {
+    let sig = headers.get(signature::X_SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    signature::verify_x(state.config.x_consumer_secret.expose().as_bytes(), &body, sig)
+        .map_err(|e| ApiError::Unauthorized(format!("{}: {e}", signature::X_SIGNATURE_HEADER)))?;
+    accept(&state, Source::X, body).await
+}
+
+/// Queues a verified body. Answers 200 only once the queue holds it durably.
+#[tracing::instrument(skip_all, fields(source = ?source, bytes = body.len()))]
+async fn accept(state: &AppState, source: Source, body: axum::body::Bytes) -> ApiResult<Response> {
+    if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+        return Err(ApiError::BadRequest("the webhook body is not valid JSON".into()));
+    }
+    // Valid JSON is valid UTF-8.
+    let body = String::from_utf8(body.to_vec()).map_err(|_| ApiError::BadRequest("the webhook body is not UTF-8".into()))?;
+    let envelope = IngestEnvelope { source, received_at: state.deps.clock.now(), body };
+    let bytes = serde_json::to_vec(&envelope).expect("serialisable");
+    state.deps.queue.send(QueueName::Ingest, bytes).await?;
+    Ok((StatusCode::OK, axum::Json(serde_json::json!({"status": "queued"}))).into_response())
+}

@@ -17,9 +17,8 @@ macro_rules! id_type {
             /// Parses an id given by a client. Ids are short printable ASCII; anything else
             /// can never name a stored object, so it is rejected before it reaches a store.
             pub fn parse(s: &str) -> Option<Self> {
-                let ok = !s.is_empty()
-                    && s.len() <= 128
-                    && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
+                let ok =
+                    !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
                 ok.then(|| Self(s.to_string()))
             }
             pub fn as_str(&self) -> &str {

@@ -83,6 +83,8 @@ pub enum Plan {
 }
 
 const EXCERPT_CHARS: usize = 140;
+/// The excerpt of a conversation whose latest message was deleted on the network.
+pub const DELETED_EXCERPT: &str = "(deleted on the network)";
 
 /// A short excerpt of a text, cut at a character boundary.
 pub fn excerpt(text: &str) -> String {
@@ -144,15 +146,24 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                     };
                     let item = new_item(&conversation, event, Direction::Inbound, text, author, ItemState::Received);
                     conversation.version = 1;
-                    let history = vec![
-                        HistoryEntry::new(&conversation.id, now, Actor::System, HistoryAction::Created, serde_json::json!({"platform_id": event.platform_id})),
-                    ];
+                    let history = vec![HistoryEntry::new(
+                        &conversation.id,
+                        now,
+                        Actor::System,
+                        HistoryAction::Created,
+                        serde_json::json!({"platform_id": event.platform_id}),
+                    )];
                     Plan::Create { conversation, item, history }
                 }
                 Some(conv) => {
                     let mut c = conv.clone();
                     c.version += 1;
                     c.sponsored |= event.sponsored;
+                    if event.platform_id == c.thread_key {
+                        // The thread's first message arrived after a reply to it (deliveries
+                        // are unordered): the conversation is theirs.
+                        c.author = author.clone();
+                    }
                     if event.occurred_at >= c.last_inbound_at {
                         c.last_inbound_at = event.occurred_at;
                         c.excerpt = excerpt(text);
@@ -167,7 +178,13 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                     )];
                     if c.status == Status::Closed {
                         c.status = Status::Open;
-                        history.push(HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::Reopened, serde_json::json!({"reason": "new inbound item"})));
+                        history.push(HistoryEntry::new(
+                            &c.id,
+                            now,
+                            Actor::System,
+                            HistoryAction::Reopened,
+                            serde_json::json!({"reason": "new inbound item"}),
+                        ));
                     }
                     Plan::Append { conversation: c, item, history }
                 }
@@ -185,7 +202,11 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
             item.edited = true;
             let mut c = conv.clone();
             c.version += 1;
-            let history = vec![HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::ItemEdited, serde_json::json!({"item_id": item.id}))];
+            if item.direction == Direction::Inbound && item.created_at >= c.last_inbound_at {
+                c.excerpt = excerpt(text);
+            }
+            let history =
+                vec![HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::ItemEdited, serde_json::json!({"item_id": item.id}))];
             Plan::UpdateItem { conversation: c, item, history }
         }
         Change::Deleted => {
@@ -199,7 +220,11 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
             item.deleted = true;
             let mut c = conv.clone();
             c.version += 1;
-            let history = vec![HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::ItemDeleted, serde_json::json!({"item_id": item.id}))];
+            if item.direction == Direction::Inbound && item.created_at >= c.last_inbound_at {
+                c.excerpt = DELETED_EXCERPT.to_string();
+            }
+            let history =
+                vec![HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::ItemDeleted, serde_json::json!({"item_id": item.id}))];
             Plan::UpdateItem { conversation: c, item, history }
         }
     }

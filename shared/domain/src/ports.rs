@@ -1,1 +1,220 @@
+//! The ports: what the domain needs from the outside, named by role. Adapters are named
+//! `<Tech><Role>` (`SqliteConversationStore`, `DynamoDbConversationStore`, `SqsQueue`, ...).
+//!
+//! Each Lambda function depends only on the ports it calls, which is also what its IAM policy
+//! grants it.
 
+use crate::error::PortResult;
+use crate::ids::*;
+use crate::model::*;
+use crate::tabs::{AssigneeSelector, Tab};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// Accounts, users and profiles.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    async fn put_account(&self, account: &Account) -> PortResult<()>;
+    async fn get_account(&self, id: &AccountId) -> PortResult<Option<Account>>;
+    /// Creates or replaces a user. `AlreadyExists` when another user of the account has the email.
+    async fn put_user(&self, user: &User) -> PortResult<()>;
+    async fn get_user(&self, account: &AccountId, id: &UserId) -> PortResult<Option<User>>;
+    async fn list_users(&self, account: &AccountId) -> PortResult<Vec<User>>;
+    async fn delete_user(&self, account: &AccountId, id: &UserId) -> PortResult<bool>;
+    /// Creates or replaces a profile. `AlreadyExists` when another profile has the same
+    /// `(network, external_id)`: one presence is connected to one account only.
+    async fn put_profile(&self, profile: &Profile) -> PortResult<()>;
+    async fn get_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<Option<Profile>>;
+    async fn find_profile(&self, network: Network, external_id: &str) -> PortResult<Option<Profile>>;
+    async fn list_profiles(&self, account: &AccountId) -> PortResult<Vec<Profile>>;
+    async fn delete_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<bool>;
+}
+
+/// One atomic change to a conversation and what hangs off it.
+#[derive(Debug, Clone)]
+pub struct ConversationWrite {
+    pub conversation: Conversation,
+    /// `None` creates the conversation (`AlreadyExists` when its thread key is taken);
+    /// `Some(v)` replaces it only if the stored version is still `v` (else `Conflict`).
+    pub expected_version: Option<u64>,
+    /// Items to insert or replace (by id). Inserting an item whose platform id is already
+    /// stored for the profile fails with `AlreadyExists`.
+    pub items: Vec<Item>,
+    pub notes: Vec<Note>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// Which conversations a feed request wants. Built by the domain from tab filters and the
+/// caller's permissions; adapters translate it to their query language.
+#[derive(Debug, Clone)]
+pub struct FeedQuery {
+    pub account_id: AccountId,
+    pub viewer: UserId,
+    /// Only these profiles (already narrowed to what the viewer may see).
+    pub profiles: Vec<ProfileId>,
+    pub status: Option<Status>,
+    pub assignee: Option<AssigneeSelector>,
+    pub networks: Vec<Network>,
+    pub kinds: Vec<Kind>,
+    pub sponsored: Option<bool>,
+    /// Seen or unseen for `viewer`.
+    pub seen: Option<bool>,
+    pub search: crate::search::SearchQuery,
+    /// The adapter's own position, from a previous page's `next`.
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    pub conversation: Conversation,
+    /// When the viewer last marked it seen.
+    pub seen_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FeedPage {
+    pub entries: Vec<FeedEntry>,
+    /// The adapter's position after the last entry, when there may be more.
+    pub next: Option<String>,
+}
+
+/// Conversations, their items, notes, history and per-user seen marks.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    async fn get_conversation(&self, account: &AccountId, id: &ConversationId) -> PortResult<Option<Conversation>>;
+    async fn find_by_thread(&self, profile: &ProfileId, thread_key: &str) -> PortResult<Option<Conversation>>;
+    async fn find_item(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<Item>>;
+    async fn get_item(&self, conversation: &ConversationId, id: &ItemId) -> PortResult<Option<Item>>;
+    async fn write(&self, write: ConversationWrite) -> PortResult<()>;
+    async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>>;
+    async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>>;
+    async fn history(&self, conversation: &ConversationId) -> PortResult<Vec<HistoryEntry>>;
+    /// Records a platform id deleted before it was seen posted.
+    async fn put_tombstone(&self, profile: &ProfileId, platform_id: &str, at: Timestamp) -> PortResult<()>;
+    async fn is_tombstoned(&self, profile: &ProfileId, platform_id: &str) -> PortResult<bool>;
+    /// Sets the user's seen mark (never moves it backwards).
+    async fn mark_seen(&self, user: &UserId, conversation: &ConversationId, at: Timestamp) -> PortResult<()>;
+    async fn seen_at(&self, user: &UserId, conversation: &ConversationId) -> PortResult<Option<Timestamp>>;
+    async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage>;
+}
+
+/// Per-user tabs.
+#[async_trait]
+pub trait TabStore: Send + Sync {
+    /// The user's tabs by position. The first call for a user stores `defaults` (atomically,
+    /// once) and returns them; later calls never recreate them, even if all were removed.
+    async fn tabs_or_init(&self, user: &UserId, defaults: &[Tab]) -> PortResult<Vec<Tab>>;
+    async fn put_tab(&self, tab: &Tab) -> PortResult<()>;
+    async fn delete_tab(&self, user: &UserId, id: &TabId) -> PortResult<bool>;
+}
+
+/// In-app notifications.
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// Idempotent: a notification with an id already stored is left as it is. Returns
+    /// whether it was new.
+    async fn put_notification(&self, n: &Notification) -> PortResult<bool>;
+    async fn list_notifications(&self, user: &UserId, limit: usize) -> PortResult<Vec<Notification>>;
+    async fn mark_read(&self, user: &UserId, id: &NotificationId) -> PortResult<bool>;
+}
+
+/// The queues between the functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueName {
+    /// Raw webhook bodies and poll results, to normalise and apply.
+    Ingest,
+    /// Outbound actions to perform on the networks.
+    Actions,
+    /// Things that happened, to turn into notifications and emails.
+    Notify,
+}
+
+impl QueueName {
+    pub const ALL: [QueueName; 3] = [QueueName::Ingest, QueueName::Actions, QueueName::Notify];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueName::Ingest => "ingest",
+            QueueName::Actions => "actions",
+            QueueName::Notify => "notify",
+        }
+    }
+}
+
+/// Sending side of a queue: once `send` returns Ok, the message is durable.
+#[async_trait]
+pub trait Queue: Send + Sync {
+    async fn send(&self, queue: QueueName, body: Vec<u8>) -> PortResult<()>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    /// Idempotency key: the same id is delivered once.
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, email: &Email) -> PortResult<()>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// The wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        chrono::Utc::now()
+    }
+}
+
+/// An action to perform on a network, as queued by the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionJob {
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
+    /// The outbound item that records the action.
+    pub item_id: ItemId,
+    pub action: Action,
+    pub text: Option<String>,
+}
+
+/// What a network answered to an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionDone {
+    /// The network's id of what was created (reply id, DM id), when there is one.
+    pub platform_id: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// Will not succeed on retry (bad request, policy, window closed).
+    #[error("{0}")]
+    Rejected(String),
+    /// The profile's token expired or lost a permission: it needs reconnecting.
+    #[error("{0}")]
+    NeedsReconnect(String),
+    /// Worth retrying (network down, 5xx, rate limit).
+    #[error("{0}")]
+    Transient(String),
+}
+
+/// Performs engagement actions on the networks.
+#[async_trait]
+pub trait PlatformClient: Send + Sync {
+    async fn perform(
+        &self,
+        profile: &Profile,
+        conversation: &Conversation,
+        items: &[Item],
+        job: &ActionJob,
+    ) -> Result<ActionDone, ActionError>;
+}

@@ -1,1 +1,925 @@
+//! The use cases: where rules meet ports. Every HTTP route, queue consumer and command calls
+//! these, on AWS and on one machine alike.
 
+use crate::access::{self, available_actions};
+use crate::error::{DomainError, DomainResult, PortError};
+use crate::ids::*;
+use crate::ingest::{self, Change, Existing, InboundEvent, Plan};
+use crate::model::*;
+use crate::notify::{self, Happening, NotifyEvent};
+use crate::ports::*;
+use crate::search::SearchQuery;
+use crate::tabs::{self, Filters, Tab};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Everything the use cases may call. Each deployment wires the adapters it has.
+#[derive(Clone)]
+pub struct Deps {
+    pub directory: Arc<dyn DirectoryStore>,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub tabs: Arc<dyn TabStore>,
+    pub notifications: Arc<dyn NotificationStore>,
+    pub queue: Arc<dyn Queue>,
+    pub mailer: Arc<dyn Mailer>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// How often a change that lost an optimistic-concurrency race is recomputed and retried.
+const MAX_ATTEMPTS: usize = 8;
+pub const MAX_TEXT: usize = 10_000;
+
+/// The caller of a user-facing use case, with what they may see.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user: User,
+    pub profiles: BTreeSet<ProfileId>,
+}
+
+impl Viewer {
+    pub fn account(&self) -> &AccountId {
+        &self.user.account_id
+    }
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user.id.clone())
+    }
+    pub fn is_admin(&self) -> bool {
+        self.user.role == Role::Admin
+    }
+}
+
+/// Loads the caller named by a token. `None` when the user no longer exists.
+pub async fn load_viewer(deps: &Deps, account: &AccountId, user: &UserId) -> DomainResult<Option<Viewer>> {
+    let Some(user) = deps.directory.get_user(account, user).await? else {
+        return Ok(None);
+    };
+    let profiles = deps.directory.list_profiles(account).await?;
+    let visible = access::visible_profiles(&user, &profiles);
+    Ok(Some(Viewer { user, profiles: visible }))
+}
+
+/// A conversation as one user sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationView {
+    #[serde(flatten)]
+    pub conversation: Conversation,
+    pub seen: bool,
+    pub available_actions: Vec<Action>,
+}
+
+impl ConversationView {
+    pub fn new(conversation: Conversation, seen_at: Option<Timestamp>) -> Self {
+        let seen = seen_at.is_some_and(|s| s >= conversation.last_inbound_at);
+        let available_actions = available_actions(conversation.network, conversation.kind);
+        Self { conversation, seen, available_actions }
+    }
+}
+
+/// A conversation with its thread and notes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationDetail {
+    #[serde(flatten)]
+    pub view: ConversationView,
+    pub items: Vec<Item>,
+    pub notes: Vec<Note>,
+}
+
+async fn visible_conversation(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<Conversation> {
+    match deps.conversations.get_conversation(viewer.account(), id).await? {
+        Some(c) if viewer.profiles.contains(&c.profile_id) && c.account_id == *viewer.account() => Ok(c),
+        // Another account's, or a profile the user may not see: it does not exist for them.
+        _ => Err(DomainError::NotFound("conversation")),
+    }
+}
+
+pub async fn get_conversation(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<ConversationDetail> {
+    let c = visible_conversation(deps, viewer, id).await?;
+    let seen_at = deps.conversations.seen_at(&viewer.user.id, &c.id).await?;
+    let items = deps.conversations.items(&c.id).await?;
+    let notes = deps.conversations.notes(&c.id).await?;
+    Ok(ConversationDetail { view: ConversationView::new(c, seen_at), items, notes })
+}
+
+pub async fn history(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<Vec<HistoryEntry>> {
+    let c = visible_conversation(deps, viewer, id).await?;
+    Ok(deps.conversations.history(&c.id).await?)
+}
+
+/// Marks a conversation seen for the caller, as of its latest inbound activity.
+pub async fn mark_seen(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<ConversationView> {
+    let c = visible_conversation(deps, viewer, id).await?;
+    let at = deps.clock.now().max(c.last_inbound_at);
+    deps.conversations.mark_seen(&viewer.user.id, &c.id, at).await?;
+    Ok(ConversationView::new(c, Some(at)))
+}
+
+/// A feed request: filters (a tab's, possibly overridden), a search, a position.
+#[derive(Debug, Clone, Default)]
+pub struct FeedRequest {
+    pub filters: Filters,
+    pub query: String,
+    pub after: Option<String>,
+    pub limit: usize,
+}
+
+pub async fn feed(deps: &Deps, viewer: &Viewer, req: FeedRequest) -> DomainResult<(Vec<ConversationView>, Option<String>)> {
+    let f = &req.filters;
+    let profiles: Vec<ProfileId> = if f.profiles.is_empty() {
+        viewer.profiles.iter().cloned().collect()
+    } else {
+        f.profiles.iter().filter(|p| viewer.profiles.contains(*p)).cloned().collect()
+    };
+    if profiles.is_empty() {
+        return Ok((vec![], None));
+    }
+    let query = FeedQuery {
+        account_id: viewer.account().clone(),
+        viewer: viewer.user.id.clone(),
+        profiles,
+        status: f.status.status(),
+        assignee: f.assignee.as_ref().map(|a| a.resolve(&viewer.user.id)),
+        networks: f.networks.clone(),
+        kinds: f.kinds.clone(),
+        sponsored: f.sponsored,
+        seen: f.seen,
+        search: SearchQuery::parse(&req.query),
+        after: req.after,
+        limit: req.limit.clamp(1, 100),
+    };
+    let page = deps.conversations.feed(&query).await?;
+    let views = page.entries.into_iter().map(|e| ConversationView::new(e.conversation, e.seen_at)).collect();
+    Ok((views, page.next))
+}
+
+/// One change to a conversation, computed from its current state.
+#[derive(Debug, Default)]
+struct Mutation {
+    items: Vec<Item>,
+    notes: Vec<Note>,
+    history: Vec<HistoryEntry>,
+    happenings: Vec<Happening>,
+    jobs: Vec<ActionJob>,
+}
+
+/// Loads, changes and stores a conversation under optimistic concurrency. With
+/// `expected_version` from the client, a stale version is a conflict (409); without it, a
+/// change that lost a race is recomputed on the new state and retried.
+async fn mutate<F>(deps: &Deps, viewer: &Viewer, id: &ConversationId, expected_version: Option<u64>, f: F) -> DomainResult<Conversation>
+where
+    F: Fn(&mut Conversation, Timestamp) -> DomainResult<Mutation>,
+{
+    for _ in 0..MAX_ATTEMPTS {
+        let current = visible_conversation(deps, viewer, id).await?;
+        if expected_version.is_some_and(|v| v != current.version) {
+            return Err(DomainError::Conflict);
+        }
+        let now = deps.clock.now();
+        let mut next = current.clone();
+        let m = f(&mut next, now)?;
+        if next == current && m.items.is_empty() && m.notes.is_empty() && m.history.is_empty() {
+            return Ok(current); // nothing to change
+        }
+        next.version = current.version + 1;
+        let write = ConversationWrite {
+            conversation: next.clone(),
+            expected_version: Some(current.version),
+            items: m.items.clone(),
+            notes: m.notes,
+            history: m.history,
+        };
+        match deps.conversations.write(write).await {
+            Ok(()) => {}
+            Err(PortError::Conflict) if expected_version.is_none() => continue,
+            Err(PortError::Conflict) => return Err(DomainError::Conflict),
+            Err(e) => return Err(e.into()),
+        }
+        after_write(deps, &viewer.actor(), &next, now, m.happenings, m.jobs, &m.items).await?;
+        return Ok(next);
+    }
+    Err(DomainError::Conflict)
+}
+
+/// Queues what a stored change sets in motion: outbound actions, then notifications.
+async fn after_write(
+    deps: &Deps,
+    actor: &Actor,
+    conv: &Conversation,
+    now: Timestamp,
+    happenings: Vec<Happening>,
+    jobs: Vec<ActionJob>,
+    items: &[Item],
+) -> DomainResult<()> {
+    for job in jobs {
+        let body = serde_json::to_vec(&job).expect("serialisable");
+        if let Err(e) = deps.queue.send(QueueName::Actions, body).await {
+            // Never lose an action silently: the item says it was not sent, and why.
+            tracing::error!(error = %e, item_id = %job.item_id, "could not queue an outbound action");
+            if let Some(item) = items.iter().find(|i| i.id == job.item_id) {
+                let mut failed = item.clone();
+                failed.state = ItemState::Failed;
+                failed.failure = Some("could not be queued for sending; try again".into());
+                let _ = set_item(deps, conv, failed).await;
+            }
+            return Err(e.into());
+        }
+    }
+    for happening in happenings {
+        let event = NotifyEvent {
+            event_id: uuid::Uuid::now_v7().simple().to_string(),
+            account_id: conv.account_id.clone(),
+            conversation_id: conv.id.clone(),
+            actor: actor.clone(),
+            at: now,
+            happening,
+        };
+        if let Err(e) = deps.queue.send(QueueName::Notify, serde_json::to_vec(&event).expect("serialisable")).await {
+            // The change itself is stored; failing the request now would invite a retry that
+            // repeats it. The error is logged where operators look.
+            tracing::error!(error = %e, conversation_id = %conv.id, "could not queue a notification");
+        }
+    }
+    Ok(())
+}
+
+/// Replaces one item of a conversation, retrying version races.
+async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> DomainResult<()> {
+    let mut c = conv.clone();
+    for _ in 0..MAX_ATTEMPTS {
+        let write = ConversationWrite {
+            conversation: Conversation { version: c.version + 1, ..c.clone() },
+            expected_version: Some(c.version),
+            items: vec![item.clone()],
+            notes: vec![],
+            history: vec![],
+        };
+        match deps.conversations.write(write).await {
+            Ok(()) => return Ok(()),
+            Err(PortError::Conflict) => {
+                c = deps.conversations.get_conversation(&c.account_id, &c.id).await?.ok_or(DomainError::NotFound("conversation"))?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::Conflict)
+}
+
+pub async fn set_status(
+    deps: &Deps,
+    viewer: &Viewer,
+    id: &ConversationId,
+    status: Status,
+    expected_version: Option<u64>,
+) -> DomainResult<Conversation> {
+    let actor = viewer.actor();
+    mutate(deps, viewer, id, expected_version, |c, now| {
+        let mut m = Mutation::default();
+        if c.status != status {
+            c.status = status;
+            let action = if status == Status::Closed { HistoryAction::Closed } else { HistoryAction::Reopened };
+            m.history.push(HistoryEntry::new(&c.id, now, actor.clone(), action, serde_json::json!({})));
+            m.happenings.push(Happening::StatusChanged { status });
+        }
+        Ok(m)
+    })
+    .await
+}
+
+pub async fn assign(
+    deps: &Deps,
+    viewer: &Viewer,
+    id: &ConversationId,
+    target: Option<UserId>,
+    expected_version: Option<u64>,
+) -> DomainResult<Conversation> {
+    let target_user = match &target {
+        None => None,
+        Some(uid) => Some(
+            deps.directory
+                .get_user(viewer.account(), uid)
+                .await?
+                .ok_or_else(|| DomainError::Rule(format!("there is no user {uid} in this account")))?,
+        ),
+    };
+    let actor = viewer.actor();
+    mutate(deps, viewer, id, expected_version, |c, now| {
+        if let Some(u) = &target_user
+            && !access::can_be_assigned(u, c)
+        {
+            return Err(DomainError::Rule(format!(
+                "{} cannot be assigned this conversation: they need inbox access and access to its profile",
+                u.name
+            )));
+        }
+        let mut m = Mutation::default();
+        apply_assignment(c, target.clone(), &actor, now, &mut m);
+        Ok(m)
+    })
+    .await
+}
+
+fn apply_assignment(c: &mut Conversation, target: Option<UserId>, actor: &Actor, now: Timestamp, m: &mut Mutation) {
+    if c.assignee_id == target {
+        return;
+    }
+    let previous = c.assignee_id.take();
+    c.assignee_id = target.clone();
+    let (action, details) = match &target {
+        Some(t) => (HistoryAction::Assigned, serde_json::json!({"assignee_id": t, "previous_assignee_id": previous})),
+        None => (HistoryAction::Unassigned, serde_json::json!({"previous_assignee_id": previous})),
+    };
+    m.history.push(HistoryEntry::new(&c.id, now, actor.clone(), action, details));
+    m.happenings.push(Happening::Assignment { previous, new: target });
+}
+
+/// Checks an outbound text: present, not blank, within the network's limit.
+pub fn validate_text(network: Network, action: Action, text: Option<&str>) -> DomainResult<String> {
+    let t = text.unwrap_or("").trim();
+    if t.is_empty() {
+        return Err(DomainError::Invalid(format!("a {action} needs a non-empty \"text\"")));
+    }
+    let max = match (network, action) {
+        (Network::Twitter, Action::Reply) => 280,
+        (Network::Twitter, _) => 10_000,
+        (Network::Facebook | Network::Instagram, Action::Dm) => 2_000,
+        (Network::Instagram, _) => 2_200,
+        (Network::Linkedin, _) => 1_250,
+        _ => 8_000,
+    };
+    let n = t.chars().count();
+    if n > max {
+        return Err(DomainError::Rule(format!("{network} allows at most {max} characters in a {action}; this one has {n}")));
+    }
+    Ok(t.to_string())
+}
+
+/// Messenger and Instagram DMs may be answered for 7 days after the user's last message
+/// (24 hours with a standard reply, 7 days with the human-agent tag).
+pub const MESSAGING_WINDOW_DAYS: i64 = 7;
+
+/// Reply, like, share or DM: stores the outbound item as pending and queues it for sending.
+/// Replying assigns the conversation to the replier.
+pub async fn act(
+    deps: &Deps,
+    viewer: &Viewer,
+    id: &ConversationId,
+    action: Action,
+    text: Option<String>,
+) -> DomainResult<(Conversation, Item)> {
+    let profile_and_text = {
+        let c = visible_conversation(deps, viewer, id).await?;
+        if !available_actions(c.network, c.kind).contains(&action) {
+            return Err(DomainError::Rule(format!("{} {} conversations do not allow {action}", c.network, c.kind)));
+        }
+        let text = match action {
+            Action::Reply | Action::Dm => Some(validate_text(c.network, action, text.as_deref())?),
+            Action::Like | Action::Share => None,
+        };
+        if c.kind == Kind::Dm && matches!(c.network, Network::Facebook | Network::Instagram) {
+            let closed = deps.clock.now() - c.last_inbound_at > chrono::Duration::days(MESSAGING_WINDOW_DAYS);
+            if closed {
+                return Err(DomainError::Rule(format!(
+                    "the {} messaging window closed: the person last wrote more than {MESSAGING_WINDOW_DAYS} days ago",
+                    c.network
+                )));
+            }
+        }
+        let profile = deps.directory.get_profile(viewer.account(), &c.profile_id).await?.ok_or(DomainError::NotFound("profile"))?;
+        (profile, text)
+    };
+    let (profile, text) = profile_and_text;
+    if matches!(action, Action::Like | Action::Share) {
+        let items = deps.conversations.items(id).await?;
+        if items.iter().any(|i| i.action == Some(action) && i.state != ItemState::Failed) {
+            return Err(DomainError::Rule(format!("this conversation was already given a {action}")));
+        }
+    }
+    let actor = viewer.actor();
+    let item_id = ItemId::generate();
+    let conv = mutate(deps, viewer, id, None, |c, now| {
+        let mut m = Mutation::default();
+        let item = Item {
+            id: item_id.clone(),
+            conversation_id: c.id.clone(),
+            direction: Direction::Outbound,
+            text: text.clone().unwrap_or_default(),
+            author: Author { id: profile.external_id.clone(), name: profile.name.clone(), handle: profile.handle.clone() },
+            created_at: now,
+            platform_id: None,
+            state: ItemState::Pending,
+            failure: None,
+            deleted: false,
+            edited: false,
+            action: Some(action),
+        };
+        let h = match action {
+            Action::Reply => HistoryAction::Replied,
+            Action::Like => HistoryAction::Liked,
+            Action::Share => HistoryAction::Shared,
+            Action::Dm => HistoryAction::DmSent,
+        };
+        m.history.push(HistoryEntry::new(&c.id, now, actor.clone(), h, serde_json::json!({"item_id": item.id})));
+        if action == Action::Reply {
+            apply_assignment(c, Some(viewer.user.id.clone()), &actor, now, &mut m);
+        }
+        m.jobs.push(ActionJob {
+            account_id: c.account_id.clone(),
+            conversation_id: c.id.clone(),
+            item_id: item.id.clone(),
+            action,
+            text: text.clone(),
+        });
+        m.items.push(item);
+        Ok(m)
+    })
+    .await?;
+    let item = deps.conversations.get_item(&conv.id, &item_id).await?.ok_or(DomainError::NotFound("item"))?;
+    Ok((conv, item))
+}
+
+pub async fn add_note(deps: &Deps, viewer: &Viewer, id: &ConversationId, text: &str) -> DomainResult<Note> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(DomainError::Invalid("a note needs a non-empty \"text\"".into()));
+    }
+    if text.chars().count() > crate::notes::MAX_NOTE {
+        return Err(DomainError::Invalid(format!("a note has at most {} characters", crate::notes::MAX_NOTE)));
+    }
+    let users = deps.directory.list_users(viewer.account()).await?;
+    let mentions = crate::notes::mentions(text, &users);
+    let note_id = NoteId::generate();
+    let actor = viewer.actor();
+    let conv = mutate(deps, viewer, id, None, |c, now| {
+        let note = Note {
+            id: note_id.clone(),
+            conversation_id: c.id.clone(),
+            author_id: viewer.user.id.clone(),
+            text: text.to_string(),
+            mentions: mentions.clone(),
+            created_at: now,
+        };
+        let mut m = Mutation::default();
+        m.history.push(HistoryEntry::new(
+            &c.id,
+            now,
+            actor.clone(),
+            HistoryAction::NoteAdded,
+            serde_json::json!({"note_id": note.id, "mentions": mentions}),
+        ));
+        m.happenings.push(Happening::NoteAdded { note_id: note.id.clone(), mentions: mentions.clone() });
+        m.notes.push(note);
+        Ok(m)
+    })
+    .await?;
+    let notes = deps.conversations.notes(&conv.id).await?;
+    notes.into_iter().find(|n| n.id == note_id).ok_or(DomainError::NotFound("note"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Ingestion
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    Created(ConversationId),
+    Appended(ConversationId),
+    Updated(ConversationId),
+    Ignored(&'static str),
+    UnknownProfile,
+}
+
+/// Applies one normalised platform event. Idempotent: the same event applied twice, or two
+/// events racing for one new thread, leave one conversation and one item.
+pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOutcome> {
+    let Some(profile) = deps.directory.find_profile(event.network, &event.profile_external_id).await? else {
+        tracing::info!(network = %event.network, profile = %event.profile_external_id, "event for a profile this inbox does not know; dropped");
+        return Ok(IngestOutcome::UnknownProfile);
+    };
+    let store = &deps.conversations;
+    for _ in 0..MAX_ATTEMPTS {
+        let item = store.find_item(&profile.id, &event.platform_id).await?;
+        let conversation = match &item {
+            Some(i) => store.get_conversation(&profile.account_id, &i.conversation_id).await?,
+            None => {
+                let via_parent = match &event.thread.parent_platform_id {
+                    Some(parent) => match store.find_item(&profile.id, parent).await? {
+                        Some(p) => store.get_conversation(&profile.account_id, &p.conversation_id).await?,
+                        None => None,
+                    },
+                    None => None,
+                };
+                match via_parent {
+                    Some(c) => Some(c),
+                    None => store.find_by_thread(&profile.id, &event.thread.thread_key).await?,
+                }
+            }
+        };
+        let correlated = match (&event.change, &conversation) {
+            (Change::Posted { correlation: Some(corr), .. }, Some(c)) => match ItemId::parse(corr.trim_start_matches("inbox:")) {
+                Some(iid) => store.get_item(&c.id, &iid).await?.filter(|i| i.direction == Direction::Outbound && i.platform_id.is_none()),
+                None => None,
+            },
+            _ => None,
+        };
+        let tombstoned = store.is_tombstoned(&profile.id, &event.platform_id).await?;
+        let now = deps.clock.now();
+        let plan = ingest::plan(
+            event,
+            &profile,
+            Existing { conversation: conversation.as_ref(), item: item.as_ref(), correlated: correlated.as_ref(), tombstoned },
+            now,
+        );
+        let (write, outcome, reopened) = match plan {
+            Plan::Ignore(why) => return Ok(IngestOutcome::Ignored(why)),
+            Plan::Tombstone => {
+                store.put_tombstone(&profile.id, &event.platform_id, event.occurred_at).await?;
+                return Ok(IngestOutcome::Ignored("deletion of an item not seen yet: remembered"));
+            }
+            Plan::Create { conversation, item, history } => {
+                let id = conversation.id.clone();
+                (
+                    ConversationWrite { conversation, expected_version: None, items: vec![item], notes: vec![], history },
+                    IngestOutcome::Created(id),
+                    false,
+                )
+            }
+            Plan::Append { conversation, item, history } => {
+                let id = conversation.id.clone();
+                let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
+                let expected = conversation.version - 1;
+                (
+                    ConversationWrite { conversation, expected_version: Some(expected), items: vec![item], notes: vec![], history },
+                    IngestOutcome::Appended(id),
+                    reopened,
+                )
+            }
+            Plan::UpdateItem { conversation, item, history } => {
+                let id = conversation.id.clone();
+                let expected = conversation.version - 1;
+                (
+                    ConversationWrite { conversation, expected_version: Some(expected), items: vec![item], notes: vec![], history },
+                    IngestOutcome::Updated(id),
+                    false,
+                )
+            }
+        };
+        let conv = write.conversation.clone();
+        match store.write(write).await {
+            Ok(()) => {
+                if reopened {
+                    after_write(deps, &Actor::System, &conv, now, vec![Happening::StatusChanged { status: Status::Open }], vec![], &[])
+                        .await?;
+                }
+                return Ok(outcome);
+            }
+            // Lost a race with a concurrent delivery: look again.
+            Err(PortError::Conflict | PortError::AlreadyExists) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::Conflict)
+}
+
+// ---------------------------------------------------------------------------------------
+// Outbound actions (the actions worker)
+
+/// Performs one queued action. `Ok` means the message is done (sent, or failed for good and
+/// recorded); `Err` asks the queue to deliver it again later.
+pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &ActionJob) -> DomainResult<ItemState> {
+    let Some(conv) = deps.conversations.get_conversation(&job.account_id, &job.conversation_id).await? else {
+        return Ok(ItemState::Failed);
+    };
+    let Some(item) = deps.conversations.get_item(&conv.id, &job.item_id).await? else {
+        return Ok(ItemState::Failed);
+    };
+    if item.state != ItemState::Pending {
+        return Ok(item.state); // done already: a redelivery
+    }
+    let Some(profile) = deps.directory.get_profile(&conv.account_id, &conv.profile_id).await? else {
+        return finish(deps, &conv, item, Err("the profile was disconnected".into())).await;
+    };
+    let items = deps.conversations.items(&conv.id).await?;
+    match client.perform(&profile, &conv, &items, job).await {
+        Ok(done) => {
+            let mut sent = item;
+            sent.platform_id = done.platform_id;
+            finish(deps, &conv, sent, Ok(())).await
+        }
+        Err(ActionError::Transient(why)) => Err(DomainError::Dependency(PortError::Unavailable(why))),
+        Err(ActionError::Rejected(why)) => finish(deps, &conv, item, Err(why)).await,
+        Err(ActionError::NeedsReconnect(why)) => finish(deps, &conv, item, Err(format!("the profile needs reconnecting: {why}"))).await,
+    }
+}
+
+async fn finish(deps: &Deps, conv: &Conversation, mut item: Item, result: Result<(), String>) -> DomainResult<ItemState> {
+    match result {
+        Ok(()) => {
+            item.state = ItemState::Sent;
+            item.failure = None;
+        }
+        Err(why) => {
+            item.state = ItemState::Failed;
+            item.failure = Some(why);
+        }
+    }
+    let state = item.state;
+    set_item(deps, conv, item).await?;
+    Ok(state)
+}
+
+// ---------------------------------------------------------------------------------------
+// Notifications (the notifier)
+
+/// Turns one happening into in-app notifications and emails. Idempotent per event.
+pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
+    let Some(conv) = deps.conversations.get_conversation(&event.account_id, &event.conversation_id).await? else {
+        return Ok(0);
+    };
+    let users = deps.directory.list_users(&event.account_id).await?;
+    let intents =
+        notify::decide(&event.actor, &conv, &event.happening, |uid| users.iter().any(|u| &u.id == uid && access::can_see(u, &conv)));
+    let actor_name = match &event.actor {
+        Actor::System => "The inbox".to_string(),
+        Actor::User(uid) => users.iter().find(|u| &u.id == uid).map(|u| u.name.clone()).unwrap_or_else(|| "Someone".into()),
+    };
+    for intent in &intents {
+        let Some(user) = users.iter().find(|u| u.id == intent.user_id) else { continue };
+        let id = notify::notification_id(&event.event_id, &user.id);
+        let text = notify::describe(intent.kind, &actor_name, &conv);
+        // Email first: a crash between the two repeats an email (the mailer drops repeats by
+        // id where it can) rather than losing one.
+        deps.mailer
+            .send(&Email {
+                id: id.to_string(),
+                to: user.email.clone(),
+                subject: text.clone(),
+                text: format!("{text}.\n\n\"{}\"\n\nConversation {}\n", conv.excerpt, conv.id),
+            })
+            .await?;
+        deps.notifications
+            .put_notification(&Notification {
+                id,
+                account_id: conv.account_id.clone(),
+                user_id: user.id.clone(),
+                kind: intent.kind,
+                conversation_id: conv.id.clone(),
+                actor_id: event.actor.user().cloned(),
+                created_at: event.at,
+                read: false,
+                text,
+            })
+            .await?;
+    }
+    Ok(intents.len())
+}
+
+pub async fn list_notifications(deps: &Deps, viewer: &Viewer, limit: usize) -> DomainResult<Vec<Notification>> {
+    Ok(deps.notifications.list_notifications(&viewer.user.id, limit.clamp(1, 200)).await?)
+}
+
+pub async fn read_notification(deps: &Deps, viewer: &Viewer, id: &NotificationId) -> DomainResult<()> {
+    if deps.notifications.mark_read(&viewer.user.id, id).await? { Ok(()) } else { Err(DomainError::NotFound("notification")) }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tabs
+
+pub async fn list_tabs(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<Tab>> {
+    Ok(deps.tabs.tabs_or_init(&viewer.user.id, &tabs::default_tabs(&viewer.user.id)).await?)
+}
+
+pub async fn get_tab(deps: &Deps, viewer: &Viewer, id: &TabId) -> DomainResult<Tab> {
+    list_tabs(deps, viewer).await?.into_iter().find(|t| &t.id == id).ok_or(DomainError::NotFound("tab"))
+}
+
+/// Checks a tab's filters against what the caller can name.
+fn validate_filters(viewer: &Viewer, filters: &Filters) -> DomainResult<()> {
+    if let Some(p) = filters.profiles.iter().find(|p| !viewer.profiles.contains(*p)) {
+        return Err(DomainError::Rule(format!("unknown profile {p}")));
+    }
+    Ok(())
+}
+
+pub async fn create_tab(
+    deps: &Deps,
+    viewer: &Viewer,
+    name: &str,
+    filters: Filters,
+    query: &str,
+    position: Option<u32>,
+) -> DomainResult<Tab> {
+    let name = tabs::validate_name(name).map_err(DomainError::Invalid)?;
+    let query = tabs::validate_query(query).map_err(DomainError::Invalid)?;
+    validate_filters(viewer, &filters)?;
+    let mut all = list_tabs(deps, viewer).await?;
+    if all.len() >= tabs::MAX_TABS {
+        return Err(DomainError::Rule(format!("a user has at most {} tabs", tabs::MAX_TABS)));
+    }
+    let tab = Tab { id: TabId::generate(), user_id: viewer.user.id.clone(), name, position: all.len() as u32, filters, query };
+    all.push(tab.clone());
+    if let Some(p) = position {
+        tabs::reorder(&mut all, &tab.id, p);
+    }
+    save_positions(deps, &all, Some(&tab)).await?;
+    all.into_iter().find(|t| t.id == tab.id).ok_or(DomainError::NotFound("tab"))
+}
+
+/// Writes every tab whose position changed, and `also` (new or edited).
+async fn save_positions(deps: &Deps, tabs_now: &[Tab], also: Option<&Tab>) -> DomainResult<()> {
+    let before = match tabs_now.first() {
+        Some(t) => deps.tabs.tabs_or_init(&t.user_id, &[]).await?,
+        None => vec![],
+    };
+    for t in tabs_now {
+        let changed = also.is_some_and(|a| a.id == t.id) || before.iter().find(|b| b.id == t.id).is_none_or(|b| b != t);
+        if changed {
+            deps.tabs.put_tab(t).await?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TabPatch {
+    pub name: Option<String>,
+    pub position: Option<u32>,
+    pub filters: Option<Filters>,
+    pub query: Option<String>,
+}
+
+pub async fn update_tab(deps: &Deps, viewer: &Viewer, id: &TabId, patch: TabPatch) -> DomainResult<Tab> {
+    let mut all = list_tabs(deps, viewer).await?;
+    let Some(tab) = all.iter_mut().find(|t| &t.id == id) else {
+        return Err(DomainError::NotFound("tab"));
+    };
+    if let Some(n) = &patch.name {
+        tab.name = tabs::validate_name(n).map_err(DomainError::Invalid)?;
+    }
+    if let Some(f) = patch.filters {
+        validate_filters(viewer, &f)?;
+        tab.filters = f;
+    }
+    if let Some(q) = &patch.query {
+        tab.query = tabs::validate_query(q).map_err(DomainError::Invalid)?;
+    }
+    let edited = tab.clone();
+    if let Some(p) = patch.position {
+        tabs::reorder(&mut all, id, p);
+    }
+    let edited = all.iter().find(|t| t.id == edited.id).cloned().unwrap_or(edited);
+    save_positions(deps, &all, Some(&edited)).await?;
+    Ok(edited)
+}
+
+pub async fn delete_tab(deps: &Deps, viewer: &Viewer, id: &TabId) -> DomainResult<()> {
+    let mut all = list_tabs(deps, viewer).await?;
+    if !all.iter().any(|t| &t.id == id) {
+        return Err(DomainError::NotFound("tab"));
+    }
+    deps.tabs.delete_tab(&viewer.user.id, id).await?;
+    all.retain(|t| &t.id != id);
+    for (i, t) in all.iter_mut().enumerate() {
+        t.position = i as u32;
+    }
+    save_positions(deps, &all, None).await
+}
+
+// ---------------------------------------------------------------------------------------
+// Administration: users and profiles
+
+fn require_admin(viewer: &Viewer) -> DomainResult<()> {
+    if viewer.is_admin() { Ok(()) } else { Err(DomainError::Forbidden("only admins manage users and profiles".into())) }
+}
+
+/// The fields of a user an admin sets.
+#[derive(Debug, Clone)]
+pub struct UserInput {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub inbox_access: bool,
+    pub profile_ids: BTreeSet<ProfileId>,
+}
+
+fn validate_user(input: &UserInput, profiles: &[Profile]) -> DomainResult<()> {
+    if input.name.trim().is_empty() || input.name.chars().count() > 100 {
+        return Err(DomainError::Invalid("a user needs a name of 1 to 100 characters".into()));
+    }
+    let e = input.email.trim();
+    let valid_email = e.len() <= 254
+        && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && !e.chars().any(char::is_whitespace);
+    if !valid_email {
+        return Err(DomainError::Invalid(format!("\"{e}\" is not an email address")));
+    }
+    if let Some(p) = input.profile_ids.iter().find(|p| !profiles.iter().any(|q| &q.id == *p)) {
+        return Err(DomainError::Rule(format!("unknown profile {p}")));
+    }
+    Ok(())
+}
+
+pub async fn list_users(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>> {
+    require_admin(viewer)?;
+    Ok(deps.directory.list_users(viewer.account()).await?)
+}
+
+pub async fn get_user(deps: &Deps, viewer: &Viewer, id: &UserId) -> DomainResult<User> {
+    require_admin(viewer)?;
+    deps.directory.get_user(viewer.account(), id).await?.ok_or(DomainError::NotFound("user"))
+}
+
+pub async fn create_user(deps: &Deps, viewer: &Viewer, input: UserInput) -> DomainResult<User> {
+    require_admin(viewer)?;
+    let profiles = deps.directory.list_profiles(viewer.account()).await?;
+    validate_user(&input, &profiles)?;
+    let user = User {
+        id: UserId::generate(),
+        account_id: viewer.account().clone(),
+        name: input.name.trim().to_string(),
+        email: input.email.trim().to_lowercase(),
+        role: input.role,
+        inbox_access: input.inbox_access,
+        profile_ids: input.profile_ids,
+        created_at: deps.clock.now(),
+    };
+    deps.directory.put_user(&user).await.map_err(|e| match e {
+        PortError::AlreadyExists => DomainError::Rule(format!("a user with email {} exists already", user.email)),
+        e => e.into(),
+    })?;
+    Ok(user)
+}
+
+pub async fn update_user(deps: &Deps, viewer: &Viewer, id: &UserId, input: UserInput) -> DomainResult<User> {
+    require_admin(viewer)?;
+    let old = deps.directory.get_user(viewer.account(), id).await?.ok_or(DomainError::NotFound("user"))?;
+    let profiles = deps.directory.list_profiles(viewer.account()).await?;
+    validate_user(&input, &profiles)?;
+    if old.id == viewer.user.id && input.role != Role::Admin {
+        return Err(DomainError::Rule("admins cannot remove their own admin role".into()));
+    }
+    let user = User {
+        name: input.name.trim().to_string(),
+        email: input.email.trim().to_lowercase(),
+        role: input.role,
+        inbox_access: input.inbox_access,
+        profile_ids: input.profile_ids,
+        ..old
+    };
+    deps.directory.put_user(&user).await.map_err(|e| match e {
+        PortError::AlreadyExists => DomainError::Rule(format!("a user with email {} exists already", user.email)),
+        e => e.into(),
+    })?;
+    Ok(user)
+}
+
+pub async fn delete_user(deps: &Deps, viewer: &Viewer, id: &UserId) -> DomainResult<()> {
+    require_admin(viewer)?;
+    if id == &viewer.user.id {
+        return Err(DomainError::Rule("admins cannot delete themselves".into()));
+    }
+    if deps.directory.delete_user(viewer.account(), id).await? { Ok(()) } else { Err(DomainError::NotFound("user")) }
+}
+
+#[derive(Debug, Clone)]
+pub struct ProfileInput {
+    pub network: Network,
+    pub external_id: String,
+    pub name: String,
+    pub handle: String,
+    pub credentials: Credentials,
+}
+
+pub async fn list_profiles(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<Profile>> {
+    require_admin(viewer)?;
+    Ok(deps.directory.list_profiles(viewer.account()).await?)
+}
+
+pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -> DomainResult<Profile> {
+    require_admin(viewer)?;
+    let ext = input.external_id.trim();
+    if ext.is_empty() || ext.len() > 200 || ext.chars().any(char::is_whitespace) {
+        return Err(DomainError::Invalid("external_id must be the network's id of the page, account or channel".into()));
+    }
+    if input.name.trim().is_empty() || input.name.chars().count() > 200 {
+        return Err(DomainError::Invalid("a profile needs a name of 1 to 200 characters".into()));
+    }
+    let profile = Profile {
+        id: ProfileId::generate(),
+        account_id: viewer.account().clone(),
+        network: input.network,
+        external_id: ext.to_string(),
+        name: input.name.trim().to_string(),
+        handle: input.handle.trim().to_string(),
+        credentials: input.credentials,
+        created_at: deps.clock.now(),
+    };
+    deps.directory.put_profile(&profile).await.map_err(|e| match e {
+        PortError::AlreadyExists => DomainError::Rule(format!("this {} presence is connected already", profile.network)),
+        e => e.into(),
+    })?;
+    Ok(profile)
+}
+
+pub async fn delete_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId) -> DomainResult<()> {
+    require_admin(viewer)?;
+    if deps.directory.delete_profile(viewer.account(), id).await? { Ok(()) } else { Err(DomainError::NotFound("profile")) }
+}

@@ -1,1 +1,38 @@
+//! The embedded default: every port on one SQLite file (WAL mode), plus `.eml` files for email.
+//!
+//! All writes go through one writer thread that group-commits whatever is waiting into one
+//! transaction (each write in its own savepoint, so one failing write never spoils the
+//! others); reads use a small pool of connections. Durable local queues live in the same
+//! database, with at-least-once delivery, a visibility timeout and dead-lettering.
 
+mod conversations;
+mod db;
+mod directory;
+mod mailer;
+mod queue;
+mod schema;
+mod tabs_notifications;
+
+pub use db::{Db, DbConfig, Durability};
+pub use mailer::OutboxMailer;
+pub use queue::{DeadLetter, Delivery, SqliteQueue};
+pub use rusqlite;
+
+use std::sync::Arc;
+
+/// The store adapters, all over one database.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pub(crate) db: Arc<Db>,
+}
+
+impl SqliteStore {
+    pub fn new(db: Arc<Db>) -> Self {
+        Self { db }
+    }
+}
+
+pub type SqliteDirectoryStore = SqliteStore;
+pub type SqliteConversationStore = SqliteStore;
+pub type SqliteTabStore = SqliteStore;
+pub type SqliteNotificationStore = SqliteStore;

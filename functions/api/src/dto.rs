@@ -1,0 +1,155 @@
+//! Answer shapes the clients rely on (http-api.md "Shapes").
+
+use inbox_domain::usecases::{ConversationDetail, ConversationView};
+use inbox_domain::*;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct ConversationDto {
+    pub id: ConversationId,
+    pub network: Network,
+    pub kind: Kind,
+    pub profile_id: ProfileId,
+    pub status: Status,
+    pub assignee_id: Option<UserId>,
+    pub seen: bool,
+    pub sponsored: bool,
+    pub last_activity_at: Timestamp,
+    pub created_at: Timestamp,
+    pub author: Author,
+    pub excerpt: String,
+    pub available_actions: Vec<Action>,
+    pub thread_owner: Option<String>,
+    /// Send it back as `version` to refuse a change if someone else changed it meanwhile.
+    pub version: u64,
+}
+
+impl From<ConversationView> for ConversationDto {
+    fn from(v: ConversationView) -> Self {
+        let c = v.conversation;
+        Self {
+            id: c.id,
+            network: c.network,
+            kind: c.kind,
+            profile_id: c.profile_id,
+            status: c.status,
+            assignee_id: c.assignee_id,
+            seen: v.seen,
+            sponsored: c.sponsored,
+            last_activity_at: c.last_inbound_at,
+            created_at: c.created_at,
+            author: c.author,
+            excerpt: c.excerpt,
+            available_actions: v.available_actions,
+            thread_owner: c.thread_owner,
+            version: c.version,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ItemDto {
+    pub id: ItemId,
+    pub direction: Direction,
+    pub text: String,
+    pub author: Author,
+    pub created_at: Timestamp,
+    pub platform_id: Option<String>,
+    pub state: ItemState,
+    pub failure: Option<String>,
+    pub deleted: bool,
+    pub edited: bool,
+    pub action: Option<Action>,
+}
+
+impl From<Item> for ItemDto {
+    fn from(i: Item) -> Self {
+        Self {
+            id: i.id,
+            direction: i.direction,
+            text: i.text,
+            author: i.author,
+            created_at: i.created_at,
+            platform_id: i.platform_id,
+            state: i.state,
+            failure: i.failure,
+            deleted: i.deleted,
+            edited: i.edited,
+            action: i.action,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct NoteDto {
+    pub id: NoteId,
+    pub author_id: UserId,
+    pub text: String,
+    pub mentions: Vec<UserId>,
+    pub created_at: Timestamp,
+}
+
+impl From<Note> for NoteDto {
+    fn from(n: Note) -> Self {
+        Self { id: n.id, author_id: n.author_id, text: n.text, mentions: n.mentions, created_at: n.created_at }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DetailDto {
+    #[serde(flatten)]
+    pub conversation: ConversationDto,
+    pub items: Vec<ItemDto>,
+    pub notes: Vec<NoteDto>,
+}
+
+impl From<ConversationDetail> for DetailDto {
+    fn from(d: ConversationDetail) -> Self {
+        Self {
+            conversation: d.view.into(),
+            items: d.items.into_iter().map(Into::into).collect(),
+            notes: d.notes.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct HistoryDto {
+    pub id: HistoryId,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: HistoryAction,
+    pub details: serde_json::Value,
+}
+
+impl From<HistoryEntry> for HistoryDto {
+    fn from(h: HistoryEntry) -> Self {
+        Self { id: h.id, at: h.at, actor: h.actor, action: h.action, details: h.details }
+    }
+}
+
+/// A profile without its credentials.
+#[derive(Debug, Serialize)]
+pub struct ProfileDto {
+    pub id: ProfileId,
+    pub network: Network,
+    pub external_id: String,
+    pub name: String,
+    pub handle: String,
+    pub connected: bool,
+    pub created_at: Timestamp,
+}
+
+impl From<&Profile> for ProfileDto {
+    fn from(p: &Profile) -> Self {
+        Self {
+            id: p.id.clone(),
+            network: p.network,
+            external_id: p.external_id.clone(),
+            name: p.name.clone(),
+            handle: p.handle.clone(),
+            connected: p.credentials.access_token.is_some(),
+            created_at: p.created_at,
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Typed configuration, read once at start. Secrets come from the environment; where one is
+//! not set, the local runner makes a random one and keeps it in `<data dir>/secrets.json`, so
+//! tokens and webhook signatures stay valid across restarts.
+
+use crate::anyhow_lite::{Error, Result};
+use inbox_sqlite::Durability;
+use inbox_web::{Secret, WebConfig};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub addr: SocketAddr,
+    pub durability: Durability,
+    /// Deliveries of a queued message before it is dead-lettered.
+    pub max_attempts: u32,
+    /// Run the queue workers in this process.
+    pub workers: bool,
+    pub web: WebConfig,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SecretsFile {
+    jwt_secret: String,
+    meta_app_secret: String,
+    meta_verify_token: String,
+    x_consumer_secret: String,
+    cursor_key: String,
+}
+
+fn random_secret() -> String {
+    let bytes: [u8; 32] = rand::thread_rng().r#gen();
+    hex::encode(bytes)
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Config {
+    /// Reads `INBOX_*` variables, falling back to the data dir's secrets file.
+    pub fn load(data_dir: &Path, addr: SocketAddr) -> Result<Config> {
+        std::fs::create_dir_all(data_dir).map_err(|e| Error(format!("cannot create the data dir {}: {e}", data_dir.display())))?;
+        let path = data_dir.join("secrets.json");
+        let stored: SecretsFile = match std::fs::read_to_string(&path) {
+            Ok(s) => serde_json::from_str(&s)
+                .map_err(|e| Error(format!("{} is damaged ({e}); delete it to make new secrets", path.display())))?,
+            Err(_) => {
+                let s = SecretsFile {
+                    jwt_secret: random_secret(),
+                    meta_app_secret: random_secret(),
+                    meta_verify_token: random_secret(),
+                    x_consumer_secret: random_secret(),
+                    cursor_key: random_secret(),
+                };
+                write_private(&path, &serde_json::to_string_pretty(&s).expect("serialisable"))?;
+                s
+            }
+        };
+        let durability = match env("INBOX_SQLITE_SYNC").as_deref() {
+            None | Some("full") => Durability::Full,
+            Some("normal") => Durability::Normal,
+            Some(other) => return Err(Error(format!("INBOX_SQLITE_SYNC must be full or normal, not {other}"))),
+        };
+        let max_body_bytes = match env("INBOX_MAX_BODY_BYTES") {
+            None => 1024 * 1024,
+            Some(v) => v.parse().map_err(|_| Error("INBOX_MAX_BODY_BYTES must be a number of bytes".into()))?,
+        };
+        Ok(Config {
+            data_dir: data_dir.to_path_buf(),
+            addr,
+            durability,
+            max_attempts: 5,
+            workers: true,
+            web: WebConfig {
+                jwt_secret: Secret::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret)),
+                meta_app_secret: Secret::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret)),
+                meta_verify_token: Secret::new(env("INBOX_META_VERIFY_TOKEN").unwrap_or(stored.meta_verify_token)),
+                x_consumer_secret: Secret::new(env("INBOX_X_CONSUMER_SECRET").unwrap_or(stored.x_consumer_secret)),
+                cursor_key: Secret::new(stored.cursor_key),
+                max_body_bytes,
+            },
+        })
+    }
+
+    /// A configuration with fixed test secrets (the spec's test vectors use these).
+    pub fn for_tests(data_dir: &Path) -> Config {
+        Config {
+            data_dir: data_dir.to_path_buf(),
+            addr: "127.0.0.1:0".parse().expect("address"),
+            durability: Durability::Normal,
+            max_attempts: 3,
+            workers: true,
+            web: WebConfig {
+                jwt_secret: Secret::new("test_jwt_secret"),
+                meta_app_secret: Secret::new("test_app_secret"),
+                meta_verify_token: Secret::new("test_verify_token"),
+                x_consumer_secret: Secret::new("test_consumer_secret"),
+                cursor_key: Secret::new("test_cursor_key"),
+                max_body_bytes: 256 * 1024,
+            },
+        }
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error(format!("cannot write {}: {e}", path.display())))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! The `PlatformClient` the local runner uses until network clients are configured.
+
+use async_trait::async_trait;
+use inbox_domain::ports::{ActionDone, ActionError, ActionJob, PlatformClient};
+use inbox_domain::{Conversation, Item, Profile};
+
+/// Refuses every action with a clear reason: this runner has no client for the networks
+/// configured, so nothing can be sent. The outbound item is marked failed with that reason,
+/// where the user sees it, instead of staying pending forever.
+pub struct NotConnectedClient;
+
+#[async_trait]
+impl PlatformClient for NotConnectedClient {
+    async fn perform(&self, profile: &Profile, _: &Conversation, _: &[Item], job: &ActionJob) -> Result<ActionDone, ActionError> {
+        Err(ActionError::Rejected(format!(
+            "no {} client is configured on this server, so the {} was not sent",
+            profile.network, job.action
+        )))
+    }
+}

@@ -1,0 +1,80 @@
+//! Queue workers: receive a batch, run the function's per-message handler on each message
+//! concurrently, ack what succeeded, and leave the rest to be retried or dead-lettered.
+
+use inbox_domain::ports::{PlatformClient, QueueName};
+use inbox_domain::usecases::Deps;
+use inbox_sqlite::{Delivery, SqliteQueue};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A message not acked within this time is delivered again (the worker died or hung).
+pub const VISIBILITY: Duration = Duration::from_secs(60);
+const BATCH: usize = 64;
+
+/// Runs the handler of `queue`'s function on one message.
+pub async fn handle(queue: QueueName, deps: &Deps, client: &dyn PlatformClient, body: &[u8]) -> Result<(), String> {
+    match queue {
+        QueueName::Ingest => fn_ingest::handle_message(deps, body).await.map(|_| ()).map_err(|e| e.to_string()),
+        QueueName::Notify => fn_notifier::handle_message(deps, body).await.map(|_| ()).map_err(|e| e.to_string()),
+        QueueName::Actions => fn_actions::handle_message(deps, client, body).await.map(|_| ()).map_err(|e| e.to_string()),
+    }
+}
+
+/// Processes `queue` until `shutdown` turns true.
+pub async fn run(queue: SqliteQueue, name: QueueName, deps: Deps, client: Arc<dyn PlatformClient>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let batch = match queue.receive(name, BATCH, VISIBILITY).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(queue = name.as_str(), error = %e, "cannot receive from the queue");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            tokio::select! {
+                _ = queue.wait(name, Duration::from_millis(200)) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        }
+        process_batch(&queue, name, &deps, &client, batch).await;
+    }
+}
+
+async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client: &Arc<dyn PlatformClient>, batch: Vec<Delivery>) {
+    let mut set = tokio::task::JoinSet::new();
+    for d in batch {
+        let (deps, client) = (deps.clone(), client.clone());
+        set.spawn(async move {
+            let span = tracing::info_span!("message", queue = name.as_str(), id = d.id, attempt = d.attempts);
+            let _ = span.enter();
+            let r = handle(name, &deps, client.as_ref(), &d.body).await;
+            (d, r)
+        });
+    }
+    let mut done = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        let Ok((d, r)) = joined else { continue };
+        match r {
+            Ok(()) => done.push(d.id),
+            Err(e) => {
+                tracing::warn!(queue = name.as_str(), id = d.id, attempt = d.attempts, error = %e, "message failed");
+                match queue.fail(&d, &e).await {
+                    Ok(true) => tracing::error!(queue = name.as_str(), id = d.id, "message dead-lettered"),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "cannot record a failure; the message will be redelivered"),
+                }
+            }
+        }
+    }
+    if !done.is_empty()
+        && let Err(e) = queue.ack_many(done).await
+    {
+        tracing::error!(error = %e, "cannot ack; the messages will be redelivered (handlers are idempotent)");
+    }
+}

@@ -1,0 +1,563 @@
+//! `meta::normalize` on every Meta webhook fixture, field by field, and on hand-made bodies
+//! for the edge cases (bad changes among good ones, legacy authors, the Page's own comments).
+
+use chrono::{DateTime, Utc};
+use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
+use inbox_domain::{Author, Direction, Kind, Network, Timestamp};
+use inbox_platforms::{NormalizeError, Normalized, meta};
+use serde_json::json;
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/fixtures/", $name))
+    };
+}
+
+const PAGE: &str = "104857600000001";
+const IG: &str = "17841400000000001";
+const POST: &str = "104857600000001_122100000000000001";
+const JANE_COMMENT: &str = "122100000000000001_1900000000000001";
+const PSID: &str = "7312345678901234";
+
+fn at(s: &str) -> Timestamp {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn author(id: &str, name: &str, handle: &str) -> Author {
+    Author { id: id.into(), name: name.into(), handle: handle.into() }
+}
+
+fn thread(kind: Kind, key: &str, parent: Option<&str>) -> ThreadRef {
+    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into) }
+}
+
+fn posted(direction: Direction, text: &str, author: Author) -> Change {
+    Change::Posted { direction, text: text.into(), author, correlation: None }
+}
+
+fn normalize(body: &[u8]) -> Normalized {
+    meta::normalize(body).expect("a Meta envelope")
+}
+
+fn jane() -> Author {
+    author("26100000000000001", "Jane Customer", "")
+}
+
+/// Exactly one event and nothing skipped.
+fn single(body: &[u8]) -> InboundEvent {
+    let n = normalize(body);
+    assert_eq!(n.skipped, Vec::<String>::new());
+    assert_eq!(n.events.len(), 1, "{:?}", n.events);
+    n.events.into_iter().next().unwrap()
+}
+
+#[test]
+fn feed_comment_add() {
+    assert_eq!(
+        single(fixture!("meta_feed_comment_add.json")),
+        InboundEvent {
+            network: Network::Facebook,
+            profile_external_id: PAGE.into(),
+            platform_id: JANE_COMMENT.into(),
+            thread: thread(Kind::Comment, JANE_COMMENT, None),
+            occurred_at: at("2025-12-31T23:59:58Z"),
+            change: posted(Direction::Inbound, "Hi, is this still available in size M?", jane()),
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn feed_comment_reply_add() {
+    assert_eq!(
+        single(fixture!("meta_feed_comment_reply_add.json")),
+        InboundEvent {
+            network: Network::Facebook,
+            profile_external_id: PAGE.into(),
+            platform_id: "122100000000000001_1900000000000002".into(),
+            thread: thread(Kind::Comment, JANE_COMMENT, Some(JANE_COMMENT)),
+            occurred_at: at("2026-01-01T00:05:00Z"),
+            change: posted(Direction::Inbound, "@Jane Customer I asked the same thing!", author("26100000000000002", "Bob Other", "")),
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn feed_comment_edited() {
+    assert_eq!(
+        single(fixture!("meta_feed_comment_edited.json")),
+        InboundEvent {
+            network: Network::Facebook,
+            profile_external_id: PAGE.into(),
+            platform_id: JANE_COMMENT.into(),
+            thread: thread(Kind::Comment, JANE_COMMENT, None),
+            occurred_at: at("2025-12-31T23:59:58Z"),
+            change: Change::Edited { text: "Hi, is this still available in size M or L?".into() },
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn feed_comment_remove() {
+    assert_eq!(
+        single(fixture!("meta_feed_comment_remove.json")),
+        InboundEvent {
+            network: Network::Facebook,
+            profile_external_id: PAGE.into(),
+            platform_id: JANE_COMMENT.into(),
+            thread: thread(Kind::Comment, JANE_COMMENT, None),
+            occurred_at: at("2026-01-01T00:15:00Z"),
+            change: Change::Deleted,
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn feed_comment_on_ad_is_sponsored() {
+    let comment = "122100000000000777_1900000000000099";
+    assert_eq!(
+        single(fixture!("meta_feed_comment_on_ad.json")),
+        InboundEvent {
+            network: Network::Facebook,
+            profile_external_id: PAGE.into(),
+            platform_id: comment.into(),
+            thread: thread(Kind::Comment, comment, None),
+            occurred_at: at("2026-01-02T09:00:00Z"),
+            change: posted(Direction::Inbound, "How much is shipping to Lyon?", author("26100000000000003", "Ad Viewer", "")),
+            sponsored: true,
+        }
+    );
+}
+
+#[test]
+fn sponsored_from_either_post_signal() {
+    let body = |post: serde_json::Value| {
+        json!({"object": "page", "entry": [{"id": PAGE, "time": 1767225600, "changes": [{"field": "feed", "value": {
+            "from": {"id": "1", "name": "A"}, "post": post, "message": "hi", "post_id": POST,
+            "comment_id": JANE_COMMENT, "created_time": 1767225598, "item": "comment", "parent_id": POST, "verb": "add"
+        }}]}]})
+        .to_string()
+    };
+    let sponsored = |post| single(body(post).as_bytes()).sponsored;
+    assert!(sponsored(json!({"promotion_status": "active", "is_published": true})));
+    assert!(sponsored(json!({"promotion_status": "ineligible"})));
+    assert!(sponsored(json!({"promotion_status": "inactive", "is_published": false})));
+    assert!(!sponsored(json!({"promotion_status": "inactive", "is_published": true})));
+    assert!(!sponsored(json!({})));
+}
+
+#[test]
+fn feed_batched_multi_item_by_item() {
+    let n = normalize(fixture!("meta_feed_batched_multi.json"));
+    assert_eq!(
+        n.events,
+        vec![
+            InboundEvent {
+                network: Network::Facebook,
+                profile_external_id: PAGE.into(),
+                platform_id: "122100000000000001_1900000000000004".into(),
+                thread: thread(Kind::Comment, "122100000000000001_1900000000000004", None),
+                occurred_at: at("2026-01-01T00:01:30Z"),
+                change: posted(Direction::Inbound, "Love it", author("26100000000000004", "Carla", "")),
+                sponsored: false,
+            },
+            // The retry duplicate comes out as is: deduplication is the ingest's job.
+            InboundEvent {
+                network: Network::Facebook,
+                profile_external_id: PAGE.into(),
+                platform_id: JANE_COMMENT.into(),
+                thread: thread(Kind::Comment, JANE_COMMENT, None),
+                occurred_at: at("2025-12-31T23:59:58Z"),
+                change: posted(Direction::Inbound, "Hi, is this still available in size M?", jane()),
+                sponsored: false,
+            },
+            // A mention delivered for the second Page; no time of its own, so the entry's.
+            InboundEvent {
+                network: Network::Facebook,
+                profile_external_id: "104857600000002".into(),
+                platform_id: "555000000000001_666000000000001".into(),
+                thread: thread(Kind::Tag, "555000000000001_666000000000001", None),
+                occurred_at: at("2026-01-01T00:01:40Z"),
+                change: posted(Direction::Inbound, "", author("26100000000000006", "Some Person", "")),
+                sponsored: false,
+            },
+        ]
+    );
+    assert_eq!(n.skipped, vec!["entry[0].changes[2]: feed item `reaction` (verb `add`) is not ingested".to_string()]);
+}
+
+#[test]
+fn one_bad_change_never_drops_the_others() {
+    let comment = |id: &str| {
+        json!({"field": "feed", "value": {"from": {"id": "1", "name": "A"}, "message": id, "post_id": POST,
+            "comment_id": id, "created_time": 1767225598, "item": "comment", "parent_id": POST, "verb": "add"}})
+    };
+    let body = json!({"object": "page", "entry": [
+        {"id": PAGE, "time": 1767225600, "changes": [
+            comment("c1"),
+            {"field": "feed"},
+            {"field": "feed", "value": "not an object"},
+            {"field": "feed", "value": {"item": "comment", "verb": "add", "post_id": POST}},
+            {"field": "feed", "value": {"item": "comment", "verb": "hide", "comment_id": "c9", "post_id": POST}},
+            {"field": "feed", "value": {"item": "comment", "verb": "edited", "comment_id": "c9", "post_id": POST}},
+            {"field": "feed", "value": {"item": "post", "verb": "add", "post_id": POST}},
+            {"field": "ratings", "value": {}},
+            {"value": {}},
+            comment("c2"),
+        ]},
+        {"time": 1767225600, "changes": [comment("c3")]},
+        {"id": PAGE, "changes": "oops"},
+        {"id": PAGE, "time": 1767225600},
+        {"id": PAGE, "time": 1767225600, "changed_fields": ["feed"]},
+        {"id": PAGE, "changes": [comment("c4")]},
+    ]});
+    let n = normalize(body.to_string().as_bytes());
+    let ids: Vec<_> = n.events.iter().map(|e| e.platform_id.as_str()).collect();
+    assert_eq!(ids, ["c1", "c2", "c4"]);
+    assert_eq!(
+        n.skipped,
+        [
+            "entry[0].changes[1]: field `feed` has no `value` object",
+            "entry[0].changes[2]: field `feed` has no `value` object",
+            "entry[0].changes[3]: comment has no `comment_id`",
+            "entry[0].changes[4]: comment verb `hide` is not ingested",
+            "entry[0].changes[5]: edited comment has no `message`",
+            "entry[0].changes[6]: feed item `post` (verb `add`) is not ingested",
+            "entry[0].changes[7]: field `ratings` is not ingested",
+            "entry[0].changes[8]: change has no `field`",
+            "entry[1]: entry has no `id`",
+            "entry[2]: `changes` is not an array",
+            "entry[3]: entry has no `changes`, `messaging` or `standby`",
+            "entry[4]: `changed_fields` without values (turn on Include Values)",
+        ]
+    );
+}
+
+#[test]
+fn feed_authors_legacy_missing_and_the_page_itself() {
+    let body = |value: serde_json::Value| {
+        let mut value = value;
+        for (k, v) in json!({"message": "m", "post_id": POST, "comment_id": "c", "created_time": 1767225598,
+            "item": "comment", "parent_id": POST, "verb": "add"})
+        .as_object()
+        .unwrap()
+        {
+            value[k] = v.clone();
+        }
+        json!({"object": "page", "entry": [{"id": PAGE, "time": 1, "changes": [{"field": "feed", "value": value}]}]}).to_string()
+    };
+    let change = |value| single(body(value).as_bytes()).change;
+    assert_eq!(
+        change(json!({"sender_id": "26100000000000009", "sender_name": "Old Style"})),
+        posted(Direction::Inbound, "m", author("26100000000000009", "Old Style", ""))
+    );
+    assert_eq!(change(json!({})), posted(Direction::Inbound, "m", author("", "Facebook user", "")));
+    assert_eq!(
+        change(json!({"from": {"id": "26100000000000009"}})),
+        posted(Direction::Inbound, "m", author("26100000000000009", "Facebook user", ""))
+    );
+    // The Page's own comment: outbound, never a new conversation.
+    assert_eq!(change(json!({"from": {"id": PAGE, "name": "My Shop"}})), posted(Direction::Outbound, "m", author(PAGE, "My Shop", "")));
+    // A photo comment without text still reads as something.
+    assert_eq!(
+        change(json!({"from": {"id": "2", "name": "B"}, "photo": "https://example.invalid/p.jpg"})),
+        posted(Direction::Inbound, "m\n[photo] https://example.invalid/p.jpg", author("2", "B", ""))
+    );
+}
+
+#[test]
+fn mention_in_a_post() {
+    let post = "555000000000001_666000000000001";
+    assert_eq!(
+        single(fixture!("meta_mention_post.json")),
+        InboundEvent {
+            network: Network::Facebook,
+            profile_external_id: PAGE.into(),
+            platform_id: post.into(),
+            thread: thread(Kind::Tag, post, None),
+            occurred_at: at("2026-01-01T20:39:58Z"),
+            change: posted(Direction::Inbound, "Great service from My Shop today", author("26100000000000006", "Some Person", "")),
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn mention_in_a_comment() {
+    let comment = "666000000000001_777000000000001";
+    assert_eq!(
+        single(fixture!("meta_mention_comment.json")),
+        InboundEvent {
+            network: Network::Facebook,
+            profile_external_id: PAGE.into(),
+            platform_id: comment.into(),
+            thread: thread(Kind::Tag, comment, None),
+            // No created_time: the entry's time.
+            occurred_at: at("2026-01-01T20:41:40Z"),
+            change: posted(Direction::Inbound, "My Shop can you help?", author("", "Facebook user", "")),
+            sponsored: false,
+        }
+    );
+}
+
+fn dm(mid: &str, at_: &str, direction: Direction, text: &str, author: Author, correlation: Option<&str>) -> InboundEvent {
+    InboundEvent {
+        network: Network::Facebook,
+        profile_external_id: PAGE.into(),
+        platform_id: mid.into(),
+        thread: thread(Kind::Dm, PSID, None),
+        occurred_at: at(at_),
+        change: Change::Posted { direction, text: text.into(), author, correlation: correlation.map(Into::into) },
+        sponsored: false,
+    }
+}
+
+#[test]
+fn messenger_messages() {
+    let n = normalize(fixture!("meta_messages.json"));
+    assert_eq!(n.skipped, Vec::<String>::new());
+    let customer = author(PSID, "", "");
+    assert_eq!(
+        n.events,
+        vec![
+            dm(
+                "m_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+                "2026-01-01T00:00:00.001Z",
+                Direction::Inbound,
+                "Hello, my order #1234 has not arrived",
+                customer.clone(),
+                None
+            ),
+            dm(
+                "m_BbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+                "2026-01-01T00:00:05.002Z",
+                Direction::Inbound,
+                "Any update?",
+                customer.clone(),
+                None
+            ),
+            dm(
+                "m_CbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+                "2026-01-01T00:00:06.003Z",
+                Direction::Inbound,
+                "[image] https://scontent.example.invalid/img.jpg",
+                customer,
+                None
+            ),
+        ]
+    );
+}
+
+#[test]
+fn messenger_text_and_several_attachments() {
+    let body = json!({"object": "page", "entry": [{"id": PAGE, "time": 1767225600123_i64, "messaging": [{
+        "sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1767225600001_i64,
+        "message": {"mid": "m_1", "text": "look", "attachments": [
+            {"type": "image", "payload": {"url": "https://a.invalid/1.jpg"}},
+            {"type": "video", "payload": {"url": "https://a.invalid/2.mp4"}},
+            {"type": "fallback", "payload": {"title": "no url"}}
+        ]}
+    }]}]});
+    let event = single(body.to_string().as_bytes());
+    assert_eq!(
+        event.change,
+        posted(
+            Direction::Inbound,
+            "look\n[image] https://a.invalid/1.jpg\n[video] https://a.invalid/2.mp4\n[fallback]",
+            author(PSID, "", "")
+        )
+    );
+}
+
+#[test]
+fn messenger_echoes_are_outbound_with_correlation() {
+    let n = normalize(fixture!("meta_message_echoes.json"));
+    assert_eq!(n.skipped, Vec::<String>::new());
+    let page = author(PAGE, "", "");
+    assert_eq!(
+        n.events,
+        vec![
+            dm(
+                "m_EchoFromPageInbox0000000000000001",
+                "2026-01-01T00:01:40.001Z",
+                Direction::Outbound,
+                "Hi Jane, a human here - looking into it.",
+                page.clone(),
+                None
+            ),
+            dm(
+                "m_EchoFromOurApp00000000000000000001",
+                "2026-01-01T00:01:41.002Z",
+                Direction::Outbound,
+                "Thanks, ticket created.",
+                page,
+                Some("inbox:msg:42")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn other_messaging_events_are_skipped() {
+    for (body, reason) in [
+        (&fixture!("meta_handover_pass.json")[..], "entry[0].messaging[0]: messaging event `pass_thread_control` is not ingested yet"),
+        (&fixture!("meta_handover_take.json")[..], "entry[0].messaging[0]: messaging event `take_thread_control` is not ingested yet"),
+        (&fixture!("meta_policy_enforcement.json")[..], "entry[0].messaging[0]: messaging event `policy_enforcement` is not ingested yet"),
+    ] {
+        let n = normalize(body);
+        assert_eq!(n.events, vec![]);
+        assert_eq!(n.skipped, vec![reason.to_string()]);
+    }
+    let body = json!({"object": "page", "entry": [{"id": PAGE, "time": 1767225600123_i64, "messaging": [
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1, "delivery": {"mids": ["m_1"]}},
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1, "read": {"watermark": 1}},
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1, "postback": {"payload": "X"}},
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1, "reaction": {"mid": "m_1"}},
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1, "message": {"text": "no mid"}},
+        {"recipient": {"id": PAGE}, "timestamp": 1, "message": {"mid": "m_2", "text": "no sender"}},
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1767225600001_i64, "message": {"mid": "m_3", "text": "ok"}},
+    ]}]});
+    let n = normalize(body.to_string().as_bytes());
+    assert_eq!(n.events.iter().map(|e| e.platform_id.as_str()).collect::<Vec<_>>(), ["m_3"]);
+    assert_eq!(
+        n.skipped,
+        [
+            "entry[0].messaging[0]: messaging event `delivery` is not ingested yet",
+            "entry[0].messaging[1]: messaging event `read` is not ingested yet",
+            "entry[0].messaging[2]: messaging event `postback` is not ingested yet",
+            "entry[0].messaging[3]: messaging event `reaction` is not ingested yet",
+            "entry[0].messaging[4]: message has no `mid`",
+            "entry[0].messaging[5]: message has no `sender.id`",
+        ]
+    );
+}
+
+#[test]
+fn standby_is_skipped() {
+    let n = normalize(fixture!("meta_standby.json"));
+    assert_eq!(n.events, vec![]);
+    assert_eq!(
+        n.skipped,
+        [
+            "entry[0].standby[0]: standby (handover) arrives with the networks issue",
+            "entry[0].standby[1]: standby (handover) arrives with the networks issue",
+        ]
+    );
+}
+
+#[test]
+fn instagram_comment() {
+    assert_eq!(
+        single(fixture!("ig_comment.json")),
+        InboundEvent {
+            network: Network::Instagram,
+            profile_external_id: IG.into(),
+            platform_id: "18100000000000001".into(),
+            thread: thread(Kind::Comment, "18100000000000001", None),
+            occurred_at: at("2026-01-01T00:23:20Z"),
+            change: posted(Direction::Inbound, "Do you ship to Canada?", author("17841400000009999", "jane.customer", "jane.customer")),
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn instagram_comment_reply() {
+    assert_eq!(
+        single(fixture!("ig_comment_reply.json")),
+        InboundEvent {
+            network: Network::Instagram,
+            profile_external_id: IG.into(),
+            platform_id: "18100000000000002".into(),
+            thread: thread(Kind::Comment, "18100000000000001", Some("18100000000000001")),
+            occurred_at: at("2026-01-01T00:25:00Z"),
+            change: posted(Direction::Inbound, "@jane.customer yes they do", author("17841400000008888", "bob.other", "bob.other")),
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn instagram_comment_on_ad_is_sponsored() {
+    let e = single(fixture!("ig_comment_on_ad.json"));
+    assert_eq!(e.platform_id, "18100000000000003");
+    assert_eq!(e.thread, thread(Kind::Comment, "18100000000000003", None));
+    assert!(e.sponsored);
+}
+
+#[test]
+fn instagram_login_flat_entry() {
+    assert_eq!(
+        single(fixture!("ig_comment_flat_instagram_login.json")),
+        InboundEvent {
+            network: Network::Instagram,
+            profile_external_id: IG.into(),
+            platform_id: "18100000000000004".into(),
+            thread: thread(Kind::Comment, "18100000000000004", None),
+            occurred_at: at("2026-01-01T00:28:20Z"),
+            change: posted(Direction::Inbound, "Love this reel", author("980000000000001", "jane.customer", "jane.customer")),
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn instagram_mentions_carry_ids_only() {
+    let unknown = author("", "Instagram user", "");
+    let in_comment = single(fixture!("ig_mention_comment.json"));
+    assert_eq!(
+        in_comment,
+        InboundEvent {
+            network: Network::Instagram,
+            profile_external_id: IG.into(),
+            platform_id: "17894227972186120".into(),
+            thread: thread(Kind::Mention, "17894227972186120", None),
+            occurred_at: at("2026-01-01T00:30:00Z"),
+            change: posted(Direction::Inbound, "", unknown.clone()),
+            sponsored: false,
+        }
+    );
+    let in_caption = single(fixture!("ig_mention_media.json"));
+    assert_eq!(in_caption.platform_id, "17918195224117852");
+    assert_eq!(in_caption.thread, thread(Kind::Mention, "17918195224117852", None));
+    assert_eq!(in_caption.change, posted(Direction::Inbound, "", unknown));
+}
+
+#[test]
+fn instagram_direct_message() {
+    assert_eq!(
+        single(fixture!("ig_messages.json")),
+        InboundEvent {
+            network: Network::Instagram,
+            profile_external_id: IG.into(),
+            platform_id: "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAwMDAwMDAwMDAx".into(),
+            thread: thread(Kind::Dm, "980000000000001", None),
+            occurred_at: at("2026-01-01T00:33:20.001Z"),
+            change: posted(Direction::Inbound, "Hi! Question about my order", author("980000000000001", "", "")),
+            sponsored: false,
+        }
+    );
+}
+
+#[test]
+fn other_objects_are_skipped_whole() {
+    let n = normalize(br#"{"object": "user", "entry": [{"id": "1", "changes": []}]}"#);
+    assert_eq!(n.events, vec![]);
+    assert_eq!(n.skipped, ["object: object `user` is not ingested"]);
+}
+
+#[test]
+fn malformed_bodies_are_errors() {
+    assert!(matches!(meta::normalize(b"{\"object\": \"page\", "), Err(NormalizeError::NotJson(_))));
+    assert!(matches!(meta::normalize(b""), Err(NormalizeError::NotJson(_))));
+    assert!(matches!(meta::normalize(b"not json"), Err(NormalizeError::NotJson(_))));
+    for body in [&b"[]"[..], br#"{"entry": []}"#, br#"{"object": "page"}"#, br#"{"object": "page", "entry": {}}"#] {
+        assert!(matches!(meta::normalize(body), Err(NormalizeError::Envelope(_))), "{}", String::from_utf8_lossy(body));
+    }
+    // The error names where, never what the body said.
+    let err = meta::normalize(b"{\"object\": \"page\", \"entry\": [\"secret text").unwrap_err();
+    assert!(!err.to_string().contains("secret text"), "{err}");
+}

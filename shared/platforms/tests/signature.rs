@@ -1,0 +1,158 @@
+//! Signature checks against the recorded vectors (`signature_test_vectors.json`) computed over
+//! the exact bytes of the fixtures, and the ways a header can be wrong.
+
+use inbox_platforms::signature::{SignatureError, sign_meta, sign_x, verify_meta, verify_x, x_crc_response_token};
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/fixtures/");
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIXTURES}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn vectors() -> Value {
+    serde_json::from_slice(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/fixtures/signature_test_vectors.json")))
+        .unwrap()
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("vector has no {key}"))
+}
+
+#[test]
+fn every_meta_vector_verifies_and_signs() {
+    let v = vectors();
+    let secret = text(&v["meta"], "app_secret").as_bytes();
+    let signatures = v["meta"]["signatures"].as_object().unwrap();
+    assert!(signatures.len() >= 5);
+    for (name, vector) in signatures {
+        let body = fixture(name);
+        assert_eq!(body.len() as u64, vector["body_bytes"].as_u64().unwrap(), "{name}");
+        let header = text(vector, "X-Hub-Signature-256");
+        assert_eq!(verify_meta(secret, &body, Some(header)), Ok(()), "{name}");
+        assert_eq!(sign_meta(secret, &body), header, "{name}");
+        // Upper-case hex is the same digest.
+        let upper = format!("sha256={}", header["sha256=".len()..].to_uppercase());
+        assert_eq!(verify_meta(secret, &body, Some(&upper)), Ok(()), "{name}");
+        // Another fixture's signature does not fit.
+        assert_eq!(verify_meta(b"not_the_secret", &body, Some(header)), Err(SignatureError::Mismatch));
+    }
+}
+
+#[test]
+fn the_documented_meta_vector() {
+    let body = fixture("meta_feed_comment_add.json");
+    let header = "sha256=4aba5958908547c28391f5e0855300c30b11965dba71c4960ce0d9ffa10684ad";
+    assert_eq!(verify_meta(b"test_app_secret", &body, Some(header)), Ok(()));
+}
+
+#[test]
+fn every_x_post_vector_verifies_and_signs() {
+    let v = vectors();
+    let secret = text(&v["x"], "consumer_secret").as_bytes();
+    let signatures = v["x"]["post_signatures"].as_object().unwrap();
+    assert!(signatures.len() >= 3);
+    for (name, vector) in signatures {
+        let body = fixture(name);
+        assert_eq!(body.len() as u64, vector["body_bytes"].as_u64().unwrap(), "{name}");
+        let header = text(vector, "x-twitter-webhooks-signature");
+        assert_eq!(verify_x(secret, &body, Some(header)), Ok(()), "{name}");
+        assert_eq!(sign_x(secret, &body), header, "{name}");
+        assert_eq!(verify_x(b"not_the_secret", &body, Some(header)), Err(SignatureError::Mismatch));
+    }
+}
+
+#[test]
+fn x_crc_vectors() {
+    let v = vectors();
+    let secret = text(&v["x"], "consumer_secret").as_bytes();
+    assert_eq!(x_crc_response_token(secret, text(&v["x"], "crc_token")), text(&v["x"], "crc_response_token"));
+    // The same value as the CRC exchange fixture.
+    let crc: Value =
+        serde_json::from_slice(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/fixtures/x_crc_get.json"))).unwrap();
+    assert_eq!(
+        x_crc_response_token(text(&crc, "consumer_secret_for_test").as_bytes(), text(&crc["request"]["query"], "crc_token")),
+        text(&crc["expected_response"]["body"], "response_token")
+    );
+    assert_eq!(
+        x_crc_response_token(b"test_consumer_secret", "cmVwbGFjZS1tZS1jcmMtdG9rZW4"),
+        "sha256=ALfbCQeQio9IWEHV0+fZNr5n1oU7cDCOYQYUaEzoXw0="
+    );
+}
+
+#[test]
+fn one_changed_byte_fails() {
+    let v = vectors();
+    let mut meta_body = fixture("meta_feed_comment_add.json");
+    let meta_header = text(&v["meta"]["signatures"]["meta_feed_comment_add.json"], "X-Hub-Signature-256");
+    let i = meta_body.len() / 2;
+    meta_body[i] ^= 0x01;
+    assert_eq!(verify_meta(b"test_app_secret", &meta_body, Some(meta_header)), Err(SignatureError::Mismatch));
+
+    let mut x_body = fixture("x_dm_event.json");
+    let x_header = text(&v["x"]["post_signatures"]["x_dm_event.json"], "x-twitter-webhooks-signature");
+    let last = x_body.len() - 1;
+    x_body[last] = b' ';
+    assert_eq!(verify_x(b"test_consumer_secret", &x_body, Some(x_header)), Err(SignatureError::Mismatch));
+}
+
+#[test]
+fn meta_header_errors() {
+    let body = fixture("meta_feed_comment_add.json");
+    let good = sign_meta(b"test_app_secret", &body);
+    let hex = &good["sha256=".len()..];
+    let check = |h: Option<&str>| verify_meta(b"test_app_secret", &body, h);
+    assert_eq!(check(None), Err(SignatureError::Missing));
+    assert_eq!(check(Some("")), Err(SignatureError::Missing));
+    assert_eq!(check(Some("   ")), Err(SignatureError::Missing));
+    // Wrong or missing prefix.
+    assert_eq!(check(Some(&format!("sha1={hex}"))), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(hex)), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(&format!("SHA256={hex}"))), Err(SignatureError::Malformed));
+    // Not hex, odd length, wrong length, empty digest.
+    assert_eq!(check(Some(&format!("sha256={}zz", &hex[2..]))), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(&format!("sha256={}", &hex[1..]))), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(&format!("sha256={}", &hex[2..]))), Err(SignatureError::Malformed));
+    assert_eq!(check(Some("sha256=")), Err(SignatureError::Malformed));
+    // The legacy SHA-1 value is not accepted in place of SHA-256.
+    assert_eq!(check(Some("sha256=bc7c6e1d3e57c033ae5c511f7d168d2795125887")), Err(SignatureError::Malformed));
+    // Well formed but wrong.
+    assert_eq!(check(Some(&format!("sha256={}", "0".repeat(64)))), Err(SignatureError::Mismatch));
+    // Surrounding whitespace is tolerated.
+    assert_eq!(check(Some(&format!(" {good} "))), Ok(()));
+}
+
+#[test]
+fn x_header_errors() {
+    let body = fixture("x_dm_event.json");
+    let good = sign_x(b"test_consumer_secret", &body);
+    let b64 = &good["sha256=".len()..];
+    let check = |h: Option<&str>| verify_x(b"test_consumer_secret", &body, h);
+    assert_eq!(check(None), Err(SignatureError::Missing));
+    assert_eq!(check(Some("")), Err(SignatureError::Missing));
+    assert_eq!(check(Some(b64)), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(&format!("sha1={b64}"))), Err(SignatureError::Malformed));
+    assert_eq!(check(Some("sha256=not base64!")), Err(SignatureError::Malformed));
+    // A hex digest where base64 is expected.
+    assert_eq!(check(Some(&sign_meta(b"test_consumer_secret", &body))), Err(SignatureError::Malformed));
+    assert_eq!(check(Some("sha256=AAAA")), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(&format!("sha256={}", "A".repeat(43) + "="))), Err(SignatureError::Mismatch));
+    assert_eq!(check(Some(&good)), Ok(()));
+}
+
+#[test]
+fn error_messages_never_name_the_secret() {
+    let secret = "test_app_secret";
+    let body = fixture("meta_feed_comment_add.json");
+    let expected = sign_meta(secret.as_bytes(), &body);
+    for header in [None, Some("sha256=zz"), Some("sha256=00")] {
+        let err = verify_meta(secret.as_bytes(), &body, header).unwrap_err();
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(!shown.contains(&expected[7..]), "{shown}");
+        }
+    }
+    let err = verify_meta(secret.as_bytes(), b"{}", Some(&expected)).unwrap_err();
+    assert_eq!(err, SignatureError::Mismatch);
+    assert!(!err.to_string().contains(secret));
+}

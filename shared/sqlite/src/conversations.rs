@@ -1,0 +1,291 @@
+//! `ConversationStore` on SQLite.
+
+use crate::SqliteStore;
+use crate::db::port_err;
+use crate::directory::{from_doc, many, one, to_doc};
+use async_trait::async_trait;
+use inbox_domain::error::{PortError, PortResult};
+use inbox_domain::ports::*;
+use inbox_domain::search::tokenize;
+use inbox_domain::tabs::AssigneeSelector;
+use inbox_domain::*;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub(crate) fn us(t: Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_us(v: i64) -> Timestamp {
+    chrono::DateTime::from_timestamp_micros(v).unwrap_or_default()
+}
+
+/// The search text of a conversation: the tokens of its items' texts (deleted ones left out),
+/// space-separated, so that `inbox_match` can test token sequences.
+fn search_text(conn: &Connection, conversation: &str) -> PortResult<String> {
+    let items: Vec<Item> = many(conn, "SELECT doc FROM items WHERE conversation_id = ?1 ORDER BY created_us", [conversation])?;
+    let mut out = String::new();
+    for i in items.iter().filter(|i| !i.deleted) {
+        for t in tokenize(&i.text) {
+            out.push_str(&t);
+            out.push(' ');
+        }
+        // A break between items so that a phrase never spans two messages.
+        out.push_str("\u{1} ");
+    }
+    Ok(out)
+}
+
+fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
+    let c = &w.conversation;
+    let doc = to_doc(c);
+    match w.expected_version {
+        None => {
+            conn.execute(
+                "INSERT INTO conversations (id, account_id, profile_id, network, kind, thread_key, status, assignee_id, sponsored, last_inbound_us, version, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![c.id.as_str(), c.account_id.as_str(), c.profile_id.as_str(), c.network.as_str(), c.kind.as_str(), c.thread_key, c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.last_inbound_at), c.version as i64, doc],
+            )
+            .map_err(port_err)?;
+        }
+        Some(v) => {
+            let n = conn
+                .execute(
+                    "UPDATE conversations SET status = ?2, assignee_id = ?3, sponsored = ?4, last_inbound_us = ?5, version = ?6, doc = ?7 WHERE id = ?1 AND version = ?8",
+                    params![c.id.as_str(), c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.last_inbound_at), c.version as i64, doc, v as i64],
+                )
+                .map_err(port_err)?;
+            if n == 0 {
+                return Err(PortError::Conflict);
+            }
+        }
+    }
+    for item in &w.items {
+        let exists: bool = conn
+            .query_row("SELECT 1 FROM items WHERE id = ?1", [item.id.as_str()], |_| Ok(true))
+            .optional()
+            .map_err(port_err)?
+            .unwrap_or(false);
+        if exists {
+            if let Some(pid) = &item.platform_id {
+                // Our send confirmed after its echo was recorded as made outside the inbox:
+                // keep ours, drop the echo's copy.
+                conn.execute(
+                    "DELETE FROM items WHERE profile_id = ?1 AND platform_id = ?2 AND id <> ?3 AND json_extract(doc, '$.action') IS NULL AND json_extract(doc, '$.direction') = 'outbound'",
+                    params![c.profile_id.as_str(), pid, item.id.as_str()],
+                )
+                .map_err(port_err)?;
+            }
+            conn.execute(
+                "UPDATE items SET platform_id = ?2, doc = ?3 WHERE id = ?1",
+                params![item.id.as_str(), item.platform_id, to_doc(item)],
+            )
+            .map_err(port_err)?;
+        } else {
+            conn.execute(
+                "INSERT INTO items (id, conversation_id, profile_id, platform_id, created_us, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![item.id.as_str(), c.id.as_str(), c.profile_id.as_str(), item.platform_id, us(item.created_at), to_doc(item)],
+            )
+            .map_err(port_err)?;
+        }
+    }
+    for n in &w.notes {
+        conn.execute(
+            "INSERT INTO notes (id, conversation_id, created_us, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![n.id.as_str(), c.id.as_str(), us(n.created_at), to_doc(n)],
+        )
+        .map_err(port_err)?;
+    }
+    for h in &w.history {
+        conn.execute(
+            "INSERT INTO history (id, conversation_id, at_us, doc) VALUES (?1, ?2, ?3, ?4)",
+            params![h.id.as_str(), c.id.as_str(), us(h.at), to_doc(h)],
+        )
+        .map_err(port_err)?;
+    }
+    if !w.items.is_empty() {
+        let text = search_text(conn, c.id.as_str())?;
+        conn.execute("UPDATE conversations SET search_text = ?2 WHERE id = ?1", params![c.id.as_str(), text]).map_err(port_err)?;
+    }
+    Ok(())
+}
+
+/// The feed position: (last inbound time, id) of the last conversation of a page.
+fn encode_after(c: &Conversation) -> String {
+    format!("{}:{}", us(c.last_inbound_at), c.id)
+}
+
+fn decode_after(s: &str) -> Option<(i64, String)> {
+    let (t, id) = s.split_once(':')?;
+    Some((t.parse().ok()?, ConversationId::parse(id)?.0))
+}
+
+fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
+    let mut sql = String::from(
+        "SELECT c.doc, s.seen_us FROM conversations c LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?",
+    );
+    let mut args: Vec<Value> = vec![Value::Text(q.viewer.to_string()), Value::Text(q.account_id.to_string())];
+    let list = |sql: &mut String, args: &mut Vec<Value>, col: &str, vals: Vec<String>| {
+        sql.push_str(&format!(" AND {col} IN ({})", vec!["?"; vals.len()].join(",")));
+        args.extend(vals.into_iter().map(Value::Text));
+    };
+    list(&mut sql, &mut args, "c.profile_id", q.profiles.iter().map(|p| p.to_string()).collect());
+    if let Some(s) = q.status {
+        sql.push_str(" AND c.status = ?");
+        args.push(Value::Text(s.as_str().into()));
+    }
+    match &q.assignee {
+        None => {}
+        Some(AssigneeSelector::Unassigned) => sql.push_str(" AND c.assignee_id IS NULL"),
+        Some(AssigneeSelector::Anyone) => sql.push_str(" AND c.assignee_id IS NOT NULL"),
+        Some(AssigneeSelector::User(u)) => {
+            sql.push_str(" AND c.assignee_id = ?");
+            args.push(Value::Text(u.to_string()));
+        }
+    }
+    if !q.networks.is_empty() {
+        list(&mut sql, &mut args, "c.network", q.networks.iter().map(|n| n.as_str().to_string()).collect());
+    }
+    if !q.kinds.is_empty() {
+        list(&mut sql, &mut args, "c.kind", q.kinds.iter().map(|k| k.as_str().to_string()).collect());
+    }
+    if let Some(sp) = q.sponsored {
+        sql.push_str(" AND c.sponsored = ?");
+        args.push(Value::Integer(sp as i64));
+    }
+    match q.seen {
+        Some(true) => sql.push_str(" AND s.seen_us IS NOT NULL AND s.seen_us >= c.last_inbound_us"),
+        Some(false) => sql.push_str(" AND (s.seen_us IS NULL OR s.seen_us < c.last_inbound_us)"),
+        None => {}
+    }
+    if let Some(after) = &q.after {
+        let (t, id) = decode_after(after).ok_or_else(|| PortError::Corrupt("bad feed position".into()))?;
+        sql.push_str(" AND (c.last_inbound_us < ? OR (c.last_inbound_us = ? AND c.id < ?))");
+        args.extend([Value::Integer(t), Value::Integer(t), Value::Text(id)]);
+    }
+    if !q.search.is_empty() {
+        // Cheap pre-filter on each positive word, then the exact rule.
+        for w in q.search.positive_words() {
+            sql.push_str(" AND instr(c.search_text, ?) > 0");
+            args.push(Value::Text(w.to_string()));
+        }
+        sql.push_str(" AND inbox_match(?, c.search_text)");
+        args.push(Value::Text(q.search.to_string()));
+    }
+    sql.push_str(" ORDER BY c.last_inbound_us DESC, c.id DESC LIMIT ?");
+    args.push(Value::Integer(q.limit as i64 + 1));
+    let mut stmt = conn.prepare_cached(&sql).map_err(port_err)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?)))
+        .map_err(port_err)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(port_err)?;
+    let mut entries = rows
+        .iter()
+        .map(|(doc, seen)| Ok(FeedEntry { conversation: from_doc(doc)?, seen_at: seen.map(from_us) }))
+        .collect::<PortResult<Vec<_>>>()?;
+    let next = if entries.len() > q.limit {
+        entries.truncate(q.limit);
+        entries.last().map(|e| encode_after(&e.conversation))
+    } else {
+        None
+    };
+    Ok(FeedPage { entries, next })
+}
+
+#[async_trait]
+impl ConversationStore for SqliteStore {
+    async fn get_conversation(&self, account: &AccountId, id: &ConversationId) -> PortResult<Option<Conversation>> {
+        let (account, id) = (account.to_string(), id.to_string());
+        self.db.read(move |c| one(c, "SELECT doc FROM conversations WHERE id = ?1 AND account_id = ?2", [id, account])).await
+    }
+
+    async fn find_by_thread(&self, profile: &ProfileId, thread_key: &str) -> PortResult<Option<Conversation>> {
+        let (p, k) = (profile.to_string(), thread_key.to_string());
+        self.db.read(move |c| one(c, "SELECT doc FROM conversations WHERE profile_id = ?1 AND thread_key = ?2", [p, k])).await
+    }
+
+    async fn find_item(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<Item>> {
+        let (p, k) = (profile.to_string(), platform_id.to_string());
+        self.db.read(move |c| one(c, "SELECT doc FROM items WHERE profile_id = ?1 AND platform_id = ?2", [p, k])).await
+    }
+
+    async fn get_item(&self, conversation: &ConversationId, id: &ItemId) -> PortResult<Option<Item>> {
+        let (cv, id) = (conversation.to_string(), id.to_string());
+        self.db.read(move |c| one(c, "SELECT doc FROM items WHERE id = ?1 AND conversation_id = ?2", [id, cv])).await
+    }
+
+    async fn write(&self, write: ConversationWrite) -> PortResult<()> {
+        self.db.write(move |c| apply_write(c, &write)).await
+    }
+
+    async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>> {
+        let cv = conversation.to_string();
+        self.db.read(move |c| many(c, "SELECT doc FROM items WHERE conversation_id = ?1 ORDER BY created_us, id", [cv])).await
+    }
+
+    async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>> {
+        let cv = conversation.to_string();
+        self.db.read(move |c| many(c, "SELECT doc FROM notes WHERE conversation_id = ?1 ORDER BY created_us, id", [cv])).await
+    }
+
+    async fn history(&self, conversation: &ConversationId) -> PortResult<Vec<HistoryEntry>> {
+        let cv = conversation.to_string();
+        self.db.read(move |c| many(c, "SELECT doc FROM history WHERE conversation_id = ?1 ORDER BY at_us, rowid", [cv])).await
+    }
+
+    async fn put_tombstone(&self, profile: &ProfileId, platform_id: &str, at: Timestamp) -> PortResult<()> {
+        let (p, k) = (profile.to_string(), platform_id.to_string());
+        self.db
+            .write(move |c| {
+                c.execute("INSERT OR IGNORE INTO tombstones (profile_id, platform_id, at_us) VALUES (?1, ?2, ?3)", params![p, k, us(at)])
+                    .map(|_| ())
+                    .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn is_tombstoned(&self, profile: &ProfileId, platform_id: &str) -> PortResult<bool> {
+        let (p, k) = (profile.to_string(), platform_id.to_string());
+        self.db
+            .read(move |c| {
+                c.query_row("SELECT 1 FROM tombstones WHERE profile_id = ?1 AND platform_id = ?2", [p, k], |_| Ok(()))
+                    .optional()
+                    .map(|o| o.is_some())
+                    .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn mark_seen(&self, user: &UserId, conversation: &ConversationId, at: Timestamp) -> PortResult<()> {
+        let (u, cv) = (user.to_string(), conversation.to_string());
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO seen (user_id, conversation_id, seen_us) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (conversation_id, user_id) DO UPDATE SET seen_us = MAX(seen_us, excluded.seen_us)",
+                    params![u, cv, us(at)],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn seen_at(&self, user: &UserId, conversation: &ConversationId) -> PortResult<Option<Timestamp>> {
+        let (u, cv) = (user.to_string(), conversation.to_string());
+        self.db
+            .read(move |c| {
+                c.query_row("SELECT seen_us FROM seen WHERE conversation_id = ?1 AND user_id = ?2", [cv, u], |r| r.get::<_, i64>(0))
+                    .optional()
+                    .map(|o| o.map(from_us))
+                    .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage> {
+        let q = query.clone();
+        self.db.read(move |c| feed_blocking(c, &q)).await
+    }
+}

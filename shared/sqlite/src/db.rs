@@ -1,0 +1,224 @@
+//! Connections: one writer thread that group-commits, and a pool of readers.
+
+use inbox_domain::error::{PortError, PortResult};
+use inbox_domain::search::SearchQuery;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: a commit survives a power cut.
+    Full,
+    /// `synchronous=NORMAL`: a commit survives the process being killed, not a power cut.
+    Normal,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbConfig {
+    pub path: PathBuf,
+    pub durability: Durability,
+    pub readers: usize,
+}
+
+impl DbConfig {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into(), durability: Durability::Full, readers: 4 }
+    }
+}
+
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Completion) + Send>;
+
+/// The database: `write` runs a closure on the writer thread inside a group transaction;
+/// `read` runs one on a pooled reader.
+pub struct Db {
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    config: DbConfig,
+}
+
+/// Maps SQLite errors to port errors: constraint violations mean "already exists".
+pub(crate) fn port_err(e: rusqlite::Error) -> PortError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => PortError::AlreadyExists,
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
+        {
+            PortError::Unavailable(format!("database busy: {e}"))
+        }
+        _ => PortError::Unavailable(format!("sqlite: {e}")),
+    }
+}
+
+fn open(path: &Path, durability: Durability, read_only: bool) -> rusqlite::Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -32_000)?; // 32 MB per connection
+    register_functions(&conn)?;
+    Ok(conn)
+}
+
+/// `inbox_match(query, search_text)`: the domain's search language over the stored tokens.
+/// The parsed query is cached per statement.
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function("inbox_match", 2, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
+        let query: Arc<SearchQuery> =
+            ctx.get_or_create_aux(0, |v| -> rusqlite::Result<SearchQuery> { Ok(SearchQuery::parse(v.as_str().unwrap_or(""))) })?;
+        let text = ctx.get_raw(1).as_str().unwrap_or("");
+        let tokens: Vec<String> = text.split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect();
+        Ok(query.matches_tokens(&tokens))
+    })
+}
+
+impl Db {
+    /// Opens (creating) the database, applies migrations and starts the writer thread.
+    pub fn open(config: DbConfig) -> PortResult<Arc<Db>> {
+        if let Some(dir) = config.path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| PortError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut writer = open(&config.path, config.durability, false).map_err(port_err)?;
+        crate::schema::migrate(&mut writer).map_err(port_err)?;
+        let readers = (0..config.readers.max(1))
+            .map(|_| open(&config.path, config.durability, true))
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(port_err)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let handle = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(writer, rx))
+            .map_err(|e| PortError::Unavailable(e.to_string()))?;
+        Ok(Arc::new(Db { writer: Mutex::new(Some(tx)), writer_thread: Mutex::new(Some(handle)), readers: Mutex::new(readers), config }))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.config.path
+    }
+
+    /// Runs `f` in the next group transaction. Its changes are durable when this returns Ok.
+    /// An `Err` from `f` rolls back only `f`'s own changes.
+    pub async fn write<T, F>(&self, f: F) -> PortResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> PortResult<T> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel::<PortResult<T>>();
+        let job: Job = Box::new(move |conn| {
+            let r = f(conn);
+            let ok = r.is_ok();
+            let done: Completion = Box::new(move |commit| {
+                let _ = tx.send(match commit {
+                    Ok(()) => r,
+                    Err(e) => Err(PortError::Unavailable(format!("commit failed: {e}"))),
+                });
+            });
+            (ok, done)
+        });
+        {
+            let guard = self.writer.lock().expect("writer lock");
+            let sender = guard.as_ref().ok_or_else(|| PortError::Unavailable("database is closed".into()))?;
+            sender.send(job).map_err(|_| PortError::Unavailable("database writer stopped".into()))?;
+        }
+        rx.await.map_err(|_| PortError::Unavailable("database writer stopped".into()))?
+    }
+
+    /// Runs `f` on a reader connection (a consistent snapshot for the duration of `f`).
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> PortResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> PortResult<T> + Send + 'static,
+    {
+        let db = Arc::clone(self);
+        tokio::task::spawn_blocking(move || db.read_blocking(f))
+            .await
+            .map_err(|e| PortError::Unavailable(format!("reader task failed: {e}")))?
+    }
+
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> PortResult<T>) -> PortResult<T> {
+        let conn = self.readers.lock().expect("reader pool").pop();
+        let conn = match conn {
+            Some(c) => c,
+            None => open(&self.config.path, self.config.durability, true).map_err(port_err)?,
+        };
+        let tx = conn.unchecked_transaction().map_err(port_err)?;
+        let r = f(&tx);
+        drop(tx);
+        let mut pool = self.readers.lock().expect("reader pool");
+        if pool.len() < self.config.readers.max(1) {
+            pool.push(conn);
+        }
+        r
+    }
+
+    /// Stops the writer after it has committed what it was given.
+    pub fn close(&self) {
+        self.writer.lock().expect("writer lock").take();
+        if let Some(h) = self.writer_thread.lock().expect("writer thread").take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Most jobs one group transaction takes.
+const MAX_GROUP: usize = 512;
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let mut completions: Vec<Completion> = Vec::with_capacity(jobs.len());
+        let outcome = (|| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for job in jobs.drain(..) {
+                tx.execute_batch("SAVEPOINT job")?;
+                let (ok, done) = job(&tx);
+                if !ok {
+                    tx.execute_batch("ROLLBACK TO job")?;
+                }
+                tx.execute_batch("RELEASE job")?;
+                completions.push(done);
+            }
+            tx.commit()
+        })();
+        let result = outcome.map_err(|e| e.to_string());
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "group commit failed");
+        }
+        for done in completions {
+            done(result.clone());
+        }
+        // Jobs not run because the transaction failed early: they were dropped with their
+        // senders, so their callers see "writer stopped" and can retry.
+    }
+}

@@ -1,0 +1,143 @@
+//! `DirectoryStore` on SQLite: accounts, users, profiles.
+
+use crate::SqliteStore;
+use crate::db::port_err;
+use async_trait::async_trait;
+use inbox_domain::error::{PortError, PortResult};
+use inbox_domain::ports::DirectoryStore;
+use inbox_domain::*;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::de::DeserializeOwned;
+
+pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("serialisable")
+}
+
+pub(crate) fn from_doc<T: DeserializeOwned>(s: &str) -> PortResult<T> {
+    serde_json::from_str(s).map_err(|e| PortError::Corrupt(format!("stored document does not parse: {e}")))
+}
+
+pub(crate) fn one<T: DeserializeOwned>(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> PortResult<Option<T>> {
+    let doc: Option<String> = conn.query_row(sql, params, |r| r.get(0)).optional().map_err(port_err)?;
+    doc.map(|d| from_doc(&d)).transpose()
+}
+
+pub(crate) fn many<T: DeserializeOwned>(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> PortResult<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(port_err)?;
+    let docs = stmt
+        .query_map(params, |r| r.get::<_, String>(0))
+        .map_err(port_err)?
+        .collect::<rusqlite::Result<Vec<String>>>()
+        .map_err(port_err)?;
+    docs.iter().map(|d| from_doc(d)).collect()
+}
+
+#[async_trait]
+impl DirectoryStore for SqliteStore {
+    async fn put_account(&self, account: &Account) -> PortResult<()> {
+        let (id, doc) = (account.id.to_string(), to_doc(account));
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO accounts (id, doc) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc",
+                    params![id, doc],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn get_account(&self, id: &AccountId) -> PortResult<Option<Account>> {
+        let id = id.to_string();
+        self.db.read(move |c| one(c, "SELECT doc FROM accounts WHERE id = ?1", [id])).await
+    }
+
+    async fn put_user(&self, user: &User) -> PortResult<()> {
+        let (id, account, email, doc) = (user.id.to_string(), user.account_id.to_string(), user.email.to_lowercase(), to_doc(user));
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO users (id, account_id, email, doc) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET email = excluded.email, doc = excluded.doc WHERE users.account_id = excluded.account_id",
+                    params![id, account, email, doc],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn get_user(&self, account: &AccountId, id: &UserId) -> PortResult<Option<User>> {
+        let (account, id) = (account.to_string(), id.to_string());
+        self.db.read(move |c| one(c, "SELECT doc FROM users WHERE id = ?1 AND account_id = ?2", [id, account])).await
+    }
+
+    async fn list_users(&self, account: &AccountId) -> PortResult<Vec<User>> {
+        let account = account.to_string();
+        self.db.read(move |c| many(c, "SELECT doc FROM users WHERE account_id = ?1 ORDER BY email", [account])).await
+    }
+
+    async fn delete_user(&self, account: &AccountId, id: &UserId) -> PortResult<bool> {
+        let (account, id) = (account.to_string(), id.to_string());
+        self.db
+            .write(move |c| {
+                let n = c.execute("DELETE FROM users WHERE id = ?1 AND account_id = ?2", params![id, account]).map_err(port_err)?;
+                if n > 0 {
+                    c.execute("DELETE FROM tabs WHERE user_id = ?1", [&id]).map_err(port_err)?;
+                    c.execute("DELETE FROM tabs_initialised WHERE user_id = ?1", [&id]).map_err(port_err)?;
+                    c.execute("UPDATE conversations SET assignee_id = NULL, version = version + 1, doc = json_set(doc, '$.assignee_id', NULL, '$.version', version + 1) WHERE assignee_id = ?1", [&id]).map_err(port_err)?;
+                }
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn put_profile(&self, profile: &Profile) -> PortResult<()> {
+        let p = profile.clone();
+        self.db
+            .write(move |c| {
+                let owner: Option<String> = c
+                    .query_row("SELECT account_id FROM profiles WHERE id = ?1", [p.id.as_str()], |r| r.get(0))
+                    .optional()
+                    .map_err(port_err)?;
+                if owner.is_some_and(|o| o != p.account_id.as_str()) {
+                    return Err(PortError::AlreadyExists);
+                }
+                c.execute(
+                    "INSERT INTO profiles (id, account_id, network, external_id, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO UPDATE SET network = excluded.network, external_id = excluded.external_id, doc = excluded.doc",
+                    params![p.id.as_str(), p.account_id.as_str(), p.network.as_str(), p.external_id, to_doc(&p)],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn get_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<Option<Profile>> {
+        let (account, id) = (account.to_string(), id.to_string());
+        self.db.read(move |c| one(c, "SELECT doc FROM profiles WHERE id = ?1 AND account_id = ?2", [id, account])).await
+    }
+
+    async fn find_profile(&self, network: Network, external_id: &str) -> PortResult<Option<Profile>> {
+        let ext = external_id.to_string();
+        self.db
+            .read(move |c| one(c, "SELECT doc FROM profiles WHERE network = ?1 AND external_id = ?2", [network.as_str().to_string(), ext]))
+            .await
+    }
+
+    async fn list_profiles(&self, account: &AccountId) -> PortResult<Vec<Profile>> {
+        let account = account.to_string();
+        self.db.read(move |c| many(c, "SELECT doc FROM profiles WHERE account_id = ?1 ORDER BY network, external_id", [account])).await
+    }
+
+    async fn delete_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<bool> {
+        let (account, id) = (account.to_string(), id.to_string());
+        self.db
+            .write(move |c| {
+                c.execute("DELETE FROM profiles WHERE id = ?1 AND account_id = ?2", params![id, account]).map(|n| n > 0).map_err(port_err)
+            })
+            .await
+    }
+}

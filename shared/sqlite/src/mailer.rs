@@ -1,0 +1,57 @@
+//! `Mailer` that writes each email as an `.eml` file to an outbox folder.
+
+use async_trait::async_trait;
+use inbox_domain::error::{PortError, PortResult};
+use inbox_domain::ports::{Email, Mailer};
+use std::path::PathBuf;
+
+/// Writes `<outbox>/<id>.eml` (RFC 5322 text). The same id is written once: a redelivered
+/// notification sends no second email.
+#[derive(Debug, Clone)]
+pub struct OutboxMailer {
+    dir: PathBuf,
+    from: String,
+}
+
+impl OutboxMailer {
+    pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>) -> PortResult<Self> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(|e| PortError::Unavailable(format!("cannot create outbox {}: {e}", dir.display())))?;
+        Ok(Self { dir, from: from.into() })
+    }
+
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+}
+
+/// Keeps header values on one line.
+fn header(v: &str) -> String {
+    v.chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect()
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, email: &Email) -> PortResult<()> {
+        let safe_id: String = email.id.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-')).collect();
+        let path = self.dir.join(format!("{safe_id}.eml"));
+        if path.exists() {
+            return Ok(());
+        }
+        let body = format!(
+            "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}@inbox.local>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}",
+            header(&self.from),
+            header(&email.to),
+            header(&email.subject),
+            chrono::Utc::now().to_rfc2822(),
+            safe_id,
+            email.text.replace('\n', "\r\n")
+        );
+        let tmp = self.dir.join(format!(".{safe_id}.tmp"));
+        let write = async {
+            tokio::fs::write(&tmp, body.as_bytes()).await?;
+            tokio::fs::rename(&tmp, &path).await
+        };
+        write.await.map_err(|e| PortError::Unavailable(format!("cannot write {}: {e}", path.display())))
+    }
+}

@@ -1,0 +1,77 @@
+//! Schema migrations, applied in order at start. Each runs once, in its own transaction.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the inbox
+    r#"
+    CREATE TABLE accounts (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+    CREATE TABLE users (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, email TEXT NOT NULL, doc TEXT NOT NULL,
+        UNIQUE (account_id, email));
+    CREATE TABLE profiles (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, network TEXT NOT NULL,
+        external_id TEXT NOT NULL, doc TEXT NOT NULL, UNIQUE (network, external_id));
+    CREATE INDEX profiles_account ON profiles (account_id);
+    CREATE TABLE conversations (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, profile_id TEXT NOT NULL,
+        network TEXT NOT NULL, kind TEXT NOT NULL, thread_key TEXT NOT NULL,
+        status TEXT NOT NULL, assignee_id TEXT, sponsored INTEGER NOT NULL,
+        last_inbound_us INTEGER NOT NULL, version INTEGER NOT NULL,
+        search_text TEXT NOT NULL DEFAULT '', doc TEXT NOT NULL,
+        UNIQUE (profile_id, thread_key));
+    CREATE INDEX conversations_feed ON conversations (account_id, status, last_inbound_us DESC, id DESC);
+    CREATE INDEX conversations_feed_any ON conversations (account_id, last_inbound_us DESC, id DESC);
+    CREATE INDEX conversations_assignee ON conversations (account_id, assignee_id, last_inbound_us DESC, id DESC);
+    CREATE TABLE items (
+        id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, profile_id TEXT NOT NULL,
+        platform_id TEXT, created_us INTEGER NOT NULL, doc TEXT NOT NULL,
+        UNIQUE (profile_id, platform_id));
+    CREATE INDEX items_conversation ON items (conversation_id, created_us);
+    CREATE TABLE notes (
+        id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, created_us INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE INDEX notes_conversation ON notes (conversation_id, created_us);
+    CREATE TABLE history (
+        id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, at_us INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE INDEX history_conversation ON history (conversation_id, at_us, id);
+    CREATE TABLE seen (
+        user_id TEXT NOT NULL, conversation_id TEXT NOT NULL, seen_us INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)) WITHOUT ROWID;
+    CREATE TABLE tombstones (
+        profile_id TEXT NOT NULL, platform_id TEXT NOT NULL, at_us INTEGER NOT NULL,
+        PRIMARY KEY (profile_id, platform_id)) WITHOUT ROWID;
+    CREATE TABLE tabs (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, position INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE INDEX tabs_user ON tabs (user_id, position);
+    CREATE TABLE tabs_initialised (user_id TEXT PRIMARY KEY);
+    CREATE TABLE notifications (
+        id TEXT PRIMARY KEY, user_id TEXT NOT NULL, created_us INTEGER NOT NULL,
+        read INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
+    CREATE INDEX notifications_user ON notifications (user_id, created_us DESC, id DESC);
+    CREATE TABLE queue_messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL, body BLOB NOT NULL,
+        enqueued_us INTEGER NOT NULL, visible_us INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT);
+    CREATE INDEX queue_ready ON queue_messages (queue, visible_us, id);
+    CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY, queue TEXT NOT NULL, body BLOB NOT NULL, enqueued_us INTEGER NOT NULL,
+        attempts INTEGER NOT NULL, last_error TEXT, dead_us INTEGER NOT NULL);
+    "#,
+];
+
+/// Brings the database to the newest schema.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")?;
+    let done: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= done {
+            continue;
+        }
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (?1, datetime('now'))", [version])?;
+        tx.commit()?;
+        tracing::info!(version, "applied schema migration");
+    }
+    Ok(())
+}
