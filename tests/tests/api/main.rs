@@ -1,0 +1,3 @@
+//! HTTP-level tests of the inbox core through the router, one per product rule.
+
+mod rules;
