@@ -1,0 +1,199 @@
+//! The embedded adapters' contracts: durable queues, optimistic concurrency, uniqueness.
+
+use inbox_domain::error::PortError;
+use inbox_domain::ports::*;
+use inbox_domain::*;
+use inbox_sqlite::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn open(dir: &tempfile::TempDir) -> Arc<Db> {
+    Db::open(DbConfig::new(dir.path().join("t.db"))).expect("db opens")
+}
+
+#[tokio::test]
+async fn a_received_message_is_hidden_until_its_visibility_timeout_then_delivered_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = SqliteQueue::new(open(&dir));
+    q.send(QueueName::Ingest, b"one".to_vec()).await.unwrap();
+    let first = q.receive(QueueName::Ingest, 10, Duration::from_millis(300)).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].body, b"one");
+    assert_eq!(first[0].attempts, 1);
+    assert!(q.receive(QueueName::Ingest, 10, Duration::from_secs(30)).await.unwrap().is_empty(), "hidden while in flight");
+    assert!(q.receive(QueueName::Actions, 10, Duration::from_secs(30)).await.unwrap().is_empty(), "queues are separate");
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let again = q.receive(QueueName::Ingest, 10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(again.len(), 1, "a consumer that died loses nothing");
+    assert_eq!(again[0].attempts, 2);
+    q.ack(again[0].id).await.unwrap();
+    assert_eq!(q.depth(QueueName::Ingest).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn failed_messages_back_off_and_are_dead_lettered_after_max_attempts_then_replayable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut q = SqliteQueue::new(open(&dir));
+    q.max_attempts = 2;
+    q.send(QueueName::Notify, b"poison".to_vec()).await.unwrap();
+    let d = q.receive(QueueName::Notify, 1, Duration::from_secs(30)).await.unwrap().remove(0);
+    assert!(!q.fail(&d, "boom 1").await.unwrap(), "first failure is retried");
+    assert!(q.receive(QueueName::Notify, 1, Duration::from_secs(30)).await.unwrap().is_empty(), "backing off");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let d = q.receive(QueueName::Notify, 1, Duration::from_secs(30)).await.unwrap().remove(0);
+    assert_eq!(d.attempts, 2);
+    assert!(q.fail(&d, "boom 2").await.unwrap(), "dead-lettered at the limit");
+    assert_eq!(q.depth(QueueName::Notify).await.unwrap(), 0);
+    let dead = q.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body, "poison");
+    assert_eq!(dead[0].last_error.as_deref(), Some("boom 2"));
+    assert_eq!(dead[0].queue, "notify");
+    assert!(q.replay(dead[0].id).await.unwrap());
+    assert!(q.dead_letters(10).await.unwrap().is_empty());
+    let back = q.receive(QueueName::Notify, 1, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(back[0].body, b"poison");
+    assert_eq!(back[0].attempts, 1, "a replay starts afresh");
+    assert!(!q.replay(424242).await.unwrap());
+}
+
+#[tokio::test]
+async fn concurrent_sends_are_group_committed_and_all_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir);
+    let q = SqliteQueue::new(db.clone());
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..500u32 {
+        let q = q.clone();
+        set.spawn(async move { q.send(QueueName::Ingest, i.to_be_bytes().to_vec()).await });
+    }
+    while let Some(r) = set.join_next().await {
+        r.unwrap().unwrap();
+    }
+    db.close();
+    drop(q);
+    drop(db);
+    let q = SqliteQueue::new(open(&dir));
+    assert_eq!(q.depth(QueueName::Ingest).await.unwrap(), 500);
+    let got = q.receive(QueueName::Ingest, 1000, Duration::from_secs(30)).await.unwrap();
+    let mut ids: Vec<u32> = got.iter().map(|d| u32::from_be_bytes(d.body.clone().try_into().unwrap())).collect();
+    ids.sort();
+    assert_eq!(ids, (0..500).collect::<Vec<_>>());
+}
+
+fn conversation(id: &str, thread: &str) -> Conversation {
+    let now = chrono::Utc::now();
+    Conversation {
+        id: id.into(),
+        account_id: "acc_1".into(),
+        profile_id: "prf_1".into(),
+        network: Network::Facebook,
+        kind: Kind::Comment,
+        thread_key: thread.into(),
+        status: Status::Open,
+        assignee_id: None,
+        sponsored: false,
+        last_inbound_at: now,
+        created_at: now,
+        author: Author::default(),
+        excerpt: String::new(),
+        thread_owner: None,
+        version: 1,
+    }
+}
+
+fn item(id: &str, conv: &str, platform: &str) -> Item {
+    Item {
+        id: id.into(),
+        conversation_id: conv.into(),
+        direction: Direction::Inbound,
+        text: "hello there".into(),
+        author: Author::default(),
+        created_at: chrono::Utc::now(),
+        platform_id: Some(platform.into()),
+        state: ItemState::Received,
+        failure: None,
+        deleted: false,
+        edited: false,
+        action: None,
+    }
+}
+
+#[tokio::test]
+async fn one_thread_makes_one_conversation_and_one_platform_id_one_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::new(open(&dir));
+    let w = |c: Conversation, items: Vec<Item>| ConversationWrite {
+        conversation: c,
+        expected_version: None,
+        items,
+        notes: vec![],
+        history: vec![],
+    };
+    store.write(w(conversation("cnv_a", "t1"), vec![item("itm_a", "cnv_a", "p1")])).await.unwrap();
+    let dup = store.write(w(conversation("cnv_b", "t1"), vec![item("itm_b", "cnv_b", "p2")])).await;
+    assert!(matches!(dup, Err(PortError::AlreadyExists)), "{dup:?}");
+    // The failed write left nothing behind.
+    assert!(store.get_item(&"cnv_b".into(), &"itm_b".into()).await.unwrap().is_none());
+    let mut c = conversation("cnv_a", "t1");
+    c.version = 2;
+    let again = store
+        .write(ConversationWrite {
+            conversation: c,
+            expected_version: Some(1),
+            items: vec![item("itm_c", "cnv_a", "p1")],
+            notes: vec![],
+            history: vec![],
+        })
+        .await;
+    assert!(matches!(again, Err(PortError::AlreadyExists)), "same platform id twice: {again:?}");
+    assert_eq!(store.get_conversation(&"acc_1".into(), &"cnv_a".into()).await.unwrap().unwrap().version, 1, "rolled back whole");
+}
+
+#[tokio::test]
+async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::new(open(&dir));
+    store
+        .write(ConversationWrite {
+            conversation: conversation("cnv_a", "t1"),
+            expected_version: None,
+            items: vec![],
+            notes: vec![],
+            history: vec![],
+        })
+        .await
+        .unwrap();
+    let mut first = conversation("cnv_a", "t1");
+    first.version = 2;
+    first.status = Status::Closed;
+    let mut second = conversation("cnv_a", "t1");
+    second.version = 2;
+    second.assignee_id = Some("usr_x".into());
+    store
+        .write(ConversationWrite { conversation: first, expected_version: Some(1), items: vec![], notes: vec![], history: vec![] })
+        .await
+        .unwrap();
+    let lost = store
+        .write(ConversationWrite { conversation: second, expected_version: Some(1), items: vec![], notes: vec![], history: vec![] })
+        .await;
+    assert!(matches!(lost, Err(PortError::Conflict)));
+    let now = store.get_conversation(&"acc_1".into(), &"cnv_a".into()).await.unwrap().unwrap();
+    assert_eq!((now.status, now.assignee_id, now.version), (Status::Closed, None, 2));
+    assert!(store.get_conversation(&"acc_2".into(), &"cnv_a".into()).await.unwrap().is_none(), "bound to its account");
+}
+
+#[tokio::test]
+async fn the_outbox_mailer_writes_each_email_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = OutboxMailer::new(dir.path().join("outbox"), "inbox@localhost").unwrap();
+    let e = Email { id: "ntf_1".into(), to: "bob@example.com".into(), subject: "Hi\r\nBcc: evil@x".into(), text: "body".into() };
+    m.send(&e).await.unwrap();
+    m.send(&Email { text: "second".into(), ..e.clone() }).await.unwrap();
+    let files: Vec<_> = std::fs::read_dir(m.dir()).unwrap().collect();
+    assert_eq!(files.len(), 1);
+    let text = std::fs::read_to_string(m.dir().join("ntf_1.eml")).unwrap();
+    assert!(text.contains("To: bob@example.com\r\n"));
+    assert!(text.contains("Subject: Hi  Bcc: evil@x\r\n"), "no header injection: {text}");
+    assert!(text.ends_with("body"));
+}
