@@ -246,3 +246,167 @@ fn new_item(conv: &Conversation, event: &InboundEvent, direction: Direction, tex
         action: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(s: i64) -> Timestamp {
+        chrono::Utc.timestamp_opt(1_767_225_600 + s, 0).unwrap()
+    }
+
+    fn profile() -> Profile {
+        Profile {
+            id: "prf_1".into(),
+            account_id: "acc_1".into(),
+            network: Network::Facebook,
+            external_id: "page".into(),
+            name: "Page".into(),
+            handle: "page".into(),
+            credentials: Credentials::default(),
+            created_at: at(0),
+        }
+    }
+
+    fn posted(id: &str, thread: &str, t: i64, direction: Direction, text: &str) -> InboundEvent {
+        InboundEvent {
+            network: Network::Facebook,
+            profile_external_id: "page".into(),
+            platform_id: id.into(),
+            thread: ThreadRef { kind: Kind::Comment, thread_key: thread.into(), parent_platform_id: None },
+            occurred_at: at(t),
+            change: Change::Posted {
+                direction,
+                text: text.into(),
+                author: Author { id: "u".into(), name: "U".into(), handle: String::new() },
+                correlation: None,
+            },
+            sponsored: false,
+        }
+    }
+
+    fn created(p: Plan) -> (Conversation, Item) {
+        match p {
+            Plan::Create { conversation, item, .. } => (conversation, item),
+            other => panic!("expected Create, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_first_inbound_item_creates_an_open_conversation_ordered_by_its_time() {
+        let (c, i) = created(plan(&posted("c1", "c1", 10, Direction::Inbound, "hello"), &profile(), Existing::default(), at(99)));
+        assert_eq!((c.status, c.last_inbound_at, c.version, c.excerpt.as_str()), (Status::Open, at(10), 1, "hello"));
+        assert_eq!((i.platform_id.as_deref(), i.state, i.direction), (Some("c1"), ItemState::Received, Direction::Inbound));
+    }
+
+    #[test]
+    fn a_duplicate_delivery_is_ignored() {
+        let (c, i) = created(plan(&posted("c1", "c1", 10, Direction::Inbound, "hello"), &profile(), Existing::default(), at(99)));
+        let again = plan(
+            &posted("c1", "c1", 10, Direction::Inbound, "hello"),
+            &profile(),
+            Existing { conversation: Some(&c), item: Some(&i), ..Default::default() },
+            at(100),
+        );
+        assert!(matches!(again, Plan::Ignore(_)));
+    }
+
+    #[test]
+    fn new_inbound_activity_reopens_a_closed_conversation_as_the_system() {
+        let (mut c, _) = created(plan(&posted("c1", "c1", 10, Direction::Inbound, "hello"), &profile(), Existing::default(), at(99)));
+        c.status = Status::Closed;
+        let Plan::Append { conversation, history, .. } = plan(
+            &posted("c2", "c1", 20, Direction::Inbound, "again"),
+            &profile(),
+            Existing { conversation: Some(&c), ..Default::default() },
+            at(100),
+        ) else {
+            panic!("expected Append")
+        };
+        assert_eq!(conversation.status, Status::Open);
+        assert_eq!(conversation.last_inbound_at, at(20));
+        assert!(history.iter().any(|h| h.action == HistoryAction::Reopened && h.actor == Actor::System));
+    }
+
+    #[test]
+    fn an_older_event_arriving_late_never_moves_the_conversation_back() {
+        let (c, _) = created(plan(&posted("c2", "c1", 50, Direction::Inbound, "newer"), &profile(), Existing::default(), at(99)));
+        let Plan::Append { conversation, .. } = plan(
+            &posted("c1", "c1", 10, Direction::Inbound, "older"),
+            &profile(),
+            Existing { conversation: Some(&c), ..Default::default() },
+            at(100),
+        ) else {
+            panic!("expected Append")
+        };
+        assert_eq!((conversation.last_inbound_at, conversation.excerpt.as_str()), (at(50), "newer"));
+    }
+
+    #[test]
+    fn our_own_echo_never_creates_or_reopens_and_confirms_our_pending_item() {
+        assert!(matches!(
+            plan(&posted("e1", "c9", 10, Direction::Outbound, "ours"), &profile(), Existing::default(), at(99)),
+            Plan::Ignore(_)
+        ));
+        let (mut c, _) = created(plan(&posted("c1", "c1", 10, Direction::Inbound, "hello"), &profile(), Existing::default(), at(99)));
+        c.status = Status::Closed;
+        let Plan::Append { conversation, item, .. } = plan(
+            &posted("e1", "c1", 20, Direction::Outbound, "from Page Inbox"),
+            &profile(),
+            Existing { conversation: Some(&c), ..Default::default() },
+            at(100),
+        ) else {
+            panic!("expected Append")
+        };
+        assert_eq!((conversation.status, conversation.last_inbound_at), (Status::Closed, at(10)));
+        assert_eq!((item.direction, item.state), (Direction::Outbound, ItemState::Sent));
+        let pending = Item { state: ItemState::Pending, platform_id: None, direction: Direction::Outbound, ..item };
+        let Plan::UpdateItem { item, .. } = plan(
+            &posted("e2", "c1", 21, Direction::Outbound, "ours"),
+            &profile(),
+            Existing { conversation: Some(&c), correlated: Some(&pending), ..Default::default() },
+            at(101),
+        ) else {
+            panic!("expected UpdateItem")
+        };
+        assert_eq!((item.id, item.state, item.platform_id.as_deref()), (pending.id, ItemState::Sent, Some("e2")));
+    }
+
+    #[test]
+    fn edits_update_the_text_and_deletions_mark_the_item_and_a_deletion_first_leaves_a_tombstone() {
+        let (c, i) = created(plan(&posted("c1", "c1", 10, Direction::Inbound, "hello"), &profile(), Existing::default(), at(99)));
+        let mut edit = posted("c1", "c1", 10, Direction::Inbound, "");
+        edit.change = Change::Edited { text: "hello, edited".into() };
+        let Plan::UpdateItem { item, conversation, .. } =
+            plan(&edit, &profile(), Existing { conversation: Some(&c), item: Some(&i), ..Default::default() }, at(100))
+        else {
+            panic!("expected UpdateItem")
+        };
+        assert_eq!((item.text.as_str(), item.edited, conversation.excerpt.as_str()), ("hello, edited", true, "hello, edited"));
+        let mut del = posted("c1", "c1", 10, Direction::Inbound, "");
+        del.change = Change::Deleted;
+        let Plan::UpdateItem { item, .. } =
+            plan(&del, &profile(), Existing { conversation: Some(&c), item: Some(&i), ..Default::default() }, at(100))
+        else {
+            panic!("expected UpdateItem")
+        };
+        assert!(item.deleted);
+        assert_eq!(plan(&del, &profile(), Existing::default(), at(100)), Plan::Tombstone);
+        let late = plan(
+            &posted("c1", "c1", 10, Direction::Inbound, "hello"),
+            &profile(),
+            Existing { tombstoned: true, ..Default::default() },
+            at(101),
+        );
+        assert!(matches!(late, Plan::Ignore(_)));
+    }
+
+    #[test]
+    fn excerpts_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(200);
+        let e = excerpt(&long);
+        assert_eq!(e.chars().count(), 141);
+        assert!(e.ends_with('…'));
+    }
+}
