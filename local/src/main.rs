@@ -34,6 +34,13 @@ enum Command {
         #[arg(long, default_value_t = 24)]
         hours: i64,
     },
+    /// List the messages that failed too often and were set aside (newest first).
+    DeadLetters {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Put a dead-lettered message back on its queue (a running server picks it up).
+    Replay { id: i64 },
     /// Create an account with its first admin and print the admin's token.
     CreateAccount {
         #[arg(long)]
@@ -106,21 +113,45 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::MintToken { user, hours } => {
-            let config = Config::load(&cli.data_dir, "127.0.0.1:0".parse()?)?;
-            let mut c = config.clone();
-            c.workers = false;
-            let app = App::start(c).await?;
+            let app = offline(&cli.data_dir).await?;
             let found = find_user(&app, &user).await?;
-            let token = inbox_web::auth::mint(config.web.jwt_secret.expose(), &found.id, &found.account_id, chrono::Duration::hours(hours));
+            let token =
+                inbox_web::auth::mint(app.config.web.jwt_secret.expose(), &found.id, &found.account_id, chrono::Duration::hours(hours));
             app.stop().await;
             println!("{token}");
             Ok(())
         }
+        Command::DeadLetters { limit } => {
+            let app = offline(&cli.data_dir).await?;
+            let dead = app.queue.dead_letters(limit).await?;
+            app.stop().await;
+            if dead.is_empty() {
+                println!("no dead letters");
+            }
+            for d in dead {
+                println!(
+                    "{}\t{}\t{} attempts\tdead since {}\t{}",
+                    d.id,
+                    d.queue,
+                    d.attempts,
+                    d.dead_at.to_rfc3339(),
+                    d.last_error.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        Command::Replay { id } => {
+            let app = offline(&cli.data_dir).await?;
+            let found = app.queue.replay(id).await?;
+            app.stop().await;
+            if !found {
+                return Err(format!("no dead letter {id}").into());
+            }
+            println!("dead letter {id} is back on its queue");
+            Ok(())
+        }
         Command::CreateAccount { name, admin_name, admin_email } => {
-            let config = Config::load(&cli.data_dir, "127.0.0.1:0".parse()?)?;
-            let mut c = config.clone();
-            c.workers = false;
-            let app = App::start(c).await?;
+            let app = offline(&cli.data_dir).await?;
             let now = chrono::Utc::now();
             let account = inbox_domain::Account { id: inbox_domain::AccountId::generate(), name, created_at: now };
             let dir = app.state.deps.directory.clone();
@@ -136,12 +167,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 created_at: now,
             };
             dir.put_user(&admin).await?;
-            let token = inbox_web::auth::mint(config.web.jwt_secret.expose(), &admin.id, &account.id, chrono::Duration::hours(24));
+            let token = inbox_web::auth::mint(app.config.web.jwt_secret.expose(), &admin.id, &account.id, chrono::Duration::hours(24));
             app.stop().await;
             println!("account {} created; admin {} ({})\n{token}", account.id, admin.id, admin.email);
             Ok(())
         }
     }
+}
+
+/// Storage without workers or listener, for one-off commands beside a running server.
+async fn offline(data_dir: &std::path::Path) -> Result<App, Box<dyn std::error::Error>> {
+    let mut c = Config::load(data_dir, "127.0.0.1:0".parse()?)?;
+    c.workers = false;
+    Ok(App::start(c).await?)
 }
 
 async fn find_user(app: &App, user: &str) -> Result<inbox_domain::User, Box<dyn std::error::Error>> {
