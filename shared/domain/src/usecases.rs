@@ -27,7 +27,10 @@ pub struct Deps {
 }
 
 /// How often a change that lost an optimistic-concurrency race is recomputed and retried.
-const MAX_ATTEMPTS: usize = 8;
+/// Every lost race is another writer's success, so with N concurrent writers on one
+/// conversation the unluckiest needs N attempts: this bounds N, not bad luck (at 8, ten
+/// concurrent notes could answer 409 to a request that sent no version).
+const MAX_ATTEMPTS: usize = 64;
 pub const MAX_TEXT: usize = 10_000;
 
 /// The caller of a user-facing use case, with what they may see.
@@ -106,10 +109,12 @@ pub async fn history(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> Domai
     Ok(deps.conversations.history(&c.id).await?)
 }
 
-/// Marks a conversation seen for the caller, as of its latest inbound activity.
+/// Marks a conversation seen for the caller, as of its latest inbound activity: the mark is
+/// the activity the caller saw, not the wall clock, so that an item written on the network
+/// before the mark but delivered after it (webhook lag, polling) still makes it unseen.
 pub async fn mark_seen(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<ConversationView> {
     let c = visible_conversation(deps, viewer, id).await?;
-    let at = deps.clock.now().max(c.last_inbound_at);
+    let at = c.last_inbound_at;
     deps.conversations.mark_seen(&viewer.user.id, &c.id, at).await?;
     Ok(ConversationView::new(c, Some(at)))
 }
@@ -292,6 +297,8 @@ pub async fn assign(
     target: Option<UserId>,
     expected_version: Option<u64>,
 ) -> DomainResult<Conversation> {
+    // An unknown (or invisible) conversation is a 404 whatever the target is.
+    visible_conversation(deps, viewer, id).await?;
     let target_user = match &target {
         None => None,
         Some(uid) => Some(

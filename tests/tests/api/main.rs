@@ -1,3 +1,7 @@
 //! HTTP-level tests of the inbox core through the router, one per product rule.
 
+mod admin;
+mod concurrency;
+mod errors;
 mod rules;
+mod support;

@@ -1,0 +1,104 @@
+//! Admin-only routes: users and profiles.
+
+use crate::support::*;
+use axum::http::{Method, StatusCode};
+use inbox_tests::*;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn admin_routes_are_403_for_members() {
+    let t = TestApp::spawn().await;
+    let (_, before) = t.get("/api/users", ALICE).await;
+    let new_user = json!({"name": "Mallory", "email": "mallory@demo.example", "role": "admin"});
+    let new_profile = json!({"network": "facebook", "external_id": "555000000000001", "name": "Sneaky Page"});
+    let routes: Vec<(Method, &str, Option<Value>)> = vec![
+        (Method::GET, "/api/users", None),
+        (Method::POST, "/api/users", Some(new_user)),
+        (Method::GET, "/api/users/usr_demo_carol", None),
+        (Method::PUT, "/api/users/usr_demo_bob", Some(json!({"name": "Bob Stone", "email": "bob@demo.example", "role": "admin"}))),
+        (Method::DELETE, "/api/users/usr_demo_carol", None),
+        (Method::GET, "/api/profiles", None),
+        (Method::POST, "/api/profiles", Some(new_profile)),
+        (Method::GET, "/api/profiles/prf_demo_facebook", None),
+        (Method::DELETE, "/api/profiles/prf_demo_linkedin", None),
+    ];
+    for member in [BOB, CAROL] {
+        for (method, path, body) in &routes {
+            let answer = t.request(method.clone(), path, Some(member), body.as_ref()).await;
+            assert_eq!(answer.0, StatusCode::FORBIDDEN, "{member} {method} {path}: {}", answer.1);
+            assert_error(&answer, StatusCode::FORBIDDEN, "forbidden");
+        }
+    }
+    let (_, after) = t.get("/api/users", ALICE).await;
+    assert_eq!(after, before);
+    assert_eq!(after["users"].as_array().unwrap().len(), 3);
+    let (_, profiles) = t.get("/api/profiles", ALICE).await;
+    assert_eq!(profiles["profiles"].as_array().unwrap().len(), 5);
+    let (_, me) = t.get("/api/me", BOB).await;
+    assert_eq!(me["permissions"], json!({"admin": false, "inbox_access": true}));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn admins_create_users_and_profiles_and_profile_answers_never_include_access_tokens() {
+    let t = TestApp::spawn().await;
+    const TOKEN: &str = "EAAGsecretPageAccessToken123";
+    const SECRET: &str = "oauth1TokenSecret456";
+    let (status, profile) = t
+        .post(
+            "/api/profiles",
+            ALICE,
+            json!({"network": "facebook", "external_id": "555000000000777", "name": "Second Page", "handle": "second",
+                   "access_token": TOKEN, "token_secret": SECRET}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{profile}");
+    let pid = profile["id"].as_str().unwrap().to_string();
+    assert_eq!(profile["network"], "facebook");
+    assert_eq!(profile["external_id"], "555000000000777");
+    assert_eq!(profile["connected"], true);
+    let (status, user) =
+        t.post("/api/users", ALICE, json!({"name": "Dave Page", "email": "Dave@Demo.example", "profile_ids": [pid.clone()]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    assert_eq!(
+        (user["role"].clone(), user["inbox_access"].clone(), user["email"].clone()),
+        (json!("member"), json!(true), json!("dave@demo.example"))
+    );
+    let dave = user["id"].as_str().unwrap().to_string();
+    let (_, users) = t.get("/api/users", ALICE).await;
+    assert_eq!(users["users"].as_array().unwrap().len(), 4);
+    // The same presence cannot be connected twice.
+    let again = t.post("/api/profiles", ALICE, json!({"network": "facebook", "external_id": "555000000000777", "name": "Again"})).await;
+    assert_error(&again, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
+
+    // A comment on the new Page reaches its users, and only them.
+    let mut body = fixture_json("meta_feed_comment_add.json");
+    body["entry"][0]["id"] = json!("555000000000777");
+    body["entry"][0]["changes"][0]["value"]["message"] = json!("Hello second page");
+    meta(&t, &bytes(&body)).await;
+    let conv = t.find(&dave, "Hello second page").await;
+    assert_eq!(conv["profile_id"], pid.as_str());
+    assert_eq!(ids(&everything(&t, ALICE).await), [id(&conv)]);
+    assert_eq!(everything(&t, BOB).await, Vec::<Value>::new());
+    assert_eq!(assign(&t, ALICE, &id(&conv), Some(&dave)).await["assignee_id"], dave.as_str());
+
+    // No answer ever carries the credentials.
+    let answers = [
+        profile.clone(),
+        t.get("/api/profiles", ALICE).await.1,
+        t.get(&format!("/api/profiles/{pid}"), ALICE).await.1,
+        t.get("/api/me", ALICE).await.1,
+        t.get("/api/me", &dave).await.1,
+        t.get("/api/users", ALICE).await.1,
+        t.detail(ALICE, &id(&conv)).await,
+    ];
+    for answer in &answers {
+        let text = answer.to_string();
+        assert!(!text.contains(TOKEN) && !text.contains(SECRET), "{text}");
+        assert!(!text.contains("access_token") && !text.contains("token_secret") && !text.contains("credentials"), "{text}");
+    }
+    assert_eq!(answers[2]["id"], pid.as_str());
+    assert_eq!(answers[1]["profiles"].as_array().unwrap().len(), 6);
+    assert_eq!(answers[4]["profiles"].as_array().unwrap().len(), 1);
+    t.stop().await;
+}
