@@ -19,6 +19,8 @@ pub struct Config {
     pub max_attempts: u32,
     /// Run the queue workers in this process.
     pub workers: bool,
+    /// Queues this process leaves to others (or, in tests, holds still), even with `workers`.
+    pub paused: Vec<inbox_domain::ports::QueueName>,
     pub web: WebConfig,
 }
 
@@ -75,6 +77,7 @@ impl Config {
             durability,
             max_attempts: 5,
             workers: true,
+            paused: vec![],
             web: WebConfig {
                 jwt_secret: Secret::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret)),
                 meta_app_secret: Secret::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret)),
@@ -94,6 +97,7 @@ impl Config {
             durability: Durability::Normal,
             max_attempts: 3,
             workers: true,
+            paused: vec![],
             web: WebConfig {
                 jwt_secret: Secret::new("test_jwt_secret"),
                 meta_app_secret: Secret::new("test_app_secret"),

@@ -71,9 +71,9 @@ impl App {
         let client: Arc<dyn inbox_domain::ports::PlatformClient> = Arc::new(platform::NotConnectedClient);
         let mut tasks = Vec::new();
         if config.workers {
-            tasks.push(tokio::spawn(workers::run(queue.clone(), QueueName::Ingest, deps.clone(), client.clone(), rx.clone())));
-            tasks.push(tokio::spawn(workers::run(queue.clone(), QueueName::Notify, deps.clone(), client.clone(), rx.clone())));
-            tasks.push(tokio::spawn(workers::run(queue.clone(), QueueName::Actions, deps.clone(), client.clone(), rx.clone())));
+            for name in QueueName::ALL.into_iter().filter(|q| !config.paused.contains(q)) {
+                tasks.push(tokio::spawn(workers::run(queue.clone(), name, deps.clone(), client.clone(), rx.clone())));
+            }
         }
         Ok(App { state, db, queue, config, shutdown, tasks, addr: None })
     }

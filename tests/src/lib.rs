@@ -35,8 +35,15 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like `spawn`, with a change to the configuration first.
+    pub async fn spawn_with(change: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
-        let app = App::start(Config::for_tests(dir.path())).await.expect("app starts");
+        let mut config = Config::for_tests(dir.path());
+        change(&mut config);
+        let app = App::start(config).await.expect("app starts");
         let directory = app.state.deps.directory.clone();
         demo::seed_directory(directory.as_ref()).await.expect("seed");
         let now = chrono::Utc::now();
@@ -134,6 +141,17 @@ impl TestApp {
     /// Waits until every queued message has been handled.
     pub async fn settle(&self) {
         assert!(self.app.settle(std::time::Duration::from_secs(20)).await, "queues did not drain");
+    }
+
+    /// Waits until one queue is empty.
+    pub async fn settle_queue(&self, queue: inbox_domain::ports::QueueName) {
+        for _ in 0..2000 {
+            if self.app.queue.depth(queue).await.unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("queue {} did not drain", queue.as_str());
     }
 
     /// The feed as `user` sees it with the given query string.

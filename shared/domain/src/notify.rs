@@ -76,7 +76,8 @@ pub fn notification_id(event_id: &str, user: &UserId) -> NotificationId {
 }
 
 /// The sentence a notification shows and emails.
-pub fn describe(kind: NotificationType, actor_name: &str, conversation: &Conversation) -> String {
+/// `happening` gives a status change's own status (the conversation may have moved on since).
+pub fn describe(kind: NotificationType, happening: &Happening, actor_name: &str, conversation: &Conversation) -> String {
     let who = if conversation.author.name.is_empty() { conversation.author.handle.as_str() } else { conversation.author.name.as_str() };
     let about = format!("{} {} from {}", conversation.network, conversation.kind, who);
     match kind {
@@ -84,7 +85,11 @@ pub fn describe(kind: NotificationType, actor_name: &str, conversation: &Convers
         NotificationType::Reassigned => format!("{actor_name} reassigned the {about} that you had"),
         NotificationType::Note => format!("{actor_name} left a note on the {about} assigned to you"),
         NotificationType::StatusChanged => {
-            format!("{actor_name} {} the {about} assigned to you", if conversation.status == Status::Open { "reopened" } else { "closed" })
+            let status = match happening {
+                Happening::StatusChanged { status } => *status,
+                _ => conversation.status,
+            };
+            format!("{actor_name} {} the {about} assigned to you", if status == Status::Open { "reopened" } else { "closed" })
         }
         NotificationType::Mentioned => format!("{actor_name} mentioned you in a note on the {about}"),
     }
@@ -145,6 +150,14 @@ mod tests {
         };
         let got = decide(&me("usr_a"), &c, &h, |u| u.as_str() != "usr_x");
         assert_eq!(users(&got), [("usr_b", NotificationType::Mentioned), ("usr_d", NotificationType::Mentioned)]);
+    }
+
+    #[test]
+    fn a_status_notification_tells_the_status_of_its_event_not_the_current_one() {
+        let mut c = conv(Some("usr_b"));
+        c.status = Status::Open; // reopened since
+        let closed = Happening::StatusChanged { status: Status::Closed };
+        assert!(describe(NotificationType::StatusChanged, &closed, "Alice", &c).starts_with("Alice closed the twitter mention"));
     }
 
     #[test]

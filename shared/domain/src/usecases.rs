@@ -395,15 +395,9 @@ pub async fn act(
         (profile, text)
     };
     let (profile, text) = profile_and_text;
-    if matches!(action, Action::Like | Action::Share) {
-        let items = deps.conversations.items(id).await?;
-        if items.iter().any(|i| i.action == Some(action) && i.state != ItemState::Failed) {
-            return Err(DomainError::Rule(format!("this conversation was already given a {action}")));
-        }
-    }
     let actor = viewer.actor();
     let item_id = ItemId::generate();
-    let conv = mutate(deps, viewer, id, None, |c, now| {
+    let change = |c: &mut Conversation, now: Timestamp| {
         let mut m = Mutation::default();
         let item = Item {
             id: item_id.clone(),
@@ -438,8 +432,25 @@ pub async fn act(
         });
         m.items.push(item);
         Ok(m)
-    })
-    .await?;
+    };
+    let conv = if matches!(action, Action::Like | Action::Share) {
+        // Once per conversation: check and write against the same version, so two concurrent
+        // likes cannot both pass the check.
+        let mut attempt = 0;
+        loop {
+            let current = visible_conversation(deps, viewer, id).await?;
+            let items = deps.conversations.items(id).await?;
+            if items.iter().any(|i| i.action == Some(action) && i.state != ItemState::Failed) {
+                return Err(DomainError::Rule(format!("this conversation was already given a {action}")));
+            }
+            match mutate(deps, viewer, id, Some(current.version), change).await {
+                Err(DomainError::Conflict) if attempt < MAX_ATTEMPTS => attempt += 1,
+                other => break other?,
+            }
+        }
+    } else {
+        mutate(deps, viewer, id, None, change).await?
+    };
     let item = deps.conversations.get_item(&conv.id, &item_id).await?.ok_or(DomainError::NotFound("item"))?;
     Ok((conv, item))
 }
@@ -651,7 +662,7 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
     for intent in &intents {
         let Some(user) = users.iter().find(|u| u.id == intent.user_id) else { continue };
         let id = notify::notification_id(&event.event_id, &user.id);
-        let text = notify::describe(intent.kind, &actor_name, &conv);
+        let text = notify::describe(intent.kind, &event.happening, &actor_name, &conv);
         // Email first: a crash between the two repeats an email (the mailer drops repeats by
         // id where it can) rather than losing one.
         deps.mailer

@@ -119,3 +119,21 @@ async fn two_concurrent_replies_both_land() {
     assert_eq!(d["assignee_id"], assigned[1].as_str());
     finish(t).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_concurrent_likes_store_one_like() {
+    // The actions worker is held still, so the first like stays pending: a second one must be
+    // refused however the two requests interleave.
+    let t = TestApp::spawn_with(|c| c.paused = vec![inbox_domain::ports::QueueName::Actions]).await;
+    x(&t, &fixture("x_tweet_create_mention.json")).await;
+    t.settle_queue(inbox_domain::ports::QueueName::Ingest).await;
+    let conv = id(&t.find(ALICE, "package").await);
+    let t = Arc::new(t);
+    let path = format!("/api/conversations/{conv}/like");
+    let answers = all_at_once(&t, vec![(path.clone(), ALICE, json!({})), (path, BOB, json!({}))]).await;
+    let mut codes: Vec<u16> = answers.iter().map(|(s, _)| s.as_u16()).collect();
+    codes.sort();
+    assert_eq!(codes, [202, 422], "{answers:?}");
+    let likes = t.detail(ALICE, &conv).await["items"].as_array().unwrap().iter().filter(|i| i["action"] == "like").count();
+    assert_eq!(likes, 1);
+}
