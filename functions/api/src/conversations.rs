@@ -3,7 +3,7 @@
 use crate::dto::*;
 use crate::params::{QueryPairs, truncate};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use inbox_domain::tabs::{AssigneeFilter, Filters, StatusFilter};
@@ -14,6 +14,7 @@ use inbox_web::auth::Caller;
 use inbox_web::cursor;
 use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
+use inbox_web::path::Path;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

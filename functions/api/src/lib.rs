@@ -66,7 +66,7 @@ async fn notifications(
 async fn read_notification(
     axum::extract::State(state): axum::extract::State<AppState>,
     Caller(viewer): Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    inbox_web::path::Path(id): inbox_web::path::Path<String>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let id = inbox_domain::NotificationId::parse(&id).ok_or_else(|| ApiError::NotFound("notification".into()))?;
     inbox_domain::usecases::read_notification(&state.deps, &viewer, &id).await?;

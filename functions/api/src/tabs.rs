@@ -1,7 +1,7 @@
 //! Per-user tabs.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use inbox_domain::TabId;
@@ -11,6 +11,7 @@ use inbox_web::AppState;
 use inbox_web::auth::Caller;
 use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
+use inbox_web::path::Path;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

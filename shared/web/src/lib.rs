@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cursor;
 pub mod error;
 pub mod json;
+pub mod path;
 
 use inbox_domain::usecases::Deps;
 use std::sync::Arc;
