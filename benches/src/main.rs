@@ -1,1 +1,742 @@
-fn main() {}
+//! `inbox-bench`: performance of the embedded default, end to end, on this machine.
+//!
+//! Every scenario starts the real runner in this process (`inbox_local::App`: SQLite in WAL
+//! mode, the durable queues, the ingest/notify/actions workers, the HTTP router served by axum on
+//! a loopback port) on a fresh data dir, and drives it over real HTTP/1.1 from a load generator
+//! that runs in this process too, on a thread and runtime of its own.
+//!
+//! ```text
+//! cargo run --release -p inbox-bench -- all --json target/bench.json
+//! cargo run --release -p inbox-bench -- webhook --secs 10 --conns 32
+//! cargo run --release -p inbox-bench -- all --quick
+//! ```
+//!
+//! See docs/performance.md for what each scenario measures and the figures of this machine.
+
+mod loadgen;
+mod seed;
+mod stats;
+mod sys;
+
+use clap::{Parser, ValueEnum};
+use inbox_domain::error::PortError;
+use inbox_domain::ports::QueueName;
+use inbox_local::App;
+use inbox_local::config::Config;
+use inbox_local::demo;
+use inbox_sqlite::{Db, Durability};
+use loadgen::{Conn, Source, Webhooks, on_client_thread};
+use serde_json::{Value, json};
+use stats::{Summary, micros, round1, round3};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    /// Every scenario below, in order.
+    All,
+    /// Webhook answers per second at saturation (closed loop).
+    Webhook,
+    /// Webhook answer latency at a fixed request rate (open loop).
+    Latency,
+    /// Events per second from webhook to stored conversation, and nothing lost.
+    E2e,
+    /// Feed pages and searches over a large account.
+    Feed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Sync {
+    /// `synchronous=FULL`: every commit survives a power cut (the runner's default).
+    Full,
+    /// `synchronous=NORMAL`: commits survive a killed process, not a power cut.
+    Normal,
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "inbox-bench", about = "Throughput, latency and memory of the embedded inbox, over real HTTP on loopback")]
+struct Args {
+    /// Scenarios to run.
+    #[arg(value_enum, default_values_t = [Scenario::All])]
+    scenarios: Vec<Scenario>,
+    /// Small sizes and short windows: everything in well under 30 s (a smoke test).
+    #[arg(long)]
+    quick: bool,
+    /// Also write the figures as JSON to this path.
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// SQLite durability of the runner.
+    #[arg(long, value_enum, default_value_t = Sync::Full)]
+    durability: Sync,
+    /// Webhooks to post.
+    #[arg(long, value_enum, default_value_t = Source::X)]
+    source: Source,
+    /// Keep-alive connections of the load generator [default: 32].
+    #[arg(long)]
+    conns: Option<usize>,
+    /// Measured seconds of the webhook and latency scenarios [default: 10; quick: 2].
+    #[arg(long)]
+    secs: Option<f64>,
+    /// Warm-up seconds before each measured window (requests sent, not recorded) [default: 1; quick: 0.5].
+    #[arg(long)]
+    warmup: Option<f64>,
+    /// Requests per second of the latency scenario [default: 5000].
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Events posted by the end-to-end scenario [default: 20000; quick: 3000].
+    #[arg(long)]
+    events: Option<usize>,
+    /// Conversations in the account of the feed scenario [default: 100000; quick: 10000].
+    #[arg(long)]
+    conversations: Option<usize>,
+    /// Feed page requests timed [default: 500; quick: 100].
+    #[arg(long)]
+    feed_requests: Option<usize>,
+    /// Searches timed [default: 200; quick: 40].
+    #[arg(long)]
+    searches: Option<usize>,
+    /// Signatures computed before the saturation window, per second of it (more are signed
+    /// in the window if the server is faster than this).
+    #[arg(long, default_value_t = 40_000)]
+    presign_rate: u64,
+    /// Run the webhook and latency scenarios without the queue workers (isolates the webhook
+    /// path from ingestion; the default runs the workers, as the runner does).
+    #[arg(long)]
+    no_workers: bool,
+    /// Where to make the scenarios' data dirs (deleted afterwards) [default: the system temp dir].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+/// The sizes a run uses, after `--quick` and explicit flags.
+#[derive(Debug, Clone)]
+struct Plan {
+    conns: usize,
+    secs: f64,
+    warmup: f64,
+    rate: f64,
+    events: usize,
+    conversations: usize,
+    feed_requests: usize,
+    searches: usize,
+}
+
+impl Plan {
+    fn of(a: &Args) -> Plan {
+        let q = a.quick;
+        Plan {
+            conns: a.conns.unwrap_or(32).max(1),
+            secs: a.secs.unwrap_or(if q { 2.0 } else { 10.0 }),
+            warmup: a.warmup.unwrap_or(if q { 0.5 } else { 1.0 }),
+            rate: a.rate.unwrap_or(5000.0),
+            events: a.events.unwrap_or(if q { 3_000 } else { 20_000 }),
+            conversations: a.conversations.unwrap_or(if q { 10_000 } else { 100_000 }),
+            feed_requests: a.feed_requests.unwrap_or(if q { 100 } else { 500 }),
+            searches: a.searches.unwrap_or(if q { 40 } else { 200 }),
+        }
+    }
+}
+
+/// A running inbox on a fresh data dir, listening on a loopback port, demo directory seeded.
+struct Server {
+    app: App,
+    addr: std::net::SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(args: &Args, workers: bool) -> Server {
+        let dir = match &args.data_dir {
+            Some(parent) => {
+                std::fs::create_dir_all(parent).expect("data dir");
+                tempfile::tempdir_in(parent)
+            }
+            None => tempfile::tempdir(),
+        }
+        .expect("temp dir");
+        let mut config = Config::for_tests(dir.path());
+        config.durability = match args.durability {
+            Sync::Full => Durability::Full,
+            Sync::Normal => Durability::Normal,
+        };
+        config.max_attempts = 5;
+        config.workers = workers;
+        let mut app = App::start(config).await.expect("the inbox starts");
+        demo::seed_directory(app.state.deps.directory.as_ref()).await.expect("demo directory");
+        let addr = app.serve().await.expect("the inbox listens");
+        Server { app, addr, _dir: dir }
+    }
+
+    async fn count(&self, sql: &'static str) -> i64 {
+        count(&self.app.db, sql).await
+    }
+
+    async fn stop(self) {
+        self.app.stop().await;
+    }
+}
+
+async fn count(db: &Arc<Db>, sql: &'static str) -> i64 {
+    db.read(move |c| c.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(|e| PortError::Unavailable(e.to_string())))
+        .await
+        .expect("count query")
+}
+
+const COUNT_CONVERSATIONS: &str = "SELECT COUNT(*) FROM conversations";
+const COUNT_ITEMS: &str = "SELECT COUNT(*) FROM items";
+const COUNT_DEAD: &str = "SELECT COUNT(*) FROM dead_letters";
+
+/// Peak RSS bookkeeping across scenarios (`VmHWM` is reset at the start of each).
+#[derive(Default)]
+struct Memory {
+    reset_works: bool,
+    peaks: Vec<(String, f64)>,
+}
+
+impl Memory {
+    fn begin(&mut self) {
+        self.reset_works = sys::reset_peak();
+    }
+    fn end(&mut self, what: &str) -> f64 {
+        let p = sys::peak_rss_mb();
+        self.peaks.push((what.to_string(), p));
+        p
+    }
+    fn overall(&self) -> f64 {
+        self.peaks.iter().map(|p| p.1).fold(sys::peak_rss_mb(), f64::max)
+    }
+}
+
+fn duration(secs: f64) -> Duration {
+    Duration::from_secs_f64(secs.max(0.0))
+}
+
+fn cpu_json(c: sys::CpuUse) -> Value {
+    json!({"bench_process_cores": round3(c.own_cores), "other_processes_cores": round3(c.other_cores)})
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Webhook answers at saturation
+
+async fn webhook(args: &Args, plan: &Plan, mem: &mut Memory) -> Value {
+    let server = Server::start(args, !args.no_workers).await;
+    let total_secs = plan.warmup + plan.secs;
+    let presign = (total_secs * args.presign_rate as f64).ceil() as u64;
+    let hooks = Arc::new(Webhooks::new(args.source, server.addr, &server.app.config.web, 0, presign));
+    let presigned_mb = hooks.presigned_bytes() as f64 / 1048576.0;
+    mem.begin();
+    let cpu = sys::CpuWatch::start();
+    let (addr, conns, h) = (server.addr, plan.conns, hooks.clone());
+    let (warmup, window) = (duration(plan.warmup), duration(plan.secs));
+    let run = on_client_thread(move || loadgen::closed_loop(addr, h, conns, warmup, Some(window), None)).await;
+    let cpu = cpu.stop();
+    let backlog = server.app.queue.depth(QueueName::Ingest).await.unwrap_or(0);
+    let stored = server.count(COUNT_CONVERSATIONS).await;
+    let peak = mem.end("webhook");
+    server.stop().await;
+    let lat = Summary::of(run.latencies_us.clone());
+    let rps = lat.count as f64 / run.window.as_secs_f64().max(1e-9);
+    json!({
+        "connections": conns,
+        "workers_running": !args.no_workers,
+        "measured_secs": round3(run.window.as_secs_f64()),
+        "warmup_secs": plan.warmup,
+        "requests_measured": lat.count,
+        "requests_sent": run.sent,
+        "errors": run.errors,
+        "first_error": run.first_error,
+        "requests_per_sec": round1(rps),
+        "latency": lat.json(),
+        "signed_in_window": hooks.signed_inline(),
+        "presigned_signatures_mb": round3(presigned_mb),
+        "ingested_during_run": stored,
+        "ingest_backlog_at_end": backlog,
+        "cpu": cpu_json(cpu),
+        "peak_rss_mb": round1(peak),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Latency at a fixed rate
+
+async fn latency(args: &Args, plan: &Plan, mem: &mut Memory) -> Value {
+    let server = Server::start(args, !args.no_workers).await;
+    let presign = ((plan.warmup + plan.secs) * plan.rate).ceil() as u64 + 16;
+    let hooks = Arc::new(Webhooks::new(args.source, server.addr, &server.app.config.web, 0, presign));
+    mem.begin();
+    let cpu = sys::CpuWatch::start();
+    let (addr, conns, rate) = (server.addr, plan.conns, plan.rate);
+    let (warmup, window) = (duration(plan.warmup), duration(plan.secs));
+    let h = hooks.clone();
+    let run = on_client_thread(move || loadgen::open_loop(addr, h, conns, rate, warmup, window)).await;
+    let cpu = cpu.stop();
+    let backlog = server.app.queue.depth(QueueName::Ingest).await.unwrap_or(0);
+    let peak = mem.end("latency");
+    server.stop().await;
+    let from_due = Summary::of(run.from_due_us.clone());
+    let service = Summary::of(run.service_us.clone());
+    json!({
+        "target_rate": rate,
+        "connections": conns,
+        "workers_running": !args.no_workers,
+        "measured_secs": round3(run.window.as_secs_f64()),
+        "requests_measured": from_due.count,
+        "achieved_rate": round1(from_due.count as f64 / run.window.as_secs_f64().max(1e-9)),
+        "errors": run.errors,
+        "first_error": run.first_error,
+        "latency_from_due": from_due.json(),
+        "latency_on_the_wire": service.json(),
+        "client_max_backlog": run.max_backlog,
+        "signed_in_window": hooks.signed_inline(),
+        "ingest_backlog_at_end": backlog,
+        "cpu": cpu_json(cpu),
+        "peak_rss_mb": round1(peak),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. End to end: webhook to stored conversation
+
+async fn e2e(args: &Args, plan: &Plan, mem: &mut Memory) -> Value {
+    let server = Server::start(args, true).await;
+    let n = plan.events as u64;
+    let hooks = Arc::new(Webhooks::new(args.source, server.addr, &server.app.config.web, 0, n));
+    mem.begin();
+    let cpu = sys::CpuWatch::start();
+    let start = Instant::now();
+    let (addr, conns, h) = (server.addr, plan.conns, hooks.clone());
+    let run = on_client_thread(move || loadgen::closed_loop(addr, h, conns, Duration::ZERO, None, Some(n))).await;
+    let posted = start.elapsed();
+    let stored_at_posted = server.count(COUNT_CONVERSATIONS).await;
+    // Wait for the last conversation to be stored.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let mut stored = stored_at_posted;
+    while stored < n as i64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        stored = server.count(COUNT_CONVERSATIONS).await;
+    }
+    let all_stored = start.elapsed();
+    let settled = server.app.settle(Duration::from_secs(60)).await;
+    let cpu = cpu.stop();
+    let conversations = server.count(COUNT_CONVERSATIONS).await;
+    let items = server.count(COUNT_ITEMS).await;
+    let dead = server.count(COUNT_DEAD).await;
+    let peak = mem.end("e2e");
+    server.stop().await;
+    let accepted = run.sent - run.errors;
+    let lost = accepted as i64 - conversations;
+    json!({
+        "events": n,
+        "connections": plan.conns,
+        "accepted": accepted,
+        "webhook_errors": run.errors,
+        "first_error": run.first_error,
+        "post_secs": round3(posted.as_secs_f64()),
+        "post_rate": round1(n as f64 / posted.as_secs_f64()),
+        "stored_when_posting_ended": stored_at_posted,
+        "total_secs": round3(all_stored.as_secs_f64()),
+        "events_per_sec": round1(conversations as f64 / all_stored.as_secs_f64()),
+        "queues_drained": settled,
+        "conversations": conversations,
+        "items": items,
+        "dead_letters": dead,
+        "lost": lost,
+        "webhook_latency": Summary::of(run.latencies_us).json(),
+        "cpu": cpu_json(cpu),
+        "peak_rss_mb": round1(peak),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Feed and search over a large account
+
+/// Percent-encodes a query-string value.
+fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+struct Timed {
+    label: &'static str,
+    latency_us: u32,
+}
+
+fn by_label(all: &[Timed]) -> Value {
+    let mut labels: Vec<&str> = all.iter().map(|t| t.label).collect();
+    labels.dedup();
+    let mut seen = Vec::new();
+    let mut out = serde_json::Map::new();
+    for l in labels {
+        if seen.contains(&l) {
+            continue;
+        }
+        seen.push(l);
+        out.insert(l.to_string(), Summary::of(all.iter().filter(|t| t.label == l).map(|t| t.latency_us).collect()).json());
+    }
+    Value::Object(out)
+}
+
+async fn feed(args: &Args, plan: &Plan, mem: &mut Memory) -> Value {
+    let server = Server::start(args, true).await;
+    mem.begin();
+    let seed_start = Instant::now();
+    let seen = seed::seed(server.app.state.deps.conversations.clone(), plan.conversations, 256).await;
+    let seed_secs = seed_start.elapsed().as_secs_f64();
+    let conversations = server.count(COUNT_CONVERSATIONS).await;
+    let items = server.count(COUNT_ITEMS).await;
+    let seed_peak = mem.end("feed seeding");
+    let db_mb = std::fs::metadata(server.app.db.path()).map(|m| m.len()).unwrap_or(0) as f64 / 1048576.0;
+
+    let web = &server.app.config.web;
+    let token = |user: &str| {
+        inbox_web::auth::mint(
+            web.jwt_secret.expose(),
+            &inbox_domain::UserId::from(user),
+            &inbox_domain::AccountId::from(demo::ACCOUNT),
+            chrono::Duration::hours(2),
+        )
+    };
+    let (alice, bob) = (token(demo::ALICE), token(demo::BOB));
+    let (addr, n_feed, n_search) = (server.addr, plan.feed_requests, plan.searches);
+    mem.begin();
+    let cpu = sys::CpuWatch::start();
+    let (feed_runs, search_runs, hits, first_error) = on_client_thread(move || async move {
+        let mut conn = Conn::open(addr).await.expect("connect");
+        let mut first_error: Option<String> = None;
+        let mut get = async |conn: &mut Conn, path: String, bearer: &str| -> (u32, Value) {
+            let t0 = Instant::now();
+            let r = conn.get(&path, bearer).await;
+            let us = micros(t0.elapsed());
+            match r {
+                Ok((s, body)) if s.is_success() => (us, serde_json::from_slice(&body).unwrap_or(Value::Null)),
+                Ok((s, body)) => {
+                    first_error.get_or_insert_with(|| format!("{path}: {s} {}", String::from_utf8_lossy(&body)));
+                    (us, Value::Null)
+                }
+                Err(e) => {
+                    first_error.get_or_insert_with(|| format!("{path}: {e}"));
+                    (us, Value::Null)
+                }
+            }
+        };
+        // Warm-up (not recorded): first requests make each user's default tabs.
+        for (path, who) in [
+            ("/api/conversations?tab=tab_demo_alice_0&limit=25", &alice),
+            ("/api/conversations?tab=tab_demo_bob_0&limit=25", &bob),
+            ("/api/conversations?status=any&limit=25&q=order", &alice),
+        ] {
+            for _ in 0..5 {
+                get(&mut conn, path.to_string(), who).await;
+            }
+        }
+        // Feed pages: each listing's first page, then its next pages through the cursor.
+        let listings: [(&'static str, &'static str, &str, usize); 7] = [
+            ("inbox_tab", "tab=tab_demo_alice_0", &alice, 5),
+            ("assigned_to_me_tab", "tab=tab_demo_alice_1", &alice, 2),
+            ("assigned_to_any_tab", "tab=tab_demo_alice_2", &alice, 2),
+            ("inbox_tab_unseen", "tab=tab_demo_alice_0&seen=false", &alice, 2),
+            ("inbox_tab_twitter", "tab=tab_demo_alice_0&network=twitter", &alice, 2),
+            ("closed", "status=closed", &alice, 1),
+            ("member_inbox_tab", "tab=tab_demo_bob_0", &bob, 3),
+        ];
+        let mut feed_runs: Vec<Timed> = Vec::with_capacity(n_feed);
+        'outer: for round in 0.. {
+            for (label, query, who, pages) in listings {
+                let mut cursor: Option<String> = None;
+                for page in 0..pages {
+                    if feed_runs.len() >= n_feed {
+                        break 'outer;
+                    }
+                    let path = match &cursor {
+                        None => format!("/api/conversations?{query}&limit=25"),
+                        Some(c) => format!("/api/conversations?{query}&limit=25&cursor={}", enc(c)),
+                    };
+                    let (us, body) = get(&mut conn, path, who).await;
+                    feed_runs.push(Timed { label: if page == 0 { label } else { "next_pages" }, latency_us: us });
+                    cursor = body["next_cursor"].as_str().map(String::from);
+                    if cursor.is_none() {
+                        break;
+                    }
+                }
+            }
+            if round > n_feed {
+                break;
+            }
+        }
+        // Searches over every conversation of the account (status any, Alice is an admin).
+        let common = ["order", "refund", "delivery", "tent", "size"];
+        let rare = seed::words(seed::RARE);
+        let phrases = ["\"tracking number\"", "\"sleeping bag\"", "\"the order\""];
+        let exclusions = ["order -refund", "delivery -late", "tent -pole -stakes"];
+        let mut search_runs: Vec<Timed> = Vec::with_capacity(n_search);
+        let mut hits: Vec<(String, usize)> = Vec::new();
+        for k in 0..n_search {
+            let (label, q) = match k % 4 {
+                0 => ("common_word", common[k / 4 % common.len()].to_string()),
+                1 => ("rare_word", rare[k / 4 % rare.len()].to_string()),
+                2 => ("phrase", phrases[k / 4 % phrases.len()].to_string()),
+                _ => ("exclusion", exclusions[k / 4 % exclusions.len()].to_string()),
+            };
+            let (us, body) = get(&mut conn, format!("/api/conversations?status=any&limit=25&q={}", enc(&q)), &alice).await;
+            search_runs.push(Timed { label, latency_us: us });
+            if !hits.iter().any(|(h, _)| *h == q) {
+                hits.push((q, body["conversations"].as_array().map(Vec::len).unwrap_or(0)));
+            }
+        }
+        (feed_runs, search_runs, hits, first_error)
+    })
+    .await;
+    let cpu = cpu.stop();
+    let peak = mem.end("feed and search");
+    server.stop().await;
+    let feed_all = Summary::of(feed_runs.iter().map(|t| t.latency_us).collect());
+    let search_all = Summary::of(search_runs.iter().map(|t| t.latency_us).collect());
+    json!({
+        "conversations": conversations,
+        "items": items,
+        "seen_by_alice": seen,
+        "seed_secs": round3(seed_secs),
+        "seed_rate": round1(conversations as f64 / seed_secs),
+        "seed_peak_rss_mb": round1(seed_peak),
+        "db_file_mb": round1(db_mb),
+        "feed": feed_all.json(),
+        "feed_by_listing": by_label(&feed_runs),
+        "search": search_all.json(),
+        "search_by_kind": by_label(&search_runs),
+        "search_first_page_hits": hits.into_iter().map(|(q, n)| json!({"q": q, "hits": n})).collect::<Vec<_>>(),
+        "first_error": first_error,
+        "cpu": cpu_json(cpu),
+        "peak_rss_mb": round1(peak),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+struct Target {
+    name: &'static str,
+    goal: String,
+    value: Option<f64>,
+    unit: &'static str,
+    met: Option<bool>,
+}
+
+fn target(name: &'static str, goal: &str, value: Option<f64>, unit: &'static str, ok: impl Fn(f64) -> bool) -> Target {
+    Target { name, goal: goal.into(), value, unit, met: value.map(ok) }
+}
+
+fn num(v: &Value, path: &[&str]) -> Option<f64> {
+    path.iter().try_fold(v, |v, k| v.get(*k)).and_then(Value::as_f64)
+}
+
+fn print_report(report: &Value, targets: &[Target]) {
+    let line = |k: &str, v: String| println!("  {k:<44} {v}");
+    let ms = |v: &Value, p: &[&str]| num(v, p).map(|x| format!("{x:.3} ms")).unwrap_or_else(|| "-".into());
+    let m = &report["machine"];
+    println!();
+    println!(
+        "inbox-bench  ({} CPUs: {}; {} MB RAM; durability {})",
+        m["cpus"],
+        m["cpu_model"].as_str().unwrap_or("?"),
+        m["mem_total_mb"],
+        report["config"]["durability"].as_str().unwrap_or("?")
+    );
+    if let Some(w) = report.get("webhook") {
+        println!(
+            "\n1. Webhook answers at saturation ({} connections, {} s, workers {})",
+            w["connections"],
+            w["measured_secs"],
+            if w["workers_running"].as_bool() == Some(true) { "on" } else { "off" }
+        );
+        line("requests/s", format!("{}", w["requests_per_sec"]));
+        line(
+            "latency p50 / p99 / max",
+            format!("{} / {} / {}", ms(w, &["latency", "p50_ms"]), ms(w, &["latency", "p99_ms"]), ms(w, &["latency", "max_ms"])),
+        );
+        line("errors", format!("{}", w["errors"]));
+        line("ingested during run / ingest backlog at end", format!("{} / {}", w["ingested_during_run"], w["ingest_backlog_at_end"]));
+        line(
+            "CPU: bench process / other processes (cores)",
+            format!("{} / {}", w["cpu"]["bench_process_cores"], w["cpu"]["other_processes_cores"]),
+        );
+    }
+    if let Some(l) = report.get("latency") {
+        println!("\n2. Webhook latency at a fixed rate ({} req/s, open loop, {} connections)", l["target_rate"], l["connections"]);
+        line("achieved rate", format!("{} req/s", l["achieved_rate"]));
+        line(
+            "from due time: p50 / p99 / max",
+            format!(
+                "{} / {} / {}",
+                ms(l, &["latency_from_due", "p50_ms"]),
+                ms(l, &["latency_from_due", "p99_ms"]),
+                ms(l, &["latency_from_due", "max_ms"])
+            ),
+        );
+        line(
+            "on the wire:   p50 / p99 / max",
+            format!(
+                "{} / {} / {}",
+                ms(l, &["latency_on_the_wire", "p50_ms"]),
+                ms(l, &["latency_on_the_wire", "p99_ms"]),
+                ms(l, &["latency_on_the_wire", "max_ms"])
+            ),
+        );
+        line("errors", format!("{}", l["errors"]));
+        line(
+            "CPU: bench process / other processes (cores)",
+            format!("{} / {}", l["cpu"]["bench_process_cores"], l["cpu"]["other_processes_cores"]),
+        );
+    }
+    if let Some(e) = report.get("e2e") {
+        println!("\n3. End to end, webhook to stored conversation ({} events)", e["events"]);
+        line("posting: seconds / events/s", format!("{} / {}", e["post_secs"], e["post_rate"]));
+        line("all stored after (s)", format!("{}", e["total_secs"]));
+        line("events/s end to end", format!("{}", e["events_per_sec"]));
+        line(
+            "conversations / items / dead letters / lost",
+            format!("{} / {} / {} / {}", e["conversations"], e["items"], e["dead_letters"], e["lost"]),
+        );
+        line(
+            "CPU: bench process / other processes (cores)",
+            format!("{} / {}", e["cpu"]["bench_process_cores"], e["cpu"]["other_processes_cores"]),
+        );
+    }
+    if let Some(f) = report.get("feed") {
+        println!("\n4. Feed and search ({} conversations, {} items, DB {} MB)", f["conversations"], f["items"], f["db_file_mb"]);
+        line("seeding: seconds / conversations/s", format!("{} / {}", f["seed_secs"], f["seed_rate"]));
+        line(
+            "feed pages: n / p50 / p99 / max",
+            format!(
+                "{} / {} / {} / {}",
+                f["feed"]["count"],
+                ms(f, &["feed", "p50_ms"]),
+                ms(f, &["feed", "p99_ms"]),
+                ms(f, &["feed", "max_ms"])
+            ),
+        );
+        if let Some(o) = f["feed_by_listing"].as_object() {
+            for (k, v) in o {
+                line(&format!("  {k}: p50 / p99"), format!("{} / {}", ms(v, &["p50_ms"]), ms(v, &["p99_ms"])));
+            }
+        }
+        line(
+            "searches: n / p50 / p99 / max",
+            format!(
+                "{} / {} / {} / {}",
+                f["search"]["count"],
+                ms(f, &["search", "p50_ms"]),
+                ms(f, &["search", "p99_ms"]),
+                ms(f, &["search", "max_ms"])
+            ),
+        );
+        if let Some(o) = f["search_by_kind"].as_object() {
+            for (k, v) in o {
+                line(&format!("  {k}: p50 / p99"), format!("{} / {}", ms(v, &["p50_ms"]), ms(v, &["p99_ms"])));
+            }
+        }
+    }
+    let mem = &report["memory"];
+    println!("\n5. Memory (load generator in the same process)");
+    if let Some(o) = mem["peak_rss_mb_by_scenario"].as_object() {
+        for (k, v) in o {
+            line(&format!("peak RSS, {k}"), format!("{v} MB"));
+        }
+    }
+    line("peak RSS, whole run (VmHWM)", format!("{} MB", mem["peak_rss_mb"]));
+    println!("\nTargets");
+    for t in targets {
+        let v = t.value.map(|v| format!("{v:.3} {}", t.unit)).unwrap_or_else(|| "not run".into());
+        let met = match t.met {
+            Some(true) => "met",
+            Some(false) => "MISSED",
+            None => "-",
+        };
+        println!("  {:<40} {:<16} {:<22} {met}", t.name, t.goal, v);
+    }
+    println!();
+}
+
+fn main() {
+    let args = Args::parse();
+    let plan = Plan::of(&args);
+    let mut wanted = args.scenarios.clone();
+    if wanted.contains(&Scenario::All) {
+        wanted = vec![Scenario::Webhook, Scenario::Latency, Scenario::E2e, Scenario::Feed];
+    }
+    let machine = sys::machine();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let started = Instant::now();
+    let mut mem = Memory::default();
+    let mut report = json!({
+        "command": std::env::args().collect::<Vec<_>>().join(" "),
+        "machine": {
+            "cpus": machine.cpus,
+            "cpu_model": machine.cpu_model,
+            "mem_total_mb": machine.mem_total_mb,
+            "kernel": machine.kernel,
+            "loadavg_at_start": machine.loadavg,
+        },
+        "config": {
+            "durability": format!("{:?}", args.durability).to_lowercase(),
+            "source": format!("{:?}", args.source).to_lowercase(),
+            "quick": args.quick,
+            "connections": plan.conns,
+            "secs": plan.secs,
+            "warmup_secs": plan.warmup,
+            "rate": plan.rate,
+            "events": plan.events,
+            "conversations": plan.conversations,
+            "feed_requests": plan.feed_requests,
+            "searches": plan.searches,
+            "server_runtime_threads": machine.cpus,
+            "load_generator": "in process: hyper HTTP/1.1 client, one task per keep-alive connection, on its own single-threaded runtime",
+        },
+    });
+    rt.block_on(async {
+        for s in &wanted {
+            eprintln!("[{:>6.1}s] running {s:?}", started.elapsed().as_secs_f64());
+            let (key, v) = match s {
+                Scenario::Webhook => ("webhook", webhook(&args, &plan, &mut mem).await),
+                Scenario::Latency => ("latency", latency(&args, &plan, &mut mem).await),
+                Scenario::E2e => ("e2e", e2e(&args, &plan, &mut mem).await),
+                Scenario::Feed => ("feed", feed(&args, &plan, &mut mem).await),
+                Scenario::All => continue,
+            };
+            report[key] = v;
+        }
+    });
+    drop(rt);
+    report["memory"] = json!({
+        "peak_rss_mb": round1(mem.overall()),
+        "rss_at_end_mb": round1(sys::rss_mb()),
+        "peak_rss_mb_by_scenario": mem.peaks.iter().map(|(k, v)| (k.clone(), json!(round1(*v)))).collect::<serde_json::Map<_, _>>(),
+        "peak_reset_between_scenarios": mem.reset_works,
+        "note": "VmHWM of this one process: the server, its SQLite caches, the workers and the in-process load generator (including its pre-signed signatures).",
+    });
+    report["loadavg_at_end"] = json!(sys::loadavg());
+    report["total_secs"] = json!(round1(started.elapsed().as_secs_f64()));
+    let targets = vec![
+        target("webhook req/s at saturation", ">= 20000", num(&report, &["webhook", "requests_per_sec"]), "req/s", |v| v >= 20_000.0),
+        target("webhook p99 at 5,000 req/s", "<= 5 ms", num(&report, &["latency", "latency_from_due", "p99_ms"]), "ms", |v| v <= 5.0),
+        target("end-to-end events/s", ">= 5000", num(&report, &["e2e", "events_per_sec"]), "events/s", |v| v >= 5000.0),
+        target("end-to-end events lost", "0", num(&report, &["e2e", "lost"]), "", |v| v == 0.0),
+        target("feed page p99", "<= 5 ms", num(&report, &["feed", "feed", "p99_ms"]), "ms", |v| v <= 5.0),
+        target("search p99", "<= 50 ms", num(&report, &["feed", "search", "p99_ms"]), "ms", |v| v <= 50.0),
+        target("peak resident memory", "<= 200 MB", num(&report, &["memory", "peak_rss_mb"]), "MB", |v| v <= 200.0),
+    ];
+    report["targets"] =
+        targets.iter().map(|t| json!({"name": t.name, "goal": t.goal, "value": t.value, "met": t.met})).collect::<Vec<_>>().into();
+    print_report(&report, &targets);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&report).expect("json")).expect("write the JSON report");
+        eprintln!("figures written to {}", path.display());
+    }
+}

@@ -27,6 +27,7 @@ fn profile(id: &str, network: Network, ext: &str, name: &str, handle: &str) -> P
         name: name.into(),
         handle: handle.into(),
         credentials: Credentials::default(),
+        bot_app_id: None,
         created_at: Utc::now(),
     }
 }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod demo;
 pub mod platform;
+pub mod web;
 pub mod workers;
 
 use axum::Router;
@@ -46,6 +47,8 @@ pub struct App {
     shutdown: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     pub addr: Option<SocketAddr>,
+    /// The web page and dev sign-in served beside the API (none by default; see `web`).
+    pub site: web::Site,
 }
 
 impl App {
@@ -58,6 +61,9 @@ impl App {
         let mailer = Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), "inbox@localhost")?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let deps = Deps {
+            settings: Arc::new(config.settings.clone()),
+            health: store.clone(),
+            polls: store.clone(),
             directory: store.clone(),
             conversations: store.clone(),
             tabs: store.clone(),
@@ -75,11 +81,11 @@ impl App {
                 tasks.push(tokio::spawn(workers::run(queue.clone(), name, deps.clone(), client.clone(), rx.clone())));
             }
         }
-        Ok(App { state, db, queue, config, shutdown, tasks, addr: None })
+        Ok(App { state, db, queue, config, shutdown, tasks, addr: None, site: web::Site::default() })
     }
 
     pub fn router(&self) -> Router {
-        http_router(self.state.clone())
+        web::attach(http_router(self.state.clone()), &self.site, self.state.clone(), self.db.clone())
     }
 
     /// Binds the HTTP listener and serves until shutdown.

@@ -23,9 +23,16 @@ enum Command {
     Serve {
         #[arg(long, env = "INBOX_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Seed a demo account whose conversations arrive as signed webhooks.
+        /// Seed a demo account whose conversations arrive as signed webhooks (turns on --dev-auth).
         #[arg(long)]
         demo: bool,
+        /// The built web page to serve at `/` (default: `web/dist` when it exists).
+        #[arg(long, env = "INBOX_WEB_DIR")]
+        web_dir: Option<PathBuf>,
+        /// Local sign-in without a password: `GET /api/dev/users`, `POST /api/dev/token`.
+        /// Anyone who reaches the address can act as any user: keep it on loopback.
+        #[arg(long)]
+        dev_auth: bool,
     },
     /// Print a bearer token for a user (by id or email).
     MintToken {
@@ -77,12 +84,20 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Serve { addr, demo: with_demo } => {
+        Command::Serve { addr, demo: with_demo, web_dir, dev_auth } => {
             let config = Config::load(&cli.data_dir, addr)?;
             let mut app = App::start(config.clone()).await?;
+            app.site = inbox_local::web::Site { dir: inbox_local::web::Site::find_dir(web_dir)?, dev_auth: dev_auth || with_demo };
             let created = if with_demo { demo::seed_directory(app.state.deps.directory.as_ref()).await? } else { false };
             let bound = app.serve().await?;
             println!("social inbox listening on http://{bound}  (data in {})", cli.data_dir.display());
+            match &app.site.dir {
+                Some(dir) => println!("web inbox: open http://{bound}/ in a browser (page from {})", inbox_local::web::describe(dir)),
+                None => println!("web inbox: not built; run scripts/run.sh, or `npm ci && npm run build` in web/"),
+            }
+            if app.site.dev_auth {
+                println!("dev sign-in is on: anyone who can reach http://{bound} can sign in as any user");
+            }
             if with_demo {
                 let n = demo::send_webhooks(bound, &config.web).await?;
                 app.settle(std::time::Duration::from_secs(30)).await;

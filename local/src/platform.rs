@@ -1,7 +1,7 @@
 //! The `PlatformClient` the local runner uses until network clients are configured.
 
 use async_trait::async_trait;
-use inbox_domain::ports::{ActionDone, ActionError, ActionJob, PlatformClient};
+use inbox_domain::ports::{ActionDone, ActionError, ActionJob, HandoverOp, PlatformClient};
 use inbox_domain::{Conversation, Item, Profile};
 
 /// Refuses every action with a clear reason: this runner has no client for the networks
@@ -16,5 +16,9 @@ impl PlatformClient for NotConnectedClient {
             "no {} client is configured on this server, so the {} was not sent",
             profile.network, job.action
         )))
+    }
+
+    async fn handover(&self, profile: &Profile, _: &Conversation, _: HandoverOp) -> Result<(), ActionError> {
+        Err(ActionError::Rejected(format!("no {} client is configured on this server, so thread control was not changed", profile.network)))
     }
 }

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 /// A message not acked within this time is delivered again (the worker died or hung).
 pub const VISIBILITY: Duration = Duration::from_secs(60);
-const BATCH: usize = 64;
+const BATCH: usize = 256;
 
 /// Runs the handler of `queue`'s function on one message.
 pub async fn handle(queue: QueueName, deps: &Deps, client: &dyn PlatformClient, body: &[u8]) -> Result<(), String> {

@@ -57,6 +57,7 @@ impl TestApp {
                 name: "Other Page".into(),
                 handle: "otherpage".into(),
                 credentials: Credentials::default(),
+                bot_app_id: None,
                 created_at: now,
             })
             .await

@@ -2,7 +2,7 @@
 //! `PlatformClient`, and records each item as sent (with its platform id) or failed (with why).
 
 use inbox_domain::ItemState;
-use inbox_domain::ports::{ActionJob, PlatformClient};
+use inbox_domain::ports::{OutboundJob, PlatformClient};
 use inbox_domain::usecases::{self, Deps};
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +16,6 @@ pub enum ActionsError {
 /// Handles one queued action. `Err` means "retry later" (the network was unavailable).
 #[tracing::instrument(skip_all)]
 pub async fn handle_message(deps: &Deps, client: &dyn PlatformClient, message: &[u8]) -> Result<ItemState, ActionsError> {
-    let job: ActionJob = serde_json::from_slice(message).map_err(|e| ActionsError::BadMessage(e.to_string()))?;
-    Ok(usecases::perform_action(deps, client, &job).await?)
+    let job: OutboundJob = serde_json::from_slice(message).map_err(|e| ActionsError::BadMessage(e.to_string()))?;
+    Ok(usecases::perform_outbound(deps, client, &job).await?)
 }

@@ -101,6 +101,9 @@ struct ProfileBody {
     access_token: Option<String>,
     #[serde(default)]
     token_secret: Option<String>,
+    /// Messenger: the app id of the Page's chatbot (Primary Receiver), if it has one.
+    #[serde(default)]
+    bot_app_id: Option<String>,
 }
 
 fn profile_id(id: &str) -> ApiResult<ProfileId> {
@@ -129,6 +132,7 @@ async fn create_profile(
         name: body.name,
         handle: body.handle,
         credentials: Credentials { access_token: body.access_token, token_secret: body.token_secret },
+        bot_app_id: body.bot_app_id,
     };
     let p = usecases::create_profile(&state.deps, &viewer, input).await?;
     Ok((StatusCode::CREATED, axum::Json(ProfileDto::from(&p))))

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use inbox_domain::tabs::{AssigneeFilter, Filters, StatusFilter};
 use inbox_domain::usecases::{self, FeedRequest, Viewer};
+use inbox_domain::ports::HandoverOp;
 use inbox_domain::*;
 use inbox_web::AppState;
 use inbox_web::auth::Caller;
@@ -233,16 +234,15 @@ async fn handover(
     Caller(viewer): Caller,
     Path(id): Path<String>,
     Json(body): Json<HandoverBody>,
-) -> ApiResult<axum::Json<Value>> {
-    if !matches!(body.action.as_str(), "take" | "release") {
-        return Err(ApiError::BadRequest("action must be \"take\" or \"release\"".into()));
-    }
-    let d = usecases::get_conversation(&state.deps, &viewer, &conv_id(&id)?).await?;
-    let c = &d.view.conversation;
-    if !(c.network == Network::Facebook && c.kind == Kind::Dm) {
-        return Err(ApiError::Unprocessable("thread control (handover) applies to Messenger conversations only".into()));
-    }
-    Err(ApiError::NotImplemented("the Messenger handover protocol is not available in this version of the inbox".into()))
+) -> ApiResult<(StatusCode, axum::Json<ConversationDto>)> {
+    let op = match body.action.as_str() {
+        "take" => HandoverOp::Take,
+        "release" => HandoverOp::PassToBot,
+        _ => return Err(ApiError::BadRequest("action must be \"take\" or \"release\"".into())),
+    };
+    let c = usecases::handover(&state.deps, &viewer, &conv_id(&id)?, op).await?;
+    // 202: the Graph API call is queued; the conversation's history shows its outcome.
+    Ok((StatusCode::ACCEPTED, axum::Json(view(&state, &viewer, c).await?)))
 }
 
 async fn salesforce_case(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Value>> {

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi))
         .route("/api/me", get(me))
+        .route("/api/team", get(team))
         .merge(conversations::routes())
         .merge(tabs::routes())
         .route("/api/notifications", get(notifications))
@@ -50,6 +51,17 @@ async fn me(
             "inbox_access": viewer.user.inbox_access,
         }
     })))
+}
+
+/// Every signed-in user's view of their team: names and emails, for @mentions and the
+/// assignee picker (`/api/users`, with roles and profiles, stays admin-only).
+async fn team(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(viewer): Caller,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let users = inbox_domain::usecases::list_team(&state.deps, &viewer).await?;
+    let users: Vec<_> = users.iter().map(|u| serde_json::json!({"id": u.id, "name": u.name, "email": u.email})).collect();
+    Ok(axum::Json(serde_json::json!({ "users": users })))
 }
 
 async fn notifications(

@@ -46,6 +46,34 @@ pub fn available_actions(network: Network, kind: Kind) -> Vec<Action> {
     }
 }
 
+/// The newest inbound message that is still on the network.
+fn latest_inbound(items: &[Item]) -> Option<&Item> {
+    items.iter().filter(|i| i.direction == Direction::Inbound && !i.deleted && i.platform_id.is_some()).max_by_key(|i| i.created_at)
+}
+
+/// What an outbound action acts on, as a platform id:
+/// - a reply answers the thread's root comment (Facebook, Instagram, LinkedIn, YouTube threads
+///   are one level deep under it; for a tag, the tagging post or comment), or on X the person's
+///   newest tweet, so the answer threads under it;
+/// - a like or a share acts on the person's newest message;
+/// - a private reply (DM on a Facebook or Instagram comment) answers the newest comment;
+/// - DMs in a DM conversation, and X DMs, go to the participant: no target.
+pub fn action_target(conversation: &Conversation, items: &[Item], action: Action) -> Option<String> {
+    let newest = || latest_inbound(items).and_then(|i| i.platform_id.clone());
+    match (conversation.network, conversation.kind, action) {
+        (_, Kind::Dm, _) => None,
+        (Network::Twitter, _, Action::Dm) => None,
+        (Network::Twitter, _, Action::Reply) => newest(),
+        (_, _, Action::Reply) => Some(conversation.thread_key.clone()),
+        (_, _, Action::Like | Action::Share | Action::Dm) => newest(),
+    }
+}
+
+/// Whether `action` on this conversation needs a target message.
+pub fn action_needs_target(conversation: &Conversation, action: Action) -> bool {
+    !(conversation.kind == Kind::Dm || (conversation.network == Network::Twitter && action == Action::Dm))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,6 +100,7 @@ mod tests {
             name: id.into(),
             handle: id.into(),
             credentials: Credentials::default(),
+            bot_app_id: None,
             created_at: chrono::Utc::now(),
         }
     }

@@ -37,6 +37,12 @@ pub enum Change {
     Edited { text: String },
     /// The item was removed on the network.
     Deleted,
+    /// A Messenger message delivered on the standby channel: a chatbot owns the thread. It is
+    /// recorded without opening the conversation.
+    Standby { text: String, author: Author },
+    /// Messenger thread control moved to `owner_app_id` (a `pass_thread_control` to us, or a
+    /// `take_thread_control` by another app).
+    ThreadControl { owner_app_id: Option<String> },
 }
 
 /// One platform event, normalised.
@@ -65,7 +71,12 @@ pub struct Existing<'a> {
     pub correlated: Option<&'a Item>,
     /// The network deleted this item before we saw it posted (events arrive out of order).
     pub tombstoned: bool,
+    /// This inbox's Meta app id, to recognise thread control passed to us.
+    pub inbox_app_id: Option<&'a str>,
 }
+
+/// `thread_owner` when the inbox holds a Messenger thread.
+pub const INBOX_OWNER: &str = "inbox";
 
 /// The changes to make for one event. The use case applies them in one store transaction.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,6 +91,8 @@ pub enum Plan {
     UpdateItem { conversation: Conversation, item: Item, history: Vec<HistoryEntry> },
     /// Remember that this platform id was deleted, so that a late "posted" stores nothing.
     Tombstone,
+    /// Change the conversation only (thread control).
+    Update { conversation: Conversation, history: Vec<HistoryEntry> },
 }
 
 const EXCERPT_CHARS: usize = 140;
@@ -127,25 +140,8 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
             }
             match existing.conversation {
                 None => {
-                    let mut conversation = Conversation {
-                        id: crate::ConversationId::generate(),
-                        account_id: profile.account_id.clone(),
-                        profile_id: profile.id.clone(),
-                        network: event.network,
-                        kind: event.thread.kind,
-                        thread_key: event.thread.thread_key.clone(),
-                        status: Status::Open,
-                        assignee_id: None,
-                        sponsored: event.sponsored,
-                        last_inbound_at: event.occurred_at,
-                        created_at: now,
-                        author: author.clone(),
-                        excerpt: excerpt(text),
-                        thread_owner: None,
-                        version: 1,
-                    };
+                    let conversation = new_conversation(event, profile, author, text, now);
                     let item = new_item(&conversation, event, Direction::Inbound, text, author, ItemState::Received);
-                    conversation.version = 1;
                     let history = vec![HistoryEntry::new(
                         &conversation.id,
                         now,
@@ -190,6 +186,65 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 }
             }
         }
+        Change::Standby { text, author } => {
+            if existing.item.is_some() {
+                return Plan::Ignore("duplicate delivery: item already stored");
+            }
+            match existing.conversation {
+                None => {
+                    // The bot holds the thread: keep the message, but out of the open feeds.
+                    let mut conversation = new_conversation(event, profile, author, text, now);
+                    conversation.status = Status::Closed;
+                    conversation.thread_owner = profile.bot_app_id.clone();
+                    let item = new_item(&conversation, event, Direction::Inbound, text, author, ItemState::Received);
+                    let history = vec![HistoryEntry::new(
+                        &conversation.id,
+                        now,
+                        Actor::System,
+                        HistoryAction::Created,
+                        serde_json::json!({"platform_id": event.platform_id, "standby": true}),
+                    )];
+                    Plan::Create { conversation, item, history }
+                }
+                Some(conv) => {
+                    let mut c = conv.clone();
+                    c.version += 1;
+                    if event.occurred_at >= c.last_inbound_at {
+                        c.last_inbound_at = event.occurred_at;
+                        c.excerpt = excerpt(text);
+                    }
+                    let item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
+                    let history = vec![HistoryEntry::new(
+                        &c.id,
+                        now,
+                        Actor::System,
+                        HistoryAction::ItemReceived,
+                        serde_json::json!({"item_id": item.id, "platform_id": event.platform_id, "standby": true}),
+                    )];
+                    Plan::Append { conversation: c, item, history }
+                }
+            }
+        }
+        Change::ThreadControl { owner_app_id } => {
+            let Some(conv) = existing.conversation else {
+                return Plan::Ignore("thread control for a thread with no conversation");
+            };
+            let ours = owner_app_id.is_some() && owner_app_id.as_deref() == existing.inbox_app_id;
+            let owner = if ours { Some(INBOX_OWNER.to_string()) } else { owner_app_id.clone() };
+            if conv.thread_owner == owner {
+                return Plan::Ignore("thread control unchanged");
+            }
+            let mut c = conv.clone();
+            c.version += 1;
+            c.thread_owner = owner.clone();
+            let mut history =
+                vec![HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::HandoverChanged, serde_json::json!({"thread_owner": owner}))];
+            if ours && c.status == Status::Closed {
+                c.status = Status::Open;
+                history.push(HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::Reopened, serde_json::json!({"reason": "thread control passed to the inbox"})));
+            }
+            Plan::Update { conversation: c, history }
+        }
         Change::Edited { text } => {
             let (Some(conv), Some(old)) = (existing.conversation, existing.item) else {
                 return Plan::Ignore("edit of an item that is not stored");
@@ -230,6 +285,26 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
     }
 }
 
+fn new_conversation(event: &InboundEvent, profile: &Profile, author: &Author, text: &str, now: Timestamp) -> Conversation {
+    Conversation {
+        id: crate::ConversationId::generate(),
+        account_id: profile.account_id.clone(),
+        profile_id: profile.id.clone(),
+        network: event.network,
+        kind: event.thread.kind,
+        thread_key: event.thread.thread_key.clone(),
+        status: Status::Open,
+        assignee_id: None,
+        sponsored: event.sponsored,
+        last_inbound_at: event.occurred_at,
+        created_at: now,
+        author: author.clone(),
+        excerpt: excerpt(text),
+        thread_owner: None,
+        version: 1,
+    }
+}
+
 fn new_item(conv: &Conversation, event: &InboundEvent, direction: Direction, text: &str, author: &Author, state: ItemState) -> Item {
     Item {
         id: crate::ItemId::generate(),
@@ -244,6 +319,8 @@ fn new_item(conv: &Conversation, event: &InboundEvent, direction: Direction, tex
         deleted: false,
         edited: false,
         action: None,
+        target: None,
+        dm_recipient: None,
     }
 }
 
@@ -265,6 +342,7 @@ mod tests {
             name: "Page".into(),
             handle: "page".into(),
             credentials: Credentials::default(),
+            bot_app_id: None,
             created_at: at(0),
         }
     }

@@ -53,6 +53,10 @@ wire_enum!(
     ItemState { Received = "received", Pending = "pending", Sent = "sent", Failed = "failed" }
 );
 wire_enum!(
+    /// Whether a profile's credentials still work.
+    TokenState { Valid = "valid", Expiring = "expiring", NeedsReconnection = "needs_reconnection" }
+);
+wire_enum!(
     NotificationType { Assigned = "assigned", Reassigned = "reassigned", Note = "note", StatusChanged = "status_changed", Mentioned = "mentioned" }
 );
 
@@ -102,6 +106,10 @@ pub struct Profile {
     pub handle: String,
     #[serde(default)]
     pub credentials: Credentials,
+    /// Messenger handover: the app id of the chatbot that is the Primary Receiver, if any.
+    /// Closing a conversation passes thread control back to it.
+    #[serde(default)]
+    pub bot_app_id: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -189,6 +197,13 @@ pub struct Item {
     pub edited: bool,
     /// Which action produced an outbound item.
     pub action: Option<Action>,
+    /// The platform id an outbound action answers, likes or shares.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// For a DM we sent: the network's id of the person it went to (an X user id, a PSID), so
+    /// that their answer's conversation can show it.
+    #[serde(default)]
+    pub dm_recipient: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

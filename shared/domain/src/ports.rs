@@ -97,6 +97,9 @@ pub trait ConversationStore: Send + Sync {
     async fn mark_seen(&self, user: &UserId, conversation: &ConversationId, at: Timestamp) -> PortResult<()>;
     async fn seen_at(&self, user: &UserId, conversation: &ConversationId) -> PortResult<Option<Timestamp>>;
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage>;
+    /// Outbound DMs of the profile addressed to `recipient` (`Item::dm_recipient`), sent from
+    /// any conversation.
+    async fn outbound_dms_to(&self, profile: &ProfileId, recipient: &str) -> PortResult<Vec<Item>>;
 }
 
 /// Per-user tabs.
@@ -185,16 +188,50 @@ pub struct ActionJob {
     pub item_id: ItemId,
     pub action: Action,
     pub text: Option<String>,
+    /// The platform id the action answers, likes or shares (see `access::action_target`);
+    /// `None` for DMs addressed to the conversation's participant.
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+/// Messenger thread control, asked of the Graph API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandoverOp {
+    /// Take control from the bot (the inbox becomes the thread owner).
+    Take,
+    /// Pass control back to the profile's bot (its Primary Receiver).
+    PassToBot,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandoverJob {
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
+    pub op: HandoverOp,
+    /// Who asked (a user, or the system when closing passes control back).
+    pub actor: Actor,
+}
+
+/// What the actions queue carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum OutboundJob {
+    Action(ActionJob),
+    Handover(HandoverJob),
 }
 
 /// What a network answered to an action.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ActionDone {
     /// The network's id of what was created (reply id, DM id), when there is one.
     pub platform_id: Option<String>,
+    /// For a DM: the id of the person it reached, when the network tells it (a private reply's
+    /// `recipient_id`).
+    pub dm_recipient: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActionError {
     /// Will not succeed on retry (bad request, policy, window closed).
     #[error("{0}")]
@@ -207,14 +244,94 @@ pub enum ActionError {
     Transient(String),
 }
 
-/// Performs engagement actions on the networks.
+/// Performs engagement actions and thread control on the networks.
 #[async_trait]
 pub trait PlatformClient: Send + Sync {
-    async fn perform(
-        &self,
-        profile: &Profile,
-        conversation: &Conversation,
-        items: &[Item],
-        job: &ActionJob,
-    ) -> Result<ActionDone, ActionError>;
+    /// Sends a reply, like, share or DM. `items` is the conversation's thread.
+    async fn perform(&self, profile: &Profile, conversation: &Conversation, items: &[Item], job: &ActionJob) -> Result<ActionDone, ActionError>;
+
+    /// Takes Messenger thread control, or passes it back to the profile's bot.
+    async fn handover(&self, profile: &Profile, conversation: &Conversation, op: HandoverOp) -> Result<(), ActionError>;
+}
+
+/// One page of what a network's API says happened since a cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PollPage {
+    /// Normalised events, as a webhook would have produced them.
+    pub events: Vec<crate::ingest::InboundEvent>,
+    /// The cursor to save once these events are stored (`None`: keep the old one).
+    pub cursor: Option<String>,
+    /// Quota units this poll spent (YouTube: 1 per list call).
+    pub units: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PollError {
+    /// The network said "slow down"; `retry_after_secs` when it said for how long.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: Option<u64> },
+    #[error("{0}")]
+    NeedsReconnect(String),
+    #[error("{0}")]
+    Transient(String),
+}
+
+/// Reads a network's API for what webhooks do not deliver (or may have missed).
+#[async_trait]
+pub trait PlatformPoller: Send + Sync {
+    /// Quota units one poll of `network` costs at most (for budgeting before the call).
+    fn units_per_poll(&self, network: Network) -> u32;
+
+    /// Fetches what happened on `profile` since `cursor` (or since `backfill_since` when there
+    /// is no cursor yet: the first poll after connecting).
+    async fn poll(&self, profile: &Profile, cursor: Option<&str>, backfill_since: Timestamp) -> Result<PollPage, PollError>;
+}
+
+/// Poll schedule and cursor of one profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PollState {
+    pub profile_id: ProfileId,
+    pub account_id: AccountId,
+    pub network: Network,
+    pub cursor: Option<String>,
+    pub next_at: Timestamp,
+    pub interval_secs: u64,
+    pub last_ok_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub failures: u32,
+}
+
+/// Poll schedules, leases and the application's daily quotas.
+#[async_trait]
+pub trait PollStore: Send + Sync {
+    /// Creates the schedule of a profile if it has none (first poll at `first_at`).
+    async fn ensure_poll_state(&self, state: &PollState) -> PortResult<()>;
+    /// Profiles whose next poll is due at `now` and that nobody holds a lease on.
+    async fn due_polls(&self, now: Timestamp, limit: usize) -> PortResult<Vec<PollState>>;
+    /// Takes the lease of a profile until `until`, unless another poller holds it.
+    async fn lease_poll(&self, profile: &ProfileId, now: Timestamp, until: Timestamp) -> PortResult<bool>;
+    /// Saves the outcome of a poll and releases the lease.
+    async fn finish_poll(&self, state: &PollState) -> PortResult<()>;
+    async fn poll_state(&self, profile: &ProfileId) -> PortResult<Option<PollState>>;
+    /// Spends `units` of `network`'s budget for the UTC day of `now`, unless that would pass
+    /// `budget`. Atomic: concurrent pollers never overspend.
+    async fn spend_quota(&self, network: Network, now: Timestamp, units: u32, budget: u32) -> PortResult<bool>;
+    async fn quota_spent(&self, network: Network, now: Timestamp) -> PortResult<u32>;
+}
+
+/// What is known of a profile's channel: the signals that show nothing is being missed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelHealth {
+    pub profile_id: ProfileId,
+    pub last_event_at: Option<Timestamp>,
+    pub token_state: TokenState,
+    pub token_error: Option<String>,
+}
+
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    /// Notes that an event of the profile arrived at `at` (keeps the newest).
+    async fn record_event(&self, profile: &ProfileId, at: Timestamp) -> PortResult<()>;
+    async fn set_token_state(&self, profile: &ProfileId, state: TokenState, error: Option<String>) -> PortResult<()>;
+    async fn channel_health(&self, profile: &ProfileId) -> PortResult<ChannelHealth>;
 }

@@ -14,9 +14,19 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+/// Settings the rules need from the deployment.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// This inbox's Meta app id (thread control passed to it opens a Messenger conversation).
+    pub meta_app_id: Option<String>,
+}
+
 /// Everything the use cases may call. Each deployment wires the adapters it has.
 #[derive(Clone)]
 pub struct Deps {
+    pub settings: Arc<Settings>,
+    pub health: Arc<dyn HealthStore>,
+    pub polls: Arc<dyn PollStore>,
     pub directory: Arc<dyn DirectoryStore>,
     pub conversations: Arc<dyn ConversationStore>,
     pub tabs: Arc<dyn TabStore>,
@@ -164,7 +174,7 @@ struct Mutation {
     notes: Vec<Note>,
     history: Vec<HistoryEntry>,
     happenings: Vec<Happening>,
-    jobs: Vec<ActionJob>,
+    jobs: Vec<OutboundJob>,
 }
 
 /// Loads, changes and stores a conversation under optimistic concurrency. With
@@ -212,15 +222,19 @@ async fn after_write(
     conv: &Conversation,
     now: Timestamp,
     happenings: Vec<Happening>,
-    jobs: Vec<ActionJob>,
+    jobs: Vec<OutboundJob>,
     items: &[Item],
 ) -> DomainResult<()> {
     for job in jobs {
         let body = serde_json::to_vec(&job).expect("serialisable");
         if let Err(e) = deps.queue.send(QueueName::Actions, body).await {
             // Never lose an action silently: the item says it was not sent, and why.
-            tracing::error!(error = %e, item_id = %job.item_id, "could not queue an outbound action");
-            if let Some(item) = items.iter().find(|i| i.id == job.item_id) {
+            tracing::error!(error = %e, conversation_id = %conv.id, "could not queue an outbound job");
+            let item_id = match &job {
+                OutboundJob::Action(a) => Some(&a.item_id),
+                OutboundJob::Handover(_) => None,
+            };
+            if let Some(item) = items.iter().find(|i| Some(&i.id) == item_id) {
                 let mut failed = item.clone();
                 failed.state = ItemState::Failed;
                 failed.failure = Some("could not be queued for sending; try again".into());
@@ -364,37 +378,47 @@ pub fn validate_text(network: Network, action: Action, text: Option<&str>) -> Do
 /// (24 hours with a standard reply, 7 days with the human-agent tag).
 pub const MESSAGING_WINDOW_DAYS: i64 = 7;
 
+/// Private replies (a DM to the author of a comment) are possible once per comment, within
+/// this many days of the comment.
+pub const PRIVATE_REPLY_DAYS: i64 = 7;
+
 /// Reply, like, share or DM: stores the outbound item as pending and queues it for sending.
 /// Replying assigns the conversation to the replier.
-pub async fn act(
-    deps: &Deps,
-    viewer: &Viewer,
-    id: &ConversationId,
-    action: Action,
-    text: Option<String>,
-) -> DomainResult<(Conversation, Item)> {
-    let profile_and_text = {
-        let c = visible_conversation(deps, viewer, id).await?;
-        if !available_actions(c.network, c.kind).contains(&action) {
-            return Err(DomainError::Rule(format!("{} {} conversations do not allow {action}", c.network, c.kind)));
-        }
-        let text = match action {
-            Action::Reply | Action::Dm => Some(validate_text(c.network, action, text.as_deref())?),
-            Action::Like | Action::Share => None,
-        };
-        if c.kind == Kind::Dm && matches!(c.network, Network::Facebook | Network::Instagram) {
-            let closed = deps.clock.now() - c.last_inbound_at > chrono::Duration::days(MESSAGING_WINDOW_DAYS);
-            if closed {
-                return Err(DomainError::Rule(format!(
-                    "the {} messaging window closed: the person last wrote more than {MESSAGING_WINDOW_DAYS} days ago",
-                    c.network
-                )));
-            }
-        }
-        let profile = deps.directory.get_profile(viewer.account(), &c.profile_id).await?.ok_or(DomainError::NotFound("profile"))?;
-        (profile, text)
+pub async fn act(deps: &Deps, viewer: &Viewer, id: &ConversationId, action: Action, text: Option<String>) -> DomainResult<(Conversation, Item)> {
+    let c = visible_conversation(deps, viewer, id).await?;
+    if !available_actions(c.network, c.kind).contains(&action) {
+        return Err(DomainError::Rule(format!("{} {} conversations do not allow {action}", c.network, c.kind)));
+    }
+    let text = match action {
+        Action::Reply | Action::Dm => Some(validate_text(c.network, action, text.as_deref())?),
+        Action::Like | Action::Share => None,
     };
-    let (profile, text) = profile_and_text;
+    let now = deps.clock.now();
+    if c.kind == Kind::Dm && matches!(c.network, Network::Facebook | Network::Instagram) {
+        let closed = now - c.last_inbound_at > chrono::Duration::days(MESSAGING_WINDOW_DAYS);
+        if closed {
+            return Err(DomainError::Rule(format!(
+                "the {} messaging window closed: the person last wrote more than {MESSAGING_WINDOW_DAYS} days ago",
+                c.network
+            )));
+        }
+    }
+    let profile = deps.directory.get_profile(viewer.account(), &c.profile_id).await?.ok_or(DomainError::NotFound("profile"))?;
+    let items = deps.conversations.items(id).await?;
+    let target = access::action_target(&c, &items, action);
+    if target.is_none() && access::action_needs_target(&c, action) {
+        return Err(DomainError::Rule(format!("there is no message left to {action}: the person's messages were deleted")));
+    }
+    if action == Action::Dm && c.kind != Kind::Dm && matches!(c.network, Network::Facebook | Network::Instagram) {
+        let comment = items.iter().find(|i| i.platform_id == target).ok_or(DomainError::NotFound("comment"))?;
+        if now - comment.created_at > chrono::Duration::days(PRIVATE_REPLY_DAYS) {
+            return Err(DomainError::Rule(format!("a private reply is possible within {PRIVATE_REPLY_DAYS} days of the comment; this one is older")));
+        }
+        if items.iter().any(|i| i.action == Some(Action::Dm) && i.target == target && i.state != ItemState::Failed) {
+            return Err(DomainError::Rule("this comment was already answered privately: the network allows one private reply per comment".into()));
+        }
+    }
+    let dm_recipient = (action == Action::Dm && c.network == Network::Twitter).then(|| c.author.id.clone());
     let actor = viewer.actor();
     let item_id = ItemId::generate();
     let change = |c: &mut Conversation, now: Timestamp| {
@@ -412,6 +436,8 @@ pub async fn act(
             deleted: false,
             edited: false,
             action: Some(action),
+            target: target.clone(),
+            dm_recipient: dm_recipient.clone(),
         };
         let h = match action {
             Action::Reply => HistoryAction::Replied,
@@ -423,13 +449,14 @@ pub async fn act(
         if action == Action::Reply {
             apply_assignment(c, Some(viewer.user.id.clone()), &actor, now, &mut m);
         }
-        m.jobs.push(ActionJob {
+        m.jobs.push(OutboundJob::Action(ActionJob {
             account_id: c.account_id.clone(),
             conversation_id: c.id.clone(),
             item_id: item.id.clone(),
             action,
             text: text.clone(),
-        });
+            target: target.clone(),
+        }));
         m.items.push(item);
         Ok(m)
     };
@@ -437,9 +464,13 @@ pub async fn act(
         // Once per conversation: check and write against the same version, so two concurrent
         // likes cannot both pass the check.
         let mut attempt = 0;
+        let mut checked = Some(items);
         loop {
             let current = visible_conversation(deps, viewer, id).await?;
-            let items = deps.conversations.items(id).await?;
+            let items = match checked.take() {
+                Some(i) if current.version == c.version => i,
+                _ => deps.conversations.items(id).await?,
+            };
             if items.iter().any(|i| i.action == Some(action) && i.state != ItemState::Failed) {
                 return Err(DomainError::Rule(format!("this conversation was already given a {action}")));
             }
@@ -543,7 +574,13 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
         let plan = ingest::plan(
             event,
             &profile,
-            Existing { conversation: conversation.as_ref(), item: item.as_ref(), correlated: correlated.as_ref(), tombstoned },
+            Existing {
+                conversation: conversation.as_ref(),
+                item: item.as_ref(),
+                correlated: correlated.as_ref(),
+                tombstoned,
+                inbox_app_id: deps.settings.meta_app_id.as_deref(),
+            },
             now,
         );
         let (write, outcome, reopened) = match plan {
@@ -554,10 +591,23 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             }
             Plan::Create { conversation, item, history } => {
                 let id = conversation.id.clone();
+                let mut items = vec![item];
+                if conversation.kind == Kind::Dm {
+                    // Our DMs to this person from public conversations join their answer.
+                    for ours in store.outbound_dms_to(&profile.id, &conversation.thread_key).await? {
+                        items.push(Item { id: ItemId::generate(), conversation_id: id.clone(), platform_id: None, ..ours });
+                    }
+                }
+                (ConversationWrite { conversation, expected_version: None, items, notes: vec![], history }, IngestOutcome::Created(id), false)
+            }
+            Plan::Update { conversation, history } => {
+                let id = conversation.id.clone();
+                let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
+                let expected = conversation.version - 1;
                 (
-                    ConversationWrite { conversation, expected_version: None, items: vec![item], notes: vec![], history },
-                    IngestOutcome::Created(id),
-                    false,
+                    ConversationWrite { conversation, expected_version: Some(expected), items: vec![], notes: vec![], history },
+                    IngestOutcome::Updated(id),
+                    reopened,
                 )
             }
             Plan::Append { conversation, item, history } => {
@@ -583,6 +633,9 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
         let conv = write.conversation.clone();
         match store.write(write).await {
             Ok(()) => {
+                if let Err(e) = deps.health.record_event(&profile.id, event.occurred_at.min(now)).await {
+                    tracing::warn!(error = %e, "could not note the channel's last event");
+                }
                 if reopened {
                     after_write(deps, &Actor::System, &conv, now, vec![Happening::StatusChanged { status: Status::Open }], vec![], &[])
                         .await?;
@@ -600,8 +653,16 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
 // ---------------------------------------------------------------------------------------
 // Outbound actions (the actions worker)
 
-/// Performs one queued action. `Ok` means the message is done (sent, or failed for good and
-/// recorded); `Err` asks the queue to deliver it again later.
+/// Performs one queued outbound job. `Ok` means the message is done (sent, or failed for good
+/// and recorded); `Err` asks the queue to deliver it again later.
+pub async fn perform_outbound(deps: &Deps, client: &dyn PlatformClient, job: &OutboundJob) -> DomainResult<ItemState> {
+    match job {
+        OutboundJob::Action(a) => perform_action(deps, client, a).await,
+        OutboundJob::Handover(h) => perform_handover(deps, client, h).await,
+    }
+}
+
+/// Performs one queued action on its network.
 pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &ActionJob) -> DomainResult<ItemState> {
     let Some(conv) = deps.conversations.get_conversation(&job.account_id, &job.conversation_id).await? else {
         return Ok(ItemState::Failed);
@@ -620,12 +681,81 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
         Ok(done) => {
             let mut sent = item;
             sent.platform_id = done.platform_id;
+            if done.dm_recipient.is_some() {
+                sent.dm_recipient = done.dm_recipient;
+            }
             finish(deps, &conv, sent, Ok(())).await
         }
         Err(ActionError::Transient(why)) => Err(DomainError::Dependency(PortError::Unavailable(why))),
         Err(ActionError::Rejected(why)) => finish(deps, &conv, item, Err(why)).await,
-        Err(ActionError::NeedsReconnect(why)) => finish(deps, &conv, item, Err(format!("the profile needs reconnecting: {why}"))).await,
+        Err(ActionError::NeedsReconnect(why)) => {
+            deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.clone())).await?;
+            finish(deps, &conv, item, Err(format!("the {} profile needs reconnecting: {why}", profile.network))).await
+        }
     }
+}
+
+/// Takes or passes Messenger thread control, then records the new owner.
+async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &HandoverJob) -> DomainResult<ItemState> {
+    let Some(conv) = deps.conversations.get_conversation(&job.account_id, &job.conversation_id).await? else {
+        return Ok(ItemState::Failed);
+    };
+    let Some(profile) = deps.directory.get_profile(&conv.account_id, &conv.profile_id).await? else {
+        return Ok(ItemState::Failed);
+    };
+    let owner = match job.op {
+        HandoverOp::Take => Some(ingest::INBOX_OWNER.to_string()),
+        HandoverOp::PassToBot => profile.bot_app_id.clone(),
+    };
+    if owner.is_none() {
+        return Ok(ItemState::Sent); // no bot to give the thread back to: nothing to do
+    }
+    let outcome = client.handover(&profile, &conv, job.op).await;
+    let (details, state) = match &outcome {
+        Ok(()) => (serde_json::json!({"thread_owner": owner, "op": job.op}), ItemState::Sent),
+        Err(ActionError::Transient(why)) => return Err(DomainError::Dependency(PortError::Unavailable(why.clone()))),
+        Err(ActionError::NeedsReconnect(why)) => {
+            deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.clone())).await?;
+            (serde_json::json!({"op": job.op, "failed": why}), ItemState::Failed)
+        }
+        Err(ActionError::Rejected(why)) => (serde_json::json!({"op": job.op, "failed": why}), ItemState::Failed),
+    };
+    let mut c = conv;
+    for _ in 0..MAX_ATTEMPTS {
+        let now = deps.clock.now();
+        let mut next = c.clone();
+        next.version += 1;
+        if state == ItemState::Sent {
+            next.thread_owner = owner.clone();
+        }
+        let history = vec![HistoryEntry::new(&c.id, now, job.actor.clone(), HistoryAction::HandoverChanged, details.clone())];
+        let write = ConversationWrite { conversation: next, expected_version: Some(c.version), items: vec![], notes: vec![], history };
+        match deps.conversations.write(write).await {
+            Ok(()) => return Ok(state),
+            Err(PortError::Conflict) => {
+                c = deps.conversations.get_conversation(&c.account_id, &c.id).await?.ok_or(DomainError::NotFound("conversation"))?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::Conflict)
+}
+
+/// Asks for Messenger thread control (`take`) or gives it back to the bot (`release`).
+pub async fn handover(deps: &Deps, viewer: &Viewer, id: &ConversationId, op: HandoverOp) -> DomainResult<Conversation> {
+    let c = visible_conversation(deps, viewer, id).await?;
+    if !(c.network == Network::Facebook && c.kind == Kind::Dm) {
+        return Err(DomainError::Rule("thread control (handover) applies to Messenger conversations only".into()));
+    }
+    if op == HandoverOp::PassToBot {
+        let profile = deps.directory.get_profile(viewer.account(), &c.profile_id).await?.ok_or(DomainError::NotFound("profile"))?;
+        if profile.bot_app_id.is_none() {
+            return Err(DomainError::Rule("this Page has no chatbot to give the conversation back to".into()));
+        }
+    }
+    let job = OutboundJob::Handover(HandoverJob { account_id: c.account_id.clone(), conversation_id: c.id.clone(), op, actor: viewer.actor() });
+    deps.queue.send(QueueName::Actions, serde_json::to_vec(&job).expect("serialisable")).await?;
+    Ok(c)
 }
 
 async fn finish(deps: &Deps, conv: &Conversation, mut item: Item, result: Result<(), String>) -> DomainResult<ItemState> {
@@ -840,6 +970,15 @@ pub async fn list_users(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>>
     Ok(deps.directory.list_users(viewer.account()).await?)
 }
 
+/// The caller's team, for any signed-in user: who can be mentioned in a note or picked as an
+/// assignee. Sorted by name. Callers show only names and emails (roles and profiles stay
+/// admin-only, in `list_users`).
+pub async fn list_team(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>> {
+    let mut users = deps.directory.list_users(viewer.account()).await?;
+    users.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.id.cmp(&b.id)));
+    Ok(users)
+}
+
 pub async fn get_user(deps: &Deps, viewer: &Viewer, id: &UserId) -> DomainResult<User> {
     require_admin(viewer)?;
     deps.directory.get_user(viewer.account(), id).await?.ok_or(DomainError::NotFound("user"))
@@ -904,6 +1043,7 @@ pub struct ProfileInput {
     pub name: String,
     pub handle: String,
     pub credentials: Credentials,
+    pub bot_app_id: Option<String>,
 }
 
 pub async fn list_profiles(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<Profile>> {
@@ -928,6 +1068,7 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
         name: input.name.trim().to_string(),
         handle: input.handle.trim().to_string(),
         credentials: input.credentials,
+        bot_app_id: input.bot_app_id,
         created_at: deps.clock.now(),
     };
     deps.directory.put_profile(&profile).await.map_err(|e| match e {

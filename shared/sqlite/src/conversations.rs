@@ -36,12 +36,18 @@ fn search_text(conn: &Connection, conversation: &str) -> PortResult<String> {
     Ok(out)
 }
 
+/// Runs a statement through the connection's statement cache (parsed once per connection).
+fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
 fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
     let c = &w.conversation;
     let doc = to_doc(c);
     match w.expected_version {
         None => {
-            conn.execute(
+            exec(
+                conn,
                 "INSERT INTO conversations (id, account_id, profile_id, network, kind, thread_key, status, assignee_id, sponsored, last_inbound_us, version, doc)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![c.id.as_str(), c.account_id.as_str(), c.profile_id.as_str(), c.network.as_str(), c.kind.as_str(), c.thread_key, c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.last_inbound_at), c.version as i64, doc],
@@ -49,12 +55,12 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
             .map_err(port_err)?;
         }
         Some(v) => {
-            let n = conn
-                .execute(
-                    "UPDATE conversations SET status = ?2, assignee_id = ?3, sponsored = ?4, last_inbound_us = ?5, version = ?6, doc = ?7 WHERE id = ?1 AND version = ?8",
-                    params![c.id.as_str(), c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.last_inbound_at), c.version as i64, doc, v as i64],
-                )
-                .map_err(port_err)?;
+            let n = exec(
+                conn,
+                "UPDATE conversations SET status = ?2, assignee_id = ?3, sponsored = ?4, last_inbound_us = ?5, version = ?6, doc = ?7 WHERE id = ?1 AND version = ?8",
+                params![c.id.as_str(), c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.last_inbound_at), c.version as i64, doc, v as i64],
+            )
+            .map_err(port_err)?;
             if n == 0 {
                 return Err(PortError::Conflict);
             }
@@ -62,7 +68,8 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
     }
     for item in &w.items {
         let exists: bool = conn
-            .query_row("SELECT 1 FROM items WHERE id = ?1", [item.id.as_str()], |_| Ok(true))
+            .prepare_cached("SELECT 1 FROM items WHERE id = ?1")
+            .and_then(|mut s| s.query_row([item.id.as_str()], |_| Ok(true)))
             .optional()
             .map_err(port_err)?
             .unwrap_or(false);
@@ -70,19 +77,22 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
             if let Some(pid) = &item.platform_id {
                 // Our send confirmed after its echo was recorded as made outside the inbox:
                 // keep ours, drop the echo's copy.
-                conn.execute(
+                exec(
+                    conn,
                     "DELETE FROM items WHERE profile_id = ?1 AND platform_id = ?2 AND id <> ?3 AND json_extract(doc, '$.action') IS NULL AND json_extract(doc, '$.direction') = 'outbound'",
                     params![c.profile_id.as_str(), pid, item.id.as_str()],
                 )
                 .map_err(port_err)?;
             }
-            conn.execute(
+            exec(
+                conn,
                 "UPDATE items SET platform_id = ?2, doc = ?3 WHERE id = ?1",
                 params![item.id.as_str(), item.platform_id, to_doc(item)],
             )
             .map_err(port_err)?;
         } else {
-            conn.execute(
+            exec(
+                conn,
                 "INSERT INTO items (id, conversation_id, profile_id, platform_id, created_us, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![item.id.as_str(), c.id.as_str(), c.profile_id.as_str(), item.platform_id, us(item.created_at), to_doc(item)],
             )
@@ -90,14 +100,16 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
         }
     }
     for n in &w.notes {
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO notes (id, conversation_id, created_us, doc) VALUES (?1, ?2, ?3, ?4)",
             params![n.id.as_str(), c.id.as_str(), us(n.created_at), to_doc(n)],
         )
         .map_err(port_err)?;
     }
     for h in &w.history {
-        conn.execute(
+        exec(
+            conn,
             "INSERT INTO history (id, conversation_id, at_us, doc) VALUES (?1, ?2, ?3, ?4)",
             params![h.id.as_str(), c.id.as_str(), us(h.at), to_doc(h)],
         )
@@ -105,7 +117,7 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
     }
     if !w.items.is_empty() {
         let text = search_text(conn, c.id.as_str())?;
-        conn.execute("UPDATE conversations SET search_text = ?2 WHERE id = ?1", params![c.id.as_str(), text]).map_err(port_err)?;
+        exec(conn, "UPDATE conversations SET search_text = ?2 WHERE id = ?1", params![c.id.as_str(), text]).map_err(port_err)?;
     }
     Ok(())
 }
@@ -249,7 +261,8 @@ impl ConversationStore for SqliteStore {
         let (p, k) = (profile.to_string(), platform_id.to_string());
         self.db
             .read(move |c| {
-                c.query_row("SELECT 1 FROM tombstones WHERE profile_id = ?1 AND platform_id = ?2", [p, k], |_| Ok(()))
+                c.prepare_cached("SELECT 1 FROM tombstones WHERE profile_id = ?1 AND platform_id = ?2")
+                    .and_then(|mut s| s.query_row([p, k], |_| Ok(())))
                     .optional()
                     .map(|o| o.is_some())
                     .map_err(port_err)
@@ -261,7 +274,8 @@ impl ConversationStore for SqliteStore {
         let (u, cv) = (user.to_string(), conversation.to_string());
         self.db
             .write(move |c| {
-                c.execute(
+                exec(
+                    c,
                     "INSERT INTO seen (user_id, conversation_id, seen_us) VALUES (?1, ?2, ?3)
                      ON CONFLICT (conversation_id, user_id) DO UPDATE SET seen_us = MAX(seen_us, excluded.seen_us)",
                     params![u, cv, us(at)],
@@ -276,7 +290,8 @@ impl ConversationStore for SqliteStore {
         let (u, cv) = (user.to_string(), conversation.to_string());
         self.db
             .read(move |c| {
-                c.query_row("SELECT seen_us FROM seen WHERE conversation_id = ?1 AND user_id = ?2", [cv, u], |r| r.get::<_, i64>(0))
+                c.prepare_cached("SELECT seen_us FROM seen WHERE conversation_id = ?1 AND user_id = ?2")
+                    .and_then(|mut s| s.query_row([cv, u], |r| r.get::<_, i64>(0)))
                     .optional()
                     .map(|o| o.map(from_us))
                     .map_err(port_err)
@@ -287,5 +302,18 @@ impl ConversationStore for SqliteStore {
     async fn feed(&self, query: &FeedQuery) -> PortResult<FeedPage> {
         let q = query.clone();
         self.db.read(move |c| feed_blocking(c, &q)).await
+    }
+
+    async fn outbound_dms_to(&self, profile: &ProfileId, recipient: &str) -> PortResult<Vec<Item>> {
+        let (p, r) = (profile.to_string(), recipient.to_string());
+        self.db
+            .read(move |c| {
+                many(
+                    c,
+                    "SELECT doc FROM items WHERE profile_id = ?1 AND json_extract(doc, '$.dm_recipient') = ?2 ORDER BY created_us",
+                    [p, r],
+                )
+            })
+            .await
     }
 }

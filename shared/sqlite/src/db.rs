@@ -39,6 +39,9 @@ pub struct Db {
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per pooled reader: `read` waits (without holding a thread) for a free
+    /// connection instead of opening a throwaway one when many reads arrive at once.
+    read_permits: Arc<tokio::sync::Semaphore>,
     config: DbConfig,
 }
 
@@ -73,6 +76,11 @@ fn open(path: &Path, durability: Durability, read_only: bool) -> rusqlite::Resul
     conn.pragma_update(None, "synchronous", sync)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "cache_size", -32_000)?; // 32 MB per connection
+    // Savepoint sub-journals (one savepoint per job of a group commit) and temporary sort
+    // b-trees stay in memory instead of spilling to temporary files.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Room for every statement of the write path and the queues, so none is parsed again.
+    conn.set_prepared_statement_cache_capacity(64);
     register_functions(&conn)?;
     Ok(conn)
 }
@@ -108,7 +116,14 @@ impl Db {
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(writer, rx))
             .map_err(|e| PortError::Unavailable(e.to_string()))?;
-        Ok(Arc::new(Db { writer: Mutex::new(Some(tx)), writer_thread: Mutex::new(Some(handle)), readers: Mutex::new(readers), config }))
+        let read_permits = Arc::new(tokio::sync::Semaphore::new(readers.len()));
+        Ok(Arc::new(Db {
+            writer: Mutex::new(Some(tx)),
+            writer_thread: Mutex::new(Some(handle)),
+            readers: Mutex::new(readers),
+            read_permits,
+            config,
+        }))
     }
 
     pub fn path(&self) -> &Path {
@@ -149,9 +164,15 @@ impl Db {
         F: FnOnce(&Connection) -> PortResult<T> + Send + 'static,
     {
         let db = Arc::clone(self);
-        tokio::task::spawn_blocking(move || db.read_blocking(f))
-            .await
-            .map_err(|e| PortError::Unavailable(format!("reader task failed: {e}")))?
+        let permit =
+            Arc::clone(&self.read_permits).acquire_owned().await.map_err(|_| PortError::Unavailable("database is closed".into()))?;
+        tokio::task::spawn_blocking(move || {
+            let r = db.read_blocking(f);
+            drop(permit);
+            r
+        })
+        .await
+        .map_err(|e| PortError::Unavailable(format!("reader task failed: {e}")))?
     }
 
     pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> PortResult<T>) -> PortResult<T> {
@@ -201,12 +222,12 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
         let outcome = (|| -> rusqlite::Result<()> {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             for job in jobs.drain(..) {
-                tx.execute_batch("SAVEPOINT job")?;
+                tx.prepare_cached("SAVEPOINT job")?.execute([])?;
                 let (ok, done) = job(&tx);
                 if !ok {
-                    tx.execute_batch("ROLLBACK TO job")?;
+                    tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
                 }
-                tx.execute_batch("RELEASE job")?;
+                tx.prepare_cached("RELEASE job")?.execute([])?;
                 completions.push(done);
             }
             tx.commit()

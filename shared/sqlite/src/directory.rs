@@ -18,7 +18,8 @@ pub(crate) fn from_doc<T: DeserializeOwned>(s: &str) -> PortResult<T> {
 }
 
 pub(crate) fn one<T: DeserializeOwned>(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> PortResult<Option<T>> {
-    let doc: Option<String> = conn.query_row(sql, params, |r| r.get(0)).optional().map_err(port_err)?;
+    let mut stmt = conn.prepare_cached(sql).map_err(port_err)?;
+    let doc: Option<String> = stmt.query_row(params, |r| r.get(0)).optional().map_err(port_err)?;
     doc.map(|d| from_doc(&d)).transpose()
 }
 

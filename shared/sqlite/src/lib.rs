@@ -8,6 +8,7 @@
 mod conversations;
 mod db;
 mod directory;
+mod health_polls;
 mod mailer;
 mod queue;
 mod schema;
@@ -36,3 +37,5 @@ pub type SqliteDirectoryStore = SqliteStore;
 pub type SqliteConversationStore = SqliteStore;
 pub type SqliteTabStore = SqliteStore;
 pub type SqliteNotificationStore = SqliteStore;
+pub type SqlitePollStore = SqliteStore;
+pub type SqliteHealthStore = SqliteStore;

@@ -56,6 +56,20 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY, queue TEXT NOT NULL, body BLOB NOT NULL, enqueued_us INTEGER NOT NULL,
         attempts INTEGER NOT NULL, last_error TEXT, dead_us INTEGER NOT NULL);
     "#,
+    // 2: the networks: poll schedules and quotas, channel health, DMs sent from public threads
+    r#"
+    CREATE TABLE poll_states (
+        profile_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, network TEXT NOT NULL,
+        next_us INTEGER NOT NULL, lease_us INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
+    CREATE INDEX poll_states_due ON poll_states (next_us);
+    CREATE TABLE quotas (network TEXT NOT NULL, day TEXT NOT NULL, spent INTEGER NOT NULL,
+        PRIMARY KEY (network, day)) WITHOUT ROWID;
+    CREATE TABLE channel_health (
+        profile_id TEXT PRIMARY KEY, last_event_us INTEGER, token_state TEXT NOT NULL DEFAULT 'valid',
+        token_error TEXT);
+    CREATE INDEX items_dm_recipient ON items (profile_id, json_extract(doc, '$.dm_recipient'))
+        WHERE json_extract(doc, '$.dm_recipient') IS NOT NULL;
+    "#,
 ];
 
 /// Brings the database to the newest schema.

@@ -19,7 +19,9 @@ impl TabStore for SqliteStore {
             let u = u.clone();
             self.db
                 .read(move |c| {
-                    c.query_row("SELECT EXISTS (SELECT 1 FROM tabs_initialised WHERE user_id = ?1)", [u], |r| r.get(0)).map_err(port_err)
+                    c.prepare_cached("SELECT EXISTS (SELECT 1 FROM tabs_initialised WHERE user_id = ?1)")
+                        .and_then(|mut s| s.query_row([u], |r| r.get(0)))
+                        .map_err(port_err)
                 })
                 .await?
         };

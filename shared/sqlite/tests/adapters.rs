@@ -116,6 +116,8 @@ fn item(id: &str, conv: &str, platform: &str) -> Item {
         deleted: false,
         edited: false,
         action: None,
+        target: None,
+        dm_recipient: None,
     }
 }
 

@@ -5,3 +5,4 @@ mod concurrency;
 mod errors;
 mod rules;
 mod support;
+mod team;

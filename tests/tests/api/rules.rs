@@ -706,7 +706,8 @@ async fn confirm_sent(t: &TestApp, conv: &str, item: &str) {
 #[tokio::test]
 async fn a_dm_to_the_author_of_a_public_conversation_opens_no_new_conversation() {
     let t = TestApp::spawn().await;
-    meta(&t, &fixture("meta_feed_comment_add.json")).await;
+    // A private reply is possible within 7 days of the comment: a fresh one.
+    meta(&t, &fb_comment("1900000000000001", JANE, "Hi, is this still available in size M?", chrono::Utc::now().timestamp() - 60)).await;
     let conv = id(&t.find(BOB, "size M").await);
     let (status, answer) = t.post(&format!("/api/conversations/{conv}/dm"), BOB, json!({"text": "Let's sort it out here"})).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
