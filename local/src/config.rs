@@ -21,6 +21,8 @@ pub struct Config {
     pub workers: bool,
     /// Queues this process leaves to others (or, in tests, holds still), even with `workers`.
     pub paused: Vec<inbox_domain::ports::QueueName>,
+    /// Run the poller in this process (with `workers`).
+    pub poll: bool,
     /// What the rules need from the deployment (the Meta app id).
     pub settings: inbox_domain::usecases::Settings,
     pub web: WebConfig,
@@ -80,6 +82,7 @@ impl Config {
             max_attempts: 5,
             workers: true,
             paused: vec![],
+            poll: true,
             settings: inbox_domain::usecases::Settings { meta_app_id: env("INBOX_META_APP_ID") },
             web: WebConfig {
                 jwt_secret: Secret::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret)),
@@ -101,6 +104,8 @@ impl Config {
             max_attempts: 3,
             workers: true,
             paused: vec![],
+            // Tests drive polls themselves.
+            poll: false,
             settings: inbox_domain::usecases::Settings { meta_app_id: Some("987654321098765".into()) },
             web: WebConfig {
                 jwt_secret: Secret::new("test_jwt_secret"),

@@ -100,6 +100,14 @@ pub struct FbComment<'a> {
     pub promotion_status: &'a str,
 }
 
+/// Starts polling the demo profiles of polled networks (LinkedIn, YouTube, X).
+pub async fn schedule_polls(deps: &inbox_domain::usecases::Deps) -> Result<()> {
+    for p in deps.directory.list_profiles(&AccountId::from(ACCOUNT)).await? {
+        inbox_domain::usecases::schedule_polls(deps, &p).await.map_err(|e| Error(e.to_string()))?;
+    }
+    Ok(())
+}
+
 /// A Facebook Page feed comment webhook body.
 pub fn fb_comment(c: FbComment<'_>) -> Value {
     let FbComment { post, comment, parent, from, message, at, verb, promotion_status } = c;

@@ -80,6 +80,10 @@ impl App {
             for name in QueueName::ALL.into_iter().filter(|q| !config.paused.contains(q)) {
                 tasks.push(tokio::spawn(workers::run(queue.clone(), name, deps.clone(), client.clone(), rx.clone())));
             }
+            if config.poll {
+                let poller: Arc<dyn inbox_domain::ports::PlatformPoller> = Arc::new(platform::NotConnectedPoller);
+                tasks.push(tokio::spawn(workers::run_poller(deps.clone(), poller, rx.clone())));
+            }
         }
         Ok(App { state, db, queue, config, shutdown, tasks, addr: None, site: web::Site::default() })
     }

@@ -89,6 +89,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let mut app = App::start(config.clone()).await?;
             app.site = inbox_local::web::Site { dir: inbox_local::web::Site::find_dir(web_dir)?, dev_auth: dev_auth || with_demo };
             let created = if with_demo { demo::seed_directory(app.state.deps.directory.as_ref()).await? } else { false };
+            if created {
+                demo::schedule_polls(&app.state.deps).await?;
+            }
             let bound = app.serve().await?;
             println!("social inbox listening on http://{bound}  (data in {})", cli.data_dir.display());
             match &app.site.dir {

@@ -22,3 +22,18 @@ impl PlatformClient for NotConnectedClient {
         Err(ActionError::Rejected(format!("no {} client is configured on this server, so thread control was not changed", profile.network)))
     }
 }
+
+/// Polls nothing: this runner has no network clients configured. Each due profile's poll fails
+/// with that reason, visible in its channel health, and is retried with backoff.
+pub struct NotConnectedPoller;
+
+#[async_trait]
+impl inbox_domain::ports::PlatformPoller for NotConnectedPoller {
+    fn units_per_poll(&self, _: inbox_domain::Network) -> u32 {
+        0
+    }
+
+    async fn poll(&self, profile: &Profile, _: Option<&str>, _: inbox_domain::Timestamp) -> Result<inbox_domain::ports::PollPage, inbox_domain::ports::PollError> {
+        Err(inbox_domain::ports::PollError::Transient(format!("no {} client is configured on this server", profile.network)))
+    }
+}

@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 /// A message not acked within this time is delivered again (the worker died or hung).
 pub const VISIBILITY: Duration = Duration::from_secs(60);
-const BATCH: usize = 256;
+const BATCH: usize = 64;
 
 /// Runs the handler of `queue`'s function on one message.
 pub async fn handle(queue: QueueName, deps: &Deps, client: &dyn PlatformClient, body: &[u8]) -> Result<(), String> {
@@ -21,11 +21,20 @@ pub async fn handle(queue: QueueName, deps: &Deps, client: &dyn PlatformClient, 
     }
 }
 
-/// Processes `queue` until `shutdown` turns true.
+/// Batches handled at once: the next batch is received while the previous one finishes (its
+/// slowest messages and its ack), so the queue's round trips overlap with the handling.
+const BATCHES_IN_FLIGHT: usize = 2;
+
+/// Processes `queue` until `shutdown` turns true, then finishes the batches it holds.
 pub async fn run(queue: SqliteQueue, name: QueueName, deps: Deps, client: Arc<dyn PlatformClient>, mut shutdown: watch::Receiver<bool>) {
+    let mut in_flight = tokio::task::JoinSet::new();
     loop {
         if *shutdown.borrow() {
-            return;
+            break;
+        }
+        if in_flight.len() >= BATCHES_IN_FLIGHT {
+            in_flight.join_next().await;
+            continue;
         }
         let batch = match queue.receive(name, BATCH, VISIBILITY).await {
             Ok(b) => b,
@@ -42,8 +51,10 @@ pub async fn run(queue: SqliteQueue, name: QueueName, deps: Deps, client: Arc<dy
             }
             continue;
         }
-        process_batch(&queue, name, &deps, &client, batch).await;
+        let (queue, deps, client) = (queue.clone(), deps.clone(), client.clone());
+        in_flight.spawn(async move { process_batch(&queue, name, &deps, &client, batch).await });
     }
+    while in_flight.join_next().await.is_some() {}
 }
 
 async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client: &Arc<dyn PlatformClient>, batch: Vec<Delivery>) {
@@ -76,5 +87,24 @@ async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client
         && let Err(e) = queue.ack_many(done).await
     {
         tracing::error!(error = %e, "cannot ack; the messages will be redelivered (handlers are idempotent)");
+    }
+}
+
+/// How often the local poller looks for due profiles (each profile has its own interval).
+pub const POLL_TICK: Duration = Duration::from_secs(15);
+
+/// Runs the poller function's handler on a timer, as the schedule does on AWS.
+pub async fn run_poller(deps: Deps, poller: Arc<dyn inbox_domain::ports::PlatformPoller>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(e) = fn_poller::run(&deps, poller.as_ref()).await {
+            tracing::error!(error = %e, "poll run failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(POLL_TICK) => {}
+            _ = shutdown.changed() => {}
+        }
     }
 }

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(conversations::routes())
         .merge(tabs::routes())
         .route("/api/notifications", get(notifications))
+        .route("/api/channels", get(channels))
         .route("/api/notifications/{id}/read", post(read_notification))
         .merge(admin::routes())
 }
@@ -83,4 +84,10 @@ async fn read_notification(
     let id = inbox_domain::NotificationId::parse(&id).ok_or_else(|| ApiError::NotFound("notification".into()))?;
     inbox_domain::usecases::read_notification(&state.deps, &viewer, &id).await?;
     Ok(axum::Json(serde_json::json!({ "id": id, "read": true })))
+}
+
+/// The health of each channel the caller can see: last event, quiet flag, token, polling.
+async fn channels(axum::extract::State(state): axum::extract::State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<serde_json::Value>> {
+    let list = inbox_domain::usecases::channels(&state.deps, &viewer).await?;
+    Ok(axum::Json(serde_json::json!({ "channels": list })))
 }

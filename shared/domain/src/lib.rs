@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod model;
 pub mod notes;
 pub mod notify;
+pub mod poll;
 pub mod ports;
 pub mod search;
 pub mod tabs;

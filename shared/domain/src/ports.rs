@@ -317,6 +317,8 @@ pub trait PollStore: Send + Sync {
     /// `budget`. Atomic: concurrent pollers never overspend.
     async fn spend_quota(&self, network: Network, now: Timestamp, units: u32, budget: u32) -> PortResult<bool>;
     async fn quota_spent(&self, network: Network, now: Timestamp) -> PortResult<u32>;
+    /// How many profiles of `network` are polled (they share its budget).
+    async fn count_polled(&self, network: Network) -> PortResult<u32>;
 }
 
 /// What is known of a profile's channel: the signals that show nothing is being missed.
@@ -324,6 +326,8 @@ pub trait PollStore: Send + Sync {
 pub struct ChannelHealth {
     pub profile_id: ProfileId,
     pub last_event_at: Option<Timestamp>,
+    /// The usual time between two events of this channel (a moving average), once known.
+    pub typical_gap_secs: Option<u64>,
     pub token_state: TokenState,
     pub token_error: Option<String>,
 }

@@ -96,6 +96,14 @@ impl PollStore for SqliteStore {
             .await
     }
 
+    async fn count_polled(&self, network: Network) -> PortResult<u32> {
+        self.db
+            .read(move |c| {
+                c.query_row("SELECT COUNT(*) FROM poll_states WHERE network = ?1", [network.as_str()], |r| r.get(0)).map_err(port_err)
+            })
+            .await
+    }
+
     async fn quota_spent(&self, network: Network, now: Timestamp) -> PortResult<u32> {
         let day = now.format("%Y-%m-%d").to_string();
         self.db
@@ -116,8 +124,14 @@ impl HealthStore for SqliteStore {
         self.db
             .write(move |c| {
                 c.execute(
+                    // The usual gap is a moving average of the gaps between newest events.
                     "INSERT INTO channel_health (profile_id, last_event_us) VALUES (?1, ?2)
-                     ON CONFLICT (profile_id) DO UPDATE SET last_event_us = MAX(COALESCE(last_event_us, 0), excluded.last_event_us)",
+                     ON CONFLICT (profile_id) DO UPDATE SET
+                       typical_gap_s = CASE
+                         WHEN last_event_us IS NULL OR excluded.last_event_us <= last_event_us THEN typical_gap_s
+                         WHEN typical_gap_s IS NULL THEN (excluded.last_event_us - last_event_us) / 1e6
+                         ELSE 0.8 * typical_gap_s + 0.2 * ((excluded.last_event_us - last_event_us) / 1e6) END,
+                       last_event_us = MAX(COALESCE(last_event_us, 0), excluded.last_event_us)",
                     params![p, at],
                 )
                 .map(|_| ())
@@ -146,20 +160,21 @@ impl HealthStore for SqliteStore {
         let id = profile.clone();
         self.db
             .read(move |c| {
-                let row: Option<(Option<i64>, String, Option<String>)> = c
-                    .query_row("SELECT last_event_us, token_state, token_error FROM channel_health WHERE profile_id = ?1", [p], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                let row: Option<(Option<i64>, String, Option<String>, Option<f64>)> = c
+                    .query_row("SELECT last_event_us, token_state, token_error, typical_gap_s FROM channel_health WHERE profile_id = ?1", [p], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                     })
                     .optional()
                     .map_err(port_err)?;
                 Ok(match row {
-                    Some((last, state, error)) => ChannelHealth {
+                    Some((last, state, error, gap)) => ChannelHealth {
                         profile_id: id,
                         last_event_at: last.map(from_us),
+                        typical_gap_secs: gap.map(|g| g.round() as u64),
                         token_state: TokenState::parse(&state).unwrap_or(TokenState::Valid),
                         token_error: error,
                     },
-                    None => ChannelHealth { profile_id: id, last_event_at: None, token_state: TokenState::Valid, token_error: None },
+                    None => ChannelHealth { profile_id: id, last_event_at: None, typical_gap_secs: None, token_state: TokenState::Valid, token_error: None },
                 })
             })
             .await

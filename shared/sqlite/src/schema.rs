@@ -65,8 +65,8 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE quotas (network TEXT NOT NULL, day TEXT NOT NULL, spent INTEGER NOT NULL,
         PRIMARY KEY (network, day)) WITHOUT ROWID;
     CREATE TABLE channel_health (
-        profile_id TEXT PRIMARY KEY, last_event_us INTEGER, token_state TEXT NOT NULL DEFAULT 'valid',
-        token_error TEXT);
+        profile_id TEXT PRIMARY KEY, last_event_us INTEGER, typical_gap_s REAL,
+        token_state TEXT NOT NULL DEFAULT 'valid', token_error TEXT);
     CREATE INDEX items_dm_recipient ON items (profile_id, json_extract(doc, '$.dm_recipient'))
         WHERE json_extract(doc, '$.dm_recipient') IS NOT NULL;
     "#,

@@ -2,6 +2,7 @@
 
 mod admin;
 mod concurrency;
+mod polling;
 mod errors;
 mod rules;
 mod support;

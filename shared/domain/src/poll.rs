@@ -1,0 +1,140 @@
+//! Poll scheduling: how often each profile is read, within the application's quotas.
+//!
+//! Quotas belong to the application, not the profile: YouTube's 10,000 units a day are shared by
+//! every connected channel. Each network gets a daily budget for polling (what is left after a
+//! reserve for replies); every profile's interval is at least the share of that budget that keeps
+//! all of them within it, and within that floor it adapts to the profile's activity: a poll that
+//! found something comes back soon, a quiet profile is polled less and less often.
+
+use crate::model::Network;
+use std::time::Duration;
+
+/// How a network is polled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollPolicy {
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    /// Units a day the application may spend on polling this network (`None`: not metered).
+    pub daily_budget: Option<u32>,
+    /// How far back the first poll after connecting reads.
+    pub backfill: Duration,
+}
+
+const MIN: u64 = 60;
+
+impl PollPolicy {
+    /// Defaults. YouTube: 10,000 units a day, of which 3,000 are kept for replies (50 units
+    /// each, so 60 replies a day), 7,000 for polling.
+    pub fn default_for(network: Network) -> Option<PollPolicy> {
+        let days = |d: u64| Duration::from_secs(d * 24 * 3600);
+        match network {
+            Network::Youtube => Some(PollPolicy {
+                min_interval: Duration::from_secs(5 * MIN),
+                max_interval: Duration::from_secs(60 * MIN),
+                daily_budget: Some(7_000),
+                backfill: days(7),
+            }),
+            Network::Linkedin => Some(PollPolicy {
+                min_interval: Duration::from_secs(5 * MIN),
+                max_interval: Duration::from_secs(60 * MIN),
+                daily_budget: None,
+                backfill: days(7),
+            }),
+            // X has webhooks; polling mentions is the reconciliation for missed deliveries.
+            Network::Twitter => Some(PollPolicy {
+                min_interval: Duration::from_secs(10 * MIN),
+                max_interval: Duration::from_secs(30 * MIN),
+                daily_budget: None,
+                backfill: days(2),
+            }),
+            Network::Facebook | Network::Instagram => None,
+        }
+    }
+}
+
+/// The shortest interval that keeps `profiles` profiles, each spending `units_per_poll`, within
+/// `daily_budget` units a day.
+pub fn budget_floor(units_per_poll: u32, profiles: u32, daily_budget: Option<u32>) -> Duration {
+    match daily_budget {
+        Some(budget) if budget > 0 && units_per_poll > 0 => {
+            let polls_per_day = (budget / units_per_poll.max(1)).max(1) as u64;
+            let per_profile = (polls_per_day / profiles.max(1) as u64).max(1);
+            Duration::from_secs((86_400 / per_profile).max(1))
+        }
+        Some(_) => Duration::from_secs(86_400),
+        None => Duration::ZERO,
+    }
+}
+
+/// The next interval after a successful poll: back to the minimum when it found something,
+/// half as long again when it did not; never under the budget floor nor over the maximum.
+pub fn next_interval(previous: Duration, found_new: bool, policy: &PollPolicy, floor: Duration) -> Duration {
+    let wanted = if found_new { policy.min_interval } else { previous.mul_f64(1.5).max(policy.min_interval) };
+    wanted.min(policy.max_interval).max(floor)
+}
+
+/// The wait after a failed poll: the network's word when it gave one, else exponential from
+/// one minute, at most an hour.
+pub fn backoff(failures: u32, retry_after: Option<Duration>) -> Duration {
+    if let Some(r) = retry_after {
+        return r.clamp(Duration::from_secs(1), Duration::from_secs(24 * 3600));
+    }
+    Duration::from_secs(MIN << failures.min(6)).min(Duration::from_secs(60 * MIN))
+}
+
+/// A channel has gone quiet when nothing arrived for three times its usual gap between events
+/// (at least an hour).
+pub fn is_quiet(since_last_event: Option<Duration>, typical_gap: Option<Duration>) -> bool {
+    match (since_last_event, typical_gap) {
+        (Some(since), Some(gap)) => since > (gap * 3).max(Duration::from_secs(3600)),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_floor_keeps_every_channel_within_the_daily_quota() {
+        // 7,000 units, 1 unit a poll, 10 channels: 700 polls each, one every ~123 s.
+        let f = budget_floor(1, 10, Some(7_000));
+        assert_eq!(f, Duration::from_secs(86_400 / 700));
+        // 100 channels at 3 units: 23 polls each a day.
+        let f = budget_floor(3, 100, Some(7_000));
+        assert_eq!(f, Duration::from_secs(86_400 / 23));
+        let total_units = (86_400 / f.as_secs()) * 3 * 100;
+        assert!(total_units <= 7_000, "{total_units}");
+        assert_eq!(budget_floor(1, 5, None), Duration::ZERO);
+    }
+
+    #[test]
+    fn intervals_adapt_to_activity_within_the_bounds() {
+        let p = PollPolicy::default_for(Network::Youtube).unwrap();
+        let i = next_interval(Duration::from_secs(1200), true, &p, Duration::ZERO);
+        assert_eq!(i, p.min_interval);
+        let i = next_interval(Duration::from_secs(1200), false, &p, Duration::ZERO);
+        assert_eq!(i, Duration::from_secs(1800));
+        let i = next_interval(Duration::from_secs(3000), false, &p, Duration::ZERO);
+        assert_eq!(i, p.max_interval);
+        let i = next_interval(Duration::from_secs(300), true, &p, Duration::from_secs(900));
+        assert_eq!(i, Duration::from_secs(900), "never under the budget floor");
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_or_as_the_network_says() {
+        assert_eq!(backoff(0, None), Duration::from_secs(60));
+        assert_eq!(backoff(3, None), Duration::from_secs(480));
+        assert_eq!(backoff(20, None), Duration::from_secs(3600));
+        assert_eq!(backoff(0, Some(Duration::from_secs(900))), Duration::from_secs(900));
+    }
+
+    #[test]
+    fn a_channel_is_quiet_after_three_usual_gaps() {
+        let h = Duration::from_secs(3600);
+        assert!(!is_quiet(Some(h * 2), Some(h)));
+        assert!(is_quiet(Some(h * 4), Some(h)));
+        assert!(!is_quiet(Some(Duration::from_secs(1800)), Some(Duration::from_secs(60))), "at least an hour");
+        assert!(!is_quiet(None, None));
+    }
+}
