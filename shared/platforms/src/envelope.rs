@@ -12,6 +12,8 @@ pub enum Source {
     Meta,
     /// X Account Activity webhooks.
     X,
+    /// LinkedIn `ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS` webhooks.
+    Linkedin,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +29,7 @@ impl IngestEnvelope {
         match self.source {
             Source::Meta => crate::meta::normalize(self.body.as_bytes()),
             Source::X => crate::x::normalize(self.body.as_bytes()),
+            Source::Linkedin => crate::linkedin::normalize_webhook(self.body.as_bytes()),
         }
     }
 }

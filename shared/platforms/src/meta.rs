@@ -12,9 +12,19 @@
 //!   the comment if there is one, else the post.
 //! - `messaging[]` `message` events: Messenger direct messages threaded on the PSID. Echoes of the
 //!   Page's own sends are outbound and carry the Send API `metadata` as their correlation.
-//!   Attachments become lines like `[image] https://...`. Other messaging events (deliveries,
-//!   reads, postbacks, reactions, handover, policy) are skipped for now.
-//! - `standby[]` is skipped (handover comes with the networks issue).
+//!   Attachments become lines like `[image] https://...`.
+//! - `messaging[]` handover events (the handover protocol): `pass_thread_control` (sent to the app
+//!   that receives the thread) and `take_thread_control` (sent to the app that loses it) become
+//!   [`Change::ThreadControl`] with `new_owner_app_id` as the owner, on the DM thread of the PSID
+//!   (the participant that is not the Page). They carry no id of their own, so their platform id
+//!   is the synthetic `handover:<psid>:<timestamp ms>:<new owner app id>` (stable across retries).
+//!   `request_thread_control` and `app_roles` change no owner and are skipped; so are the other
+//!   messaging events (deliveries, reads, postbacks, reactions, policy enforcement).
+//! - `standby[]` (our app is not the thread owner, a chatbot is): messages become
+//!   [`Change::Standby`], recorded without opening the conversation; echoes are outbound
+//!   [`Change::Posted`] exactly as on `messaging[]`; unsent messages are deletions; handover events
+//!   are read as on `messaging[]`; reads, deliveries and postbacks (which carry no payload in
+//!   standby) are skipped.
 //!
 //! `object: "instagram"` (network Instagram), in both the `changes[]` shape and the flat
 //! Instagram-Login shape (`field` / `value` on the entry):
@@ -39,8 +49,6 @@ use serde_json::Value;
 pub const UNKNOWN_FACEBOOK_USER: &str = "Facebook user";
 /// The name given to an Instagram author the payload does not name.
 pub const UNKNOWN_INSTAGRAM_USER: &str = "Instagram user";
-
-const STANDBY_REASON: &str = "standby (handover) arrives with the networks issue";
 
 /// Normalises one Meta webhook body. Fails only when the body is not JSON or not the
 /// `{"object", "entry": [...]}` envelope; every unusable entry, change or message goes to
@@ -128,27 +136,19 @@ fn normalize_entry(network: Network, i: usize, entry: &Value, out: &mut Normaliz
         seen = true;
         out.push(&here, field_change(&entry_ctx, entry));
     }
-    if let Some(messaging) = entry.get("messaging") {
+    for channel in [Channel::Messaging, Channel::Standby] {
+        let Some(events) = entry.get(channel.key()) else {
+            continue;
+        };
         seen = true;
-        match messaging.as_array() {
+        match events.as_array() {
             Some(events) => {
                 for (j, event) in events.iter().enumerate() {
-                    let here = format!("{here}.messaging[{j}]");
-                    out.push(&here, messaging_event(&entry_ctx, event));
+                    let here = format!("{here}.{}[{j}]", channel.key());
+                    out.push(&here, messaging_event(&entry_ctx, channel, event));
                 }
             }
-            None => out.skip(&here, "`messaging` is not an array"),
-        }
-    }
-    if let Some(standby) = entry.get("standby") {
-        seen = true;
-        match standby.as_array() {
-            Some(events) => {
-                for j in 0..events.len() {
-                    out.skip(&format!("{here}.standby[{j}]"), STANDBY_REASON);
-                }
-            }
-            None => out.skip(&here, STANDBY_REASON),
+            None => out.skip(&here, format!("`{}` is not an array", channel.key())),
         }
     }
     if !seen {
@@ -323,38 +323,96 @@ fn message_text(message: &Value) -> String {
     parts.join("\n")
 }
 
-/// One `messaging[]` event: only `message` events (and their echoes) are ingested.
-fn messaging_event(entry: &Entry, event: &Value) -> Result<InboundEvent, String> {
-    let Some(message) = event.get("message").filter(|m| m.is_object()) else {
-        let name = event
-            .as_object()
-            .and_then(|o| o.keys().find(|k| !matches!(k.as_str(), "sender" | "recipient" | "timestamp")))
-            .map(|k| shown(k))
-            .unwrap_or_else(|| "empty".to_string());
-        return Err(format!("messaging event {name} is not ingested yet"));
-    };
+/// Which array of the entry a Messenger event came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    /// `messaging[]`: our app owns the thread (or nobody uses the handover protocol).
+    Messaging,
+    /// `standby[]`: another app (a chatbot) owns the thread; we only listen.
+    Standby,
+}
+
+impl Channel {
+    fn key(self) -> &'static str {
+        match self {
+            Channel::Messaging => "messaging",
+            Channel::Standby => "standby",
+        }
+    }
+}
+
+/// One `messaging[]` or `standby[]` event: messages (and their echoes) and thread control.
+fn messaging_event(entry: &Entry, channel: Channel, event: &Value) -> Result<InboundEvent, String> {
+    if let Some(message) = event.get("message").filter(|m| m.is_object()) {
+        return message_event(entry, channel, event, message);
+    }
+    for name in ["pass_thread_control", "take_thread_control"] {
+        if let Some(control) = event.get(name).filter(|c| c.is_object()) {
+            return thread_control(entry, event, name, control);
+        }
+    }
+    if event.get("request_thread_control").is_some() {
+        return Err("`request_thread_control` is not ingested: a request changes no thread owner".to_string());
+    }
+    if event.get("app_roles").is_some() {
+        return Err("`app_roles` is not ingested: a change of receiver roles names no thread".to_string());
+    }
+    let name = event
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !matches!(k.as_str(), "sender" | "recipient" | "timestamp")))
+        .map(|k| shown(k))
+        .unwrap_or_else(|| "empty".to_string());
+    Err(match channel {
+        Channel::Messaging => format!("messaging event {name} is not ingested yet"),
+        Channel::Standby => format!("standby event {name} is not ingested (only messages and echoes are)"),
+    })
+}
+
+/// The id of `sender` or `recipient`.
+fn participant(event: &Value, side: &str) -> Option<String> {
+    event.get(side).and_then(|s| s.get("id")).and_then(id_value)
+}
+
+/// A message or its echo. In standby, a customer's message is [`Change::Standby`].
+fn message_event(entry: &Entry, channel: Channel, event: &Value, message: &Value) -> Result<InboundEvent, String> {
     let mid = id_of(message, "mid").ok_or("message has no `mid`")?;
-    let participant = |side: &str| event.get(side).and_then(|s| s.get("id")).and_then(id_value);
     let is_echo = message.get("is_echo").and_then(Value::as_bool) == Some(true);
-    let (direction, psid, author_id, correlation) = if is_echo {
-        let psid = participant("recipient").ok_or("echo has no `recipient.id`")?;
-        let page = participant("sender").unwrap_or_else(|| entry.id.clone());
+    let (psid, author_id, correlation) = if is_echo {
+        let psid = participant(event, "recipient").ok_or("echo has no `recipient.id`")?;
+        let page = participant(event, "sender").unwrap_or_else(|| entry.id.clone());
         let correlation = message.get("metadata").and_then(Value::as_str).map(str::to_string);
-        (Direction::Outbound, psid, page, correlation)
+        (psid, page, correlation)
     } else {
-        let psid = participant("sender").ok_or("message has no `sender.id`")?;
-        (Direction::Inbound, psid.clone(), psid, None)
+        let psid = participant(event, "sender").ok_or("message has no `sender.id`")?;
+        (psid.clone(), psid, None)
     };
     let thread = ThreadRef { kind: Kind::Dm, thread_key: psid, parent_platform_id: None };
+    let author = Author { id: author_id, name: String::new(), handle: String::new() };
+    let text = message_text(message);
     let change = if message.get("is_deleted").and_then(Value::as_bool) == Some(true) {
         Change::Deleted
+    } else if is_echo {
+        Change::Posted { direction: Direction::Outbound, text, author, correlation }
+    } else if channel == Channel::Standby {
+        Change::Standby { text, author }
     } else {
-        Change::Posted {
-            direction,
-            text: message_text(message),
-            author: Author { id: author_id, name: String::new(), handle: String::new() },
-            correlation,
-        }
+        Change::Posted { direction: Direction::Inbound, text, author, correlation }
     };
     entry.event(mid, thread, millis(event.get("timestamp")), change, false)
+}
+
+/// `pass_thread_control` / `take_thread_control`: the thread of the PSID now belongs to
+/// `new_owner_app_id`.
+fn thread_control(entry: &Entry, event: &Value, name: &str, control: &Value) -> Result<InboundEvent, String> {
+    let owner = control.get("new_owner_app_id").and_then(id_value).ok_or_else(|| format!("`{name}` has no `new_owner_app_id`"))?;
+    // The customer is whichever participant is not the Page (the docs' samples disagree on sides).
+    let psid = [participant(event, "sender"), participant(event, "recipient")]
+        .into_iter()
+        .flatten()
+        .find(|id| *id != entry.id)
+        .ok_or_else(|| format!("`{name}` names no participant other than the Page"))?;
+    let at = millis(event.get("timestamp")).ok_or_else(|| format!("`{name}` has no `timestamp`"))?;
+    let platform_id = format!("handover:{psid}:{}:{owner}", at.timestamp_millis());
+    let thread = ThreadRef { kind: Kind::Dm, thread_key: psid, parent_platform_id: None };
+    entry.event(platform_id, thread, Some(at), Change::ThreadControl { owner_app_id: Some(owner) }, false)
 }

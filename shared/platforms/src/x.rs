@@ -16,11 +16,18 @@
 //!
 //! Sponsored is always false: a reply to a promoted tweet is an ordinary tweet in this payload,
 //! with nothing telling it came from an ad.
+//!
+//! Polling: [`normalize_mentions_page`] reads one answer of `GET /2/users/:id/mentions` into the
+//! same events the webhook gives for the same tweets (same platform id, thread, direction, time,
+//! text and author), so a poll overlapping a webhook stores nothing twice. What a page can lack
+//! is said there.
 
-use crate::json::{id_of, millis, shown, str_of, twitter_date};
+use crate::json::{id_of, millis, secs, shown, str_of, twitter_date};
 use crate::{NormalizeError, Normalized};
+use inbox_domain::Timestamp;
 use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
 use inbox_domain::{Author, Direction, Kind, Network};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Keys of the envelope that describe the delivery rather than carry events.
@@ -84,6 +91,26 @@ fn unescape(text: &str) -> String {
     text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
+/// The event of one tweet, from the webhook or a poll. A tweet answering another one is a reply
+/// threaded on the tweet it answers; any other is a mention threaded on itself. Tweets by
+/// `for_user` are outbound.
+fn tweet_event(for_user: &str, id: String, author: Author, text: &str, occurred_at: Timestamp, replied_to: Option<String>) -> InboundEvent {
+    let thread = match replied_to {
+        Some(parent) => ThreadRef { kind: Kind::Reply, thread_key: parent.clone(), parent_platform_id: Some(parent) },
+        None => ThreadRef { kind: Kind::Mention, thread_key: id.clone(), parent_platform_id: None },
+    };
+    let direction = if author.id == for_user { Direction::Outbound } else { Direction::Inbound };
+    InboundEvent {
+        network: Network::Twitter,
+        profile_external_id: for_user.to_string(),
+        platform_id: id,
+        thread,
+        occurred_at,
+        change: Change::Posted { direction, text: unescape(text), author, correlation: None },
+        sponsored: false,
+    }
+}
+
 fn tweet_create(for_user: &str, tweet: &Value) -> Result<InboundEvent, String> {
     let id = id_of(tweet, "id_str").or_else(|| id_of(tweet, "id")).ok_or("tweet has no `id_str`")?;
     if tweet.get("retweeted_status").is_some_and(|r| !r.is_null()) {
@@ -104,20 +131,7 @@ fn tweet_create(for_user: &str, tweet: &Value) -> Result<InboundEvent, String> {
     let occurred_at = millis(tweet.get("timestamp_ms"))
         .or_else(|| twitter_date(tweet.get("created_at")))
         .ok_or("tweet has neither `timestamp_ms` nor a readable `created_at`")?;
-    let thread = match id_of(tweet, "in_reply_to_status_id_str") {
-        Some(parent) => ThreadRef { kind: Kind::Reply, thread_key: parent.clone(), parent_platform_id: Some(parent) },
-        None => ThreadRef { kind: Kind::Mention, thread_key: id.clone(), parent_platform_id: None },
-    };
-    let direction = if author.id == for_user { Direction::Outbound } else { Direction::Inbound };
-    Ok(InboundEvent {
-        network: Network::Twitter,
-        profile_external_id: for_user.to_string(),
-        platform_id: id,
-        thread,
-        occurred_at,
-        change: Change::Posted { direction, text: unescape(text), author, correlation: None },
-        sponsored: false,
-    })
+    Ok(tweet_event(for_user, id, author, text, occurred_at, id_of(tweet, "in_reply_to_status_id_str")))
 }
 
 /// The author of a direct message, from `users` (or `apps.users`, as X's doc sample has it).
@@ -163,6 +177,75 @@ fn direct_message(for_user: &str, envelope: &Map<String, Value>, event: &Value) 
         change: Change::Posted { direction, text: parts.join("\n"), author: dm_author(envelope, &sender), correlation: None },
         sponsored: false,
     })
+}
+
+/// The `meta` of a mentions page that the poller needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct XMentionsMeta {
+    /// The newest tweet id of this page. Keep the **first** page's as the next `since_id`.
+    pub newest_id: Option<String>,
+    /// Ask for the next (older) page with `pagination_token=<this>`; `None` on the last page.
+    pub next_token: Option<String>,
+}
+
+/// Normalises one answer of `GET /2/users/:id/mentions` (the response body) for the user
+/// `user_id` (the profile's external id, as `for_user_id` is for the webhook). Ask for
+/// `tweet.fields=created_at,author_id,referenced_tweets` (and `note_tweet` for long posts),
+/// `expansions=author_id` and `user.fields=username,name`.
+///
+/// Each `data[]` tweet gives exactly the event [`normalize`] gives for the same tweet: platform id
+/// `id`; a reply (`referenced_tweets` of type `replied_to`) is kind reply threaded on, and
+/// parented to, the tweet it answers; any other tweet (quotes included) is a mention threaded on
+/// itself; outbound when `author_id` is `user_id`; `occurred_at` from `created_at`; the text is
+/// `note_tweet.text` else `text`, HTML escapes undone; the author's name and username come from
+/// `includes.users[]`. Retweets are skipped, as on the webhook.
+///
+/// What a page can lack, compared with the webhook: the author's name and handle when the author
+/// is missing from `includes.users` (no expansion asked, or a suspended or protected account),
+/// which then come out empty; and the whole text of a long post when `note_tweet` was not asked
+/// for (`text` is then cut). Tweets without `author_id` or a readable `created_at` are skipped.
+///
+/// An empty page (`{"meta": {"result_count": 0}}`) gives no events. Fails when the body is not
+/// JSON, not an object, has a `data` that is not an array, or carries `errors` and no `data`.
+pub fn normalize_mentions_page(user_id: &str, body: &[u8]) -> Result<(Normalized, XMentionsMeta), NormalizeError> {
+    let root: Value = serde_json::from_slice(body)?;
+    let envelope = |what: &str| NormalizeError::Envelope(format!("X mentions answer {what}"));
+    let object = root.as_object().ok_or_else(|| envelope("is not a JSON object"))?;
+    let empty = Vec::new();
+    let tweets = match object.get("data") {
+        Some(data) => data.as_array().ok_or_else(|| envelope("has a `data` that is not an array"))?,
+        None if object.contains_key("errors") => return Err(envelope("carries `errors` and no `data`")),
+        None => &empty,
+    };
+    let meta = root.get("meta");
+    let meta_id = |key: &str| meta.and_then(|m| id_of(m, key));
+    let page_meta = XMentionsMeta { newest_id: meta_id("newest_id"), next_token: meta_id("next_token") };
+    let users = root.get("includes").and_then(|i| i.get("users")).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let user_id = user_id.trim();
+
+    let mut out = Normalized::default();
+    for (i, tweet) in tweets.iter().enumerate() {
+        out.push(&format!("data[{i}]"), mentioned_tweet(user_id, users, tweet));
+    }
+    Ok((out, page_meta))
+}
+
+/// One v2 tweet of a mentions page.
+fn mentioned_tweet(user_id: &str, users: &[Value], tweet: &Value) -> Result<InboundEvent, String> {
+    let id = id_of(tweet, "id").ok_or("tweet has no `id`")?;
+    let referenced = tweet.get("referenced_tweets").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let referenced_id = |kind: &str| referenced.iter().find(|r| str_of(r, "type") == Some(kind)).and_then(|r| id_of(r, "id"));
+    if referenced.iter().any(|r| str_of(r, "type") == Some("retweeted")) {
+        return Err(format!("tweet {id} is a retweet"));
+    }
+    let author_id = id_of(tweet, "author_id").ok_or_else(|| format!("tweet {id} has no `author_id`"))?;
+    let user = users.iter().find(|u| id_of(u, "id").as_deref() == Some(author_id.as_str()));
+    let field = |key: &str| user.and_then(|u| str_of(u, key)).unwrap_or_default().to_string();
+    let author = Author { name: field("name"), handle: field("username"), id: author_id };
+    let text = tweet.get("note_tweet").and_then(|n| str_of(n, "text")).or_else(|| str_of(tweet, "text")).unwrap_or_default();
+    let occurred_at = secs(tweet.get("created_at")).ok_or_else(|| format!("tweet {id} has no readable `created_at`"))?;
+    let replied_to = referenced_id("replied_to");
+    Ok(tweet_event(user_id, id, author, text, occurred_at, replied_to))
 }
 
 #[cfg(test)]

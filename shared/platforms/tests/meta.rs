@@ -403,8 +403,14 @@ fn messenger_echoes_are_outbound_with_correlation() {
 #[test]
 fn other_messaging_events_are_skipped() {
     for (body, reason) in [
-        (&fixture!("meta_handover_pass.json")[..], "entry[0].messaging[0]: messaging event `pass_thread_control` is not ingested yet"),
-        (&fixture!("meta_handover_take.json")[..], "entry[0].messaging[0]: messaging event `take_thread_control` is not ingested yet"),
+        (
+            &fixture!("meta_handover_request.json")[..],
+            "entry[0].messaging[0]: `request_thread_control` is not ingested: a request changes no thread owner",
+        ),
+        (
+            &fixture!("meta_handover_app_roles.json")[..],
+            "entry[0].messaging[0]: `app_roles` is not ingested: a change of receiver roles names no thread",
+        ),
         (&fixture!("meta_policy_enforcement.json")[..], "entry[0].messaging[0]: messaging event `policy_enforcement` is not ingested yet"),
     ] {
         let n = normalize(body);
@@ -435,15 +441,181 @@ fn other_messaging_events_are_skipped() {
     );
 }
 
+const PAGE_INBOX_APP: &str = "263902037430900";
+const BOT_APP: &str = "987654321098765";
+
+fn thread_control(platform_id: &str, at_: &str, owner: &str) -> InboundEvent {
+    InboundEvent {
+        network: Network::Facebook,
+        profile_external_id: PAGE.into(),
+        platform_id: platform_id.into(),
+        thread: thread(Kind::Dm, PSID, None),
+        occurred_at: at(at_),
+        change: Change::ThreadControl { owner_app_id: Some(owner.into()) },
+        sponsored: false,
+    }
+}
+
 #[test]
-fn standby_is_skipped() {
-    let n = normalize(fixture!("meta_standby.json"));
-    assert_eq!(n.events, vec![]);
+fn handover_pass_thread_control() {
+    // Sent to the app receiving the thread: the new owner.
+    assert_eq!(
+        single(fixture!("meta_handover_pass.json")),
+        thread_control("handover:7312345678901234:1767225800001:987654321098765", "2026-01-01T00:03:20.001Z", BOT_APP)
+    );
+}
+
+#[test]
+fn handover_take_thread_control() {
+    // Sent to the app losing the thread: the owner is the app that took it.
+    assert_eq!(
+        single(fixture!("meta_handover_take.json")),
+        thread_control("handover:7312345678901234:1767225900001:263902037430900", "2026-01-01T00:05:00.001Z", PAGE_INBOX_APP)
+    );
+}
+
+#[test]
+fn handover_variants_and_bad_ones() {
+    let event = |sender: Option<&str>, recipient: Option<&str>, extra: serde_json::Value| {
+        let mut e = json!({"timestamp": 1767225800001_i64});
+        if let Some(s) = sender {
+            e["sender"] = json!({"id": s});
+        }
+        if let Some(r) = recipient {
+            e["recipient"] = json!({"id": r});
+        }
+        for (k, v) in extra.as_object().unwrap() {
+            e[k] = v.clone();
+        }
+        e
+    };
+    let body = json!({"object": "page", "entry": [{"id": PAGE, "time": 1767225600123_i64, "messaging": [
+        // A numeric app id.
+        event(Some(PSID), Some(PAGE), json!({"pass_thread_control": {"new_owner_app_id": 263902037430900_i64}})),
+        // The sides the other way round: the PSID is still the thread.
+        event(Some(PAGE), Some(PSID), json!({"take_thread_control": {"previous_owner_app_id": null, "new_owner_app_id": BOT_APP}})),
+        event(Some(PSID), Some(PAGE), json!({"pass_thread_control": {"previous_owner_app_id": BOT_APP}})),
+        event(Some(PAGE), Some(PAGE), json!({"pass_thread_control": {"new_owner_app_id": BOT_APP}})),
+        event(None, None, json!({"take_thread_control": {"new_owner_app_id": BOT_APP}})),
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "take_thread_control": {"new_owner_app_id": BOT_APP}},
+        event(Some(PSID), Some(PAGE), json!({"pass_thread_control": "not an object"})),
+    ]}]});
+    let n = normalize(body.to_string().as_bytes());
+    assert_eq!(
+        n.events,
+        vec![
+            thread_control("handover:7312345678901234:1767225800001:263902037430900", "2026-01-01T00:03:20.001Z", PAGE_INBOX_APP),
+            thread_control("handover:7312345678901234:1767225800001:987654321098765", "2026-01-01T00:03:20.001Z", BOT_APP),
+        ]
+    );
     assert_eq!(
         n.skipped,
         [
-            "entry[0].standby[0]: standby (handover) arrives with the networks issue",
-            "entry[0].standby[1]: standby (handover) arrives with the networks issue",
+            "entry[0].messaging[2]: `pass_thread_control` has no `new_owner_app_id`",
+            "entry[0].messaging[3]: `pass_thread_control` names no participant other than the Page",
+            "entry[0].messaging[4]: `take_thread_control` names no participant other than the Page",
+            "entry[0].messaging[5]: `take_thread_control` has no `timestamp`",
+            "entry[0].messaging[6]: messaging event `pass_thread_control` is not ingested yet",
+        ]
+    );
+}
+
+#[test]
+fn standby_messages_and_echoes() {
+    let n = normalize(fixture!("meta_standby.json"));
+    assert_eq!(n.skipped, Vec::<String>::new());
+    assert_eq!(
+        n.events,
+        vec![
+            // The customer's message while a bot holds the thread: recorded, not opened.
+            InboundEvent {
+                network: Network::Facebook,
+                profile_external_id: PAGE.into(),
+                platform_id: "m_StandbyWhileInboxOwns000000000001".into(),
+                thread: thread(Kind::Dm, PSID, None),
+                occurred_at: at("2026-01-01T00:10:00.001Z"),
+                change: Change::Standby { text: "Still waiting...".into(), author: author(PSID, "", "") },
+                sponsored: false,
+            },
+            // An echo in standby is an echo: outbound, as on `messaging[]`.
+            dm(
+                "m_StandbyEchoOfAgentReply0000000001",
+                "2026-01-01T00:10:05.001Z",
+                Direction::Outbound,
+                "Sorry for the wait!",
+                author(PAGE, "", ""),
+                None
+            ),
+        ]
+    );
+}
+
+#[test]
+fn standby_reads_deliveries_and_postbacks_are_skipped() {
+    let body = json!({"object": "page", "entry": [
+        {"id": PAGE, "time": 1767225600123_i64, "standby": [
+            {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1, "read": {"watermark": 1}},
+            {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1, "delivery": {"mids": ["m_1"]}},
+            {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1, "postback": {"title": "Get started"}},
+            {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1767225600001_i64,
+                "message": {"mid": "m_4", "text": "", "attachments": [{"type": "image", "payload": {"url": "https://a.invalid/1.jpg"}}]}},
+            {"sender": {"id": PSID}, "recipient": {"id": PAGE}, "timestamp": 1767225600002_i64, "message": {"mid": "m_5", "is_deleted": true}},
+            {"recipient": {"id": PAGE}, "timestamp": 1, "message": {"mid": "m_6", "text": "no sender"}},
+        ]},
+        {"id": PAGE, "time": 1767225600123_i64, "standby": {"not": "an array"}},
+    ]});
+    let n = normalize(body.to_string().as_bytes());
+    assert_eq!(
+        n.events.iter().map(|e| (e.platform_id.as_str(), e.change.clone())).collect::<Vec<_>>(),
+        vec![
+            ("m_4", Change::Standby { text: "[image] https://a.invalid/1.jpg".into(), author: author(PSID, "", "") }),
+            ("m_5", Change::Deleted),
+        ]
+    );
+    assert_eq!(
+        n.skipped,
+        [
+            "entry[0].standby[0]: standby event `read` is not ingested (only messages and echoes are)",
+            "entry[0].standby[1]: standby event `delivery` is not ingested (only messages and echoes are)",
+            "entry[0].standby[2]: standby event `postback` is not ingested (only messages and echoes are)",
+            "entry[0].standby[5]: message has no `sender.id`",
+            "entry[1]: `standby` is not an array",
+        ]
+    );
+}
+
+#[test]
+fn instagram_standby_and_handover() {
+    let body = json!({"object": "instagram", "entry": [{"id": IG, "time": 1767227600001_i64,
+        "standby": [{"sender": {"id": "980000000000001"}, "recipient": {"id": IG}, "timestamp": 1767227600001_i64,
+            "message": {"mid": "aWdfZAG1faXRlbTo1", "text": "hello?"}}],
+        "messaging": [{"sender": {"id": "980000000000001"}, "recipient": {"id": IG}, "timestamp": 1767227700001_i64,
+            "pass_thread_control": {"previous_owner_app_id": BOT_APP, "new_owner_app_id": "1217981644879628"}}]
+    }]});
+    let n = normalize(body.to_string().as_bytes());
+    assert_eq!(n.skipped, Vec::<String>::new());
+    let ig_user = "980000000000001";
+    assert_eq!(
+        n.events,
+        vec![
+            InboundEvent {
+                network: Network::Instagram,
+                profile_external_id: IG.into(),
+                platform_id: "handover:980000000000001:1767227700001:1217981644879628".into(),
+                thread: thread(Kind::Dm, ig_user, None),
+                occurred_at: at("2026-01-01T00:35:00.001Z"),
+                change: Change::ThreadControl { owner_app_id: Some("1217981644879628".into()) },
+                sponsored: false,
+            },
+            InboundEvent {
+                network: Network::Instagram,
+                profile_external_id: IG.into(),
+                platform_id: "aWdfZAG1faXRlbTo1".into(),
+                thread: thread(Kind::Dm, ig_user, None),
+                occurred_at: at("2026-01-01T00:33:20.001Z"),
+                change: Change::Standby { text: "hello?".into(), author: author(ig_user, "", "") },
+                sponsored: false,
+            },
         ]
     );
 }
@@ -482,10 +654,19 @@ fn instagram_comment_reply() {
 
 #[test]
 fn instagram_comment_on_ad_is_sponsored() {
-    let e = single(fixture!("ig_comment_on_ad.json"));
-    assert_eq!(e.platform_id, "18100000000000003");
-    assert_eq!(e.thread, thread(Kind::Comment, "18100000000000003", None));
-    assert!(e.sponsored);
+    assert_eq!(
+        single(fixture!("ig_comment_on_ad.json")),
+        InboundEvent {
+            network: Network::Instagram,
+            profile_external_id: IG.into(),
+            platform_id: "18100000000000003".into(),
+            thread: thread(Kind::Comment, "18100000000000003", None),
+            // No time of its own: the entry's.
+            occurred_at: at("2026-01-01T00:26:40Z"),
+            change: posted(Direction::Inbound, "Is the discount still on?", author("17841400000007777", "ad.viewer", "ad.viewer")),
+            sponsored: true,
+        }
+    );
 }
 
 #[test]
@@ -520,10 +701,18 @@ fn instagram_mentions_carry_ids_only() {
             sponsored: false,
         }
     );
-    let in_caption = single(fixture!("ig_mention_media.json"));
-    assert_eq!(in_caption.platform_id, "17918195224117852");
-    assert_eq!(in_caption.thread, thread(Kind::Mention, "17918195224117852", None));
-    assert_eq!(in_caption.change, posted(Direction::Inbound, "", unknown));
+    assert_eq!(
+        single(fixture!("ig_mention_media.json")),
+        InboundEvent {
+            network: Network::Instagram,
+            profile_external_id: IG.into(),
+            platform_id: "17918195224117852".into(),
+            thread: thread(Kind::Mention, "17918195224117852", None),
+            occurred_at: at("2026-01-01T00:31:40Z"),
+            change: posted(Direction::Inbound, "", unknown),
+            sponsored: false,
+        }
+    );
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Signature checks against the recorded vectors (`signature_test_vectors.json`) computed over
 //! the exact bytes of the fixtures, and the ways a header can be wrong.
 
-use inbox_platforms::signature::{SignatureError, sign_meta, sign_x, verify_meta, verify_x, x_crc_response_token};
+use inbox_platforms::signature::{
+    LINKEDIN_SIGNATURE_HEADER, SignatureError, linkedin_challenge_response, sign_linkedin, sign_meta, sign_x, verify_linkedin, verify_meta,
+    verify_x, x_crc_response_token,
+};
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/fixtures/");
@@ -155,4 +158,86 @@ fn error_messages_never_name_the_secret() {
     let err = verify_meta(secret.as_bytes(), b"{}", Some(&expected)).unwrap_err();
     assert_eq!(err, SignatureError::Mismatch);
     assert!(!err.to_string().contains(secret));
+}
+
+#[test]
+fn linkedin_push_vector_verifies_and_signs() {
+    let v = vectors();
+    let li = &v["linkedin"];
+    let secret = text(li, "client_secret").as_bytes();
+    let name = "linkedin_org_social_action_webhook.json";
+    let body = fixture(name);
+    assert_eq!(body.len() as u64, li[name]["body_bytes"].as_u64().unwrap());
+    let header = text(&li[name], LINKEDIN_SIGNATURE_HEADER);
+    assert_eq!(header, "8f6c89143037e50c1f77f8be484b9e295ff6b29847f99822f4ee766f2afdf6ae");
+    assert_eq!(verify_linkedin(secret, &body, Some(header)), Ok(()));
+    assert_eq!(sign_linkedin(secret, &body), header);
+    // Upper-case hex, surrounding whitespace and the signed string's prefix are all tolerated.
+    assert_eq!(verify_linkedin(secret, &body, Some(&header.to_uppercase())), Ok(()));
+    assert_eq!(verify_linkedin(secret, &body, Some(&format!(" {header} "))), Ok(()));
+    assert_eq!(verify_linkedin(secret, &body, Some(&format!("hmacsha256={header}"))), Ok(()));
+    assert_eq!(verify_linkedin(b"not_the_secret", &body, Some(header)), Err(SignatureError::Mismatch));
+    // The prefix is part of the signed string: the HMAC of the bare body is not the signature.
+    assert_ne!(sign_linkedin(secret, &body), &sign_meta(secret, &body)["sha256=".len()..]);
+    assert_eq!(verify_linkedin(secret, &body, Some(&sign_meta(secret, &body)["sha256=".len()..])), Err(SignatureError::Mismatch));
+    // One changed byte fails.
+    let mut changed = body.clone();
+    let i = changed.len() / 2;
+    changed[i] ^= 0x01;
+    assert_eq!(verify_linkedin(secret, &changed, Some(header)), Err(SignatureError::Mismatch));
+}
+
+#[test]
+fn linkedin_challenge_vectors() {
+    let v = vectors();
+    let li = &v["linkedin"];
+    let secret = text(li, "client_secret").as_bytes();
+    assert_eq!(linkedin_challenge_response(secret, text(li, "challengeCode")), text(li, "challengeResponse"));
+    // The same value as the validation exchange fixture.
+    let exchange: Value = serde_json::from_slice(include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/fixtures/linkedin_webhook_challenge.json"
+    )))
+    .unwrap();
+    let code = text(&exchange["request"]["query"], "challengeCode");
+    let expected = &exchange["expected_response"]["body"];
+    assert_eq!(text(expected, "challengeCode"), code);
+    assert_eq!(
+        linkedin_challenge_response(text(&exchange, "client_secret_for_test").as_bytes(), code),
+        text(expected, "challengeResponse")
+    );
+    assert_eq!(
+        linkedin_challenge_response(b"test_client_secret", "890e4665-4dfe-4ab1-b689-ed553bceeed0"),
+        "2f02d4233a0396d6b4632fc7be62fd3ab68183421f688efcda0c1fcb2615273e"
+    );
+}
+
+#[test]
+fn linkedin_header_errors() {
+    let body = fixture("linkedin_org_social_action_webhook.json");
+    let good = sign_linkedin(b"test_client_secret", &body);
+    let check = |h: Option<&str>| verify_linkedin(b"test_client_secret", &body, h);
+    assert_eq!(check(None), Err(SignatureError::Missing));
+    assert_eq!(check(Some("")), Err(SignatureError::Missing));
+    assert_eq!(check(Some("  ")), Err(SignatureError::Missing));
+    // Meta's prefix is not LinkedIn's.
+    assert_eq!(check(Some(&format!("sha256={good}"))), Err(SignatureError::Malformed));
+    // Not hex, odd length, short, empty digest, base64.
+    assert_eq!(check(Some(&format!("{}zz", &good[2..]))), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(&good[1..])), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(&good[2..])), Err(SignatureError::Malformed));
+    assert_eq!(check(Some("hmacsha256=")), Err(SignatureError::Malformed));
+    assert_eq!(check(Some(&sign_x(b"test_client_secret", &body)["sha256=".len()..])), Err(SignatureError::Malformed));
+    // Well formed but wrong.
+    assert_eq!(check(Some(&"0".repeat(64))), Err(SignatureError::Mismatch));
+    // An empty secret accepts nothing, even its own signature.
+    assert_eq!(verify_linkedin(b"", &body, Some(&sign_linkedin(b"", &body))), Err(SignatureError::Mismatch));
+    // Errors never name the secret or the expected value.
+    for header in [None, Some("zz"), Some("00")] {
+        let err = check(header).unwrap_err();
+        for shown in [err.to_string(), format!("{err:?}")] {
+            assert!(!shown.contains("test_client_secret"), "{shown}");
+            assert!(!shown.contains(&good), "{shown}");
+        }
+    }
 }

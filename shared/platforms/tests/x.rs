@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
 use inbox_domain::{Author, Direction, Kind, Network, Timestamp};
-use inbox_platforms::{NormalizeError, Normalized, x};
+use inbox_platforms::{NormalizeError, Normalized, XMentionsMeta, x};
 use serde_json::{Value, json};
 
 macro_rules! fixture {
@@ -289,4 +289,141 @@ fn malformed_bodies_are_errors() {
     // A non-array event list is a skip, not an error.
     let n = normalize(br#"{"for_user_id": "1", "tweet_create_events": {}}"#);
     assert_eq!(n.skipped, ["tweet_create_events: not an array"]);
+}
+
+/// The `response.body` of an exchange fixture, as the bytes the API would answer.
+fn response_body(exchange: &[u8]) -> Vec<u8> {
+    let v: Value = serde_json::from_slice(exchange).unwrap();
+    serde_json::to_vec(&v["response"]["body"]).unwrap()
+}
+
+fn mentions(body: &[u8]) -> (Normalized, XMentionsMeta) {
+    x::normalize_mentions_page(BRAND, body).expect("a mentions answer")
+}
+
+#[test]
+fn mentions_page() {
+    let (n, meta) = mentions(&response_body(fixture!("x_v2_mentions_page.json")));
+    assert_eq!(meta, XMentionsMeta { newest_id: Some("1875000000000000002".into()), next_token: None });
+    assert_eq!(n.skipped, Vec::<String>::new());
+    assert_eq!(
+        n.events,
+        vec![
+            InboundEvent {
+                network: Network::Twitter,
+                profile_external_id: BRAND.into(),
+                platform_id: "1875000000000000002".into(),
+                thread: thread(Kind::Reply, "1874999999999999999", Some("1874999999999999999")),
+                occurred_at: at("2026-01-01T01:00:05Z"),
+                change: posted(Direction::Inbound, "@MyBrand is this available in blue?", jane()),
+                sponsored: false,
+            },
+            InboundEvent {
+                network: Network::Twitter,
+                profile_external_id: BRAND.into(),
+                platform_id: "1875000000000000001".into(),
+                thread: thread(Kind::Mention, "1875000000000000001", None),
+                occurred_at: at("2026-01-01T01:00:00Z"),
+                change: posted(Direction::Inbound, "@MyBrand my package never arrived, order 1234", jane()),
+                sponsored: false,
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_poll_overlapping_the_webhook_gives_the_same_events() {
+    let (page, _) = mentions(&response_body(fixture!("x_v2_mentions_page.json")));
+    let by_id = |id: &str| page.events.iter().find(|e| e.platform_id == id).unwrap().clone();
+    // The same mention from the webhook and from the poll: equal in every field, so the ingest
+    // stores it once.
+    assert_eq!(by_id("1875000000000000001"), single(fixture!("x_tweet_create_mention.json")));
+    // The same reply: equal but for the time, because the two fixtures disagree on it (the
+    // webhook's says 01:00:00, the page's 01:00:05); a real tweet has one creation time, which
+    // `timestamp_ms` and `created_at` both give to the millisecond.
+    let from_webhook = single(fixture!("x_tweet_create_reply.json"));
+    assert_eq!(InboundEvent { occurred_at: from_webhook.occurred_at, ..by_id("1875000000000000002") }, from_webhook);
+
+    // What a page can lack: the author's name and handle, when the author is not in
+    // `includes.users` (expansion not asked for, or a suspended or protected account).
+    let mut bare: Value = serde_json::from_slice(&response_body(fixture!("x_v2_mentions_page.json"))).unwrap();
+    bare.as_object_mut().unwrap().remove("includes");
+    let (page, _) = mentions(bare.to_string().as_bytes());
+    let mut expected = single(fixture!("x_tweet_create_mention.json"));
+    expected.change = posted(Direction::Inbound, "@MyBrand my package never arrived, order 1234", author(JANE, "", ""));
+    assert_eq!(page.events[1], expected);
+}
+
+fn v2(id: &str, author_id: Option<&str>, extra: Value) -> Value {
+    let mut t = json!({"id": id, "text": "@MyBrand hi", "created_at": "2026-01-01T01:00:00.000Z", "edit_history_tweet_ids": [id]});
+    if let Some(a) = author_id {
+        t["author_id"] = json!(a);
+    }
+    for (k, v) in extra.as_object().unwrap() {
+        t[k] = v.clone();
+    }
+    t
+}
+
+#[test]
+fn mentions_page_own_tweets_long_posts_retweets_and_bad_tweets() {
+    let body = json!({
+        "data": [
+            v2("ours", Some(BRAND), json!({"referenced_tweets": [{"type": "replied_to", "id": "t0"}], "text": "@janecustomer sorry!"})),
+            v2("quote", Some(JANE), json!({"referenced_tweets": [{"type": "quoted", "id": "q0"}]})),
+            v2("long", Some(JANE), json!({"text": "cut…", "note_tweet": {"text": "the whole long text"}})),
+            v2("escaped", Some(JANE), json!({"text": "R&amp;D &lt;3 &gt;"})),
+            v2("rt", Some(JANE), json!({"referenced_tweets": [{"type": "retweeted", "id": "r0"}]})),
+            v2("noauthor", None, json!({})),
+            v2("notime", Some(JANE), json!({"created_at": null})),
+            {"text": "no id"},
+            v2("stranger", Some("999"), json!({})),
+        ],
+        "includes": {"users": [
+            {"id": BRAND, "name": "My Brand", "username": "MyBrand"},
+            {"id": JANE, "name": "Jane Customer", "username": "janecustomer"},
+        ]},
+        "meta": {"newest_id": "ours", "oldest_id": "stranger", "result_count": 9, "next_token": "7140dibdnow9c7btw4"},
+        "errors": [{"title": "Authorization Error", "resource_type": "tweet", "resource_id": "q0"}],
+    });
+    let (n, meta) = mentions(body.to_string().as_bytes());
+    assert_eq!(meta, XMentionsMeta { newest_id: Some("ours".into()), next_token: Some("7140dibdnow9c7btw4".into()) });
+    let t = at("2026-01-01T01:00:00Z");
+    let got: Vec<_> = n.events.iter().map(|e| (e.platform_id.as_str(), e.thread.clone(), e.change.clone())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("ours", thread(Kind::Reply, "t0", Some("t0")), posted(Direction::Outbound, "@janecustomer sorry!", brand())),
+            ("quote", thread(Kind::Mention, "quote", None), posted(Direction::Inbound, "@MyBrand hi", jane())),
+            ("long", thread(Kind::Mention, "long", None), posted(Direction::Inbound, "the whole long text", jane())),
+            ("escaped", thread(Kind::Mention, "escaped", None), posted(Direction::Inbound, "R&D <3 >", jane())),
+            ("stranger", thread(Kind::Mention, "stranger", None), posted(Direction::Inbound, "@MyBrand hi", author("999", "", ""))),
+        ]
+    );
+    assert!(n.events.iter().all(|e| e.occurred_at == t && e.profile_external_id == BRAND && !e.sponsored));
+    assert_eq!(
+        n.skipped,
+        [
+            "data[4]: tweet rt is a retweet",
+            "data[5]: tweet noauthor has no `author_id`",
+            "data[6]: tweet notime has no readable `created_at`",
+            "data[7]: tweet has no `id`",
+        ]
+    );
+}
+
+#[test]
+fn empty_and_malformed_mentions_pages() {
+    let (n, meta) = mentions(br#"{"meta": {"result_count": 0}}"#);
+    assert_eq!((n, meta), (Normalized::default(), XMentionsMeta::default()));
+
+    assert!(matches!(x::normalize_mentions_page(BRAND, b"{\"data\": ["), Err(NormalizeError::NotJson(_))));
+    for body in [
+        &b"[]"[..],
+        br#"{"data": {}}"#,
+        br#"{"errors": [{"title": "Not Found Error", "detail": "Could not find user with id: [1]."}]}"#,
+        br#"{"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized", "errors": []}"#,
+    ] {
+        assert!(matches!(x::normalize_mentions_page(BRAND, body), Err(NormalizeError::Envelope(_))), "{}", String::from_utf8_lossy(body));
+    }
 }
