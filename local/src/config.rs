@@ -34,6 +34,8 @@ struct SecretsFile {
     meta_app_secret: String,
     meta_verify_token: String,
     x_consumer_secret: String,
+    #[serde(default = "random_secret")]
+    linkedin_client_secret: String,
     cursor_key: String,
 }
 
@@ -60,6 +62,7 @@ impl Config {
                     meta_app_secret: random_secret(),
                     meta_verify_token: random_secret(),
                     x_consumer_secret: random_secret(),
+                    linkedin_client_secret: random_secret(),
                     cursor_key: random_secret(),
                 };
                 write_private(&path, &serde_json::to_string_pretty(&s).expect("serialisable"))?;
@@ -89,6 +92,7 @@ impl Config {
                 meta_app_secret: Secret::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret)),
                 meta_verify_token: Secret::new(env("INBOX_META_VERIFY_TOKEN").unwrap_or(stored.meta_verify_token)),
                 x_consumer_secret: Secret::new(env("INBOX_X_CONSUMER_SECRET").unwrap_or(stored.x_consumer_secret)),
+                linkedin_client_secret: Secret::new(env("INBOX_LINKEDIN_CLIENT_SECRET").unwrap_or(stored.linkedin_client_secret)),
                 cursor_key: Secret::new(stored.cursor_key),
                 max_body_bytes,
             },
@@ -112,6 +116,7 @@ impl Config {
                 meta_app_secret: Secret::new("test_app_secret"),
                 meta_verify_token: Secret::new("test_verify_token"),
                 x_consumer_secret: Secret::new("test_consumer_secret"),
+                linkedin_client_secret: Secret::new("test_client_secret"),
                 cursor_key: Secret::new("test_cursor_key"),
                 max_body_bytes: 256 * 1024,
             },

@@ -16,7 +16,10 @@ use inbox_web::json::RawBody;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/meta", get(meta_verify).post(meta_event)).route("/webhooks/x", get(x_crc).post(x_event))
+    Router::new()
+        .route("/webhooks/meta", get(meta_verify).post(meta_event))
+        .route("/webhooks/x", get(x_crc).post(x_event))
+        .route("/webhooks/linkedin", get(linkedin_challenge).post(linkedin_event))
 }
 
 /// Meta's GET handshake: echo `hub.challenge` when `hub.verify_token` matches.
@@ -59,6 +62,23 @@ async fn x_event(State(state): State<AppState>, headers: HeaderMap, RawBody(body
     signature::verify_x(state.config.x_consumer_secret.expose().as_bytes(), &body, sig)
         .map_err(|e| ApiError::Unauthorized(format!("{}: {e}", signature::X_SIGNATURE_HEADER)))?;
     accept(&state, Source::X, body).await
+}
+
+/// LinkedIn's validation: `{"challengeCode", "challengeResponse": hex HMAC of the code}`.
+async fn linkedin_challenge(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<axum::Json<serde_json::Value>> {
+    let code = q
+        .get("challengeCode")
+        .filter(|t| !t.is_empty() && t.len() <= 1024)
+        .ok_or_else(|| ApiError::BadRequest("expected a challengeCode query parameter".into()))?;
+    let answer = signature::linkedin_challenge_response(state.config.linkedin_client_secret.expose().as_bytes(), code);
+    Ok(axum::Json(serde_json::json!({ "challengeCode": code, "challengeResponse": answer })))
+}
+
+async fn linkedin_event(State(state): State<AppState>, headers: HeaderMap, RawBody(body): RawBody) -> ApiResult<Response> {
+    let sig = headers.get(signature::LINKEDIN_SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    signature::verify_linkedin(state.config.linkedin_client_secret.expose().as_bytes(), &body, sig)
+        .map_err(|e| ApiError::Unauthorized(format!("{}: {e}", signature::LINKEDIN_SIGNATURE_HEADER)))?;
+    accept(&state, Source::Linkedin, body).await
 }
 
 /// Queues a verified body. Answers 200 only once the queue holds it durably.

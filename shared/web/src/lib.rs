@@ -40,6 +40,8 @@ pub struct WebConfig {
     pub meta_verify_token: Secret,
     /// X consumer (API key) secret: signs CRC answers and `x-twitter-webhooks-signature`.
     pub x_consumer_secret: Secret,
+    /// LinkedIn app client secret: signs `X-LI-Signature` and the `challengeCode` answer.
+    pub linkedin_client_secret: Secret,
     /// Seals feed cursors so that they cannot be forged or used by another caller.
     pub cursor_key: Secret,
     /// Largest request body accepted, in bytes.

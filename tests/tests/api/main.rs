@@ -4,6 +4,7 @@ mod admin;
 mod concurrency;
 mod polling;
 mod errors;
+mod networks;
 mod rules;
 mod support;
 mod team;
