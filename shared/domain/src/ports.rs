@@ -317,6 +317,8 @@ pub trait PollStore: Send + Sync {
     /// `budget`. Atomic: concurrent pollers never overspend.
     async fn spend_quota(&self, network: Network, now: Timestamp, units: u32, budget: u32) -> PortResult<bool>;
     async fn quota_spent(&self, network: Network, now: Timestamp) -> PortResult<u32>;
+    /// Gives back units spent ahead of a poll that used fewer.
+    async fn refund_quota(&self, network: Network, now: Timestamp, units: u32) -> PortResult<()>;
     /// How many profiles of `network` are polled (they share its budget).
     async fn count_polled(&self, network: Network) -> PortResult<u32>;
 }

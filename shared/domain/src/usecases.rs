@@ -1165,6 +1165,10 @@ async fn poll_one(deps: &Deps, poller: &dyn PlatformPoller, mut state: PollState
     let backfill_since = now - chrono::Duration::from_std(policy.backfill).unwrap_or_default();
     match poller.poll(&profile, state.cursor.as_deref(), backfill_since).await {
         Ok(page) => {
+            if policy.daily_budget.is_some() && page.units < units {
+                // Spent ahead for the most this poll could cost; give back what it did not use.
+                deps.polls.refund_quota(state.network, now, units - page.units).await?;
+            }
             round.events += page.events.len();
             let mut stored = 0;
             for event in &page.events {

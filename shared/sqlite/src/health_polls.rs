@@ -96,6 +96,17 @@ impl PollStore for SqliteStore {
             .await
     }
 
+    async fn refund_quota(&self, network: Network, now: Timestamp, units: u32) -> PortResult<()> {
+        let day = now.format("%Y-%m-%d").to_string();
+        self.db
+            .write(move |c| {
+                c.execute("UPDATE quotas SET spent = MAX(0, spent - ?3) WHERE network = ?1 AND day = ?2", params![network.as_str(), day, units])
+                    .map(|_| ())
+                    .map_err(port_err)
+            })
+            .await
+    }
+
     async fn count_polled(&self, network: Network) -> PortResult<u32> {
         self.db
             .read(move |c| {

@@ -190,3 +190,14 @@ async fn channel_health_shows_last_event_polling_and_a_lost_token() {
     let (_, body) = t.get("/api/channels", BOB).await;
     assert!(body["channels"].as_array().unwrap().iter().all(|c| c["network"] != "youtube"));
 }
+
+#[tokio::test]
+async fn units_spent_ahead_and_not_used_are_given_back() {
+    let t = TestApp::spawn().await;
+    youtube_profile(&t).await;
+    let deps = &t.app.state.deps;
+    // A poll may cost up to 3 calls; this one needed 1.
+    let page = PollPage { events: vec![], cursor: Some("c".into()), units: 1 };
+    usecases::poll_due(deps, &Scripted::new(3, vec![Ok(page)]), 10).await.unwrap();
+    assert_eq!(deps.polls.quota_spent(Network::Youtube, Utc::now()).await.unwrap(), 1);
+}
