@@ -10,6 +10,17 @@ use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+/// Which network clients the runner uses.
+#[derive(Debug, Clone)]
+pub enum NetworkMode {
+    /// The real networks (base URLs from `INBOX_GRAPH_BASE`, `INBOX_X_BASE`, ... or the public APIs).
+    Real(inbox_networks::NetworkConfig),
+    /// The network simulator on a loopback port (the demo, and tests).
+    Simulated,
+    /// No clients: every action and poll fails with that reason.
+    None,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub data_dir: PathBuf,
@@ -23,6 +34,7 @@ pub struct Config {
     pub paused: Vec<inbox_domain::ports::QueueName>,
     /// Run the poller in this process (with `workers`).
     pub poll: bool,
+    pub networks: NetworkMode,
     /// What the rules need from the deployment (the Meta app id).
     pub settings: inbox_domain::usecases::Settings,
     pub web: WebConfig,
@@ -86,6 +98,7 @@ impl Config {
             workers: true,
             paused: vec![],
             poll: true,
+            networks: NetworkMode::Real(inbox_networks::NetworkConfig::from_env()),
             settings: inbox_domain::usecases::Settings { meta_app_id: env("INBOX_META_APP_ID") },
             web: WebConfig {
                 jwt_secret: Secret::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret)),
@@ -110,6 +123,7 @@ impl Config {
             paused: vec![],
             // Tests drive polls themselves.
             poll: false,
+            networks: NetworkMode::Simulated,
             settings: inbox_domain::usecases::Settings { meta_app_id: Some("987654321098765".into()) },
             web: WebConfig {
                 jwt_secret: Secret::new("test_jwt_secret"),

@@ -17,6 +17,9 @@ pub const BOB: &str = "usr_demo_bob";
 pub const CAROL: &str = "usr_demo_carol";
 pub const FB_PAGE: &str = "104857600000001";
 pub const X_USER: &str = "2244994945";
+pub const LINKEDIN_ORG: &str = "5515715";
+/// The organisation post whose comments the demo's LinkedIn poller reads.
+pub const LINKEDIN_POST: &str = "urn:li:share:7300000000000000001";
 
 fn profile(id: &str, network: Network, ext: &str, name: &str, handle: &str) -> Profile {
     Profile {
@@ -26,7 +29,8 @@ fn profile(id: &str, network: Network, ext: &str, name: &str, handle: &str) -> P
         external_id: ext.into(),
         name: name.into(),
         handle: handle.into(),
-        credentials: Credentials::default(),
+        // The simulator accepts any token; the real networks need the Page's or account's own.
+        credentials: Credentials { access_token: Some(format!("demo-token-{network}")), token_secret: None },
         bot_app_id: None,
         created_at: Utc::now(),
     }

@@ -5,6 +5,7 @@
 pub mod config;
 pub mod demo;
 pub mod platform;
+pub mod simulator;
 pub mod web;
 pub mod workers;
 
@@ -38,6 +39,33 @@ pub fn http_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+type Networks = (Arc<dyn inbox_domain::ports::PlatformClient>, Arc<dyn inbox_domain::ports::PlatformPoller>, Option<simulator::Simulator>);
+
+/// The network clients the configuration asks for.
+async fn networks(config: &Config) -> anyhow_lite::Result<Networks> {
+    use config::NetworkMode;
+    use inbox_networks::{HttpPlatformClient, HttpPlatformPoller, NetworkConfig};
+    let real = |nc: NetworkConfig| -> anyhow_lite::Result<Networks> {
+        let client = HttpPlatformClient::new(nc.clone()).map_err(|e| anyhow_lite::Error(e.to_string()))?;
+        let poller = HttpPlatformPoller::new(nc).map_err(|e| anyhow_lite::Error(e.to_string()))?;
+        Ok((Arc::new(client), Arc::new(poller), None))
+    };
+    match &config.networks {
+        NetworkMode::Real(nc) => real(nc.clone()),
+        NetworkMode::Simulated => {
+            let sim = simulator::Simulator::start(simulator::demo_script(chrono::Utc::now()))
+                .await
+                .map_err(|e| anyhow_lite::Error(format!("cannot start the network simulator: {e}")))?;
+            let mut nc = NetworkConfig::all_at(&sim.base_url());
+            nc.polling.linkedin_posts.insert(demo::LINKEDIN_ORG.into(), vec![demo::LINKEDIN_POST.into()]);
+            let (client, poller, _) = real(nc)?;
+            tracing::info!(addr = %sim.addr, "network simulator listening");
+            Ok((client, poller, Some(sim)))
+        }
+        NetworkMode::None => Ok((Arc::new(platform::NotConnectedClient), Arc::new(platform::NotConnectedPoller), None)),
+    }
+}
+
 /// A running inbox: storage open, workers running, optionally an HTTP listener.
 pub struct App {
     pub state: AppState,
@@ -49,6 +77,8 @@ pub struct App {
     pub addr: Option<SocketAddr>,
     /// The web page and dev sign-in served beside the API (none by default; see `web`).
     pub site: web::Site,
+    /// The network simulator, when the configuration asks for it.
+    pub simulator: Option<simulator::Simulator>,
 }
 
 impl App {
@@ -74,18 +104,21 @@ impl App {
         };
         let state = AppState { deps: deps.clone(), config: Arc::new(config.web.clone()) };
         let (shutdown, rx) = watch::channel(false);
-        let client: Arc<dyn inbox_domain::ports::PlatformClient> = Arc::new(platform::NotConnectedClient);
+        let (client, poller, simulator) = networks(&config).await?;
         let mut tasks = Vec::new();
         if config.workers {
+            let released = queue.release_in_flight().await?;
+            if released > 0 {
+                tracing::warn!(released, "messages left in flight by a previous run are delivered again now");
+            }
             for name in QueueName::ALL.into_iter().filter(|q| !config.paused.contains(q)) {
                 tasks.push(tokio::spawn(workers::run(queue.clone(), name, deps.clone(), client.clone(), rx.clone())));
             }
             if config.poll {
-                let poller: Arc<dyn inbox_domain::ports::PlatformPoller> = Arc::new(platform::NotConnectedPoller);
                 tasks.push(tokio::spawn(workers::run_poller(deps.clone(), poller, rx.clone())));
             }
         }
-        Ok(App { state, db, queue, config, shutdown, tasks, addr: None, site: web::Site::default() })
+        Ok(App { state, db, queue, config, shutdown, tasks, addr: None, site: web::Site::default(), simulator })
     }
 
     pub fn router(&self) -> Router {
@@ -109,6 +142,9 @@ impl App {
             }
         }));
         self.addr = Some(addr);
+        if let Some(sim) = &self.simulator {
+            sim.echo_to(addr, self.config.web.clone());
+        }
         Ok(addr)
     }
 

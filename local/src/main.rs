@@ -23,7 +23,8 @@ enum Command {
     Serve {
         #[arg(long, env = "INBOX_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// Seed a demo account whose conversations arrive as signed webhooks (turns on --dev-auth).
+        /// Seed a demo account whose conversations arrive as signed webhooks, with the networks
+        /// simulated on a loopback port (turns on --dev-auth).
         #[arg(long)]
         demo: bool,
         /// The built web page to serve at `/` (default: `web/dist` when it exists).
@@ -85,7 +86,11 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
         Command::Serve { addr, demo: with_demo, web_dir, dev_auth } => {
-            let config = Config::load(&cli.data_dir, addr)?;
+            let mut config = Config::load(&cli.data_dir, addr)?;
+            if with_demo {
+                // The demo's profiles live on the network simulator, not on the real networks.
+                config.networks = inbox_local::config::NetworkMode::Simulated;
+            }
             let mut app = App::start(config.clone()).await?;
             app.site = inbox_local::web::Site { dir: inbox_local::web::Site::find_dir(web_dir)?, dev_auth: dev_auth || with_demo };
             let created = if with_demo { demo::seed_directory(app.state.deps.directory.as_ref()).await? } else { false };

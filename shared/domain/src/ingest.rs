@@ -73,6 +73,8 @@ pub struct Existing<'a> {
     pub tombstoned: bool,
     /// This inbox's Meta app id, to recognise thread control passed to us.
     pub inbox_app_id: Option<&'a str>,
+    /// The text of an edit that arrived before the item itself.
+    pub early_edit: Option<&'a str>,
 }
 
 /// `thread_owner` when the inbox holds a Messenger thread.
@@ -91,6 +93,8 @@ pub enum Plan {
     UpdateItem { conversation: Conversation, item: Item, history: Vec<HistoryEntry> },
     /// Remember that this platform id was deleted, so that a late "posted" stores nothing.
     Tombstone,
+    /// Remember an edit of an item not seen yet, so that the late "posted" shows the new text.
+    RememberEdit(String),
     /// Change the conversation only (thread control).
     Update { conversation: Conversation, history: Vec<HistoryEntry> },
 }
@@ -138,10 +142,17 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 c.version += 1;
                 return Plan::Append { conversation: c, item, history: vec![] };
             }
+            // An edit that overtook its comment: show the edited text.
+            let early = existing.early_edit.map(String::from);
+            let (text, edited) = match &early {
+                Some(t) => (t, true),
+                None => (text, false),
+            };
             match existing.conversation {
                 None => {
                     let conversation = new_conversation(event, profile, author, text, now);
-                    let item = new_item(&conversation, event, Direction::Inbound, text, author, ItemState::Received);
+                    let mut item = new_item(&conversation, event, Direction::Inbound, text, author, ItemState::Received);
+                    item.edited = edited;
                     let history = vec![HistoryEntry::new(
                         &conversation.id,
                         now,
@@ -164,7 +175,8 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                         c.last_inbound_at = event.occurred_at;
                         c.excerpt = excerpt(text);
                     }
-                    let item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
+                    let mut item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
+                    item.edited = edited;
                     let mut history = vec![HistoryEntry::new(
                         &c.id,
                         now,
@@ -247,7 +259,7 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
         }
         Change::Edited { text } => {
             let (Some(conv), Some(old)) = (existing.conversation, existing.item) else {
-                return Plan::Ignore("edit of an item that is not stored");
+                return Plan::RememberEdit(text.clone());
             };
             if old.text == *text && old.edited {
                 return Plan::Ignore("duplicate delivery: edit already applied");
@@ -478,6 +490,16 @@ mod tests {
             at(101),
         );
         assert!(matches!(late, Plan::Ignore(_)));
+    }
+
+    #[test]
+    fn an_edit_that_overtakes_its_comment_is_remembered_and_shown_when_the_comment_arrives() {
+        let mut edit = posted("c1", "c1", 10, Direction::Inbound, "");
+        edit.change = Change::Edited { text: "hello, edited".into() };
+        assert_eq!(plan(&edit, &profile(), Existing::default(), at(100)), Plan::RememberEdit("hello, edited".into()));
+        let late = plan(&posted("c1", "c1", 10, Direction::Inbound, "hello"), &profile(), Existing { early_edit: Some("hello, edited"), ..Default::default() }, at(101));
+        let (c, i) = created(late);
+        assert_eq!((i.text.as_str(), i.edited, c.excerpt.as_str()), ("hello, edited", true, "hello, edited"));
     }
 
     #[test]

@@ -93,6 +93,9 @@ pub trait ConversationStore: Send + Sync {
     /// Records a platform id deleted before it was seen posted.
     async fn put_tombstone(&self, profile: &ProfileId, platform_id: &str, at: Timestamp) -> PortResult<()>;
     async fn is_tombstoned(&self, profile: &ProfileId, platform_id: &str) -> PortResult<bool>;
+    /// Records the text of an edit that arrived before its item (the newest edit wins).
+    async fn put_early_edit(&self, profile: &ProfileId, platform_id: &str, text: &str, at: Timestamp) -> PortResult<()>;
+    async fn early_edit(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<String>>;
     /// Sets the user's seen mark (never moves it backwards).
     async fn mark_seen(&self, user: &UserId, conversation: &ConversationId, at: Timestamp) -> PortResult<()>;
     async fn seen_at(&self, user: &UserId, conversation: &ConversationId) -> PortResult<Option<Timestamp>>;

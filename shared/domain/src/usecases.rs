@@ -570,6 +570,10 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             _ => None,
         };
         let tombstoned = store.is_tombstoned(&profile.id, &event.platform_id).await?;
+        let early_edit = match (&event.change, &item) {
+            (Change::Posted { .. }, None) => store.early_edit(&profile.id, &event.platform_id).await?,
+            _ => None,
+        };
         let now = deps.clock.now();
         let plan = ingest::plan(
             event,
@@ -580,6 +584,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                 correlated: correlated.as_ref(),
                 tombstoned,
                 inbox_app_id: deps.settings.meta_app_id.as_deref(),
+                early_edit: early_edit.as_deref(),
             },
             now,
         );
@@ -588,6 +593,10 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             Plan::Tombstone => {
                 store.put_tombstone(&profile.id, &event.platform_id, event.occurred_at).await?;
                 return Ok(IngestOutcome::Ignored("deletion of an item not seen yet: remembered"));
+            }
+            Plan::RememberEdit(text) => {
+                store.put_early_edit(&profile.id, &event.platform_id, &text, event.occurred_at).await?;
+                return Ok(IngestOutcome::Ignored("edit of an item not seen yet: remembered"));
             }
             Plan::Create { conversation, item, history } => {
                 let id = conversation.id.clone();

@@ -270,6 +270,30 @@ impl ConversationStore for SqliteStore {
             .await
     }
 
+    async fn put_early_edit(&self, profile: &ProfileId, platform_id: &str, text: &str, at: Timestamp) -> PortResult<()> {
+        let (p, k, t) = (profile.to_string(), platform_id.to_string(), text.to_string());
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO early_edits (profile_id, platform_id, text, at_us) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (profile_id, platform_id) DO UPDATE SET text = excluded.text, at_us = excluded.at_us WHERE excluded.at_us >= early_edits.at_us",
+                    params![p, k, t, us(at)],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn early_edit(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<String>> {
+        let (p, k) = (profile.to_string(), platform_id.to_string());
+        self.db
+            .read(move |c| {
+                c.query_row("SELECT text FROM early_edits WHERE profile_id = ?1 AND platform_id = ?2", [p, k], |r| r.get(0)).optional().map_err(port_err)
+            })
+            .await
+    }
+
     async fn mark_seen(&self, user: &UserId, conversation: &ConversationId, at: Timestamp) -> PortResult<()> {
         let (u, cv) = (user.to_string(), conversation.to_string());
         self.db

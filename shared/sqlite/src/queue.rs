@@ -74,6 +74,19 @@ impl SqliteQueue {
             .await
     }
 
+    /// Makes every in-flight message visible again at once. For a runner starting up: messages
+    /// still hidden were taken by a process that is gone (one runner owns a data dir), so they
+    /// need not wait for their visibility timeout. Returns how many there were.
+    pub async fn release_in_flight(&self) -> PortResult<usize> {
+        let now = us(chrono::Utc::now());
+        self.db
+            .write(move |c| {
+                c.execute("UPDATE queue_messages SET visible_us = ?1 WHERE visible_us > ?1 AND attempts > 0 AND last_error IS NULL", [now])
+                    .map_err(port_err)
+            })
+            .await
+    }
+
     /// The message was handled: delete it.
     pub async fn ack(&self, id: i64) -> PortResult<()> {
         self.db.write(move |c| c.execute("DELETE FROM queue_messages WHERE id = ?1", [id]).map(|_| ()).map_err(port_err)).await

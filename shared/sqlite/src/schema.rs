@@ -67,6 +67,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE channel_health (
         profile_id TEXT PRIMARY KEY, last_event_us INTEGER, typical_gap_s REAL,
         token_state TEXT NOT NULL DEFAULT 'valid', token_error TEXT);
+    CREATE TABLE early_edits (
+        profile_id TEXT NOT NULL, platform_id TEXT NOT NULL, text TEXT NOT NULL, at_us INTEGER NOT NULL,
+        PRIMARY KEY (profile_id, platform_id)) WITHOUT ROWID;
     CREATE INDEX items_dm_recipient ON items (profile_id, json_extract(doc, '$.dm_recipient'))
         WHERE json_extract(doc, '$.dm_recipient') IS NOT NULL;
     "#,

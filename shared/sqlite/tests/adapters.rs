@@ -199,3 +199,17 @@ async fn the_outbox_mailer_writes_each_email_once() {
     assert!(text.contains("Subject: Hi  Bcc: evil@x\r\n"), "no header injection: {text}");
     assert!(text.ends_with("body"));
 }
+
+#[tokio::test]
+async fn a_restarted_runner_gets_the_messages_its_predecessor_had_in_flight_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = SqliteQueue::new(open(&dir));
+    q.send(QueueName::Ingest, b"in flight".to_vec()).await.unwrap();
+    q.send(QueueName::Ingest, b"backing off".to_vec()).await.unwrap();
+    let got = q.receive(QueueName::Ingest, 10, Duration::from_secs(3600)).await.unwrap();
+    let backing_off = got.iter().find(|d| d.body == b"backing off").unwrap();
+    q.fail(backing_off, "boom").await.unwrap();
+    assert_eq!(q.release_in_flight().await.unwrap(), 1);
+    let again = q.receive(QueueName::Ingest, 10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(again.iter().map(|d| d.body.clone()).collect::<Vec<_>>(), vec![b"in flight".to_vec()], "a failed one keeps its backoff");
+}

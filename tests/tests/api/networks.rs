@@ -84,7 +84,26 @@ async fn handover_applies_to_messenger_only_and_release_needs_a_bot() {
     let (status, body) = t.post(&format!("/api/conversations/{dm}/handover"), ALICE, json!({"action": "take"})).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{body}");
     t.settle().await;
-    // This test server has no Messenger client: the outcome is recorded, the owner unchanged.
+    // The simulated Graph API took the call: the inbox owns the thread now.
+    let sim = t.app.simulator.as_ref().expect("tests run on the simulator");
+    let calls: Vec<_> = sim.requests().into_iter().filter(|r| r.path.ends_with("/take_thread_control")).collect();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].path, "/v21.0/104857600000001/take_thread_control");
+    assert_eq!(calls[0].body["recipient"]["id"], "7312345678901234");
+    assert_eq!(t.detail(ALICE, &dm).await["thread_owner"], "inbox");
+    let h = history_entries(&t, ALICE, &dm).await;
+    let last = h.last().unwrap();
+    assert_eq!((last["action"].as_str(), last["actor"].as_str(), last["details"]["thread_owner"].as_str()), (Some("handover_changed"), Some(ALICE), Some("inbox")));
+}
+
+#[tokio::test]
+async fn a_failed_handover_is_recorded_and_changes_no_owner() {
+    let t = TestApp::spawn_with(|c| c.networks = inbox_local::config::NetworkMode::None).await;
+    meta(&t, &fixture("meta_messages.json")).await;
+    let dm = id(&t.feed(ALICE, "kind=dm").await[0]);
+    let (status, body) = t.post(&format!("/api/conversations/{dm}/handover"), ALICE, json!({"action": "take"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    t.settle().await;
     let h = history_entries(&t, ALICE, &dm).await;
     let last = h.last().unwrap();
     assert_eq!((last["action"].as_str(), last["actor"].as_str()), (Some("handover_changed"), Some(ALICE)));

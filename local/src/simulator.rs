@@ -1,0 +1,322 @@
+//! The network simulator: fake Graph, X, LinkedIn and YouTube APIs on a loopback port, so the
+//! whole loop runs on one machine without real accounts. The real `inbox-networks` clients and
+//! pollers are pointed at it (`NetworkConfig::all_at`). It
+//! - answers every outbound call the clients make, with new platform ids, and records it;
+//! - serves poll answers (LinkedIn comments, YouTube comment threads, X mentions) from a script;
+//! - when it knows the inbox's address, sends back what the networks would: a signed echo of
+//!   each Messenger message and X tweet we post, as webhooks.
+
+use crate::demo;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Duration, Utc};
+use inbox_web::WebConfig;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One call the simulator received.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub body: Value,
+}
+
+/// What the simulated networks have to say when polled.
+#[derive(Debug, Clone, Default)]
+pub struct Script {
+    /// LinkedIn comments per post URN (elements of `socialActions/{urn}/comments`).
+    pub linkedin: HashMap<String, Vec<Value>>,
+    /// YouTube comment threads (items of `commentThreads.list`).
+    pub youtube: Vec<Value>,
+    /// X mentions (`data` of `users/{id}/mentions`) and their authors.
+    pub x_mentions: Vec<Value>,
+    pub x_users: Vec<Value>,
+}
+
+struct Sim {
+    requests: Mutex<Vec<Recorded>>,
+    next: AtomicU64,
+    script: Mutex<Script>,
+    /// Where to send echoes, once the inbox listens; and the secrets to sign them.
+    inbox: Mutex<Option<(SocketAddr, WebConfig)>>,
+    http: reqwest::Client,
+}
+
+/// A running simulator.
+#[derive(Clone)]
+pub struct Simulator {
+    pub addr: SocketAddr,
+    sim: Arc<Sim>,
+}
+
+impl Simulator {
+    /// Starts the simulator on a free loopback port.
+    pub async fn start(script: Script) -> std::io::Result<Simulator> {
+        let sim = Arc::new(Sim {
+            requests: Mutex::new(vec![]),
+            next: AtomicU64::new(1),
+            script: Mutex::new(script),
+            inbox: Mutex::new(None),
+            http: reqwest::Client::new(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = routes().with_state(sim.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Simulator { addr, sim })
+    }
+
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Echo what we post back to the inbox at `addr`, signed with its secrets.
+    pub fn echo_to(&self, addr: SocketAddr, web: WebConfig) {
+        *self.sim.inbox.lock().expect("lock") = Some((addr, web));
+    }
+
+    /// Every call received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.sim.requests.lock().expect("lock").clone()
+    }
+
+    pub fn script(&self, change: impl FnOnce(&mut Script)) {
+        change(&mut self.sim.script.lock().expect("lock"));
+    }
+}
+
+fn routes() -> Router<Arc<Sim>> {
+    Router::new()
+        .route("/_sim/requests", get(list_requests))
+        // Graph API (Facebook, Messenger, Instagram): POST /{version}/{object}/{edge}
+        .route("/{version}/{object}/{edge}", post(graph))
+        // X API v2
+        .route("/2/tweets", post(x_tweet))
+        .route("/2/users/{id}/likes", post(x_like))
+        .route("/2/users/{id}/retweets", post(x_retweet))
+        .route("/2/dm_conversations/with/{participant}/messages", post(x_dm))
+        .route("/2/users/{id}/mentions", get(x_mentions))
+        // LinkedIn
+        .route("/rest/socialActions/{urn}/comments", post(linkedin_comment).get(linkedin_comments))
+        .route("/rest/reactions", post(linkedin_reaction))
+        // YouTube
+        .route("/youtube/v3/comments", post(youtube_comment))
+        .route("/youtube/v3/commentThreads", get(youtube_threads))
+}
+
+impl Sim {
+    fn record(&self, method: &Method, uri: &Uri, body: &Bytes) -> Value {
+        let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        self.requests.lock().expect("lock").push(Recorded {
+            method: method.to_string(),
+            path: uri.path().to_string(),
+            query: uri.query().map(String::from),
+            body: body.clone(),
+        });
+        body
+    }
+
+    fn id(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Posts `body` to the inbox as a signed webhook, in the background (as a network would,
+    /// a moment after answering the API call).
+    fn echo(self: &Arc<Self>, path: &'static str, body: Value) {
+        let Some((addr, web)) = self.inbox.lock().expect("lock").clone() else { return };
+        let sim = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let bytes = serde_json::to_vec(&body).expect("serialisable");
+            let (header, sig) = if path.ends_with("meta") {
+                (inbox_platforms::signature::META_SIGNATURE_HEADER, inbox_platforms::signature::sign_meta(web.meta_app_secret.expose().as_bytes(), &bytes))
+            } else {
+                (inbox_platforms::signature::X_SIGNATURE_HEADER, inbox_platforms::signature::sign_x(web.x_consumer_secret.expose().as_bytes(), &bytes))
+            };
+            let url = format!("http://{addr}{path}");
+            if let Err(e) = sim.http.post(url).header("content-type", "application/json").header(header, sig).body(bytes).send().await {
+                tracing::warn!(error = %e, "the simulator could not deliver an echo");
+            }
+        });
+    }
+}
+
+async fn list_requests(State(sim): State<Arc<Sim>>) -> Json<Vec<Recorded>> {
+    Json(sim.requests.lock().expect("lock").clone())
+}
+
+fn unauthorized_without_bearer(headers: &HeaderMap) -> Option<Response> {
+    let ok = headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer ") && v.len() > 7);
+    (!ok).then(|| (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}))).into_response())
+}
+
+async fn graph(State(sim): State<Arc<Sim>>, Path((_version, object, edge)): Path<(String, String, String)>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    let req = sim.record(&method, &uri, &body);
+    let n = sim.id();
+    match edge.as_str() {
+        "comments" | "replies" => Json(json!({"id": format!("{}_{}", object.rsplit('_').next().unwrap_or(&object), 8_000_000 + n)})).into_response(),
+        "likes" => Json(json!({"success": true})).into_response(),
+        "take_thread_control" | "pass_thread_control" => Json(json!({"success": true})).into_response(),
+        "messages" => {
+            let mid = format!("m_sim_{n}");
+            let psid = match (&req["recipient"]["id"], &req["recipient"]["comment_id"]) {
+                (Value::String(id), _) => id.clone(),
+                // A private reply reaches the commenter, whose PSID the simulator makes up.
+                (_, Value::String(c)) => format!("73{:014}", c.bytes().map(u64::from).sum::<u64>()),
+                _ => return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "recipient missing", "code": 100}}))).into_response(),
+            };
+            let echo = json!({"object": "page", "entry": [{"id": object, "time": Utc::now().timestamp_millis(), "messaging": [{
+                "sender": {"id": object}, "recipient": {"id": psid}, "timestamp": Utc::now().timestamp_millis(),
+                "message": {"is_echo": true, "app_id": 1, "mid": mid, "text": req["message"]["text"], "metadata": req["metadata"]}
+            }]}]});
+            sim.echo("/webhooks/meta", echo);
+            Json(json!({"recipient_id": psid, "message_id": mid})).into_response()
+        }
+        _ => (StatusCode::NOT_FOUND, Json(json!({"error": {"message": format!("unknown edge {edge}"), "code": 100}}))).into_response(),
+    }
+}
+
+async fn x_tweet(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    let req = sim.record(&method, &uri, &body);
+    let id = format!("{}", 1_990_000_000_000_000_000u64 + sim.id());
+    let replying_to = req["reply"]["in_reply_to_tweet_id"].as_str().map(String::from);
+    let echo = json!({"for_user_id": demo::X_USER, "tweet_create_events": [{
+        "id_str": id, "text": req["text"], "in_reply_to_status_id_str": replying_to,
+        "user": {"id_str": demo::X_USER, "name": "Demo Outdoor", "screen_name": "DemoOutdoor"},
+        "entities": {"user_mentions": []}, "timestamp_ms": Utc::now().timestamp_millis().to_string()
+    }]});
+    sim.echo("/webhooks/x", echo);
+    (StatusCode::CREATED, Json(json!({"data": {"id": id, "text": req["text"], "edit_history_tweet_ids": [id]}}))).into_response()
+}
+
+async fn x_like(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    sim.record(&method, &uri, &body);
+    Json(json!({"data": {"liked": true}})).into_response()
+}
+
+async fn x_retweet(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    sim.record(&method, &uri, &body);
+    Json(json!({"data": {"retweeted": true}})).into_response()
+}
+
+async fn x_dm(State(sim): State<Arc<Sim>>, Path(participant): Path<String>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    sim.record(&method, &uri, &body);
+    let (a, b) = if participant.as_str() < demo::X_USER { (participant.clone(), demo::X_USER.to_string()) } else { (demo::X_USER.to_string(), participant.clone()) };
+    (StatusCode::CREATED, Json(json!({"data": {"dm_conversation_id": format!("{a}-{b}"), "dm_event_id": format!("{}", 1_980_000_000_000_000_000u64 + sim.id())}})))
+        .into_response()
+}
+
+async fn x_mentions(State(sim): State<Arc<Sim>>, Path(_id): Path<String>, Query(q): Query<HashMap<String, String>>, method: Method, uri: Uri) -> Response {
+    sim.record(&method, &uri, &Bytes::new());
+    let script = sim.script.lock().expect("lock").clone();
+    let since: u128 = q.get("since_id").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let data: Vec<Value> = script.x_mentions.into_iter().filter(|t| t["id"].as_str().and_then(|i| i.parse::<u128>().ok()).unwrap_or(0) > since).collect();
+    let newest = data.iter().filter_map(|t| t["id"].as_str()).max_by_key(|i| i.parse::<u128>().unwrap_or(0)).map(String::from);
+    let meta = json!({"result_count": data.len(), "newest_id": newest});
+    Json(json!({"data": data, "includes": {"users": script.x_users}, "meta": meta})).into_response()
+}
+
+async fn linkedin_comment(State(sim): State<Arc<Sim>>, Path(urn): Path<String>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    sim.record(&method, &uri, &body);
+    let activity = inbox_networks::linkedin_comment_root(&urn).unwrap_or(urn);
+    let id = format!("{}", 7_390_000_000_000_000_000u64 + sim.id());
+    let comment_urn = format!("urn:li:comment:({activity},{id})");
+    (StatusCode::CREATED, [("x-restli-id", comment_urn.clone())], Json(json!({"commentUrn": comment_urn, "id": id}))).into_response()
+}
+
+async fn linkedin_comments(State(sim): State<Arc<Sim>>, Path(urn): Path<String>, method: Method, uri: Uri) -> Response {
+    sim.record(&method, &uri, &Bytes::new());
+    let elements = sim.script.lock().expect("lock").linkedin.get(&urn).cloned().unwrap_or_default();
+    let total = elements.len();
+    Json(json!({"paging": {"start": 0, "count": total.max(1), "total": total, "links": []}, "elements": elements})).into_response()
+}
+
+async fn linkedin_reaction(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    sim.record(&method, &uri, &body);
+    StatusCode::CREATED.into_response()
+}
+
+async fn youtube_comment(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    let req = sim.record(&method, &uri, &body);
+    let parent = req["snippet"]["parentId"].as_str().unwrap_or("parent").to_string();
+    Json(json!({"kind": "youtube#comment", "id": format!("{parent}.sim{}", sim.id()), "snippet": req["snippet"]})).into_response()
+}
+
+async fn youtube_threads(State(sim): State<Arc<Sim>>, method: Method, uri: Uri) -> Response {
+    sim.record(&method, &uri, &Bytes::new());
+    let items = sim.script.lock().expect("lock").youtube.clone();
+    Json(json!({"kind": "youtube#commentThreadListResponse", "pageInfo": {"totalResults": items.len(), "resultsPerPage": 100}, "items": items})).into_response()
+}
+
+/// The demo's poll answers: a LinkedIn post with comments, YouTube comments, and an X mention
+/// that its webhook never delivered (the reconciliation finds it).
+pub fn demo_script(now: DateTime<Utc>) -> Script {
+    let ms = |mins: i64| (now - Duration::minutes(mins)).timestamp_millis();
+    let rfc = |mins: i64| (now - Duration::minutes(mins)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let li = |id: u64, actor: &str, text: &str, mins: i64| {
+        json!({"actor": actor, "commentUrn": format!("urn:li:comment:(urn:li:activity:7300000000000000009,{id})"), "id": id.to_string(),
+               "object": "urn:li:activity:7300000000000000009", "created": {"actor": actor, "time": ms(mins)},
+               "lastModified": {"actor": actor, "time": ms(mins)}, "message": {"attributes": [], "text": text}})
+    };
+    let yt = |id: &str, author: &str, text: &str, mins: i64| {
+        json!({"kind": "youtube#commentThread", "id": id, "snippet": {"channelId": "UCdemo00000000000000000001", "videoId": "demoVideo01",
+            "topLevelComment": {"kind": "youtube#comment", "id": id, "snippet": {"channelId": "UCdemo00000000000000000001", "videoId": "demoVideo01",
+                "textDisplay": text, "textOriginal": text, "authorDisplayName": author, "authorChannelUrl": format!("http://www.youtube.com/@{}", author.to_lowercase().replace(' ', "")),
+                "authorChannelId": {"value": format!("UC{}", author.len())}, "publishedAt": rfc(mins), "updatedAt": rfc(mins)}},
+            "canReply": true, "totalReplyCount": 0, "isPublic": true}})
+    };
+    let mut linkedin = HashMap::new();
+    linkedin.insert(
+        "urn:li:share:7300000000000000001".to_string(),
+        vec![
+            li(7300000000000000201, "urn:li:person:AbCdEf123", "Will the new tent range be at the Lyon trade fair?", 200),
+            li(7300000000000000202, "urn:li:person:GhIjKl456", "Are you hiring product designers this year?", 80),
+        ],
+    );
+    Script {
+        linkedin,
+        youtube: vec![
+            yt("UgzDemoThread0000000001", "Hike With Mia", "Great review! Does the stove fit in the small pack?", 140),
+            yt("UgzDemoThread0000000002", "Ben Trails", "The zipper on mine broke after a week, how do I get a replacement?", 35),
+        ],
+        x_mentions: vec![json!({"id": "1875000000000000050", "text": "@DemoOutdoor your Lyon store was closed today, opening hours wrong on the website?",
+            "author_id": "1500000000000000009", "created_at": rfc(25), "conversation_id": "1875000000000000050"})],
+        x_users: vec![json!({"id": "1500000000000000009", "name": "Lou Garnier", "username": "lougarnier"})],
+    }
+}
