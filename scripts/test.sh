@@ -33,6 +33,20 @@ if [ "$rust_status" -ne 0 ]; then
   exit "$rust_status"
 fi
 
+step "web inbox: Vitest, then end-to-end in headless Chromium"
+web_log="$root/target/web-tests.log"
+set +e
+bash scripts/e2e.sh "$root/target/debug/inbox" 2>&1 | tee "$web_log"
+web_status=${PIPESTATUS[0]}
+set -e
+passed=$((passed + $(grep -Eo '^(vitest|e2e): [0-9]+ passed' "$web_log" | awk '{s+=$2} END {print s+0}')))
+failed=$((failed + $(grep -Eo '^(vitest|e2e): [0-9]+ passed, [0-9]+ failed' "$web_log" | awk '{s+=$4} END {print s+0}')))
+if [ "$web_status" -ne 0 ]; then
+  echo "web inbox tests failed"
+  echo "tests: $passed passed, $failed failed"
+  exit "$web_status"
+fi
+
 step "schemathesis against the local server"
 venv="$root/target/test-venv"
 if [ ! -x "$venv/bin/python" ]; then

@@ -79,6 +79,8 @@ pub struct App {
     pub site: web::Site,
     /// The network simulator, when the configuration asks for it.
     pub simulator: Option<simulator::Simulator>,
+    /// The poller the workers use (tests drive it by hand).
+    pub poller: Arc<dyn inbox_domain::ports::PlatformPoller>,
 }
 
 impl App {
@@ -115,10 +117,10 @@ impl App {
                 tasks.push(tokio::spawn(workers::run(queue.clone(), name, deps.clone(), client.clone(), rx.clone())));
             }
             if config.poll {
-                tasks.push(tokio::spawn(workers::run_poller(deps.clone(), poller, rx.clone())));
+                tasks.push(tokio::spawn(workers::run_poller(deps.clone(), poller.clone(), rx.clone())));
             }
         }
-        Ok(App { state, db, queue, config, shutdown, tasks, addr: None, site: web::Site::default(), simulator })
+        Ok(App { state, db, queue, config, shutdown, tasks, addr: None, site: web::Site::default(), simulator, poller })
     }
 
     pub fn router(&self) -> Router {

@@ -33,7 +33,12 @@ impl inbox_domain::ports::PlatformPoller for NotConnectedPoller {
         0
     }
 
-    async fn poll(&self, profile: &Profile, _: Option<&str>, _: inbox_domain::Timestamp) -> Result<inbox_domain::ports::PollPage, inbox_domain::ports::PollError> {
+    async fn poll(
+        &self,
+        profile: &Profile,
+        _: Option<&str>,
+        _: inbox_domain::Timestamp,
+    ) -> Result<inbox_domain::ports::PollPage, inbox_domain::ports::PollError> {
         Err(inbox_domain::ports::PollError::Transient(format!("no {} client is configured on this server", profile.network)))
     }
 }

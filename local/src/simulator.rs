@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
 use inbox_web::WebConfig;
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,9 +141,15 @@ impl Sim {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             let bytes = serde_json::to_vec(&body).expect("serialisable");
             let (header, sig) = if path.ends_with("meta") {
-                (inbox_platforms::signature::META_SIGNATURE_HEADER, inbox_platforms::signature::sign_meta(web.meta_app_secret.expose().as_bytes(), &bytes))
+                (
+                    inbox_platforms::signature::META_SIGNATURE_HEADER,
+                    inbox_platforms::signature::sign_meta(web.meta_app_secret.expose().as_bytes(), &bytes),
+                )
             } else {
-                (inbox_platforms::signature::X_SIGNATURE_HEADER, inbox_platforms::signature::sign_x(web.x_consumer_secret.expose().as_bytes(), &bytes))
+                (
+                    inbox_platforms::signature::X_SIGNATURE_HEADER,
+                    inbox_platforms::signature::sign_x(web.x_consumer_secret.expose().as_bytes(), &bytes),
+                )
             };
             let url = format!("http://{addr}{path}");
             if let Err(e) = sim.http.post(url).header("content-type", "application/json").header(header, sig).body(bytes).send().await {
@@ -159,17 +165,32 @@ async fn list_requests(State(sim): State<Arc<Sim>>) -> Json<Vec<Recorded>> {
 
 fn unauthorized_without_bearer(headers: &HeaderMap) -> Option<Response> {
     let ok = headers.get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer ") && v.len() > 7);
-    (!ok).then(|| (StatusCode::UNAUTHORIZED, Json(json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}))).into_response())
+    (!ok).then(|| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}})),
+        )
+            .into_response()
+    })
 }
 
-async fn graph(State(sim): State<Arc<Sim>>, Path((_version, object, edge)): Path<(String, String, String)>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn graph(
+    State(sim): State<Arc<Sim>>,
+    Path((_version, object, edge)): Path<(String, String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(r) = unauthorized_without_bearer(&headers) {
         return r;
     }
     let req = sim.record(&method, &uri, &body);
     let n = sim.id();
     match edge.as_str() {
-        "comments" | "replies" => Json(json!({"id": format!("{}_{}", object.rsplit('_').next().unwrap_or(&object), 8_000_000 + n)})).into_response(),
+        "comments" | "replies" => {
+            Json(json!({"id": format!("{}_{}", object.rsplit('_').next().unwrap_or(&object), 8_000_000 + n)})).into_response()
+        }
         "likes" => Json(json!({"success": true})).into_response(),
         "take_thread_control" | "pass_thread_control" => Json(json!({"success": true})).into_response(),
         "messages" => {
@@ -178,7 +199,9 @@ async fn graph(State(sim): State<Arc<Sim>>, Path((_version, object, edge)): Path
                 (Value::String(id), _) => id.clone(),
                 // A private reply reaches the commenter, whose PSID the simulator makes up.
                 (_, Value::String(c)) => format!("73{:014}", c.bytes().map(u64::from).sum::<u64>()),
-                _ => return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "recipient missing", "code": 100}}))).into_response(),
+                _ => {
+                    return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "recipient missing", "code": 100}}))).into_response();
+                }
             };
             let echo = json!({"object": "page", "entry": [{"id": object, "time": Utc::now().timestamp_millis(), "messaging": [{
                 "sender": {"id": object}, "recipient": {"id": psid}, "timestamp": Utc::now().timestamp_millis(),
@@ -223,27 +246,52 @@ async fn x_retweet(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, header
     Json(json!({"data": {"retweeted": true}})).into_response()
 }
 
-async fn x_dm(State(sim): State<Arc<Sim>>, Path(participant): Path<String>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn x_dm(
+    State(sim): State<Arc<Sim>>,
+    Path(participant): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(r) = unauthorized_without_bearer(&headers) {
         return r;
     }
     sim.record(&method, &uri, &body);
-    let (a, b) = if participant.as_str() < demo::X_USER { (participant.clone(), demo::X_USER.to_string()) } else { (demo::X_USER.to_string(), participant.clone()) };
+    let (a, b) = if participant.as_str() < demo::X_USER {
+        (participant.clone(), demo::X_USER.to_string())
+    } else {
+        (demo::X_USER.to_string(), participant.clone())
+    };
     (StatusCode::CREATED, Json(json!({"data": {"dm_conversation_id": format!("{a}-{b}"), "dm_event_id": format!("{}", 1_980_000_000_000_000_000u64 + sim.id())}})))
         .into_response()
 }
 
-async fn x_mentions(State(sim): State<Arc<Sim>>, Path(_id): Path<String>, Query(q): Query<HashMap<String, String>>, method: Method, uri: Uri) -> Response {
+async fn x_mentions(
+    State(sim): State<Arc<Sim>>,
+    Path(_id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
+) -> Response {
     sim.record(&method, &uri, &Bytes::new());
     let script = sim.script.lock().expect("lock").clone();
     let since: u128 = q.get("since_id").and_then(|s| s.parse().ok()).unwrap_or(0);
-    let data: Vec<Value> = script.x_mentions.into_iter().filter(|t| t["id"].as_str().and_then(|i| i.parse::<u128>().ok()).unwrap_or(0) > since).collect();
+    let data: Vec<Value> =
+        script.x_mentions.into_iter().filter(|t| t["id"].as_str().and_then(|i| i.parse::<u128>().ok()).unwrap_or(0) > since).collect();
     let newest = data.iter().filter_map(|t| t["id"].as_str()).max_by_key(|i| i.parse::<u128>().unwrap_or(0)).map(String::from);
     let meta = json!({"result_count": data.len(), "newest_id": newest});
     Json(json!({"data": data, "includes": {"users": script.x_users}, "meta": meta})).into_response()
 }
 
-async fn linkedin_comment(State(sim): State<Arc<Sim>>, Path(urn): Path<String>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn linkedin_comment(
+    State(sim): State<Arc<Sim>>,
+    Path(urn): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(r) = unauthorized_without_bearer(&headers) {
         return r;
     }
@@ -315,8 +363,10 @@ pub fn demo_script(now: DateTime<Utc>) -> Script {
             yt("UgzDemoThread0000000001", "Hike With Mia", "Great review! Does the stove fit in the small pack?", 140),
             yt("UgzDemoThread0000000002", "Ben Trails", "The zipper on mine broke after a week, how do I get a replacement?", 35),
         ],
-        x_mentions: vec![json!({"id": "1875000000000000050", "text": "@DemoOutdoor your Lyon store was closed today, opening hours wrong on the website?",
-            "author_id": "1500000000000000009", "created_at": rfc(25), "conversation_id": "1875000000000000050"})],
+        x_mentions: vec![
+            json!({"id": "1875000000000000050", "text": "@DemoOutdoor your Lyon store was closed today, opening hours wrong on the website?",
+            "author_id": "1500000000000000009", "created_at": rfc(25), "conversation_id": "1875000000000000050"}),
+        ],
         x_users: vec![json!({"id": "1500000000000000009", "name": "Lou Garnier", "username": "lougarnier"})],
     }
 }

@@ -149,7 +149,7 @@ async fn all_users(s: &DevState) -> ApiResult<Vec<(inbox_domain::User, String)>>
     for account in accounts.iter().filter_map(|a| AccountId::parse(a)) {
         let name = directory.get_account(&account).await?.map(|a| a.name).unwrap_or_else(|| account.to_string());
         let mut users = directory.list_users(&account).await?;
-        users.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        users.sort_by_key(|u| u.name.to_lowercase());
         out.extend(users.into_iter().map(|u| (u, name.clone())));
     }
     Ok(out)

@@ -75,6 +75,9 @@ impl TestApp {
             })
             .await
             .unwrap();
+        let mut app = app;
+        // Listen on a free loopback port too, so that the network simulator can send its echoes.
+        app.serve().await.expect("listens");
         let router = app.router();
         TestApp { app, router, dir }
     }

@@ -87,7 +87,10 @@ async fn read_notification(
 }
 
 /// The health of each channel the caller can see: last event, quiet flag, token, polling.
-async fn channels(axum::extract::State(state): axum::extract::State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<serde_json::Value>> {
+async fn channels(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    Caller(viewer): Caller,
+) -> ApiResult<axum::Json<serde_json::Value>> {
     let list = inbox_domain::usecases::channels(&state.deps, &viewer).await?;
     Ok(axum::Json(serde_json::json!({ "channels": list })))
 }

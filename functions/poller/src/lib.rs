@@ -15,7 +15,14 @@ pub const MAX_PER_RUN: usize = 50;
 pub async fn run(deps: &Deps, poller: &dyn PlatformPoller) -> Result<PollRound, inbox_domain::DomainError> {
     let round = usecases::poll_due(deps, poller, MAX_PER_RUN).await?;
     if round.polled + round.deferred_for_quota + round.failed > 0 {
-        tracing::info!(polled = round.polled, events = round.events, stored = round.stored, failed = round.failed, deferred = round.deferred_for_quota, "poll run");
+        tracing::info!(
+            polled = round.polled,
+            events = round.events,
+            stored = round.stored,
+            failed = round.failed,
+            deferred = round.deferred_for_quota,
+            "poll run"
+        );
     }
     Ok(round)
 }

@@ -65,7 +65,10 @@ async fn x_event(State(state): State<AppState>, headers: HeaderMap, RawBody(body
 }
 
 /// LinkedIn's validation: `{"challengeCode", "challengeResponse": hex HMAC of the code}`.
-async fn linkedin_challenge(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<axum::Json<serde_json::Value>> {
+async fn linkedin_challenge(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<axum::Json<serde_json::Value>> {
     let code = q
         .get("challengeCode")
         .filter(|t| !t.is_empty() && t.len() <= 1024)

@@ -249,11 +249,22 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
             let mut c = conv.clone();
             c.version += 1;
             c.thread_owner = owner.clone();
-            let mut history =
-                vec![HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::HandoverChanged, serde_json::json!({"thread_owner": owner}))];
+            let mut history = vec![HistoryEntry::new(
+                &c.id,
+                now,
+                Actor::System,
+                HistoryAction::HandoverChanged,
+                serde_json::json!({"thread_owner": owner}),
+            )];
             if ours && c.status == Status::Closed {
                 c.status = Status::Open;
-                history.push(HistoryEntry::new(&c.id, now, Actor::System, HistoryAction::Reopened, serde_json::json!({"reason": "thread control passed to the inbox"})));
+                history.push(HistoryEntry::new(
+                    &c.id,
+                    now,
+                    Actor::System,
+                    HistoryAction::Reopened,
+                    serde_json::json!({"reason": "thread control passed to the inbox"}),
+                ));
             }
             Plan::Update { conversation: c, history }
         }
@@ -497,7 +508,12 @@ mod tests {
         let mut edit = posted("c1", "c1", 10, Direction::Inbound, "");
         edit.change = Change::Edited { text: "hello, edited".into() };
         assert_eq!(plan(&edit, &profile(), Existing::default(), at(100)), Plan::RememberEdit("hello, edited".into()));
-        let late = plan(&posted("c1", "c1", 10, Direction::Inbound, "hello"), &profile(), Existing { early_edit: Some("hello, edited"), ..Default::default() }, at(101));
+        let late = plan(
+            &posted("c1", "c1", 10, Direction::Inbound, "hello"),
+            &profile(),
+            Existing { early_edit: Some("hello, edited"), ..Default::default() },
+            at(101),
+        );
         let (c, i) = created(late);
         assert_eq!((i.text.as_str(), i.edited, c.excerpt.as_str()), ("hello, edited", true, "hello, edited"));
     }

@@ -251,7 +251,13 @@ pub enum ActionError {
 #[async_trait]
 pub trait PlatformClient: Send + Sync {
     /// Sends a reply, like, share or DM. `items` is the conversation's thread.
-    async fn perform(&self, profile: &Profile, conversation: &Conversation, items: &[Item], job: &ActionJob) -> Result<ActionDone, ActionError>;
+    async fn perform(
+        &self,
+        profile: &Profile,
+        conversation: &Conversation,
+        items: &[Item],
+        job: &ActionJob,
+    ) -> Result<ActionDone, ActionError>;
 
     /// Takes Messenger thread control, or passes it back to the profile's bot.
     async fn handover(&self, profile: &Profile, conversation: &Conversation, op: HandoverOp) -> Result<(), ActionError>;

@@ -294,6 +294,15 @@ pub async fn set_status(
     mutate(deps, viewer, id, expected_version, |c, now| {
         let mut m = Mutation::default();
         if c.status != status {
+            if status == Status::Closed && c.thread_owner.as_deref() == Some(ingest::INBOX_OWNER) {
+                // Messenger handover: closing gives the thread back to the Page's bot.
+                m.jobs.push(OutboundJob::Handover(HandoverJob {
+                    account_id: c.account_id.clone(),
+                    conversation_id: c.id.clone(),
+                    op: HandoverOp::PassToBot,
+                    actor: actor.clone(),
+                }));
+            }
             c.status = status;
             let action = if status == Status::Closed { HistoryAction::Closed } else { HistoryAction::Reopened };
             m.history.push(HistoryEntry::new(&c.id, now, actor.clone(), action, serde_json::json!({})));
@@ -384,7 +393,13 @@ pub const PRIVATE_REPLY_DAYS: i64 = 7;
 
 /// Reply, like, share or DM: stores the outbound item as pending and queues it for sending.
 /// Replying assigns the conversation to the replier.
-pub async fn act(deps: &Deps, viewer: &Viewer, id: &ConversationId, action: Action, text: Option<String>) -> DomainResult<(Conversation, Item)> {
+pub async fn act(
+    deps: &Deps,
+    viewer: &Viewer,
+    id: &ConversationId,
+    action: Action,
+    text: Option<String>,
+) -> DomainResult<(Conversation, Item)> {
     let c = visible_conversation(deps, viewer, id).await?;
     if !available_actions(c.network, c.kind).contains(&action) {
         return Err(DomainError::Rule(format!("{} {} conversations do not allow {action}", c.network, c.kind)));
@@ -412,10 +427,14 @@ pub async fn act(deps: &Deps, viewer: &Viewer, id: &ConversationId, action: Acti
     if action == Action::Dm && c.kind != Kind::Dm && matches!(c.network, Network::Facebook | Network::Instagram) {
         let comment = items.iter().find(|i| i.platform_id == target).ok_or(DomainError::NotFound("comment"))?;
         if now - comment.created_at > chrono::Duration::days(PRIVATE_REPLY_DAYS) {
-            return Err(DomainError::Rule(format!("a private reply is possible within {PRIVATE_REPLY_DAYS} days of the comment; this one is older")));
+            return Err(DomainError::Rule(format!(
+                "a private reply is possible within {PRIVATE_REPLY_DAYS} days of the comment; this one is older"
+            )));
         }
         if items.iter().any(|i| i.action == Some(Action::Dm) && i.target == target && i.state != ItemState::Failed) {
-            return Err(DomainError::Rule("this comment was already answered privately: the network allows one private reply per comment".into()));
+            return Err(DomainError::Rule(
+                "this comment was already answered privately: the network allows one private reply per comment".into(),
+            ));
         }
     }
     let dm_recipient = (action == Action::Dm && c.network == Network::Twitter).then(|| c.author.id.clone());
@@ -607,7 +626,11 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                         items.push(Item { id: ItemId::generate(), conversation_id: id.clone(), platform_id: None, ..ours });
                     }
                 }
-                (ConversationWrite { conversation, expected_version: None, items, notes: vec![], history }, IngestOutcome::Created(id), false)
+                (
+                    ConversationWrite { conversation, expected_version: None, items, notes: vec![], history },
+                    IngestOutcome::Created(id),
+                    false,
+                )
             }
             Plan::Update { conversation, history } => {
                 let id = conversation.id.clone();
@@ -762,7 +785,8 @@ pub async fn handover(deps: &Deps, viewer: &Viewer, id: &ConversationId, op: Han
             return Err(DomainError::Rule("this Page has no chatbot to give the conversation back to".into()));
         }
     }
-    let job = OutboundJob::Handover(HandoverJob { account_id: c.account_id.clone(), conversation_id: c.id.clone(), op, actor: viewer.actor() });
+    let job =
+        OutboundJob::Handover(HandoverJob { account_id: c.account_id.clone(), conversation_id: c.id.clone(), op, actor: viewer.actor() });
     deps.queue.send(QueueName::Actions, serde_json::to_vec(&job).expect("serialisable")).await?;
     Ok(c)
 }

@@ -289,7 +289,9 @@ impl ConversationStore for SqliteStore {
         let (p, k) = (profile.to_string(), platform_id.to_string());
         self.db
             .read(move |c| {
-                c.query_row("SELECT text FROM early_edits WHERE profile_id = ?1 AND platform_id = ?2", [p, k], |r| r.get(0)).optional().map_err(port_err)
+                c.query_row("SELECT text FROM early_edits WHERE profile_id = ?1 AND platform_id = ?2", [p, k], |r| r.get(0))
+                    .optional()
+                    .map_err(port_err)
             })
             .await
     }

@@ -1,14 +1,14 @@
 //! `PollStore` and `HealthStore` on SQLite.
 
+use crate::SqliteStore;
 use crate::conversations::{from_us, us};
 use crate::db::port_err;
 use crate::directory::{from_doc, one, to_doc};
-use crate::SqliteStore;
 use async_trait::async_trait;
 use inbox_domain::error::PortResult;
 use inbox_domain::ports::{ChannelHealth, HealthStore, PollState, PollStore};
 use inbox_domain::*;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{OptionalExtension, params};
 
 #[async_trait]
 impl PollStore for SqliteStore {
@@ -100,9 +100,12 @@ impl PollStore for SqliteStore {
         let day = now.format("%Y-%m-%d").to_string();
         self.db
             .write(move |c| {
-                c.execute("UPDATE quotas SET spent = MAX(0, spent - ?3) WHERE network = ?1 AND day = ?2", params![network.as_str(), day, units])
-                    .map(|_| ())
-                    .map_err(port_err)
+                c.execute(
+                    "UPDATE quotas SET spent = MAX(0, spent - ?3) WHERE network = ?1 AND day = ?2",
+                    params![network.as_str(), day, units],
+                )
+                .map(|_| ())
+                .map_err(port_err)
             })
             .await
     }
@@ -172,9 +175,11 @@ impl HealthStore for SqliteStore {
         self.db
             .read(move |c| {
                 let row: Option<(Option<i64>, String, Option<String>, Option<f64>)> = c
-                    .query_row("SELECT last_event_us, token_state, token_error, typical_gap_s FROM channel_health WHERE profile_id = ?1", [p], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                    })
+                    .query_row(
+                        "SELECT last_event_us, token_state, token_error, typical_gap_s FROM channel_health WHERE profile_id = ?1",
+                        [p],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    )
                     .optional()
                     .map_err(port_err)?;
                 Ok(match row {
@@ -185,7 +190,13 @@ impl HealthStore for SqliteStore {
                         token_state: TokenState::parse(&state).unwrap_or(TokenState::Valid),
                         token_error: error,
                     },
-                    None => ChannelHealth { profile_id: id, last_event_at: None, typical_gap_secs: None, token_state: TokenState::Valid, token_error: None },
+                    None => ChannelHealth {
+                        profile_id: id,
+                        last_event_at: None,
+                        typical_gap_secs: None,
+                        token_state: TokenState::Valid,
+                        token_error: None,
+                    },
                 })
             })
             .await

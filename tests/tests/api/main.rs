@@ -2,9 +2,11 @@
 
 mod admin;
 mod concurrency;
-mod polling;
 mod errors;
+mod fixtures;
 mod networks;
+mod polling;
 mod rules;
+mod scenarios;
 mod support;
 mod team;

@@ -31,7 +31,8 @@ async fn a_signed_linkedin_comment_notification_becomes_a_linkedin_conversation(
 #[tokio::test]
 async fn the_linkedin_validation_answers_the_challenge_with_the_published_vector() {
     let t = TestApp::spawn().await;
-    let (status, body) = t.request(axum::http::Method::GET, "/webhooks/linkedin?challengeCode=890e4665-4dfe-4ab1-b689-ed553bceeed0", None, None).await;
+    let (status, body) =
+        t.request(axum::http::Method::GET, "/webhooks/linkedin?challengeCode=890e4665-4dfe-4ab1-b689-ed553bceeed0", None, None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body,
@@ -93,7 +94,10 @@ async fn handover_applies_to_messenger_only_and_release_needs_a_bot() {
     assert_eq!(t.detail(ALICE, &dm).await["thread_owner"], "inbox");
     let h = history_entries(&t, ALICE, &dm).await;
     let last = h.last().unwrap();
-    assert_eq!((last["action"].as_str(), last["actor"].as_str(), last["details"]["thread_owner"].as_str()), (Some("handover_changed"), Some(ALICE), Some("inbox")));
+    assert_eq!(
+        (last["action"].as_str(), last["actor"].as_str(), last["details"]["thread_owner"].as_str()),
+        (Some("handover_changed"), Some(ALICE), Some("inbox"))
+    );
 }
 
 #[tokio::test]

@@ -68,7 +68,8 @@ async fn polled_comments_become_conversations_and_the_cursor_moves_on() {
     let t = TestApp::spawn().await;
     let p = youtube_profile(&t).await;
     let now = Utc::now();
-    let page = PollPage { events: vec![yt_comment("yt1", "Great video, where is the tent from?", now)], cursor: Some("c1".into()), units: 1 };
+    let page =
+        PollPage { events: vec![yt_comment("yt1", "Great video, where is the tent from?", now)], cursor: Some("c1".into()), units: 1 };
     let poller = Scripted::new(1, vec![Ok(page)]);
     let round = usecases::poll_due(&t.app.state.deps, &poller, 10).await.unwrap();
     assert_eq!((round.polled, round.events, round.stored), (1, 1, 1));
@@ -163,7 +164,8 @@ async fn channel_health_shows_last_event_polling_and_a_lost_token() {
     youtube_profile(&t).await;
     let deps = &t.app.state.deps;
     let now = Utc::now();
-    let page = PollPage { events: vec![yt_comment("yt9", "hello", now - chrono::Duration::minutes(1))], cursor: Some("c".into()), units: 1 };
+    let page =
+        PollPage { events: vec![yt_comment("yt9", "hello", now - chrono::Duration::minutes(1))], cursor: Some("c".into()), units: 1 };
     usecases::poll_due(deps, &Scripted::new(1, vec![Ok(page)]), 10).await.unwrap();
     let (status, body) = t.get("/api/channels", ALICE).await;
     assert_eq!(status, 200, "{body}");

@@ -1,0 +1,240 @@
+//! Whole-loop scenarios on the network simulator: the real clients and pollers talk to fake
+//! network APIs on loopback, which answer as the networks do and send echoes back as webhooks.
+
+use crate::support::*;
+use axum::http::StatusCode;
+use chrono::Utc;
+use inbox_domain::usecases;
+use inbox_local::simulator::{Recorded, Simulator};
+use inbox_tests::*;
+use serde_json::{Value, json};
+
+fn sim(t: &TestApp) -> &Simulator {
+    t.app.simulator.as_ref().expect("tests run on the simulator")
+}
+
+fn calls(t: &TestApp, suffix: &str) -> Vec<Recorded> {
+    sim(t).requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with(suffix)).collect()
+}
+
+/// Waits for the simulator's echoes (sent a moment after each call) to be ingested.
+async fn echoes(t: &TestApp) {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    t.settle().await;
+}
+
+fn fixture_body(name: &str) -> Value {
+    fixture_json(name)["response"]["body"].clone()
+}
+
+#[tokio::test]
+async fn the_same_mention_by_webhook_twice_and_by_poll_once_is_one_item() {
+    let t = TestApp::spawn().await;
+    x(&t, &fixture("x_tweet_create_mention.json")).await;
+    x(&t, &fixture("x_tweet_create_mention.json")).await;
+    let page = fixture_body("x_v2_mentions_page.json");
+    sim(&t).script(|s| {
+        s.x_mentions = page["data"].as_array().unwrap().clone();
+        s.x_users = page["includes"]["users"].as_array().unwrap().clone();
+    });
+    let deps = &t.app.state.deps;
+    let p = deps.directory.get_profile(&ACCOUNT.into(), &"prf_demo_twitter".into()).await.unwrap().unwrap();
+    usecases::schedule_polls(deps, &p).await.unwrap();
+    let round = usecases::poll_due(deps, t.app.poller.as_ref(), 10).await.unwrap();
+    assert_eq!((round.polled, round.events, round.failed), (1, 2, 0), "{round:?}");
+    let mention = t.find(ALICE, "package never arrived").await;
+    assert_eq!(t.detail(ALICE, &id(&mention)).await["items"].as_array().unwrap().len(), 1);
+    // The reply in the page, missed by webhooks, is reconciled by the poll.
+    let reply = t.find(ALICE, "available in blue").await;
+    assert_eq!(reply["kind"], "reply");
+    // The poll asked X for mentions of our account.
+    let polls: Vec<_> = sim(&t).requests().into_iter().filter(|r| r.path == "/2/users/2244994945/mentions").collect();
+    assert_eq!(polls.len(), 1);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn every_poll_fixture_goes_through_the_poller_into_conversations() {
+    let t = TestApp::spawn().await;
+    let mut li = fixture_body("linkedin_comments_page.json");
+    // The poller reads back a week on its first poll: make the fixture's comments recent.
+    let recent = Utc::now().timestamp_millis() - 3_600_000;
+    for (i, e) in li["elements"].as_array_mut().unwrap().iter_mut().enumerate() {
+        e["created"]["time"] = json!(recent + i as i64 * 60_000);
+        e["lastModified"]["time"] = json!(recent + i as i64 * 60_000);
+    }
+    let yt = fixture_body("youtube_comment_threads_page.json");
+    sim(&t).script(|s| {
+        s.linkedin.insert(inbox_local::demo::LINKEDIN_POST.into(), li["elements"].as_array().unwrap().clone());
+        s.youtube = yt["items"].as_array().unwrap().clone();
+    });
+    let deps = &t.app.state.deps;
+    for p in ["prf_demo_linkedin", "prf_demo_youtube"] {
+        let p = deps.directory.get_profile(&ACCOUNT.into(), &p.into()).await.unwrap().unwrap();
+        usecases::schedule_polls(deps, &p).await.unwrap();
+    }
+    let round = usecases::poll_due(deps, t.app.poller.as_ref(), 10).await.unwrap();
+    assert_eq!((round.polled, round.failed), (2, 0), "{round:?}");
+    // LinkedIn: the customer's comment and our organisation's reply in one conversation.
+    let c = t.find(CAROL, "webinar be recorded").await;
+    assert_eq!((c["network"].as_str(), c["kind"].as_str()), (Some("linkedin"), Some("comment")));
+    let items = t.detail(CAROL, &id(&c)).await["items"].clone();
+    let dirs: Vec<_> = items.as_array().unwrap().iter().map(|i| i["direction"].clone()).collect();
+    assert_eq!(dirs, [json!("inbound"), json!("outbound")]);
+    // YouTube: one conversation per comment thread.
+    let yts: Vec<_> = everything(&t, CAROL).await.into_iter().filter(|c| c["network"] == "youtube").collect();
+    assert_eq!(yts.len(), 2, "{yts:?}");
+    assert!(t.find(CAROL, "work on Linux").await["kind"] == "comment");
+    // Polling again stores nothing twice.
+    for p in ["prf_demo_linkedin", "prf_demo_youtube"] {
+        let mut s = deps.polls.poll_state(&p.into()).await.unwrap().unwrap();
+        s.next_at = Utc::now() - chrono::Duration::seconds(1);
+        deps.polls.finish_poll(&s).await.unwrap();
+    }
+    let again = usecases::poll_due(deps, t.app.poller.as_ref(), 10).await.unwrap();
+    assert_eq!((again.polled, again.stored), (2, 0), "{again:?}");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn our_reply_is_sent_and_its_echo_neither_reopens_nor_doubles() {
+    let t = TestApp::spawn().await;
+    x(&t, &fixture("x_tweet_create_mention.json")).await;
+    let conv = id(&t.find(ALICE, "package").await);
+    let (status, body) =
+        t.post(&format!("/api/conversations/{conv}/reply"), BOB, json!({"text": "Sorry Jane! DM us your order number"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    t.settle().await;
+    let (status, _) = t.post(&format!("/api/conversations/{conv}/status"), BOB, json!({"status": "closed"})).await;
+    assert_eq!(status, StatusCode::OK);
+    echoes(&t).await;
+    let d = t.detail(ALICE, &conv).await;
+    assert_eq!(d["status"], "closed", "our own echo never reopens");
+    let items = d["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    let ours = &items[1];
+    assert_eq!((ours["state"].as_str(), ours["direction"].as_str()), (Some("sent"), Some("outbound")));
+    let tweet = calls(&t, "/2/tweets");
+    assert_eq!(tweet.len(), 1);
+    assert_eq!(
+        tweet[0].body,
+        json!({"text": "Sorry Jane! DM us your order number", "reply": {"in_reply_to_tweet_id": "1875000000000000001"}})
+    );
+    assert_eq!(ours["platform_id"].as_str(), tweet.first().map(|_| ()).and(ours["platform_id"].as_str()));
+    // A new reply from the customer reopens it, unseen, at the top.
+    x(
+        &t,
+        &x_tweet(
+            "1875000000000000777",
+            Some(ours["platform_id"].as_str().unwrap()),
+            XJANE,
+            "@MyBrand thanks, sent it",
+            Utc::now().timestamp_millis(),
+        ),
+    )
+    .await;
+    let top = &t.feed(BOB, "status=open").await[0];
+    assert_eq!((top["id"].as_str(), top["status"].as_str(), top["seen"].as_bool()), (Some(conv.as_str()), Some("open"), Some(false)));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_messenger_reply_uses_the_standard_window_then_the_human_agent_tag_and_stops_after_7_days() {
+    let t = TestApp::spawn().await;
+    let now = Utc::now();
+    let cases = [
+        ("7300000000000001", 23 * 60 + 59, Some(json!({"messaging_type": "RESPONSE"}))),
+        ("7300000000000002", 24 * 60 + 1, Some(json!({"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}))),
+        ("7300000000000003", 7 * 24 * 60 - 5, Some(json!({"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}))),
+        ("7300000000000004", 7 * 24 * 60 + 5, None),
+    ];
+    for (psid, minutes_ago, _) in &cases {
+        let at = (now - chrono::Duration::minutes(*minutes_ago)).timestamp_millis();
+        meta(&t, &messenger(psid, &format!("m_window_{psid}"), &format!("window test {psid}"), at)).await;
+    }
+    for (psid, _, expected) in &cases {
+        let conv = id(&t.find(ALICE, &format!("window test {psid}")).await);
+        let (status, body) = t.post(&format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "We are on it"})).await;
+        match expected {
+            Some(_) => assert_eq!(status, StatusCode::ACCEPTED, "{psid}: {body}"),
+            None => {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{psid}: {body}");
+                assert!(body["error"]["message"].as_str().unwrap().contains("window closed"), "{body}");
+            }
+        }
+    }
+    t.settle().await;
+    let sends = calls(&t, "/104857600000001/messages");
+    assert_eq!(sends.len(), 3, "nothing was sent for the closed window");
+    for (psid, _, expected) in cases.iter().filter(|c| c.2.is_some()) {
+        let send = sends.iter().find(|s| s.body["recipient"]["id"] == *psid).expect("sent");
+        let e = expected.as_ref().unwrap();
+        assert_eq!(send.body["messaging_type"], e["messaging_type"], "{psid}");
+        assert_eq!(send.body.get("tag"), e.get("tag"), "{psid}");
+        assert!(send.body["metadata"].as_str().unwrap().starts_with("inbox:itm_"), "the echo can be matched: {}", send.body);
+    }
+    // The echoes carry our metadata: matched to our items, nothing doubled.
+    echoes(&t).await;
+    for (psid, _, expected) in &cases {
+        let conv = id(&t.find(ALICE, &format!("window test {psid}")).await);
+        let items = t.detail(ALICE, &conv).await["items"].as_array().unwrap().clone();
+        assert_eq!(items.len(), if expected.is_some() { 2 } else { 1 }, "{psid}: {items:?}");
+    }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_dm_to_the_author_shows_as_a_conversation_once_they_answer_with_our_dm_and_their_answer() {
+    let t = TestApp::spawn().await;
+    x(&t, &fixture("x_tweet_create_mention.json")).await;
+    let public = id(&t.find(ALICE, "package").await);
+    let (status, body) =
+        t.post(&format!("/api/conversations/{public}/dm"), ALICE, json!({"text": "Hi Jane, can you send your order number?"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+    t.settle().await;
+    let dm_call = calls(&t, "/2/dm_conversations/with/1500000000000000001/messages");
+    assert_eq!(dm_call.len(), 1);
+    assert_eq!(everything(&t, ALICE).await.len(), 1, "no DM conversation until Jane answers");
+    x(&t, &x_dm("1875000000000000900", XJANE, "Sure, it's 1234", Utc::now().timestamp_millis())).await;
+    let convs = everything(&t, ALICE).await;
+    assert_eq!(convs.len(), 2);
+    let dm = convs.iter().find(|c| c["kind"] == "dm").unwrap();
+    let items: Vec<_> =
+        t.detail(ALICE, &id(dm)).await["items"].as_array().unwrap().iter().map(|i| (i["direction"].clone(), i["text"].clone())).collect();
+    assert_eq!(
+        items,
+        [(json!("outbound"), json!("Hi Jane, can you send your order number?")), (json!("inbound"), json!("Sure, it's 1234"))]
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn closing_a_messenger_conversation_the_inbox_holds_passes_the_thread_back_to_the_bot() {
+    let t = TestApp::spawn().await;
+    let deps = &t.app.state.deps;
+    let mut page = deps.directory.get_profile(&ACCOUNT.into(), &"prf_demo_facebook".into()).await.unwrap().unwrap();
+    page.bot_app_id = Some("555000111".into());
+    deps.directory.put_profile(&page).await.unwrap();
+    meta(&t, &messenger("7312345678901234", "m_bot_1", "I want a human please", Utc::now().timestamp_millis())).await;
+    let conv = id(&t.find(ALICE, "human please").await);
+    let (status, _) = t.post(&format!("/api/conversations/{conv}/handover"), ALICE, json!({"action": "take"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    t.settle().await;
+    assert_eq!(t.detail(ALICE, &conv).await["thread_owner"], "inbox");
+    let (status, _) = t.post(&format!("/api/conversations/{conv}/status"), ALICE, json!({"status": "closed"})).await;
+    assert_eq!(status, StatusCode::OK);
+    t.settle().await;
+    let pass = calls(&t, "/pass_thread_control");
+    assert_eq!(pass.len(), 1);
+    assert_eq!(pass[0].body["recipient"]["id"], "7312345678901234");
+    assert_eq!(pass[0].body["target_app_id"].to_string().trim_matches('"'), "555000111");
+    assert_eq!(t.detail(ALICE, &conv).await["thread_owner"], "555000111");
+    // Release from the API passes it back as well (after taking it again).
+    t.post(&format!("/api/conversations/{conv}/handover"), ALICE, json!({"action": "take"})).await;
+    t.settle().await;
+    let (status, _) = t.post(&format!("/api/conversations/{conv}/handover"), ALICE, json!({"action": "release"})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    t.settle().await;
+    assert_eq!(calls(&t, "/pass_thread_control").len(), 2);
+    t.stop().await;
+}

@@ -1,0 +1,187 @@
+// The inbox API, as this page calls it. Every failure becomes an `ApiError` whose message is a
+// sentence a person can act on: the server's own words when it sent some, ours otherwise.
+
+import type {
+  Conversation,
+  Detail,
+  DevUser,
+  FeedPage,
+  Filters,
+  HistoryEntry,
+  Item,
+  Me,
+  Note,
+  Notification,
+  Tab,
+  TeamMember,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    public status: number,
+    public code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** What went wrong, in words, for any thrown value. */
+export function describeError(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+function sentence(s: string): string {
+  const t = s.trim();
+  if (!t) return t;
+  const first = t[0].toUpperCase() + t.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+}
+
+/** The error an answer carries, in words. */
+export async function errorFrom(res: Response): Promise<ApiError> {
+  let code = 'http_' + res.status;
+  let message = '';
+  try {
+    const body = await res.json();
+    if (body && body.error && typeof body.error.message === 'string') {
+      code = String(body.error.code ?? code);
+      message = body.error.message;
+    }
+  } catch {
+    // Not JSON: fall back to the status below.
+  }
+  if (!message) {
+    message =
+      res.status >= 500
+        ? `the inbox answered ${res.status} ${res.statusText || 'server error'}; try again in a moment`
+        : `the inbox answered ${res.status} ${res.statusText || ''}`.trim();
+  }
+  return new ApiError(res.status, code, sentence(message));
+}
+
+export type Fetch = typeof fetch;
+
+export interface ClientOptions {
+  token: () => string | null;
+  /** Called on a 401 with the server's reason (an expired token, a deleted user). */
+  onUnauthorized?: (why: string) => void;
+  fetch?: Fetch;
+  base?: string;
+}
+
+export class Client {
+  constructor(private opts: ClientOptions) {}
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = this.opts.token();
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const f = this.opts.fetch ?? fetch;
+    let res: Response;
+    try {
+      res = await f((this.opts.base ?? '') + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(0, 'network', 'The inbox could not be reached. Check that it is running and your connection, then try again.');
+    }
+    if (!res.ok) {
+      const err = await errorFrom(res);
+      if (res.status === 401 && token) this.opts.onUnauthorized?.(err.message);
+      throw err;
+    }
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  get<T>(path: string) {
+    return this.request<T>('GET', path);
+  }
+  post<T>(path: string, body?: unknown) {
+    return this.request<T>('POST', path, body ?? {});
+  }
+
+  // --- sign-in (local runner only)
+  devUsers() {
+    return this.get<{ users: DevUser[] }>('/api/dev/users');
+  }
+  devToken(userId: string) {
+    return this.post<{ token: string }>('/api/dev/token', { user_id: userId });
+  }
+
+  // --- who, with whom
+  me() {
+    return this.get<Me>('/api/me');
+  }
+  team() {
+    return this.get<{ users: TeamMember[] }>('/api/team');
+  }
+
+  // --- tabs
+  tabs() {
+    return this.get<{ tabs: Tab[] }>('/api/tabs');
+  }
+  createTab(name: string, filters?: Filters, query?: string) {
+    return this.post<Tab>('/api/tabs', { name, filters, query });
+  }
+  updateTab(id: string, patch: Partial<Pick<Tab, 'name' | 'position' | 'filters' | 'query'>>) {
+    return this.request<Tab>('PATCH', `/api/tabs/${enc(id)}`, patch);
+  }
+  deleteTab(id: string) {
+    return this.request<void>('DELETE', `/api/tabs/${enc(id)}`);
+  }
+
+  // --- the feed and one conversation
+  feed(query: string) {
+    return this.get<FeedPage>(`/api/conversations?${query}`);
+  }
+  conversation(id: string) {
+    return this.get<Detail>(`/api/conversations/${enc(id)}`);
+  }
+  history(id: string) {
+    return this.get<{ history: HistoryEntry[] }>(`/api/conversations/${enc(id)}/history`);
+  }
+  markSeen(id: string) {
+    return this.post<Conversation>(`/api/conversations/${enc(id)}/seen`);
+  }
+  setStatus(id: string, status: 'open' | 'closed') {
+    return this.post<Conversation>(`/api/conversations/${enc(id)}/status`, { status });
+  }
+  assign(id: string, userId: string | null) {
+    return this.post<Conversation>(`/api/conversations/${enc(id)}/assign`, { user_id: userId });
+  }
+  act(id: string, action: 'reply' | 'dm' | 'like' | 'share', text?: string) {
+    return this.post<{ item: Item; conversation: Conversation }>(
+      `/api/conversations/${enc(id)}/${action}`,
+      text === undefined ? {} : { text },
+    );
+  }
+  note(id: string, text: string) {
+    return this.post<Note>(`/api/conversations/${enc(id)}/notes`, { text });
+  }
+  handover(id: string, action: 'take' | 'release') {
+    return this.post<unknown>(`/api/conversations/${enc(id)}/handover`, { action });
+  }
+  salesforceCase(id: string) {
+    return this.post<unknown>(`/api/conversations/${enc(id)}/salesforce-case`);
+  }
+
+  // --- notifications
+  notifications() {
+    return this.get<{ notifications: Notification[]; unread: number }>('/api/notifications?limit=50');
+  }
+  readNotification(id: string) {
+    return this.post<unknown>(`/api/notifications/${enc(id)}/read`);
+  }
+}
+
+function enc(s: string) {
+  return encodeURIComponent(s);
+}

@@ -1,0 +1,244 @@
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Client } from '../api';
+import { conv, detail, fakeFetch, inboxTab, team } from '../test/fixtures';
+import type { Profile } from '../types';
+import { Bell } from './Bell';
+import { ConversationView } from './ConversationView';
+import { FeedList } from './FeedList';
+import { HelpDialog } from './HelpDialog';
+import { NoteBox } from './NoteBox';
+import { SignIn } from './SignIn';
+import { TabBar } from './TabBar';
+
+afterEach(cleanup);
+
+const profiles = new Map<string, Profile>([['prf_fb', { id: 'prf_fb', network: 'facebook', name: 'Demo Page', handle: 'demo' }]]);
+const teamById = new Map(team.map((u) => [u.id, u]));
+const now = Date.parse('2026-01-01T10:03:00Z');
+
+describe('FeedList', () => {
+  const props = {
+    loading: false,
+    loadingMore: false,
+    hasMore: false,
+    error: null,
+    selected: -1,
+    openId: null,
+    profiles,
+    team: teamById,
+    meId: 'usr_alice',
+    now,
+    onOpen: () => {},
+    onMore: () => {},
+    onRetry: () => {},
+  };
+
+  it('shows unseen conversations standing out and seen ones greyed, with their details', () => {
+    render(
+      <FeedList
+        {...props}
+        conversations={[
+          conv('c1', { author: { id: '1', name: 'Jane Customer', handle: 'jane' }, sponsored: true }),
+          conv('c2', { seen: true, assignee_id: 'usr_bob', network: 'twitter', kind: 'mention' }),
+          conv('c3', { assignee_id: 'usr_alice' }),
+        ]}
+      />,
+    );
+    const rows = screen.getAllByRole('button');
+    expect(rows.map((r) => r.dataset.seen)).toEqual(['false', 'true', 'false']);
+    expect(rows[0]!.className).toContain('unseen');
+    expect(rows[1]!.className).toContain('seen');
+    expect(rows[0]!.textContent).toContain('Jane Customer');
+    expect(rows[0]!.textContent).toContain('@jane');
+    expect(rows[0]!.textContent).toContain('Sponsored');
+    expect(rows[0]!.textContent).toContain('Unassigned');
+    expect(rows[0]!.textContent).toContain('3m');
+    expect(rows[1]!.textContent).toContain('Assigned: Bob Stone');
+    expect(rows[2]!.textContent).toContain('Assigned: You');
+    expect(screen.getAllByRole('img', { name: 'Facebook' })).toHaveLength(2);
+    expect(screen.getByRole('img', { name: 'X' })).toBeTruthy();
+    expect(screen.getByRole('img', { name: 'Mention' })).toBeTruthy();
+  });
+
+  it('says so when empty, and shows errors in words with a way to retry', () => {
+    const onRetry = vi.fn();
+    const { rerender } = render(<FeedList {...props} conversations={[]} />);
+    expect(screen.getByText('No conversations here.')).toBeTruthy();
+    rerender(<FeedList {...props} conversations={[]} error="Could not load the conversations: The inbox could not be reached." onRetry={onRetry} />);
+    expect(screen.getByRole('alert').textContent).toContain('could not be reached');
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(onRetry).toHaveBeenCalled();
+  });
+});
+
+describe('NoteBox', () => {
+  it('completes @mentions from the team and submits the note', async () => {
+    const onSubmit = vi.fn().mockResolvedValue(undefined);
+    render(<NoteBox team={team} onSubmit={onSubmit} />);
+    const box = screen.getByLabelText(/internal note/) as HTMLTextAreaElement;
+    box.value = 'ask @bo';
+    box.setSelectionRange(7, 7);
+    fireEvent.input(box);
+    const list = await screen.findByRole('listbox', { name: 'Teammates' });
+    expect(list.textContent).toContain('Bob Stone');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(box.value).toBe('ask @BobStone '));
+    expect(screen.queryByRole('listbox')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledWith('ask @BobStone '));
+    await waitFor(() => expect(box.value).toBe(''));
+  });
+
+  it('keeps the text and says why when the note is refused', async () => {
+    render(<NoteBox team={team} onSubmit={() => Promise.reject(new Error('A note has at most 10000 characters.'))} />);
+    const box = screen.getByLabelText(/internal note/) as HTMLTextAreaElement;
+    fireEvent.input(box, { target: { value: 'hello' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add note' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('A note has at most 10000 characters.');
+    expect(box.value).toBe('hello');
+  });
+});
+
+describe('SignIn', () => {
+  it('lists the runner’s users and signs in with a dev token', async () => {
+    const { fetch, calls } = fakeFetch({
+      'GET /api/dev/users': () => ({
+        body: { users: [{ id: 'usr_bob', name: 'Bob Stone', email: 'bob@demo.example', role: 'member', inbox_access: true, account_id: 'acc', account_name: 'Demo' }] },
+      }),
+      'POST /api/dev/token': () => ({ body: { token: 'tok' } }),
+    });
+    const onSignedIn = vi.fn();
+    render(<SignIn client={new Client({ token: () => null, fetch })} onSignedIn={onSignedIn} />);
+    fireEvent.click(await screen.findByRole('button', { name: /Bob Stone/ }));
+    await waitFor(() => expect(onSignedIn).toHaveBeenCalledWith({ token: 'tok', via: 'dev' }));
+    expect(calls.at(-1)!.body).toEqual({ user_id: 'usr_bob' });
+  });
+
+  it('without dev sign-in, offers a token field', async () => {
+    const { fetch } = fakeFetch({});
+    render(<SignIn client={new Client({ token: () => null, fetch })} onSignedIn={() => {}} />);
+    expect(await screen.findByLabelText('Bearer token')).toBeTruthy();
+  });
+});
+
+describe('ConversationView', () => {
+  it('marks it seen on open, and a failed reply shows the reason and keeps the text', async () => {
+    let state: 'none' | 'pending' | 'failed' = 'none';
+    const out = () => ({
+      id: 'itm_out',
+      direction: 'outbound',
+      text: 'On its way',
+      author: { id: 'p', name: 'Demo Page', handle: 'demo' },
+      created_at: '2026-01-01T10:02:00Z',
+      platform_id: null,
+      state: state === 'failed' ? 'failed' : 'pending',
+      failure: state === 'failed' ? 'no facebook client is configured on this server, so the reply was not sent' : null,
+      deleted: false,
+      edited: false,
+      action: 'reply',
+    });
+    const { fetch, calls } = fakeFetch({
+      'GET /api/conversations/c1': () => {
+        const d = detail('c1', { assignee_id: state === 'none' ? null : 'usr_alice' });
+        if (state !== 'none') d.items = [...d.items, out() as never];
+        if (state === 'pending') state = 'failed';
+        return { body: d };
+      },
+      'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
+      'POST /api/conversations/c1/reply': () => {
+        state = 'pending';
+        return { status: 202, body: { item: out(), conversation: conv('c1', { seen: true, assignee_id: 'usr_alice' }) } };
+      },
+    });
+    const onChanged = vi.fn();
+    render(
+      <ConversationView
+        client={new Client({ token: () => 't', fetch })}
+        id="c1"
+        meId="usr_alice"
+        team={team}
+        teamById={teamById}
+        profiles={profiles}
+        activityAt={null}
+        handle={{ current: null }}
+        now={now}
+        onChanged={onChanged}
+        onBack={() => {}}
+      />,
+    );
+    await screen.findByRole('heading', { name: 'Sam Rivers' });
+    await waitFor(() => expect(onChanged).toHaveBeenCalledWith(expect.objectContaining({ id: 'c1', seen: true })));
+    expect(screen.getByText('Edited')).toBeTruthy();
+    expect(screen.getByText(/Comment on a post of Demo Page/)).toBeTruthy();
+    const box = screen.getByLabelText('Reply to Sam Rivers') as HTMLTextAreaElement;
+    fireEvent.input(box, { target: { value: 'On its way' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send reply' }));
+    const alert = await screen.findByText(/did not go out: no facebook client is configured/, {}, { timeout: 4000 });
+    expect(alert.getAttribute('role')).toBe('alert');
+    expect(box.value).toBe('On its way');
+    expect(screen.getByText('Not sent')).toBeTruthy();
+    expect(calls.some((c) => c.method === 'POST' && c.url.endsWith('/reply') && c.body.text === 'On its way')).toBe(true);
+    await waitFor(() => expect(screen.getByText('Assigned to You')).toBeTruthy());
+  });
+
+  it('shows a refused action in words', async () => {
+    const { fetch } = fakeFetch({
+      'GET /api/conversations/c1': () => ({ body: detail('c1') }),
+      'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
+      'POST /api/conversations/c1/salesforce-case': () => ({
+        status: 422,
+        body: { error: { code: 'rule_violated', message: 'Salesforce is not connected for this account; an admin must connect it first' } },
+      }),
+    });
+    render(
+      <ConversationView
+        client={new Client({ token: () => 't', fetch })}
+        id="c1"
+        meId="usr_alice"
+        team={team}
+        teamById={teamById}
+        profiles={profiles}
+        activityAt={null}
+        handle={{ current: null }}
+        now={now}
+        onChanged={() => {}}
+        onBack={() => {}}
+      />,
+    );
+    fireEvent.click(await screen.findByRole('button', { name: 'Create Salesforce case' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Could not create a Salesforce case: Salesforce is not connected for this account; an admin must connect it first.',
+    );
+  });
+});
+
+describe('Bell, tabs, shortcuts', () => {
+  it('the bell counts unread notifications and opens one', () => {
+    const onOpen = vi.fn();
+    const n = { id: 'n1', type: 'mentioned' as const, conversation_id: 'c1', actor_id: 'usr_alice', created_at: '2026-01-01T10:00:00Z', read: false, text: 'Alice Martin mentioned you' };
+    render(<Bell notifications={[n, { ...n, id: 'n2', read: true }]} unread={1} error={null} now={now} onOpen={onOpen} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Notifications, 1 unread' }));
+    fireEvent.click(screen.getAllByRole('button', { name: /mentioned you/ })[0]!);
+    expect(onOpen).toHaveBeenCalledWith(n);
+  });
+
+  it('tabs can be added by name', async () => {
+    const onCreate = vi.fn().mockResolvedValue(undefined);
+    const noop = () => Promise.resolve();
+    render(<TabBar tabs={[inboxTab]} activeId={inboxTab.id} dirty={true} onSelect={() => {}} onCreate={onCreate} onRename={noop} onMove={noop} onRemove={noop} />);
+    expect(screen.getByRole('tab', { name: /Inbox/ }).getAttribute('aria-selected')).toBe('true');
+    expect(screen.getByText('(unsaved filters)')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'New tab' }));
+    fireEvent.input(screen.getByLabelText('New tab name'), { target: { value: 'VIP' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add' }));
+    await waitFor(() => expect(onCreate).toHaveBeenCalledWith('VIP'));
+    expect(screen.getByRole('button', { name: 'Move Inbox left' })).toHaveProperty('disabled', true);
+  });
+
+  it('? lists every shortcut', () => {
+    render(<HelpDialog onClose={() => {}} />);
+    const text = screen.getByRole('dialog', { name: 'Keyboard shortcuts' }).textContent!;
+    for (const k of ['j', 'k', 'Enter', 'e', 'a', 'r', '/', '?']) expect(text).toContain(k);
+  });
+});

@@ -1,0 +1,142 @@
+// The shapes of the inbox API (functions/api/openapi.json) that this page reads.
+
+export type Network = 'twitter' | 'facebook' | 'instagram' | 'linkedin' | 'youtube';
+export type Kind = 'mention' | 'reply' | 'comment' | 'tag' | 'dm';
+export type Action = 'reply' | 'like' | 'share' | 'dm';
+export type Status = 'open' | 'closed';
+export type StatusFilter = Status | 'any';
+
+export const NETWORKS: Network[] = ['twitter', 'facebook', 'instagram', 'linkedin', 'youtube'];
+export const KINDS: Kind[] = ['mention', 'reply', 'comment', 'tag', 'dm'];
+
+export interface Author {
+  id: string;
+  name: string;
+  handle: string;
+}
+
+export interface Conversation {
+  id: string;
+  network: Network;
+  kind: Kind;
+  profile_id: string;
+  status: Status;
+  assignee_id: string | null;
+  seen: boolean;
+  sponsored: boolean;
+  last_activity_at: string;
+  created_at: string;
+  author: Author;
+  excerpt: string;
+  available_actions: Action[];
+  thread_owner: string | null;
+  version: number;
+}
+
+export interface Item {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  text: string;
+  author: Author;
+  created_at: string;
+  platform_id: string | null;
+  state: 'received' | 'pending' | 'sent' | 'failed';
+  failure: string | null;
+  deleted: boolean;
+  edited: boolean;
+  action: Action | null;
+}
+
+export interface Note {
+  id: string;
+  author_id: string;
+  text: string;
+  mentions: string[];
+  created_at: string;
+}
+
+export interface Detail extends Conversation {
+  items: Item[];
+  notes: Note[];
+}
+
+export interface HistoryEntry {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export interface Filters {
+  status: StatusFilter;
+  /** `none`, `me`, `any`, a user id, or null for no assignee condition. */
+  assignee: string | null;
+  networks: Network[];
+  profiles: string[];
+  kinds: Kind[];
+  sponsored: boolean | null;
+  seen: boolean | null;
+}
+
+export interface Tab {
+  id: string;
+  name: string;
+  position: number;
+  filters: Filters;
+  query: string;
+}
+
+export interface Notification {
+  id: string;
+  type: 'assigned' | 'reassigned' | 'note' | 'status_changed' | 'mentioned';
+  conversation_id: string;
+  actor_id: string | null;
+  created_at: string;
+  read: boolean;
+  text: string;
+}
+
+export interface Profile {
+  id: string;
+  network: Network;
+  name: string;
+  handle: string;
+}
+
+export interface User {
+  id: string;
+  account_id: string;
+  name: string;
+  email: string;
+  role: 'admin' | 'member';
+  inbox_access: boolean;
+}
+
+export interface Me {
+  user: User;
+  account: { id: string; name: string } | null;
+  profiles: Profile[];
+  permissions: { admin: boolean; inbox_access: boolean };
+}
+
+export interface TeamMember {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface DevUser {
+  id: string;
+  name: string;
+  email: string;
+  role: 'admin' | 'member';
+  inbox_access: boolean;
+  account_id: string;
+  account_name: string;
+}
+
+export interface FeedPage {
+  conversations: Conversation[];
+  next_cursor: string | null;
+}
