@@ -99,7 +99,7 @@ impl Config {
             paused: vec![],
             poll: true,
             networks: NetworkMode::Real(inbox_networks::NetworkConfig::from_env()),
-            settings: inbox_domain::usecases::Settings { meta_app_id: env("INBOX_META_APP_ID") },
+            settings: inbox_domain::usecases::Settings { meta_app_id: env("INBOX_META_APP_ID"), poll_budgets: poll_budgets()? },
             web: WebConfig {
                 jwt_secret: Secret::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret)),
                 meta_app_secret: Secret::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret)),
@@ -124,7 +124,7 @@ impl Config {
             // Tests drive polls themselves.
             poll: false,
             networks: NetworkMode::Simulated,
-            settings: inbox_domain::usecases::Settings { meta_app_id: Some("987654321098765".into()) },
+            settings: inbox_domain::usecases::Settings { meta_app_id: Some("987654321098765".into()), poll_budgets: vec![] },
             web: WebConfig {
                 jwt_secret: Secret::new("test_jwt_secret"),
                 meta_app_secret: Secret::new("test_app_secret"),
@@ -136,6 +136,18 @@ impl Config {
             },
         }
     }
+}
+
+/// `INBOX_POLL_BUDGET_<NETWORK>`: quota units a day for polling that network.
+fn poll_budgets() -> Result<Vec<(inbox_domain::Network, u32)>> {
+    let mut out = Vec::new();
+    for n in inbox_domain::Network::ALL {
+        let name = format!("INBOX_POLL_BUDGET_{}", n.as_str().to_uppercase());
+        if let Some(v) = env(&name) {
+            out.push((*n, v.parse().map_err(|_| Error(format!("{name} must be a whole number of quota units a day")))?));
+        }
+    }
+    Ok(out)
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {

@@ -200,7 +200,8 @@ async fn graph(
                 // A private reply reaches the commenter, whose PSID the simulator makes up.
                 (_, Value::String(c)) => format!("73{:014}", c.bytes().map(u64::from).sum::<u64>()),
                 _ => {
-                    return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "recipient missing", "code": 100}}))).into_response();
+                    return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "recipient missing", "code": 100}})))
+                        .into_response();
                 }
             };
             let echo = json!({"object": "page", "entry": [{"id": object, "time": Utc::now().timestamp_millis(), "messaging": [{

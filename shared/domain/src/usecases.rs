@@ -19,6 +19,19 @@ use std::sync::Arc;
 pub struct Settings {
     /// This inbox's Meta app id (thread control passed to it opens a Messenger conversation).
     pub meta_app_id: Option<String>,
+    /// Daily polling budgets (quota units) replacing the defaults, per network.
+    pub poll_budgets: Vec<(Network, u32)>,
+}
+
+impl Settings {
+    /// How `network` is polled: the default policy with this deployment's budget.
+    pub fn poll_policy(&self, network: Network) -> Option<crate::poll::PollPolicy> {
+        let mut p = crate::poll::PollPolicy::default_for(network)?;
+        if let Some((_, budget)) = self.poll_budgets.iter().find(|(n, _)| *n == network) {
+            p.daily_budget = Some(*budget);
+        }
+        Some(p)
+    }
 }
 
 /// Everything the use cases may call. Each deployment wires the adapters it has.
@@ -1123,7 +1136,7 @@ pub async fn delete_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId) -> Dom
 /// Starts polling a profile of a polled network (LinkedIn, YouTube, X reconciliation): its first
 /// poll, a backfill, is due now. Does nothing for networks without polling or when scheduled.
 pub async fn schedule_polls(deps: &Deps, profile: &Profile) -> DomainResult<()> {
-    let Some(policy) = crate::poll::PollPolicy::default_for(profile.network) else {
+    let Some(policy) = deps.settings.poll_policy(profile.network) else {
         return Ok(());
     };
     let state = PollState {
@@ -1172,7 +1185,7 @@ pub async fn poll_due(deps: &Deps, poller: &dyn PlatformPoller, limit: usize) ->
 
 async fn poll_one(deps: &Deps, poller: &dyn PlatformPoller, mut state: PollState, round: &mut PollRound) -> DomainResult<()> {
     let now = deps.clock.now();
-    let Some(policy) = crate::poll::PollPolicy::default_for(state.network) else {
+    let Some(policy) = deps.settings.poll_policy(state.network) else {
         state.next_at = now + chrono::Duration::days(1);
         return Ok(deps.polls.finish_poll(&state).await?);
     };

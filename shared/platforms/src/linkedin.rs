@@ -196,7 +196,9 @@ pub fn normalize_comments_page(org_id: &str, body: &[u8]) -> Result<(Normalized,
 
     let mut out = Normalized::default();
     for (i, element) in elements.iter().enumerate() {
-        out.push(&format!("elements[{i}]"), comment_element(org_id, &org_urn, element));
+        let time = |key: &str| millis(element.get(key).and_then(|t| t.get("time")));
+        let edited = matches!((time("created"), time("lastModified")), (Some(c), Some(m)) if m > c);
+        out.push_maybe_edited(&format!("elements[{i}]"), comment_element(org_id, &org_urn, element), edited);
     }
     Ok((out, paging))
 }

@@ -22,6 +22,25 @@ impl Normalized {
         }
     }
 
+    /// Pushes `result`, and when the item was edited since it was posted (a poll answer gives
+    /// only its current state), an `Edited` event too: a poll that first sees an item stores it
+    /// posted with its current text; a poll that knew it already applies the edit.
+    pub(crate) fn push_maybe_edited(&mut self, location: &str, result: Result<InboundEvent, String>, edited: bool) {
+        let edit = match (&result, edited) {
+            (Ok(e), true) => match &e.change {
+                inbox_domain::ingest::Change::Posted { text, .. } => {
+                    Some(InboundEvent { change: inbox_domain::ingest::Change::Edited { text: text.clone() }, ..e.clone() })
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        self.push(location, result);
+        if let Some(edit) = edit {
+            self.events.push(edit);
+        }
+    }
+
     pub(crate) fn skip(&mut self, location: &str, reason: impl std::fmt::Display) {
         self.skipped.push(format!("{location}: {reason}"));
     }

@@ -65,7 +65,7 @@ pub fn normalize_comment_threads(channel_id: &str, body: &[u8]) -> Result<(Norma
             continue;
         };
         match top {
-            Some(top) => out.push(&here, comment(channel_id, &thread_id, None, top)),
+            Some(top) => out.push_maybe_edited(&here, comment(channel_id, &thread_id, None, top), was_edited(top)),
             None => out.skip(&here, format!("thread {} has no `snippet.topLevelComment`", shown(&thread_id))),
         }
         let Some(replies) = item.get("replies").and_then(|r| r.get("comments")) else {
@@ -78,10 +78,20 @@ pub fn normalize_comment_threads(channel_id: &str, body: &[u8]) -> Result<(Norma
         for (j, reply) in replies.iter().enumerate() {
             let parent =
                 top_id.clone().or_else(|| reply.get("snippet").and_then(|s| id_of(s, "parentId"))).unwrap_or_else(|| thread_id.clone());
-            out.push(&format!("{here}.replies.comments[{j}]"), comment(channel_id, &thread_id, Some(parent), reply));
+            out.push_maybe_edited(
+                &format!("{here}.replies.comments[{j}]"),
+                comment(channel_id, &thread_id, Some(parent), reply),
+                was_edited(reply),
+            );
         }
     }
     Ok((out, next_page))
+}
+
+/// Whether a comment was edited after it was published.
+fn was_edited(c: &Value) -> bool {
+    let snippet = c.get("snippet");
+    matches!((secs(snippet.and_then(|s| s.get("publishedAt"))), secs(snippet.and_then(|s| s.get("updatedAt")))), (Some(p), Some(u)) if u > p)
 }
 
 /// The handle in a channel URL such as `http://www.youtube.com/@janecustomer`.

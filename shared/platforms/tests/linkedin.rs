@@ -271,7 +271,7 @@ fn comments_page_edge_cases() {
     let body = json!({"paging": {"start": 10, "count": 10, "total": 35}, "elements": [
         element(Some(&c(1)), json!({"content": [{"type": "IMAGE", "url": "https://media.example.invalid/1.jpg"}, {"type": "ARTICLE"}],
             "message": {"text": ""}})),
-        // Edited since: posted with the current text (an edit seen only by polling is not applied).
+        // Edited since: posted with the current text, then an edit (applied if it was known).
         element(Some(&c(2)), json!({"lastModified": {"actor": JANE, "time": 1767239999000_i64}, "message": {"text": "edited"}})),
         element(None, json!({})),
         element(Some(&c(4)), json!({"actor": null})),
@@ -291,6 +291,7 @@ fn comments_page_edge_cases() {
         vec![
             event(&c(1), own(1), t, posted(Direction::Inbound, "[image] https://media.example.invalid/1.jpg", author(JANE))),
             event(&c(2), own(2), t, posted(Direction::Inbound, "edited", author(JANE))),
+            event(&c(2), own(2), t, Change::Edited { text: "edited".into() }),
             event(&c(5), own(5), "2026-01-01T01:18:20Z", posted(Direction::Inbound, "hi", author(JANE))),
             event(&c(7), own(7), t, posted(Direction::Inbound, "hi", author(JANE))),
             event(&c(8), own(8), t, posted(Direction::Inbound, "", author(JANE))),

@@ -65,7 +65,7 @@ fn comment_threads_page() {
                 author("UCbCdEfGhIjKlMnOp4AaABAg", "Jane Customer", "janecustomer")
             ),
             // Edited since it was published (`updatedAt` later): the current text, at its
-            // publication time. An edit seen only by polling does not update a stored item.
+            // publication time...
             comment(
                 THREAD_2,
                 THREAD_2,
@@ -75,6 +75,19 @@ fn comment_threads_page() {
                 "Great video (edited: the link is broken)",
                 author("UCyXwVuTsRqPoNmLk4AaABAg", "Bob Other", "bobother")
             ),
+            // ...and the edit, which updates the item where it was stored already.
+            InboundEvent {
+                change: Change::Edited { text: "Great video (edited: the link is broken)".into() },
+                ..comment(
+                    THREAD_2,
+                    THREAD_2,
+                    None,
+                    "2025-12-20T10:00:00Z",
+                    Direction::Inbound,
+                    "",
+                    author("UCyXwVuTsRqPoNmLk4AaABAg", "Bob Other", "bobother")
+                )
+            },
             // A reply, threaded on the thread and parented to the top-level comment. Its author
             // calls itself "My Brand" but its channel id is not the profile's, so it is inbound.
             comment(

@@ -203,3 +203,18 @@ async fn units_spent_ahead_and_not_used_are_given_back() {
     usecases::poll_due(deps, &Scripted::new(3, vec![Ok(page)]), 10).await.unwrap();
     assert_eq!(deps.polls.quota_spent(Network::Youtube, Utc::now()).await.unwrap(), 1);
 }
+
+#[tokio::test]
+async fn the_daily_budget_is_configurable_per_network() {
+    let t = TestApp::spawn_with(|c| c.settings.poll_budgets = vec![(Network::Youtube, 1)]).await;
+    let p = youtube_profile(&t).await;
+    let deps = &t.app.state.deps;
+    let one_call = || Ok(PollPage { units: 1, ..PollPage::default() });
+    let round = usecases::poll_due(deps, &Scripted::new(1, vec![one_call()]), 10).await.unwrap();
+    assert_eq!(round.polled, 1);
+    let mut s = deps.polls.poll_state(&p.id).await.unwrap().unwrap();
+    s.next_at = Utc::now() - chrono::Duration::seconds(1);
+    deps.polls.finish_poll(&s).await.unwrap();
+    let round = usecases::poll_due(deps, &Scripted::new(1, vec![one_call()]), 10).await.unwrap();
+    assert_eq!((round.polled, round.deferred_for_quota), (0, 1), "a budget of 1 unit a day allows one poll");
+}

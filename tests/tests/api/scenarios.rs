@@ -238,3 +238,34 @@ async fn closing_a_messenger_conversation_the_inbox_holds_passes_the_thread_back
     assert_eq!(calls(&t, "/pass_thread_control").len(), 2);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn an_edit_seen_only_by_polling_updates_the_stored_comment() {
+    let t = TestApp::spawn().await;
+    let deps = &t.app.state.deps;
+    let p = deps.directory.get_profile(&ACCOUNT.into(), &"prf_demo_youtube".into()).await.unwrap().unwrap();
+    usecases::schedule_polls(deps, &p).await.unwrap();
+    usecases::poll_due(deps, t.app.poller.as_ref(), 10).await.unwrap();
+    let c = t.find(CAROL, "zipper on mine broke").await;
+    // The viewer edits the comment; the next poll sees it edited.
+    sim(&t).script(|s| {
+        for thread in &mut s.youtube {
+            let sn = &mut thread["snippet"]["topLevelComment"]["snippet"];
+            if sn["textOriginal"].as_str().unwrap_or("").contains("zipper") {
+                sn["textOriginal"] = json!("The zipper on mine broke after a week. Sorted now, thanks!");
+                sn["updatedAt"] = json!(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            }
+        }
+    });
+    let mut s = deps.polls.poll_state(&p.id).await.unwrap().unwrap();
+    s.next_at = Utc::now() - chrono::Duration::seconds(1);
+    deps.polls.finish_poll(&s).await.unwrap();
+    usecases::poll_due(deps, t.app.poller.as_ref(), 10).await.unwrap();
+    let items = t.detail(CAROL, &id(&c)).await["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (items[0]["text"].as_str(), items[0]["edited"].as_bool()),
+        (Some("The zipper on mine broke after a week. Sorted now, thanks!"), Some(true))
+    );
+    t.stop().await;
+}
