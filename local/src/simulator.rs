@@ -41,6 +41,8 @@ pub struct Script {
     /// X mentions (`data` of `users/{id}/mentions`) and their authors.
     pub x_mentions: Vec<Value>,
     pub x_users: Vec<Value>,
+    /// Answer `subscribed_apps` with no app, as for a Page that lost its webhook subscription.
+    pub meta_unsubscribed: bool,
 }
 
 struct Sim {
@@ -101,7 +103,7 @@ fn routes() -> Router<Arc<Sim>> {
     Router::new()
         .route("/_sim/requests", get(list_requests))
         // Graph API (Facebook, Messenger, Instagram): POST /{version}/{object}/{edge}
-        .route("/{version}/{object}/{edge}", post(graph))
+        .route("/{version}/{object}/{edge}", post(graph).get(graph_read))
         // X API v2
         .route("/2/tweets", post(x_tweet))
         .route("/2/users/{id}/likes", post(x_like))
@@ -210,6 +212,32 @@ async fn graph(
             }]}]});
             sim.echo("/webhooks/meta", echo);
             Json(json!({"recipient_id": psid, "message_id": mid})).into_response()
+        }
+        _ => (StatusCode::NOT_FOUND, Json(json!({"error": {"message": format!("unknown edge {edge}"), "code": 100}}))).into_response(),
+    }
+}
+
+async fn graph_read(
+    State(sim): State<Arc<Sim>>,
+    Path((_version, _object, edge)): Path<(String, String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    sim.record(&method, &uri, &Bytes::new());
+    match edge.as_str() {
+        "subscribed_apps" => {
+            let fields = if sim.script.lock().expect("lock").meta_unsubscribed {
+                vec![]
+            } else {
+                vec![
+                    json!({"id": "987654321098765", "name": "Social inbox", "subscribed_fields": ["feed", "mention", "messages", "message_echoes", "standby", "messaging_handovers"]}),
+                ]
+            };
+            Json(json!({"data": fields})).into_response()
         }
         _ => (StatusCode::NOT_FOUND, Json(json!({"error": {"message": format!("unknown edge {edge}"), "code": 100}}))).into_response(),
     }
@@ -369,5 +397,6 @@ pub fn demo_script(now: DateTime<Utc>) -> Script {
             "author_id": "1500000000000000009", "created_at": rfc(25), "conversation_id": "1875000000000000050"}),
         ],
         x_users: vec![json!({"id": "1500000000000000009", "name": "Lou Garnier", "username": "lougarnier"})],
+        meta_unsubscribed: false,
     }
 }

@@ -47,7 +47,13 @@ impl PollPolicy {
                 daily_budget: None,
                 backfill: days(2),
             }),
-            Network::Facebook | Network::Instagram => None,
+            // Meta pushes by webhook; the "poll" checks that the Page is still subscribed.
+            Network::Facebook | Network::Instagram => Some(PollPolicy {
+                min_interval: Duration::from_secs(6 * 60 * MIN),
+                max_interval: Duration::from_secs(6 * 60 * MIN),
+                daily_budget: None,
+                backfill: Duration::ZERO,
+            }),
         }
     }
 }

@@ -272,6 +272,9 @@ pub struct PollPage {
     pub cursor: Option<String>,
     /// Quota units this poll spent (YouTube: 1 per list call).
     pub units: u32,
+    /// For networks that push by webhook: whether the profile's webhook subscription is in
+    /// place (a Page can silently lose it after delivery failures), when the poll checked it.
+    pub webhook_subscribed: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -341,6 +344,9 @@ pub struct ChannelHealth {
     pub typical_gap_secs: Option<u64>,
     pub token_state: TokenState,
     pub token_error: Option<String>,
+    /// The last check of the webhook subscription, and its answer.
+    pub webhook_subscribed: Option<bool>,
+    pub webhook_checked_at: Option<Timestamp>,
 }
 
 #[async_trait]
@@ -348,5 +354,6 @@ pub trait HealthStore: Send + Sync {
     /// Notes that an event of the profile arrived at `at` (keeps the newest).
     async fn record_event(&self, profile: &ProfileId, at: Timestamp) -> PortResult<()>;
     async fn set_token_state(&self, profile: &ProfileId, state: TokenState, error: Option<String>) -> PortResult<()>;
+    async fn set_webhook_state(&self, profile: &ProfileId, subscribed: bool, at: Timestamp) -> PortResult<()>;
     async fn channel_health(&self, profile: &ProfileId) -> PortResult<ChannelHealth>;
 }

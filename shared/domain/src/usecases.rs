@@ -1215,6 +1215,9 @@ async fn poll_one(deps: &Deps, poller: &dyn PlatformPoller, mut state: PollState
                 // Spent ahead for the most this poll could cost; give back what it did not use.
                 deps.polls.refund_quota(state.network, now, units - page.units).await?;
             }
+            if let Some(subscribed) = page.webhook_subscribed {
+                deps.health.set_webhook_state(&profile.id, subscribed, now).await?;
+            }
             round.events += page.events.len();
             let mut stored = 0;
             for event in &page.events {
@@ -1281,6 +1284,9 @@ pub struct ChannelView {
     pub last_poll_ok_at: Option<Timestamp>,
     pub next_poll_at: Option<Timestamp>,
     pub last_poll_error: Option<String>,
+    /// Whether the webhook subscription was in place at the last check (Meta).
+    pub webhook_subscribed: Option<bool>,
+    pub webhook_checked_at: Option<Timestamp>,
 }
 
 /// The health of every channel the caller can see: when each last heard something, whether it
@@ -1304,6 +1310,8 @@ pub async fn channels(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<ChannelV
             last_event_at: h.last_event_at,
             token_state: h.token_state,
             token_error: h.token_error,
+            webhook_subscribed: h.webhook_subscribed,
+            webhook_checked_at: h.webhook_checked_at,
             polled: poll.is_some(),
             last_poll_ok_at: poll.as_ref().and_then(|s| s.last_ok_at),
             next_poll_at: poll.as_ref().map(|s| s.next_at),

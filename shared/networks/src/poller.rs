@@ -89,6 +89,21 @@ impl HttpPlatformPoller {
         Ok(self.http.send_or_absent(api, rb, token).await?.map(|a| a.body))
     }
 
+    // --- Meta ------------------------------------------------------------------------------
+
+    /// Facebook and Instagram push by webhook; polling them checks that the Page is still
+    /// subscribed (`GET /{page-id}/subscribed_apps`): a Page can silently lose its subscription
+    /// after delivery failures, and then nothing arrives.
+    async fn meta_subscription(&self, profile: &Profile, token: &str) -> Result<PollPage, Failure> {
+        let product = if profile.network == Network::Instagram { "Instagram" } else { "Facebook" };
+        let url = format!("{}/{}/subscribed_apps", self.http.config.graph_base, segment(profile.external_id.trim(), "Page")?);
+        let body = self.get(Api::Meta(product), &url, token).await?;
+        let v: Value =
+            serde_json::from_slice(&body).map_err(|e| Failure::Transient(format!("the {product} answer could not be read: {e}")))?;
+        let subscribed = v.get("data").and_then(Value::as_array).is_some_and(|apps| !apps.is_empty());
+        Ok(PollPage { webhook_subscribed: Some(subscribed), ..PollPage::default() })
+    }
+
     // --- X ---------------------------------------------------------------------------------
 
     async fn x(&self, profile: &Profile, cursor: Option<&str>, since: Timestamp, token: &str) -> Result<PollPage, Failure> {
@@ -122,7 +137,7 @@ impl HttpPlatformPoller {
                 None => break,
             }
         }
-        Ok(PollPage { events, cursor: newest, units: 0 })
+        Ok(PollPage { events, cursor: newest, units: 0, webhook_subscribed: None })
     }
 
     // --- YouTube ---------------------------------------------------------------------------
@@ -184,7 +199,7 @@ impl HttpPlatformPoller {
             YoutubeCursor { since: Some(watermark), resume: Some(YoutubeResume { page_token, newest }) }
         };
         let cursor = serde_json::to_string(&next).expect("a cursor serialises");
-        Ok(PollPage { events, cursor: Some(cursor), units })
+        Ok(PollPage { events, cursor: Some(cursor), units, webhook_subscribed: None })
     }
 
     // --- LinkedIn --------------------------------------------------------------------------
@@ -248,7 +263,7 @@ impl HttpPlatformPoller {
             }
         }
         let cursor = serde_json::to_string(&state).expect("a cursor serialises");
-        Ok(PollPage { events, cursor: Some(cursor), units: 0 })
+        Ok(PollPage { events, cursor: Some(cursor), units: 0, webhook_subscribed: None })
     }
 }
 
@@ -265,18 +280,18 @@ impl PlatformPoller for HttpPlatformPoller {
     }
 
     async fn poll(&self, profile: &Profile, cursor: Option<&str>, backfill_since: Timestamp) -> Result<PollPage, PollError> {
-        let token =
-            match profile.network {
-                Network::Facebook | Network::Instagram => return Ok(PollPage::default()), // webhooks only
-                _ => profile.credentials.access_token.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| {
-                    PollError::NeedsReconnect(format!("the {} profile has no access token; reconnect it", profile.network))
-                })?,
-            };
+        let token = profile
+            .credentials
+            .access_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| PollError::NeedsReconnect(format!("the {} profile has no access token; reconnect it", profile.network)))?;
         let page = match profile.network {
             Network::Twitter => self.x(profile, cursor, backfill_since, token).await,
             Network::Youtube => self.youtube(profile, cursor, backfill_since, token).await,
             Network::Linkedin => self.linkedin(profile, cursor, backfill_since, token).await,
-            Network::Facebook | Network::Instagram => Ok(PollPage::default()),
+            Network::Facebook | Network::Instagram => self.meta_subscription(profile, token).await,
         };
         page.map_err(|f| PollError::from(f.scrubbed(Some(token))))
     }

@@ -6,7 +6,7 @@ use crate::directory::{from_doc, many, one, to_doc};
 use async_trait::async_trait;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::*;
-use inbox_domain::search::tokenize;
+use inbox_domain::search::{SearchQuery, tokenize};
 use inbox_domain::tabs::AssigneeSelector;
 use inbox_domain::*;
 use rusqlite::types::Value;
@@ -132,10 +132,34 @@ fn decode_after(s: &str) -> Option<(i64, String)> {
     Some((t.parse().ok()?, ConversationId::parse(id)?.0))
 }
 
+/// A search whose positive clauses match fewer conversations than this (all accounts counted)
+/// reads just those, through the full-text index; one that matches more walks the feed in
+/// order, where matches are dense enough to fill a page after a short walk.
+const FEW_CANDIDATES: i64 = 2_000;
+
+/// The full-text query that every match of `search` satisfies: its positive clauses, each as
+/// a phrase. `None` when it has none (a search of exclusions only).
+fn candidates_query(search: &SearchQuery) -> Option<String> {
+    let phrases: Vec<String> =
+        search.clauses.iter().filter(|c| !c.negated).map(|c| format!("\"{}\"", c.words.join(" ").replace('"', "\"\""))).collect();
+    (!phrases.is_empty()).then(|| phrases.join(" AND "))
+}
+
+/// Whether fewer than [`FEW_CANDIDATES`] conversations match the full-text query.
+fn few_candidates(conn: &Connection, fts: &str) -> bool {
+    conn.prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH ?1 LIMIT ?2)")
+        .and_then(|mut s| s.query_row(params![fts, FEW_CANDIDATES], |r| r.get::<_, i64>(0)))
+        .is_ok_and(|n| n < FEW_CANDIDATES)
+}
+
 fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
-    let mut sql = String::from(
-        "SELECT c.doc, s.seen_us FROM conversations c LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?",
-    );
+    let candidates = if q.search.is_empty() { None } else { candidates_query(&q.search).filter(|fts| few_candidates(conn, fts)) };
+    // With few candidates, read them by rowid and sort them; otherwise walk a feed index.
+    let mut sql = String::from(if candidates.is_some() {
+        "SELECT c.doc, s.seen_us FROM conversations c NOT INDEXED LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?"
+    } else {
+        "SELECT c.doc, s.seen_us FROM conversations c LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?"
+    });
     let mut args: Vec<Value> = vec![Value::Text(q.viewer.to_string()), Value::Text(q.account_id.to_string())];
     let list = |sql: &mut String, args: &mut Vec<Value>, col: &str, vals: Vec<String>| {
         sql.push_str(&format!(" AND {col} IN ({})", vec!["?"; vals.len()].join(",")));
@@ -174,6 +198,10 @@ fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
         let (t, id) = decode_after(after).ok_or_else(|| PortError::Corrupt("bad feed position".into()))?;
         sql.push_str(" AND (c.last_inbound_us < ? OR (c.last_inbound_us = ? AND c.id < ?))");
         args.extend([Value::Integer(t), Value::Integer(t), Value::Text(id)]);
+    }
+    if let Some(fts) = candidates {
+        sql.push_str(" AND c.rowid IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?)");
+        args.push(Value::Text(fts));
     }
     if !q.search.is_empty() {
         // Cheap pre-filter on each positive word, then the exact rule.

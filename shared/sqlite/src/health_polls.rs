@@ -169,34 +169,45 @@ impl HealthStore for SqliteStore {
             .await
     }
 
+    async fn set_webhook_state(&self, profile: &ProfileId, subscribed: bool, at: Timestamp) -> PortResult<()> {
+        let p = profile.to_string();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO channel_health (profile_id, webhook_subscribed, webhook_checked_us) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (profile_id) DO UPDATE SET webhook_subscribed = excluded.webhook_subscribed, webhook_checked_us = excluded.webhook_checked_us",
+                    params![p, subscribed, us(at)],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
     async fn channel_health(&self, profile: &ProfileId) -> PortResult<ChannelHealth> {
         let p = profile.to_string();
         let id = profile.clone();
         self.db
             .read(move |c| {
-                let row: Option<(Option<i64>, String, Option<String>, Option<f64>)> = c
+                type Row = (Option<i64>, String, Option<String>, Option<f64>, Option<bool>, Option<i64>);
+                let row: Option<Row> = c
                     .query_row(
-                        "SELECT last_event_us, token_state, token_error, typical_gap_s FROM channel_health WHERE profile_id = ?1",
+                        "SELECT last_event_us, token_state, token_error, typical_gap_s, webhook_subscribed, webhook_checked_us
+                         FROM channel_health WHERE profile_id = ?1",
                         [p],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
                     )
                     .optional()
                     .map_err(port_err)?;
-                Ok(match row {
-                    Some((last, state, error, gap)) => ChannelHealth {
-                        profile_id: id,
-                        last_event_at: last.map(from_us),
-                        typical_gap_secs: gap.map(|g| g.round() as u64),
-                        token_state: TokenState::parse(&state).unwrap_or(TokenState::Valid),
-                        token_error: error,
-                    },
-                    None => ChannelHealth {
-                        profile_id: id,
-                        last_event_at: None,
-                        typical_gap_secs: None,
-                        token_state: TokenState::Valid,
-                        token_error: None,
-                    },
+                let (last, state, error, gap, subscribed, checked) = row.unwrap_or((None, "valid".into(), None, None, None, None));
+                Ok(ChannelHealth {
+                    profile_id: id,
+                    last_event_at: last.map(from_us),
+                    typical_gap_secs: gap.map(|g| g.round() as u64),
+                    token_state: TokenState::parse(&state).unwrap_or(TokenState::Valid),
+                    token_error: error,
+                    webhook_subscribed: subscribed,
+                    webhook_checked_at: checked.map(from_us),
                 })
             })
             .await

@@ -66,12 +66,35 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (network, day)) WITHOUT ROWID;
     CREATE TABLE channel_health (
         profile_id TEXT PRIMARY KEY, last_event_us INTEGER, typical_gap_s REAL,
-        token_state TEXT NOT NULL DEFAULT 'valid', token_error TEXT);
+        token_state TEXT NOT NULL DEFAULT 'valid', token_error TEXT,
+        webhook_subscribed INTEGER, webhook_checked_us INTEGER);
     CREATE TABLE early_edits (
         profile_id TEXT NOT NULL, platform_id TEXT NOT NULL, text TEXT NOT NULL, at_us INTEGER NOT NULL,
         PRIMARY KEY (profile_id, platform_id)) WITHOUT ROWID;
     CREATE INDEX items_dm_recipient ON items (profile_id, json_extract(doc, '$.dm_recipient'))
         WHERE json_extract(doc, '$.dm_recipient') IS NOT NULL;
+    "#,
+    // 3: a full-text index of `conversations.search_text`, kept by triggers. A search uses it
+    // only to narrow the conversations it looks at; `inbox_match` still decides. Its tokens are
+    // the stored search tokens themselves (every character but whitespace is a token character),
+    // so it finds every conversation the exact rule can match. It refers to conversations by
+    // rowid: rebuild it (`INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild')`)
+    // after anything that renumbers them, such as a VACUUM.
+    r#"
+    CREATE VIRTUAL TABLE conversations_fts USING fts5(
+        search_text, content = 'conversations', content_rowid = 'rowid',
+        tokenize = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'");
+    CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
+        INSERT INTO conversations_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+    END;
+    CREATE TRIGGER conversations_fts_update AFTER UPDATE OF search_text ON conversations BEGIN
+        INSERT INTO conversations_fts (conversations_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);
+        INSERT INTO conversations_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+    END;
+    CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+        INSERT INTO conversations_fts (conversations_fts, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);
+    END;
+    INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
     "#,
 ];
 

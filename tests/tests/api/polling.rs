@@ -68,8 +68,12 @@ async fn polled_comments_become_conversations_and_the_cursor_moves_on() {
     let t = TestApp::spawn().await;
     let p = youtube_profile(&t).await;
     let now = Utc::now();
-    let page =
-        PollPage { events: vec![yt_comment("yt1", "Great video, where is the tent from?", now)], cursor: Some("c1".into()), units: 1 };
+    let page = PollPage {
+        events: vec![yt_comment("yt1", "Great video, where is the tent from?", now)],
+        cursor: Some("c1".into()),
+        units: 1,
+        ..PollPage::default()
+    };
     let poller = Scripted::new(1, vec![Ok(page)]);
     let round = usecases::poll_due(&t.app.state.deps, &poller, 10).await.unwrap();
     assert_eq!((round.polled, round.events, round.stored), (1, 1, 1));
@@ -89,7 +93,7 @@ async fn a_poll_overlapping_a_webhook_or_another_poll_stores_nothing_twice() {
     youtube_profile(&t).await;
     let now = Utc::now();
     let e = yt_comment("yt2", "Same comment seen twice", now);
-    let again = PollPage { events: vec![e.clone()], cursor: Some("c2".into()), units: 1 };
+    let again = PollPage { events: vec![e.clone()], cursor: Some("c2".into()), units: 1, ..PollPage::default() };
     // The event is already stored (as a webhook or an earlier poll would have stored it).
     usecases::ingest(&t.app.state.deps, &e).await.unwrap();
     let poller = Scripted::new(1, vec![Ok(again)]);
@@ -140,7 +144,7 @@ async fn rate_limits_back_off_as_the_network_says_and_keep_the_cursor() {
     let t = TestApp::spawn().await;
     let p = youtube_profile(&t).await;
     let deps = &t.app.state.deps;
-    let first = PollPage { events: vec![], cursor: Some("keep-me".into()), units: 1 };
+    let first = PollPage { events: vec![], cursor: Some("keep-me".into()), units: 1, ..PollPage::default() };
     let poller = Scripted::new(1, vec![Ok(first)]);
     usecases::poll_due(deps, &poller, 10).await.unwrap();
     // Make it due again, then the network says "slow down for 15 minutes".
@@ -164,8 +168,12 @@ async fn channel_health_shows_last_event_polling_and_a_lost_token() {
     youtube_profile(&t).await;
     let deps = &t.app.state.deps;
     let now = Utc::now();
-    let page =
-        PollPage { events: vec![yt_comment("yt9", "hello", now - chrono::Duration::minutes(1))], cursor: Some("c".into()), units: 1 };
+    let page = PollPage {
+        events: vec![yt_comment("yt9", "hello", now - chrono::Duration::minutes(1))],
+        cursor: Some("c".into()),
+        units: 1,
+        ..PollPage::default()
+    };
     usecases::poll_due(deps, &Scripted::new(1, vec![Ok(page)]), 10).await.unwrap();
     let (status, body) = t.get("/api/channels", ALICE).await;
     assert_eq!(status, 200, "{body}");
@@ -199,7 +207,7 @@ async fn units_spent_ahead_and_not_used_are_given_back() {
     youtube_profile(&t).await;
     let deps = &t.app.state.deps;
     // A poll may cost up to 3 calls; this one needed 1.
-    let page = PollPage { events: vec![], cursor: Some("c".into()), units: 1 };
+    let page = PollPage { events: vec![], cursor: Some("c".into()), units: 1, ..PollPage::default() };
     usecases::poll_due(deps, &Scripted::new(3, vec![Ok(page)]), 10).await.unwrap();
     assert_eq!(deps.polls.quota_spent(Network::Youtube, Utc::now()).await.unwrap(), 1);
 }

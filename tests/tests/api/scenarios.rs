@@ -269,3 +269,27 @@ async fn an_edit_seen_only_by_polling_updates_the_stored_comment() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_page_that_lost_its_webhook_subscription_shows_it_in_channel_health() {
+    let t = TestApp::spawn().await;
+    let deps = &t.app.state.deps;
+    let page = deps.directory.get_profile(&ACCOUNT.into(), &"prf_demo_facebook".into()).await.unwrap().unwrap();
+    usecases::schedule_polls(deps, &page).await.unwrap();
+    usecases::poll_due(deps, t.app.poller.as_ref(), 10).await.unwrap();
+    let channel = |body: &Value| body["channels"].as_array().unwrap().iter().find(|c| c["network"] == "facebook").unwrap().clone();
+    let fb = channel(&t.get("/api/channels", ALICE).await.1);
+    assert_eq!(fb["webhook_subscribed"], true);
+    assert!(fb["webhook_checked_at"].is_string());
+    let checks: Vec<_> = sim(&t).requests().into_iter().filter(|r| r.path == "/v21.0/104857600000001/subscribed_apps").collect();
+    assert_eq!(checks.len(), 1);
+    // Meta drops the subscription after failed deliveries; the next check shows it.
+    sim(&t).script(|s| s.meta_unsubscribed = true);
+    let mut s = deps.polls.poll_state(&page.id).await.unwrap().unwrap();
+    assert!(s.next_at > Utc::now() + chrono::Duration::hours(5), "checked every 6 hours");
+    s.next_at = Utc::now() - chrono::Duration::seconds(1);
+    deps.polls.finish_poll(&s).await.unwrap();
+    usecases::poll_due(deps, t.app.poller.as_ref(), 10).await.unwrap();
+    assert_eq!(channel(&t.get("/api/channels", ALICE).await.1)["webhook_subscribed"], false);
+    t.stop().await;
+}
