@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use inbox_domain::Network;
-use inbox_domain::ports::{PlatformPoller, PollError};
+use inbox_domain::ports::{PlatformPoller, PollError, PollPage};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -192,8 +192,9 @@ async fn youtube_pages_until_comments_older_than_the_watermark() {
     mount_youtube(&server, Some("QURTSl9pMnBmRVhBMEhsV0V6"), ok_json(&old_thread_page()), 1).await;
     let backfill = at(2025, 12, 25, 0, 0);
     let page = poller_with(config(&server), now()).poll(&profile(Network::Youtube, CHANNEL), None, backfill).await.unwrap();
-    // Page one: two threads, one reply; page two: one old thread.
-    assert_eq!(page.events.len(), 4);
+    // Page one: two threads (one edited since: posted, then edited), one reply; page two: one
+    // old thread.
+    assert_eq!(page.events.len(), 5);
     assert_eq!(page.units, 2);
     let cursor: Value = serde_json::from_str(page.cursor.as_deref().unwrap()).unwrap();
     assert_eq!(cursor, json!({"since": "2026-01-01T02:00:00Z"}));
@@ -210,7 +211,7 @@ async fn youtube_stops_after_one_call_when_the_first_page_reaches_the_cursor() {
         .unwrap();
     assert_eq!(page.units, 1);
     // Already-seen comments come again (the ingest ignores duplicates); the watermark holds.
-    assert_eq!(page.events.len(), 3);
+    assert_eq!(page.events.len(), 4);
     assert_eq!(serde_json::from_str::<Value>(page.cursor.as_deref().unwrap()).unwrap(), json!({"since": "2026-01-01T03:00:00Z"}));
     server.verify().await;
 }
@@ -385,13 +386,29 @@ async fn linkedin_rate_limit_and_lost_access() {
 // --- Others ---------------------------------------------------------------------------------
 
 #[tokio::test]
-async fn meta_profiles_are_not_polled() {
+async fn meta_profiles_are_checked_for_their_webhook_subscription_only() {
     let server = MockServer::start().await;
-    Mock::given(any()).respond_with(ResponseTemplate::new(500)).expect(0).mount(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v21.0/104857600000001/subscribed_apps"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ok_json(
+            &json!({"data": [{"id": "987654321098765", "name": "Social inbox", "subscribed_fields": ["feed", "messages"]}]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v21.0/17841400000000001/subscribed_apps"))
+        .respond_with(ok_json(&json!({"data": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
     let p = poller_with(config(&server), now());
-    for n in [Network::Facebook, Network::Instagram] {
-        assert_eq!(p.poll(&profile(n, "1"), None, now()).await.unwrap(), Default::default());
-    }
+    let fb = p.poll(&profile(Network::Facebook, "104857600000001"), None, now()).await.unwrap();
+    assert_eq!(fb, PollPage { webhook_subscribed: Some(true), ..Default::default() });
+    let ig = p.poll(&profile(Network::Instagram, "17841400000000001"), None, now()).await.unwrap();
+    assert_eq!(ig.webhook_subscribed, Some(false), "a Page that lost its subscription");
+    assert!(ig.events.is_empty());
     server.verify().await;
 }
 
