@@ -44,6 +44,7 @@ fn user(id: &str, name: &str, email: &str, role: Role, profiles: &[&str]) -> Use
         email: email.into(),
         role,
         inbox_access: true,
+        email_notifications: true,
         profile_ids: profiles.iter().map(|p| ProfileId::from(*p)).collect(),
         created_at: Utc::now(),
     }

@@ -186,6 +186,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 email: admin_email.to_lowercase(),
                 role: inbox_domain::Role::Admin,
                 inbox_access: true,
+                email_notifications: true,
                 profile_ids: Default::default(),
                 created_at: now,
             };

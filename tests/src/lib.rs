@@ -70,6 +70,7 @@ impl TestApp {
                 email: "olga@other.example".into(),
                 role: Role::Admin,
                 inbox_access: true,
+                email_notifications: true,
                 profile_ids: Default::default(),
                 created_at: now,
             })

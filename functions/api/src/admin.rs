@@ -33,6 +33,9 @@ struct UserBody {
     role: Role,
     #[serde(default = "yes")]
     inbox_access: bool,
+    /// Notifications by email as well as in the app.
+    #[serde(default = "yes")]
+    email_notifications: bool,
     #[serde(default)]
     profile_ids: BTreeSet<String>,
 }
@@ -51,7 +54,14 @@ impl UserBody {
             .iter()
             .map(|p| ProfileId::parse(p).ok_or_else(|| ApiError::Unprocessable(format!("unknown profile {}", crate::params::truncate(p)))))
             .collect::<ApiResult<_>>()?;
-        Ok(UserInput { name: self.name, email: self.email, role: self.role, inbox_access: self.inbox_access, profile_ids })
+        Ok(UserInput {
+            name: self.name,
+            email: self.email,
+            role: self.role,
+            inbox_access: self.inbox_access,
+            email_notifications: self.email_notifications,
+            profile_ids,
+        })
     }
 }
 

@@ -86,6 +86,7 @@ mod tests {
             email: "u@example.com".into(),
             role,
             inbox_access: inbox,
+            email_notifications: true,
             profile_ids: profiles.iter().map(|p| ProfileId::from(*p)).collect(),
             created_at: chrono::Utc::now(),
         }

@@ -7,6 +7,10 @@ use std::collections::BTreeSet;
 
 pub type Timestamp = DateTime<Utc>;
 
+fn yes() -> bool {
+    true
+}
+
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$m])*
@@ -75,6 +79,9 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub inbox_access: bool,
+    /// Whether notifications are also sent by email (in-app ones always are).
+    #[serde(default = "yes")]
+    pub email_notifications: bool,
     /// The profiles this user may see. Admins see every profile of the account.
     pub profile_ids: BTreeSet<ProfileId>,
     pub created_at: Timestamp,

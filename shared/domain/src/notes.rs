@@ -74,6 +74,7 @@ mod tests {
             email: email.into(),
             role: Role::Member,
             inbox_access: true,
+            email_notifications: true,
             profile_ids: Default::default(),
             created_at: chrono::Utc::now(),
         }

@@ -840,15 +840,17 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
         let id = notify::notification_id(&event.event_id, &user.id);
         let text = notify::describe(intent.kind, &event.happening, &actor_name, &conv);
         // Email first: a crash between the two repeats an email (the mailer drops repeats by
-        // id where it can) rather than losing one.
-        deps.mailer
-            .send(&Email {
-                id: id.to_string(),
-                to: user.email.clone(),
-                subject: text.clone(),
-                text: format!("{text}.\n\n\"{}\"\n\nConversation {}\n", conv.excerpt, conv.id),
-            })
-            .await?;
+        // id where it can) rather than losing one. Users who turned emails off get none.
+        if user.email_notifications {
+            deps.mailer
+                .send(&Email {
+                    id: id.to_string(),
+                    to: user.email.clone(),
+                    subject: text.clone(),
+                    text: format!("{text}.\n\n\"{}\"\n\nConversation {}\n", conv.excerpt, conv.id),
+                })
+                .await?;
+        }
         deps.notifications
             .put_notification(&Notification {
                 id,
@@ -991,6 +993,7 @@ pub struct UserInput {
     pub email: String,
     pub role: Role,
     pub inbox_access: bool,
+    pub email_notifications: bool,
     pub profile_ids: BTreeSet<ProfileId>,
 }
 
@@ -1041,6 +1044,7 @@ pub async fn create_user(deps: &Deps, viewer: &Viewer, input: UserInput) -> Doma
         email: input.email.trim().to_lowercase(),
         role: input.role,
         inbox_access: input.inbox_access,
+        email_notifications: input.email_notifications,
         profile_ids: input.profile_ids,
         created_at: deps.clock.now(),
     };
@@ -1064,6 +1068,7 @@ pub async fn update_user(deps: &Deps, viewer: &Viewer, id: &UserId, input: UserI
         email: input.email.trim().to_lowercase(),
         role: input.role,
         inbox_access: input.inbox_access,
+        email_notifications: input.email_notifications,
         profile_ids: input.profile_ids,
         ..old
     };

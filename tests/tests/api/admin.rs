@@ -102,3 +102,28 @@ async fn admins_create_users_and_profiles_and_profile_answers_never_include_acce
     assert_eq!(answers[4]["profiles"].as_array().unwrap().len(), 1);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_user_who_turned_emails_off_gets_notifications_in_the_app_only() {
+    let t = TestApp::spawn().await;
+    let (status, bob) = t.get(&format!("/api/users/{BOB}"), ALICE).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bob["email_notifications"], true, "on by default");
+    let mut body = serde_json::json!({"name": bob["name"], "email": bob["email"], "role": "member", "inbox_access": true,
+        "profile_ids": bob["profile_ids"], "email_notifications": false});
+    let (status, updated) = t.request(axum::http::Method::PUT, &format!("/api/users/{BOB}"), Some(ALICE), Some(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["email_notifications"], false);
+    meta(&t, &fixture("meta_feed_comment_add.json")).await;
+    let conv = id(&t.find(ALICE, "size M").await);
+    let (status, _) = t.post(&format!("/api/conversations/{conv}/assign"), ALICE, serde_json::json!({"user_id": BOB})).await;
+    assert_eq!(status, StatusCode::OK);
+    t.settle().await;
+    assert_eq!(notifications(&t, BOB).await.len(), 1, "in the app");
+    assert!(outbox(&t).iter().all(|(to, _)| to != "bob@demo.example"), "no email: {:?}", outbox(&t));
+    body["email_notifications"] = serde_json::json!(true);
+    t.request(axum::http::Method::PUT, &format!("/api/users/{BOB}"), Some(ALICE), Some(&body)).await;
+    t.post(&format!("/api/conversations/{conv}/assign"), ALICE, serde_json::json!({"user_id": null})).await;
+    t.settle().await;
+    assert!(outbox(&t).iter().any(|(to, _)| to == "bob@demo.example"), "emails again once turned on");
+}
