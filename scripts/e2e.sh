@@ -11,12 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-inbox=${1:-$root/target/debug/inbox}
+inbox=${1:-${CARGO_TARGET_DIR:-$root/target}/debug/inbox}
 
 if [[ ! -x "$inbox" ]]; then
     echo "e2e.sh: building the runner ($inbox is missing)"
     cargo build -p inbox-local --bin inbox --quiet
-    inbox=$root/target/debug/inbox
+    inbox=${CARGO_TARGET_DIR:-$root/target}/debug/inbox
 fi
 inbox=$(realpath "$inbox")
 

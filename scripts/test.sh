@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# Where cargo puts binaries (CARGO_TARGET_DIR when set).
+bin_dir="${CARGO_TARGET_DIR:-$root/target}/debug"
+mkdir -p "$root/target"
 export CARGO_TERM_COLOR=never
 
 step() { printf '\n== %s\n' "$*"; }
@@ -36,7 +39,7 @@ fi
 step "web inbox: Vitest, then end-to-end in headless Chromium"
 web_log="$root/target/web-tests.log"
 set +e
-bash scripts/e2e.sh "$root/target/debug/inbox" 2>&1 | tee "$web_log"
+bash scripts/e2e.sh "$bin_dir/inbox" 2>&1 | tee "$web_log"
 web_status=${PIPESTATUS[0]}
 set -e
 passed=$((passed + $(grep -Eo '^(vitest|e2e): [0-9]+ passed' "$web_log" | awk '{s+=$2} END {print s+0}')))
@@ -52,7 +55,7 @@ venv="$root/target/test-venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-bash scripts/schemathesis.sh "$venv" "$root/target/debug/inbox"
+bash scripts/schemathesis.sh "$venv" "$bin_dir/inbox"
 
 echo
 echo "tests: $passed passed, $failed failed"
