@@ -73,7 +73,7 @@ impl Template {
             let next = markers.iter().filter_map(|(m, base)| rest.find(m).map(|at| (at, m.len(), *base))).min_by_key(|(at, ..)| *at);
             match next {
                 Some((at, len, base)) => {
-                    parts.push(Part::Text(rest[..at].as_bytes().to_vec()));
+                    parts.push(Part::Text(rest.as_bytes()[..at].to_vec()));
                     parts.push(Part::Number(base));
                     rest = &rest[at + len..];
                 }
@@ -117,13 +117,16 @@ pub struct Webhooks {
     pub first: u64,
 }
 
+/// Signs a body with a secret (`sign_x` or `sign_meta`).
+type Signer = fn(&[u8], &[u8]) -> String;
+
 impl Webhooks {
     /// Builds the template for `source` and signs requests `first..first + presign`.
     pub fn new(source: Source, addr: SocketAddr, web: &inbox_web::WebConfig, first: u64, presign: u64) -> Webhooks {
         let at_ms = chrono::Utc::now().timestamp_millis();
         // Markers are replaced by numbers; each request gets its own sender (so its own
         // conversation) and its own event id.
-        let (text, path, header, sign, secret): (String, _, _, fn(&[u8], &[u8]) -> String, _) = match source {
+        let (text, path, header, sign, secret): (String, _, _, Signer, _) = match source {
             Source::X => {
                 let body = demo::x_dm(
                     "@@EVENT@@",
@@ -370,6 +373,9 @@ pub struct OpenRun {
     pub from_due_us: Vec<u32>,
     /// From when each measured request was written to its answer (µs).
     pub service_us: Vec<u32>,
+    /// From when each measured request was due to when it was written (µs): the load
+    /// generator's own lag (its timer ticks every millisecond) plus any wait for a connection.
+    pub send_lag_us: Vec<u32>,
     /// From the first due time of the measured window to the last answer.
     pub window: Duration,
     pub errors: u64,
@@ -391,7 +397,8 @@ pub async fn open_loop(addr: SocketAddr, hooks: Arc<Webhooks>, conns: usize, rat
     for mut conn in connections {
         let (hooks, rx, taken) = (hooks.clone(), rx.clone(), taken.clone());
         tasks.spawn(async move {
-            let (mut from_due, mut service) = (Vec::with_capacity(1 << 15), Vec::with_capacity(1 << 15));
+            let (mut from_due, mut service, mut lag) =
+                (Vec::with_capacity(1 << 15), Vec::with_capacity(1 << 15), Vec::with_capacity(1 << 15));
             let (mut errors, mut first_error, mut last_end) = (0u64, None, measure_from);
             loop {
                 let job = rx.lock().await.recv().await;
@@ -418,10 +425,11 @@ pub async fn open_loop(addr: SocketAddr, hooks: Arc<Webhooks>, conns: usize, rat
                 if due >= measure_from {
                     from_due.push(micros(t1 - due));
                     service.push(micros(t1 - t0));
+                    lag.push(micros(t0.saturating_duration_since(due)));
                     last_end = last_end.max(t1);
                 }
             }
-            (from_due, service, errors, first_error, last_end)
+            (from_due, service, lag, errors, first_error, last_end)
         });
     }
     // The dispatcher: request i is due at start + i / rate.
@@ -445,9 +453,10 @@ pub async fn open_loop(addr: SocketAddr, hooks: Arc<Webhooks>, conns: usize, rat
     let mut run = OpenRun { max_backlog, ..OpenRun::default() };
     let mut last = measure_from;
     while let Some(r) = tasks.join_next().await {
-        let (from_due, service, errors, first_error, last_end) = r.expect("connection task");
+        let (from_due, service, lag, errors, first_error, last_end) = r.expect("connection task");
         run.from_due_us.extend(from_due);
         run.service_us.extend(service);
+        run.send_lag_us.extend(lag);
         run.errors += errors;
         if run.first_error.is_none() {
             run.first_error = first_error;

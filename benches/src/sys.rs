@@ -14,10 +14,6 @@ pub fn peak_rss_mb() -> f64 {
     status_kb("VmHWM").unwrap_or(0) as f64 / 1024.0
 }
 
-pub fn rss_mb() -> f64 {
-    status_kb("VmRSS").unwrap_or(0) as f64 / 1024.0
-}
-
 /// Resets `VmHWM` to the current resident size (Linux >= 4.0). Answers whether it worked.
 pub fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -66,6 +62,20 @@ fn self_cpu_ticks() -> u64 {
     f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
 }
 
+/// CPU ticks of this process's threads, summed by thread name (`sqlite-writer`,
+/// `tokio-runtime-w`orker, `load-generator`, ...). Threads that ended are not counted.
+fn thread_ticks() -> std::collections::BTreeMap<String, u64> {
+    let mut out = std::collections::BTreeMap::new();
+    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let name = stat[open + 1..close].to_string();
+        let f: Vec<u64> = stat[close + 1..].split_whitespace().map(|v| v.parse().unwrap_or(0)).collect();
+        *out.entry(name).or_insert(0) += f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    }
+    out
+}
+
 /// Busy ticks of the whole machine (all CPUs; iowait counted as idle).
 fn machine_busy_ticks() -> u64 {
     let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
@@ -81,25 +91,33 @@ pub struct CpuWatch {
     start: Instant,
     own: u64,
     busy: u64,
+    threads: std::collections::BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CpuUse {
     /// CPU seconds used by this process per wall second (2.0 = both cores of a 2-core machine).
     pub own_cores: f64,
     /// CPU seconds used by other processes per wall second.
     pub other_cores: f64,
+    /// CPU seconds per wall second of this process's threads, by thread name.
+    pub threads: Vec<(String, f64)>,
 }
 
 impl CpuWatch {
     pub fn start() -> Self {
-        Self { start: Instant::now(), own: self_cpu_ticks(), busy: machine_busy_ticks() }
+        Self { start: Instant::now(), own: self_cpu_ticks(), busy: machine_busy_ticks(), threads: thread_ticks() }
     }
 
     pub fn stop(&self) -> CpuUse {
         let wall = self.start.elapsed().as_secs_f64().max(1e-3);
         let own = (self_cpu_ticks().saturating_sub(self.own)) as f64 / TICKS;
         let busy = (machine_busy_ticks().saturating_sub(self.busy)) as f64 / TICKS;
-        CpuUse { own_cores: own / wall, other_cores: ((busy - own) / wall).max(0.0) }
+        let threads = thread_ticks()
+            .into_iter()
+            .map(|(name, t)| (name.clone(), t.saturating_sub(self.threads.get(&name).copied().unwrap_or(0)) as f64 / TICKS / wall))
+            .filter(|(_, c)| *c >= 0.005)
+            .collect();
+        CpuUse { own_cores: own / wall, other_cores: ((busy - own) / wall).max(0.0), threads }
     }
 }
