@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project on a fresh machine: formatting, lints, the Rust
-# test suites (unit, property, HTTP-level, adapter contracts, SIGKILL), and schemathesis
-# against a running local server. Installs what it needs (a Python virtualenv under target/)
-# and stops every server it starts.
+# test suites (unit, property, HTTP-level, adapter contracts, SIGKILL, the conformance suites
+# on SQLite and on the AWS adapters against moto, the Lambda end-to-end on moto), cfn-lint on
+# template.yaml, and schemathesis against a running local server. Installs what it needs (a
+# Python virtualenv under target/) and stops every server it starts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,15 +18,52 @@ step "format (cargo fmt --check)"
 cargo fmt --all -- --check
 
 step "lint (cargo clippy -D warnings)"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
+# --all-features: the Lambda binaries and the AWS adapters too (feature `lambda`).
+cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
 step "build"
-cargo build --workspace --all-targets --quiet
+cargo build --workspace --all-targets --all-features --quiet
+
+step "test virtualenv (the standardwebhooks reference library verifies our webhook deliveries)"
+venv="$root/target/test-venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -c 'import standardwebhooks' 2>/dev/null || "$venv/bin/python" -m pip install --quiet "standardwebhooks>=1.0,<2"
+export INBOX_TEST_VENV="$venv"
+
+step "AWS template (cfn-lint, sam validate) and moto (the AWS adapters' tests run against it)"
+"$venv/bin/python" -c 'import moto, flask_cors' 2>/dev/null && [ -x "$venv/bin/cfn-lint" ] \
+  || "$venv/bin/python" -m pip install --quiet "moto[server]>=5.1,<6" "cfn-lint>=1,<2"
+"$venv/bin/cfn-lint" template.yaml
+echo "cfn-lint: template.yaml is clean"
+# SAM's own translation catches what cfn-lint does not (event types, authorizers); in a
+# virtualenv of its own, as its pinned dependencies differ from moto's.
+sam_venv="$root/target/sam-venv"
+[ -x "$sam_venv/bin/python" ] || python3 -m venv "$sam_venv"
+[ -x "$sam_venv/bin/sam" ] || "$sam_venv/bin/python" -m pip install --quiet "aws-sam-cli>=1.140,<2"
+SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+  "$sam_venv/bin/sam" validate --lint --region us-east-1
+SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
+  "$sam_venv/bin/sam" validate --region us-east-1
+moto_port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$root/target/moto.log" 2>&1 &
+moto_pid=$!
+trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$moto_port/moto-api/" 2>/dev/null && break
+  sleep 0.2
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$moto_port/moto-api/" || { echo "moto_server did not start (see target/moto.log)"; exit 1; }
+export MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
+# Static test credentials and no instance metadata lookups (the SDK would stall on them).
+export AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+echo "moto on $MOTO_ENDPOINT"
 
 step "rust tests"
 log="$root/target/rust-tests.log"
 set +e
-cargo test --workspace 2>&1 | tee "$log"
+cargo test --workspace --all-features 2>&1 | tee "$log"
 rust_status=${PIPESTATUS[0]}
 set -e
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
@@ -51,10 +89,6 @@ if [ "$web_status" -ne 0 ]; then
 fi
 
 step "schemathesis against the local server"
-venv="$root/target/test-venv"
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
 bash scripts/schemathesis.sh "$venv" "$bin_dir/inbox"
 
 echo

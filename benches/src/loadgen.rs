@@ -374,7 +374,7 @@ pub struct OpenRun {
     /// From when each measured request was written to its answer (µs).
     pub service_us: Vec<u32>,
     /// From when each measured request was due to when it was written (µs): the load
-    /// generator's own lag (its timer ticks every millisecond) plus any wait for a connection.
+    /// generator's own lag (waking up, getting the CPU) plus any wait for a free connection.
     pub send_lag_us: Vec<u32>,
     /// From the first due time of the measured window to the last answer.
     pub window: Duration,
@@ -432,28 +432,41 @@ pub async fn open_loop(addr: SocketAddr, hooks: Arc<Webhooks>, conns: usize, rat
             (from_due, service, lag, errors, first_error, last_end)
         });
     }
-    // The dispatcher: request i is due at start + i / rate.
-    let mut max_backlog = 0u64;
-    let mut i = 0u64;
-    loop {
-        let due = start + Duration::from_secs_f64(i as f64 / rate);
-        if due >= end {
-            break;
-        }
-        if due > Instant::now() {
-            tokio::time::sleep_until(due.into()).await;
-        }
-        if tx.send((i, due)).is_err() {
-            break;
-        }
-        i += 1;
-        max_backlog = max_backlog.max(i - taken.load(Ordering::Relaxed));
+    // The dispatcher: request i is due at start + i / rate. It runs on an OS thread of its own
+    // and sleeps with the system's high-resolution timer: the runtime's timer ticks every
+    // millisecond, which would release requests in bursts up to a millisecond late.
+    let dispatcher = std::thread::Builder::new()
+        .name("load-dispatcher".into())
+        .spawn(move || {
+            let mut max_backlog = 0u64;
+            let mut i = 0u64;
+            loop {
+                let due = start + Duration::from_secs_f64(i as f64 / rate);
+                if due >= end {
+                    break;
+                }
+                let now = Instant::now();
+                if due > now {
+                    std::thread::sleep(due - now);
+                }
+                if tx.send((i, due)).is_err() {
+                    break;
+                }
+                i += 1;
+                max_backlog = max_backlog.max(i - taken.load(Ordering::Relaxed));
+            }
+            max_backlog
+        })
+        .expect("dispatcher thread");
+    let mut tasks_done = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        tasks_done.push(r.expect("connection task"));
     }
-    drop(tx);
+    // The connection tasks end when the dispatcher has dropped its sender: it has finished.
+    let max_backlog = dispatcher.join().expect("dispatcher");
     let mut run = OpenRun { max_backlog, ..OpenRun::default() };
     let mut last = measure_from;
-    while let Some(r) = tasks.join_next().await {
-        let (from_due, service, lag, errors, first_error, last_end) = r.expect("connection task");
+    for (from_due, service, lag, errors, first_error, last_end) in tasks_done {
         run.from_due_us.extend(from_due);
         run.service_us.extend(service);
         run.send_lag_us.extend(lag);

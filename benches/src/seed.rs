@@ -249,6 +249,7 @@ pub fn conversation(i: usize, texts: &TextGen, rng: &mut Rng) -> (ConversationWr
         excerpt,
         thread_owner: None,
         version: 1,
+        salesforce_case: None,
     };
     let history = vec![HistoryEntry::new(
         &id,

@@ -113,11 +113,16 @@ impl CpuWatch {
         let wall = self.start.elapsed().as_secs_f64().max(1e-3);
         let own = (self_cpu_ticks().saturating_sub(self.own)) as f64 / TICKS;
         let busy = (machine_busy_ticks().saturating_sub(self.busy)) as f64 / TICKS;
-        let threads = thread_ticks()
+        let mut threads: Vec<(String, f64)> = thread_ticks()
             .into_iter()
             .map(|(name, t)| (name.clone(), t.saturating_sub(self.threads.get(&name).copied().unwrap_or(0)) as f64 / TICKS / wall))
             .filter(|(_, c)| *c >= 0.005)
             .collect();
+        // Threads that ended in the span (the load generator's) count in the process only.
+        let listed: f64 = threads.iter().map(|t| t.1).sum();
+        if own / wall - listed >= 0.005 {
+            threads.push(("ended threads (load generator)".into(), own / wall - listed));
+        }
         CpuUse { own_cores: own / wall, other_cores: ((busy - own) / wall).max(0.0), threads }
     }
 }

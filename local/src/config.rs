@@ -37,6 +37,11 @@ pub struct Config {
     pub networks: NetworkMode,
     /// What the rules need from the deployment (the Meta app id).
     pub settings: inbox_domain::usecases::Settings,
+    /// Where webhook deliveries and Salesforce calls may go (`INBOX_OUTBOUND_ALLOW`,
+    /// `INBOX_OUTBOUND_ONLY_ALLOWED`): public addresses, plus the allow-list.
+    pub egress: inbox_integrations::EgressPolicy,
+    /// Run the webhook delivery worker in this process (with `workers`).
+    pub deliver: bool,
     pub web: WebConfig,
 }
 
@@ -100,7 +105,10 @@ impl Config {
             poll: true,
             networks: NetworkMode::Real(inbox_networks::NetworkConfig::from_env()),
             settings: inbox_domain::usecases::Settings { meta_app_id: env("INBOX_META_APP_ID"), poll_budgets: poll_budgets()? },
+            egress: egress()?,
+            deliver: true,
             web: WebConfig {
+                auth: inbox_web::auth::AuthMode::Hs256,
                 jwt_secret: Secret::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret)),
                 meta_app_secret: Secret::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret)),
                 meta_verify_token: Secret::new(env("INBOX_META_VERIFY_TOKEN").unwrap_or(stored.meta_verify_token)),
@@ -125,7 +133,12 @@ impl Config {
             poll: false,
             networks: NetworkMode::Simulated,
             settings: inbox_domain::usecases::Settings { meta_app_id: Some("987654321098765".into()), poll_budgets: vec![] },
+            // Receivers in tests are wiremock servers on loopback; nothing else is reachable.
+            egress: inbox_integrations::EgressPolicy::loopback_only(),
+            // Tests drive deliveries themselves (with a clock they control), or turn this on.
+            deliver: false,
             web: WebConfig {
+                auth: inbox_web::auth::AuthMode::Hs256,
                 jwt_secret: Secret::new("test_jwt_secret"),
                 meta_app_secret: Secret::new("test_app_secret"),
                 meta_verify_token: Secret::new("test_verify_token"),
@@ -136,6 +149,28 @@ impl Config {
             },
         }
     }
+}
+
+/// `INBOX_OUTBOUND_ALLOW`: addresses (`10.0.0.0/8`, `::1`) and host names that webhooks and
+/// Salesforce may reach although they are not public; `INBOX_OUTBOUND_ONLY_ALLOWED=true`: only
+/// those (nothing public).
+fn egress() -> Result<inbox_integrations::EgressPolicy> {
+    let allow = match env("INBOX_OUTBOUND_ALLOW") {
+        Some(list) => inbox_integrations::EgressPolicy::parse_allow_list(&list).map_err(|e| Error(format!("INBOX_OUTBOUND_ALLOW: {e}")))?,
+        None => vec![],
+    };
+    let only = match env("INBOX_OUTBOUND_ONLY_ALLOWED").as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(Error(format!("INBOX_OUTBOUND_ONLY_ALLOWED must be true or false, not {other}"))),
+    };
+    Ok(inbox_integrations::EgressPolicy::new(allow, only))
+}
+
+/// Whether the environment sets where integrations may send requests (the demo keeps them on
+/// loopback otherwise).
+pub fn egress_configured() -> bool {
+    env("INBOX_OUTBOUND_ALLOW").is_some() || env("INBOX_OUTBOUND_ONLY_ALLOWED").is_some()
 }
 
 /// `INBOX_POLL_BUDGET_<NETWORK>`: quota units a day for polling that network.

@@ -304,6 +304,7 @@ pub fn deliveries() -> Vec<(&'static str, Value)> {
             "/webhooks/x",
             x_dm("1875000000000000101", ("1500000000000000004", "Tom Beck", "tombeck"), "Is there a discount code for students?", ms(20)),
         ),
+        ("/webhooks/linkedin", linkedin_comment(7300000000000000301, "Do you offer a warranty on the stoves?", ms(70))),
         // A retried delivery: stored once.
         (
             "/webhooks/x",
@@ -319,6 +320,17 @@ pub fn deliveries() -> Vec<(&'static str, Value)> {
     ]
 }
 
+/// A LinkedIn organisation social action notification: a comment on the demo post.
+pub fn linkedin_comment(id: u64, text: &str, at_ms: i64) -> Value {
+    json!({"type": "ORGANIZATION_SOCIAL_ACTION_NOTIFICATIONS", "notifications": [{
+        "notificationId": id, "organizationalEntity": format!("urn:li:organization:{LINKEDIN_ORG}"), "action": "COMMENT",
+        "sourcePost": LINKEDIN_POST, "lastModifiedAt": at_ms,
+        "generatedActivity": format!("urn:li:comment:(urn:li:activity:7300000000000000009,{id})"),
+        "decoratedGeneratedActivity": {"comment": {"text": text, "owner": "urn:li:person:DemoFan77"}},
+        "subscriber": "urn:li:person:AdminPerson1"
+    }]})
+}
+
 /// Posts the demo webhooks, signed, to the server at `addr`.
 pub async fn send_webhooks(addr: SocketAddr, web: &WebConfig) -> Result<usize> {
     let client = reqwest::Client::new();
@@ -327,6 +339,11 @@ pub async fn send_webhooks(addr: SocketAddr, web: &WebConfig) -> Result<usize> {
         let bytes = serde_json::to_vec(&body).expect("serialisable");
         let (header, sig) = if path.ends_with("meta") {
             (META_SIGNATURE_HEADER, sign_meta(web.meta_app_secret.expose().as_bytes(), &bytes))
+        } else if path.ends_with("linkedin") {
+            (
+                inbox_platforms::signature::LINKEDIN_SIGNATURE_HEADER,
+                inbox_platforms::signature::sign_linkedin(web.linkedin_client_secret.expose().as_bytes(), &bytes),
+            )
         } else {
             (X_SIGNATURE_HEADER, sign_x(web.x_consumer_secret.expose().as_bytes(), &bytes))
         };

@@ -10,13 +10,11 @@ pub mod web;
 pub mod workers;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use config::Config;
 use inbox_domain::ports::{Clock, QueueName, SystemClock};
 use inbox_domain::usecases::Deps;
 use inbox_sqlite::{Db, DbConfig, OutboxMailer, SqliteQueue, SqliteStore};
 use inbox_web::AppState;
-use inbox_web::error::ApiError;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,19 +22,7 @@ use tokio::sync::watch;
 
 /// The whole HTTP surface, with the layers every deployment puts around it.
 pub fn http_router(state: AppState) -> Router {
-    let limit = state.config.max_body_bytes;
-    Router::new()
-        .merge(fn_webhook::router())
-        .merge(fn_api::router())
-        .route("/health", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
-        .fallback(|| async { ApiError::NotFound("route".into()) })
-        .method_not_allowed_fallback(|| async {
-            inbox_web::error::ApiError::BadRequest("this method is not allowed on this route".into())
-                .with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
-        })
-        .layer(DefaultBodyLimit::max(limit))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+    inbox_web::app::app(Router::new().merge(fn_webhook::router()).merge(fn_api::router()), state)
 }
 
 type Networks = (Arc<dyn inbox_domain::ports::PlatformClient>, Arc<dyn inbox_domain::ports::PlatformPoller>, Option<simulator::Simulator>);
@@ -92,6 +78,11 @@ impl App {
         queue.max_attempts = config.max_attempts;
         let mailer = Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), "inbox@localhost")?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let egress = Arc::new(config.egress.clone());
+        let webhook_sender =
+            inbox_integrations::HttpWebhookSender::new(egress.clone(), inbox_integrations::WEBHOOK_TIMEOUT).map_err(anyhow_lite::Error)?;
+        let salesforce_client = inbox_integrations::HttpSalesforceClient::new(egress.clone(), inbox_integrations::SALESFORCE_TIMEOUT)
+            .map_err(anyhow_lite::Error)?;
         let deps = Deps {
             settings: Arc::new(config.settings.clone()),
             health: store.clone(),
@@ -99,7 +90,14 @@ impl App {
             directory: store.clone(),
             conversations: store.clone(),
             tabs: store.clone(),
-            notifications: store,
+            notifications: store.clone(),
+            subscriptions: store.clone(),
+            deliveries: store.clone(),
+            api_keys: store.clone(),
+            salesforce: store,
+            egress,
+            webhook_sender: Arc::new(webhook_sender),
+            salesforce_client: Arc::new(salesforce_client),
             queue: Arc::new(queue.clone()),
             mailer,
             clock,
@@ -118,6 +116,11 @@ impl App {
             }
             if config.poll {
                 tasks.push(tokio::spawn(workers::run_poller(deps.clone(), poller.clone(), rx.clone())));
+            }
+            if config.deliver {
+                for _ in 0..workers::DELIVERY_LOOPS {
+                    tasks.push(tokio::spawn(workers::run_deliveries(deps.clone(), rx.clone())));
+                }
             }
         }
         Ok(App { state, db, queue, config, shutdown, tasks, addr: None, site: web::Site::default(), simulator, poller })

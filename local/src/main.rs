@@ -19,6 +19,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Send the demo's signed webhooks (Facebook, Messenger, X, LinkedIn) to a running inbox,
+    /// signed with this data dir's secrets, as the networks would. Safe to repeat: the inbox
+    /// stores every event once.
+    Simulate {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        to: SocketAddr,
+    },
     /// Serve the API and webhooks and run the workers.
     Serve {
         #[arg(long, env = "INBOX_ADDR", default_value = "127.0.0.1:8080")]
@@ -90,6 +97,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             if with_demo {
                 // The demo's profiles live on the network simulator, not on the real networks.
                 config.networks = inbox_local::config::NetworkMode::Simulated;
+                // Its webhooks and Salesforce calls stay on this machine unless told otherwise.
+                if !inbox_local::config::egress_configured() {
+                    config.egress = inbox_integrations::EgressPolicy::loopback_only();
+                }
             }
             let mut app = App::start(config.clone()).await?;
             app.site = inbox_local::web::Site { dir: inbox_local::web::Site::find_dir(web_dir)?, dev_auth: dev_auth || with_demo };
@@ -108,6 +119,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             if with_demo {
                 let n = demo::send_webhooks(bound, &config.web).await?;
+                // The first poll round now, so LinkedIn, YouTube and the X reconciliation show
+                // at once (the poller then runs on its own schedule).
+                if let Err(e) = inbox_domain::usecases::poll_due(&app.state.deps, app.poller.as_ref(), 50).await {
+                    tracing::warn!(error = %e, "the demo's first poll round failed");
+                }
                 app.settle(std::time::Duration::from_secs(30)).await;
                 if created {
                     demo::team_activity(bound, &config.web).await?;
@@ -142,6 +158,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 inbox_web::auth::mint(app.config.web.jwt_secret.expose(), &found.id, &found.account_id, chrono::Duration::hours(hours));
             app.stop().await;
             println!("{token}");
+            Ok(())
+        }
+        Command::Simulate { to } => {
+            let config = Config::load(&cli.data_dir, to)?;
+            let n = demo::send_webhooks(to, &config.web).await?;
+            println!("{n} signed webhooks delivered to http://{to}");
             Ok(())
         }
         Command::DeadLetters { limit } => {

@@ -18,6 +18,7 @@ pub async fn handle(queue: QueueName, deps: &Deps, client: &dyn PlatformClient, 
         QueueName::Ingest => fn_ingest::handle_message(deps, body).await.map(|_| ()).map_err(|e| e.to_string()),
         QueueName::Notify => fn_notifier::handle_message(deps, body).await.map(|_| ()).map_err(|e| e.to_string()),
         QueueName::Actions => fn_actions::handle_message(deps, client, body).await.map(|_| ()).map_err(|e| e.to_string()),
+        QueueName::Events => fn_integrations::handle_message(deps, body).await.map(|_| ()).map_err(|e| e.to_string()),
     }
 }
 
@@ -104,6 +105,36 @@ pub async fn run_poller(deps: Deps, poller: Arc<dyn inbox_domain::ports::Platfor
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL_TICK) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// How often an idle delivery worker looks for due deliveries.
+pub const DELIVERY_TICK: Duration = Duration::from_secs(1);
+/// Delivery workers run side by side (each delivery under its own lease), so that one slow
+/// receiver does not hold up the others.
+pub const DELIVERY_LOOPS: usize = 4;
+
+/// Runs the integrations function's delivery run on a timer, as the schedule does on AWS: at
+/// once again while there is more to send, else every `DELIVERY_TICK`.
+pub async fn run_deliveries(deps: Deps, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let busy = match fn_integrations::run_deliveries(&deps).await {
+            Ok(round) => round.attempted + round.dead > 0,
+            Err(e) => {
+                tracing::error!(error = %e, "delivery run failed");
+                false
+            }
+        };
+        if busy {
+            continue;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(DELIVERY_TICK) => {}
             _ = shutdown.changed() => {}
         }
     }

@@ -11,8 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The files that register routes, relative to this crate: every `.rs` file of a directory, or
-/// one file. `local/src/lib.rs` merges the routers of the other two.
-const ROUTER_SOURCES: &[&str] = &["../functions/api/src", "../functions/webhook/src/lib.rs", "../local/src/lib.rs"];
+/// one file. `local/src/lib.rs` merges the routers of the other two; `shared/web/src/app.rs`
+/// adds the routes every deployment has (`/health`).
+const ROUTER_SOURCES: &[&str] =
+    &["../functions/api/src", "../functions/webhook/src/lib.rs", "../local/src/lib.rs", "../shared/web/src/app.rs"];
 
 /// The routers `.merge(...)` may pull in: the ones whose sources are in `ROUTER_SOURCES`.
 const KNOWN_MERGES: &[&str] = &["fn_webhook::router()", "fn_api::router()"];

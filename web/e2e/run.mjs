@@ -247,7 +247,7 @@ await step('the Inbox tab lists exactly the unassigned open conversations, newes
   }, 15000, 300);
   assert(expected.length >= 5, `the demo has unassigned open conversations (got ${expected.length})`);
   const times = expected.map((c) => c.last_activity_at);
-  assertEqual(times, [...times].sort().reverse(), 'newest activity first');
+  assertEqual(times, [...times].sort((a, b) => Date.parse(b) - Date.parse(a)), 'newest activity first'); // by time: "…59Z" is older than "…59.460Z"
   assert((await page.locator('.row .assignee:not(.none)').count()) === 0, 'no row shows an assignee');
   assert((await page.locator('.row .badge', { hasText: 'Closed' }).count()) === 0, 'no row is closed');
   assert((await page.locator('.row.unseen').count()) === expected.length, 'all are unseen at first');

@@ -89,7 +89,7 @@ export interface Tab {
 
 export interface Notification {
   id: string;
-  type: 'assigned' | 'reassigned' | 'note' | 'status_changed' | 'mentioned';
+  type: 'assigned' | 'reassigned' | 'note' | 'status_changed' | 'mentioned' | 'webhook_disabled';
   conversation_id: string;
   actor_id: string | null;
   created_at: string;

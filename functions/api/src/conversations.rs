@@ -245,7 +245,16 @@ async fn handover(
     Ok((StatusCode::ACCEPTED, axum::Json(view(&state, &viewer, c).await?)))
 }
 
-async fn salesforce_case(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Value>> {
-    usecases::get_conversation(&state.deps, &viewer, &conv_id(&id)?).await?;
-    Err(ApiError::Unprocessable("Salesforce is not connected for this account; an admin must connect it first".into()))
+/// Makes the conversation's Salesforce Case: 201 when made now, 200 with the one it has
+/// (a retried request makes nothing twice).
+async fn salesforce_case(
+    State(state): State<AppState>,
+    Caller(viewer): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+    let (c, created) = inbox_domain::integrations::create_case(&state.deps, &viewer, &conv_id(&id)?).await?;
+    let case = c.salesforce_case.clone();
+    let conversation = view(&state, &viewer, c).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, axum::Json(json!({ "case": case, "created": created, "conversation": conversation }))))
 }

@@ -22,6 +22,8 @@ pub struct ConversationDto {
     pub thread_owner: Option<String>,
     /// Send it back as `version` to refuse a change if someone else changed it meanwhile.
     pub version: u64,
+    /// The Salesforce Case made from it (`id`, `url`, `created_at`), or null.
+    pub salesforce_case: Option<CaseLink>,
 }
 
 impl From<ConversationView> for ConversationDto {
@@ -43,6 +45,7 @@ impl From<ConversationView> for ConversationDto {
             available_actions: v.available_actions,
             thread_owner: c.thread_owner,
             version: c.version,
+            salesforce_case: c.salesforce_case,
         }
     }
 }

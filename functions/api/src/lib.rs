@@ -1,9 +1,11 @@
-//! The HTTP API: conversations, tabs, notifications, and the admin routes for users and
-//! profiles. Handlers parse, call a use case, and shape the answer; rules live in the domain.
+//! The HTTP API: conversations, tabs, notifications, the admin routes for users and profiles,
+//! and the integrations (webhook subscriptions, API keys, Zapier REST hooks, Salesforce).
+//! Handlers parse, call a use case, and shape the answer; rules live in the domain.
 
 mod admin;
 mod conversations;
 mod dto;
+mod integrations;
 mod params;
 mod tabs;
 
@@ -30,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/channels", get(channels))
         .route("/api/notifications/{id}/read", post(read_notification))
         .merge(admin::routes())
+        .merge(integrations::routes())
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -15,8 +15,15 @@ pub enum DomainError {
     Rule(String),
     #[error("the conversation was changed by someone else; reload it and try again")]
     Conflict,
+    /// Someone else is doing the same thing right now (making the Case of a conversation).
+    #[error("{0}")]
+    InProgress(String),
     #[error("a dependency failed: {0}")]
     Dependency(#[from] PortError),
+    /// An outside system the caller asked us to reach (Salesforce) refused or failed; the
+    /// message says what it answered, in words an admin can act on.
+    #[error("{0}")]
+    Upstream(String),
 }
 
 /// A failure inside an adapter (storage, queue, mailer, network client).

@@ -49,3 +49,7 @@ id_type!(NoteId, "not");
 id_type!(HistoryId, "his");
 id_type!(TabId, "tab");
 id_type!(NotificationId, "ntf");
+id_type!(EventId, "evt");
+id_type!(SubscriptionId, "whs");
+id_type!(DeliveryId, "dlv");
+id_type!(ApiKeyId, "key");

@@ -325,6 +325,7 @@ fn new_conversation(event: &InboundEvent, profile: &Profile, author: &Author, te
         excerpt: excerpt(text),
         thread_owner: None,
         version: 1,
+        salesforce_case: None,
     }
 }
 

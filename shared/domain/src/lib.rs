@@ -5,16 +5,20 @@
 
 pub mod access;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod ingest;
+pub mod integrations;
 pub mod model;
 pub mod notes;
 pub mod notify;
 pub mod poll;
 pub mod ports;
+pub mod salesforce;
 pub mod search;
 pub mod tabs;
 pub mod usecases;
+pub mod webhooks;
 
 pub use error::DomainError;
 pub use ids::*;

@@ -61,7 +61,16 @@ wire_enum!(
     TokenState { Valid = "valid", Expiring = "expiring", NeedsReconnection = "needs_reconnection" }
 );
 wire_enum!(
-    NotificationType { Assigned = "assigned", Reassigned = "reassigned", Note = "note", StatusChanged = "status_changed", Mentioned = "mentioned" }
+    /// Why someone is notified; `webhook_disabled` tells admins that an outbound webhook
+    /// subscription kept failing and was turned off.
+    NotificationType {
+        Assigned = "assigned",
+        Reassigned = "reassigned",
+        Note = "note",
+        StatusChanged = "status_changed",
+        Mentioned = "mentioned",
+        WebhookDisabled = "webhook_disabled"
+    }
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -185,6 +194,38 @@ pub struct Conversation {
     pub thread_owner: Option<String>,
     /// Optimistic-concurrency version, bumped on every change.
     pub version: u64,
+    /// The Salesforce Case made from this conversation, once there is one.
+    #[serde(default)]
+    pub salesforce_case: Option<CaseLink>,
+}
+
+/// A Salesforce Case made from a conversation: its id and where to open it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseLink {
+    pub id: String,
+    pub url: String,
+    pub created_at: Timestamp,
+}
+
+/// A secret the inbox keeps (to sign, to authenticate) but never shows again: `Debug` redacts
+/// it, and API answers never include it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretString(String);
+
+impl SecretString {
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretString(<redacted>)")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

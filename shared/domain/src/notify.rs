@@ -9,9 +9,24 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Happening {
-    Assignment { previous: Option<UserId>, new: Option<UserId> },
-    NoteAdded { note_id: NoteId, mentions: Vec<UserId> },
-    StatusChanged { status: Status },
+    Assignment {
+        previous: Option<UserId>,
+        new: Option<UserId>,
+    },
+    NoteAdded {
+        note_id: NoteId,
+        mentions: Vec<UserId>,
+    },
+    StatusChanged {
+        status: Status,
+    },
+    /// An outbound webhook subscription kept failing and the inbox turned it off (told to the
+    /// account's admins, about the conversation whose delivery failed last).
+    WebhookDisabled {
+        subscription_id: SubscriptionId,
+        url: String,
+        reason: String,
+    },
 }
 
 /// A queued happening with its identity (so that a redelivery notifies nobody twice).
@@ -66,6 +81,8 @@ pub fn decide(actor: &Actor, conversation: &Conversation, happening: &Happening,
                 push(a, NotificationType::StatusChanged);
             }
         }
+        // The admins, not the conversation's people: see `usecases::notify`.
+        Happening::WebhookDisabled { .. } => {}
     }
     out
 }
@@ -92,6 +109,10 @@ pub fn describe(kind: NotificationType, happening: &Happening, actor_name: &str,
             format!("{actor_name} {} the {about} assigned to you", if status == Status::Open { "reopened" } else { "closed" })
         }
         NotificationType::Mentioned => format!("{actor_name} mentioned you in a note on the {about}"),
+        NotificationType::WebhookDisabled => match happening {
+            Happening::WebhookDisabled { url, reason, .. } => format!("The webhook to {url} was turned off: {reason}"),
+            _ => "A webhook was turned off".to_string(),
+        },
     }
 }
 
@@ -117,6 +138,7 @@ mod tests {
             excerpt: String::new(),
             thread_owner: None,
             version: 1,
+            salesforce_case: None,
         }
     }
     fn me(s: &str) -> Actor {

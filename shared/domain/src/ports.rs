@@ -135,15 +135,19 @@ pub enum QueueName {
     Actions,
     /// Things that happened, to turn into notifications and emails.
     Notify,
+    /// Domain events ([`DomainEvent`](crate::events::DomainEvent)), for the integrations:
+    /// webhook and Zapier deliveries, the Salesforce rule.
+    Events,
 }
 
 impl QueueName {
-    pub const ALL: [QueueName; 3] = [QueueName::Ingest, QueueName::Actions, QueueName::Notify];
+    pub const ALL: [QueueName; 4] = [QueueName::Ingest, QueueName::Actions, QueueName::Notify, QueueName::Events];
     pub fn as_str(self) -> &'static str {
         match self {
             QueueName::Ingest => "ingest",
             QueueName::Actions => "actions",
             QueueName::Notify => "notify",
+            QueueName::Events => "events",
         }
     }
 }
@@ -356,4 +360,149 @@ pub trait HealthStore: Send + Sync {
     async fn set_token_state(&self, profile: &ProfileId, state: TokenState, error: Option<String>) -> PortResult<()>;
     async fn set_webhook_state(&self, profile: &ProfileId, subscribed: bool, at: Timestamp) -> PortResult<()>;
     async fn channel_health(&self, profile: &ProfileId) -> PortResult<ChannelHealth>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Integrations: outbound webhooks, Zapier REST hooks, Salesforce Cases
+
+use crate::salesforce::{CaseRequest, SalesforceConnection};
+use crate::webhooks::{ApiKey, DeliveryState, WebhookDelivery, WebhookSubscription};
+
+/// Webhook and Zapier subscriptions of the accounts.
+#[async_trait]
+pub trait SubscriptionStore: Send + Sync {
+    /// `expected_version: None` creates (`AlreadyExists` when the id is taken); `Some(v)`
+    /// replaces the stored subscription only if its version is still `v` (else `Conflict`, also
+    /// when it was deleted meanwhile).
+    async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: Option<u64>) -> PortResult<()>;
+    async fn get_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<Option<WebhookSubscription>>;
+    /// Every subscription of the account, oldest first.
+    async fn list_subscriptions(&self, account: &AccountId) -> PortResult<Vec<WebhookSubscription>>;
+    /// Deletes a subscription and its deliveries.
+    async fn delete_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<bool>;
+}
+
+/// Deliveries of events to subscriptions, with their own schedule and leases (like
+/// [`PollStore`]).
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// Stores a new delivery; `AlreadyExists` when its id is stored (the event was dispatched
+    /// before: delivery ids derive from the event and the subscription).
+    async fn insert_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()>;
+    async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> PortResult<Option<WebhookDelivery>>;
+    /// Pending deliveries due at `now` that nobody holds a lease on, soonest first.
+    async fn due_deliveries(&self, now: Timestamp, limit: usize) -> PortResult<Vec<WebhookDelivery>>;
+    /// Takes a pending delivery's lease until `until`, unless another worker holds it. False when
+    /// it is held, or no longer pending.
+    async fn lease_delivery(&self, id: &DeliveryId, now: Timestamp, until: Timestamp) -> PortResult<bool>;
+    /// Replaces a delivery (an attempt's outcome, a replay) and releases its lease.
+    async fn save_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()>;
+    /// A subscription's deliveries, newest first (by id), optionally in one state only, after
+    /// `before` (the last id of the previous page).
+    async fn list_deliveries(
+        &self,
+        account: &AccountId,
+        subscription: &SubscriptionId,
+        state: Option<DeliveryState>,
+        before: Option<&DeliveryId>,
+        limit: usize,
+    ) -> PortResult<Vec<WebhookDelivery>>;
+}
+
+/// Account API keys (Zapier). Stores hashes, never keys.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    /// Stores a new key; `AlreadyExists` when its id or hash is taken.
+    async fn put_api_key(&self, key: &ApiKey) -> PortResult<()>;
+    /// The key with this hash ([`hash_api_key`](crate::webhooks::hash_api_key)), of any account.
+    async fn find_api_key(&self, hash: &str) -> PortResult<Option<ApiKey>>;
+    /// The account's keys, oldest first.
+    async fn list_api_keys(&self, account: &AccountId) -> PortResult<Vec<ApiKey>>;
+    async fn delete_api_key(&self, account: &AccountId, id: &ApiKeyId) -> PortResult<bool>;
+}
+
+/// Salesforce connections (one per account) and the claims that keep two requests from making
+/// two Cases of one conversation.
+#[async_trait]
+pub trait SalesforceStore: Send + Sync {
+    /// Creates or replaces the account's connection.
+    async fn put_connection(&self, connection: &SalesforceConnection) -> PortResult<()>;
+    async fn get_connection(&self, account: &AccountId) -> PortResult<Option<SalesforceConnection>>;
+    async fn delete_connection(&self, account: &AccountId) -> PortResult<bool>;
+    /// Keeps a refreshed access token, leaving the rest of the connection as it is (nothing
+    /// when there is no connection).
+    async fn set_access_token(&self, account: &AccountId, token: &SecretString) -> PortResult<()>;
+    /// Takes the right to make the Case of `conversation` until `until`, unless someone holds
+    /// it. Atomic.
+    async fn claim_case(&self, conversation: &ConversationId, now: Timestamp, until: Timestamp) -> PortResult<bool>;
+    async fn release_case(&self, conversation: &ConversationId) -> PortResult<()>;
+}
+
+/// Where the inbox may send requests on an account's behalf (webhook targets, Salesforce).
+#[async_trait]
+pub trait EgressGuard: Send + Sync {
+    /// `Err` says in words why `url` may not be reached (a private, loopback or link-local
+    /// address not allowed by the configuration, a host that does not resolve).
+    async fn check_target(&self, url: &str) -> Result<(), String>;
+}
+
+/// One signed webhook request to send.
+#[derive(Debug, Clone)]
+pub struct OutboundHook {
+    pub url: String,
+    /// `webhook-id`: the event id, the same on every attempt.
+    pub id: String,
+    /// `webhook-timestamp`: the time of this attempt.
+    pub timestamp: Timestamp,
+    pub body: String,
+    /// The subscription's `whsec_` secret.
+    pub secret: SecretString,
+}
+
+/// What a webhook target answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookOutcome {
+    /// A 2xx answer.
+    Delivered { status: u16 },
+    /// 410 Gone: the target says it will never want another delivery (Zapier: the zap is off).
+    Gone { status: u16 },
+    /// Anything else: another status, no answer in time, a refused address.
+    Failed { status: Option<u16>, error: String },
+}
+
+/// Sends signed webhooks (Standard Webhooks headers).
+#[async_trait]
+pub trait WebhookSender: Send + Sync {
+    async fn send(&self, hook: &OutboundHook) -> HookOutcome;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaseError {
+    /// The connection's credentials no longer work (refresh refused): an admin must reconnect.
+    #[error("{0}")]
+    Auth(String),
+    /// Salesforce refused the Case (a validation rule, a field, a permission).
+    #[error("{0}")]
+    Rejected(String),
+    /// Salesforce did not answer, or answered 5xx.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+/// The outcome of a Case creation, and a refreshed access token to keep whatever happened.
+#[derive(Debug, Clone)]
+pub struct CaseAttempt {
+    /// The Case id.
+    pub result: Result<String, CaseError>,
+    pub refreshed_token: Option<SecretString>,
+}
+
+/// Salesforce's REST API.
+#[async_trait]
+pub trait SalesforceClient: Send + Sync {
+    /// Exchanges the refresh token for an access token (connecting checks the credentials so).
+    async fn refresh(&self, connection: &SalesforceConnection) -> Result<SecretString, CaseError>;
+    /// Creates the Case (upserts it by the external id field when the connection has one),
+    /// with the cached access token; a 401 refreshes the token once and retries once.
+    async fn create_case(&self, connection: &SalesforceConnection, case: &CaseRequest) -> CaseAttempt;
 }

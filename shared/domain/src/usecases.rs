@@ -47,13 +47,22 @@ pub struct Deps {
     pub queue: Arc<dyn Queue>,
     pub mailer: Arc<dyn Mailer>,
     pub clock: Arc<dyn Clock>,
+    /// Integrations (see [`crate::integrations`]): webhook and Zapier subscriptions, their
+    /// deliveries, API keys, Salesforce connections; and the outbound HTTP they need.
+    pub subscriptions: Arc<dyn SubscriptionStore>,
+    pub deliveries: Arc<dyn DeliveryStore>,
+    pub api_keys: Arc<dyn ApiKeyStore>,
+    pub salesforce: Arc<dyn SalesforceStore>,
+    pub egress: Arc<dyn EgressGuard>,
+    pub webhook_sender: Arc<dyn WebhookSender>,
+    pub salesforce_client: Arc<dyn SalesforceClient>,
 }
 
 /// How often a change that lost an optimistic-concurrency race is recomputed and retried.
 /// Every lost race is another writer's success, so with N concurrent writers on one
 /// conversation the unluckiest needs N attempts: this bounds N, not bad luck (at 8, ten
 /// concurrent notes could answer 409 to a request that sent no version).
-const MAX_ATTEMPTS: usize = 64;
+pub(crate) const MAX_ATTEMPTS: usize = 64;
 pub const MAX_TEXT: usize = 10_000;
 
 /// The caller of a user-facing use case, with what they may see.
@@ -111,7 +120,7 @@ pub struct ConversationDetail {
     pub notes: Vec<Note>,
 }
 
-async fn visible_conversation(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<Conversation> {
+pub(crate) async fn visible_conversation(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<Conversation> {
     match deps.conversations.get_conversation(viewer.account(), id).await? {
         Some(c) if viewer.profiles.contains(&c.profile_id) && c.account_id == *viewer.account() => Ok(c),
         // Another account's, or a profile the user may not see: it does not exist for them.
@@ -213,8 +222,8 @@ where
             conversation: next.clone(),
             expected_version: Some(current.version),
             items: m.items.clone(),
-            notes: m.notes,
-            history: m.history,
+            notes: m.notes.clone(),
+            history: m.history.clone(),
         };
         match deps.conversations.write(write).await {
             Ok(()) => {}
@@ -223,9 +232,21 @@ where
             Err(e) => return Err(e.into()),
         }
         after_write(deps, &viewer.actor(), &next, now, m.happenings, m.jobs, &m.items).await?;
+        emit_events(deps, &crate::events::from_change(&next, &m.history, &m.items, &m.notes)).await;
         return Ok(next);
     }
     Err(DomainError::Conflict)
+}
+
+/// Queues the domain events of a stored change for the integrations. Like notifications, a
+/// failure is logged, not returned: the change is stored, and failing the request would invite
+/// a retry that repeats it.
+pub(crate) async fn emit_events(deps: &Deps, events: &[crate::events::DomainEvent]) {
+    for e in events {
+        if let Err(err) = deps.queue.send(QueueName::Events, serde_json::to_vec(e).expect("serialisable")).await {
+            tracing::error!(error = %err, event_id = %e.id, event = %e.kind, conversation_id = %e.conversation_id, "could not queue a domain event");
+        }
+    }
 }
 
 /// Queues what a stored change sets in motion: outbound actions, then notifications.
@@ -274,19 +295,21 @@ async fn after_write(
     Ok(())
 }
 
-/// Replaces one item of a conversation, retrying version races.
-async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> DomainResult<()> {
+/// Replaces one item of a conversation, retrying version races. Returns the conversation as
+/// stored.
+async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> DomainResult<Conversation> {
     let mut c = conv.clone();
     for _ in 0..MAX_ATTEMPTS {
+        let next = Conversation { version: c.version + 1, ..c.clone() };
         let write = ConversationWrite {
-            conversation: Conversation { version: c.version + 1, ..c.clone() },
+            conversation: next.clone(),
             expected_version: Some(c.version),
             items: vec![item.clone()],
             notes: vec![],
             history: vec![],
         };
         match deps.conversations.write(write).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => return Ok(next),
             Err(PortError::Conflict) => {
                 c = deps.conversations.get_conversation(&c.account_id, &c.id).await?.ok_or(DomainError::NotFound("conversation"))?;
             }
@@ -676,11 +699,13 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             }
         };
         let conv = write.conversation.clone();
+        let (written_history, written_items) = (write.history.clone(), write.items.clone());
         match store.write(write).await {
             Ok(()) => {
                 if let Err(e) = deps.health.record_event(&profile.id, event.occurred_at.min(now)).await {
                     tracing::warn!(error = %e, "could not note the channel's last event");
                 }
+                emit_events(deps, &crate::events::from_change(&conv, &written_history, &written_items, &[])).await;
                 if reopened {
                     after_write(deps, &Actor::System, &conv, now, vec![Happening::StatusChanged { status: Status::Open }], vec![], &[])
                         .await?;
@@ -729,7 +754,20 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
             if done.dm_recipient.is_some() {
                 sent.dm_recipient = done.dm_recipient;
             }
-            finish(deps, &conv, sent, Ok(())).await
+            let (state, stored) = finish_with(deps, &conv, sent.clone(), Ok(())).await?;
+            if matches!(job.action, Action::Reply | Action::Dm) {
+                // `reply.sent`, by whoever wrote it (the history of the reply says who).
+                let actor = deps
+                    .conversations
+                    .history(&conv.id)
+                    .await?
+                    .into_iter()
+                    .find(|h| h.details["item_id"].as_str() == Some(sent.id.as_str()))
+                    .map_or(Actor::System, |h| h.actor);
+                sent.state = state;
+                emit_events(deps, &[crate::events::reply_sent(&stored, &sent, deps.clock.now(), &actor)]).await;
+            }
+            Ok(state)
         }
         Err(ActionError::Transient(why)) => Err(DomainError::Dependency(PortError::Unavailable(why))),
         Err(ActionError::Rejected(why)) => finish(deps, &conv, item, Err(why)).await,
@@ -804,7 +842,17 @@ pub async fn handover(deps: &Deps, viewer: &Viewer, id: &ConversationId, op: Han
     Ok(c)
 }
 
-async fn finish(deps: &Deps, conv: &Conversation, mut item: Item, result: Result<(), String>) -> DomainResult<ItemState> {
+async fn finish(deps: &Deps, conv: &Conversation, item: Item, result: Result<(), String>) -> DomainResult<ItemState> {
+    Ok(finish_with(deps, conv, item, result).await?.0)
+}
+
+/// Like [`finish`], with the conversation as stored.
+async fn finish_with(
+    deps: &Deps,
+    conv: &Conversation,
+    mut item: Item,
+    result: Result<(), String>,
+) -> DomainResult<(ItemState, Conversation)> {
     match result {
         Ok(()) => {
             item.state = ItemState::Sent;
@@ -816,8 +864,8 @@ async fn finish(deps: &Deps, conv: &Conversation, mut item: Item, result: Result
         }
     }
     let state = item.state;
-    set_item(deps, conv, item).await?;
-    Ok(state)
+    let stored = set_item(deps, conv, item).await?;
+    Ok((state, stored))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -829,8 +877,15 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
         return Ok(0);
     };
     let users = deps.directory.list_users(&event.account_id).await?;
-    let intents =
-        notify::decide(&event.actor, &conv, &event.happening, |uid| users.iter().any(|u| &u.id == uid && access::can_see(u, &conv)));
+    let intents = match &event.happening {
+        // Integrations are the admins' business: every admin hears of a turned-off webhook.
+        Happening::WebhookDisabled { .. } => users
+            .iter()
+            .filter(|u| u.role == Role::Admin)
+            .map(|u| notify::Intent { user_id: u.id.clone(), kind: NotificationType::WebhookDisabled })
+            .collect(),
+        _ => notify::decide(&event.actor, &conv, &event.happening, |uid| users.iter().any(|u| &u.id == uid && access::can_see(u, &conv))),
+    };
     let actor_name = match &event.actor {
         Actor::System => "The inbox".to_string(),
         Actor::User(uid) => users.iter().find(|u| &u.id == uid).map(|u| u.name.clone()).unwrap_or_else(|| "Someone".into()),
@@ -842,14 +897,17 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
         // Email first: a crash between the two repeats an email (the mailer drops repeats by
         // id where it can) rather than losing one. Users who turned emails off get none.
         if user.email_notifications {
-            deps.mailer
-                .send(&Email {
-                    id: id.to_string(),
-                    to: user.email.clone(),
-                    subject: text.clone(),
-                    text: format!("{text}.\n\n\"{}\"\n\nConversation {}\n", conv.excerpt, conv.id),
-                })
-                .await?;
+            let body = match &event.happening {
+                Happening::WebhookDisabled { subscription_id, .. } => format!(
+                    "{text}.\n\nIts undelivered events are kept as dead deliveries. Once the receiver works again, turn the \
+                     subscription back on (PATCH /api/webhook-subscriptions/{subscription_id} with {{\"enabled\": true}}) and \
+                     replay them (POST /api/webhook-subscriptions/{subscription_id}/deliveries/<id>/replay).\n\nLast failed \
+                     delivery: conversation {}\n",
+                    conv.id
+                ),
+                _ => format!("{text}.\n\n\"{}\"\n\nConversation {}\n", conv.excerpt, conv.id),
+            };
+            deps.mailer.send(&Email { id: id.to_string(), to: user.email.clone(), subject: text.clone(), text: body }).await?;
         }
         deps.notifications
             .put_notification(&Notification {

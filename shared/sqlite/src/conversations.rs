@@ -122,20 +122,18 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
     Ok(())
 }
 
-/// The feed position: (last inbound time, id) of the last conversation of a page.
+/// The feed position: (last inbound time, id) of the last conversation of a page, and the
+/// account whose feed it is (a position of another account is refused, never followed).
 fn encode_after(c: &Conversation) -> String {
-    format!("{}:{}", us(c.last_inbound_at), c.id)
+    format!("{}:{}:{}", us(c.last_inbound_at), c.id, c.account_id)
 }
 
-fn decode_after(s: &str) -> Option<(i64, String)> {
-    let (t, id) = s.split_once(':')?;
+fn decode_after(s: &str, account: &AccountId) -> Option<(i64, String)> {
+    let (t, rest) = s.split_once(':')?;
+    let (id, acc) = rest.split_once(':')?;
+    (acc == account.as_str()).then_some(())?;
     Some((t.parse().ok()?, ConversationId::parse(id)?.0))
 }
-
-/// A search whose positive clauses match fewer conversations than this (all accounts counted)
-/// reads just those, through the full-text index; one that matches more walks the feed in
-/// order, where matches are dense enough to fill a page after a short walk.
-const FEW_CANDIDATES: i64 = 2_000;
 
 /// The full-text query that every match of `search` satisfies: its positive clauses, each as
 /// a phrase. `None` when it has none (a search of exclusions only).
@@ -145,15 +143,25 @@ fn candidates_query(search: &SearchQuery) -> Option<String> {
     (!phrases.is_empty()).then(|| phrases.join(" AND "))
 }
 
-/// Whether fewer than [`FEW_CANDIDATES`] conversations match the full-text query.
-fn few_candidates(conn: &Connection, fts: &str) -> bool {
+/// Whether a search is better answered by reading its full-text candidates (by rowid, then
+/// sorting them) than by walking a feed index until a page of matches turns up. With `n`
+/// conversations and `m` candidates, the walk reads about `page · n / m` rows and the other
+/// way `m` rows, each about twice as costly: they break even near `m = √(page · n / 2)`. The
+/// limit is twice that, because the feed's other filters make the walk longer.
+fn few_candidates(conn: &Connection, fts: &str, page: usize) -> bool {
+    let n: i64 = conn
+        .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM conversations")
+        .and_then(|mut s| s.query_row([], |r| r.get(0)))
+        .unwrap_or(0);
+    let limit = ((2.0 * page as f64 * n as f64).sqrt() as i64).max(200);
     conn.prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH ?1 LIMIT ?2)")
-        .and_then(|mut s| s.query_row(params![fts, FEW_CANDIDATES], |r| r.get::<_, i64>(0)))
-        .is_ok_and(|n| n < FEW_CANDIDATES)
+        .and_then(|mut s| s.query_row(params![fts, limit], |r| r.get::<_, i64>(0)))
+        .is_ok_and(|m| m < limit)
 }
 
 fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
-    let candidates = if q.search.is_empty() { None } else { candidates_query(&q.search).filter(|fts| few_candidates(conn, fts)) };
+    let candidates =
+        if q.search.is_empty() { None } else { candidates_query(&q.search).filter(|fts| few_candidates(conn, fts, q.limit + 1)) };
     // With few candidates, read them by rowid and sort them; otherwise walk a feed index.
     let mut sql = String::from(if candidates.is_some() {
         "SELECT c.doc, s.seen_us FROM conversations c NOT INDEXED LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?"
@@ -195,7 +203,7 @@ fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
         None => {}
     }
     if let Some(after) = &q.after {
-        let (t, id) = decode_after(after).ok_or_else(|| PortError::Corrupt("bad feed position".into()))?;
+        let (t, id) = decode_after(after, &q.account_id).ok_or_else(|| PortError::Corrupt("bad feed position".into()))?;
         sql.push_str(" AND (c.last_inbound_us < ? OR (c.last_inbound_us = ? AND c.id < ?))");
         args.extend([Value::Integer(t), Value::Integer(t), Value::Text(id)]);
     }

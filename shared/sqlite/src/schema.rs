@@ -96,6 +96,24 @@ const MIGRATIONS: &[&str] = &[
     END;
     INSERT INTO conversations_fts (conversations_fts) VALUES ('rebuild');
     "#,
+    // 4: integrations: webhook and Zapier subscriptions, their deliveries (a schedule with
+    // leases, like poll_states), API keys (hashes only), Salesforce connections and Case claims
+    r#"
+    CREATE TABLE webhook_subscriptions (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE INDEX webhook_subscriptions_account ON webhook_subscriptions (account_id, id);
+    CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, subscription_id TEXT NOT NULL, state TEXT NOT NULL,
+        next_us INTEGER NOT NULL, lease_us INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL);
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_us) WHERE state = 'pending';
+    CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id, id);
+    CREATE INDEX webhook_deliveries_subscription_state ON webhook_deliveries (subscription_id, state, id);
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+    CREATE INDEX api_keys_account ON api_keys (account_id, id);
+    CREATE TABLE salesforce_connections (account_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+    CREATE TABLE case_claims (conversation_id TEXT PRIMARY KEY, until_us INTEGER NOT NULL) WITHOUT ROWID;
+    "#,
 ];
 
 /// Brings the database to the newest schema.

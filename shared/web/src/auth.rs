@@ -1,11 +1,18 @@
-//! Bearer JWTs: HS256 with the configured secret. Claims name the user (`sub`) and the
-//! account (`account_id`).
+//! Who is calling. One extractor, [`Caller`], in one of two configured modes ([`AuthMode`]):
+//!
+//! - `Hs256` (the local runner): a bearer JWT signed HS256 with the configured secret, whose
+//!   claims name the user (`sub`) and the account (`account_id`).
+//! - `Gateway` (the API Lambda): API Gateway's JWT authorizer has verified the token already
+//!   (issuer, audience, signature, expiry); the function reads the verified claims that the
+//!   Lambda adapter puts in the request's extensions ([`VerifiedClaims`]). Without them the
+//!   request is refused: nothing here trusts a header.
 
 use crate::AppState;
 use crate::error::ApiError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use inbox_domain::usecases::{Viewer, load_viewer};
+use inbox_domain::webhooks::ApiKey;
 use inbox_domain::{AccountId, UserId};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
@@ -17,6 +24,22 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
 }
+
+/// How callers are authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Verify `Authorization: Bearer <HS256 JWT>` with `WebConfig::jwt_secret`.
+    Hs256,
+    /// Trust the claims API Gateway's JWT authorizer verified: the user id in `user_claim`
+    /// (`sub`, or `custom:user_id` with Cognito) and the account id in `account_claim`.
+    Gateway { user_claim: String, account_claim: String },
+}
+
+/// Claims an authorizer in front of the function verified (API Gateway's
+/// `requestContext.authorizer.jwt.claims`), put in the request's extensions by the Lambda
+/// adapter. Only [`AuthMode::Gateway`] reads them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifiedClaims(pub std::collections::HashMap<String, String>);
 
 /// Mints a token for a user, valid for `ttl`.
 pub fn mint(secret: &str, user: &UserId, account: &AccountId, ttl: chrono::Duration) -> String {
@@ -46,22 +69,62 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-            .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
-        let claims = verify(state.config.jwt_secret.expose(), token.trim())?;
-        let (Some(account), Some(user)) = (AccountId::parse(&claims.account_id), UserId::parse(&claims.sub)) else {
+        let (account, user) = match &state.config.auth {
+            AuthMode::Hs256 => {
+                let header = parts
+                    .headers
+                    .get(axum::http::header::AUTHORIZATION)
+                    .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
+                let token = header
+                    .to_str()
+                    .ok()
+                    .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+                    .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
+                let claims = verify(state.config.jwt_secret.expose(), token.trim())?;
+                (AccountId::parse(&claims.account_id), UserId::parse(&claims.sub))
+            }
+            AuthMode::Gateway { user_claim, account_claim } => {
+                let claims = parts
+                    .extensions
+                    .get::<VerifiedClaims>()
+                    .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token> from the identity provider".into()))?;
+                let claim = |name: &str| claims.0.get(name).map(String::as_str).unwrap_or_default();
+                (AccountId::parse(claim(account_claim)), UserId::parse(claim(user_claim)))
+            }
+        };
+        let (Some(account), Some(user)) = (account, user) else {
             return Err(ApiError::Unauthorized("the bearer token is not valid".into()));
         };
         let viewer = load_viewer(&state.deps, &account, &user)
             .await?
             .ok_or_else(|| ApiError::Unauthorized("the user of this token no longer exists".into()))?;
         Ok(Caller(viewer))
+    }
+}
+
+/// The caller of an API-key route (Zapier REST hooks): an account API key, sent as
+/// `X-API-Key: <key>` or `Authorization: Bearer <key>`. A key is not a user: it reaches only
+/// the routes that take this extractor, and a user's JWT is not a key.
+pub struct ApiKeyCaller(pub ApiKey);
+
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+impl FromRequestParts<AppState> for ApiKeyCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let missing = || ApiError::Unauthorized("send the account's API key as X-API-Key: <key> or Authorization: Bearer <key>".into());
+        let header = |name| parts.headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+        let presented = match header(API_KEY_HEADER) {
+            Some(k) => k.trim(),
+            None => header(axum::http::header::AUTHORIZATION.as_str())
+                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+                .map(str::trim)
+                .ok_or_else(missing)?,
+        };
+        let key = inbox_domain::integrations::authenticate_api_key(&state.deps, presented)
+            .await?
+            .ok_or_else(|| ApiError::Unauthorized("the API key is not valid: it was mistyped or revoked".into()))?;
+        Ok(ApiKeyCaller(key))
     }
 }

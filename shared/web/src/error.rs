@@ -26,6 +26,10 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     NotImplemented(String),
+    /// An outside system the request needed (Salesforce) refused or failed; the message says
+    /// what it answered.
+    #[error("{0}")]
+    BadGateway(String),
     #[error("a dependency failed")]
     Unavailable(#[source] PortError),
 }
@@ -42,6 +46,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -57,6 +62,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Unprocessable(_) => "rule_violated",
             ApiError::NotImplemented(_) => "not_implemented",
+            ApiError::BadGateway(_) => "upstream_failed",
             ApiError::Unavailable(_) => "dependency_unavailable",
         }
     }
@@ -77,6 +83,8 @@ impl From<DomainError> for ApiError {
             DomainError::Forbidden(m) => ApiError::Forbidden(m),
             DomainError::Rule(m) => ApiError::Unprocessable(m),
             DomainError::Conflict => ApiError::Conflict(DomainError::Conflict.to_string()),
+            DomainError::InProgress(m) => ApiError::Conflict(m),
+            DomainError::Upstream(m) => ApiError::BadGateway(m),
             DomainError::Dependency(p) => ApiError::Unavailable(p),
         }
     }

@@ -1,6 +1,7 @@
 //! What every HTTP-facing function shares: configuration, authentication, the one place where
 //! errors become HTTP answers, body extraction, and opaque feed cursors.
 
+pub mod app;
 pub mod auth;
 pub mod cursor;
 pub mod error;
@@ -32,7 +33,9 @@ impl std::fmt::Debug for Secret {
 /// Secrets and settings of the HTTP functions, parsed once at start.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// HS256 key of user tokens.
+    /// How callers are authenticated: HS256 tokens (`jwt_secret`) or an authorizer's claims.
+    pub auth: auth::AuthMode,
+    /// HS256 key of user tokens (unused with `AuthMode::Gateway`).
     pub jwt_secret: Secret,
     /// Meta App Secret: signs `X-Hub-Signature-256`.
     pub meta_app_secret: Secret,

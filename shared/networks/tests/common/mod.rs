@@ -111,6 +111,7 @@ pub fn conversation(network: Network, kind: Kind, thread_key: &str, author_id: &
         excerpt: String::new(),
         thread_owner: None,
         version: 1,
+        salesforce_case: None,
     }
 }
 

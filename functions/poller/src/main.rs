@@ -1,0 +1,17 @@
+//! The poller Lambda: on each scheduled (EventBridge) event, one `fn_poller::run` with the
+//! networks' pollers, built once.
+
+use inbox_lambda::runtime::{self, Aws, LambdaConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), runtime::Error> {
+    runtime::init_tracing();
+    let config = LambdaConfig::from_env()?;
+    let deps = Aws::connect(&config).await.deps(&config)?;
+    let poller = runtime::platform_poller(&config)?;
+    runtime::run_scheduled(move || {
+        let (deps, poller) = (deps.clone(), poller.clone());
+        async move { fn_poller::run(&deps, poller.as_ref()).await }
+    })
+    .await
+}

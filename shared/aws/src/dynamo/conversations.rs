@@ -1,0 +1,537 @@
+//! `ConversationStore` on DynamoDB (the feed is in `feed.rs`).
+//!
+//! A conversation is one partition, `C#<id>`: the conversation record (`C`), its items
+//! (`I#<id>`), notes (`N#<id>`), history (`H#<id>`, or carried by the item or note that the
+//! same write added) and per-user seen marks (`S#<user>`). Beside it: the thread record
+//! (`T#<profile>#<thread key>`), created in the same transaction as the conversation, so two
+//! concurrent first events of a thread make one conversation; and one record per platform id
+//! (`G#<profile>#<platform id>`) that says which item holds it, so an item's platform id is
+//! unique per profile.
+
+use super::*;
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use inbox_domain::ports::ConversationWrite;
+use inbox_domain::*;
+
+/// A platform-id record whose item never appeared (its writer died between claiming it and
+/// committing) is taken over after this long: longer than any function runs.
+pub(crate) const STALE_CLAIM_SECS: i64 = 300;
+/// Days a tombstone or an early edit is kept (a comment arrives within minutes of its deletion
+/// or edit when it arrives at all; 30 days is far beyond any redelivery).
+pub(crate) const EARLY_RECORD_DAYS: i64 = 30;
+
+/// The feed index sort key: last inbound time (µs, 20 digits) then id, so that string order is
+/// the feed order (newest first when read backwards).
+pub(crate) fn feed_sk(c: &Conversation) -> String {
+    format!("{:020}#{}", us(c.last_inbound_at).max(0), c.id)
+}
+
+pub(crate) fn conversation_record(c: &Conversation) -> Record {
+    let acc = c.account_id.as_str();
+    let mut r = record(key::conversation(c.id.as_str()));
+    r.insert("doc".into(), to_doc(c));
+    r.insert("acc".into(), s(acc));
+    r.insert("ver".into(), n(c.version));
+    r.insert("g1pk".into(), s(format!("{acc}#{}", c.status.as_str())));
+    r.insert("g1sk".into(), s(feed_sk(c)));
+    r.insert("prof".into(), s(c.profile_id.as_str()));
+    r.insert("net".into(), s(c.network.as_str()));
+    r.insert("kind".into(), s(c.kind.as_str()));
+    r.insert("sp".into(), AttributeValue::Bool(c.sponsored));
+    r.insert("st".into(), s(c.status.as_str()));
+    if let Some(a) = &c.assignee_id {
+        r.insert("asg".into(), s(a.as_str()));
+        r.insert("g2pk".into(), s(format!("{acc}#{a}")));
+    }
+    r
+}
+
+/// What claiming a platform id found.
+enum Claim {
+    /// Nobody held it: ours now (released again if the write fails).
+    Fresh,
+    /// Our item held it already.
+    Held,
+    /// The echo of our own send held it (recorded as made outside the inbox before our send
+    /// was confirmed): ours now; the echo's copy goes in the same write.
+    TookEcho { guard: (String, String), echo: Record, echo_cid: String, echo_iid: String },
+}
+
+impl DynamoDbStore {
+    /// Makes the platform-id record name (`cid`, `iid`), unless another item holds it.
+    async fn claim(&self, profile: &str, platform_id: &str, cid: &str, iid: &str, now: Timestamp) -> PortResult<Claim> {
+        let guard = key::platform(profile, platform_id, "G");
+        let r = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key("pk", s(&guard.0))
+            .key("sk", s(&guard.1))
+            .update_expression("SET cid = :cid, iid = :iid, #at = :at")
+            .condition_expression("attribute_not_exists(pk) OR iid = :iid")
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":cid", s(cid))
+            .expression_attribute_values(":iid", s(iid))
+            .expression_attribute_values(":at", n(us(now)))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let e = match r {
+            Ok(out) => return Ok(if out.attributes.is_none_or(|a| a.is_empty()) { Claim::Fresh } else { Claim::Held }),
+            Err(e) if is_condition_failed(&e) => e,
+            Err(e) => return Err(unavailable(e)),
+        };
+        let old = condition_item(&e).ok_or(PortError::AlreadyExists)?;
+        let (Some(ocid), Some(oiid), Some(oat)) = (get_s(&old, "cid"), get_s(&old, "iid"), get_n::<i64>(&old, "at")) else {
+            return Err(PortError::AlreadyExists);
+        };
+        let (ocid, oiid) = (ocid.to_string(), oiid.to_string());
+        match self.get(key::item(&ocid, &oiid)).await? {
+            Some(holder) => {
+                let held: Item = from_doc(&holder)?;
+                let is_echo = held.direction == Direction::Outbound && held.action.is_none();
+                if is_echo && self.get(key::item(cid, iid)).await?.is_some() && self.take(&guard, &oiid, oat, cid, iid, now).await? {
+                    return Ok(Claim::TookEcho { guard, echo: holder, echo_cid: ocid, echo_iid: oiid });
+                }
+                Err(PortError::AlreadyExists)
+            }
+            None if oat < us(now) - STALE_CLAIM_SECS * 1_000_000 => {
+                if self.take(&guard, &oiid, oat, cid, iid, now).await? {
+                    Ok(Claim::Fresh)
+                } else {
+                    Err(PortError::AlreadyExists)
+                }
+            }
+            // Another writer is between its claim and its commit.
+            None => Err(PortError::AlreadyExists),
+        }
+    }
+
+    /// Moves a platform-id record from the item that holds it to ours, if nothing changed it.
+    async fn take(
+        &self,
+        (pk, sk): &(String, String),
+        old_iid: &str,
+        old_at: i64,
+        cid: &str,
+        iid: &str,
+        now: Timestamp,
+    ) -> PortResult<bool> {
+        let r = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression("SET cid = :cid, iid = :iid, #at = :at")
+            .condition_expression("iid = :old AND #at = :old_at")
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":cid", s(cid))
+            .expression_attribute_values(":iid", s(iid))
+            .expression_attribute_values(":at", n(us(now)))
+            .expression_attribute_values(":old", s(old_iid))
+            .expression_attribute_values(":old_at", n(old_at))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Undoes the claims of a write that did not happen.
+    async fn release(&self, claims: Vec<(Claim, String)>) {
+        for (claim, iid) in claims {
+            let r = match claim {
+                // Fresh claims are released by `release_fresh`, which knows their keys.
+                Claim::Held | Claim::Fresh => continue,
+                Claim::TookEcho { guard, echo_cid, echo_iid, .. } => self
+                    .client
+                    .update_item()
+                    .table_name(&*self.table)
+                    .key("pk", s(guard.0))
+                    .key("sk", s(guard.1))
+                    .update_expression("SET cid = :cid, iid = :eiid")
+                    .condition_expression("iid = :iid")
+                    .expression_attribute_values(":cid", s(echo_cid))
+                    .expression_attribute_values(":eiid", s(echo_iid))
+                    .expression_attribute_values(":iid", s(iid))
+                    .send()
+                    .await
+                    .map(|_| ()),
+            };
+            if let Err(e) = r {
+                tracing::warn!(error = %unavailable(e), "could not give a platform id back to its echo");
+            }
+        }
+    }
+
+    async fn release_fresh(&self, fresh: Vec<((String, String), String)>) {
+        for ((pk, sk), iid) in fresh {
+            let r = self
+                .client
+                .delete_item()
+                .table_name(&*self.table)
+                .key("pk", s(pk))
+                .key("sk", s(sk))
+                .condition_expression("iid = :iid")
+                .expression_attribute_values(":iid", s(iid))
+                .send()
+                .await;
+            if let Err(e) = r
+                && !is_condition_failed(&e)
+            {
+                tracing::warn!(error = %unavailable(e), "could not release a platform id; it is taken over after {STALE_CLAIM_SECS} s");
+            }
+        }
+    }
+
+    /// Clears every assignment of a user who is gone, each under its version.
+    pub(crate) async fn unassign_all(&self, account: &AccountId, user: &UserId) -> PortResult<()> {
+        let mut start: Option<Record> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(schema::BY_ASSIGNEE)
+                .key_condition_expression("g2pk = :p")
+                .expression_attribute_values(":p", s(format!("{account}#{user}")))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for entry in page.items.unwrap_or_default() {
+                let Some(cid) = get_s(&entry, "pk").and_then(|p| p.strip_prefix("C#")) else { continue };
+                for _ in 0..16 {
+                    let Some(r) = self.get(key::conversation(cid)).await? else { break };
+                    let mut c: Conversation = from_doc(&r)?;
+                    if c.assignee_id.as_ref() != Some(user) {
+                        break;
+                    }
+                    let expected = c.version;
+                    c.assignee_id = None;
+                    c.version += 1;
+                    let put = self
+                        .client
+                        .put_item()
+                        .table_name(&*self.table)
+                        .set_item(Some(conversation_record(&c)))
+                        .condition_expression("ver = :v")
+                        .expression_attribute_values(":v", n(expected))
+                        .send()
+                        .await;
+                    match put {
+                        Ok(_) => break,
+                        Err(e) if is_condition_failed(&e) => continue,
+                        Err(e) => return Err(unavailable(e)),
+                    }
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(()),
+            }
+        }
+    }
+}
+
+fn history_values(entries: &[HistoryEntry]) -> AttributeValue {
+    AttributeValue::L(entries.iter().map(|h| s(serde_json::to_string(h).expect("serialisable"))).collect())
+}
+
+#[async_trait::async_trait]
+impl inbox_domain::ports::ConversationStore for DynamoDbStore {
+    async fn get_conversation(&self, account: &AccountId, id: &ConversationId) -> PortResult<Option<Conversation>> {
+        match self.get(key::conversation(id.as_str())).await? {
+            Some(r) if get_s(&r, "acc") == Some(account.as_str()) => from_doc(&r).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    async fn find_by_thread(&self, profile: &ProfileId, thread_key: &str) -> PortResult<Option<Conversation>> {
+        let Some(t) = self.get(key::thread(profile.as_str(), thread_key)).await? else {
+            return Ok(None);
+        };
+        let Some(cid) = get_s(&t, "cid") else { return Ok(None) };
+        self.get(key::conversation(cid)).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn find_item(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<Item>> {
+        let Some(g) = self.get(key::platform(profile.as_str(), platform_id, "G")).await? else {
+            return Ok(None);
+        };
+        let (Some(cid), Some(iid)) = (get_s(&g, "cid"), get_s(&g, "iid")) else { return Ok(None) };
+        match self.get(key::item(cid, iid)).await? {
+            Some(r) => {
+                let item: Item = from_doc(&r)?;
+                Ok(item.platform_id.as_deref().is_some_and(|p| p == platform_id).then_some(item))
+            }
+            // Claimed by a write that has not committed (or never will: taken over later).
+            None => Ok(None),
+        }
+    }
+
+    async fn get_item(&self, conversation: &ConversationId, id: &ItemId) -> PortResult<Option<Item>> {
+        self.get(key::item(conversation.as_str(), id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn write(&self, w: ConversationWrite) -> PortResult<()> {
+        let c = &w.conversation;
+        let (cid, prof) = (c.id.as_str(), c.profile_id.as_str());
+        let now = chrono::Utc::now();
+        let table = &*self.table;
+
+        // 1. The platform ids of the items: claimed first, so that the transaction below only
+        //    writes items whose platform id is theirs.
+        let mut fresh = Vec::new();
+        let mut claims = Vec::new();
+        for item in &w.items {
+            let Some(pid) = &item.platform_id else { continue };
+            match self.claim(prof, pid, cid, item.id.as_str(), now).await {
+                Ok(Claim::Fresh) => fresh.push((key::platform(prof, pid, "G"), item.id.to_string())),
+                Ok(claim) => claims.push((claim, item.id.to_string())),
+                Err(e) => {
+                    self.release_fresh(fresh).await;
+                    self.release(claims).await;
+                    return Err(e);
+                }
+            }
+        }
+
+        // 2. One transaction: the conversation under its condition, and what hangs off it.
+        let mut actions = Vec::new();
+        match w.expected_version {
+            None => {
+                actions.push(tx::put(table, conversation_record(c), Some("attribute_not_exists(pk)"), vec![]));
+                let mut thread = record(key::thread(prof, &c.thread_key));
+                thread.insert("cid".into(), s(cid));
+                actions.push(tx::put(table, thread, Some("attribute_not_exists(pk)"), vec![]));
+            }
+            Some(v) => actions.push(tx::put(table, conversation_record(c), Some("ver = :v"), vec![(":v", n(v))])),
+        }
+        // The write's history rides on the first item or note it adds (one record fewer).
+        let mut history = Some(w.history.clone()).filter(|h| !h.is_empty());
+        for item in &w.items {
+            let mut expr = String::from("SET doc = :doc");
+            let mut values = vec![(":doc", to_doc(item))];
+            if let Some(h) = history.take() {
+                expr.push_str(", h = list_append(if_not_exists(h, :empty), :h)");
+                values.push((":h", history_values(&h)));
+                values.push((":empty", AttributeValue::L(vec![])));
+            }
+            if let Some(r) = &item.dm_recipient {
+                expr.push_str(", g4pk = :g4");
+                values.push((":g4", s(format!("{prof}#{r}"))));
+            }
+            actions.push(tx::update(table, key::item(cid, item.id.as_str()), &expr, None, vec![], values));
+        }
+        let first_note = actions.len();
+        for note in &w.notes {
+            let mut r = record(key::note(cid, note.id.as_str()));
+            r.insert("doc".into(), to_doc(note));
+            if let Some(h) = history.take() {
+                r.insert("h".into(), history_values(&h));
+            }
+            actions.push(tx::put(table, r, Some("attribute_not_exists(pk)"), vec![]));
+        }
+        let notes_end = actions.len();
+        if let Some(h) = history.take() {
+            let mut r = record(key::history(cid, h[0].id.as_str()));
+            r.insert("h".into(), history_values(&h));
+            actions.push(tx::put(table, r, None, vec![]));
+        }
+        for (claim, _) in &claims {
+            if let Claim::TookEcho { echo, echo_cid, echo_iid, .. } = claim {
+                actions.push(tx::delete(table, key::item(echo_cid, echo_iid), None, vec![]));
+                if let Some(h) = echo.get("h").filter(|h| h.as_l().is_ok_and(|l| !l.is_empty())) {
+                    let mut r = record(key::history(echo_cid, echo_iid));
+                    r.insert("h".into(), h.clone());
+                    actions.push(tx::put(table, r, None, vec![]));
+                }
+            }
+        }
+
+        let result = if actions.len() == 1 {
+            // The conversation alone: one conditional put, at half the cost of a transaction.
+            let v = w.expected_version.unwrap_or_default();
+            let mut put = self.client.put_item().table_name(table).set_item(Some(conversation_record(c)));
+            put = match w.expected_version {
+                Some(_) => put.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
+                None => put.condition_expression("attribute_not_exists(pk)"),
+            };
+            match put.send().await {
+                Ok(_) => Ok(()),
+                Err(e) if is_condition_failed(&e) => {
+                    Err(if w.expected_version.is_some() { PortError::Conflict } else { PortError::AlreadyExists })
+                }
+                Err(e) => Err(unavailable(e)),
+            }
+        } else {
+            match self.transact(actions).await {
+                Ok(()) => Ok(()),
+                Err(e) if w.expected_version.is_none() && (e.failed(0) || e.failed(1)) => Err(PortError::AlreadyExists),
+                Err(e) if e.failed(0) => Err(PortError::Conflict),
+                Err(e) if (first_note..notes_end).any(|i| e.failed(i)) => Err(PortError::AlreadyExists),
+                Err(e) => Err(e.into_port()),
+            }
+        };
+        if result.is_err() {
+            self.release_fresh(fresh).await;
+            self.release(claims).await;
+        }
+        result
+    }
+
+    async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>> {
+        let mut items: Vec<Item> =
+            self.query_prefix(&key::conversation(conversation.as_str()).0, "I#").await?.iter().map(from_doc).collect::<PortResult<_>>()?;
+        items.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(items)
+    }
+
+    async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>> {
+        let mut notes: Vec<Note> =
+            self.query_prefix(&key::conversation(conversation.as_str()).0, "N#").await?.iter().map(from_doc).collect::<PortResult<_>>()?;
+        notes.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(notes)
+    }
+
+    async fn history(&self, conversation: &ConversationId) -> PortResult<Vec<HistoryEntry>> {
+        let mut out = Vec::new();
+        for r in self.query_prefix(&key::conversation(conversation.as_str()).0, "").await? {
+            let Some(list) = r.get("h").and_then(|h| h.as_l().ok()) else { continue };
+            for v in list {
+                let json = v.as_s().map_err(|_| PortError::Corrupt("a history entry is not a string".into()))?;
+                out.push(
+                    serde_json::from_str::<HistoryEntry>(json)
+                        .map_err(|e| PortError::Corrupt(format!("stored history entry does not parse: {e}")))?,
+                );
+            }
+        }
+        out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        Ok(out)
+    }
+
+    async fn put_tombstone(&self, profile: &ProfileId, platform_id: &str, at: Timestamp) -> PortResult<()> {
+        let now = chrono::Utc::now();
+        let mut r = record(key::platform(profile.as_str(), platform_id, "D"));
+        r.insert("at".into(), n(us(at)));
+        r.insert("ttl".into(), n(ttl_after(now, EARLY_RECORD_DAYS)));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(r))
+            .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Ok(()), // the first deletion stays
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn is_tombstoned(&self, profile: &ProfileId, platform_id: &str) -> PortResult<bool> {
+        let now = chrono::Utc::now();
+        Ok(self.get(key::platform(profile.as_str(), platform_id, "D")).await?.is_some_and(|r| !expired(&r, now)))
+    }
+
+    async fn put_early_edit(&self, profile: &ProfileId, platform_id: &str, text: &str, at: Timestamp) -> PortResult<()> {
+        let now = chrono::Utc::now();
+        let mut r = record(key::platform(profile.as_str(), platform_id, "E"));
+        r.insert("at".into(), n(us(at)));
+        r.insert("text".into(), s(text));
+        r.insert("ttl".into(), n(ttl_after(now, EARLY_RECORD_DAYS)));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(r))
+            .condition_expression("attribute_not_exists(pk) OR #at <= :at OR #ttl <= :now")
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_names("#ttl", "ttl")
+            .expression_attribute_values(":at", n(us(at)))
+            .expression_attribute_values(":now", n(now.timestamp()))
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Ok(()), // a newer edit is kept
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn early_edit(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<String>> {
+        let now = chrono::Utc::now();
+        Ok(self
+            .get(key::platform(profile.as_str(), platform_id, "E"))
+            .await?
+            .filter(|r| !expired(r, now))
+            .and_then(|r| get_s(&r, "text").map(str::to_string)))
+    }
+
+    async fn mark_seen(&self, user: &UserId, conversation: &ConversationId, at: Timestamp) -> PortResult<()> {
+        let (pk, sk) = key::seen(conversation.as_str(), user.as_str());
+        let r = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression("SET #at = :at")
+            .condition_expression("attribute_not_exists(#at) OR #at < :at")
+            .expression_attribute_names("#at", "at")
+            .expression_attribute_values(":at", n(us(at)))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Ok(()), // never moves backwards
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn seen_at(&self, user: &UserId, conversation: &ConversationId) -> PortResult<Option<Timestamp>> {
+        Ok(self.get(key::seen(conversation.as_str(), user.as_str())).await?.and_then(|r| get_n::<i64>(&r, "at")).map(from_us))
+    }
+
+    async fn feed(&self, query: &inbox_domain::ports::FeedQuery) -> PortResult<inbox_domain::ports::FeedPage> {
+        super::feed::feed(self, query).await
+    }
+
+    async fn outbound_dms_to(&self, profile: &ProfileId, recipient: &str) -> PortResult<Vec<Item>> {
+        let mut out: Vec<Item> = Vec::new();
+        let mut start: Option<Record> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(schema::DM_TO)
+                .key_condition_expression("g4pk = :p")
+                .expression_attribute_values(":p", s(format!("{profile}#{recipient}")))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for r in page.items.unwrap_or_default() {
+                let item: Item = from_doc(&r)?;
+                if item.dm_recipient.as_deref() == Some(recipient) {
+                    out.push(item);
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(out)
+    }
+}

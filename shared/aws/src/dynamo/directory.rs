@@ -1,0 +1,160 @@
+//! `DirectoryStore` on DynamoDB: accounts, users (with a guard record that keeps an email
+//! unique per account) and profiles (with a guard record per network presence, which also
+//! answers `find_profile` in one read on the ingest path).
+
+use super::*;
+use async_trait::async_trait;
+use inbox_domain::ports::DirectoryStore;
+use inbox_domain::*;
+
+/// How often a put that raced another put of the same record is tried again.
+const RETRIES: usize = 8;
+
+#[async_trait]
+impl DirectoryStore for DynamoDbStore {
+    async fn put_account(&self, account: &Account) -> PortResult<()> {
+        let mut r = record(key::account(account.id.as_str()));
+        r.insert("doc".into(), to_doc(account));
+        self.client.put_item().table_name(&*self.table).set_item(Some(r)).send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get_account(&self, id: &AccountId) -> PortResult<Option<Account>> {
+        self.get(key::account(id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn put_user(&self, user: &User) -> PortResult<()> {
+        let (acc, uid) = (user.account_id.as_str(), user.id.as_str());
+        let email = user.email.to_lowercase();
+        for _ in 0..RETRIES {
+            let old = self.get(key::user(acc, uid)).await?;
+            let old_email = old.as_ref().and_then(|r| get_s(r, "email")).map(str::to_string);
+            let mut r = record(key::user(acc, uid));
+            r.insert("doc".into(), to_doc(user));
+            r.insert("email".into(), s(&email));
+            let mut actions = vec![match &old_email {
+                None => tx::put(&self.table, r, Some("attribute_not_exists(pk)"), vec![]),
+                Some(e) => tx::put(&self.table, r, Some("email = :old"), vec![(":old", s(e))]),
+            }];
+            let mut guard = record(key::email(acc, &email));
+            guard.insert("uid".into(), s(uid));
+            actions.push(tx::put(&self.table, guard, Some("attribute_not_exists(pk) OR uid = :uid"), vec![(":uid", s(uid))]));
+            if let Some(e) = old_email.as_ref().filter(|e| **e != email) {
+                actions.push(tx::delete(&self.table, key::email(acc, e), Some("uid = :uid"), vec![(":uid", s(uid))]));
+            }
+            match self.transact(actions).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.failed(1) => return Err(PortError::AlreadyExists),
+                Err(e) if e.failed(0) || e.failed(2) || e.conflicted() => continue,
+                Err(e) => return Err(e.into_port()),
+            }
+        }
+        Err(PortError::Conflict)
+    }
+
+    async fn get_user(&self, account: &AccountId, id: &UserId) -> PortResult<Option<User>> {
+        self.get(key::user(account.as_str(), id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn list_users(&self, account: &AccountId) -> PortResult<Vec<User>> {
+        let mut users: Vec<User> =
+            self.query_prefix(&key::account(account.as_str()).0, "U#").await?.iter().map(from_doc).collect::<PortResult<_>>()?;
+        users.sort_by_key(|u| u.email.to_lowercase());
+        Ok(users)
+    }
+
+    async fn delete_user(&self, account: &AccountId, id: &UserId) -> PortResult<bool> {
+        let (acc, uid) = (account.as_str(), id.as_str());
+        let Some(old) = self.get(key::user(acc, uid)).await? else {
+            return Ok(false);
+        };
+        let mut actions = vec![tx::delete(&self.table, key::user(acc, uid), Some("attribute_exists(pk)"), vec![])];
+        if let Some(e) = get_s(&old, "email") {
+            actions.push(tx::delete(
+                &self.table,
+                key::email(acc, e),
+                Some("attribute_not_exists(pk) OR uid = :uid"),
+                vec![(":uid", s(uid))],
+            ));
+        }
+        match self.transact(actions).await {
+            Ok(()) => {}
+            Err(e) if e.failed(0) => return Ok(false),
+            Err(e) => return Err(e.into_port()),
+        }
+        // What hangs off the user: their tabs, and their assignments.
+        for tab in self.query_prefix(&key::tabs_marker(uid).0, "T").await? {
+            let (Some(pk), Some(sk)) = (get_s(&tab, "pk"), get_s(&tab, "sk")) else { continue };
+            self.client.delete_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk)).send().await.map_err(unavailable)?;
+        }
+        self.unassign_all(account, id).await?;
+        Ok(true)
+    }
+
+    async fn put_profile(&self, profile: &Profile) -> PortResult<()> {
+        let (acc, pid) = (profile.account_id.as_str(), profile.id.as_str());
+        for _ in 0..RETRIES {
+            let old = self.get(key::profile(acc, pid)).await?;
+            let old_presence = old.as_ref().and_then(|r| Some((get_s(r, "net")?.to_string(), get_s(r, "ext")?.to_string())));
+            let mut r = record(key::profile(acc, pid));
+            r.insert("doc".into(), to_doc(profile));
+            r.insert("net".into(), s(profile.network.as_str()));
+            r.insert("ext".into(), s(&profile.external_id));
+            let mut actions = vec![match &old_presence {
+                None => tx::put(&self.table, r, Some("attribute_not_exists(pk)"), vec![]),
+                Some((net, ext)) => tx::put(&self.table, r, Some("net = :net AND ext = :ext"), vec![(":net", s(net)), (":ext", s(ext))]),
+            }];
+            let mut guard = record(key::external(profile.network.as_str(), &profile.external_id));
+            guard.insert("pid".into(), s(pid));
+            guard.insert("acc".into(), s(acc));
+            guard.insert("doc".into(), to_doc(profile));
+            actions.push(tx::put(&self.table, guard, Some("attribute_not_exists(pk) OR pid = :pid"), vec![(":pid", s(pid))]));
+            if let Some((net, ext)) = old_presence.as_ref().filter(|(n, e)| n != profile.network.as_str() || *e != profile.external_id) {
+                actions.push(tx::delete(&self.table, key::external(net, ext), Some("pid = :pid"), vec![(":pid", s(pid))]));
+            }
+            match self.transact(actions).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.failed(1) => return Err(PortError::AlreadyExists),
+                Err(e) if e.failed(0) || e.failed(2) || e.conflicted() => continue,
+                Err(e) => return Err(e.into_port()),
+            }
+        }
+        Err(PortError::Conflict)
+    }
+
+    async fn get_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<Option<Profile>> {
+        self.get(key::profile(account.as_str(), id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn find_profile(&self, network: Network, external_id: &str) -> PortResult<Option<Profile>> {
+        self.get(key::external(network.as_str(), external_id)).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn list_profiles(&self, account: &AccountId) -> PortResult<Vec<Profile>> {
+        let mut profiles: Vec<Profile> =
+            self.query_prefix(&key::account(account.as_str()).0, "P#").await?.iter().map(from_doc).collect::<PortResult<_>>()?;
+        profiles.sort_by(|a, b| (a.network.as_str(), &a.external_id).cmp(&(b.network.as_str(), &b.external_id)));
+        Ok(profiles)
+    }
+
+    async fn delete_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<bool> {
+        let (acc, pid) = (account.as_str(), id.as_str());
+        let Some(old) = self.get(key::profile(acc, pid)).await? else {
+            return Ok(false);
+        };
+        let mut actions = vec![tx::delete(&self.table, key::profile(acc, pid), Some("attribute_exists(pk)"), vec![])];
+        if let (Some(net), Some(ext)) = (get_s(&old, "net"), get_s(&old, "ext")) {
+            actions.push(tx::delete(
+                &self.table,
+                key::external(net, ext),
+                Some("attribute_not_exists(pk) OR pid = :pid"),
+                vec![(":pid", s(pid))],
+            ));
+        }
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.failed(0) => Ok(false),
+            Err(e) => Err(e.into_port()),
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! Feeds and search on DynamoDB.
+//!
+//! A feed walks a feed index newest first: `by_assignee` for "assigned to <user>", else
+//! `by_status` for one status, else both `by_status` partitions of the account (open and
+//! closed) merged in order. The index carries the attributes the cheap filters need (profile,
+//! network, kind, sponsored, assignee, status); what passes is read from the table in one
+//! batch with the viewer's seen marks, checked again on the record (the index is eventually
+//! consistent), filtered on seen, and for a search, on the items' words with the domain's own
+//! matcher.
+//!
+//! Reads are bounded: a page reads at most [`FeedBudget::max_examined`] index entries and
+//! searches at most [`FeedBudget::max_searched`] conversations. When the budget runs out
+//! first, the page holds what was found (maybe nothing) and a position after the last
+//! conversation looked at, so the client's next request goes on from there. There is never a
+//! table scan. The position names its account, and a position of another account is refused.
+
+use super::conversations::feed_sk;
+use super::*;
+use aws_sdk_dynamodb::types::KeysAndAttributes;
+use inbox_domain::ports::{FeedEntry, FeedPage, FeedQuery};
+use inbox_domain::search::tokenize;
+use inbox_domain::tabs::AssigneeSelector;
+use inbox_domain::*;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// How much one feed or search page may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedBudget {
+    /// Index entries read before answering (≈ 150 bytes each: 1,000 cost about 19 RCU,
+    /// eventually consistent).
+    pub max_examined: usize,
+    /// Conversations whose items a search reads before answering (each one query of its
+    /// partition, about 1 RCU for a short thread).
+    pub max_searched: usize,
+    /// Index entries asked for per query.
+    pub index_page: i32,
+}
+
+impl Default for FeedBudget {
+    fn default() -> Self {
+        Self { max_examined: 1_000, max_searched: 200, index_page: 200 }
+    }
+}
+
+/// The position after `sk` (a feed index sort key) in a feed of `account`.
+fn encode_position(account: &AccountId, sk: &str) -> String {
+    format!("{account}|{sk}")
+}
+
+/// The feed index sort key a position names, if it is a position of `account`'s feed.
+fn decode_position(account: &AccountId, position: &str) -> PortResult<String> {
+    let bad = || PortError::Corrupt("bad feed position".into());
+    let (acc, sk) = position.split_once('|').ok_or_else(bad)?;
+    if acc != account.as_str() {
+        return Err(PortError::Corrupt("a feed position of another account".into()));
+    }
+    let (t, id) = sk.split_once('#').ok_or_else(bad)?;
+    if t.len() != 20 || !t.bytes().all(|b| b.is_ascii_digit()) || ConversationId::parse(id).is_none() {
+        return Err(bad());
+    }
+    Ok(sk.to_string())
+}
+
+/// One partition of a feed index, read newest first, a page at a time.
+struct Stream {
+    index: &'static str,
+    hash_attr: &'static str,
+    hash: String,
+    after: Option<String>,
+    buf: VecDeque<Record>,
+    start: Option<Record>,
+    done: bool,
+}
+
+impl Stream {
+    fn new(index: &'static str, hash_attr: &'static str, hash: String, after: Option<String>) -> Self {
+        Self { index, hash_attr, hash, after, buf: VecDeque::new(), start: None, done: false }
+    }
+
+    async fn fill(&mut self, store: &DynamoDbStore) -> PortResult<()> {
+        while self.buf.is_empty() && !self.done {
+            let mut q = store
+                .client
+                .query()
+                .table_name(&*store.table)
+                .index_name(self.index)
+                .scan_index_forward(false)
+                .limit(store.budget.index_page)
+                .expression_attribute_names("#h", self.hash_attr)
+                .expression_attribute_values(":h", s(&self.hash))
+                .set_exclusive_start_key(self.start.take());
+            q = match &self.after {
+                Some(a) => q.key_condition_expression("#h = :h AND g1sk < :a").expression_attribute_values(":a", s(a)),
+                None => q.key_condition_expression("#h = :h"),
+            };
+            let out = q.send().await.map_err(unavailable)?;
+            self.buf.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => self.start = Some(k),
+                _ => self.done = true,
+            }
+        }
+        Ok(())
+    }
+
+    fn head(&self) -> Option<&str> {
+        self.buf.front().and_then(|r| get_s(r, "g1sk"))
+    }
+}
+
+/// The next index entry of the merged streams, newest first.
+async fn next_entry(store: &DynamoDbStore, streams: &mut [Stream]) -> PortResult<Option<Record>> {
+    for st in streams.iter_mut() {
+        st.fill(store).await?;
+    }
+    let best = streams.iter().enumerate().filter_map(|(i, st)| st.head().map(|h| (i, h.to_string()))).max_by(|a, b| a.1.cmp(&b.1));
+    Ok(best.and_then(|(i, _)| streams[i].buf.pop_front()))
+}
+
+/// The filters that the index's attributes (or the record) can answer.
+struct Filter<'a> {
+    q: &'a FeedQuery,
+    profiles: HashSet<&'a str>,
+}
+
+impl Filter<'_> {
+    fn attrs(
+        &self,
+        prof: Option<&str>,
+        st: Option<&str>,
+        asg: Option<&str>,
+        net: Option<&str>,
+        kind: Option<&str>,
+        sp: Option<bool>,
+    ) -> bool {
+        let q = self.q;
+        prof.is_some_and(|p| self.profiles.contains(p))
+            && q.status.is_none_or(|s| st == Some(s.as_str()))
+            && match &q.assignee {
+                None => true,
+                Some(AssigneeSelector::Unassigned) => asg.is_none(),
+                Some(AssigneeSelector::Anyone) => asg.is_some(),
+                Some(AssigneeSelector::User(u)) => asg == Some(u.as_str()),
+            }
+            && (q.networks.is_empty() || q.networks.iter().any(|n| Some(n.as_str()) == net))
+            && (q.kinds.is_empty() || q.kinds.iter().any(|k| Some(k.as_str()) == kind))
+            && q.sponsored.is_none_or(|want| sp == Some(want))
+    }
+
+    fn index_entry(&self, r: &Record) -> bool {
+        self.attrs(get_s(r, "prof"), get_s(r, "st"), get_s(r, "asg"), get_s(r, "net"), get_s(r, "kind"), get_bool(r, "sp"))
+    }
+
+    fn conversation(&self, c: &Conversation) -> bool {
+        c.account_id == self.q.account_id
+            && self.attrs(
+                Some(c.profile_id.as_str()),
+                Some(c.status.as_str()),
+                c.assignee_id.as_ref().map(|a| a.as_str()),
+                Some(c.network.as_str()),
+                Some(c.kind.as_str()),
+                Some(c.sponsored),
+            )
+    }
+}
+
+pub(crate) async fn feed(store: &DynamoDbStore, q: &FeedQuery) -> PortResult<FeedPage> {
+    let after = q.after.as_deref().map(|p| decode_position(&q.account_id, p)).transpose()?;
+    let acc = q.account_id.as_str();
+    let mut streams: Vec<Stream> = match (&q.assignee, q.status) {
+        (Some(AssigneeSelector::User(u)), _) => vec![Stream::new(schema::BY_ASSIGNEE, "g2pk", format!("{acc}#{u}"), after)],
+        (_, Some(s)) => vec![Stream::new(schema::BY_STATUS, "g1pk", format!("{acc}#{}", s.as_str()), after)],
+        (_, None) => {
+            Status::ALL.iter().map(|s| Stream::new(schema::BY_STATUS, "g1pk", format!("{acc}#{}", s.as_str()), after.clone())).collect()
+        }
+    };
+    let filter = Filter { q, profiles: q.profiles.iter().map(|p| p.as_str()).collect() };
+    let want = q.limit + 1;
+    let searching = !q.search.is_empty();
+    let budget = store.budget;
+    let mut entries: Vec<FeedEntry> = Vec::new();
+    let mut batch: Vec<String> = Vec::new();
+    let (mut examined, mut searched) = (0usize, 0usize);
+    let mut last_examined: Option<String> = None;
+    let mut out_of_budget = false;
+    loop {
+        let Some(entry) = next_entry(store, &mut streams).await? else { break };
+        examined += 1;
+        last_examined = get_s(&entry, "g1sk").map(str::to_string);
+        if filter.index_entry(&entry)
+            && let Some(cid) = get_s(&entry, "pk").and_then(|p| p.strip_prefix("C#"))
+        {
+            batch.push(cid.to_string());
+        }
+        let room = want.saturating_sub(entries.len());
+        let batch_size = if searching { room.min(budget.max_searched.saturating_sub(searched)).clamp(1, 25) } else { room.clamp(1, 50) };
+        if batch.len() >= batch_size {
+            searched += if searching { batch.len() } else { 0 };
+            entries.extend(check(store, &filter, std::mem::take(&mut batch)).await?);
+            if entries.len() >= want {
+                break;
+            }
+        }
+        if examined >= budget.max_examined || (searching && searched >= budget.max_searched) {
+            out_of_budget = true;
+            break;
+        }
+    }
+    if !batch.is_empty() {
+        entries.extend(check(store, &filter, std::mem::take(&mut batch)).await?);
+    }
+    let next = if entries.len() > q.limit {
+        entries.truncate(q.limit);
+        entries.last().map(|e| encode_position(&q.account_id, &feed_sk(&e.conversation)))
+    } else if out_of_budget {
+        last_examined.map(|sk| encode_position(&q.account_id, &sk))
+    } else {
+        None
+    };
+    Ok(FeedPage { entries, next })
+}
+
+/// Reads the candidates and the viewer's seen marks in one batch, keeps those that match,
+/// in the candidates' order.
+async fn check(store: &DynamoDbStore, filter: &Filter<'_>, cids: Vec<String>) -> PortResult<Vec<FeedEntry>> {
+    let q = filter.q;
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for cid in &cids {
+        keys.push(key::conversation(cid));
+        keys.push(key::seen(cid, q.viewer.as_str()));
+    }
+    let records = batch_get(store, keys).await?;
+    let mut found: Vec<FeedEntry> = Vec::new();
+    for cid in &cids {
+        let Some(r) = records.get(&key::conversation(cid)) else { continue };
+        let c: Conversation = from_doc(r)?;
+        if !filter.conversation(&c) {
+            continue;
+        }
+        let seen_at = records.get(&key::seen(cid, q.viewer.as_str())).and_then(|r| get_n::<i64>(r, "at")).map(from_us);
+        let seen = seen_at.is_some_and(|s| s >= c.last_inbound_at);
+        if q.seen.is_some_and(|want| want != seen) {
+            continue;
+        }
+        found.push(FeedEntry { conversation: c, seen_at });
+    }
+    if q.search.is_empty() {
+        return Ok(found);
+    }
+    // The search rule on each candidate's words, read concurrently.
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, e) in found.iter().enumerate() {
+        let (store, query, cid) = (store.clone(), q.search.clone(), e.conversation.id.clone());
+        tasks.spawn(async move {
+            let items = <DynamoDbStore as inbox_domain::ports::ConversationStore>::items(&store, &cid).await?;
+            let mut tokens: Vec<String> = Vec::new();
+            for item in items.iter().filter(|i| !i.deleted) {
+                tokens.extend(tokenize(&item.text));
+                // A break between items, so that a phrase never spans two messages.
+                tokens.push("\u{1}".into());
+            }
+            Ok::<_, PortError>((i, query.matches_tokens(&tokens)))
+        });
+    }
+    let mut keep = vec![false; found.len()];
+    while let Some(joined) = tasks.join_next().await {
+        let (i, matched) = joined.map_err(|e| PortError::Unavailable(format!("search task failed: {e}")))??;
+        keep[i] = matched;
+    }
+    Ok(found.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)).collect())
+}
+
+/// Reads records by key, 100 keys a request, retrying what DynamoDB leaves unprocessed.
+/// Eventually consistent (half the cost): a feed is a snapshot that refreshes every few
+/// seconds, and what it shows is re-read consistently when opened.
+async fn batch_get(store: &DynamoDbStore, keys: Vec<(String, String)>) -> PortResult<HashMap<(String, String), Record>> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(100) {
+        let mut ka = KeysAndAttributes::builder().consistent_read(false);
+        for (pk, sk) in chunk {
+            ka = ka.keys(HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))]));
+        }
+        let mut request = Some(HashMap::from([(store.table.to_string(), ka.build().map_err(|e| PortError::Unavailable(e.to_string()))?)]));
+        for attempt in 0..10u32 {
+            let Some(items) = request.take().filter(|r| !r.is_empty()) else { break };
+            let res = store.client.batch_get_item().set_request_items(Some(items)).send().await.map_err(unavailable)?;
+            for r in res.responses.unwrap_or_default().into_values().flatten() {
+                if let (Some(pk), Some(sk)) = (get_s(&r, "pk"), get_s(&r, "sk")) {
+                    out.insert((pk.to_string(), sk.to_string()), r);
+                }
+            }
+            request = res.unprocessed_keys.filter(|u| !u.is_empty());
+            if request.is_some() {
+                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(6))).await;
+            }
+        }
+        if request.is_some() {
+            return Err(PortError::Unavailable("dynamodb left keys unprocessed after 10 tries".into()));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_opens_only_for_its_account_and_when_well_formed() {
+        let acc = AccountId::from("acc_1");
+        let p = encode_position(&acc, "00000001700000000000#cnv_9");
+        assert_eq!(decode_position(&acc, &p).unwrap(), "00000001700000000000#cnv_9");
+        assert!(decode_position(&AccountId::from("acc_2"), &p).is_err(), "another account's position");
+        assert!(decode_position(&acc, "acc_1|123#cnv_9").is_err(), "short time");
+        assert!(decode_position(&acc, "acc_1|0000000170000000000x#cnv_9").is_err());
+        assert!(decode_position(&acc, "acc_1|00000001700000000000#cnv 9").is_err());
+        assert!(decode_position(&acc, "garbage").is_err());
+    }
+}

@@ -1,0 +1,383 @@
+//! The integration ports on DynamoDB: `SubscriptionStore`, `DeliveryStore`, `ApiKeyStore`,
+//! `SalesforceStore`.
+//!
+//! - A subscription is `W#<id>` in its account's partition, under a `ver` condition.
+//! - A delivery is `D#<id>` (leased and saved by id). The `by_parent` index lists a
+//!   subscription's deliveries by id (`g5pk = <account>#<subscription>`, `g5sk = <id>`); the
+//!   `due_polls` index, in its own partition `DLV` and only while the delivery is pending
+//!   (sparse), orders them by next attempt.
+//! - An API key is `K#<id>` in its account's partition, with a record per hash (`KH#<hash>`,
+//!   created in the same transaction) that keeps hashes unique and finds a key in one read.
+//! - A Salesforce connection is `SF` in its account's partition; a Case claim is `CC#<conversation>`,
+//!   taken with a conditional put and expiring by TTL a day after its lease.
+
+use super::*;
+use async_trait::async_trait;
+use inbox_domain::ports::{ApiKeyStore, DeliveryStore, SalesforceStore, SubscriptionStore};
+use inbox_domain::salesforce::SalesforceConnection;
+use inbox_domain::webhooks::{ApiKey, DeliveryState, WebhookDelivery, WebhookSubscription};
+use inbox_domain::*;
+
+const DUE_DELIVERIES: &str = "DLV";
+
+fn subscription_key(acc: &str, sid: &str) -> (String, String) {
+    (format!("A#{acc}"), format!("W#{sid}"))
+}
+
+fn delivery_key(did: &str) -> (String, String) {
+    (format!("D#{did}"), "D".into())
+}
+
+fn api_key_key(acc: &str, kid: &str) -> (String, String) {
+    (format!("A#{acc}"), format!("K#{kid}"))
+}
+
+fn api_hash_key(hash: &str) -> (String, String) {
+    (format!("KH#{hash}"), "K".into())
+}
+
+fn connection_key(acc: &str) -> (String, String) {
+    (format!("A#{acc}"), "SF".into())
+}
+
+fn claim_key(cid: &str) -> (String, String) {
+    (format!("CC#{cid}"), "CC".into())
+}
+
+fn delivery_record(d: &WebhookDelivery) -> Record {
+    let mut r = record(delivery_key(d.id.as_str()));
+    r.insert("doc".into(), to_doc(d));
+    r.insert("acc".into(), s(d.account_id.as_str()));
+    r.insert("st".into(), s(d.state.as_str()));
+    r.insert("lease".into(), n(0));
+    r.insert("g5pk".into(), s(format!("{}#{}", d.account_id, d.subscription_id)));
+    r.insert("g5sk".into(), s(d.id.as_str()));
+    if d.state == DeliveryState::Pending {
+        r.insert("g3pk".into(), s(DUE_DELIVERIES));
+        r.insert("g3sk".into(), n(us(d.next_at)));
+    }
+    r
+}
+
+#[async_trait]
+impl SubscriptionStore for DynamoDbStore {
+    async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: Option<u64>) -> PortResult<()> {
+        let mut r = record(subscription_key(subscription.account_id.as_str(), subscription.id.as_str()));
+        r.insert("doc".into(), to_doc(subscription));
+        r.insert("ver".into(), n(subscription.version));
+        let put = self.client.put_item().table_name(&*self.table).set_item(Some(r));
+        let put = match expected_version {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
+        };
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => {
+                Err(if expected_version.is_some() { PortError::Conflict } else { PortError::AlreadyExists })
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn get_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<Option<WebhookSubscription>> {
+        self.get(subscription_key(account.as_str(), id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn list_subscriptions(&self, account: &AccountId) -> PortResult<Vec<WebhookSubscription>> {
+        self.query_prefix(&key::account(account.as_str()).0, "W#").await?.iter().map(from_doc).collect()
+    }
+
+    async fn delete_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<bool> {
+        let (pk, sk) = subscription_key(account.as_str(), id.as_str());
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        if out.attributes.is_none_or(|a| a.is_empty()) {
+            return Ok(false);
+        }
+        // Nobody can list or replay its deliveries any more.
+        let mut start: Option<Record> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(schema::BY_PARENT)
+                .key_condition_expression("g5pk = :p")
+                .expression_attribute_values(":p", s(format!("{account}#{id}")))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for d in page.items.unwrap_or_default() {
+                let (Some(pk), Some(sk)) = (get_s(&d, "pk"), get_s(&d, "sk")) else { continue };
+                self.client.delete_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk)).send().await.map_err(unavailable)?;
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(true),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for DynamoDbStore {
+    async fn insert_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(delivery_record(delivery)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failed(&e) => Err(PortError::AlreadyExists),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> PortResult<Option<WebhookDelivery>> {
+        match self.get(delivery_key(id.as_str())).await? {
+            Some(r) if get_s(&r, "acc") == Some(account.as_str()) => from_doc(&r).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    async fn due_deliveries(&self, now: Timestamp, limit: usize) -> PortResult<Vec<WebhookDelivery>> {
+        let now = us(now);
+        let mut out: Vec<WebhookDelivery> = Vec::new();
+        let mut start: Option<Record> = None;
+        while out.len() < limit {
+            let page = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(schema::DUE_POLLS)
+                .key_condition_expression("g3pk = :p AND g3sk <= :now")
+                .expression_attribute_values(":p", s(DUE_DELIVERIES))
+                .expression_attribute_values(":now", n(now))
+                .limit(100)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for r in page.items.unwrap_or_default() {
+                if get_n::<i64>(&r, "lease").unwrap_or(0) <= now {
+                    let d: WebhookDelivery = from_doc(&r)?;
+                    if d.state == DeliveryState::Pending {
+                        out.push(d);
+                    }
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| (a.next_at, &a.id).cmp(&(b.next_at, &b.id)));
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    async fn lease_delivery(&self, id: &DeliveryId, now: Timestamp, until: Timestamp) -> PortResult<bool> {
+        let (pk, sk) = delivery_key(id.as_str());
+        let r = self
+            .client
+            .update_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression("SET lease = :until")
+            .condition_expression("st = :pending AND lease <= :now")
+            .expression_attribute_values(":until", n(us(until)))
+            .expression_attribute_values(":now", n(us(now)))
+            .expression_attribute_values(":pending", s(DeliveryState::Pending.as_str()))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn save_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()> {
+        self.client.put_item().table_name(&*self.table).set_item(Some(delivery_record(delivery))).send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn list_deliveries(
+        &self,
+        account: &AccountId,
+        subscription: &SubscriptionId,
+        state: Option<DeliveryState>,
+        before: Option<&DeliveryId>,
+        limit: usize,
+    ) -> PortResult<Vec<WebhookDelivery>> {
+        let mut out = Vec::new();
+        let mut start: Option<Record> = None;
+        while out.len() < limit {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .index_name(schema::BY_PARENT)
+                .scan_index_forward(false)
+                .limit(100)
+                .expression_attribute_values(":p", s(format!("{account}#{subscription}")))
+                .set_exclusive_start_key(start.take());
+            q = match before {
+                Some(b) => q.key_condition_expression("g5pk = :p AND g5sk < :b").expression_attribute_values(":b", s(b.as_str())),
+                None => q.key_condition_expression("g5pk = :p"),
+            };
+            let page = q.send().await.map_err(unavailable)?;
+            for r in page.items.unwrap_or_default() {
+                if state.is_none_or(|st| get_s(&r, "st") == Some(st.as_str())) && out.len() < limit {
+                    out.push(from_doc(&r)?);
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl ApiKeyStore for DynamoDbStore {
+    async fn put_api_key(&self, key: &ApiKey) -> PortResult<()> {
+        let mut r = record(api_key_key(key.account_id.as_str(), key.id.as_str()));
+        r.insert("doc".into(), to_doc(key));
+        r.insert("hash".into(), s(&key.hash));
+        let mut h = record(api_hash_key(&key.hash));
+        h.insert("doc".into(), to_doc(key));
+        let actions = vec![
+            tx::put(&self.table, r, Some("attribute_not_exists(pk)"), vec![]),
+            tx::put(&self.table, h, Some("attribute_not_exists(pk)"), vec![]),
+        ];
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.failed(0) || e.failed(1) => Err(PortError::AlreadyExists),
+            Err(e) => Err(e.into_port()),
+        }
+    }
+
+    async fn find_api_key(&self, hash: &str) -> PortResult<Option<ApiKey>> {
+        self.get(api_hash_key(hash)).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn list_api_keys(&self, account: &AccountId) -> PortResult<Vec<ApiKey>> {
+        self.query_prefix(&key::account(account.as_str()).0, "K#").await?.iter().map(from_doc).collect()
+    }
+
+    async fn delete_api_key(&self, account: &AccountId, id: &ApiKeyId) -> PortResult<bool> {
+        let Some(r) = self.get(api_key_key(account.as_str(), id.as_str())).await? else {
+            return Ok(false);
+        };
+        let mut actions = vec![tx::delete(&self.table, api_key_key(account.as_str(), id.as_str()), Some("attribute_exists(pk)"), vec![])];
+        if let Some(hash) = get_s(&r, "hash") {
+            actions.push(tx::delete(&self.table, api_hash_key(hash), None, vec![]));
+        }
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.failed(0) => Ok(false),
+            Err(e) => Err(e.into_port()),
+        }
+    }
+}
+
+#[async_trait]
+impl SalesforceStore for DynamoDbStore {
+    async fn put_connection(&self, connection: &SalesforceConnection) -> PortResult<()> {
+        let mut r = record(connection_key(connection.account_id.as_str()));
+        r.insert("doc".into(), to_doc(connection));
+        self.client.put_item().table_name(&*self.table).set_item(Some(r)).send().await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn get_connection(&self, account: &AccountId) -> PortResult<Option<SalesforceConnection>> {
+        self.get(connection_key(account.as_str())).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    async fn delete_connection(&self, account: &AccountId) -> PortResult<bool> {
+        let (pk, sk) = connection_key(account.as_str());
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    async fn set_access_token(&self, account: &AccountId, token: &SecretString) -> PortResult<()> {
+        for _ in 0..16 {
+            let Some(r) = self.get(connection_key(account.as_str())).await? else {
+                return Ok(()); // no connection: nothing to keep
+            };
+            let old = get_s(&r, "doc").unwrap_or_default().to_string();
+            let mut c: SalesforceConnection = from_doc(&r)?;
+            c.access_token = Some(token.clone());
+            let mut next = record(connection_key(account.as_str()));
+            next.insert("doc".into(), to_doc(&c));
+            let put = self
+                .client
+                .put_item()
+                .table_name(&*self.table)
+                .set_item(Some(next))
+                .condition_expression("doc = :old")
+                .expression_attribute_values(":old", s(old))
+                .send()
+                .await;
+            match put {
+                Ok(_) => return Ok(()),
+                Err(e) if is_condition_failed(&e) => continue, // changed meanwhile: again
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Err(PortError::Conflict)
+    }
+
+    async fn claim_case(&self, conversation: &ConversationId, now: Timestamp, until: Timestamp) -> PortResult<bool> {
+        let mut r = record(claim_key(conversation.as_str()));
+        r.insert("until".into(), n(us(until)));
+        r.insert("ttl".into(), n(ttl_after(until, 1)));
+        let put = self
+            .client
+            .put_item()
+            .table_name(&*self.table)
+            .set_item(Some(r))
+            .condition_expression("attribute_not_exists(pk) OR #until <= :now")
+            .expression_attribute_names("#until", "until")
+            .expression_attribute_values(":now", n(us(now)))
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn release_case(&self, conversation: &ConversationId) -> PortResult<()> {
+        let (pk, sk) = claim_key(conversation.as_str());
+        self.client.delete_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk)).send().await.map_err(unavailable)?;
+        Ok(())
+    }
+}

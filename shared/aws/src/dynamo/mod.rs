@@ -1,0 +1,344 @@
+//! The store ports on one DynamoDB table. Keys, indexes and costs: `docs/aws.md`.
+//!
+//! Every record has a string partition key `pk` and sort key `sk`; domain objects are kept as
+//! JSON in `doc`, beside the few attributes that keys, indexes and conditions need. Reads that
+//! a decision depends on are strongly consistent; only the feed and due-poll indexes (GSIs) are
+//! read eventually consistently, and what they return is checked against the record.
+
+mod conversations;
+mod directory;
+mod feed;
+mod health_polls;
+mod integrations;
+pub mod schema;
+mod tabs_notifications;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use inbox_domain::Timestamp;
+use inbox_domain::error::{PortError, PortResult};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use feed::FeedBudget;
+
+pub(crate) type Record = HashMap<String, AttributeValue>;
+
+/// Every store port on one table.
+#[derive(Clone)]
+pub struct DynamoDbStore {
+    pub(crate) client: Client,
+    pub(crate) table: Arc<str>,
+    pub(crate) budget: FeedBudget,
+}
+
+impl DynamoDbStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: Arc::from(table.into()), budget: FeedBudget::default() }
+    }
+
+    /// The same store with another search budget (tests use a small one).
+    pub fn with_feed_budget(mut self, budget: FeedBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// One record by key, read strongly consistently.
+    pub(crate) async fn get(&self, (pk, sk): (String, String)) -> PortResult<Option<Record>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+
+    /// Every record of a partition whose sort key starts with `prefix` (all of them for ""),
+    /// read consistently.
+    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> PortResult<Vec<Record>> {
+        let mut out = Vec::new();
+        let mut start: Option<Record> = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&*self.table)
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take());
+            q = if prefix.is_empty() {
+                q.key_condition_expression("pk = :pk")
+            } else {
+                q.key_condition_expression("pk = :pk AND begins_with(sk, :prefix)").expression_attribute_values(":prefix", s(prefix))
+            };
+            let page = q.send().await.map_err(unavailable)?;
+            out.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Runs a transaction; `Err` carries the cancellation reason codes, one per action.
+    pub(crate) async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), TxError> {
+        if actions.len() > 100 {
+            return Err(TxError::Other(PortError::Unavailable(format!(
+                "a transaction of {} writes is over DynamoDB's 100",
+                actions.len()
+            ))));
+        }
+        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
+                    e.as_service_error()
+                {
+                    let codes = c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect();
+                    return Err(TxError::Canceled(codes));
+                }
+                Err(TxError::Other(unavailable(e)))
+            }
+        }
+    }
+}
+
+/// Why a transaction did not happen.
+#[derive(Debug)]
+pub(crate) enum TxError {
+    /// Cancelled: the reason code of each action (`None`, `ConditionalCheckFailed`,
+    /// `TransactionConflict`, ...).
+    Canceled(Vec<String>),
+    Other(PortError),
+}
+
+impl TxError {
+    /// Whether action `i` failed its condition.
+    pub(crate) fn failed(&self, i: usize) -> bool {
+        matches!(self, TxError::Canceled(codes) if codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed"))
+    }
+
+    pub(crate) fn conflicted(&self) -> bool {
+        matches!(self, TxError::Canceled(codes) if codes.iter().any(|c| c == "TransactionConflict"))
+    }
+
+    pub(crate) fn into_port(self) -> PortError {
+        match self {
+            TxError::Canceled(codes) if codes.iter().any(|c| c == "TransactionConflict") => PortError::Conflict,
+            TxError::Canceled(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => PortError::Conflict,
+            TxError::Canceled(codes) => PortError::Unavailable(format!("transaction cancelled: {}", codes.join(", "))),
+            TxError::Other(e) => e,
+        }
+    }
+}
+
+/// An SDK error as a port error: the service's code and message, never a panic.
+pub(crate) fn unavailable<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(e: SdkError<E>) -> PortError {
+    match e.as_service_error() {
+        Some(s) => PortError::Unavailable(format!("dynamodb: {}: {}", s.code().unwrap_or("error"), s.message().unwrap_or(""))),
+        None => PortError::Unavailable(format!("dynamodb: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))),
+    }
+}
+
+/// Whether an SDK error is a failed condition (`ConditionalCheckFailedException`).
+pub(crate) fn is_condition_failed<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
+    e.as_service_error().and_then(|s| s.code()).is_some_and(|c| c == "ConditionalCheckFailedException")
+}
+
+/// The record a failed condition saw (with `ReturnValuesOnConditionCheckFailure::AllOld`).
+pub(crate) fn condition_item(e: &SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError>) -> Option<Record> {
+    match e.as_service_error() {
+        Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) => c.item().cloned(),
+        _ => None,
+    }
+}
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(crate) fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn get_s<'a>(r: &'a Record, k: &str) -> Option<&'a str> {
+    r.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+pub(crate) fn get_n<T: std::str::FromStr>(r: &Record, k: &str) -> Option<T> {
+    r.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+pub(crate) fn get_bool(r: &Record, k: &str) -> Option<bool> {
+    r.get(k).and_then(|v| v.as_bool().ok()).copied()
+}
+
+pub(crate) fn to_doc<T: Serialize>(v: &T) -> AttributeValue {
+    s(serde_json::to_string(v).expect("serialisable"))
+}
+
+pub(crate) fn from_doc<T: DeserializeOwned>(r: &Record) -> PortResult<T> {
+    let doc = get_s(r, "doc").ok_or_else(|| PortError::Corrupt("a stored record has no document".into()))?;
+    serde_json::from_str(doc).map_err(|e| PortError::Corrupt(format!("stored document does not parse: {e}")))
+}
+
+/// Microseconds since the epoch (what sort keys and conditions compare).
+pub(crate) fn us(t: Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_us(v: i64) -> Timestamp {
+    chrono::DateTime::from_timestamp_micros(v).unwrap_or_default()
+}
+
+/// Epoch seconds `days` after `t`: a TTL attribute value. DynamoDB deletes such records some
+/// time after that (hours to days later), so readers check it themselves.
+pub(crate) fn ttl_after(t: Timestamp, days: i64) -> i64 {
+    (t + chrono::Duration::days(days)).timestamp()
+}
+
+/// Whether a record with a TTL has expired at `now` (DynamoDB may not have removed it yet).
+pub(crate) fn expired(r: &Record, now: Timestamp) -> bool {
+    get_n::<i64>(r, "ttl").is_some_and(|t| t <= now.timestamp())
+}
+
+/// The record keys, one function per kind of record (see `docs/aws.md`).
+pub(crate) mod key {
+    pub fn account(acc: &str) -> (String, String) {
+        (format!("A#{acc}"), "A".into())
+    }
+    pub fn user(acc: &str, uid: &str) -> (String, String) {
+        (format!("A#{acc}"), format!("U#{uid}"))
+    }
+    pub fn email(acc: &str, email: &str) -> (String, String) {
+        (format!("E#{acc}#{email}"), "E".into())
+    }
+    pub fn profile(acc: &str, pid: &str) -> (String, String) {
+        (format!("A#{acc}"), format!("P#{pid}"))
+    }
+    pub fn external(network: &str, external_id: &str) -> (String, String) {
+        (format!("X#{network}#{external_id}"), "X".into())
+    }
+    pub fn conversation(cid: &str) -> (String, String) {
+        (format!("C#{cid}"), "C".into())
+    }
+    pub fn thread(pid: &str, thread_key: &str) -> (String, String) {
+        (format!("T#{pid}#{thread_key}"), "T".into())
+    }
+    pub fn item(cid: &str, iid: &str) -> (String, String) {
+        (format!("C#{cid}"), format!("I#{iid}"))
+    }
+    pub fn note(cid: &str, nid: &str) -> (String, String) {
+        (format!("C#{cid}"), format!("N#{nid}"))
+    }
+    pub fn history(cid: &str, hid: &str) -> (String, String) {
+        (format!("C#{cid}"), format!("H#{hid}"))
+    }
+    pub fn seen(cid: &str, uid: &str) -> (String, String) {
+        (format!("C#{cid}"), format!("S#{uid}"))
+    }
+    /// The platform id of an item: which item holds it (`G`), a deletion seen before it (`D`),
+    /// an edit seen before it (`E`).
+    pub fn platform(pid: &str, platform_id: &str, what: &str) -> (String, String) {
+        (format!("G#{pid}#{platform_id}"), what.into())
+    }
+    pub fn tabs_marker(uid: &str) -> (String, String) {
+        (format!("U#{uid}"), "TABS".into())
+    }
+    pub fn tab(uid: &str, tid: &str) -> (String, String) {
+        (format!("U#{uid}"), format!("T#{tid}"))
+    }
+    pub fn notification(uid: &str, nid: &str) -> (String, String) {
+        (format!("U#{uid}"), format!("N#{nid}"))
+    }
+    pub fn poll(pid: &str) -> (String, String) {
+        (format!("L#{pid}"), "L".into())
+    }
+    pub fn poll_count(network: &str) -> (String, String) {
+        (format!("LC#{network}"), "LC".into())
+    }
+    pub fn quota(network: &str, day: &str) -> (String, String) {
+        (format!("Q#{network}#{day}"), "Q".into())
+    }
+    pub fn health(pid: &str) -> (String, String) {
+        (format!("H#{pid}"), "H".into())
+    }
+    pub fn mail(id: &str) -> (String, String) {
+        (format!("M#{id}"), "M".into())
+    }
+}
+
+/// A record with its key set.
+pub(crate) fn record((pk, sk): (String, String)) -> Record {
+    let mut r = Record::new();
+    r.insert("pk".into(), s(pk));
+    r.insert("sk".into(), s(sk));
+    r
+}
+
+/// Builders of transaction actions, with the table name filled in.
+pub(crate) mod tx {
+    use super::*;
+    use aws_sdk_dynamodb::types::{Delete, Put, Update};
+
+    pub fn put(table: &str, item: Record, condition: Option<&str>, values: Vec<(&str, AttributeValue)>) -> TransactWriteItem {
+        let mut b = Put::builder().table_name(table).set_item(Some(item)).set_condition_expression(condition.map(str::to_string));
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        TransactWriteItem::builder().put(b.build().expect("table and item are set")).build()
+    }
+
+    pub fn update(
+        table: &str,
+        (pk, sk): (String, String),
+        expression: &str,
+        condition: Option<&str>,
+        names: Vec<(&str, &str)>,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> TransactWriteItem {
+        let mut b = Update::builder()
+            .table_name(table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(expression)
+            .set_condition_expression(condition.map(str::to_string));
+        for (k, v) in names {
+            b = b.expression_attribute_names(k, v);
+        }
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        TransactWriteItem::builder().update(b.build().expect("table, key and expression are set")).build()
+    }
+
+    pub fn delete(
+        table: &str,
+        (pk, sk): (String, String),
+        condition: Option<&str>,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> TransactWriteItem {
+        let mut b =
+            Delete::builder().table_name(table).key("pk", s(pk)).key("sk", s(sk)).set_condition_expression(condition.map(str::to_string));
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        TransactWriteItem::builder().delete(b.build().expect("table and key are set")).build()
+    }
+}

@@ -1,0 +1,166 @@
+//! The table's key schema and indexes, as `template.yaml` declares them (a test checks that
+//! the two agree). `create_table` makes one for tests and for trying the adapters out.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification,
+};
+use inbox_domain::error::{PortError, PortResult};
+
+/// Feeds by status: `g1pk = <account>#<status>`, `g1sk = <last inbound µs, 20 digits>#<conversation>`.
+pub const BY_STATUS: &str = "by_status";
+/// Feeds by assignee (sparse: assigned conversations only): `g2pk = <account>#<user>`, `g1sk`.
+pub const BY_ASSIGNEE: &str = "by_assignee";
+/// Schedules by due time: poll schedules (`g3pk = "POLL"`) and pending webhook deliveries
+/// (`g3pk = "DLV"`), `g3sk` = the next attempt's µs (number).
+pub const DUE_POLLS: &str = "due_polls";
+/// Our DMs by recipient (sparse: items with `dm_recipient` only): `g4pk = <profile>#<recipient>`, `sk`.
+pub const DM_TO: &str = "dm_to";
+/// Children listed by parent, by id: a subscription's webhook deliveries
+/// (`g5pk = <account>#<subscription>`, `g5sk = <delivery id>`).
+pub const BY_PARENT: &str = "by_parent";
+/// Notifications of a user, newest first (local index): `pk = U#<user>`, `lsk = N#<µs>#<id>`.
+pub const BY_TIME: &str = "by_time";
+
+/// The attributes a feed index carries beside its keys: what the cheap feed filters read.
+pub const FEED_PROJECTION: [&str; 6] = ["prof", "net", "kind", "sp", "asg", "st"];
+
+fn attr(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder().attribute_name(name).attribute_type(t).build().expect("name and type")
+}
+
+fn key(name: &str, t: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder().attribute_name(name).key_type(t).build().expect("name and type")
+}
+
+fn include(attrs: &[&str]) -> Projection {
+    Projection::builder()
+        .projection_type(ProjectionType::Include)
+        .set_non_key_attributes(Some(attrs.iter().map(|a| a.to_string()).collect()))
+        .build()
+}
+
+fn gsi(name: &str, hash: &str, range: &str, projection: Projection) -> GlobalSecondaryIndex {
+    GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(hash, KeyType::Hash))
+        .key_schema(key(range, KeyType::Range))
+        .projection(projection)
+        .build()
+        .expect("name, keys and projection")
+}
+
+/// Creates the table (on-demand, TTL on `ttl`) and waits until it is active.
+pub async fn create_table(client: &Client, name: &str) -> PortResult<()> {
+    let err = |e: String| PortError::Unavailable(format!("cannot create table {name}: {e}"));
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("sk", ScalarAttributeType::S))
+        .attribute_definitions(attr("lsk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g1pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g1sk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g2pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g3pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g3sk", ScalarAttributeType::N))
+        .attribute_definitions(attr("g4pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g5pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g5sk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .global_secondary_indexes(gsi(BY_STATUS, "g1pk", "g1sk", include(&FEED_PROJECTION)))
+        .global_secondary_indexes(gsi(BY_ASSIGNEE, "g2pk", "g1sk", include(&FEED_PROJECTION)))
+        .global_secondary_indexes(gsi(DUE_POLLS, "g3pk", "g3sk", include(&["doc", "lease"])))
+        .global_secondary_indexes(gsi(DM_TO, "g4pk", "sk", include(&["doc"])))
+        .global_secondary_indexes(gsi(BY_PARENT, "g5pk", "g5sk", include(&["doc", "st"])))
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name(BY_TIME)
+                .key_schema(key("pk", KeyType::Hash))
+                .key_schema(key("lsk", KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .expect("name, keys and projection"),
+        )
+        .send()
+        .await
+        .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string()))?;
+    for _ in 0..100 {
+        let d = client.describe_table().table_name(name).send().await.map_err(|e| err(e.to_string()))?;
+        if d.table().and_then(|t| t.table_status()).is_some_and(|s| s.as_str() == "ACTIVE") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name("ttl").build().expect("ttl spec"))
+        .send()
+        .await
+        .map_err(|e| err(e.to_string()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The template's table, index by index: (name, hash key, range key, projected attributes).
+    fn template_indexes() -> Vec<(String, String, String, String)> {
+        let template = include_str!("../../../../template.yaml");
+        let mut out = Vec::new();
+        let mut lines = template.lines().peekable();
+        while let Some(line) = lines.next() {
+            let Some(name) = line.trim().strip_prefix("- IndexName: ") else { continue };
+            let mut keys = Vec::new();
+            let mut projected = String::new();
+            while let Some(next) = lines.peek() {
+                if next.trim().starts_with("- IndexName:")
+                    || next.trim().starts_with("GlobalSecondaryIndexes:")
+                    || !next.starts_with("        ")
+                {
+                    break;
+                }
+                let l = lines.next().unwrap_or_default().trim().to_string();
+                if let Some(rest) = l.strip_prefix("- { AttributeName: ") {
+                    keys.push(rest.split(',').next().unwrap_or_default().to_string());
+                }
+                if let Some(rest) = l.strip_prefix("NonKeyAttributes: ") {
+                    projected = rest.to_string();
+                }
+                if l == "ProjectionType: ALL" {
+                    projected = "ALL".into();
+                }
+            }
+            out.push((name.to_string(), keys[0].clone(), keys[1].clone(), projected));
+        }
+        out
+    }
+
+    #[test]
+    fn the_template_declares_the_indexes_the_adapters_query() {
+        let feed = format!("[{}]", FEED_PROJECTION.join(", "));
+        let want = vec![
+            (BY_TIME.to_string(), "pk".to_string(), "lsk".to_string(), "ALL".to_string()),
+            (BY_STATUS.into(), "g1pk".into(), "g1sk".into(), feed.clone()),
+            (BY_ASSIGNEE.into(), "g2pk".into(), "g1sk".into(), feed),
+            (DUE_POLLS.into(), "g3pk".into(), "g3sk".into(), "[doc, lease]".into()),
+            (DM_TO.into(), "g4pk".into(), "sk".into(), "[doc]".into()),
+            (BY_PARENT.into(), "g5pk".into(), "g5sk".into(), "[doc, st]".into()),
+        ];
+        assert_eq!(template_indexes(), want);
+        let template = include_str!("../../../../template.yaml");
+        for needle in [
+            "AttributeName: ttl",
+            "PointInTimeRecoveryEnabled: true",
+            "BillingMode: PAY_PER_REQUEST",
+            "{ AttributeName: g3sk, AttributeType: N }",
+        ] {
+            assert!(template.contains(needle), "template.yaml has {needle}");
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The Lambda side of the functions: everything a `main.rs` wires, once per execution
+//! environment (cold start), before the first event.
+//!
+//! ```text
+//! init_tracing();                                   // JSON lines to CloudWatch
+//! let config = LambdaConfig::from_env()?;           // typed, a missing variable names itself
+//! let aws = Aws::connect(&config).await;            // SDK clients, built once
+//! let deps = aws.deps(&config)?;                    // the adapters behind the domain's ports
+//! run_sqs(|body| fn_ingest::handle_message(&deps, &body)).await   // or run_http / run_scheduled
+//! ```
+
+mod claims;
+mod config;
+mod secrets;
+
+pub use claims::{gateway_claims, verified_claims};
+pub use config::{ConfigError, LambdaConfig};
+pub use secrets::{Secrets, WebSecrets};
+
+pub use lambda_http;
+pub use lambda_runtime;
+
+use crate::sqs_batch::handle_batch;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use inbox_aws::{DynamoDbStore, SesMailer, SqsQueue};
+use inbox_domain::error::{PortError, PortResult};
+use inbox_domain::ports::{Email, Mailer, SystemClock};
+use inbox_domain::usecases::Deps;
+use inbox_web::{AppState, WebConfig};
+use lambda_runtime::{LambdaEvent, service_fn};
+use std::fmt::Display;
+use std::future::Future;
+use std::sync::Arc;
+
+pub type Error = lambda_runtime::Error;
+
+/// JSON log lines (one object per event, with its span's fields), filtered by `INBOX_LOG`
+/// (or `RUST_LOG`), `info` by default. CloudWatch adds the time and request id.
+pub fn init_tracing() {
+    let filter = std::env::var("INBOX_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .init();
+}
+
+/// The SDK clients, built once per execution environment.
+#[derive(Clone)]
+pub struct Aws {
+    pub sdk: aws_config::SdkConfig,
+    pub store: DynamoDbStore,
+    pub queue: SqsQueue,
+    pub ses: inbox_aws::aws_sdk_sesv2::Client,
+    pub ssm: aws_sdk_ssm::Client,
+}
+
+impl Aws {
+    /// Region, credentials and endpoints come from the environment (the function's role on
+    /// Lambda; `AWS_ENDPOINT_URL` in tests).
+    pub async fn connect(config: &LambdaConfig) -> Self {
+        Self::with_sdk(inbox_aws::sdk_config().await, config)
+    }
+
+    pub fn with_sdk(sdk: aws_config::SdkConfig, config: &LambdaConfig) -> Self {
+        let store = DynamoDbStore::new(inbox_aws::aws_sdk_dynamodb::Client::new(&sdk), config.table.clone());
+        let queue = SqsQueue::new(inbox_aws::aws_sdk_sqs::Client::new(&sdk), config.queues.clone());
+        let ses = inbox_aws::aws_sdk_sesv2::Client::new(&sdk);
+        let ssm = aws_sdk_ssm::Client::new(&sdk);
+        Self { sdk, store, queue, ses, ssm }
+    }
+
+    /// The domain's ports on the AWS adapters. Each function is granted (IAM) only what its
+    /// handlers call; the rest are here but never used.
+    pub fn deps(&self, config: &LambdaConfig) -> Result<Deps, ConfigError> {
+        let store = Arc::new(self.store.clone());
+        let mailer: Arc<dyn Mailer> = match &config.mail_from {
+            Some(from) => Arc::new(SesMailer::new(self.ses.clone(), from, self.store.clone())),
+            None => Arc::new(NoMailer),
+        };
+        let egress = Arc::new(config.egress.clone());
+        let webhook_sender = inbox_integrations::HttpWebhookSender::new(egress.clone(), inbox_integrations::WEBHOOK_TIMEOUT)
+            .map_err(|e| ConfigError(format!("cannot build the webhook sender: {e}")))?;
+        let salesforce_client = inbox_integrations::HttpSalesforceClient::new(egress.clone(), inbox_integrations::SALESFORCE_TIMEOUT)
+            .map_err(|e| ConfigError(format!("cannot build the Salesforce client: {e}")))?;
+        Ok(Deps {
+            settings: Arc::new(config.settings.clone()),
+            health: store.clone(),
+            polls: store.clone(),
+            directory: store.clone(),
+            conversations: store.clone(),
+            tabs: store.clone(),
+            notifications: store.clone(),
+            subscriptions: store.clone(),
+            deliveries: store.clone(),
+            api_keys: store.clone(),
+            salesforce: store,
+            egress,
+            webhook_sender: Arc::new(webhook_sender),
+            salesforce_client: Arc::new(salesforce_client),
+            queue: Arc::new(self.queue.clone()),
+            mailer,
+            clock: Arc::new(SystemClock),
+        })
+    }
+}
+
+/// The mailer of functions that send no email (only the notifier has `INBOX_MAIL_FROM`).
+struct NoMailer;
+
+#[async_trait::async_trait]
+impl Mailer for NoMailer {
+    async fn send(&self, _: &Email) -> PortResult<()> {
+        Err(PortError::Unavailable("this function has no INBOX_MAIL_FROM: it sends no email".into()))
+    }
+}
+
+/// The state of an HTTP function: its deps and its web configuration, with the secrets it
+/// was given (anything it was not given is a random key nobody knows).
+pub fn web_state(deps: Deps, config: &LambdaConfig, secrets: &WebSecrets) -> AppState {
+    let web = WebConfig {
+        auth: config.auth.clone(),
+        jwt_secret: secrets.jwt_secret.clone(),
+        meta_app_secret: secrets.meta_app_secret.clone(),
+        meta_verify_token: secrets.meta_verify_token.clone(),
+        x_consumer_secret: secrets.x_consumer_secret.clone(),
+        linkedin_client_secret: secrets.linkedin_client_secret.clone(),
+        cursor_key: secrets.cursor_key.clone(),
+        max_body_bytes: config.max_body_bytes,
+    };
+    AppState { deps, config: Arc::new(web) }
+}
+
+/// A function's routes with the layers every deployment adds (`inbox_web::app`), and the
+/// claims API Gateway's authorizer verified, made available to the one auth extractor.
+pub fn http_app(routes: axum::Router<AppState>, state: AppState) -> axum::Router {
+    inbox_web::app::app(routes, state).layer(axum::middleware::from_fn(gateway_claims))
+}
+
+/// Serves an HTTP function (API Gateway HTTP API, payload 2.0) until the environment ends.
+pub async fn run_http(app: axum::Router) -> Result<(), Error> {
+    lambda_http::run(app).await
+}
+
+/// Serves an SQS-triggered function: each message of a batch through `handler`, the failed
+/// ones reported (`ReportBatchItemFailures`), never the whole batch for one message.
+pub async fn run_sqs<F, Fut, T, E>(handler: F) -> Result<(), Error>
+where
+    F: Fn(Vec<u8>) -> Fut + Send + Sync + Clone,
+    Fut: Future<Output = Result<T, E>> + Send,
+    E: Display,
+{
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let handler = handler.clone();
+        async move { Ok::<SqsBatchResponse, Error>(handle_batch(event.payload, handler).await) }
+    }))
+    .await
+}
+
+/// Serves a scheduled function (EventBridge): `run` once per event. An `Err` fails the
+/// invocation (the schedule simply runs again at its next tick).
+pub async fn run_scheduled<F, Fut, T, E>(run: F) -> Result<(), Error>
+where
+    F: Fn() -> Fut + Send + Sync + Clone,
+    Fut: Future<Output = Result<T, E>> + Send,
+    T: std::fmt::Debug,
+    E: Display,
+{
+    lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| {
+        let run = run.clone();
+        async move {
+            match run().await {
+                Ok(outcome) => Ok(serde_json::json!({ "outcome": format!("{outcome:?}") })),
+                Err(e) => Err(Error::from(e.to_string())),
+            }
+        }
+    }))
+    .await
+}
+
+/// The networks' HTTP client (replies, likes, DMs, thread control), built once.
+pub fn platform_client(config: &LambdaConfig) -> Result<Arc<dyn inbox_domain::ports::PlatformClient>, ConfigError> {
+    let client = inbox_networks::HttpPlatformClient::new(config.networks.clone())
+        .map_err(|e| ConfigError(format!("cannot build the networks' client: {e}")))?;
+    Ok(Arc::new(client))
+}
+
+/// The networks' pollers, built once.
+pub fn platform_poller(config: &LambdaConfig) -> Result<Arc<dyn inbox_domain::ports::PlatformPoller>, ConfigError> {
+    let poller = inbox_networks::HttpPlatformPoller::new(config.networks.clone())
+        .map_err(|e| ConfigError(format!("cannot build the networks' poller: {e}")))?;
+    Ok(Arc::new(poller))
+}

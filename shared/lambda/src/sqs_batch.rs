@@ -1,0 +1,154 @@
+//! SQS batch → partial batch failures. Each message of the batch goes to the per-message
+//! handler (concurrently, each in its own span); the answer lists the ids of the messages that
+//! failed, so that SQS deletes the others and makes only those visible again (the event source
+//! mapping needs `FunctionResponseTypes: [ReportBatchItemFailures]`). The whole batch never
+//! fails for one message.
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use base64::Engine;
+use std::fmt::Display;
+use std::future::Future;
+use tracing::Instrument;
+
+/// The message attribute the SQS adapter (`inbox-aws`) sets on bodies it had to encode
+/// (`base64`, or `empty`: SQS refuses empty bodies). Its `ENCODING_ATTRIBUTE` is the same name.
+pub const ENCODING_ATTRIBUTE: &str = "inbox-encoding";
+
+/// The bytes a message carries.
+pub fn message_body(m: &SqsMessage) -> Result<Vec<u8>, String> {
+    let body = m.body.as_deref().unwrap_or_default();
+    match m.message_attributes.get(ENCODING_ATTRIBUTE).and_then(|a| a.string_value.as_deref()) {
+        None => Ok(body.as_bytes().to_vec()),
+        Some("empty") => Ok(Vec::new()),
+        Some("base64") => {
+            base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| format!("the base64 body does not decode: {e}"))
+        }
+        Some(other) => Err(format!("unknown message encoding {other}")),
+    }
+}
+
+/// Runs `handler` on every message of `event` and reports those that failed. A message
+/// without an id cannot be reported alone: if one fails, every message is reported (SQS then
+/// retries the whole batch, which idempotent handlers allow).
+pub async fn handle_batch<F, Fut, T, E>(event: SqsEvent, handler: F) -> SqsBatchResponse
+where
+    F: Fn(Vec<u8>) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Display,
+{
+    let runs = event.records.iter().map(|m| {
+        let id = m.message_id.clone().unwrap_or_default();
+        let attempt = m.attributes.get("ApproximateReceiveCount").cloned().unwrap_or_default();
+        let span = tracing::info_span!("message", message_id = %id, attempt = %attempt);
+        let body = message_body(m);
+        let handler = &handler;
+        async move {
+            let outcome = match body {
+                Ok(body) => handler(body).await.map(|_| ()).map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = &outcome {
+                tracing::warn!(error = %e, "message failed; SQS delivers it again later (or dead-letters it)");
+            }
+            (id, outcome.is_ok())
+        }
+        .instrument(span)
+    });
+    let outcomes = futures_util::future::join_all(runs).await;
+    let failed: Vec<String> = outcomes.iter().filter(|(_, ok)| !ok).map(|(id, _)| id.clone()).collect();
+    let failures = if failed.iter().any(String::is_empty) {
+        tracing::error!("a failed message has no id: the whole batch is reported failed");
+        event.records.iter().map(|m| m.message_id.clone().unwrap_or_default()).collect()
+    } else {
+        failed
+    };
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = failures
+        .into_iter()
+        .map(|id| {
+            let mut f = BatchItemFailure::default();
+            f.item_identifier = id;
+            f
+        })
+        .collect();
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::event::sqs::SqsMessageAttribute;
+
+    fn message(id: &str, body: &str) -> SqsMessage {
+        let mut m = SqsMessage::default();
+        m.message_id = Some(id.into());
+        m.body = Some(body.into());
+        m
+    }
+
+    fn event(messages: Vec<SqsMessage>) -> SqsEvent {
+        let mut e = SqsEvent::default();
+        e.records = messages;
+        e
+    }
+
+    async fn handler(body: Vec<u8>) -> Result<usize, String> {
+        if body == b"poison" { Err("cannot handle poison".into()) } else { Ok(body.len()) }
+    }
+
+    fn failed(r: &SqsBatchResponse) -> Vec<String> {
+        r.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect()
+    }
+
+    #[tokio::test]
+    async fn one_failing_message_is_reported_and_the_others_are_not() {
+        let r = handle_batch(event(vec![message("m1", "ok"), message("m2", "poison"), message("m3", "fine")]), handler).await;
+        assert_eq!(failed(&r), ["m2"]);
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_all_succeeds_reports_nothing_and_an_empty_one_too() {
+        assert!(failed(&handle_batch(event(vec![message("m1", "a"), message("m2", "b")]), handler).await).is_empty());
+        assert!(failed(&handle_batch(event(vec![]), handler).await).is_empty());
+    }
+
+    #[tokio::test]
+    async fn every_message_is_handled_once_with_its_own_bytes() {
+        let seen = std::sync::Mutex::new(Vec::new());
+        let mut encoded = message("m2", "AP8=");
+        let mut attr = SqsMessageAttribute::default();
+        attr.string_value = Some("base64".into());
+        attr.data_type = Some("String".into());
+        encoded.message_attributes.insert(ENCODING_ATTRIBUTE.into(), attr.clone());
+        let mut empty = message("m3", " ");
+        attr.string_value = Some("empty".into());
+        empty.message_attributes.insert(ENCODING_ATTRIBUTE.into(), attr);
+        let r = handle_batch(event(vec![message("m1", "{\"a\":1}"), encoded, empty]), |b: Vec<u8>| {
+            seen.lock().unwrap().push(b);
+            async { Ok::<(), String>(()) }
+        })
+        .await;
+        assert!(failed(&r).is_empty());
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        assert_eq!(seen, vec![vec![], vec![0, 255], b"{\"a\":1}".to_vec()]);
+    }
+
+    #[tokio::test]
+    async fn a_body_that_does_not_decode_fails_that_message_only() {
+        let mut bad = message("m2", "not base64!");
+        let mut attr = SqsMessageAttribute::default();
+        attr.string_value = Some("base64".into());
+        bad.message_attributes.insert(ENCODING_ATTRIBUTE.into(), attr);
+        let r = handle_batch(event(vec![message("m1", "ok"), bad]), handler).await;
+        assert_eq!(failed(&r), ["m2"]);
+    }
+
+    #[tokio::test]
+    async fn a_failure_without_a_message_id_fails_the_whole_batch() {
+        let mut anonymous = message("", "poison");
+        anonymous.message_id = None;
+        let r = handle_batch(event(vec![message("m1", "ok"), anonymous]), handler).await;
+        assert_eq!(failed(&r), ["m1", ""]);
+    }
+}

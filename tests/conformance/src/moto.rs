@@ -1,0 +1,118 @@
+//! moto, the AWS stand-in the AWS side of the suites runs on: where it is, and the resources
+//! each test makes for itself (a table, queues with their dead-letter queues, a verified SES
+//! identity), named uniquely so that tests never share state.
+
+use aws_sdk_sqs::types::QueueAttributeName;
+use inbox_domain::ports::QueueName;
+use std::collections::HashMap;
+
+/// moto's address, from `MOTO_ENDPOINT`. Panics with what to do when it is not set or moto
+/// does not answer: a test that needs moto never passes without it.
+pub async fn endpoint() -> String {
+    static CHECKED: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    CHECKED.get_or_init(check).await.clone()
+}
+
+async fn check() -> String {
+    let Ok(url) = std::env::var("MOTO_ENDPOINT") else {
+        panic!(
+            "MOTO_ENDPOINT is not set: these tests run the AWS adapters against moto. Run scripts/test.sh (it starts \
+             moto_server), or start `moto_server -p 5000` (pip install 'moto[server]') and export MOTO_ENDPOINT=http://127.0.0.1:5000"
+        )
+    };
+    let url = url.trim_end_matches('/').to_string();
+    let probe = reqwest::Client::new().get(format!("{url}/moto-api/")).timeout(std::time::Duration::from_secs(30)).send().await;
+    if let Err(e) = probe {
+        panic!("moto is not reachable at MOTO_ENDPOINT={url} ({e}): start moto_server there, or run scripts/test.sh");
+    }
+    url
+}
+
+/// A name no other test uses.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The SDK configuration for moto (static test credentials, us-east-1).
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    inbox_aws::sdk_config_for(&endpoint().await, "us-east-1").await
+}
+
+/// A fresh table with the production schema.
+pub async fn table(config: &aws_config::SdkConfig) -> (aws_sdk_dynamodb::Client, String) {
+    let client = aws_sdk_dynamodb::Client::new(config);
+    let name = unique("inbox");
+    inbox_aws::schema::create_table(&client, &name).await.expect("create the table on moto");
+    (client, name)
+}
+
+/// Fresh queues, one per queue name, each with a dead-letter queue after `max_receives`
+/// deliveries. Returns the queue URLs and the dead-letter queue URLs.
+pub async fn queues(
+    config: &aws_config::SdkConfig,
+    max_receives: u32,
+) -> (aws_sdk_sqs::Client, HashMap<QueueName, String>, HashMap<QueueName, String>) {
+    let client = aws_sdk_sqs::Client::new(config);
+    let (mut urls, mut dlqs) = (HashMap::new(), HashMap::new());
+    for q in QueueName::ALL {
+        let dlq = client.create_queue().queue_name(unique(&format!("{}-dlq", q.as_str()))).send().await.expect("create a DLQ on moto");
+        let dlq_url = dlq.queue_url.expect("queue url");
+        let arn = client
+            .get_queue_attributes()
+            .queue_url(&dlq_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .expect("DLQ arn")
+            .attributes
+            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+            .expect("queue arn");
+        let redrive = serde_json::json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives}).to_string();
+        let main = client
+            .create_queue()
+            .queue_name(unique(q.as_str()))
+            .attributes(QueueAttributeName::RedrivePolicy, redrive)
+            .attributes(QueueAttributeName::VisibilityTimeout, "30")
+            .send()
+            .await
+            .expect("create a queue on moto");
+        urls.insert(q, main.queue_url.expect("queue url"));
+        dlqs.insert(q, dlq_url);
+    }
+    (client, urls, dlqs)
+}
+
+/// A fresh sender address, verified in SES (moto refuses unverified senders).
+pub async fn identity(config: &aws_config::SdkConfig) -> (aws_sdk_sesv2::Client, String) {
+    let client = aws_sdk_sesv2::Client::new(config);
+    let from = format!("{}@conformance.example", unique("inbox"));
+    client.create_email_identity().email_identity(&from).send().await.expect("create an SES identity on moto");
+    (client, from)
+}
+
+/// An email moto recorded.
+#[derive(Debug, Clone)]
+pub struct RecordedEmail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Every email moto's SES recorded as sent from `from` (`GET /moto-api/data.json`, `ses`).
+pub async fn emails_from(from: &str) -> Vec<RecordedEmail> {
+    let url = format!("{}/moto-api/data.json", endpoint().await);
+    let data: serde_json::Value = reqwest::get(&url).await.expect("moto data").json().await.expect("moto data is JSON");
+    data["ses"]["Message"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["source"].as_str() == Some(from))
+        .map(|m| RecordedEmail {
+            from: from.to_string(),
+            to: m["destinations"]["ToAddresses"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_string)).collect(),
+            subject: m["subject"].as_str().unwrap_or_default().to_string(),
+            body: m["body"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect()
+}

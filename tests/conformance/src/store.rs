@@ -1,0 +1,1027 @@
+//! The store ports' conformance suite. Each function is one test, run on both backends.
+
+use chrono::{Duration, Utc};
+use inbox_domain::error::PortError;
+use inbox_domain::ports::*;
+use inbox_domain::salesforce::SalesforceConnection;
+use inbox_domain::search::SearchQuery;
+use inbox_domain::tabs::{self, AssigneeSelector, Filters, Tab};
+use inbox_domain::webhooks::{ApiKey, DeliveryState, SubscriptionKind, WebhookDelivery, WebhookSubscription};
+use inbox_domain::*;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Every store port of one backend, fresh for one test.
+pub struct Stores {
+    pub directory: Arc<dyn DirectoryStore>,
+    pub conversations: Arc<dyn ConversationStore>,
+    pub tabs: Arc<dyn TabStore>,
+    pub notifications: Arc<dyn NotificationStore>,
+    pub polls: Arc<dyn PollStore>,
+    pub health: Arc<dyn HealthStore>,
+    pub subscriptions: Arc<dyn SubscriptionStore>,
+    pub deliveries: Arc<dyn DeliveryStore>,
+    pub api_keys: Arc<dyn ApiKeyStore>,
+    pub salesforce: Arc<dyn SalesforceStore>,
+    /// What must live as long as the stores (a temporary directory).
+    _keep: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// A backend that implements every store port.
+pub trait AllStores:
+    DirectoryStore
+    + ConversationStore
+    + TabStore
+    + NotificationStore
+    + PollStore
+    + HealthStore
+    + SubscriptionStore
+    + DeliveryStore
+    + ApiKeyStore
+    + SalesforceStore
+    + 'static
+{
+}
+
+impl<T> AllStores for T where
+    T: DirectoryStore
+        + ConversationStore
+        + TabStore
+        + NotificationStore
+        + PollStore
+        + HealthStore
+        + SubscriptionStore
+        + DeliveryStore
+        + ApiKeyStore
+        + SalesforceStore
+        + 'static
+{
+}
+
+impl Stores {
+    /// Every port on one adapter, and what must outlive it.
+    pub fn of<S: AllStores>(s: Arc<S>, keep: Box<dyn std::any::Any + Send + Sync>) -> Self {
+        Self {
+            directory: s.clone(),
+            conversations: s.clone(),
+            tabs: s.clone(),
+            notifications: s.clone(),
+            polls: s.clone(),
+            health: s.clone(),
+            subscriptions: s.clone(),
+            deliveries: s.clone(),
+            api_keys: s.clone(),
+            salesforce: s,
+            _keep: keep,
+        }
+    }
+}
+
+/// The tests' fixed "now": two hours ago in whole milliseconds (both backends keep it exactly).
+fn t0() -> Timestamp {
+    static T0: std::sync::OnceLock<Timestamp> = std::sync::OnceLock::new();
+    *T0.get_or_init(|| chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now") - Duration::hours(2))
+}
+
+fn user(acc: &str, id: &str, email: &str) -> User {
+    User {
+        id: id.into(),
+        account_id: acc.into(),
+        name: id.to_string(),
+        email: email.into(),
+        role: Role::Member,
+        inbox_access: true,
+        email_notifications: true,
+        profile_ids: BTreeSet::new(),
+        created_at: t0(),
+    }
+}
+
+fn profile(acc: &str, id: &str, network: Network, external: &str) -> Profile {
+    Profile {
+        id: id.into(),
+        account_id: acc.into(),
+        network,
+        external_id: external.into(),
+        name: format!("{id} name"),
+        handle: format!("@{id}"),
+        credentials: Credentials { access_token: Some("token".into()), token_secret: None },
+        bot_app_id: None,
+        created_at: t0(),
+    }
+}
+
+/// A conversation of `acc_1` / `prf_1` (Facebook comment, open, unassigned) at `t0() + secs`.
+fn conversation(id: &str, thread: &str, secs: i64) -> Conversation {
+    let at = t0() + Duration::seconds(secs);
+    let mut c: Conversation = serde_json::from_value(serde_json::json!({
+        "id": id, "account_id": "acc_1", "profile_id": "prf_1", "network": "facebook", "kind": "comment",
+        "thread_key": thread, "status": "open", "assignee_id": null, "sponsored": false,
+        "last_inbound_at": at, "created_at": at, "author": {"id": "a1", "name": "Ann", "handle": "@ann"},
+        "excerpt": "hello", "thread_owner": null, "version": 1
+    }))
+    .expect("a conversation");
+    c.last_inbound_at = at;
+    c
+}
+
+fn item(id: &str, conv: &str, platform: Option<&str>, text: &str, secs: i64) -> Item {
+    Item {
+        id: id.into(),
+        conversation_id: conv.into(),
+        direction: Direction::Inbound,
+        text: text.into(),
+        author: Author::default(),
+        created_at: t0() + Duration::seconds(secs),
+        platform_id: platform.map(str::to_string),
+        state: ItemState::Received,
+        failure: None,
+        deleted: false,
+        edited: false,
+        action: None,
+        target: None,
+        dm_recipient: None,
+    }
+}
+
+fn create(c: Conversation, items: Vec<Item>) -> ConversationWrite {
+    ConversationWrite { conversation: c, expected_version: None, items, notes: vec![], history: vec![] }
+}
+
+fn update(mut c: Conversation, items: Vec<Item>) -> ConversationWrite {
+    let expected = c.version;
+    c.version += 1;
+    ConversationWrite { conversation: c, expected_version: Some(expected), items, notes: vec![], history: vec![] }
+}
+
+fn feed_query(profiles: &[&str]) -> FeedQuery {
+    FeedQuery {
+        account_id: "acc_1".into(),
+        viewer: "usr_1".into(),
+        profiles: profiles.iter().map(|p| ProfileId::from(*p)).collect(),
+        status: None,
+        assignee: None,
+        networks: vec![],
+        kinds: vec![],
+        sponsored: None,
+        seen: None,
+        search: SearchQuery::default(),
+        after: None,
+        limit: 50,
+    }
+}
+
+/// Every conversation id the query finds, page after page (at most 200 pages).
+async fn feed_all(s: &Stores, q: &FeedQuery) -> Vec<String> {
+    let mut q = q.clone();
+    let mut out = Vec::new();
+    for _ in 0..200 {
+        let page = s.conversations.feed(&q).await.expect("feed");
+        out.extend(page.entries.into_iter().map(|e| e.conversation.id.to_string()));
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => return out,
+        }
+    }
+    panic!("the feed did not end in 200 pages");
+}
+
+pub async fn directory_round_trips_and_keeps_emails_and_presences_unique(s: &Stores) {
+    let d = &s.directory;
+    let account = Account { id: "acc_1".into(), name: "Acme".into(), created_at: t0() };
+    d.put_account(&account).await.unwrap();
+    assert_eq!(d.get_account(&"acc_1".into()).await.unwrap(), Some(account));
+    assert_eq!(d.get_account(&"acc_x".into()).await.unwrap(), None);
+
+    let bob = user("acc_1", "usr_b", "Bob@Example.com");
+    let ann = user("acc_1", "usr_a", "ann@example.com");
+    d.put_user(&bob).await.unwrap();
+    d.put_user(&ann).await.unwrap();
+    assert_eq!(d.get_user(&"acc_1".into(), &"usr_b".into()).await.unwrap(), Some(bob.clone()));
+    assert_eq!(d.get_user(&"acc_2".into(), &"usr_b".into()).await.unwrap(), None, "bound to its account");
+    let listed: Vec<String> = d.list_users(&"acc_1".into()).await.unwrap().into_iter().map(|u| u.id.to_string()).collect();
+    assert_eq!(listed, ["usr_a", "usr_b"], "by email");
+    let dup = d.put_user(&user("acc_1", "usr_c", "bob@example.com")).await;
+    assert!(matches!(dup, Err(PortError::AlreadyExists)), "emails are unique per account, whatever the case: {dup:?}");
+    d.put_user(&user("acc_2", "usr_c", "bob@example.com")).await.expect("another account may have the email");
+    // Changing an email frees the old one.
+    d.put_user(&User { email: "robert@example.com".into(), ..bob.clone() }).await.unwrap();
+    d.put_user(&user("acc_1", "usr_d", "bob@example.com")).await.expect("the old email is free again");
+    assert!(d.delete_user(&"acc_1".into(), &"usr_d".into()).await.unwrap());
+    assert!(!d.delete_user(&"acc_1".into(), &"usr_d".into()).await.unwrap());
+    d.put_user(&user("acc_1", "usr_e", "bob@example.com")).await.expect("a deleted user's email is free");
+
+    let fb = profile("acc_1", "prf_1", Network::Facebook, "page_1");
+    d.put_profile(&fb).await.unwrap();
+    d.put_profile(&profile("acc_1", "prf_2", Network::Twitter, "page_1")).await.expect("same id on another network");
+    assert_eq!(d.get_profile(&"acc_1".into(), &"prf_1".into()).await.unwrap(), Some(fb.clone()));
+    assert_eq!(d.get_profile(&"acc_2".into(), &"prf_1".into()).await.unwrap(), None);
+    assert_eq!(d.find_profile(Network::Facebook, "page_1").await.unwrap(), Some(fb.clone()));
+    assert_eq!(d.find_profile(Network::Instagram, "page_1").await.unwrap(), None);
+    let taken = d.put_profile(&profile("acc_2", "prf_9", Network::Facebook, "page_1")).await;
+    assert!(matches!(taken, Err(PortError::AlreadyExists)), "one presence, one account: {taken:?}");
+    let renamed = Profile { name: "Renamed".into(), ..fb.clone() };
+    d.put_profile(&renamed).await.unwrap();
+    assert_eq!(d.find_profile(Network::Facebook, "page_1").await.unwrap().unwrap().name, "Renamed");
+    d.put_profile(&Profile { external_id: "page_2".into(), ..renamed.clone() }).await.unwrap();
+    assert_eq!(d.find_profile(Network::Facebook, "page_1").await.unwrap(), None, "the old presence is free");
+    let listed: Vec<String> = d.list_profiles(&"acc_1".into()).await.unwrap().into_iter().map(|p| p.external_id).collect();
+    assert_eq!(listed, ["page_2", "page_1"], "by network, then external id");
+    assert!(d.delete_profile(&"acc_1".into(), &"prf_1".into()).await.unwrap());
+    assert!(!d.delete_profile(&"acc_1".into(), &"prf_1".into()).await.unwrap());
+    assert_eq!(d.find_profile(Network::Facebook, "page_2").await.unwrap(), None);
+    d.put_profile(&profile("acc_2", "prf_9", Network::Facebook, "page_2")).await.expect("a deleted presence is free");
+}
+
+pub async fn deleting_a_user_unassigns_them_and_drops_their_tabs(s: &Stores) {
+    s.directory.put_user(&user("acc_1", "usr_1", "one@example.com")).await.unwrap();
+    let mut c = conversation("cnv_a", "t1", 0);
+    c.assignee_id = Some("usr_1".into());
+    s.conversations.write(create(c, vec![])).await.unwrap();
+    s.conversations.write(create(conversation("cnv_b", "t2", 1), vec![])).await.unwrap();
+    s.tabs.tabs_or_init(&"usr_1".into(), &tabs::default_tabs(&"usr_1".into())).await.unwrap();
+    assert!(s.directory.delete_user(&"acc_1".into(), &"usr_1".into()).await.unwrap());
+    let c = s.conversations.get_conversation(&"acc_1".into(), &"cnv_a".into()).await.unwrap().unwrap();
+    assert_eq!((c.assignee_id, c.version), (None, 2), "unassigned under a new version");
+    assert_eq!(s.conversations.get_conversation(&"acc_1".into(), &"cnv_b".into()).await.unwrap().unwrap().version, 1, "others untouched");
+    assert!(s.tabs.tabs_or_init(&"usr_1".into(), &[]).await.unwrap().is_empty(), "their tabs are gone");
+    let mut q = feed_query(&["prf_1"]);
+    q.assignee = Some(AssigneeSelector::User("usr_1".into()));
+    assert!(feed_all(s, &q).await.is_empty(), "nothing is assigned to them any more");
+}
+
+pub async fn one_thread_makes_one_conversation_and_one_platform_id_one_item(s: &Stores) {
+    let store = &s.conversations;
+    store.write(create(conversation("cnv_a", "t1", 0), vec![item("itm_a", "cnv_a", Some("p1"), "hi", 0)])).await.unwrap();
+    let dup = store.write(create(conversation("cnv_b", "t1", 0), vec![item("itm_b", "cnv_b", Some("p2"), "hi", 0)])).await;
+    assert!(matches!(dup, Err(PortError::AlreadyExists)), "{dup:?}");
+    assert!(store.get_item(&"cnv_b".into(), &"itm_b".into()).await.unwrap().is_none(), "the failed write left nothing behind");
+    assert!(store.find_item(&"prf_1".into(), "p2").await.unwrap().is_none(), "not even its platform id");
+    assert!(store.get_conversation(&"acc_1".into(), &"cnv_b".into()).await.unwrap().is_none());
+    let again = store.write(update(conversation("cnv_a", "t1", 0), vec![item("itm_c", "cnv_a", Some("p1"), "hi", 1)])).await;
+    assert!(matches!(again, Err(PortError::AlreadyExists)), "same platform id twice: {again:?}");
+    assert_eq!(store.get_conversation(&"acc_1".into(), &"cnv_a".into()).await.unwrap().unwrap().version, 1, "rolled back whole");
+    let other = store.write(create(conversation("cnv_c", "t3", 0), vec![item("itm_d", "cnv_c", Some("p1"), "hi", 0)])).await;
+    assert!(matches!(other, Err(PortError::AlreadyExists)), "unique per profile across conversations: {other:?}");
+    assert!(store.find_by_thread(&"prf_1".into(), "t3").await.unwrap().is_none());
+    // The platform id freed by a failed write can be used.
+    store.write(create(conversation("cnv_d", "t4", 0), vec![item("itm_e", "cnv_d", Some("p2"), "hi", 0)])).await.unwrap();
+    assert_eq!(store.find_item(&"prf_1".into(), "p2").await.unwrap().unwrap().id.as_str(), "itm_e");
+    assert_eq!(store.find_by_thread(&"prf_1".into(), "t1").await.unwrap().unwrap().id.as_str(), "cnv_a");
+    assert!(store.find_by_thread(&"prf_2".into(), "t1").await.unwrap().is_none(), "per profile");
+    assert_eq!(store.find_item(&"prf_1".into(), "p1").await.unwrap().unwrap().id.as_str(), "itm_a");
+    assert!(store.find_item(&"prf_2".into(), "p1").await.unwrap().is_none(), "per profile");
+}
+
+pub async fn concurrent_first_events_of_a_thread_make_one_conversation(s: &Stores) {
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let store = s.conversations.clone();
+        set.spawn(async move {
+            let id = format!("cnv_{i}");
+            store.write(create(conversation(&id, "t1", 0), vec![item(&format!("itm_{i}"), &id, Some(&format!("p{i}")), "hi", 0)])).await
+        });
+    }
+    let mut ok = 0;
+    while let Some(r) = set.join_next().await {
+        match r.unwrap() {
+            Ok(()) => ok += 1,
+            Err(PortError::AlreadyExists | PortError::Conflict) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one conversation per thread");
+    let winner = s.conversations.find_by_thread(&"prf_1".into(), "t1").await.unwrap().unwrap();
+    assert_eq!(feed_all(s, &feed_query(&["prf_1"])).await, vec![winner.id.to_string()]);
+    let items = s.conversations.items(&winner.id).await.unwrap();
+    assert_eq!(items.len(), 1);
+    for i in 0..8 {
+        let found = s.conversations.find_item(&"prf_1".into(), &format!("p{i}")).await.unwrap();
+        assert_eq!(found.is_some(), items[0].platform_id.as_deref() == Some(&format!("p{i}")), "p{i}: only the winner's item is stored");
+    }
+}
+
+pub async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing(s: &Stores) {
+    let store = &s.conversations;
+    store.write(create(conversation("cnv_a", "t1", 0), vec![])).await.unwrap();
+    let mut first = conversation("cnv_a", "t1", 0);
+    first.status = Status::Closed;
+    let mut second = conversation("cnv_a", "t1", 0);
+    second.assignee_id = Some("usr_x".into());
+    store.write(update(first, vec![])).await.unwrap();
+    let lost = store.write(update(second, vec![item("itm_x", "cnv_a", Some("px"), "lost", 0)])).await;
+    assert!(matches!(lost, Err(PortError::Conflict)), "{lost:?}");
+    let now = store.get_conversation(&"acc_1".into(), &"cnv_a".into()).await.unwrap().unwrap();
+    assert_eq!((now.status, now.assignee_id, now.version), (Status::Closed, None, 2));
+    assert!(store.items(&"cnv_a".into()).await.unwrap().is_empty(), "the lost write's item is not stored");
+    assert!(store.find_item(&"prf_1".into(), "px").await.unwrap().is_none());
+    assert!(store.get_conversation(&"acc_2".into(), &"cnv_a".into()).await.unwrap().is_none(), "bound to its account");
+    let missing = store.write(update(conversation("cnv_zz", "t9", 0), vec![])).await;
+    assert!(matches!(missing, Err(PortError::Conflict)), "updating what does not exist: {missing:?}");
+}
+
+pub async fn items_notes_and_history_come_back_in_order(s: &Stores) {
+    let store = &s.conversations;
+    let c = conversation("cnv_a", "t1", 0);
+    let h = |secs: i64, action: HistoryAction| {
+        HistoryEntry::new(&"cnv_a".into(), t0() + Duration::seconds(secs), Actor::System, action, serde_json::json!({"n": secs}))
+    };
+    let mut w = create(c.clone(), vec![item("itm_2", "cnv_a", Some("p2"), "second", 2), item("itm_1", "cnv_a", Some("p1"), "first", 1)]);
+    w.history = vec![h(0, HistoryAction::Created), h(1, HistoryAction::ItemReceived)];
+    store.write(w).await.unwrap();
+    let note = Note {
+        id: "not_1".into(),
+        conversation_id: "cnv_a".into(),
+        author_id: "usr_1".into(),
+        text: "a note".into(),
+        mentions: vec!["usr_2".into()],
+        created_at: t0() + Duration::seconds(3),
+    };
+    let mut w = update(c.clone(), vec![]);
+    w.notes = vec![note.clone()];
+    w.history = vec![h(3, HistoryAction::NoteAdded)];
+    store.write(w).await.unwrap();
+    let mut c2 = c.clone();
+    c2.version = 2;
+    c2.status = Status::Closed;
+    let mut w = update(c2.clone(), vec![]);
+    w.history = vec![h(4, HistoryAction::Closed)];
+    store.write(w).await.unwrap();
+    // An item updated by id: an edit, with its own history.
+    let mut edited = item("itm_1", "cnv_a", Some("p1"), "first, edited", 1);
+    edited.edited = true;
+    c2.version = 3;
+    let mut w = update(c2.clone(), vec![edited.clone()]);
+    w.history = vec![h(5, HistoryAction::ItemEdited)];
+    store.write(w).await.unwrap();
+
+    let items = store.items(&"cnv_a".into()).await.unwrap();
+    assert_eq!(items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["itm_1", "itm_2"], "by creation time");
+    assert_eq!(items[0], edited, "replaced by id");
+    assert_eq!(store.get_item(&"cnv_a".into(), &"itm_1".into()).await.unwrap(), Some(edited.clone()));
+    assert_eq!(store.get_item(&"cnv_b".into(), &"itm_1".into()).await.unwrap(), None, "an item of another conversation");
+    assert_eq!(store.find_item(&"prf_1".into(), "p1").await.unwrap(), Some(edited));
+    assert_eq!(store.notes(&"cnv_a".into()).await.unwrap(), vec![note]);
+    let history: Vec<HistoryAction> = store.history(&"cnv_a".into()).await.unwrap().into_iter().map(|h| h.action).collect();
+    assert_eq!(
+        history,
+        [HistoryAction::Created, HistoryAction::ItemReceived, HistoryAction::NoteAdded, HistoryAction::Closed, HistoryAction::ItemEdited]
+    );
+    assert_eq!(store.history(&"cnv_a".into()).await.unwrap()[3].details, serde_json::json!({"n": 4}));
+    let c = store.get_conversation(&"acc_1".into(), &"cnv_a".into()).await.unwrap().unwrap();
+    assert_eq!((c.version, c.status), (4, Status::Closed));
+}
+
+pub async fn a_confirmed_send_replaces_its_echo(s: &Stores) {
+    let store = &s.conversations;
+    let c = conversation("cnv_a", "t1", 0);
+    let mut ours = item("itm_ours", "cnv_a", None, "our reply", 1);
+    ours.direction = Direction::Outbound;
+    ours.action = Some(Action::Reply);
+    ours.state = ItemState::Pending;
+    store.write(create(c.clone(), vec![ours.clone()])).await.unwrap();
+    // The echo of our reply arrives before the send is confirmed: stored as made outside.
+    let mut echo = item("itm_echo", "cnv_a", Some("p_reply"), "our reply", 2);
+    echo.direction = Direction::Outbound;
+    let mut c2 = c.clone();
+    c2.version = 2;
+    store.write(update(c.clone(), vec![echo])).await.unwrap();
+    // The send is confirmed with the network's id: ours keeps it, the echo's copy goes.
+    let mut sent = ours.clone();
+    sent.state = ItemState::Sent;
+    sent.platform_id = Some("p_reply".into());
+    store.write(update(c2.clone(), vec![sent.clone()])).await.unwrap();
+    let items = store.items(&"cnv_a".into()).await.unwrap();
+    assert_eq!(items, vec![sent.clone()]);
+    assert_eq!(store.find_item(&"prf_1".into(), "p_reply").await.unwrap(), Some(sent));
+    // An inbound item never gives its platform id away.
+    store.write(update(Conversation { version: 3, ..c2.clone() }, vec![item("itm_in", "cnv_a", Some("p_in"), "hi", 3)])).await.unwrap();
+    let mut other = item("itm_other", "cnv_a", None, "x", 4);
+    other.direction = Direction::Outbound;
+    other.action = Some(Action::Reply);
+    store.write(update(Conversation { version: 4, ..c2.clone() }, vec![other.clone()])).await.unwrap();
+    other.platform_id = Some("p_in".into());
+    let taken = store.write(update(Conversation { version: 5, ..c2.clone() }, vec![other])).await;
+    assert!(matches!(taken, Err(PortError::AlreadyExists)), "{taken:?}");
+    assert_eq!(store.find_item(&"prf_1".into(), "p_in").await.unwrap().unwrap().id.as_str(), "itm_in");
+}
+
+pub async fn tombstones_and_early_edits_are_remembered(s: &Stores) {
+    let store = &s.conversations;
+    let p: ProfileId = "prf_1".into();
+    assert!(!store.is_tombstoned(&p, "p1").await.unwrap());
+    store.put_tombstone(&p, "p1", t0()).await.unwrap();
+    store.put_tombstone(&p, "p1", t0()).await.unwrap();
+    assert!(store.is_tombstoned(&p, "p1").await.unwrap());
+    assert!(!store.is_tombstoned(&"prf_2".into(), "p1").await.unwrap(), "per profile");
+    assert!(!store.is_tombstoned(&p, "p2").await.unwrap());
+
+    assert_eq!(store.early_edit(&p, "p1").await.unwrap(), None);
+    store.put_early_edit(&p, "p1", "second", t0() + Duration::seconds(2)).await.unwrap();
+    store.put_early_edit(&p, "p1", "first", t0() + Duration::seconds(1)).await.unwrap();
+    assert_eq!(store.early_edit(&p, "p1").await.unwrap().as_deref(), Some("second"), "the newest edit wins");
+    store.put_early_edit(&p, "p1", "third", t0() + Duration::seconds(3)).await.unwrap();
+    assert_eq!(store.early_edit(&p, "p1").await.unwrap().as_deref(), Some("third"));
+    assert_eq!(store.early_edit(&"prf_2".into(), "p1").await.unwrap(), None);
+}
+
+pub async fn seen_marks_never_move_backwards(s: &Stores) {
+    let store = &s.conversations;
+    let (u, c): (UserId, ConversationId) = ("usr_1".into(), "cnv_a".into());
+    assert_eq!(store.seen_at(&u, &c).await.unwrap(), None);
+    store.mark_seen(&u, &c, t0() + Duration::seconds(10)).await.unwrap();
+    store.mark_seen(&u, &c, t0() + Duration::seconds(5)).await.unwrap();
+    assert_eq!(store.seen_at(&u, &c).await.unwrap(), Some(t0() + Duration::seconds(10)));
+    store.mark_seen(&u, &c, t0() + Duration::seconds(20)).await.unwrap();
+    assert_eq!(store.seen_at(&u, &c).await.unwrap(), Some(t0() + Duration::seconds(20)));
+    assert_eq!(store.seen_at(&"usr_2".into(), &c).await.unwrap(), None, "per user");
+}
+
+pub async fn the_feed_is_newest_first_and_pages_without_gaps_or_repeats(s: &Stores) {
+    let store = &s.conversations;
+    // Two share a time: the id breaks the tie (higher first).
+    for (id, secs) in [("cnv_1", 10), ("cnv_2", 20), ("cnv_3", 20), ("cnv_4", 5), ("cnv_5", 30)] {
+        store.write(create(conversation(id, id, secs), vec![])).await.unwrap();
+    }
+    let mut q = feed_query(&["prf_1"]);
+    assert_eq!(feed_all(s, &q).await, ["cnv_5", "cnv_3", "cnv_2", "cnv_1", "cnv_4"]);
+    q.limit = 2;
+    let mut pages = Vec::new();
+    loop {
+        let page = store.feed(&q).await.unwrap();
+        pages.push(page.entries.iter().map(|e| e.conversation.id.to_string()).collect::<Vec<_>>());
+        match page.next {
+            Some(n) => q.after = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(pages, vec![vec!["cnv_5", "cnv_3"], vec!["cnv_2", "cnv_1"], vec!["cnv_4"]]);
+    q.after = None;
+    q.limit = 5;
+    assert!(store.feed(&q).await.unwrap().next.is_none(), "no position when nothing follows");
+    // New inbound activity moves a conversation to the top.
+    let mut c = conversation("cnv_4", "cnv_4", 5);
+    c.last_inbound_at = t0() + Duration::seconds(40);
+    store.write(update(c, vec![])).await.unwrap();
+    assert_eq!(feed_all(s, &feed_query(&["prf_1"])).await, ["cnv_4", "cnv_5", "cnv_3", "cnv_2", "cnv_1"]);
+    let mut other = feed_query(&["prf_1"]);
+    other.account_id = "acc_2".into();
+    assert!(feed_all(s, &other).await.is_empty(), "another account sees none of them");
+}
+
+pub async fn the_feed_filters_like_the_tabs_ask(s: &Stores) {
+    let store = &s.conversations;
+    let mk = |id: &str, secs: i64, f: &dyn Fn(&mut Conversation)| {
+        let mut c = conversation(id, id, secs);
+        f(&mut c);
+        c
+    };
+    let all = [
+        mk("cnv_open", 1, &|_| {}),
+        mk("cnv_closed", 2, &|c| c.status = Status::Closed),
+        mk("cnv_mine", 3, &|c| c.assignee_id = Some("usr_1".into())),
+        mk("cnv_theirs", 4, &|c| c.assignee_id = Some("usr_2".into())),
+        mk("cnv_closed_mine", 5, &|c| {
+            c.status = Status::Closed;
+            c.assignee_id = Some("usr_1".into())
+        }),
+        mk("cnv_tweet", 6, &|c| {
+            c.network = Network::Twitter;
+            c.kind = Kind::Mention;
+            c.profile_id = "prf_2".into()
+        }),
+        mk("cnv_ad", 7, &|c| c.sponsored = true),
+        mk("cnv_dm", 8, &|c| c.kind = Kind::Dm),
+        mk("cnv_other_account", 9, &|c| c.account_id = "acc_2".into()),
+    ];
+    for c in all {
+        store.write(create(c, vec![])).await.unwrap();
+    }
+    // usr_1 saw cnv_open after its last message, and cnv_dm before it.
+    store.mark_seen(&"usr_1".into(), &"cnv_open".into(), t0() + Duration::seconds(1)).await.unwrap();
+    store.mark_seen(&"usr_1".into(), &"cnv_dm".into(), t0() + Duration::seconds(7)).await.unwrap();
+    store.mark_seen(&"usr_2".into(), &"cnv_ad".into(), t0() + Duration::seconds(60)).await.unwrap();
+    let base = feed_query(&["prf_1", "prf_2"]);
+    let run = |f: &dyn Fn(&mut FeedQuery)| {
+        let mut q = base.clone();
+        f(&mut q);
+        q
+    };
+    let cases: Vec<(&str, FeedQuery, Vec<&str>)> = vec![
+        (
+            "everything",
+            base.clone(),
+            vec!["cnv_dm", "cnv_ad", "cnv_tweet", "cnv_closed_mine", "cnv_theirs", "cnv_mine", "cnv_closed", "cnv_open"],
+        ),
+        ("open", run(&|q| q.status = Some(Status::Open)), vec!["cnv_dm", "cnv_ad", "cnv_tweet", "cnv_theirs", "cnv_mine", "cnv_open"]),
+        ("closed", run(&|q| q.status = Some(Status::Closed)), vec!["cnv_closed_mine", "cnv_closed"]),
+        ("mine", run(&|q| q.assignee = Some(AssigneeSelector::User("usr_1".into()))), vec!["cnv_closed_mine", "cnv_mine"]),
+        (
+            "open and mine",
+            run(&|q| {
+                q.status = Some(Status::Open);
+                q.assignee = Some(AssigneeSelector::User("usr_1".into()))
+            }),
+            vec!["cnv_mine"],
+        ),
+        ("anyone's", run(&|q| q.assignee = Some(AssigneeSelector::Anyone)), vec!["cnv_closed_mine", "cnv_theirs", "cnv_mine"]),
+        (
+            "open, unassigned",
+            run(&|q| {
+                q.status = Some(Status::Open);
+                q.assignee = Some(AssigneeSelector::Unassigned)
+            }),
+            vec!["cnv_dm", "cnv_ad", "cnv_tweet", "cnv_open"],
+        ),
+        ("twitter", run(&|q| q.networks = vec![Network::Twitter]), vec!["cnv_tweet"]),
+        ("dms and mentions", run(&|q| q.kinds = vec![Kind::Dm, Kind::Mention]), vec!["cnv_dm", "cnv_tweet"]),
+        ("sponsored", run(&|q| q.sponsored = Some(true)), vec!["cnv_ad"]),
+        ("seen by usr_1", run(&|q| q.seen = Some(true)), vec!["cnv_open"]),
+        (
+            "unseen by usr_1, open",
+            run(&|q| {
+                q.seen = Some(false);
+                q.status = Some(Status::Open)
+            }),
+            vec!["cnv_dm", "cnv_ad", "cnv_tweet", "cnv_theirs", "cnv_mine"],
+        ),
+        ("prf_2 only", run(&|q| q.profiles = vec!["prf_2".into()]), vec!["cnv_tweet"]),
+        ("no profile", run(&|q| q.profiles = vec!["prf_9".into()]), vec![]),
+    ];
+    for (what, q, want) in cases {
+        assert_eq!(feed_all(s, &q).await, want, "{what}");
+        let mut paged = q.clone();
+        paged.limit = 1;
+        assert_eq!(feed_all(s, &paged).await, want, "{what}, one a page");
+    }
+    let page = store.feed(&base).await.unwrap();
+    let seen: Vec<(String, Option<Timestamp>)> = page.entries.iter().map(|e| (e.conversation.id.to_string(), e.seen_at)).collect();
+    assert!(seen.contains(&("cnv_dm".to_string(), Some(t0() + Duration::seconds(7)))), "the viewer's own mark: {seen:?}");
+    assert!(seen.contains(&("cnv_ad".to_string(), None)), "not another user's mark");
+}
+
+pub async fn a_feed_position_of_another_account_is_refused(s: &Stores) {
+    let store = &s.conversations;
+    for (id, secs) in [("cnv_1", 1), ("cnv_2", 2), ("cnv_3", 3)] {
+        store.write(create(conversation(id, id, secs), vec![])).await.unwrap();
+    }
+    let mut q = feed_query(&["prf_1"]);
+    q.limit = 1;
+    let position = store.feed(&q).await.unwrap().next.expect("a next page");
+    q.after = Some(position.clone());
+    assert_eq!(store.feed(&q).await.unwrap().entries[0].conversation.id.as_str(), "cnv_2");
+    let mut other = q.clone();
+    other.account_id = "acc_2".into();
+    assert!(store.feed(&other).await.is_err(), "a position of acc_1 is not followed for acc_2");
+    for bad in ["", "garbage", "12:cnv_1", &format!("x{position}"), "acc_1|x#cnv_1"] {
+        let mut q = q.clone();
+        q.after = Some(bad.to_string());
+        assert!(store.feed(&q).await.is_err(), "position {bad:?}");
+    }
+}
+
+pub async fn a_search_finds_exactly_what_the_search_rule_matches(s: &Stores) {
+    let store = &s.conversations;
+    let texts = [
+        "Café ÜMLAUT at the tent",
+        "ΟΔΟΣ σοφός and the tent",
+        "İstanbul order, tent size",
+        "नमस्ते दुनिया tent",
+        "東京タワー tent",
+        "order #1234 has not arrived, tent",
+        "party 🎉 emoji tent",
+        "sleeping bag tent",
+        "bag sleeping tent",
+        "ﬁne ligature tent",
+    ];
+    let mut all = Vec::new();
+    for i in 0..40usize {
+        let text = texts.get(i).map(|t| t.to_string()).unwrap_or_else(|| format!("filler number {i} tent"));
+        let id = format!("cnv_{i:04}");
+        let mut items = vec![item(&format!("itm_{i:04}"), &id, Some(&format!("p_{i}")), &text, i as i64)];
+        let mut searchable = text.clone();
+        if i % 7 == 3 {
+            // A second message, and a deleted one whose words no longer count.
+            items.push(item(&format!("itm_{i:04}b"), &id, Some(&format!("p_{i}b")), "second message zebra", i as i64));
+            let mut gone = item(&format!("itm_{i:04}c"), &id, Some(&format!("p_{i}c")), "deleted words walrus", i as i64);
+            gone.deleted = true;
+            items.push(gone);
+            searchable.push_str("\u{1}second message zebra");
+        }
+        store.write(create(conversation(&id, &id, i as i64), items)).await.unwrap();
+        all.push((id, searchable));
+    }
+    let queries = [
+        "café",
+        "CAFÉ",
+        "οδοσ",
+        "σοφός",
+        "istanbul",
+        "नमस्ते",
+        "東京タワー",
+        "1234",
+        "\"order 1234\"",
+        "🎉",
+        "\"sleeping bag\"",
+        "\"bag sleeping\"",
+        "fine",
+        "tent",
+        "tent -bag",
+        "filler -number",
+        "-tent",
+        "zebra",
+        "walrus",
+        "\"tent second\"",
+        "number 17",
+        "nothing",
+    ];
+    for query in queries {
+        let rule = SearchQuery::parse(query);
+        let mut expected: Vec<String> = all
+            .iter()
+            .filter(|(_, t)| {
+                let tokens: Vec<String> = t
+                    .split('\u{1}')
+                    .flat_map(|part| inbox_domain::search::tokenize(part).into_iter().chain(["\u{1}".to_string()]))
+                    .collect();
+                rule.matches_tokens(&tokens)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        expected.reverse(); // newest first
+        let mut q = feed_query(&["prf_1"]);
+        q.search = rule;
+        q.limit = 7;
+        assert_eq!(feed_all(s, &q).await, expected, "search {query:?}");
+    }
+}
+
+pub async fn outbound_dms_are_found_by_recipient(s: &Stores) {
+    let store = &s.conversations;
+    let dm = |id: &str, conv: &str, to: Option<&str>, secs: i64| {
+        let mut i = item(id, conv, None, "psst", secs);
+        i.direction = Direction::Outbound;
+        i.action = Some(Action::Dm);
+        i.dm_recipient = to.map(str::to_string);
+        i
+    };
+    store
+        .write(create(conversation("cnv_a", "t1", 0), vec![dm("itm_2", "cnv_a", Some("u42"), 2), dm("itm_x", "cnv_a", None, 3)]))
+        .await
+        .unwrap();
+    store
+        .write(create(conversation("cnv_b", "t2", 0), vec![dm("itm_1", "cnv_b", Some("u42"), 1), dm("itm_3", "cnv_b", Some("u7"), 1)]))
+        .await
+        .unwrap();
+    let found: Vec<String> = store.outbound_dms_to(&"prf_1".into(), "u42").await.unwrap().into_iter().map(|i| i.id.to_string()).collect();
+    assert_eq!(found, ["itm_1", "itm_2"], "from any conversation, oldest first");
+    assert!(store.outbound_dms_to(&"prf_2".into(), "u42").await.unwrap().is_empty(), "per profile");
+    assert!(store.outbound_dms_to(&"prf_1".into(), "u0").await.unwrap().is_empty());
+}
+
+pub async fn tabs_are_initialised_once_and_never_recreated(s: &Stores) {
+    let u: UserId = "usr_1".into();
+    let defaults = tabs::default_tabs(&u);
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (store, u, d) = (s.tabs.clone(), u.clone(), defaults.clone());
+        set.spawn(async move { store.tabs_or_init(&u, &d).await });
+    }
+    while let Some(r) = set.join_next().await {
+        assert_eq!(r.unwrap().unwrap(), defaults, "every racing first call sees the defaults");
+    }
+    assert_eq!(s.tabs.tabs_or_init(&u, &defaults).await.unwrap(), defaults);
+    let mine = Tab {
+        id: "tab_x".into(),
+        user_id: u.clone(),
+        name: "Mine".into(),
+        position: 1,
+        filters: Filters { sponsored: Some(true), ..Filters::default() },
+        query: "refund -spam".into(),
+    };
+    s.tabs.put_tab(&mine).await.unwrap();
+    let renamed = Tab { name: "Renamed".into(), position: 9, ..mine.clone() };
+    s.tabs.put_tab(&renamed).await.unwrap();
+    let now = s.tabs.tabs_or_init(&u, &defaults).await.unwrap();
+    assert_eq!(now.len(), 4);
+    assert_eq!(now.last(), Some(&renamed), "by position");
+    for t in &now {
+        assert!(s.tabs.delete_tab(&u, &t.id).await.unwrap());
+    }
+    assert!(!s.tabs.delete_tab(&u, &"tab_x".into()).await.unwrap());
+    assert!(s.tabs.tabs_or_init(&u, &defaults).await.unwrap().is_empty(), "never recreated once removed");
+    assert!(s.tabs.tabs_or_init(&"usr_2".into(), &[]).await.unwrap().is_empty(), "no defaults given: none stored");
+    assert_eq!(s.tabs.tabs_or_init(&"usr_2".into(), &tabs::default_tabs(&"usr_2".into())).await.unwrap().len(), 3);
+}
+
+pub async fn notifications_are_idempotent_newest_first_and_read_per_user(s: &Stores) {
+    let n = |id: &str, user: &str, secs: i64| Notification {
+        id: id.into(),
+        account_id: "acc_1".into(),
+        user_id: user.into(),
+        kind: NotificationType::Assigned,
+        conversation_id: "cnv_a".into(),
+        actor_id: Some("usr_9".into()),
+        created_at: t0() + Duration::seconds(secs),
+        read: false,
+        text: format!("notification {id}"),
+    };
+    let store = &s.notifications;
+    assert!(store.put_notification(&n("ntf_1", "usr_1", 1)).await.unwrap());
+    assert!(store.put_notification(&n("ntf_3", "usr_1", 3)).await.unwrap());
+    assert!(store.put_notification(&n("ntf_2", "usr_1", 2)).await.unwrap());
+    assert!(store.put_notification(&n("ntf_4", "usr_2", 4)).await.unwrap());
+    let changed = Notification { text: "changed".into(), ..n("ntf_1", "usr_1", 1) };
+    assert!(!store.put_notification(&changed).await.unwrap(), "an id stored already");
+    let list = store.list_notifications(&"usr_1".into(), 10).await.unwrap();
+    assert_eq!(list.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), ["ntf_3", "ntf_2", "ntf_1"]);
+    assert_eq!(list[2], n("ntf_1", "usr_1", 1), "left as it was");
+    assert_eq!(store.list_notifications(&"usr_1".into(), 2).await.unwrap().len(), 2);
+    assert!(store.mark_read(&"usr_1".into(), &"ntf_2".into()).await.unwrap());
+    assert!(!store.mark_read(&"usr_2".into(), &"ntf_2".into()).await.unwrap(), "not theirs");
+    assert!(!store.mark_read(&"usr_1".into(), &"ntf_9".into()).await.unwrap());
+    let read: Vec<bool> = store.list_notifications(&"usr_1".into(), 10).await.unwrap().iter().map(|n| n.read).collect();
+    assert_eq!(read, [false, true, false]);
+}
+
+pub async fn poll_schedules_leases_and_quotas(s: &Stores) {
+    let p = &s.polls;
+    let now = t0() + Duration::hours(1);
+    let state = |pid: &str, network: Network, next: Timestamp| PollState {
+        profile_id: pid.into(),
+        account_id: "acc_1".into(),
+        network,
+        cursor: None,
+        next_at: next,
+        interval_secs: 60,
+        last_ok_at: None,
+        last_error: None,
+        failures: 0,
+    };
+    p.ensure_poll_state(&state("prf_1", Network::Youtube, now - Duration::minutes(5))).await.unwrap();
+    p.ensure_poll_state(&state("prf_2", Network::Youtube, now - Duration::minutes(1))).await.unwrap();
+    p.ensure_poll_state(&state("prf_3", Network::Linkedin, now + Duration::minutes(5))).await.unwrap();
+    // Ensuring again changes nothing.
+    p.ensure_poll_state(&state("prf_1", Network::Youtube, now + Duration::days(1))).await.unwrap();
+    assert_eq!(p.poll_state(&"prf_1".into()).await.unwrap().unwrap().next_at, now - Duration::minutes(5));
+    assert_eq!(p.count_polled(Network::Youtube).await.unwrap(), 2);
+    assert_eq!(p.count_polled(Network::Linkedin).await.unwrap(), 1);
+    assert_eq!(p.count_polled(Network::Twitter).await.unwrap(), 0);
+    let due = |v: Vec<PollState>| v.into_iter().map(|s| s.profile_id.to_string()).collect::<Vec<_>>();
+    assert_eq!(due(p.due_polls(now, 10).await.unwrap()), ["prf_1", "prf_2"], "due ones, most overdue first");
+    assert_eq!(due(p.due_polls(now, 1).await.unwrap()), ["prf_1"]);
+    assert!(p.lease_poll(&"prf_1".into(), now, now + Duration::minutes(5)).await.unwrap());
+    assert!(!p.lease_poll(&"prf_1".into(), now, now + Duration::minutes(5)).await.unwrap(), "held");
+    assert!(!p.lease_poll(&"prf_9".into(), now, now + Duration::minutes(5)).await.unwrap(), "no schedule");
+    assert_eq!(due(p.due_polls(now, 10).await.unwrap()), ["prf_2"], "leased ones are not due");
+    assert!(p.lease_poll(&"prf_1".into(), now + Duration::minutes(6), now + Duration::minutes(10)).await.unwrap(), "an expired lease");
+    let mut done = state("prf_1", Network::Youtube, now + Duration::minutes(30));
+    done.cursor = Some("c1".into());
+    done.last_ok_at = Some(now);
+    p.finish_poll(&done).await.unwrap();
+    assert_eq!(p.poll_state(&"prf_1".into()).await.unwrap(), Some(done.clone()));
+    assert!(p.lease_poll(&"prf_1".into(), now, now + Duration::minutes(5)).await.unwrap(), "finishing releases the lease");
+    assert_eq!(due(p.due_polls(now + Duration::hours(1), 10).await.unwrap()), ["prf_2", "prf_3", "prf_1"]);
+
+    // Quotas: per network and UTC day, never overspent by concurrent pollers.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let p = p.clone();
+        set.spawn(async move { p.spend_quota(Network::Youtube, now, 1, 5).await.unwrap() });
+    }
+    let mut granted = 0;
+    while let Some(r) = set.join_next().await {
+        granted += r.unwrap() as u32;
+    }
+    assert_eq!(granted, 5);
+    assert_eq!(p.quota_spent(Network::Youtube, now).await.unwrap(), 5);
+    assert!(!p.spend_quota(Network::Youtube, now, 1, 5).await.unwrap());
+    assert!(!p.spend_quota(Network::Linkedin, now, 6, 5).await.unwrap(), "more than the whole budget");
+    p.refund_quota(Network::Youtube, now, 2).await.unwrap();
+    assert_eq!(p.quota_spent(Network::Youtube, now).await.unwrap(), 3);
+    p.refund_quota(Network::Youtube, now, 9).await.unwrap();
+    assert_eq!(p.quota_spent(Network::Youtube, now).await.unwrap(), 0, "never below zero");
+    p.refund_quota(Network::Twitter, now, 9).await.unwrap();
+    assert_eq!(p.quota_spent(Network::Twitter, now).await.unwrap(), 0);
+    assert!(p.spend_quota(Network::Youtube, now + Duration::days(1), 5, 5).await.unwrap(), "a new day, a new budget");
+    assert_eq!(p.quota_spent(Network::Linkedin, now).await.unwrap(), 0);
+}
+
+pub async fn channel_health_keeps_the_newest_event_and_a_moving_gap(s: &Stores) {
+    let h = &s.health;
+    let p: ProfileId = "prf_1".into();
+    let fresh = h.channel_health(&p).await.unwrap();
+    assert_eq!(
+        fresh,
+        ChannelHealth {
+            profile_id: p.clone(),
+            last_event_at: None,
+            typical_gap_secs: None,
+            token_state: TokenState::Valid,
+            token_error: None,
+            webhook_subscribed: None,
+            webhook_checked_at: None
+        }
+    );
+    h.record_event(&p, t0()).await.unwrap();
+    h.record_event(&p, t0() + Duration::seconds(100)).await.unwrap();
+    h.record_event(&p, t0() + Duration::seconds(50)).await.unwrap(); // late: changes nothing
+    let c = h.channel_health(&p).await.unwrap();
+    assert_eq!((c.last_event_at, c.typical_gap_secs), (Some(t0() + Duration::seconds(100)), Some(100)));
+    h.record_event(&p, t0() + Duration::seconds(150)).await.unwrap();
+    assert_eq!(h.channel_health(&p).await.unwrap().typical_gap_secs, Some(90), "0.8 × 100 + 0.2 × 50");
+    h.set_token_state(&p, TokenState::NeedsReconnection, Some("expired".into())).await.unwrap();
+    h.set_webhook_state(&p, false, t0()).await.unwrap();
+    let c = h.channel_health(&p).await.unwrap();
+    assert_eq!((c.token_state, c.token_error.as_deref()), (TokenState::NeedsReconnection, Some("expired")));
+    assert_eq!((c.webhook_subscribed, c.webhook_checked_at), (Some(false), Some(t0())));
+    assert_eq!(c.last_event_at, Some(t0() + Duration::seconds(150)), "kept");
+    h.set_token_state(&p, TokenState::Valid, None).await.unwrap();
+    let c = h.channel_health(&p).await.unwrap();
+    assert_eq!((c.token_state, c.token_error), (TokenState::Valid, None));
+    assert_eq!(h.channel_health(&"prf_2".into()).await.unwrap().last_event_at, None);
+}
+
+fn subscription(acc: &str, id: &str) -> WebhookSubscription {
+    WebhookSubscription {
+        id: id.into(),
+        account_id: acc.into(),
+        kind: SubscriptionKind::Webhook,
+        url: "https://hooks.example.com/inbox".into(),
+        events: vec![inbox_domain::events::EventType::ConversationCreated],
+        description: "CRM".into(),
+        secret: SecretString::new("whsec_c2VjcmV0"),
+        enabled: true,
+        disabled_reason: None,
+        failing_since: None,
+        last_success_at: None,
+        last_failure: None,
+        api_key_id: None,
+        created_at: t0(),
+        updated_at: t0(),
+        version: 1,
+    }
+}
+
+fn delivery(id: &str, sub: &str, next_secs: i64) -> WebhookDelivery {
+    WebhookDelivery {
+        id: id.into(),
+        account_id: "acc_1".into(),
+        subscription_id: sub.into(),
+        event_id: "evt_1".into(),
+        event_type: inbox_domain::events::EventType::ConversationCreated,
+        conversation_id: "cnv_a".into(),
+        seq: 1,
+        body: "{}".into(),
+        state: DeliveryState::Pending,
+        attempts: 0,
+        next_at: t0() + Duration::seconds(next_secs),
+        created_at: t0(),
+        last_attempt_at: None,
+        last_status: None,
+        last_error: None,
+        finished_at: None,
+    }
+}
+
+pub async fn subscriptions_are_versioned_and_deleting_one_drops_its_deliveries(s: &Stores) {
+    let subs = &s.subscriptions;
+    let (acc, other): (AccountId, AccountId) = ("acc_1".into(), "acc_2".into());
+    subs.put_subscription(&subscription("acc_1", "whs_b"), None).await.unwrap();
+    subs.put_subscription(&subscription("acc_1", "whs_a"), None).await.unwrap();
+    subs.put_subscription(&subscription("acc_2", "whs_c"), None).await.unwrap();
+    let dup = subs.put_subscription(&subscription("acc_1", "whs_a"), None).await;
+    assert!(matches!(dup, Err(PortError::AlreadyExists)), "{dup:?}");
+    let listed: Vec<String> = subs.list_subscriptions(&acc).await.unwrap().into_iter().map(|s| s.id.to_string()).collect();
+    assert_eq!(listed, ["whs_a", "whs_b"], "oldest (lowest id) first, this account's only");
+    let v2 = WebhookSubscription { enabled: false, version: 2, ..subscription("acc_1", "whs_a") };
+    subs.put_subscription(&v2, Some(1)).await.unwrap();
+    let stale = subs.put_subscription(&WebhookSubscription { version: 2, ..subscription("acc_1", "whs_a") }, Some(1)).await;
+    assert!(matches!(stale, Err(PortError::Conflict)), "{stale:?}");
+    assert_eq!(subs.get_subscription(&acc, &"whs_a".into()).await.unwrap(), Some(v2));
+    assert_eq!(subs.get_subscription(&other, &"whs_a".into()).await.unwrap(), None, "bound to its account");
+    let elsewhere = subs.put_subscription(&WebhookSubscription { version: 3, ..subscription("acc_2", "whs_a") }, Some(2)).await;
+    assert!(matches!(elsewhere, Err(PortError::Conflict)), "another account's id: {elsewhere:?}");
+
+    s.deliveries.insert_delivery(&delivery("dlv_1", "whs_a", 0)).await.unwrap();
+    s.deliveries.insert_delivery(&delivery("dlv_2", "whs_b", 0)).await.unwrap();
+    assert!(!subs.delete_subscription(&other, &"whs_a".into()).await.unwrap(), "not theirs");
+    assert!(subs.delete_subscription(&acc, &"whs_a".into()).await.unwrap());
+    assert!(!subs.delete_subscription(&acc, &"whs_a".into()).await.unwrap());
+    let missing = subs.put_subscription(&WebhookSubscription { version: 3, ..subscription("acc_1", "whs_a") }, Some(2)).await;
+    assert!(matches!(missing, Err(PortError::Conflict)), "deleted meanwhile: {missing:?}");
+    assert_eq!(s.deliveries.get_delivery(&acc, &"dlv_1".into()).await.unwrap(), None, "its deliveries are gone");
+    assert!(s.deliveries.get_delivery(&acc, &"dlv_2".into()).await.unwrap().is_some(), "others' stay");
+}
+
+pub async fn deliveries_are_scheduled_leased_and_listed_newest_first(s: &Stores) {
+    let d = &s.deliveries;
+    let acc: AccountId = "acc_1".into();
+    let now = t0() + Duration::minutes(10);
+    for (id, secs) in [("dlv_1", 60), ("dlv_2", 0), ("dlv_3", 3600), ("dlv_4", 30)] {
+        d.insert_delivery(&delivery(id, "whs_a", secs)).await.unwrap();
+    }
+    d.insert_delivery(&delivery("dlv_9", "whs_b", 0)).await.unwrap();
+    let dup = d.insert_delivery(&delivery("dlv_1", "whs_a", 5)).await;
+    assert!(matches!(dup, Err(PortError::AlreadyExists)), "{dup:?}");
+    let due = |v: Vec<WebhookDelivery>| v.into_iter().map(|d| d.id.to_string()).collect::<Vec<_>>();
+    assert_eq!(due(d.due_deliveries(now, 10).await.unwrap()), ["dlv_2", "dlv_9", "dlv_4", "dlv_1"], "soonest first, then by id");
+    assert_eq!(due(d.due_deliveries(now, 2).await.unwrap()), ["dlv_2", "dlv_9"]);
+    assert!(d.lease_delivery(&"dlv_2".into(), now, now + Duration::minutes(1)).await.unwrap());
+    assert!(!d.lease_delivery(&"dlv_2".into(), now, now + Duration::minutes(1)).await.unwrap(), "held");
+    assert!(!d.lease_delivery(&"dlv_x".into(), now, now + Duration::minutes(1)).await.unwrap(), "no such delivery");
+    assert_eq!(due(d.due_deliveries(now, 10).await.unwrap()), ["dlv_9", "dlv_4", "dlv_1"], "leased ones are not due");
+    let done = WebhookDelivery {
+        state: DeliveryState::Delivered,
+        attempts: 1,
+        last_status: Some(200),
+        finished_at: Some(now),
+        ..delivery("dlv_2", "whs_a", 0)
+    };
+    d.save_delivery(&done).await.unwrap();
+    assert_eq!(d.get_delivery(&acc, &"dlv_2".into()).await.unwrap(), Some(done), "saved whole");
+    assert_eq!(d.get_delivery(&"acc_2".into(), &"dlv_2".into()).await.unwrap(), None, "bound to its account");
+    assert!(!d.lease_delivery(&"dlv_2".into(), now + Duration::hours(1), now + Duration::hours(2)).await.unwrap(), "no longer pending");
+    let retry = WebhookDelivery { attempts: 1, next_at: now + Duration::minutes(5), ..delivery("dlv_4", "whs_a", 30) };
+    assert!(d.lease_delivery(&"dlv_4".into(), now, now + Duration::hours(1)).await.unwrap());
+    d.save_delivery(&retry).await.unwrap();
+    assert!(d.lease_delivery(&"dlv_4".into(), now, now + Duration::minutes(1)).await.unwrap(), "saving releases the lease");
+    assert_eq!(due(d.due_deliveries(now + Duration::days(1), 10).await.unwrap()), ["dlv_9", "dlv_1", "dlv_4", "dlv_3"], "by next attempt");
+    let listed = |v: Vec<WebhookDelivery>| v.into_iter().map(|d| d.id.to_string()).collect::<Vec<_>>();
+    let sub: SubscriptionId = "whs_a".into();
+    assert_eq!(listed(d.list_deliveries(&acc, &sub, None, None, 10).await.unwrap()), ["dlv_4", "dlv_3", "dlv_2", "dlv_1"]);
+    assert_eq!(listed(d.list_deliveries(&acc, &sub, None, None, 2).await.unwrap()), ["dlv_4", "dlv_3"]);
+    assert_eq!(listed(d.list_deliveries(&acc, &sub, None, Some(&"dlv_3".into()), 10).await.unwrap()), ["dlv_2", "dlv_1"]);
+    assert_eq!(listed(d.list_deliveries(&acc, &sub, Some(DeliveryState::Delivered), None, 10).await.unwrap()), ["dlv_2"]);
+    assert_eq!(listed(d.list_deliveries(&acc, &sub, Some(DeliveryState::Pending), Some(&"dlv_4".into()), 1).await.unwrap()), ["dlv_3"]);
+    assert!(d.list_deliveries(&"acc_2".into(), &sub, None, None, 10).await.unwrap().is_empty(), "another account's");
+}
+
+pub async fn api_keys_are_unique_by_hash_and_found_by_it(s: &Stores) {
+    let k = &s.api_keys;
+    let key = |acc: &str, id: &str, hash: &str| ApiKey {
+        id: id.into(),
+        account_id: acc.into(),
+        name: format!("key {id}"),
+        prefix: "ink_1234".into(),
+        hash: hash.into(),
+        created_by: "usr_1".into(),
+        created_at: t0(),
+    };
+    k.put_api_key(&key("acc_1", "key_b", "h1")).await.unwrap();
+    k.put_api_key(&key("acc_1", "key_a", "h2")).await.unwrap();
+    let dup = k.put_api_key(&key("acc_2", "key_c", "h1")).await;
+    assert!(matches!(dup, Err(PortError::AlreadyExists)), "hashes are unique: {dup:?}");
+    let dup = k.put_api_key(&key("acc_1", "key_a", "h3")).await;
+    assert!(matches!(dup, Err(PortError::AlreadyExists)), "ids too: {dup:?}");
+    assert!(k.find_api_key("h3").await.unwrap().is_none(), "the refused key left nothing");
+    assert_eq!(k.find_api_key("h1").await.unwrap(), Some(key("acc_1", "key_b", "h1")));
+    assert_eq!(
+        k.list_api_keys(&"acc_1".into()).await.unwrap().into_iter().map(|k| k.id.to_string()).collect::<Vec<_>>(),
+        ["key_a", "key_b"]
+    );
+    assert!(!k.delete_api_key(&"acc_2".into(), &"key_b".into()).await.unwrap(), "not theirs");
+    assert!(k.delete_api_key(&"acc_1".into(), &"key_b".into()).await.unwrap());
+    assert!(k.find_api_key("h1").await.unwrap().is_none(), "a deleted key is not found");
+    k.put_api_key(&key("acc_2", "key_c", "h1")).await.expect("its hash is free again");
+}
+
+pub async fn salesforce_connections_and_case_claims(s: &Stores) {
+    let sf = &s.salesforce;
+    let acc: AccountId = "acc_1".into();
+    let connection = SalesforceConnection {
+        account_id: acc.clone(),
+        instance_url: "https://acme.my.salesforce.com".into(),
+        token_url: "https://login.salesforce.com/services/oauth2/token".into(),
+        client_id: "client".into(),
+        client_secret: SecretString::new("secret"),
+        refresh_token: SecretString::new("refresh"),
+        access_token: None,
+        external_id_field: Some("Inbox_Id__c".into()),
+        rule: None,
+        connected_by: "usr_1".into(),
+        connected_at: t0(),
+        updated_at: t0(),
+    };
+    assert_eq!(sf.get_connection(&acc).await.unwrap(), None);
+    sf.set_access_token(&acc, &SecretString::new("nobody")).await.unwrap();
+    assert_eq!(sf.get_connection(&acc).await.unwrap(), None, "no connection, nothing kept");
+    sf.put_connection(&connection).await.unwrap();
+    sf.set_access_token(&acc, &SecretString::new("token-1")).await.unwrap();
+    let with_token = SalesforceConnection { access_token: Some(SecretString::new("token-1")), ..connection.clone() };
+    assert_eq!(sf.get_connection(&acc).await.unwrap(), Some(with_token));
+    sf.put_connection(&connection).await.unwrap();
+    assert_eq!(sf.get_connection(&acc).await.unwrap(), Some(connection.clone()), "replaced whole");
+    assert_eq!(sf.get_connection(&"acc_2".into()).await.unwrap(), None);
+    assert!(sf.delete_connection(&acc).await.unwrap());
+    assert!(!sf.delete_connection(&acc).await.unwrap());
+
+    let (c, now) = (ConversationId::from("cnv_a"), t0());
+    assert!(sf.claim_case(&c, now, now + Duration::minutes(5)).await.unwrap());
+    assert!(!sf.claim_case(&c, now + Duration::minutes(1), now + Duration::minutes(6)).await.unwrap(), "held");
+    assert!(sf.claim_case(&"cnv_b".into(), now, now + Duration::minutes(5)).await.unwrap(), "per conversation");
+    assert!(sf.claim_case(&c, now + Duration::minutes(5), now + Duration::minutes(10)).await.unwrap(), "an expired claim");
+    sf.release_case(&c).await.unwrap();
+    assert!(sf.claim_case(&c, now + Duration::minutes(6), now + Duration::minutes(7)).await.unwrap(), "released");
+    sf.release_case(&"cnv_z".into()).await.unwrap();
+}

@@ -1,0 +1,269 @@
+//! End to end on moto, through the Lambda wiring: a signed Meta webhook as an API Gateway v2
+//! event into the webhook function's app, the raw body onto SQS, the ingest function's batch
+//! handler into DynamoDB, the API function's app (with API Gateway's verified claims) to see the
+//! conversation and assign it, and the notifier's batch handler to an email moto's SES recorded.
+//! Secrets come from moto's SSM Parameter Store, as on AWS.
+
+use inbox_aws::aws_sdk_sqs;
+use inbox_conformance::moto;
+use inbox_domain::ports::QueueName;
+use inbox_domain::*;
+use inbox_lambda::aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
+use inbox_lambda::runtime::{self, Aws, LambdaConfig, Secrets, WebSecrets, lambda_http};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use tower::ServiceExt;
+
+const PAGE_ID: &str = "104857600000001";
+const META_SECRET: &str = "e2e-meta-app-secret";
+
+/// An API Gateway HTTP API (payload 2.0) event, with the authorizer's claims when given.
+fn gateway_event(method: &str, path: &str, headers: Value, body: Option<&str>, claims: Option<Value>) -> lambda_http::Request {
+    let mut context = json!({
+        "accountId": "123456789012",
+        "apiId": "e2e",
+        "domainName": "e2e.execute-api.us-east-1.amazonaws.com",
+        "domainPrefix": "e2e",
+        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "e2e"},
+        "requestId": uuid::Uuid::new_v4().to_string(),
+        "routeKey": "$default",
+        "stage": "$default",
+        "time": "26/Nov/2026:00:00:00 +0000",
+        "timeEpoch": 1795651200000u64
+    });
+    if let Some(c) = claims {
+        context["authorizer"] = json!({"jwt": {"claims": c, "scopes": null}});
+    }
+    let event = json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": headers,
+        "requestContext": context,
+        "body": body,
+        "isBase64Encoded": false
+    });
+    lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event")
+}
+
+async fn call(app: &axum::Router, req: lambda_http::Request) -> (u16, Value) {
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status().as_u16();
+    let bytes = http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Takes what is on a queue as the SQS event source mapping would hand it to the function,
+/// runs the batch through `handler`, and deletes what succeeded (as Lambda does).
+async fn drain<F, Fut, T, E>(sqs: &aws_sdk_sqs::Client, url: &str, handler: F) -> usize
+where
+    F: Fn(Vec<u8>) -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+    E: std::fmt::Display,
+{
+    let mut handled = 0;
+    for _ in 0..20 {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .expect("receive");
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            if handled > 0 {
+                break;
+            }
+            continue;
+        }
+        let mut event = SqsEvent::default();
+        event.records = messages
+            .iter()
+            .map(|m| {
+                let mut r = SqsMessage::default();
+                r.message_id = m.message_id.clone();
+                r.receipt_handle = m.receipt_handle.clone();
+                r.body = m.body.clone();
+                for (k, v) in m.message_attributes.clone().unwrap_or_default() {
+                    let mut a = SqsMessageAttribute::default();
+                    a.string_value = v.string_value;
+                    a.data_type = Some(v.data_type);
+                    r.message_attributes.insert(k, a);
+                }
+                r
+            })
+            .collect();
+        let response = inbox_lambda::sqs_batch::handle_batch(event, &handler).await;
+        assert!(response.batch_item_failures.is_empty(), "no message fails: {:?}", response.batch_item_failures);
+        for m in &messages {
+            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.clone().unwrap_or_default()).send().await.expect("delete");
+        }
+        handled += messages.len();
+    }
+    handled
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment_emails_the_assignee() {
+    let sdk = moto::sdk_config().await;
+    let (_, table) = moto::table(&sdk).await;
+    let (sqs, urls, _dlqs) = moto::queues(&sdk, 5).await;
+    let (_, from) = moto::identity(&sdk).await;
+
+    // Secrets in SSM Parameter Store, one path per function.
+    let ssm = aws_sdk_ssm::Client::new(&sdk);
+    let root = format!("/{}", moto::unique("inbox"));
+    for (name, value) in [
+        ("webhook/meta-app-secret", META_SECRET),
+        ("webhook/meta-verify-token", "e2e-verify"),
+        ("webhook/x-consumer-secret", "e2e-x"),
+        ("webhook/linkedin-client-secret", "e2e-li"),
+        ("api/cursor-key", "e2e-cursor"),
+    ] {
+        ssm.put_parameter()
+            .name(format!("{root}/{name}"))
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .send()
+            .await
+            .expect("put a parameter on moto");
+    }
+
+    // One configuration as the template gives each function (here all queues at once).
+    let env: Vec<(String, String)> = vec![
+        ("INBOX_TABLE".into(), table.clone()),
+        ("INBOX_QUEUE_INGEST".into(), urls[&QueueName::Ingest].clone()),
+        ("INBOX_QUEUE_ACTIONS".into(), urls[&QueueName::Actions].clone()),
+        ("INBOX_QUEUE_NOTIFY".into(), urls[&QueueName::Notify].clone()),
+        ("INBOX_QUEUE_EVENTS".into(), urls[&QueueName::Events].clone()),
+        ("INBOX_MAIL_FROM".into(), from.clone()),
+        ("INBOX_AUTH_USER_CLAIM".into(), "custom:user_id".into()),
+    ];
+    let config = LambdaConfig::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
+    let aws = Aws::with_sdk(sdk.clone(), &config);
+    let deps = aws.deps(&config).expect("deps");
+
+    // The account: Alice (admin), Bob (a member who gets emails), one Facebook Page.
+    let now = chrono::Utc::now();
+    let (acc, alice, bob, page): (AccountId, UserId, UserId, ProfileId) =
+        ("acc_e2e".into(), "usr_alice".into(), "usr_bob".into(), "prf_page".into());
+    deps.directory.put_account(&Account { id: acc.clone(), name: "E2E".into(), created_at: now }).await.unwrap();
+    let profile = Profile {
+        id: page.clone(),
+        account_id: acc.clone(),
+        network: Network::Facebook,
+        external_id: PAGE_ID.into(),
+        name: "Shop".into(),
+        handle: "shop".into(),
+        credentials: Credentials::default(),
+        bot_app_id: None,
+        created_at: now,
+    };
+    deps.directory.put_profile(&profile).await.unwrap();
+    for (id, name, role) in [(&alice, "Alice", Role::Admin), (&bob, "Bob", Role::Member)] {
+        let user = User {
+            id: id.clone(),
+            account_id: acc.clone(),
+            name: name.into(),
+            email: format!("{}@e2e.example", name.to_lowercase()),
+            role,
+            inbox_access: true,
+            email_notifications: true,
+            profile_ids: BTreeSet::from([page.clone()]),
+            created_at: now,
+        };
+        deps.directory.put_user(&user).await.unwrap();
+    }
+
+    // 1. The webhook function: a signed Meta comment, as API Gateway hands it over.
+    let webhook_path = format!("{root}/webhook");
+    let webhook_secrets =
+        WebSecrets::webhook(&Secrets::load(&aws.ssm, &webhook_path).await.expect("secrets"), &webhook_path).expect("webhook secrets");
+    let webhook = runtime::http_app(fn_webhook::router(), runtime::web_state(deps.clone(), &config, &webhook_secrets));
+    let body =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/fixtures/meta_feed_comment_add.json")).expect("fixture");
+    let signature = inbox_platforms::signature::sign_meta(META_SECRET.as_bytes(), body.as_bytes());
+    let (status, answer) = call(
+        &webhook,
+        gateway_event(
+            "POST",
+            "/webhooks/meta",
+            json!({"content-type": "application/json", "x-hub-signature-256": signature}),
+            Some(&body),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!((status, &answer["status"]), (200, &json!("queued")), "{answer}");
+    let (status, _) = call(
+        &webhook,
+        gateway_event(
+            "POST",
+            "/webhooks/meta",
+            json!({"content-type": "application/json", "x-hub-signature-256": "sha256=00"}),
+            Some(&body),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(status, 401, "a bad signature is refused");
+
+    // 2. The ingest function: the queued body into DynamoDB.
+    let ingested = drain(&sqs, &urls[&QueueName::Ingest], |b| {
+        let deps = deps.clone();
+        async move { fn_ingest::handle_message(&deps, &b).await }
+    })
+    .await;
+    assert_eq!(ingested, 1);
+
+    // 3. The API function, behind the JWT authorizer: Alice sees the conversation.
+    let api_path = format!("{root}/api");
+    let api_secrets =
+        WebSecrets::api(&Secrets::load(&aws.ssm, &api_path).await.expect("secrets"), &api_path, &config.auth).expect("api secrets");
+    let api = runtime::http_app(fn_api::router(), runtime::web_state(deps.clone(), &config, &api_secrets));
+    let alice_claims = json!({"sub": "cognito-uuid-alice", "custom:user_id": "usr_alice", "custom:account_id": "acc_e2e"});
+    let (status, feed) = call(&api, gateway_event("GET", "/api/conversations", json!({}), None, Some(alice_claims.clone()))).await;
+    assert_eq!(status, 200, "{feed}");
+    let conversations = feed["conversations"].as_array().expect("conversations");
+    assert_eq!(conversations.len(), 1, "{feed}");
+    assert!(conversations[0]["excerpt"].as_str().unwrap_or_default().contains("size M"), "{feed}");
+    let id = conversations[0]["id"].as_str().expect("id").to_string();
+
+    let (status, _) = call(&api, gateway_event("GET", "/api/conversations", json!({"authorization": "Bearer forged"}), None, None)).await;
+    assert_eq!(status, 401, "no verified claims, no caller (a header is never trusted)");
+    let other = json!({"custom:user_id": "usr_alice", "custom:account_id": "acc_other"});
+    let (status, _) = call(&api, gateway_event("GET", "/api/conversations", json!({}), None, Some(other))).await;
+    assert_eq!(status, 401, "claims of a user another account does not have");
+
+    // 4. Alice assigns it to Bob: the notifier emails him through SES.
+    let (status, assigned) = call(
+        &api,
+        gateway_event(
+            "POST",
+            &format!("/api/conversations/{id}/assign"),
+            json!({"content-type": "application/json"}),
+            Some(r#"{"user_id": "usr_bob"}"#),
+            Some(alice_claims),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{assigned}");
+    assert_eq!(assigned["assignee_id"], json!("usr_bob"));
+    let notified = drain(&sqs, &urls[&QueueName::Notify], |b| {
+        let deps = deps.clone();
+        async move { fn_notifier::handle_message(&deps, &b).await }
+    })
+    .await;
+    assert!(notified >= 1);
+    let emails = moto::emails_from(&from).await;
+    assert_eq!(emails.len(), 1, "one email: {emails:?}");
+    assert_eq!(emails[0].to, ["bob@e2e.example"]);
+    assert!(emails[0].subject.contains("Alice"), "{:?}", emails[0]);
+    assert!(emails[0].body.contains("size M"), "the HTML body quotes the conversation: {}", emails[0].body);
+    let bob_notes = deps.notifications.list_notifications(&bob, 10).await.unwrap();
+    assert_eq!(bob_notes.len(), 1, "and one in-app notification");
+}
