@@ -11,6 +11,8 @@ root=$(pwd)
 bin_dir="${CARGO_TARGET_DIR:-$root/target}/debug"
 mkdir -p "$root/target"
 export CARGO_TERM_COLOR=never
+# A one-off build keeps no incremental caches (they double the size of target/).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -67,6 +67,14 @@ async function step(name, f) {
     results.push({ name, state: 'failed', error: e });
     stopped = true;
     console.log(`  ✗ ${name}\n    ${String(e && e.stack ? e.stack : e).split('\n').join('\n    ')}`);
+    // What the page and the runner looked like when it failed, to tell a bug from a flake.
+    try {
+      await page.screenshot({ path: join(artifacts, 'FAILED.png'), fullPage: true });
+      console.log(`    page at failure: ${join(artifacts, 'FAILED.png')}; rows: ${JSON.stringify(await rowIds())}`);
+    } catch {
+      /* no page yet */
+    }
+    console.log(`    runner log (last 40 lines):\n      ${serverLog.trim().split('\n').slice(-40).join('\n      ')}`);
   }
 }
 
