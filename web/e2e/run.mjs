@@ -9,11 +9,18 @@
 // each step under test-artifacts/e2e/, prints the gzipped JS size and the time from navigation
 // to the first feed, and ends with "e2e: N passed, N failed". Exit code 1 on any failure.
 //
+// The last step signs in through an OpenID Connect provider, as a deployment does: the page's
+// `/config.json` (served to that browser context with `page.route`; the runner has none) names
+// a fake provider on another free loopback port (authorization code with PKCE: it checks the
+// S256 challenge against the verifier, and issues an ID token the runner accepts, signed with
+// its HS256 secret the way `inbox mint-token` signs).
+//
 // Environment: CHROMIUM (default /usr/bin/chromium), E2E_ARTIFACTS (default
 // <repo>/test-artifacts/e2e), E2E_KEEP_SERVER_LOG=1 to print the runner's log at the end.
 
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -132,10 +139,12 @@ let serverExited = false;
 server.on('exit', () => (serverExited = true));
 
 let browser;
+let idpServer;
 async function cleanup() {
   try {
     await browser?.close();
   } catch {}
+  idpServer?.close();
   if (!serverExited) {
     server.kill('SIGTERM');
     await Promise.race([new Promise((r) => server.once('exit', r)), new Promise((r) => setTimeout(r, 10000))]);
@@ -195,6 +204,96 @@ function containsPhrase(hay, words) {
     return true;
   }
   return false;
+}
+
+// ---------------------------------------------------------------------------------------
+// A fake OpenID Connect provider (the Cognito hosted UI's part in a deployment): a sign-in
+// page at /oauth2/authorize, the code exchange at /oauth2/token (PKCE S256 checked), /logout.
+
+const b64url = (b) => Buffer.from(b).toString('base64url');
+/** An HS256 JWT, as the runner's `inbox mint-token` makes them (claims `sub`, `account_id`). */
+function mintToken(claims, secret) {
+  const signingInput = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
+  return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
+}
+
+const IDP_CLIENT = 'e2e-web-inbox';
+const idp = { base: '', users: [], requests: new Map(), codes: new Map(), authorizations: [], exchanges: [], issued: [], logouts: [] };
+
+function startIdp(port) {
+  const readBody = (req) => new Promise((res) => {
+    let b = '';
+    req.on('data', (d) => (b += d));
+    req.on('end', () => res(b));
+  });
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  idpServer = createHttpServer(async (req, res) => {
+    const url = new URL(req.url, idp.base);
+    const send = (status, body, headers = {}) => {
+      res.writeHead(status, headers);
+      res.end(body);
+    };
+    const cors = { 'access-control-allow-origin': base, 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type' };
+    const json = (status, body) => send(status, JSON.stringify(body), { 'content-type': 'application/json', 'cache-control': 'no-store', ...cors });
+    try {
+      if (req.method === 'GET' && url.pathname === '/oauth2/authorize') {
+        const q = Object.fromEntries(url.searchParams);
+        idp.authorizations.push(q);
+        const problems = [];
+        if (q.response_type !== 'code') problems.push(`response_type ${q.response_type}`);
+        if (q.client_id !== IDP_CLIENT) problems.push(`client_id ${q.client_id}`);
+        if (q.redirect_uri !== `${base}/`) problems.push(`redirect_uri ${q.redirect_uri}`);
+        if (q.code_challenge_method !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge ?? '')) problems.push('no S256 code challenge');
+        if (!q.state) problems.push('no state');
+        if (!(q.scope ?? '').split(' ').includes('openid')) problems.push(`scope ${q.scope}`);
+        if (problems.length) return send(400, `bad authorization request: ${problems.join(', ')}`, { 'content-type': 'text/plain' });
+        const id = b64url(randomBytes(12));
+        idp.requests.set(id, q);
+        return send(200, `<!doctype html><html lang="en"><meta charset="utf-8"><title>Demo identity provider</title>
+<style>body{font:16px system-ui;max-width:24rem;margin:4rem auto}label,input,button{display:block;margin:.5rem 0}input,button{font:inherit;padding:.4rem}</style>
+<h1>Demo identity provider</h1><p>Sign in to <strong>${esc(q.client_id)}</strong></p>
+<form method="post" action="/login"><input type="hidden" name="request" value="${esc(id)}">
+<label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username">
+<button type="submit">Sign in</button></form>`, { 'content-type': 'text/html; charset=utf-8' });
+      }
+      if (req.method === 'POST' && url.pathname === '/login') {
+        const form = new URLSearchParams(await readBody(req));
+        const q = idp.requests.get(form.get('request'));
+        idp.requests.delete(form.get('request'));
+        const user = idp.users.find((u) => u.email === form.get('email'));
+        if (!q || !user) return send(400, 'unknown sign-in request or user', { 'content-type': 'text/plain' });
+        const code = b64url(randomBytes(16));
+        idp.codes.set(code, { challenge: q.code_challenge, nonce: q.nonce, redirectUri: q.redirect_uri, clientId: q.client_id, user, at: Date.now() });
+        const back = new URL(q.redirect_uri);
+        back.searchParams.set('code', code);
+        back.searchParams.set('state', q.state);
+        return send(302, '', { location: back.toString() });
+      }
+      if (req.method === 'OPTIONS' && url.pathname === '/oauth2/token') return send(204, '', cors);
+      if (req.method === 'POST' && url.pathname === '/oauth2/token') {
+        const form = Object.fromEntries(new URLSearchParams(await readBody(req)));
+        const grant = idp.codes.get(form.code);
+        idp.codes.delete(form.code); // a code is used once, whatever happens
+        const verified = !!grant && !!form.code_verifier && createHash('sha256').update(form.code_verifier).digest('base64url') === grant.challenge;
+        idp.exchanges.push({ ...form, origin: req.headers.origin ?? null, verified });
+        if (form.grant_type !== 'authorization_code' || !grant) return json(400, { error: 'invalid_grant', error_description: 'unknown or used code' });
+        if (form.client_id !== grant.clientId || form.redirect_uri !== grant.redirectUri) return json(400, { error: 'invalid_grant', error_description: 'client or redirect_uri differ' });
+        if (!verified) return json(400, { error: 'invalid_grant', error_description: 'PKCE verification failed' });
+        const now = Math.floor(Date.now() / 1000);
+        const idToken = mintToken({ sub: grant.user.id, account_id: grant.user.account_id, email: grant.user.email, nonce: grant.nonce, iat: now, exp: now + 3600 }, secrets.jwt_secret);
+        idp.issued.push(idToken);
+        return json(200, { id_token: idToken, access_token: b64url(randomBytes(24)), token_type: 'Bearer', expires_in: 3600 });
+      }
+      if (req.method === 'GET' && url.pathname === '/logout') {
+        idp.logouts.push(Object.fromEntries(url.searchParams));
+        return send(302, '', { location: url.searchParams.get('logout_uri') ?? idp.base });
+      }
+      send(404, 'not found', { 'content-type': 'text/plain' });
+    } catch (e) {
+      send(500, String(e), { 'content-type': 'text/plain' });
+    }
+  });
+  return new Promise((res) => idpServer.listen(port, '127.0.0.1', res));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -593,6 +692,99 @@ await step('tabs: rename, move and remove one', async () => {
   await page.getByRole('group', { name: 'Remove tab' }).getByRole('button', { name: 'Remove', exact: true }).click();
   await waitFor('the tab to go', async () => (await page.getByRole('tab').allTextContents()).join('|') === 'Inbox|Assigned to me|Assigned to any');
   assert((await tabButton('Inbox').getAttribute('aria-selected')) === 'true', 'the first tab is selected after removing the current one');
+});
+
+await step('OpenID Connect sign-in (as on AWS): /config.json, the provider, code + PKCE, the ID token as the bearer', async () => {
+  const idpPort = await freePort();
+  idp.base = `http://127.0.0.1:${idpPort}`;
+  await startIdp(idpPort);
+  idp.users = (await api('/api/dev/users')).users;
+  const carol = idp.users.find((u) => u.email === 'carol@demo.example');
+  assert(carol, 'Carol is a demo user');
+  const carolTabs = (await api('/api/tabs', await devToken(carol.id))).tabs.sort((x, y) => x.position - y.position);
+  const deepLink = `/tabs/${encodeURIComponent(carolTabs[0].id)}`;
+
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const p = await ctx.newPage();
+  p.on('pageerror', (e) => consoleErrors.push(`(OpenID Connect page) ${e}`));
+  // What scripts/deploy.sh writes next to the page on AWS, here for this browser only.
+  await ctx.route(`${base}/config.json`, (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      headers: { 'cache-control': 'no-cache' },
+      body: JSON.stringify({
+        auth: {
+          authorize_url: `${idp.base}/oauth2/authorize`,
+          token_url: `${idp.base}/oauth2/token`,
+          client_id: IDP_CLIENT,
+          logout_url: `${idp.base}/logout?client_id=${IDP_CLIENT}&logout_uri=${encodeURIComponent(`${base}/`)}`,
+        },
+      }),
+    }),
+  );
+  const bearers = new Set();
+  p.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/')) bearers.add(r.headers().authorization ?? '(none)');
+  });
+
+  // A deep link, signed out: the provider's sign-in is offered, not the dev users.
+  await p.goto(base + deepLink);
+  const button = p.getByRole('button', { name: 'Sign in with your organisation' });
+  await button.waitFor();
+  assertEqual(await p.locator('.user-choice').count(), 0, 'no dev sign-in on a page with a provider');
+  await button.click();
+  await p.waitForURL((u) => u.origin === idp.base && u.pathname === '/oauth2/authorize');
+  const asked = idp.authorizations.at(-1);
+  assert(asked.code_challenge_method === 'S256' && asked.state && asked.nonce, `the page asked for a code with PKCE, state and nonce: ${JSON.stringify(asked)}`);
+  await p.getByLabel('Email').fill(carol.email);
+  await shot(p, '19-oidc-provider-sign-in');
+  await p.getByRole('button', { name: 'Sign in' }).click();
+
+  // Back on the page: the code exchanged, the deep link restored, the feed Carol's.
+  await p.waitForURL((u) => u.origin === base && u.pathname === deepLink && !u.search, { timeout: 15000 });
+  await tabButton('Inbox', p).waitFor();
+  await feedReady(p);
+  assertEqual(idp.exchanges.length, 1, 'one code exchange');
+  const ex = idp.exchanges[0];
+  assert(ex.verified, 'the provider checked the PKCE verifier against the challenge');
+  assertEqual([ex.grant_type, ex.client_id, ex.redirect_uri, ex.origin], ['authorization_code', IDP_CLIENT, `${base}/`, base], 'the exchange, made by the page');
+  const session = await p.evaluate(() => JSON.parse(localStorage.getItem('inbox.session')));
+  assertEqual([session.via, session.token], ['oidc', idp.issued[0]], 'the page keeps the ID token the provider issued');
+  assertEqual(await p.locator('.whoami').textContent(), carol.name, 'signed in as Carol');
+  assertEqual((await api('/api/me', session.token)).user.id, carol.id, 'the ID token names Carol to the API');
+  assert((await tabButton('Inbox', p).getAttribute('aria-selected')) === 'true', 'the deep-linked tab is selected');
+  await waitFor('the feed to show what the API lists for Carol', async () => {
+    const expected = (await api(`/api/conversations?tab=${encodeURIComponent(carolTabs[0].id)}&limit=100`, session.token)).conversations.map((c) => c.id);
+    const shown = await rowIds(p);
+    return shown.length > 0 && JSON.stringify(shown) === JSON.stringify(expected.slice(0, shown.length));
+  }, 15000, 300);
+  assertEqual([...bearers], [`Bearer ${session.token}`], 'every API request carried the ID token');
+  // The code was for one use: replaying it, even with the right verifier, is refused.
+  const replay = await fetch(`${idp.base}/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'authorization_code', client_id: IDP_CLIENT, code: ex.code, redirect_uri: ex.redirect_uri, code_verifier: ex.code_verifier }) });
+  assertEqual(replay.status, 400, 'a used code is refused');
+  await shot(p, '20-oidc-signed-in');
+
+  // Signing out ends the provider's session too, and comes back to the sign-in screen.
+  await p.getByRole('button', { name: 'Sign out' }).click();
+  await p.waitForURL((u) => u.origin === base && u.pathname === '/');
+  await button.waitFor();
+  assertEqual(idp.logouts, [{ client_id: IDP_CLIENT, logout_uri: `${base}/` }], 'the provider was told, and where to send the browser back');
+  assert((await p.evaluate(() => localStorage.getItem('inbox.session'))) === null, 'the session is gone');
+
+  // A forged answer (a state other than the one this tab sent: login CSRF) is refused before
+  // any exchange: start signing in, then arrive with someone else's code instead.
+  const exchanges = idp.exchanges.length;
+  await button.click();
+  await p.waitForURL((u) => u.origin === idp.base && u.pathname === '/oauth2/authorize');
+  await p.goto(`${base}/?code=forged&state=not-ours`);
+  await p.locator('.notice', { hasText: 'does not match the sign-in this page started' }).waitFor();
+  await button.waitFor();
+  assertEqual(idp.exchanges.length, exchanges, 'no exchange for a forged answer');
+  assertEqual(new URL(p.url()).search, '', 'the forged code is gone from the address');
+  assert((await p.evaluate(() => localStorage.getItem('inbox.session'))) === null, 'still signed out');
+  await shot(p, '21-oidc-signed-out-forged-answer-refused');
+  await ctx.close();
 });
 
 await step('no script errors on the page', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError, Client, errorFrom } from './api';
-import { authorizeUrl, loadSession, saveSession, tokenExpired, tokenFromFragment } from './auth';
+import { loadSession, saveSession, tokenExpired } from './auth';
 import { commandFor } from './keys';
 import { parseRoute, routePath } from './route';
 import { fakeFetch } from './test/fixtures';
@@ -31,11 +31,6 @@ describe('routes', () => {
 });
 
 describe('sessions', () => {
-  it('reads a provider’s token from the fragment', () => {
-    expect(tokenFromFragment('#id_token=abc&state=x')).toBe('abc');
-    expect(tokenFromFragment('#access_token=def')).toBe('def');
-    expect(tokenFromFragment('')).toBeNull();
-  });
   it('forgets an expired token', () => {
     const old = jwt({ sub: 'u', exp: 1 });
     expect(tokenExpired(old)).toBe(true);
@@ -45,12 +40,6 @@ describe('sessions', () => {
     saveSession({ token: good, via: 'dev' });
     expect(loadSession()?.token).toBe(good);
     saveSession(null);
-  });
-  it('builds the identity provider’s sign-in address', () => {
-    const u = new URL(authorizeUrl({ authorizeUrl: 'https://auth.example/oauth2/authorize', clientId: 'abc' }, 'https://inbox.example/', 'n1'));
-    expect(u.searchParams.get('client_id')).toBe('abc');
-    expect(u.searchParams.get('redirect_uri')).toBe('https://inbox.example/');
-    expect(u.searchParams.get('response_type')).toBe('token id_token');
   });
 });
 

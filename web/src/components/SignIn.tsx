@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, Client, describeError } from '../api';
-import { authorizeUrl, providerConfig, type Session } from '../auth';
+import { beginSignIn, type PageConfig, type Session } from '../auth';
 import type { DevUser } from '../types';
 
 interface Props {
@@ -8,22 +8,32 @@ interface Props {
   onSignedIn: (s: Session) => void;
   /** Why the previous session ended, if it did. */
   reason?: string | null;
+  /** The page's configuration (`/config.json`); without one, the runner's dev sign-in. */
+  config?: PageConfig;
 }
 
+const LOCAL: PageConfig = { source: 'none', auth: null };
+
 /**
- * Sign-in. A local runner started with `--demo` lists its users (dev sign-in); a deployment
- * sends the user to its identity provider. A token can also be pasted (for a deployment whose
- * provider is not configured in this build).
+ * Sign-in. A deployment (its `/config.json` names an identity provider) sends the user to the
+ * provider; a local runner started with `--demo` lists its users (dev sign-in). A token can
+ * also be pasted (for a deployment whose provider is not configured).
  */
-export function SignIn({ client, onSignedIn, reason }: Props) {
+export function SignIn({ client, onSignedIn, reason, config = LOCAL }: Props) {
+  const provider = config.auth;
+  // Only a local runner has dev sign-in: a deployed page never asks for it.
+  const tryDev = config.source === 'none' && !provider && !config.error;
   const [users, setUsers] = useState<DevUser[] | null>(null);
-  const [devAvailable, setDevAvailable] = useState<boolean | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [devAvailable, setDevAvailable] = useState<boolean | null>(tryDev ? null : false);
+  const [error, setError] = useState<string | null>(config.error ?? null);
   const [busy, setBusy] = useState<string | null>(null);
   const [pasted, setPasted] = useState('');
-  const provider = providerConfig();
 
   useEffect(() => {
+    if (!tryDev) {
+      setDevAvailable(false);
+      return;
+    }
     client
       .devUsers()
       .then((r) => {
@@ -34,7 +44,7 @@ export function SignIn({ client, onSignedIn, reason }: Props) {
         setDevAvailable(false);
         if (!(e instanceof ApiError && e.status === 404)) setError(describeError(e));
       });
-  }, [client]);
+  }, [client, tryDev]);
 
   async function pick(u: DevUser) {
     setBusy(u.id);
@@ -49,11 +59,16 @@ export function SignIn({ client, onSignedIn, reason }: Props) {
     }
   }
 
-  function toProvider() {
+  async function toProvider() {
     if (!provider) return;
-    const nonce = crypto.getRandomValues(new Uint32Array(2)).join('');
-    sessionStorage.setItem('inbox.nonce', nonce);
-    location.assign(authorizeUrl(provider, location.origin + '/', nonce));
+    setBusy('provider');
+    setError(null);
+    try {
+      location.assign(await beginSignIn(provider, { origin: location.origin, returnTo: location.pathname }));
+    } catch (e) {
+      setError(`Could not start signing in: ${describeError(e)}`);
+      setBusy(null);
+    }
   }
 
   const accounts = new Map<string, DevUser[]>();
@@ -103,11 +118,13 @@ export function SignIn({ client, onSignedIn, reason }: Props) {
       {devAvailable === false && (
         <section aria-label="Sign in">
           {provider ? (
-            <button type="button" class="primary" onClick={toProvider}>
-              Sign in with your organisation
-            </button>
+            <p>
+              <button type="button" class="primary" onClick={toProvider} disabled={busy !== null}>
+                Sign in with your organisation
+              </button>
+            </p>
           ) : (
-            <p class="hint">This build has no identity provider configured. Paste a bearer token to continue.</p>
+            <p class="hint">This site has no identity provider configured. Paste a bearer token to continue.</p>
           )}
           <form
             class="paste-token"
