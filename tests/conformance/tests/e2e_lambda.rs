@@ -5,6 +5,7 @@
 //! Secrets come from moto's SSM Parameter Store, as on AWS.
 
 use inbox_aws::aws_sdk_sqs;
+use inbox_aws::dynamo::CapacityMeter;
 use inbox_conformance::moto;
 use inbox_domain::ports::QueueName;
 use inbox_domain::*;
@@ -144,7 +145,9 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
         ("INBOX_AUTH_USER_CLAIM".into(), "custom:user_id".into()),
     ];
     let config = LambdaConfig::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
-    let aws = Aws::with_sdk(sdk.clone(), &config);
+    // Every DynamoDB request the functions make is counted in units, as on-demand bills them.
+    let meter = CapacityMeter::new();
+    let aws = Aws::with_sdk(sdk.clone(), &config).with_meter(&meter);
     let deps = aws.deps(&config).expect("deps");
 
     // The account: Alice (admin), Bob (a member who gets emails), one Facebook Page.
@@ -213,12 +216,14 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert_eq!(status, 401, "a bad signature is refused");
 
     // 2. The ingest function: the queued body into DynamoDB.
+    let before = meter.units();
     let ingested = drain(&sqs, &urls[&QueueName::Ingest], |b| {
         let deps = deps.clone();
         async move { fn_ingest::handle_message(&deps, &b).await }
     })
     .await;
     assert_eq!(ingested, 1);
+    let first_event = meter.units() - before;
 
     // 3. The API function, behind the JWT authorizer: Alice sees the conversation.
     let api_path = format!("{root}/api");
@@ -226,7 +231,9 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
         WebSecrets::api(&Secrets::load(&aws.ssm, &api_path).await.expect("secrets"), &api_path, &config.auth).expect("api secrets");
     let api = runtime::http_app(fn_api::router(), runtime::web_state(deps.clone(), &config, &api_secrets));
     let alice_claims = json!({"sub": "cognito-uuid-alice", "custom:user_id": "usr_alice", "custom:account_id": "acc_e2e"});
+    let before = meter.units();
     let (status, feed) = call(&api, gateway_event("GET", "/api/conversations", json!({}), None, Some(alice_claims.clone()))).await;
+    let feed_page = meter.units() - before;
     assert_eq!(status, 200, "{feed}");
     let conversations = feed["conversations"].as_array().expect("conversations");
     assert_eq!(conversations.len(), 1, "{feed}");
@@ -240,6 +247,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert_eq!(status, 401, "claims of a user another account does not have");
 
     // 4. Alice assigns it to Bob: the notifier emails him through SES.
+    let before = meter.units();
     let (status, assigned) = call(
         &api,
         gateway_event(
@@ -247,12 +255,13 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
             &format!("/api/conversations/{id}/assign"),
             json!({"content-type": "application/json"}),
             Some(r#"{"user_id": "usr_bob"}"#),
-            Some(alice_claims),
+            Some(alice_claims.clone()),
         ),
     )
     .await;
     assert_eq!(status, 200, "{assigned}");
     assert_eq!(assigned["assignee_id"], json!("usr_bob"));
+    let assignment = meter.units() - before;
     let notified = drain(&sqs, &urls[&QueueName::Notify], |b| {
         let deps = deps.clone();
         async move { fn_notifier::handle_message(&deps, &b).await }
@@ -266,4 +275,40 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert!(emails[0].body.contains("size M"), "the HTML body quotes the conversation: {}", emails[0].body);
     let bob_notes = deps.notifications.list_notifications(&bob, 10).await.unwrap();
     assert_eq!(bob_notes.len(), 1, "and one in-app notification");
+
+    // 5. A reply to the comment joins its conversation: what a new item of a known thread costs.
+    let reply = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/fixtures/meta_feed_comment_reply_add.json"))
+        .expect("fixture");
+    let signature = inbox_platforms::signature::sign_meta(META_SECRET.as_bytes(), reply.as_bytes());
+    let headers = json!({"content-type": "application/json", "x-hub-signature-256": signature});
+    let (status, _) = call(&webhook, gateway_event("POST", "/webhooks/meta", headers, Some(&reply), None)).await;
+    assert_eq!(status, 200);
+    let before = meter.units();
+    let ingested = drain(&sqs, &urls[&QueueName::Ingest], |b| {
+        let deps = deps.clone();
+        async move { fn_ingest::handle_message(&deps, &b).await }
+    })
+    .await;
+    assert_eq!(ingested, 1);
+    let next_event = meter.units() - before;
+    let (_, feed) = call(&api, gateway_event("GET", "/api/conversations", json!({}), None, Some(alice_claims))).await;
+    assert_eq!(feed["conversations"].as_array().map(Vec::len), Some(1), "the reply joined the conversation: {feed}");
+
+    // What each step cost, counted by the adapter (docs/aws.md, "Access patterns and their
+    // cost", has the same figures worked out by hand). The bounds keep the cost per event from
+    // creeping up unnoticed: raise them only with a reason in that table.
+    for (what, u) in [
+        ("first event of a thread", first_event),
+        ("next event of the thread", next_event),
+        ("feed page", feed_page),
+        ("assignment", assignment),
+    ] {
+        eprintln!(
+            "capacity: {what:<26} {:>3} requests {:>5.1} RRU {:>3} WRU {:>3} index WRU (at least)",
+            u.requests, u.read_units, u.write_units, u.index_write_units
+        );
+    }
+    assert!(first_event.write_units + first_event.index_write_units <= 10, "{first_event:?}");
+    assert!(next_event.write_units + next_event.index_write_units <= 9, "{next_event:?}");
+    assert!(next_event.read_units <= 10.0, "{next_event:?}");
 }

@@ -10,6 +10,7 @@ mod directory;
 mod feed;
 mod health_polls;
 mod integrations;
+pub mod meter;
 pub mod schema;
 mod tabs_notifications;
 
@@ -24,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use feed::FeedBudget;
+pub use meter::{CapacityMeter, Units};
 
 pub(crate) type Record = HashMap<String, AttributeValue>;
 
@@ -38,6 +40,12 @@ pub struct DynamoDbStore {
 impl DynamoDbStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self { client, table: Arc::from(table.into()), budget: FeedBudget::default() }
+    }
+
+    /// The same store (table, budget) through another client.
+    pub fn with_client(mut self, client: Client) -> Self {
+        self.client = client;
+        self
     }
 
     /// The same store with another search budget (tests use a small one).

@@ -74,6 +74,13 @@ impl Aws {
         Self { sdk, store, queue, ses, ssm }
     }
 
+    /// The same, with a DynamoDB client whose requests `meter` counts (capacity units, as
+    /// on-demand billing counts them: the moto end-to-end test reads the units per event).
+    pub fn with_meter(mut self, meter: &inbox_aws::dynamo::CapacityMeter) -> Self {
+        self.store = self.store.with_client(meter.client(&self.sdk));
+        self
+    }
+
     /// The domain's ports on the AWS adapters. Each function is granted (IAM) only what its
     /// handlers call; the rest are here but never used.
     pub fn deps(&self, config: &LambdaConfig) -> Result<Deps, ConfigError> {
