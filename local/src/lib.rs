@@ -100,6 +100,7 @@ impl App {
             salesforce_client: Arc::new(salesforce_client),
             queue: Arc::new(queue.clone()),
             mailer,
+            health_marks: Default::default(),
             clock,
         };
         let state = AppState { deps: deps.clone(), config: Arc::new(config.web.clone()) };

@@ -7,7 +7,9 @@
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry,
+};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use inbox_domain::error::{PortError, PortResult};
@@ -202,18 +204,50 @@ impl Queue for SqsQueue {
         let (text, encoding) = encode_body(body);
         let mut req = self.client.send_message().queue_url(self.url(queue)?).message_body(text);
         if let Some(enc) = encoding {
-            req = req.message_attributes(
-                ENCODING_ATTRIBUTE,
-                MessageAttributeValue::builder()
-                    .data_type("String")
-                    .string_value(enc)
-                    .build()
-                    .map_err(|e| PortError::Unavailable(e.to_string()))?,
-            );
+            req = req.message_attributes(ENCODING_ATTRIBUTE, encoding_attribute(enc)?);
         }
         req.send().await.map_err(unavailable)?;
         Ok(())
     }
+
+    /// `SendMessageBatch`: up to ten messages and [`BATCH_BYTES`] a request.
+    async fn send_batch(&self, queue: QueueName, bodies: Vec<Vec<u8>>) -> PortResult<()> {
+        let url = self.url(queue)?;
+        let mut pending = bodies.into_iter().map(encode_body).peekable();
+        while pending.peek().is_some() {
+            let (mut entries, mut bytes) = (Vec::new(), 0);
+            while let Some((text, _)) = pending.peek() {
+                if entries.len() == 10 || (!entries.is_empty() && bytes + text.len() > BATCH_BYTES) {
+                    break;
+                }
+                let (text, encoding) = pending.next().expect("peeked");
+                bytes += text.len();
+                let mut entry = SendMessageBatchRequestEntry::builder().id(entries.len().to_string()).message_body(text);
+                if let Some(enc) = encoding {
+                    entry = entry.message_attributes(ENCODING_ATTRIBUTE, encoding_attribute(enc)?);
+                }
+                entries.push(entry.build().map_err(|e| PortError::Unavailable(e.to_string()))?);
+            }
+            let out = self.client.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await.map_err(unavailable)?;
+            if let Some(f) = out.failed.first() {
+                return Err(PortError::Unavailable(format!(
+                    "SQS refused {} message(s) of a batch: {} {}",
+                    out.failed.len(),
+                    f.code,
+                    f.message.as_deref().unwrap_or_default()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The most message bytes one `SendMessageBatch` carries (SQS takes 256 KiB; headroom for
+/// attributes).
+const BATCH_BYTES: usize = 240 * 1024;
+
+fn encoding_attribute(enc: &str) -> PortResult<MessageAttributeValue> {
+    MessageAttributeValue::builder().data_type("String").string_value(enc).build().map_err(|e| PortError::Unavailable(e.to_string()))
 }
 
 #[cfg(test)]

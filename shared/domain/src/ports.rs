@@ -156,6 +156,17 @@ impl QueueName {
 #[async_trait]
 pub trait Queue: Send + Sync {
     async fn send(&self, queue: QueueName, body: Vec<u8>) -> PortResult<()>;
+
+    /// Several messages for one queue. Adapters send them in as few requests (SQS: one
+    /// `SendMessageBatch` per ten) or transactions (SQLite: one) as they can. On an error some
+    /// may have been sent: a caller that sends again may deliver those twice, which consumers
+    /// take, as they take every redelivery.
+    async fn send_batch(&self, queue: QueueName, bodies: Vec<Vec<u8>>) -> PortResult<()> {
+        for body in bodies {
+            self.send(queue, body).await?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -56,6 +56,50 @@ pub struct Deps {
     pub egress: Arc<dyn EgressGuard>,
     pub webhook_sender: Arc<dyn WebhookSender>,
     pub salesforce_client: Arc<dyn SalesforceClient>,
+    /// When this process last recorded each channel's latest event (see [`HealthMarks`]).
+    pub health_marks: Arc<HealthMarks>,
+}
+
+/// Channel health wants a channel's latest event to the minute (a channel is "quiet" after
+/// hours), not every event: each process records a profile's event at most once a minute, so
+/// a busy channel costs one health write a minute per ingest process instead of one per event
+/// (on DynamoDB a read and a write unit each: about a tenth of an event's cost).
+#[derive(Debug, Default)]
+pub struct HealthMarks(std::sync::Mutex<std::collections::HashMap<ProfileId, Timestamp>>);
+
+impl HealthMarks {
+    pub const EVERY_SECS: i64 = 60;
+
+    /// Whether an event at `at` is worth recording; if so, remembers it as recorded.
+    pub fn should_record(&self, profile: &ProfileId, at: Timestamp) -> bool {
+        let mut marks = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        match marks.get(profile) {
+            Some(last) if at < *last + chrono::Duration::seconds(Self::EVERY_SECS) => false,
+            _ => {
+                marks.insert(profile.clone(), at);
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod health_marks_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_channels_event_is_recorded_at_most_once_a_minute_and_late_ones_never() {
+        let marks = HealthMarks::default();
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 6, 0, 0).unwrap();
+        let (a, b): (ProfileId, ProfileId) = ("prf_a".into(), "prf_b".into());
+        assert!(marks.should_record(&a, t0), "the first event");
+        assert!(!marks.should_record(&a, t0 + chrono::Duration::seconds(59)));
+        assert!(marks.should_record(&b, t0 + chrono::Duration::seconds(1)), "each channel apart");
+        assert!(!marks.should_record(&a, t0 - chrono::Duration::seconds(300)), "late");
+        assert!(marks.should_record(&a, t0 + chrono::Duration::seconds(60)));
+        assert!(!marks.should_record(&a, t0 + chrono::Duration::seconds(61)));
+    }
 }
 
 /// How often a change that lost an optimistic-concurrency race is recomputed and retried.
@@ -242,8 +286,13 @@ where
 /// failure is logged, not returned: the change is stored, and failing the request would invite
 /// a retry that repeats it.
 pub(crate) async fn emit_events(deps: &Deps, events: &[crate::events::DomainEvent]) {
-    for e in events {
-        if let Err(err) = deps.queue.send(QueueName::Events, serde_json::to_vec(e).expect("serialisable")).await {
+    if events.is_empty() {
+        return;
+    }
+    // One request for all of a change's events (SQS bills per request).
+    let bodies = events.iter().map(|e| serde_json::to_vec(e).expect("serialisable")).collect();
+    if let Err(err) = deps.queue.send_batch(QueueName::Events, bodies).await {
+        for e in events {
             tracing::error!(error = %err, event_id = %e.id, event = %e.kind, conversation_id = %e.conversation_id, "could not queue a domain event");
         }
     }
@@ -702,7 +751,10 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
         let (written_history, written_items) = (write.history.clone(), write.items.clone());
         match store.write(write).await {
             Ok(()) => {
-                if let Err(e) = deps.health.record_event(&profile.id, event.occurred_at.min(now)).await {
+                let at = event.occurred_at.min(now);
+                if deps.health_marks.should_record(&profile.id, at)
+                    && let Err(e) = deps.health.record_event(&profile.id, at).await
+                {
                     tracing::warn!(error = %e, "could not note the channel's last event");
                 }
                 emit_events(deps, &crate::events::from_change(&conv, &written_history, &written_items, &[])).await;

@@ -202,4 +202,25 @@ impl Queue for SqliteQueue {
         self.wakers[&queue].notify_one();
         Ok(())
     }
+
+    /// All in one transaction (one group commit).
+    async fn send_batch(&self, queue: QueueName, bodies: Vec<Vec<u8>>) -> PortResult<()> {
+        let n = bodies.len();
+        let now = us(chrono::Utc::now());
+        self.db
+            .write(move |c| {
+                let mut s = c
+                    .prepare_cached("INSERT INTO queue_messages (queue, body, enqueued_us, visible_us) VALUES (?1, ?2, ?3, ?3)")
+                    .map_err(port_err)?;
+                for body in bodies {
+                    s.execute(params![queue.as_str(), body, now]).map_err(port_err)?;
+                }
+                Ok(())
+            })
+            .await?;
+        for _ in 0..n.min(8) {
+            self.wakers[&queue].notify_one();
+        }
+        Ok(())
+    }
 }

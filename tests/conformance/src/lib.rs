@@ -71,6 +71,7 @@ macro_rules! queue_conformance {
             a_message_is_hidden_while_in_flight_and_delivered_again_after_its_visibility_timeout,
             queues_are_separate_and_bodies_come_back_byte_for_byte,
             concurrent_sends_all_arrive_once_acked,
+            a_batch_arrives_whole_and_once,
             a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt,
         );
     };

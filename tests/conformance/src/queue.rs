@@ -103,6 +103,22 @@ pub async fn concurrent_sends_all_arrive_once_acked(h: &impl QueueHarness) {
     }
 }
 
+pub async fn a_batch_arrives_whole_and_once(h: &impl QueueHarness) {
+    // More than one SQS batch (10), with a body SQS carries as base64.
+    let mut want: Vec<Vec<u8>> = (0..23u32).map(|i| format!("event {i}").into_bytes()).collect();
+    want.push(vec![0, 255, 1]);
+    h.queue().send_batch(QueueName::Events, want.clone()).await.unwrap();
+    h.queue().send_batch(QueueName::Events, vec![]).await.unwrap();
+    let got = receive_until(h, QueueName::Events, want.len(), Duration::from_secs(60), Duration::from_secs(20)).await;
+    let mut seen: Vec<Vec<u8>> = got.iter().map(|m| m.body.clone()).collect();
+    seen.sort();
+    want.sort();
+    assert_eq!(seen, want, "every message of the batch once");
+    for m in &got {
+        h.ack(QueueName::Events, m).await;
+    }
+}
+
 pub async fn a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt(h: &impl QueueHarness) {
     h.queue().send(QueueName::Notify, b"poison".to_vec()).await.unwrap();
     for attempt in 1..=MAX_ATTEMPTS {

@@ -111,6 +111,7 @@ impl Aws {
             salesforce_client: Arc::new(salesforce_client),
             queue: Arc::new(self.queue.clone()),
             mailer,
+            health_marks: Default::default(),
             clock: Arc::new(SystemClock),
         })
     }
