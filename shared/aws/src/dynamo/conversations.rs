@@ -62,11 +62,7 @@ impl DynamoDbStore {
     async fn claim(&self, profile: &str, platform_id: &str, cid: &str, iid: &str, now: Timestamp) -> PortResult<Claim> {
         let guard = key::platform(profile, platform_id, "G");
         let r = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(&guard.0))
-            .key("sk", s(&guard.1))
+            .update_at(&guard.0, &guard.1)
             .update_expression("SET cid = :cid, iid = :iid, #at = :at")
             .condition_expression("attribute_not_exists(pk) OR iid = :iid")
             .expression_attribute_names("#at", "at")
@@ -119,11 +115,7 @@ impl DynamoDbStore {
         now: Timestamp,
     ) -> PortResult<bool> {
         let r = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .update_at(pk, sk)
             .update_expression("SET cid = :cid, iid = :iid, #at = :at")
             .condition_expression("iid = :old AND #at = :old_at")
             .expression_attribute_names("#at", "at")
@@ -148,11 +140,7 @@ impl DynamoDbStore {
                 // Fresh claims are released by `release_fresh`, which knows their keys.
                 Claim::Held | Claim::Fresh => continue,
                 Claim::TookEcho { guard, echo_cid, echo_iid, .. } => self
-                    .client
-                    .update_item()
-                    .table_name(&*self.table)
-                    .key("pk", s(guard.0))
-                    .key("sk", s(guard.1))
+                    .update_at(guard.0, guard.1)
                     .update_expression("SET cid = :cid, iid = :eiid")
                     .condition_expression("iid = :iid")
                     .expression_attribute_values(":cid", s(echo_cid))
@@ -190,51 +178,37 @@ impl DynamoDbStore {
 
     /// Clears every assignment of a user who is gone, each under its version.
     pub(crate) async fn unassign_all(&self, account: &AccountId, user: &UserId) -> PortResult<()> {
-        let mut start: Option<Record> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(schema::BY_ASSIGNEE)
-                .key_condition_expression("g2pk = :p")
-                .expression_attribute_values(":p", s(format!("{account}#{user}")))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for entry in page.items.unwrap_or_default() {
-                let Some(cid) = get_s(&entry, "pk").and_then(|p| p.strip_prefix("C#")) else { continue };
-                for _ in 0..16 {
-                    let Some(r) = self.get(key::conversation(cid)).await? else { break };
-                    let mut c: Conversation = from_doc(&r)?;
-                    if c.assignee_id.as_ref() != Some(user) {
-                        break;
-                    }
-                    let expected = c.version;
-                    c.assignee_id = None;
-                    c.version += 1;
-                    let put = self
-                        .client
-                        .put_item()
-                        .table_name(&*self.table)
-                        .set_item(Some(conversation_record(&c)))
-                        .condition_expression("ver = :v")
-                        .expression_attribute_values(":v", n(expected))
-                        .send()
-                        .await;
-                    match put {
-                        Ok(_) => break,
-                        Err(e) if is_condition_failed(&e) => continue,
-                        Err(e) => return Err(unavailable(e)),
-                    }
+        let assigned = self
+            .new_query()
+            .index_name(schema::BY_ASSIGNEE)
+            .key_condition_expression("g2pk = :p")
+            .expression_attribute_values(":p", s(format!("{account}#{user}")));
+        for entry in self.query_all(assigned).await? {
+            let Some(cid) = get_s(&entry, "pk").and_then(|p| p.strip_prefix("C#")) else { continue };
+            for _ in 0..16 {
+                let Some(r) = self.get(key::conversation(cid)).await? else { break };
+                let mut c: Conversation = from_doc(&r)?;
+                if c.assignee_id.as_ref() != Some(user) {
+                    break;
+                }
+                let expected = c.version;
+                c.assignee_id = None;
+                c.version += 1;
+                let put = self
+                    .put_record()
+                    .set_item(Some(conversation_record(&c)))
+                    .condition_expression("ver = :v")
+                    .expression_attribute_values(":v", n(expected))
+                    .send()
+                    .await;
+                match put {
+                    Ok(_) => break,
+                    Err(e) if is_condition_failed(&e) => continue,
+                    Err(e) => return Err(unavailable(e)),
                 }
             }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(()),
-            }
         }
+        Ok(())
     }
 }
 
@@ -421,9 +395,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         r.insert("at".into(), n(us(at)));
         r.insert("ttl".into(), n(ttl_after(now, EARLY_RECORD_DAYS)));
         let put = self
-            .client
-            .put_item()
-            .table_name(&*self.table)
+            .put_record()
             .set_item(Some(r))
             .condition_expression("attribute_not_exists(pk) OR #ttl <= :now")
             .expression_attribute_names("#ttl", "ttl")
@@ -449,9 +421,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         r.insert("text".into(), s(text));
         r.insert("ttl".into(), n(ttl_after(now, EARLY_RECORD_DAYS)));
         let put = self
-            .client
-            .put_item()
-            .table_name(&*self.table)
+            .put_record()
             .set_item(Some(r))
             .condition_expression("attribute_not_exists(pk) OR #at <= :at OR #ttl <= :now")
             .expression_attribute_names("#at", "at")
@@ -479,11 +449,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     async fn mark_seen(&self, user: &UserId, conversation: &ConversationId, at: Timestamp) -> PortResult<()> {
         let (pk, sk) = key::seen(conversation.as_str(), user.as_str());
         let r = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .update_at(pk, sk)
             .update_expression("SET #at = :at")
             .condition_expression("attribute_not_exists(#at) OR #at < :at")
             .expression_attribute_names("#at", "at")
@@ -507,30 +473,19 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
 
     async fn outbound_dms_to(&self, profile: &ProfileId, recipient: &str) -> PortResult<Vec<Item>> {
         let mut out: Vec<Item> = Vec::new();
-        let mut start: Option<Record> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(schema::DM_TO)
-                .key_condition_expression("g4pk = :p")
-                .expression_attribute_values(":p", s(format!("{profile}#{recipient}")))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for r in page.items.unwrap_or_default() {
-                let item: Item = from_doc(&r)?;
-                if item.dm_recipient.as_deref() == Some(recipient) {
-                    out.push(item);
-                }
+        let q = self
+            .new_query()
+            .index_name(schema::DM_TO)
+            .key_condition_expression("g4pk = :p")
+            .expression_attribute_values(":p", s(format!("{profile}#{recipient}")));
+        self.query_pages(q, |r| {
+            let item: Item = from_doc(&r)?;
+            if item.dm_recipient.as_deref() == Some(recipient) {
+                out.push(item);
             }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
+            Ok(true)
+        })
+        .await?;
         out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
         Ok(out)
     }

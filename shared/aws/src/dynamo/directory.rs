@@ -15,7 +15,7 @@ impl DirectoryStore for DynamoDbStore {
     async fn put_account(&self, account: &Account) -> PortResult<()> {
         let mut r = record(key::account(account.id.as_str()));
         r.insert("doc".into(), to_doc(account));
-        self.client.put_item().table_name(&*self.table).set_item(Some(r)).send().await.map_err(unavailable)?;
+        self.put_record().set_item(Some(r)).send().await.map_err(unavailable)?;
         Ok(())
     }
 

@@ -55,42 +55,21 @@ impl PollStore for DynamoDbStore {
     async fn due_polls(&self, now: Timestamp, limit: usize) -> PortResult<Vec<PollState>> {
         let now = us(now);
         let mut out = Vec::new();
-        let mut start: Option<Record> = None;
-        while out.len() < limit {
-            let page = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(schema::DUE_POLLS)
-                .key_condition_expression("g3pk = :p AND g3sk <= :now")
-                .expression_attribute_values(":p", s(POLL_PARTITION))
-                .expression_attribute_values(":now", n(now))
-                .limit(100)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for r in page.items.unwrap_or_default() {
-                if get_n::<i64>(&r, "lease").unwrap_or(0) <= now && out.len() < limit {
-                    out.push(from_doc(&r)?);
-                }
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
+        if limit == 0 {
+            return Ok(out);
         }
+        self.due_unleased(POLL_PARTITION, now, |r| {
+            out.push(from_doc(&r)?);
+            Ok(out.len() < limit)
+        })
+        .await?;
         Ok(out)
     }
 
     async fn lease_poll(&self, profile: &ProfileId, now: Timestamp, until: Timestamp) -> PortResult<bool> {
         let (pk, sk) = key::poll(profile.as_str());
         let r = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .update_at(pk, sk)
             .update_expression("SET lease = :until")
             .condition_expression("attribute_exists(pk) AND lease <= :now")
             .expression_attribute_values(":until", n(us(until)))
@@ -105,14 +84,7 @@ impl PollStore for DynamoDbStore {
     }
 
     async fn finish_poll(&self, state: &PollState) -> PortResult<()> {
-        let put = self
-            .client
-            .put_item()
-            .table_name(&*self.table)
-            .set_item(Some(poll_record(state, 0)))
-            .condition_expression("attribute_exists(pk)")
-            .send()
-            .await;
+        let put = self.put_record().set_item(Some(poll_record(state, 0))).condition_expression("attribute_exists(pk)").send().await;
         match put {
             Ok(_) => Ok(()),
             // A schedule nobody created: make it (and count it).
@@ -131,11 +103,7 @@ impl PollStore for DynamoDbStore {
         }
         let (pk, sk) = key::quota(network.as_str(), &day(now));
         let r = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .update_at(pk, sk)
             .update_expression("SET #ttl = :ttl ADD spent :u")
             .condition_expression("attribute_not_exists(spent) OR spent <= :max")
             .expression_attribute_names("#ttl", "ttl")
@@ -158,14 +126,7 @@ impl PollStore for DynamoDbStore {
     async fn refund_quota(&self, network: Network, now: Timestamp, units: u32) -> PortResult<()> {
         let (pk, sk) = key::quota(network.as_str(), &day(now));
         let update = |expr: &'static str, cond: &'static str| {
-            self.client
-                .update_item()
-                .table_name(&*self.table)
-                .key("pk", s(&pk))
-                .key("sk", s(&sk))
-                .update_expression(expr)
-                .condition_expression(cond)
-                .expression_attribute_values(":u", n(units))
+            self.update_at(&pk, &sk).update_expression(expr).condition_expression(cond).expression_attribute_values(":u", n(units))
         };
         match update("SET spent = spent - :u", "spent >= :u").send().await {
             Ok(_) => Ok(()),
@@ -208,13 +169,7 @@ impl HealthStore for DynamoDbStore {
                 (Some(l), None) => Some((at - l) as f64 / 1e6),
                 (Some(l), Some(g)) => Some(0.8 * g + 0.2 * ((at - l) as f64 / 1e6)),
             };
-            let mut u = self
-                .client
-                .update_item()
-                .table_name(&*self.table)
-                .key("pk", s(&pk))
-                .key("sk", s(&sk))
-                .expression_attribute_values(":at", n(at));
+            let mut u = self.update_at(&pk, &sk).expression_attribute_values(":at", n(at));
             u = match new_gap {
                 Some(g) => u.update_expression("SET #last = :at, gap = :gap").expression_attribute_values(":gap", n(g)),
                 None => u.update_expression("SET #last = :at"),
@@ -234,13 +189,7 @@ impl HealthStore for DynamoDbStore {
 
     async fn set_token_state(&self, profile: &ProfileId, state: TokenState, error: Option<String>) -> PortResult<()> {
         let (pk, sk) = key::health(profile.as_str());
-        let mut u = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .expression_attribute_values(":s", s(state.as_str()));
+        let mut u = self.update_at(pk, sk).expression_attribute_values(":s", s(state.as_str()));
         u = match error {
             Some(e) => u.update_expression("SET ts = :s, te = :e").expression_attribute_values(":e", s(e)),
             None => u.update_expression("SET ts = :s REMOVE te"),
@@ -251,11 +200,7 @@ impl HealthStore for DynamoDbStore {
 
     async fn set_webhook_state(&self, profile: &ProfileId, subscribed: bool, at: Timestamp) -> PortResult<()> {
         let (pk, sk) = key::health(profile.as_str());
-        self.client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+        self.update_at(pk, sk)
             .update_expression("SET ws = :w, wc = :at")
             .expression_attribute_values(":w", AttributeValue::Bool(subscribed))
             .expression_attribute_values(":at", n(us(at)))

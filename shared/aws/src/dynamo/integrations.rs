@@ -65,7 +65,7 @@ impl SubscriptionStore for DynamoDbStore {
         let mut r = record(subscription_key(subscription.account_id.as_str(), subscription.id.as_str()));
         r.insert("doc".into(), to_doc(subscription));
         r.insert("ver".into(), n(subscription.version));
-        let put = self.client.put_item().table_name(&*self.table).set_item(Some(r));
+        let put = self.put_record().set_item(Some(r));
         let put = match expected_version {
             None => put.condition_expression("attribute_not_exists(pk)"),
             Some(v) => put.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
@@ -103,42 +103,23 @@ impl SubscriptionStore for DynamoDbStore {
             return Ok(false);
         }
         // Nobody can list or replay its deliveries any more.
-        let mut start: Option<Record> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(schema::BY_PARENT)
-                .key_condition_expression("g5pk = :p")
-                .expression_attribute_values(":p", s(format!("{account}#{id}")))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for d in page.items.unwrap_or_default() {
-                let (Some(pk), Some(sk)) = (get_s(&d, "pk"), get_s(&d, "sk")) else { continue };
-                self.client.delete_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk)).send().await.map_err(unavailable)?;
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(true),
-            }
+        let deliveries = self
+            .new_query()
+            .index_name(schema::BY_PARENT)
+            .key_condition_expression("g5pk = :p")
+            .expression_attribute_values(":p", s(format!("{account}#{id}")));
+        for d in self.query_all(deliveries).await? {
+            let (Some(pk), Some(sk)) = (get_s(&d, "pk"), get_s(&d, "sk")) else { continue };
+            self.client.delete_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk)).send().await.map_err(unavailable)?;
         }
+        Ok(true)
     }
 }
 
 #[async_trait]
 impl DeliveryStore for DynamoDbStore {
     async fn insert_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()> {
-        let put = self
-            .client
-            .put_item()
-            .table_name(&*self.table)
-            .set_item(Some(delivery_record(delivery)))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
+        let put = self.put_record().set_item(Some(delivery_record(delivery))).condition_expression("attribute_not_exists(pk)").send().await;
         match put {
             Ok(_) => Ok(()),
             Err(e) if is_condition_failed(&e) => Err(PortError::AlreadyExists),
@@ -156,34 +137,17 @@ impl DeliveryStore for DynamoDbStore {
     async fn due_deliveries(&self, now: Timestamp, limit: usize) -> PortResult<Vec<WebhookDelivery>> {
         let now = us(now);
         let mut out: Vec<WebhookDelivery> = Vec::new();
-        let mut start: Option<Record> = None;
-        while out.len() < limit {
-            let page = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(schema::DUE_POLLS)
-                .key_condition_expression("g3pk = :p AND g3sk <= :now")
-                .expression_attribute_values(":p", s(DUE_DELIVERIES))
-                .expression_attribute_values(":now", n(now))
-                .limit(100)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for r in page.items.unwrap_or_default() {
-                if get_n::<i64>(&r, "lease").unwrap_or(0) <= now {
-                    let d: WebhookDelivery = from_doc(&r)?;
-                    if d.state == DeliveryState::Pending {
-                        out.push(d);
-                    }
-                }
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
+        if limit == 0 {
+            return Ok(out);
         }
+        self.due_unleased(DUE_DELIVERIES, now, |r| {
+            let d: WebhookDelivery = from_doc(&r)?;
+            if d.state == DeliveryState::Pending {
+                out.push(d);
+            }
+            Ok(out.len() < limit)
+        })
+        .await?;
         out.sort_by(|a, b| (a.next_at, &a.id).cmp(&(b.next_at, &b.id)));
         out.truncate(limit);
         Ok(out)
@@ -192,11 +156,7 @@ impl DeliveryStore for DynamoDbStore {
     async fn lease_delivery(&self, id: &DeliveryId, now: Timestamp, until: Timestamp) -> PortResult<bool> {
         let (pk, sk) = delivery_key(id.as_str());
         let r = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .update_at(pk, sk)
             .update_expression("SET lease = :until")
             .condition_expression("st = :pending AND lease <= :now")
             .expression_attribute_values(":until", n(us(until)))
@@ -212,7 +172,7 @@ impl DeliveryStore for DynamoDbStore {
     }
 
     async fn save_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()> {
-        self.client.put_item().table_name(&*self.table).set_item(Some(delivery_record(delivery))).send().await.map_err(unavailable)?;
+        self.put_record().set_item(Some(delivery_record(delivery))).send().await.map_err(unavailable)?;
         Ok(())
     }
 
@@ -225,32 +185,26 @@ impl DeliveryStore for DynamoDbStore {
         limit: usize,
     ) -> PortResult<Vec<WebhookDelivery>> {
         let mut out = Vec::new();
-        let mut start: Option<Record> = None;
-        while out.len() < limit {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .index_name(schema::BY_PARENT)
-                .scan_index_forward(false)
-                .limit(100)
-                .expression_attribute_values(":p", s(format!("{account}#{subscription}")))
-                .set_exclusive_start_key(start.take());
-            q = match before {
-                Some(b) => q.key_condition_expression("g5pk = :p AND g5sk < :b").expression_attribute_values(":b", s(b.as_str())),
-                None => q.key_condition_expression("g5pk = :p"),
-            };
-            let page = q.send().await.map_err(unavailable)?;
-            for r in page.items.unwrap_or_default() {
-                if state.is_none_or(|st| get_s(&r, "st") == Some(st.as_str())) && out.len() < limit {
-                    out.push(from_doc(&r)?);
-                }
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
+        if limit == 0 {
+            return Ok(out);
         }
+        let q = self
+            .new_query()
+            .index_name(schema::BY_PARENT)
+            .scan_index_forward(false)
+            .limit(100)
+            .expression_attribute_values(":p", s(format!("{account}#{subscription}")));
+        let q = match before {
+            Some(b) => q.key_condition_expression("g5pk = :p AND g5sk < :b").expression_attribute_values(":b", s(b.as_str())),
+            None => q.key_condition_expression("g5pk = :p"),
+        };
+        self.query_pages(q, |r| {
+            if state.is_none_or(|st| get_s(&r, "st") == Some(st.as_str())) {
+                out.push(from_doc(&r)?);
+            }
+            Ok(out.len() < limit)
+        })
+        .await?;
         Ok(out)
     }
 }
@@ -303,7 +257,7 @@ impl SalesforceStore for DynamoDbStore {
     async fn put_connection(&self, connection: &SalesforceConnection) -> PortResult<()> {
         let mut r = record(connection_key(connection.account_id.as_str()));
         r.insert("doc".into(), to_doc(connection));
-        self.client.put_item().table_name(&*self.table).set_item(Some(r)).send().await.map_err(unavailable)?;
+        self.put_record().set_item(Some(r)).send().await.map_err(unavailable)?;
         Ok(())
     }
 
@@ -337,9 +291,7 @@ impl SalesforceStore for DynamoDbStore {
             let mut next = record(connection_key(account.as_str()));
             next.insert("doc".into(), to_doc(&c));
             let put = self
-                .client
-                .put_item()
-                .table_name(&*self.table)
+                .put_record()
                 .set_item(Some(next))
                 .condition_expression("doc = :old")
                 .expression_attribute_values(":old", s(old))
@@ -359,9 +311,7 @@ impl SalesforceStore for DynamoDbStore {
         r.insert("until".into(), n(us(until)));
         r.insert("ttl".into(), n(ttl_after(until, 1)));
         let put = self
-            .client
-            .put_item()
-            .table_name(&*self.table)
+            .put_record()
             .set_item(Some(r))
             .condition_expression("attribute_not_exists(pk) OR #until <= :now")
             .expression_attribute_names("#until", "until")

@@ -16,6 +16,9 @@ mod tabs_notifications;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use inbox_domain::Timestamp;
 use inbox_domain::error::{PortError, PortResult};
@@ -80,28 +83,70 @@ impl DynamoDbStore {
     /// Every record of a partition whose sort key starts with `prefix` (all of them for ""),
     /// read consistently.
     pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> PortResult<Vec<Record>> {
-        let mut out = Vec::new();
+        let q = self.new_query().expression_attribute_values(":pk", s(pk)).consistent_read(true);
+        let q = if prefix.is_empty() {
+            q.key_condition_expression("pk = :pk")
+        } else {
+            q.key_condition_expression("pk = :pk AND begins_with(sk, :prefix)").expression_attribute_values(":prefix", s(prefix))
+        };
+        self.query_all(q).await
+    }
+
+    /// An update of the record at `pk`/`sk`.
+    pub(crate) fn update_at(&self, pk: impl Into<String>, sk: impl Into<String>) -> UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk))
+    }
+
+    /// A put into the table.
+    pub(crate) fn put_record(&self) -> PutItemFluentBuilder {
+        self.client.put_item().table_name(&*self.table)
+    }
+
+    /// A query of the table (`.index_name(…)` for an index), for `query_pages`/`query_all`.
+    pub(crate) fn new_query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(&*self.table)
+    }
+
+    /// Runs `q` page by page, handing each record to `keep` until it answers false or the
+    /// records end.
+    pub(crate) async fn query_pages(&self, q: QueryFluentBuilder, mut keep: impl FnMut(Record) -> PortResult<bool>) -> PortResult<()> {
         let mut start: Option<Record> = None;
         loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&*self.table)
-                .expression_attribute_values(":pk", s(pk))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take());
-            q = if prefix.is_empty() {
-                q.key_condition_expression("pk = :pk")
-            } else {
-                q.key_condition_expression("pk = :pk AND begins_with(sk, :prefix)").expression_attribute_values(":prefix", s(prefix))
-            };
-            let page = q.send().await.map_err(unavailable)?;
-            out.extend(page.items.unwrap_or_default());
+            let page = q.clone().set_exclusive_start_key(start.take()).send().await.map_err(unavailable)?;
+            for r in page.items.unwrap_or_default() {
+                if !keep(r)? {
+                    return Ok(());
+                }
+            }
             match page.last_evaluated_key {
                 Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
+                _ => return Ok(()),
             }
         }
+    }
+
+    /// The records of a `due_polls` partition due by `now` (µs) and not leased, earliest first,
+    /// each handed to `keep` until it answers false.
+    pub(crate) async fn due_unleased(&self, partition: &str, now: i64, mut keep: impl FnMut(Record) -> PortResult<bool>) -> PortResult<()> {
+        let q = self
+            .new_query()
+            .index_name(schema::DUE_POLLS)
+            .key_condition_expression("g3pk = :p AND g3sk <= :now")
+            .expression_attribute_values(":p", s(partition))
+            .expression_attribute_values(":now", n(now))
+            .limit(100);
+        self.query_pages(q, |r| if get_n::<i64>(&r, "lease").unwrap_or(0) <= now { keep(r) } else { Ok(true) }).await
+    }
+
+    /// Every record `q` finds, through all its pages.
+    pub(crate) async fn query_all(&self, q: QueryFluentBuilder) -> PortResult<Vec<Record>> {
+        let mut out = Vec::new();
+        self.query_pages(q, |r| {
+            out.push(r);
+            Ok(true)
+        })
+        .await?;
+        Ok(out)
     }
 
     /// Runs a transaction; `Err` carries the cancellation reason codes, one per action.

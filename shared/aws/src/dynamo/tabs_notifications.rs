@@ -70,7 +70,7 @@ impl TabStore for DynamoDbStore {
     }
 
     async fn put_tab(&self, tab: &Tab) -> PortResult<()> {
-        self.client.put_item().table_name(&*self.table).set_item(Some(tab_record(tab))).send().await.map_err(unavailable)?;
+        self.put_record().set_item(Some(tab_record(tab))).send().await.map_err(unavailable)?;
         Ok(())
     }
 
@@ -97,8 +97,7 @@ impl NotificationStore for DynamoDbStore {
         r.insert("doc".into(), to_doc(notification));
         r.insert("lsk".into(), s(format!("N#{:020}#{}", us(notification.created_at).max(0), notification.id)));
         r.insert("rd".into(), AttributeValue::Bool(notification.read));
-        let put =
-            self.client.put_item().table_name(&*self.table).set_item(Some(r)).condition_expression("attribute_not_exists(pk)").send().await;
+        let put = self.put_record().set_item(Some(r)).condition_expression("attribute_not_exists(pk)").send().await;
         match put {
             Ok(_) => Ok(true),
             Err(e) if is_condition_failed(&e) => Ok(false), // stored already: left as it is
@@ -135,11 +134,7 @@ impl NotificationStore for DynamoDbStore {
     async fn mark_read(&self, user: &UserId, id: &NotificationId) -> PortResult<bool> {
         let (pk, sk) = key::notification(user.as_str(), id.as_str());
         let r = self
-            .client
-            .update_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .update_at(pk, sk)
             .update_expression("SET rd = :t")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":t", AttributeValue::Bool(true))
