@@ -496,6 +496,10 @@ await step('closing removes it from the feed', async () => {
 
 await step('a new webhook for it reopens it: at the top, unseen, without a reload', async () => {
   await page.evaluate(() => (window.__sameDocument = true));
+  // Webhook times are whole seconds: start a new second, so that this comment is newer than
+  // the one the refused-reply step sent (whose conversation is assigned to Alice too) and not
+  // tied with it, which would leave the order to the conversation ids.
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
   const at = Math.floor(Date.now() / 1000);
   const postId = `${FB_PAGE}_${POST}`;
   await webhook('meta', {
