@@ -406,18 +406,7 @@ async fn e2e(args: &Args, plan: &Plan, mem: &mut Memory) -> Value {
 // ---------------------------------------------------------------------------------------------
 // 4. Feed and search over a large account
 
-/// Percent-encodes a query-string value.
-fn enc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+use inbox_domain::percent_encode as enc;
 
 struct Timed {
     label: &'static str,

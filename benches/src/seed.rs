@@ -264,7 +264,7 @@ pub fn conversation(i: usize, texts: &TextGen, rng: &mut Rng) -> (ConversationWr
     } else {
         None
     };
-    (ConversationWrite { conversation, expected_version: None, items, notes: vec![], history }, seen)
+    (ConversationWrite { outbox: vec![], conversation, expected_version: None, items, notes: vec![], history }, seen)
 }
 
 /// Writes `n` conversations with up to `parallel` writes in flight. Returns how many Alice saw.

@@ -78,31 +78,8 @@ impl App {
         queue.max_attempts = config.max_attempts;
         let mailer = Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), "inbox@localhost")?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let egress = Arc::new(config.egress.clone());
-        let webhook_sender =
-            inbox_integrations::HttpWebhookSender::new(egress.clone(), inbox_integrations::WEBHOOK_TIMEOUT).map_err(anyhow_lite::Error)?;
-        let salesforce_client = inbox_integrations::HttpSalesforceClient::new(egress.clone(), inbox_integrations::SALESFORCE_TIMEOUT)
-            .map_err(anyhow_lite::Error)?;
-        let deps = Deps {
-            settings: Arc::new(config.settings.clone()),
-            health: store.clone(),
-            polls: store.clone(),
-            directory: store.clone(),
-            conversations: store.clone(),
-            tabs: store.clone(),
-            notifications: store.clone(),
-            subscriptions: store.clone(),
-            deliveries: store.clone(),
-            api_keys: store.clone(),
-            salesforce: store,
-            egress,
-            webhook_sender: Arc::new(webhook_sender),
-            salesforce_client: Arc::new(salesforce_client),
-            queue: Arc::new(queue.clone()),
-            mailer,
-            health_marks: Default::default(),
-            clock,
-        };
+        let outbound = inbox_integrations::outbound(config.egress.clone()).map_err(anyhow_lite::Error)?;
+        let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound);
         let state = AppState { deps: deps.clone(), config: Arc::new(config.web.clone()) };
         let (shutdown, rx) = watch::channel(false);
         let (client, poller, simulator) = networks(&config).await?;

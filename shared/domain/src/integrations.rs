@@ -15,7 +15,7 @@ use crate::model::*;
 use crate::notify::{Happening, NotifyEvent};
 use crate::ports::*;
 use crate::salesforce::{self, CaseRule, SalesforceConnection};
-use crate::usecases::{self, Deps, MAX_ATTEMPTS, Viewer, emit_events};
+use crate::usecases::{self, Deps, MAX_ATTEMPTS, Viewer};
 use crate::webhooks::*;
 use serde_json::Value;
 
@@ -697,16 +697,19 @@ async fn record_case(deps: &Deps, actor: &Actor, conv: &Conversation, link: Case
             HistoryAction::CaseCreated,
             serde_json::json!({"case_id": link.id, "url": link.url}),
         )];
-        let write = crate::ports::ConversationWrite {
+        let events = events::from_change(&next, &history, &[], &[]);
+        let mut write = crate::ports::ConversationWrite {
+            outbox: crate::usecases::outbox(actor, &next, now, vec![], vec![], &events),
             conversation: next.clone(),
             expected_version: Some(c.version),
             items: vec![],
             notes: vec![],
-            history: history.clone(),
+            history,
         };
+        let later = crate::usecases::deferred_outbox(deps, &mut write);
         match deps.conversations.write(write).await {
             Ok(()) => {
-                emit_events(deps, &events::from_change(&next, &history, &[], &[])).await;
+                crate::usecases::send_outbox(deps, &next, &[], later).await?;
                 return Ok(next);
             }
             Err(PortError::Conflict) => {

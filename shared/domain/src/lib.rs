@@ -21,5 +21,20 @@ pub mod usecases;
 pub mod webhooks;
 
 pub use error::DomainError;
+
+/// Percent-encodes everything but RFC 3986's unreserved characters: an id or URN placed in a
+/// URL path or query (`urn:li:organization:1` → `urn%3Ali%3Aorganization%3A1`). The networks'
+/// and the integrations' clients both use it.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 pub use ids::*;
 pub use model::*;

@@ -42,6 +42,11 @@ pub struct ConversationWrite {
     pub items: Vec<Item>,
     pub notes: Vec<Note>,
     pub history: Vec<HistoryEntry>,
+    /// Queue messages the change sets in motion (its outbound jobs, notifications and domain
+    /// events). A store whose [`ConversationStore::writes_outbox`] is true enqueues them in the
+    /// change's own transaction, so a process killed right after the write loses none; for
+    /// the others the use cases send them after the write.
+    pub outbox: Vec<(QueueName, Vec<u8>)>,
 }
 
 /// Which conversations a feed request wants. Built by the domain from tab filters and the
@@ -87,6 +92,11 @@ pub trait ConversationStore: Send + Sync {
     async fn find_item(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<Item>>;
     async fn get_item(&self, conversation: &ConversationId, id: &ItemId) -> PortResult<Option<Item>>;
     async fn write(&self, write: ConversationWrite) -> PortResult<()>;
+    /// Whether `write` enqueues the change's `outbox` atomically with it (see
+    /// [`ConversationWrite::outbox`]).
+    fn writes_outbox(&self) -> bool {
+        false
+    }
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>>;
     async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>>;
     async fn history(&self, conversation: &ConversationId) -> PortResult<Vec<HistoryEntry>>;

@@ -34,7 +34,63 @@ impl Settings {
     }
 }
 
-/// Everything the use cases may call. Each deployment wires the adapters it has.
+/// The integrations' outbound side: where they may send and the clients that send.
+#[derive(Clone)]
+pub struct Outbound {
+    pub egress: Arc<dyn EgressGuard>,
+    pub webhook_sender: Arc<dyn WebhookSender>,
+    pub salesforce_client: Arc<dyn SalesforceClient>,
+}
+
+impl Deps {
+    /// The use cases on a backend whose one store serves every store port (SQLite on one
+    /// machine, DynamoDB on AWS): the one place that lists the ports.
+    pub fn on_store<S>(
+        store: Arc<S>,
+        queue: Arc<dyn Queue>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        outbound: Outbound,
+    ) -> Self
+    where
+        S: DirectoryStore
+            + ConversationStore
+            + TabStore
+            + NotificationStore
+            + PollStore
+            + HealthStore
+            + SubscriptionStore
+            + DeliveryStore
+            + ApiKeyStore
+            + SalesforceStore
+            + 'static,
+    {
+        Deps {
+            settings: Arc::new(settings),
+            health: store.clone(),
+            polls: store.clone(),
+            directory: store.clone(),
+            conversations: store.clone(),
+            tabs: store.clone(),
+            notifications: store.clone(),
+            subscriptions: store.clone(),
+            deliveries: store.clone(),
+            api_keys: store.clone(),
+            salesforce: store,
+            queue,
+            mailer,
+            clock,
+            egress: outbound.egress,
+            webhook_sender: outbound.webhook_sender,
+            salesforce_client: outbound.salesforce_client,
+            health_marks: Default::default(),
+        }
+    }
+}
+
+/// Everything the use cases may call. Each deployment wires the adapters it has
+/// (usually through [`Deps::on_store`]).
 #[derive(Clone)]
 pub struct Deps {
     pub settings: Arc<Settings>,
@@ -262,29 +318,32 @@ where
             return Ok(current); // nothing to change
         }
         next.version = current.version + 1;
-        let write = ConversationWrite {
+        let events = crate::events::from_change(&next, &m.history, &m.items, &m.notes);
+        let mut write = ConversationWrite {
+            outbox: outbox(&viewer.actor(), &next, now, m.happenings, m.jobs, &events),
             conversation: next.clone(),
             expected_version: Some(current.version),
-            items: m.items.clone(),
-            notes: m.notes.clone(),
-            history: m.history.clone(),
+            items: m.items,
+            notes: m.notes,
+            history: m.history,
         };
+        let later = deferred_outbox(deps, &mut write);
+        let items = if later.is_empty() { vec![] } else { write.items.clone() };
         match deps.conversations.write(write).await {
             Ok(()) => {}
             Err(PortError::Conflict) if expected_version.is_none() => continue,
             Err(PortError::Conflict) => return Err(DomainError::Conflict),
             Err(e) => return Err(e.into()),
         }
-        after_write(deps, &viewer.actor(), &next, now, m.happenings, m.jobs, &m.items).await?;
-        emit_events(deps, &crate::events::from_change(&next, &m.history, &m.items, &m.notes)).await;
+        send_outbox(deps, &next, &items, later).await?;
         return Ok(next);
     }
     Err(DomainError::Conflict)
 }
 
-/// Queues the domain events of a stored change for the integrations. Like notifications, a
-/// failure is logged, not returned: the change is stored, and failing the request would invite
-/// a retry that repeats it.
+/// Queues domain events outside a conversation's write (a reply confirmed by its network). Like
+/// notifications, a failure is logged, not returned: the change is stored, and failing now
+/// would invite a retry that repeats it.
 pub(crate) async fn emit_events(deps: &Deps, events: &[crate::events::DomainEvent]) {
     if events.is_empty() {
         return;
@@ -298,35 +357,21 @@ pub(crate) async fn emit_events(deps: &Deps, events: &[crate::events::DomainEven
     }
 }
 
-/// Queues what a stored change sets in motion: outbound actions, then notifications.
-async fn after_write(
-    deps: &Deps,
+/// What a change sets in motion, as queue messages that travel with it
+/// ([`ConversationWrite::outbox`]): its outbound jobs, its notifications, its domain events.
+pub(crate) fn outbox(
     actor: &Actor,
     conv: &Conversation,
     now: Timestamp,
     happenings: Vec<Happening>,
     jobs: Vec<OutboundJob>,
-    items: &[Item],
-) -> DomainResult<()> {
-    for job in jobs {
-        let body = serde_json::to_vec(&job).expect("serialisable");
-        if let Err(e) = deps.queue.send(QueueName::Actions, body).await {
-            // Never lose an action silently: the item says it was not sent, and why.
-            tracing::error!(error = %e, conversation_id = %conv.id, "could not queue an outbound job");
-            let item_id = match &job {
-                OutboundJob::Action(a) => Some(&a.item_id),
-                OutboundJob::Handover(_) => None,
-            };
-            if let Some(item) = items.iter().find(|i| Some(&i.id) == item_id) {
-                let mut failed = item.clone();
-                failed.state = ItemState::Failed;
-                failed.failure = Some("could not be queued for sending; try again".into());
-                let _ = set_item(deps, conv, failed).await;
-            }
-            return Err(e.into());
-        }
+    events: &[crate::events::DomainEvent],
+) -> Vec<(QueueName, Vec<u8>)> {
+    fn body<T: Serialize>(v: &T) -> Vec<u8> {
+        serde_json::to_vec(v).expect("serialisable")
     }
-    for happening in happenings {
+    let mut out: Vec<(QueueName, Vec<u8>)> = jobs.iter().map(|j| (QueueName::Actions, body(j))).collect();
+    out.extend(happenings.into_iter().map(|happening| {
         let event = NotifyEvent {
             event_id: uuid::Uuid::now_v7().simple().to_string(),
             account_id: conv.account_id.clone(),
@@ -335,10 +380,40 @@ async fn after_write(
             at: now,
             happening,
         };
-        if let Err(e) = deps.queue.send(QueueName::Notify, serde_json::to_vec(&event).expect("serialisable")).await {
-            // The change itself is stored; failing the request now would invite a retry that
-            // repeats it. The error is logged where operators look.
-            tracing::error!(error = %e, conversation_id = %conv.id, "could not queue a notification");
+        (QueueName::Notify, body(&event))
+    }));
+    out.extend(events.iter().map(|e| (QueueName::Events, body(e))));
+    out
+}
+
+/// The part of a write's outbox the use case must send itself after the write: all of it
+/// when the store cannot enqueue it in the write's transaction (DynamoDB), none otherwise.
+pub(crate) fn deferred_outbox(deps: &Deps, write: &mut ConversationWrite) -> Vec<(QueueName, Vec<u8>)> {
+    if deps.conversations.writes_outbox() { Vec::new() } else { std::mem::take(&mut write.outbox) }
+}
+
+/// Sends a stored change's outbox (stores that cannot hold it). An outbound job that cannot be
+/// queued is never lost silently: its items are marked failed, with the reason, and the
+/// request fails. Notifications and events that cannot be queued are logged.
+pub(crate) async fn send_outbox(deps: &Deps, conv: &Conversation, items: &[Item], outbox: Vec<(QueueName, Vec<u8>)>) -> DomainResult<()> {
+    let mut by_queue: Vec<(QueueName, Vec<Vec<u8>>)> = Vec::new();
+    for (q, body) in outbox {
+        match by_queue.iter_mut().find(|(name, _)| *name == q) {
+            Some((_, bodies)) => bodies.push(body),
+            None => by_queue.push((q, vec![body])),
+        }
+    }
+    for (queue, bodies) in by_queue {
+        let Err(e) = deps.queue.send_batch(queue, bodies).await else { continue };
+        tracing::error!(error = %e, conversation_id = %conv.id, queue = queue.as_str(), "could not queue what a change sets in motion");
+        if queue == QueueName::Actions {
+            for item in items.iter().filter(|i| i.direction == Direction::Outbound && i.state == ItemState::Pending) {
+                let mut failed = item.clone();
+                failed.state = ItemState::Failed;
+                failed.failure = Some("could not be queued for sending; try again".into());
+                let _ = set_item(deps, conv, failed).await;
+            }
+            return Err(e.into());
         }
     }
     Ok(())
@@ -351,6 +426,7 @@ async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> DomainResult<
     for _ in 0..MAX_ATTEMPTS {
         let next = Conversation { version: c.version + 1, ..c.clone() };
         let write = ConversationWrite {
+            outbox: vec![],
             conversation: next.clone(),
             expected_version: Some(c.version),
             items: vec![item.clone()],
@@ -692,7 +768,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             },
             now,
         );
-        let (write, outcome, reopened) = match plan {
+        let (mut write, outcome, reopened) = match plan {
             Plan::Ignore(why) => return Ok(IngestOutcome::Ignored(why)),
             Plan::Tombstone => {
                 store.put_tombstone(&profile.id, &event.platform_id, event.occurred_at).await?;
@@ -712,7 +788,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                     }
                 }
                 (
-                    ConversationWrite { conversation, expected_version: None, items, notes: vec![], history },
+                    ConversationWrite { conversation, expected_version: None, items, notes: vec![], history, outbox: vec![] },
                     IngestOutcome::Created(id),
                     false,
                 )
@@ -722,7 +798,14 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                 let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
                 let expected = conversation.version - 1;
                 (
-                    ConversationWrite { conversation, expected_version: Some(expected), items: vec![], notes: vec![], history },
+                    ConversationWrite {
+                        conversation,
+                        expected_version: Some(expected),
+                        items: vec![],
+                        notes: vec![],
+                        history,
+                        outbox: vec![],
+                    },
                     IngestOutcome::Updated(id),
                     reopened,
                 )
@@ -732,7 +815,14 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                 let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
                 let expected = conversation.version - 1;
                 (
-                    ConversationWrite { conversation, expected_version: Some(expected), items: vec![item], notes: vec![], history },
+                    ConversationWrite {
+                        conversation,
+                        expected_version: Some(expected),
+                        items: vec![item],
+                        notes: vec![],
+                        history,
+                        outbox: vec![],
+                    },
                     IngestOutcome::Appended(id),
                     reopened,
                 )
@@ -741,14 +831,24 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                 let id = conversation.id.clone();
                 let expected = conversation.version - 1;
                 (
-                    ConversationWrite { conversation, expected_version: Some(expected), items: vec![item], notes: vec![], history },
+                    ConversationWrite {
+                        conversation,
+                        expected_version: Some(expected),
+                        items: vec![item],
+                        notes: vec![],
+                        history,
+                        outbox: vec![],
+                    },
                     IngestOutcome::Updated(id),
                     false,
                 )
             }
         };
         let conv = write.conversation.clone();
-        let (written_history, written_items) = (write.history.clone(), write.items.clone());
+        let happenings = if reopened { vec![Happening::StatusChanged { status: Status::Open }] } else { vec![] };
+        let events = crate::events::from_change(&conv, &write.history, &write.items, &[]);
+        write.outbox = outbox(&Actor::System, &conv, now, happenings, vec![], &events);
+        let later = deferred_outbox(deps, &mut write);
         match store.write(write).await {
             Ok(()) => {
                 let at = event.occurred_at.min(now);
@@ -757,11 +857,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                 {
                     tracing::warn!(error = %e, "could not note the channel's last event");
                 }
-                emit_events(deps, &crate::events::from_change(&conv, &written_history, &written_items, &[])).await;
-                if reopened {
-                    after_write(deps, &Actor::System, &conv, now, vec![Happening::StatusChanged { status: Status::Open }], vec![], &[])
-                        .await?;
-                }
+                send_outbox(deps, &conv, &[], later).await?;
                 return Ok(outcome);
             }
             // Lost a race with a concurrent delivery: look again.
@@ -864,7 +960,14 @@ async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &Handov
             next.thread_owner = owner.clone();
         }
         let history = vec![HistoryEntry::new(&c.id, now, job.actor.clone(), HistoryAction::HandoverChanged, details.clone())];
-        let write = ConversationWrite { conversation: next, expected_version: Some(c.version), items: vec![], notes: vec![], history };
+        let write = ConversationWrite {
+            conversation: next,
+            expected_version: Some(c.version),
+            items: vec![],
+            notes: vec![],
+            history,
+            outbox: vec![],
+        };
         match deps.conversations.write(write).await {
             Ok(()) => return Ok(state),
             Err(PortError::Conflict) => {

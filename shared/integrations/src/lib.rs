@@ -8,8 +8,6 @@
 //!   `WebhookSender`.
 //! - [`HttpSalesforceClient`]: Cases through Salesforce's REST API with the OAuth refresh-token
 //!   flow. Implements `SalesforceClient`.
-//! - [`NotConfiguredSalesforce`]: a `SalesforceClient` that refuses everything, for deployments
-//!   without one.
 
 pub mod egress;
 mod salesforce;
@@ -20,33 +18,15 @@ pub use egress::{Allowed, EgressPolicy};
 pub use salesforce::{DEFAULT_TIMEOUT as SALESFORCE_TIMEOUT, HttpSalesforceClient};
 pub use webhook::{DEFAULT_TIMEOUT as WEBHOOK_TIMEOUT, HttpWebhookSender};
 
-use async_trait::async_trait;
-use inbox_domain::SecretString;
-use inbox_domain::ports::{CaseAttempt, CaseError, SalesforceClient};
-use inbox_domain::salesforce::{CaseRequest, SalesforceConnection};
-
-/// Percent-encodes everything but RFC 3986's unreserved characters (an id in a path).
-pub(crate) fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+/// The integrations' HTTP clients under one egress policy, with their default timeouts: what
+/// every deployment gives the use cases.
+pub fn outbound(policy: EgressPolicy) -> Result<inbox_domain::usecases::Outbound, String> {
+    let policy = std::sync::Arc::new(policy);
+    Ok(inbox_domain::usecases::Outbound {
+        webhook_sender: std::sync::Arc::new(HttpWebhookSender::new(policy.clone(), WEBHOOK_TIMEOUT)?),
+        salesforce_client: std::sync::Arc::new(HttpSalesforceClient::new(policy.clone(), SALESFORCE_TIMEOUT)?),
+        egress: policy,
+    })
 }
 
-/// A `SalesforceClient` for deployments that reach no Salesforce.
-pub struct NotConfiguredSalesforce;
-
-#[async_trait]
-impl SalesforceClient for NotConfiguredSalesforce {
-    async fn refresh(&self, _: &SalesforceConnection) -> Result<SecretString, CaseError> {
-        Err(CaseError::Unavailable("this deployment has no Salesforce client".into()))
-    }
-    async fn create_case(&self, _: &SalesforceConnection, _: &CaseRequest) -> CaseAttempt {
-        CaseAttempt { result: Err(CaseError::Unavailable("this deployment has no Salesforce client".into())), refreshed_token: None }
-    }
-}
+pub(crate) use inbox_domain::percent_encode as encode;

@@ -142,19 +142,7 @@ fn transport(api: Api, e: reqwest::Error) -> Failure {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters: URNs in LinkedIn paths and
-/// queries (`urn%3Ali%3Aorganization%3A1`), and any id placed in a path.
-pub(crate) fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub(crate) use inbox_domain::percent_encode as encode;
 
 /// An id as one path segment: encoded, and never empty, `.` or `..` (which would move the
 /// request to another endpoint of the API with the profile's token).

@@ -119,6 +119,12 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
         let text = search_text(conn, c.id.as_str())?;
         exec(conn, "UPDATE conversations SET search_text = ?2 WHERE id = ?1", params![c.id.as_str(), text]).map_err(port_err)?;
     }
+    // What the change sets in motion, in its own transaction: a process killed right after
+    // the write loses none of it.
+    let now = us(chrono::Utc::now());
+    for (queue, body) in &w.outbox {
+        crate::queue::enqueue(conn, *queue, body, now)?;
+    }
     Ok(())
 }
 
@@ -264,7 +270,16 @@ impl ConversationStore for SqliteStore {
     }
 
     async fn write(&self, write: ConversationWrite) -> PortResult<()> {
-        self.db.write(move |c| apply_write(c, &write)).await
+        let woken: Vec<QueueName> = QueueName::ALL.iter().copied().filter(|q| write.outbox.iter().any(|(o, _)| o == q)).collect();
+        self.db.write(move |c| apply_write(c, &write)).await?;
+        for q in woken {
+            self.db.queue_waker(q).notify_one();
+        }
+        Ok(())
+    }
+
+    fn writes_outbox(&self) -> bool {
+        true
     }
 
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>> {

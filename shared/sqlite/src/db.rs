@@ -43,6 +43,9 @@ pub struct Db {
     /// connection instead of opening a throwaway one when many reads arrive at once.
     read_permits: Arc<tokio::sync::Semaphore>,
     config: DbConfig,
+    /// Wakes a queue's consumer when a message is enqueued in this database, by the queue
+    /// itself or by a store that writes a change's outbox in the change's transaction.
+    queue_wakers: std::collections::HashMap<inbox_domain::ports::QueueName, tokio::sync::Notify>,
 }
 
 /// Maps SQLite errors to port errors: constraint violations mean "already exists".
@@ -123,7 +126,13 @@ impl Db {
             readers: Mutex::new(readers),
             read_permits,
             config,
+            queue_wakers: inbox_domain::ports::QueueName::ALL.iter().map(|q| (*q, tokio::sync::Notify::new())).collect(),
         }))
+    }
+
+    /// The waker of `queue`'s consumer.
+    pub(crate) fn queue_waker(&self, queue: inbox_domain::ports::QueueName) -> &tokio::sync::Notify {
+        &self.queue_wakers[&queue]
     }
 
     pub fn path(&self) -> &Path {

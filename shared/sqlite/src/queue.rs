@@ -9,10 +9,8 @@ use inbox_domain::error::PortResult;
 use inbox_domain::ports::{Queue, QueueName};
 use rusqlite::params;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Notify;
 
 /// One received message. Until it is acked or failed, nobody else receives it; if the
 /// consumer dies, it becomes visible again after the visibility timeout.
@@ -38,27 +36,39 @@ pub struct DeadLetter {
 #[derive(Clone)]
 pub struct SqliteQueue {
     db: Arc<Db>,
-    wakers: Arc<HashMap<QueueName, Notify>>,
     pub max_attempts: u32,
 }
 
 impl SqliteQueue {
     pub fn new(db: Arc<Db>) -> Self {
-        let wakers = QueueName::ALL.iter().map(|q| (*q, Notify::new())).collect();
-        Self { db, wakers: Arc::new(wakers), max_attempts: 5 }
+        Self { db, max_attempts: 5 }
     }
 
     /// Waits until a message may be ready on `queue` (or `timeout` passes).
     pub async fn wait(&self, queue: QueueName, timeout: Duration) {
-        let _ = tokio::time::timeout(timeout, self.wakers[&queue].notified()).await;
+        let _ = tokio::time::timeout(timeout, self.db.queue_waker(queue).notified()).await;
     }
 
-    /// Takes up to `max` visible messages, hiding them for `visibility`.
+    /// Takes up to `max` visible messages, hiding them for `visibility`. A message whose last
+    /// delivery went unanswered (its handler crashed, panicked or ran past the visibility
+    /// timeout) is dead-lettered instead of delivered again, as SQS's redrive policy does.
     pub async fn receive(&self, queue: QueueName, max: usize, visibility: Duration) -> PortResult<Vec<Delivery>> {
         let now = us(chrono::Utc::now());
         let hide_until = now + visibility.as_micros() as i64;
+        let max_attempts = self.max_attempts;
         self.db
             .write(move |c| {
+                let unanswered = format!("no answer after {max_attempts} deliveries: the handler crashed, panicked or ran past its visibility timeout");
+                c.prepare_cached(
+                    "INSERT INTO dead_letters (id, queue, body, enqueued_us, attempts, last_error, dead_us)
+                     SELECT id, queue, body, enqueued_us, attempts, COALESCE(last_error, ?4), ?2 FROM queue_messages
+                     WHERE queue = ?1 AND visible_us <= ?2 AND attempts >= ?3",
+                )
+                .and_then(|mut s| s.execute(params![queue.as_str(), now, max_attempts, unanswered]))
+                .map_err(port_err)?;
+                c.prepare_cached("DELETE FROM queue_messages WHERE queue = ?1 AND visible_us <= ?2 AND attempts >= ?3")
+                    .and_then(|mut s| s.execute(params![queue.as_str(), now, max_attempts]))
+                    .map_err(port_err)?;
                 let mut stmt = c.prepare_cached("SELECT id, body, attempts FROM queue_messages WHERE queue = ?1 AND visible_us <= ?2 ORDER BY visible_us, id LIMIT ?3").map_err(port_err)?;
                 let rows = stmt
                     .query_map(params![queue.as_str(), now, max as i64], |r| Ok(Delivery { id: r.get(0)?, body: r.get(1)?, attempts: r.get::<_, u32>(2)? + 1 }))
@@ -181,7 +191,7 @@ impl SqliteQueue {
             })
             .await?;
         if let Some(q) = queue.as_deref().and_then(|q| QueueName::ALL.into_iter().find(|n| n.as_str() == q)) {
-            self.wakers[&q].notify_waiters();
+            self.db.queue_waker(q).notify_waiters();
         }
         Ok(queue.is_some())
     }
@@ -190,37 +200,23 @@ impl SqliteQueue {
 #[async_trait]
 impl Queue for SqliteQueue {
     async fn send(&self, queue: QueueName, body: Vec<u8>) -> PortResult<()> {
-        let now = us(chrono::Utc::now());
-        self.db
-            .write(move |c| {
-                c.prepare_cached("INSERT INTO queue_messages (queue, body, enqueued_us, visible_us) VALUES (?1, ?2, ?3, ?3)")
-                    .and_then(|mut s| s.execute(params![queue.as_str(), body, now]))
-                    .map(|_| ())
-                    .map_err(port_err)
-            })
-            .await?;
-        self.wakers[&queue].notify_one();
-        Ok(())
+        self.send_batch(queue, vec![body]).await
     }
 
     /// All in one transaction (one group commit).
     async fn send_batch(&self, queue: QueueName, bodies: Vec<Vec<u8>>) -> PortResult<()> {
-        let n = bodies.len();
         let now = us(chrono::Utc::now());
-        self.db
-            .write(move |c| {
-                let mut s = c
-                    .prepare_cached("INSERT INTO queue_messages (queue, body, enqueued_us, visible_us) VALUES (?1, ?2, ?3, ?3)")
-                    .map_err(port_err)?;
-                for body in bodies {
-                    s.execute(params![queue.as_str(), body, now]).map_err(port_err)?;
-                }
-                Ok(())
-            })
-            .await?;
-        for _ in 0..n.min(8) {
-            self.wakers[&queue].notify_one();
-        }
+        self.db.write(move |c| bodies.iter().try_for_each(|body| enqueue(c, queue, body, now))).await?;
+        self.db.queue_waker(queue).notify_one();
         Ok(())
     }
+}
+
+/// Adds a message to `queue` in the current transaction (visible at once). The caller wakes
+/// the queue's consumer after the commit (`Db::queue_waker`).
+pub(crate) fn enqueue(c: &rusqlite::Connection, queue: QueueName, body: &[u8], now_us: i64) -> PortResult<()> {
+    c.prepare_cached("INSERT INTO queue_messages (queue, body, enqueued_us, visible_us) VALUES (?1, ?2, ?3, ?3)")
+        .and_then(|mut s| s.execute(params![queue.as_str(), body, now_us]))
+        .map(|_| ())
+        .map_err(port_err)
 }

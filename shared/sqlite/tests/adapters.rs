@@ -127,6 +127,7 @@ async fn one_thread_makes_one_conversation_and_one_platform_id_one_item() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::new(open(&dir));
     let w = |c: Conversation, items: Vec<Item>| ConversationWrite {
+        outbox: vec![],
         conversation: c,
         expected_version: None,
         items,
@@ -142,6 +143,7 @@ async fn one_thread_makes_one_conversation_and_one_platform_id_one_item() {
     c.version = 2;
     let again = store
         .write(ConversationWrite {
+            outbox: vec![],
             conversation: c,
             expected_version: Some(1),
             items: vec![item("itm_c", "cnv_a", "p1")],
@@ -159,6 +161,7 @@ async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing() {
     let store = SqliteStore::new(open(&dir));
     store
         .write(ConversationWrite {
+            outbox: vec![],
             conversation: conversation("cnv_a", "t1"),
             expected_version: None,
             items: vec![],
@@ -174,16 +177,59 @@ async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing() {
     second.version = 2;
     second.assignee_id = Some("usr_x".into());
     store
-        .write(ConversationWrite { conversation: first, expected_version: Some(1), items: vec![], notes: vec![], history: vec![] })
+        .write(ConversationWrite {
+            outbox: vec![],
+            conversation: first,
+            expected_version: Some(1),
+            items: vec![],
+            notes: vec![],
+            history: vec![],
+        })
         .await
         .unwrap();
     let lost = store
-        .write(ConversationWrite { conversation: second, expected_version: Some(1), items: vec![], notes: vec![], history: vec![] })
+        .write(ConversationWrite {
+            outbox: vec![],
+            conversation: second,
+            expected_version: Some(1),
+            items: vec![],
+            notes: vec![],
+            history: vec![],
+        })
         .await;
     assert!(matches!(lost, Err(PortError::Conflict)));
     let now = store.get_conversation(&"acc_1".into(), &"cnv_a".into()).await.unwrap().unwrap();
     assert_eq!((now.status, now.assignee_id, now.version), (Status::Closed, None, 2));
     assert!(store.get_conversation(&"acc_2".into(), &"cnv_a".into()).await.unwrap().is_none(), "bound to its account");
+}
+
+#[tokio::test]
+async fn a_changes_outbox_is_queued_in_its_transaction_and_only_if_the_change_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(&dir);
+    let (store, queue) = (SqliteStore::new(db.clone()), SqliteQueue::new(db.clone()));
+    assert!(store.writes_outbox());
+    let write = |c: Conversation, expected: Option<u64>, outbox: Vec<(QueueName, Vec<u8>)>| ConversationWrite {
+        outbox,
+        conversation: c,
+        expected_version: expected,
+        items: vec![],
+        notes: vec![],
+        history: vec![],
+    };
+    let created = vec![(QueueName::Notify, b"notify-1".to_vec()), (QueueName::Events, b"event-1".to_vec())];
+    store.write(write(conversation("cnv_a", "t1"), None, created)).await.unwrap();
+    // A change that loses its version race is not stored, and neither is what it set in motion.
+    let mut stale = conversation("cnv_a", "t1");
+    stale.version = 2;
+    let refused = store.write(write(stale, Some(7), vec![(QueueName::Notify, b"lost".to_vec())])).await;
+    assert!(matches!(refused, Err(PortError::Conflict)), "{refused:?}");
+    let bodies = |q| {
+        let queue = queue.clone();
+        async move { queue.receive(q, 10, Duration::from_secs(30)).await.unwrap().into_iter().map(|d| d.body).collect::<Vec<_>>() }
+    };
+    assert_eq!(bodies(QueueName::Notify).await, [b"notify-1".to_vec()]);
+    assert_eq!(bodies(QueueName::Events).await, [b"event-1".to_vec()]);
 }
 
 #[tokio::test]
@@ -275,7 +321,14 @@ async fn a_search_finds_exactly_what_the_search_rule_matches_for_rare_and_common
         let mut it = item(&format!("itm_{i:04}"), &id, &format!("p_{i}"));
         it.text = text.clone();
         store
-            .write(ConversationWrite { conversation: c, expected_version: None, items: vec![it], notes: vec![], history: vec![] })
+            .write(ConversationWrite {
+                outbox: vec![],
+                conversation: c,
+                expected_version: None,
+                items: vec![it],
+                notes: vec![],
+                history: vec![],
+            })
             .await
             .unwrap();
         all.push((id, text));

@@ -73,6 +73,7 @@ macro_rules! queue_conformance {
             concurrent_sends_all_arrive_once_acked,
             a_batch_arrives_whole_and_once,
             a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt,
+            a_message_never_answered_is_dead_lettered_after_its_last_delivery,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -119,6 +119,29 @@ pub async fn a_batch_arrives_whole_and_once(h: &impl QueueHarness) {
     }
 }
 
+/// A handler that crashes, panics or runs past the visibility timeout never answers: the
+/// message comes back until its last delivery, then goes to the dead letters (SQS's redrive
+/// policy counts receives; the embedded queue does the same), never round and round.
+pub async fn a_message_never_answered_is_dead_lettered_after_its_last_delivery(h: &impl QueueHarness) {
+    h.queue().send(QueueName::Notify, b"kills its handler".to_vec()).await.unwrap();
+    for attempt in 1..=MAX_ATTEMPTS {
+        let got = receive_until(h, QueueName::Notify, 1, Duration::from_secs(1), Duration::from_secs(10)).await;
+        assert_eq!(got.len(), 1, "delivery {attempt}");
+        assert_eq!(got[0].attempts, attempt);
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut dead = Vec::new();
+    while Instant::now() < deadline {
+        assert!(h.receive(QueueName::Notify, 10, Duration::from_secs(1)).await.is_empty(), "not delivered after its last delivery");
+        dead = h.dead_letters(QueueName::Notify).await;
+        if !dead.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert_eq!(dead, vec![b"kills its handler".to_vec()], "set aside in the dead letters");
+}
+
 pub async fn a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt(h: &impl QueueHarness) {
     h.queue().send(QueueName::Notify, b"poison".to_vec()).await.unwrap();
     for attempt in 1..=MAX_ATTEMPTS {

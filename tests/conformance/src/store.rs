@@ -145,13 +145,13 @@ fn item(id: &str, conv: &str, platform: Option<&str>, text: &str, secs: i64) -> 
 }
 
 fn create(c: Conversation, items: Vec<Item>) -> ConversationWrite {
-    ConversationWrite { conversation: c, expected_version: None, items, notes: vec![], history: vec![] }
+    ConversationWrite { outbox: vec![], conversation: c, expected_version: None, items, notes: vec![], history: vec![] }
 }
 
 fn update(mut c: Conversation, items: Vec<Item>) -> ConversationWrite {
     let expected = c.version;
     c.version += 1;
-    ConversationWrite { conversation: c, expected_version: Some(expected), items, notes: vec![], history: vec![] }
+    ConversationWrite { outbox: vec![], conversation: c, expected_version: Some(expected), items, notes: vec![], history: vec![] }
 }
 
 fn feed_query(profiles: &[&str]) -> FeedQuery {

@@ -694,6 +694,7 @@ async fn confirm_sent(t: &TestApp, conv: &str, item: &str) {
     i.failure = None;
     let version = c.version;
     let write = ConversationWrite {
+        outbox: vec![],
         conversation: inbox_domain::Conversation { version: version + 1, ..c },
         expected_version: Some(version),
         items: vec![i],

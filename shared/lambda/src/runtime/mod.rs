@@ -89,31 +89,9 @@ impl Aws {
             Some(from) => Arc::new(SesMailer::new(self.ses.clone(), from, self.store.clone())),
             None => Arc::new(NoMailer),
         };
-        let egress = Arc::new(config.egress.clone());
-        let webhook_sender = inbox_integrations::HttpWebhookSender::new(egress.clone(), inbox_integrations::WEBHOOK_TIMEOUT)
-            .map_err(|e| ConfigError(format!("cannot build the webhook sender: {e}")))?;
-        let salesforce_client = inbox_integrations::HttpSalesforceClient::new(egress.clone(), inbox_integrations::SALESFORCE_TIMEOUT)
-            .map_err(|e| ConfigError(format!("cannot build the Salesforce client: {e}")))?;
-        Ok(Deps {
-            settings: Arc::new(config.settings.clone()),
-            health: store.clone(),
-            polls: store.clone(),
-            directory: store.clone(),
-            conversations: store.clone(),
-            tabs: store.clone(),
-            notifications: store.clone(),
-            subscriptions: store.clone(),
-            deliveries: store.clone(),
-            api_keys: store.clone(),
-            salesforce: store,
-            egress,
-            webhook_sender: Arc::new(webhook_sender),
-            salesforce_client: Arc::new(salesforce_client),
-            queue: Arc::new(self.queue.clone()),
-            mailer,
-            health_marks: Default::default(),
-            clock: Arc::new(SystemClock),
-        })
+        let outbound = inbox_integrations::outbound(config.egress.clone())
+            .map_err(|e| ConfigError(format!("cannot build the integrations' HTTP clients: {e}")))?;
+        Ok(Deps::on_store(store, Arc::new(self.queue.clone()), mailer, Arc::new(SystemClock), config.settings.clone(), outbound))
     }
 }
 
