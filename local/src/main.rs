@@ -121,7 +121,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let n = demo::send_webhooks(bound, &config.web).await?;
                 // The first poll round now, so LinkedIn, YouTube and the X reconciliation show
                 // at once (the poller then runs on its own schedule).
-                if let Err(e) = inbox_domain::usecases::poll_due(&app.state.deps, app.poller.as_ref(), 50).await {
+                if let Err(e) = fn_poller::run(&app.state.deps, app.poller.as_ref()).await {
                     tracing::warn!(error = %e, "the demo's first poll round failed");
                 }
                 app.settle(std::time::Duration::from_secs(30)).await;

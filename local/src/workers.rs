@@ -7,6 +7,7 @@ use inbox_sqlite::{Delivery, SqliteQueue};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 /// A message not acked within this time is delivered again (the worker died or hung).
 pub const VISIBILITY: Duration = Duration::from_secs(60);
@@ -62,12 +63,14 @@ async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client
     let mut set = tokio::task::JoinSet::new();
     for d in batch {
         let (deps, client) = (deps.clone(), client.clone());
-        set.spawn(async move {
-            let span = tracing::info_span!("message", queue = name.as_str(), id = d.id, attempt = d.attempts);
-            let _ = span.enter();
-            let r = handle(name, &deps, client.as_ref(), &d.body).await;
-            (d, r)
-        });
+        let span = tracing::info_span!("message", queue = name.as_str(), id = d.id, attempt = d.attempts);
+        set.spawn(
+            async move {
+                let r = handle(name, &deps, client.as_ref(), &d.body).await;
+                (d, r)
+            }
+            .instrument(span),
+        );
     }
     let mut done = Vec::new();
     while let Some(joined) = set.join_next().await {

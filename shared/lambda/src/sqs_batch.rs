@@ -5,26 +5,19 @@
 //! fails for one message.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use base64::Engine;
 use std::fmt::Display;
 use std::future::Future;
 use tracing::Instrument;
 
-/// The message attribute the SQS adapter (`inbox-aws`) sets on bodies it had to encode
-/// (`base64`, or `empty`: SQS refuses empty bodies). Its `ENCODING_ATTRIBUTE` is the same name.
-pub const ENCODING_ATTRIBUTE: &str = "inbox-encoding";
+/// The message attribute the SQS adapter sets on bodies it had to encode (`base64`, or
+/// `empty`: SQS refuses empty bodies).
+pub use inbox_aws::sqs::ENCODING_ATTRIBUTE;
 
-/// The bytes a message carries.
+/// The bytes a message carries, decoded as the SQS adapter (`inbox_aws::sqs::encode_body`)
+/// encoded them.
 pub fn message_body(m: &SqsMessage) -> Result<Vec<u8>, String> {
-    let body = m.body.as_deref().unwrap_or_default();
-    match m.message_attributes.get(ENCODING_ATTRIBUTE).and_then(|a| a.string_value.as_deref()) {
-        None => Ok(body.as_bytes().to_vec()),
-        Some("empty") => Ok(Vec::new()),
-        Some("base64") => {
-            base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| format!("the base64 body does not decode: {e}"))
-        }
-        Some(other) => Err(format!("unknown message encoding {other}")),
-    }
+    let encoding = m.message_attributes.get(ENCODING_ATTRIBUTE).and_then(|a| a.string_value.as_deref());
+    inbox_aws::sqs::decode_body(m.body.as_deref().unwrap_or_default(), encoding).map_err(|e| e.to_string())
 }
 
 /// Runs `handler` on every message of `event` and reports those that failed. A message
@@ -115,14 +108,19 @@ mod tests {
     #[tokio::test]
     async fn every_message_is_handled_once_with_its_own_bytes() {
         let seen = std::sync::Mutex::new(Vec::new());
-        let mut encoded = message("m2", "AP8=");
-        let mut attr = SqsMessageAttribute::default();
-        attr.string_value = Some("base64".into());
-        attr.data_type = Some("String".into());
-        encoded.message_attributes.insert(ENCODING_ATTRIBUTE.into(), attr.clone());
-        let mut empty = message("m3", " ");
-        attr.string_value = Some("empty".into());
-        empty.message_attributes.insert(ENCODING_ATTRIBUTE.into(), attr);
+        // Bodies as the SQS adapter sends them: what SQS cannot carry as text goes encoded.
+        let sent = |id: &str, bytes: Vec<u8>| {
+            let (text, encoding) = inbox_aws::sqs::encode_body(bytes);
+            let mut m = message(id, &text);
+            let mut attr = SqsMessageAttribute::default();
+            attr.string_value = encoding.map(String::from);
+            attr.data_type = Some("String".into());
+            if encoding.is_some() {
+                m.message_attributes.insert(ENCODING_ATTRIBUTE.into(), attr);
+            }
+            m
+        };
+        let (encoded, empty) = (sent("m2", vec![0, 255]), sent("m3", vec![]));
         let r = handle_batch(event(vec![message("m1", "{\"a\":1}"), encoded, empty]), |b: Vec<u8>| {
             seen.lock().unwrap().push(b);
             async { Ok::<(), String>(()) }
