@@ -127,6 +127,7 @@ async fn targets_that_resolve_to_private_addresses_are_refused_when_sending_and_
     }
     // The same receiver, allow-listed, is reached.
     let allowed = HttpWebhookSender::new(loopback(), Duration::from_secs(5)).unwrap();
+    server.verify().await; // nothing reached the receiver (`expect(0)`)
     server.reset().await;
     Mock::given(method("POST")).respond_with(ResponseTemplate::new(200)).expect(1).mount(&server).await;
     assert_eq!(allowed.send(&hook(format!("http://localhost:{port}/in"), s)).await, HookOutcome::Delivered { status: 200 });

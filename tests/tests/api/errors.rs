@@ -361,3 +361,53 @@ async fn the_x_crc_check_answers_with_the_signed_response_token() {
     assert_error(&t.call(req).await, StatusCode::BAD_REQUEST, "bad_request");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_that_is_not_declared_json_is_415_and_changes_nothing() {
+    let t = TestApp::spawn().await;
+    meta(&t, &fixture("meta_feed_comment_add.json")).await;
+    let conv = id(&t.find(ALICE, "size M").await);
+    for content_type in ["text/plain", "application/x-www-form-urlencoded", ""] {
+        let answer =
+            raw(&t, Method::POST, &format!("/api/conversations/{conv}/notes"), Some(ALICE), content_type, br#"{"text": "hi"}"#.to_vec())
+                .await;
+        assert_error(&answer, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    }
+    assert_untouched(&t, &conv).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_signed_webhook_whose_body_is_not_json_is_400_and_queues_nothing() {
+    let t = TestApp::spawn().await;
+    for body in [&b"{not json"[..], b"", b"\xff\xfe"] {
+        assert_eq!(t.meta_webhook(body).await, StatusCode::BAD_REQUEST, "{body:?}");
+        assert_eq!(t.x_webhook(body).await, StatusCode::BAD_REQUEST, "{body:?}");
+    }
+    t.settle().await;
+    assert_eq!(t.app.queue.depth(inbox_domain::ports::QueueName::Ingest).await.unwrap(), 0, "nothing queued");
+    assert!(t.app.queue.dead_letters(10).await.unwrap().is_empty());
+    assert_eq!(everything(&t, ALICE).await, Vec::<Value>::new());
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn another_accounts_users_and_profiles_are_404_and_untouched() {
+    let t = TestApp::spawn().await;
+    // Olga is an admin, of another account.
+    let routes = [
+        (Method::GET, "/api/users/usr_demo_bob", None),
+        (Method::PUT, "/api/users/usr_demo_bob", Some(json!({"name": "Taken Over", "email": "taken@other.example", "role": "admin"}))),
+        (Method::DELETE, "/api/users/usr_demo_bob", None),
+        (Method::GET, "/api/profiles/prf_demo_facebook", None),
+        (Method::DELETE, "/api/profiles/prf_demo_facebook", None),
+    ];
+    for (method, path, body) in routes {
+        let answer = t.request(method.clone(), path, Some(OLGA), body.as_ref()).await;
+        assert_error(&answer, StatusCode::NOT_FOUND, "not_found");
+    }
+    let (status, bob) = t.get("/api/users/usr_demo_bob", ALICE).await;
+    assert_eq!((status, bob["name"].as_str()), (StatusCode::OK, Some("Bob Stone")), "{bob}");
+    assert_eq!(t.get("/api/profiles/prf_demo_facebook", ALICE).await.0, StatusCode::OK);
+    t.stop().await;
+}
