@@ -39,6 +39,9 @@ step "AWS template (cfn-lint, sam validate) and moto (the AWS adapters' tests ru
   || "$venv/bin/python" -m pip install --quiet "moto[server]>=5.1,<6" "cfn-lint>=1,<2"
 "$venv/bin/cfn-lint" template.yaml
 echo "cfn-lint: template.yaml is clean"
+# What cfn-lint does not check: a dead-letter queue and an alarm for every queue, visibility
+# timeouts of at least 6 × the consumer's timeout, partial batch failures on every SQS event.
+"$venv/bin/python" infra/check_template.py template.yaml
 # SAM's own translation catches what cfn-lint does not (event types, authorizers); in a
 # virtualenv of its own, as its pinned dependencies differ from moto's.
 sam_venv="$root/target/sam-venv"

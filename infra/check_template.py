@@ -1,0 +1,84 @@
+"""What template.yaml must hold for the queues and their consumers, which cfn-lint and
+`sam validate` do not check (issue #3):
+
+- every work queue has a dead-letter queue (a redrive policy) and an alarm on that queue's depth;
+- its visibility timeout is at least 6 times the timeout of every function that consumes it
+  (AWS's advice for Lambda event sources: a message is never handed out again while a retried
+  batch is still running);
+- every SQS event source reports partial batch failures (`ReportBatchItemFailures`), so one bad
+  message never fails its whole batch.
+
+Run by scripts/test.sh with the test virtualenv's Python (cfn-lint's loader reads the
+template's short-form tags):  python infra/check_template.py template.yaml
+"""
+
+import sys
+
+from cfnlint.decode import decode
+
+
+def ref_name(value):
+    """The logical id a `!GetAtt X.Attr` (or `!Ref X`) names."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            return (target[0] if isinstance(target, list) else str(target).split(".")[0])
+        if "Ref" in value:
+            return value["Ref"]
+    return None
+
+
+def main(path):
+    template, matches = decode(path)
+    if matches:
+        sys.exit(f"{path} does not load: {matches}")
+    resources = template["Resources"]
+    default_timeout = template.get("Globals", {}).get("Function", {}).get("Timeout", 3)
+    problems = []
+
+    queues = {k: r for k, r in resources.items() if r["Type"] == "AWS::SQS::Queue"}
+    work_queues = {k: r for k, r in queues.items() if "RedrivePolicy" in r.get("Properties", {})}
+    dead_letter_queues = {ref_name(r["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]): k for k, r in work_queues.items()}
+    alarmed = {
+        ref_name(d["Value"])
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+        for d in r["Properties"].get("Dimensions", [])
+        if d.get("Name") == "QueueName"
+    }
+
+    consumers = {}
+    for name, r in resources.items():
+        if r["Type"] != "AWS::Serverless::Function":
+            continue
+        timeout = r["Properties"].get("Timeout", default_timeout)
+        for event_name, event in r["Properties"].get("Events", {}).items():
+            if event.get("Type") != "SQS":
+                continue
+            props = event.get("Properties", {})
+            consumers.setdefault(ref_name(props.get("Queue")), []).append((name, timeout))
+            if "ReportBatchItemFailures" not in props.get("FunctionResponseTypes", []):
+                problems.append(f"{name}.{event_name}: SQS events must report partial batch failures (ReportBatchItemFailures)")
+
+    for name in sorted(set(queues) - set(work_queues) - set(dead_letter_queues)):
+        problems.append(f"{name}: a queue without a redrive policy that is no queue's dead-letter queue")
+    for dlq, queue in sorted(dead_letter_queues.items()):
+        if dlq not in queues:
+            problems.append(f"{queue}: its dead-letter target {dlq} is not a queue of this template")
+        if dlq not in alarmed:
+            problems.append(f"{dlq}: no alarm on the depth of {queue}'s dead-letter queue")
+    for queue, r in sorted(work_queues.items()):
+        visibility = int(r["Properties"].get("VisibilityTimeout", 30))
+        if queue not in consumers:
+            problems.append(f"{queue}: no function consumes it")
+        for function, timeout in consumers.get(queue, []):
+            if visibility < 6 * int(timeout):
+                problems.append(f"{queue}: visibility timeout {visibility} s is under 6 × {function}'s timeout ({timeout} s)")
+
+    if problems:
+        sys.exit("template.yaml:\n  " + "\n  ".join(problems))
+    print(f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; partial batch failures on every SQS event")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "template.yaml")
