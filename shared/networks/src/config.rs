@@ -97,6 +97,9 @@ pub const ENV_LINKEDIN_BASE: &str = "INBOX_LINKEDIN_BASE";
 pub const ENV_YOUTUBE_BASE: &str = "INBOX_YOUTUBE_BASE";
 pub const ENV_LINKEDIN_VERSION: &str = "INBOX_LINKEDIN_VERSION";
 pub const ENV_TIMEOUT_SECS: &str = "INBOX_NETWORK_TIMEOUT_SECS";
+/// The LinkedIn posts to poll: `<organisation id>=<post URN>,<post URN>;<organisation id>=…`
+/// (e.g. `5515715=urn:li:share:7300000000000000001`).
+pub const ENV_LINKEDIN_POSTS: &str = "INBOX_LINKEDIN_POSTS";
 
 impl NetworkConfig {
     /// The defaults with `overrides` applied. Trailing slashes of the bases are dropped.
@@ -138,15 +141,29 @@ impl NetworkConfig {
     /// Like [`from_env`](Self::from_env), reading variables through `get`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        Self::with_overrides(NetworkOverrides {
+        let mut c = Self::with_overrides(NetworkOverrides {
             graph_base: get(ENV_GRAPH_BASE),
             x_base: get(ENV_X_BASE),
             linkedin_base: get(ENV_LINKEDIN_BASE),
             youtube_base: get(ENV_YOUTUBE_BASE),
             linkedin_version: get(ENV_LINKEDIN_VERSION),
             timeout: get(ENV_TIMEOUT_SECS).and_then(|s| s.parse::<u64>().ok()).filter(|s| *s > 0).map(Duration::from_secs),
-        })
+        });
+        c.polling.linkedin_posts = get(ENV_LINKEDIN_POSTS).map(|v| parse_linkedin_posts(&v)).unwrap_or_default();
+        c
     }
+}
+
+/// `<organisation id>=<post URN>,<post URN>;…` (see [`ENV_LINKEDIN_POSTS`]); empty parts are skipped.
+fn parse_linkedin_posts(v: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for part in v.split(';') {
+        let Some((org, posts)) = part.split_once('=') else { continue };
+        let posts = posts.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from);
+        out.entry(org.trim().to_string()).or_default().extend(posts);
+    }
+    out.retain(|org, posts| !org.is_empty() && !posts.is_empty());
+    out
 }
 
 #[cfg(test)]
@@ -185,9 +202,19 @@ mod tests {
             ENV_YOUTUBE_BASE => Some("http://127.0.0.1:1".to_string()),
             ENV_TIMEOUT_SECS => Some("7".to_string()),
             ENV_X_BASE => Some("  ".to_string()),
+            ENV_LINKEDIN_POSTS => {
+                Some(" 5515715=urn:li:share:1, urn:li:ugcPost:2 ; urn:li:organization:77=urn:li:share:3;bad;=x".to_string())
+            }
             _ => None,
         };
         let c = NetworkConfig::from_lookup(env);
+        assert_eq!(
+            c.polling.linkedin_posts,
+            BTreeMap::from([
+                ("5515715".to_string(), vec!["urn:li:share:1".to_string(), "urn:li:ugcPost:2".to_string()]),
+                ("urn:li:organization:77".to_string(), vec!["urn:li:share:3".to_string()]),
+            ])
+        );
         assert_eq!(c.linkedin_version, "202601");
         assert_eq!(c.youtube_base, "http://127.0.0.1:1");
         assert_eq!(c.timeout, Duration::from_secs(7));
