@@ -22,9 +22,15 @@ pub struct PollPolicy {
 
 const MIN: u64 = 60;
 
+/// YouTube's quota for the whole application (every connected channel), in units a day.
+pub const YOUTUBE_DAILY_QUOTA: u32 = 10_000;
+/// What one YouTube write (a comment reply) costs; a `commentThreads.list` page costs 1.
+pub const YOUTUBE_WRITE_UNITS: u32 = 50;
+
 impl PollPolicy {
-    /// Defaults. YouTube: 10,000 units a day, of which 3,000 are kept for replies (50 units
-    /// each, so 60 replies a day), 7,000 for polling.
+    /// Defaults. YouTube: 10,000 units a day ([`YOUTUBE_DAILY_QUOTA`]), of which polls may
+    /// spend 7,000; replies ([`YOUTUBE_WRITE_UNITS`] each) spend from the same daily count up
+    /// to the whole quota, so polls and replies together never pass it.
     pub fn default_for(network: Network) -> Option<PollPolicy> {
         let days = |d: u64| Duration::from_secs(d * 24 * 3600);
         match network {

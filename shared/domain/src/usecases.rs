@@ -894,6 +894,20 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
     let Some(profile) = deps.directory.get_profile(&conv.account_id, &conv.profile_id).await? else {
         return finish(deps, &conv, item, Err("the profile was disconnected".into())).await;
     };
+    if conv.network == Network::Youtube
+        && !deps
+            .polls
+            .spend_quota(Network::Youtube, deps.clock.now(), crate::poll::YOUTUBE_WRITE_UNITS, crate::poll::YOUTUBE_DAILY_QUOTA)
+            .await?
+    {
+        // The quota belongs to the application: sending anyway would fail every channel's
+        // polls and replies until it resets.
+        let why = format!(
+            "YouTube's daily API quota ({} units for every connected channel) is spent; send it again after it resets at midnight Pacific time",
+            crate::poll::YOUTUBE_DAILY_QUOTA
+        );
+        return finish(deps, &conv, item, Err(why)).await;
+    }
     let items = deps.conversations.items(&conv.id).await?;
     match client.perform(&profile, &conv, &items, job).await {
         Ok(done) => {

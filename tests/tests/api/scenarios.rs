@@ -296,3 +296,41 @@ async fn a_page_that_lost_its_webhook_subscription_shows_it_in_channel_health() 
     assert_eq!(channel(&t.get("/api/channels", ALICE).await.1)["webhook_subscribed"], false);
     t.stop().await;
 }
+
+/// YouTube's 10,000 units a day belong to the application: a reply spends 50 from the same
+/// daily count as the polls, and one that would pass it fails in words instead of going out.
+#[tokio::test]
+async fn youtube_replies_spend_the_shared_daily_quota_and_never_pass_it() {
+    let t = TestApp::spawn().await;
+    polled_comment(
+        &t,
+        inbox_domain::Network::Youtube,
+        "UgzQuota0000000001",
+        "You Tuber",
+        "Which lens was this shot with?",
+        Utc::now().timestamp(),
+    )
+    .await;
+    let conv = id(&t.find(ALICE, "Which lens").await);
+    // Polls (and earlier replies) spent all but one reply's worth today.
+    let deps = &t.app.state.deps;
+    let room = inbox_domain::poll::YOUTUBE_DAILY_QUOTA - inbox_domain::poll::YOUTUBE_WRITE_UNITS;
+    assert!(
+        deps.polls.spend_quota(inbox_domain::Network::Youtube, Utc::now(), room, inbox_domain::poll::YOUTUBE_DAILY_QUOTA).await.unwrap()
+    );
+    for text in ["A 35 mm prime.", "And a polarising filter."] {
+        let (status, body) = t.post(&format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": text})).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        t.settle().await;
+    }
+    let items = t.detail(ALICE, &conv).await["items"].as_array().unwrap().clone();
+    let states: Vec<_> =
+        items.iter().skip(1).map(|i| (i["text"].as_str().unwrap().to_string(), i["state"].as_str().unwrap().to_string())).collect();
+    assert_eq!(
+        states,
+        [("A 35 mm prime.".to_string(), "sent".to_string()), ("And a polarising filter.".to_string(), "failed".to_string())]
+    );
+    assert!(items[2]["failure"].as_str().unwrap().contains("quota"), "{}", items[2]);
+    assert_eq!(calls(&t, "/youtube/v3/comments").len(), 1, "the second reply never reached YouTube");
+    t.stop().await;
+}
