@@ -30,6 +30,7 @@ export interface Conversation {
   excerpt: string;
   available_actions: Action[];
   thread_owner: string | null;
+  salesforce_case?: { id: string; url: string; created_at: string } | null;
   version: number;
 }
 
@@ -118,6 +119,7 @@ export interface Me {
   account: { id: string; name: string } | null;
   profiles: Profile[];
   permissions: { admin: boolean; inbox_access: boolean };
+  integrations: { salesforce: boolean };
 }
 
 export interface TeamMember {

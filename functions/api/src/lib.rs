@@ -45,6 +45,8 @@ async fn me(
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let account = state.deps.directory.get_account(viewer.account()).await?;
     let profiles = state.deps.directory.list_profiles(viewer.account()).await?;
+    // What the page offers: a Salesforce Case only where the admins connected Salesforce.
+    let salesforce = state.deps.salesforce.get_connection(viewer.account()).await?.is_some();
     let visible: Vec<_> = profiles.iter().filter(|p| viewer.profiles.contains(&p.id)).map(dto::ProfileDto::from).collect();
     Ok(axum::Json(serde_json::json!({
         "user": viewer.user,
@@ -53,7 +55,8 @@ async fn me(
         "permissions": {
             "admin": viewer.is_admin(),
             "inbox_access": viewer.user.inbox_access,
-        }
+        },
+        "integrations": { "salesforce": salesforce },
     })))
 }
 

@@ -706,9 +706,12 @@ async fn a_case_is_made_from_a_conversation_once_with_its_link_kept_and_told() {
     let before = t.request(Method::POST, &format!("/api/conversations/{conv}/salesforce-case"), Some(BOB), None).await;
     assert_error(&before, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
     assert!(before.1["error"]["message"].as_str().unwrap().contains("not connected"));
+    // The page offers Cases only where Salesforce is connected.
+    assert_eq!(t.get("/api/me", BOB).await.1["integrations"], json!({"salesforce": false}));
 
     let (status, c) = connect(&t, &sf, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(t.get("/api/me", BOB).await.1["integrations"], json!({"salesforce": true}));
     let text = c.to_string();
     assert!(
         !text.contains("consumerSecret") && !text.contains("5Aep861refresh") && !text.contains("00Dfirst"),

@@ -21,6 +21,8 @@ interface Props {
   team: TeamMember[];
   teamById: Map<string, TeamMember>;
   profiles: Map<string, Profile>;
+  /** Whether the account has Salesforce connected (the Case button shows only then). */
+  salesforce: boolean;
   /** The feed's latest activity time for it: a newer one reloads the thread. */
   activityAt: string | null;
   handle: RefObject<ConversationHandle | null>;
@@ -245,9 +247,17 @@ export function ConversationView(p: Props) {
             </button>
           </>
         )}
-        <button type="button" disabled={busy !== null} onClick={() => act('Could not create a Salesforce case', () => client.salesforceCase(id), () => reload())}>
-          Create Salesforce case
-        </button>
+        {c.salesforce_case ? (
+          <a class="case-link" href={c.salesforce_case.url} target="_blank" rel="noopener noreferrer">
+            Salesforce case {c.salesforce_case.id}
+          </a>
+        ) : (
+          p.salesforce && (
+            <button type="button" disabled={busy !== null} onClick={() => act('Could not create a Salesforce case', () => client.salesforceCase(id), () => reload())}>
+              Create Salesforce case
+            </button>
+          )
+        )}
       </div>
       {actionError && (
         <p class="error" role="alert">

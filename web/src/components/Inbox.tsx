@@ -460,6 +460,7 @@ export function Inbox({ client, onSignOut }: Props) {
               team={team}
               teamById={teamById}
               profiles={profiles}
+              salesforce={me.integrations?.salesforce ?? false}
               activityAt={openActivity}
               handle={convHandle}
               now={now}

@@ -160,6 +160,7 @@ describe('ConversationView', () => {
         team={team}
         teamById={teamById}
         profiles={profiles}
+        salesforce={false}
         activityAt={null}
         handle={{ current: null }}
         now={now}
@@ -168,6 +169,7 @@ describe('ConversationView', () => {
       />,
     );
     await screen.findByRole('heading', { name: 'Sam Rivers' });
+    expect(screen.queryByRole('button', { name: 'Create Salesforce case' })).toBeNull();
     await waitFor(() => expect(onChanged).toHaveBeenCalledWith(expect.objectContaining({ id: 'c1', seen: true })));
     expect(screen.getByText('Edited')).toBeTruthy();
     expect(screen.getByText(/Comment on a post of Demo Page/)).toBeTruthy();
@@ -199,6 +201,7 @@ describe('ConversationView', () => {
         team={team}
         teamById={teamById}
         profiles={profiles}
+        salesforce={true}
         activityAt={null}
         handle={{ current: null }}
         now={now}
@@ -210,6 +213,35 @@ describe('ConversationView', () => {
     expect((await screen.findByRole('alert')).textContent).toBe(
       'Could not create a Salesforce case: Salesforce is not connected for this account; an admin must connect it first.',
     );
+  });
+
+  it('links the Salesforce case a conversation has instead of offering another', async () => {
+    const withCase = detail('c1', {
+      salesforce_case: { id: '500XX0001', url: 'https://acme.my.salesforce.com/500XX0001', created_at: '2026-11-26T00:00:00Z' },
+    });
+    const { fetch } = fakeFetch({
+      'GET /api/conversations/c1': () => ({ body: withCase }),
+      'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
+    });
+    render(
+      <ConversationView
+        client={new Client({ token: () => 't', fetch })}
+        id="c1"
+        meId="usr_alice"
+        team={team}
+        teamById={teamById}
+        profiles={profiles}
+        salesforce={true}
+        activityAt={null}
+        handle={{ current: null }}
+        now={now}
+        onChanged={() => {}}
+        onBack={() => {}}
+      />,
+    );
+    const link = (await screen.findByRole('link', { name: 'Salesforce case 500XX0001' })) as HTMLAnchorElement;
+    expect(link.href).toBe('https://acme.my.salesforce.com/500XX0001');
+    expect(screen.queryByRole('button', { name: 'Create Salesforce case' })).toBeNull();
   });
 });
 
