@@ -557,6 +557,32 @@ await step('a saved tab with "exact phrase" -word shows exactly the matching con
   await shot(page, '08-saved-search-tab');
 });
 
+await step('filters apply at once, and without Save they reset on the next visit', async () => {
+  const token = await aliceToken();
+  const all = (await api('/api/conversations?status=open&assignee=none&limit=100', token)).conversations;
+  const onX = new Set((await api('/api/conversations?status=open&assignee=none&network=twitter&limit=100', token)).conversations.map((c) => c.id));
+  assert(onX.size >= 1 && all.some((c) => !onX.has(c.id)), 'the Inbox has X conversations and others');
+  await tabButton('Inbox').click();
+  await feedReady();
+  const saved = await page.getByRole('button', { name: /^Filters/ }).textContent();
+  await page.getByRole('button', { name: /^Filters/ }).click();
+  await page.locator('#filters-panel').getByLabel('X', { exact: true }).check();
+  assert((await page.getByRole('button', { name: /^Filters/ }).textContent()) !== saved, 'one more filter is active');
+  await waitFor('the feed to show X only', async () => {
+    const ids = await rowIds();
+    return ids.length > 0 && ids.every((id) => onX.has(id));
+  });
+  assert(!(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled()), 'a changed filter can be saved');
+  await shot(page, '08b-filtered-unsaved');
+  // Not saved: a new visit shows the tab as it was saved.
+  await page.goto(base + '/');
+  await tabButton('Inbox').click();
+  await feedReady();
+  await waitFor('the unfiltered feed', async () => (await rowIds()).some((id) => !onX.has(id)));
+  assertEqual(await page.getByRole('button', { name: /^Filters/ }).textContent(), saved, 'only the saved filters are active');
+  assert(await page.getByRole('button', { name: 'Save', exact: true }).isDisabled(), 'nothing to save');
+});
+
 await step('a note mentioning another user gives that user a notification', async () => {
   const bobToken = await devToken(BOB);
   const before = (await api('/api/notifications', bobToken)).notifications.filter((n) => !n.read).length;
