@@ -357,6 +357,32 @@ async fn linkedin_leaves_out_comments_older_than_the_post_watermark() {
     server.verify().await;
 }
 
+/// An old comment edited after the watermark: its edit is kept (at the time of the edit), the
+/// comment itself is not asked for again.
+#[tokio::test]
+async fn linkedin_keeps_the_edit_of_a_comment_older_than_the_watermark() {
+    let server = MockServer::start().await;
+    let mut page = comments_page();
+    let edited_at = 1767240000000u64; // 2026-01-01T04:00:00Z, after the watermark
+    page["elements"][0]["lastModified"]["time"] = json!(edited_at);
+    page["elements"][0]["message"]["text"] = json!("Will the webinar be recorded? (edited)");
+    mount_comments(&server, POST_ENC, "start=0&count=2", ok_json(&page), 1).await;
+    let cursor = json!({"posts": {POST: "2026-01-01T02:00:00Z"}}).to_string();
+    let cfg = linkedin_config(&server, &[POST]);
+    let polled = poller_with(cfg, now()).poll(&profile(Network::Linkedin, ORG), Some(&cursor), at(2025, 12, 26, 0, 0)).await.unwrap();
+    let got: Vec<_> = polled.events.iter().map(|e| (e.platform_id.clone(), e.occurred_at, e.change.clone())).collect();
+    assert_eq!(
+        got,
+        [(
+            page["elements"][0]["commentUrn"].as_str().unwrap().to_string(),
+            at(2026, 1, 1, 4, 0),
+            inbox_domain::ingest::Change::Edited { text: "Will the webinar be recorded? (edited)".into() }
+        )]
+    );
+    assert_eq!(serde_json::from_str::<Value>(polled.cursor.as_deref().unwrap()).unwrap(), json!({"posts": {POST: "2026-01-01T04:00:00Z"}}));
+    server.verify().await;
+}
+
 #[tokio::test]
 async fn linkedin_without_configured_posts_reads_nothing() {
     let server = MockServer::start().await;

@@ -173,8 +173,9 @@ impl LinkedinPaging {
 /// - text: `message.text`, then one `[type] url` line per `content[]` entry with a `url`.
 ///
 /// An edited comment (`lastModified.time` after `created.time`) comes out as posted with its
-/// current text: the ingest keys items by platform id, so an edit seen only by polling does not
-/// change a stored item. Deleted comments are simply absent from the answer.
+/// current text, followed by an edit at `lastModified.time`: the ingest stores the first and
+/// applies the second to a comment it stored before. Deleted comments are simply absent from
+/// the answer.
 ///
 /// Fails only when the body is not JSON or has no `elements` array. The paging defaults to
 /// `start` 0 and `count` the number of elements when LinkedIn omits it.
@@ -196,9 +197,8 @@ pub fn normalize_comments_page(org_id: &str, body: &[u8]) -> Result<(Normalized,
 
     let mut out = Normalized::default();
     for (i, element) in elements.iter().enumerate() {
-        let time = |key: &str| millis(element.get(key).and_then(|t| t.get("time")));
-        let edited = matches!((time("created"), time("lastModified")), (Some(c), Some(m)) if m > c);
-        out.push_maybe_edited(&format!("elements[{i}]"), comment_element(org_id, &org_urn, element), edited);
+        let modified = millis(element.get("lastModified").and_then(|t| t.get("time")));
+        out.push_maybe_edited(&format!("elements[{i}]"), comment_element(org_id, &org_urn, element), modified);
     }
     Ok((out, paging))
 }

@@ -22,14 +22,21 @@ impl Normalized {
         }
     }
 
-    /// Pushes `result`, and when the item was edited since it was posted (a poll answer gives
-    /// only its current state), an `Edited` event too: a poll that first sees an item stores it
-    /// posted with its current text; a poll that knew it already applies the edit.
-    pub(crate) fn push_maybe_edited(&mut self, location: &str, result: Result<InboundEvent, String>, edited: bool) {
-        let edit = match (&result, edited) {
-            (Ok(e), true) => match &e.change {
+    /// Pushes `result`, and when the item was edited since it was posted (`edited_at`; a poll
+    /// answer gives only its current state), an `Edited` event at the time of the edit too: a
+    /// poll that first sees an item stores it posted with its current text; a poll that knew
+    /// it already applies the edit (and one that keeps only what is newer than its watermark
+    /// keeps the edit of an old comment).
+    pub(crate) fn push_maybe_edited(
+        &mut self,
+        location: &str,
+        result: Result<InboundEvent, String>,
+        edited_at: Option<inbox_domain::Timestamp>,
+    ) {
+        let edit = match (&result, edited_at) {
+            (Ok(e), Some(at)) if at > e.occurred_at => match &e.change {
                 inbox_domain::ingest::Change::Posted { text, .. } => {
-                    Some(InboundEvent { change: inbox_domain::ingest::Change::Edited { text: text.clone() }, ..e.clone() })
+                    Some(InboundEvent { change: inbox_domain::ingest::Change::Edited { text: text.clone() }, occurred_at: at, ..e.clone() })
                 }
                 _ => None,
             },

@@ -10,8 +10,8 @@
 //!
 //! Limitations, all from what the API gives:
 //! - An edited comment (`updatedAt` after `publishedAt`) comes out as posted with its current
-//!   text: the ingest keys items by platform id, so an edit of a comment already stored is not
-//!   applied.
+//!   text, followed by an edit at `updatedAt`: the ingest stores the first and applies the
+//!   second to a comment it stored before.
 //! - Deleted comments just disappear from the answers; no deletion event is produced.
 //! - `replies.comments[]` holds only some of a thread's replies; the others need
 //!   `comments.list?parentId=<thread id>`, whose items are the same comment resources.
@@ -65,7 +65,7 @@ pub fn normalize_comment_threads(channel_id: &str, body: &[u8]) -> Result<(Norma
             continue;
         };
         match top {
-            Some(top) => out.push_maybe_edited(&here, comment(channel_id, &thread_id, None, top), was_edited(top)),
+            Some(top) => out.push_maybe_edited(&here, comment(channel_id, &thread_id, None, top), updated_at(top)),
             None => out.skip(&here, format!("thread {} has no `snippet.topLevelComment`", shown(&thread_id))),
         }
         let Some(replies) = item.get("replies").and_then(|r| r.get("comments")) else {
@@ -81,7 +81,7 @@ pub fn normalize_comment_threads(channel_id: &str, body: &[u8]) -> Result<(Norma
             out.push_maybe_edited(
                 &format!("{here}.replies.comments[{j}]"),
                 comment(channel_id, &thread_id, Some(parent), reply),
-                was_edited(reply),
+                updated_at(reply),
             );
         }
     }
@@ -89,9 +89,9 @@ pub fn normalize_comment_threads(channel_id: &str, body: &[u8]) -> Result<(Norma
 }
 
 /// Whether a comment was edited after it was published.
-fn was_edited(c: &Value) -> bool {
-    let snippet = c.get("snippet");
-    matches!((secs(snippet.and_then(|s| s.get("publishedAt"))), secs(snippet.and_then(|s| s.get("updatedAt")))), (Some(p), Some(u)) if u > p)
+/// When a comment was last changed (`updatedAt`; later than `publishedAt` when edited).
+fn updated_at(c: &Value) -> Option<inbox_domain::Timestamp> {
+    secs(c.get("snippet").and_then(|s| s.get("updatedAt")))
 }
 
 /// The handle in a channel URL such as `http://www.youtube.com/@janecustomer`.

@@ -291,7 +291,9 @@ fn comments_page_edge_cases() {
         vec![
             event(&c(1), own(1), t, posted(Direction::Inbound, "[image] https://media.example.invalid/1.jpg", author(JANE))),
             event(&c(2), own(2), t, posted(Direction::Inbound, "edited", author(JANE))),
-            event(&c(2), own(2), t, Change::Edited { text: "edited".into() }),
+            // The edit at its own time (`lastModified`), so a poll that keeps only what is newer
+            // than its watermark keeps the edit of an older comment.
+            event(&c(2), own(2), "2026-01-01T03:59:59Z", Change::Edited { text: "edited".into() }),
             event(&c(5), own(5), "2026-01-01T01:18:20Z", posted(Direction::Inbound, "hi", author(JANE))),
             event(&c(7), own(7), t, posted(Direction::Inbound, "hi", author(JANE))),
             event(&c(8), own(8), t, posted(Direction::Inbound, "", author(JANE))),

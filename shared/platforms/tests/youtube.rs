@@ -75,14 +75,15 @@ fn comment_threads_page() {
                 "Great video (edited: the link is broken)",
                 author("UCyXwVuTsRqPoNmLk4AaABAg", "Bob Other", "bobother")
             ),
-            // ...and the edit, which updates the item where it was stored already.
+            // ...and the edit at its own time (`updatedAt`), which updates the item where it was
+            // stored already.
             InboundEvent {
                 change: Change::Edited { text: "Great video (edited: the link is broken)".into() },
                 ..comment(
                     THREAD_2,
                     THREAD_2,
                     None,
-                    "2025-12-20T10:00:00Z",
+                    "2026-01-01T01:30:00Z",
                     Direction::Inbound,
                     "",
                     author("UCyXwVuTsRqPoNmLk4AaABAg", "Bob Other", "bobother")
