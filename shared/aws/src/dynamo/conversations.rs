@@ -126,11 +126,7 @@ impl DynamoDbStore {
             .expression_attribute_values(":old_at", n(old_at))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(r)
     }
 
     /// Undoes the claims of a write that did not happen.
@@ -402,11 +398,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
             .expression_attribute_values(":now", n(now.timestamp()))
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Ok(()), // the first deletion stays
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(put).map(|_| ()) // the first deletion stays
     }
 
     async fn is_tombstoned(&self, profile: &ProfileId, platform_id: &str) -> PortResult<bool> {
@@ -430,11 +422,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
             .expression_attribute_values(":now", n(now.timestamp()))
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Ok(()), // a newer edit is kept
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(put).map(|_| ()) // a newer edit is kept
     }
 
     async fn early_edit(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<String>> {
@@ -456,11 +444,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
             .expression_attribute_values(":at", n(us(at)))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => Ok(()), // never moves backwards
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(r).map(|_| ()) // never moves backwards
     }
 
     async fn seen_at(&self, user: &UserId, conversation: &ConversationId) -> PortResult<Option<Timestamp>> {

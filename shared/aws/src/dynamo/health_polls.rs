@@ -76,11 +76,7 @@ impl PollStore for DynamoDbStore {
             .expression_attribute_values(":now", n(us(now)))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(r)
     }
 
     async fn finish_poll(&self, state: &PollState) -> PortResult<()> {
@@ -112,11 +108,7 @@ impl PollStore for DynamoDbStore {
             .expression_attribute_values(":ttl", n(ttl_after(now, 2)))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(r)
     }
 
     async fn quota_spent(&self, network: Network, now: Timestamp) -> PortResult<u32> {

@@ -164,11 +164,7 @@ impl DeliveryStore for DynamoDbStore {
             .expression_attribute_values(":pending", s(DeliveryState::Pending.as_str()))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(r)
     }
 
     async fn save_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()> {
@@ -318,11 +314,7 @@ impl SalesforceStore for DynamoDbStore {
             .expression_attribute_values(":now", n(us(now)))
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(put)
     }
 
     async fn release_case(&self, conversation: &ConversationId) -> PortResult<()> {

@@ -210,6 +210,18 @@ pub(crate) fn unavailable<E: ProvideErrorMetadata + std::error::Error + Send + S
 }
 
 /// Whether an SDK error is a failed condition (`ConditionalCheckFailedException`).
+/// A conditional write's outcome: `true` applied, `false` its condition failed (no error: the
+/// caller decides what a refused condition means), any other failure `Unavailable`.
+pub(crate) fn applied<T, E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    r: Result<T, SdkError<E>>,
+) -> PortResult<bool> {
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if is_condition_failed(&e) => Ok(false),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
 pub(crate) fn is_condition_failed<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
     e.as_service_error().and_then(|s| s.code()).is_some_and(|c| c == "ConditionalCheckFailedException")
 }

@@ -140,10 +140,6 @@ impl NotificationStore for DynamoDbStore {
             .expression_attribute_values(":t", AttributeValue::Bool(true))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(unavailable(e)),
-        }
+        applied(r)
     }
 }
