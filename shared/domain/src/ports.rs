@@ -220,6 +220,10 @@ pub struct ActionJob {
     /// `None` for DMs addressed to the conversation's participant.
     #[serde(default)]
     pub target: Option<String>,
+    /// Who asked for it (`reply.sent` names them). Jobs queued before this field was added
+    /// have none: their actor is found in the history.
+    #[serde(default)]
+    pub actor: Option<Actor>,
 }
 
 /// Messenger thread control, asked of the Graph API.

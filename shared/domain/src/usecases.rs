@@ -163,7 +163,6 @@ mod health_marks_tests {
 /// conversation the unluckiest needs N attempts: this bounds N, not bad luck (at 8, ten
 /// concurrent notes could answer 409 to a request that sent no version).
 pub(crate) const MAX_ATTEMPTS: usize = 64;
-pub const MAX_TEXT: usize = 10_000;
 
 /// The caller of a user-facing use case, with what they may see.
 #[derive(Debug, Clone)]
@@ -636,6 +635,7 @@ pub async fn act(
             action,
             text: text.clone(),
             target: target.clone(),
+            actor: Some(actor.clone()),
         }));
         m.items.push(item);
         Ok(m)
@@ -918,14 +918,17 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
             }
             let (state, stored) = finish_with(deps, &conv, sent.clone(), Ok(())).await?;
             if matches!(job.action, Action::Reply | Action::Dm) {
-                // `reply.sent`, by whoever wrote it (the history of the reply says who).
-                let actor = deps
-                    .conversations
-                    .history(&conv.id)
-                    .await?
-                    .into_iter()
-                    .find(|h| h.details["item_id"].as_str() == Some(sent.id.as_str()))
-                    .map_or(Actor::System, |h| h.actor);
+                // `reply.sent`, by whoever wrote it (the job says who; older jobs: the history).
+                let actor = match &job.actor {
+                    Some(a) => a.clone(),
+                    None => deps
+                        .conversations
+                        .history(&conv.id)
+                        .await?
+                        .into_iter()
+                        .find(|h| h.details["item_id"].as_str() == Some(sent.id.as_str()))
+                        .map_or(Actor::System, |h| h.actor),
+                };
                 sent.state = state;
                 emit_events(deps, &[crate::events::reply_sent(&stored, &sent, deps.clock.now(), &actor)]).await;
             }

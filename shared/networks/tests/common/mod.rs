@@ -123,6 +123,7 @@ pub fn job(action: Action, text: Option<&str>, target: Option<&str>) -> ActionJo
         action,
         text: text.map(str::to_string),
         target: target.map(str::to_string),
+        actor: None,
     }
 }
 
