@@ -281,8 +281,7 @@ wire_enum!(
         DmSent = "dm_sent",
         NoteAdded = "note_added",
         CaseCreated = "case_created",
-        HandoverChanged = "handover_changed",
-        Seen = "seen"
+        HandoverChanged = "handover_changed"
     }
 );
 

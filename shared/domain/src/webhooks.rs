@@ -20,7 +20,7 @@ use sha2::Digest;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubscriptionKind {
-    /// An admin's webhook: the versioned event payload ([`crate::events::webhook_payload`]).
+    /// An admin's webhook: the versioned event payload ([`crate::events::webhook_body`]).
     Webhook,
     /// A Zapier REST hook: one flat object ([`crate::events::zapier_payload`]); a 410 answer
     /// deletes the subscription.
