@@ -29,8 +29,7 @@ export class ApiError extends Error {
 
 /** What went wrong, in words, for any thrown value. */
 export function describeError(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
-  if (e instanceof Error) return e.message;
+  if (e instanceof Error) return e.message; // an ApiError's message is already in words
   return String(e);
 }
 

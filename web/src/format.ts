@@ -83,15 +83,6 @@ export function maxLength(network: Network, action: 'reply' | 'dm'): number {
   return 8000;
 }
 
-export function initials(name: string): string {
-  return name
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, 2)
-    .map((w) => w[0]!.toUpperCase())
-    .join('');
-}
-
 /** A person's name as shown: their name, else their handle, else who they are on the network. */
 export function displayName(a: { id: string; name: string; handle: string }, network?: Network): string {
   if (a.name.trim()) return a.name;

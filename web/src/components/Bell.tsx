@@ -4,15 +4,15 @@ import type { Notification } from '../types';
 
 interface Props {
   notifications: Notification[];
-  unread: number;
   error: string | null;
   now: number;
   onOpen: (n: Notification) => void;
 }
 
 /** The bell: the unread count, and the list; choosing one opens its conversation. */
-export function Bell({ notifications, unread, error, now, onOpen }: Props) {
+export function Bell({ notifications, error, now, onOpen }: Props) {
   const [open, setOpen] = useState(false);
+  const unread = notifications.filter((n) => !n.read).length;
   const box = useRef<HTMLDivElement>(null);
 
   useEffect(() => {

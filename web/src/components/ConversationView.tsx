@@ -10,8 +10,6 @@ import { NoteBox } from './NoteBox';
 /** What the page's keyboard shortcuts ask of the open conversation. */
 export interface ConversationHandle {
   close: () => void;
-  focusAssign: () => void;
-  focusReply: () => void;
 }
 
 interface Props {
@@ -47,7 +45,6 @@ const HISTORY_LABEL: Record<string, string> = {
   note_added: 'added a note',
   case_created: 'created a Salesforce case',
   handover_changed: 'changed thread control',
-  seen: 'saw it',
 };
 
 export function ConversationView(p: Props) {
@@ -57,8 +54,6 @@ export function ConversationView(p: Props) {
   const [busy, setBusy] = useState<string | null>(null);
   const [history, setHistory] = useState<HistoryEntry[] | null>(null);
   const [historyOpen, setHistoryOpen] = useState(false);
-  const assignRef = useRef<HTMLSelectElement>(null);
-  const replyRef = useRef<HTMLTextAreaElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const { client, id } = p;
 
@@ -140,8 +135,6 @@ export function ConversationView(p: Props) {
 
   p.handle.current = {
     close: () => detail && detail.status === 'open' && setStatus('closed'),
-    focusAssign: () => assignRef.current?.focus(),
-    focusReply: () => replyRef.current?.focus(),
   };
 
   if (error && !detail) {
@@ -205,7 +198,6 @@ export function ConversationView(p: Props) {
           Assignee
           <select
             id="assign-select"
-            ref={assignRef}
             value={c.assignee_id ?? ''}
             disabled={busy !== null}
             aria-keyshortcuts="a"
@@ -279,7 +271,6 @@ export function ConversationView(p: Props) {
           kind="reply"
           c={c}
           client={client}
-          areaRef={replyRef}
           now={p.now}
           onAccepted={(conv) => {
             changed(conv);
@@ -403,7 +394,6 @@ interface ComposerProps {
   c: Detail;
   client: Client;
   now: number;
-  areaRef?: RefObject<HTMLTextAreaElement>;
   onAccepted: (c: Conversation) => void;
 }
 
@@ -412,7 +402,7 @@ interface ComposerProps {
  * send (202, pending) and the outbound worker then records `sent` or `failed` with a reason;
  * on failure the reason is shown and the text kept, to try again.
  */
-function Composer({ kind, c, client, now, areaRef, onAccepted }: ComposerProps) {
+function Composer({ kind, c, client, now, onAccepted }: ComposerProps) {
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
   const [itemId, setItemId] = useState<string | null>(null);
@@ -461,7 +451,6 @@ function Composer({ kind, c, client, now, areaRef, onAccepted }: ComposerProps) 
       {windowInfo && <p class={`window${windowInfo.open ? '' : ' closed'}`}>{windowInfo.text}</p>}
       <textarea
         id={id}
-        ref={areaRef}
         rows={3}
         value={text}
         aria-describedby={`${id}-count`}

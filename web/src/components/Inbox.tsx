@@ -46,7 +46,7 @@ export function Inbox({ client, onSignOut }: Props) {
   const [drafts, setDrafts] = useState<Record<string, Draft>>({});
   const [feed, setFeed] = useState<FeedState>({ items: [], next: null, loading: true, loadingMore: false, error: null });
   const [selected, setSelected] = useState(-1);
-  const [bell, setBell] = useState<{ list: Notification[]; unread: number; error: string | null }>({ list: [], unread: 0, error: null });
+  const [bell, setBell] = useState<{ list: Notification[]; error: string | null }>({ list: [], error: null });
   const [help, setHelp] = useState(false);
   const [pageError, setPageError] = useState<string | null>(null);
   const [announce, setAnnounce] = useState('');
@@ -149,10 +149,12 @@ export function Inbox({ client, onSignOut }: Props) {
     }
   }
 
-  const draftKey = draft ? JSON.stringify(draft) : '';
+  // Reload when what the feed asks for changes (by content: reloading the tabs makes new
+  // objects of the same filters, and moving a tab must not blank its feed).
+  const feedKey = tab ? feedQuery(tab, draft) + JSON.stringify([tab.filters, tab.query]) : '';
   useEffect(() => {
     if (tab) load();
-  }, [tabId, draftKey, tab?.filters, tab?.query, !!tab]);
+  }, [feedKey]);
 
   useEffect(() => {
     if (!marked.current && !feed.loading && tab) {
@@ -165,7 +167,7 @@ export function Inbox({ client, onSignOut }: Props) {
   async function loadBell() {
     try {
       const r = await client.notifications();
-      setBell({ list: r.notifications, unread: r.notifications.filter((n) => !n.read).length, error: null });
+      setBell({ list: r.notifications, error: null });
     } catch (e) {
       setBell((b) => ({ ...b, error: `Could not load notifications: ${describeError(e)}` }));
     }
@@ -199,13 +201,17 @@ export function Inbox({ client, onSignOut }: Props) {
   /** A change made here: show it at once; drop it from a feed it no longer belongs to. */
   function changed(c: Conversation) {
     const eff = live.current.effective;
+    const before = live.current.feed.items.find((x) => x.id === c.id);
+    // Only a new status or assignee can move rows between pages and tabs: a seen mark (opening
+    // a conversation) is patched in place without asking for the feed again.
+    const moves = !before || before.status !== c.status || before.assignee_id !== c.assignee_id;
     setFeed((cur) => {
       const items = cur.items
         .map((x) => (x.id === c.id ? { ...x, ...c } : x))
         .filter((x) => x.id !== c.id || !eff || stillMatches(x, eff.filters, live.current.meId));
       return { ...cur, items };
     });
-    setTimeout(refresh, 400);
+    if (moves) setTimeout(refresh, 400);
   }
 
   function focusWhenPresent(id: string) {
@@ -336,13 +342,12 @@ export function Inbox({ client, onSignOut }: Props) {
         <div class="top-tools">
           <Bell
             notifications={bell.list}
-            unread={bell.unread}
             error={bell.error}
             now={now}
             onOpen={(n) => {
               if (!n.read) {
                 client.readNotification(n.id).then(
-                  () => setBell((b) => ({ ...b, list: b.list.map((x) => (x.id === n.id ? { ...x, read: true } : x)), unread: Math.max(0, b.unread - 1) })),
+                  () => setBell((b) => ({ ...b, list: b.list.map((x) => (x.id === n.id ? { ...x, read: true } : x)) })),
                   (e) => setPageError(`Could not mark the notification read: ${describeError(e)}`),
                 );
               }
