@@ -817,6 +817,31 @@ await step('OpenID Connect sign-in (as on AWS): /config.json, the provider, code
   await ctx.close();
 });
 
+/** WCAG 2 A and AA violations axe-core finds on the page as it is (labels, names, contrast, roles). */
+async function axeViolations(p) {
+  await p.addScriptTag({ path: join(webDir, 'node_modules', 'axe-core', 'axe.min.js') });
+  const r = await p.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+  assert(r.passes.some((x) => x.id === 'color-contrast') && r.passes.some((x) => x.id === 'label' || x.id === 'button-name'), 'axe checked contrast and names');
+  return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+await step('accessibility: axe-core finds no WCAG 2.1 A/AA violation in the feed, a conversation and the shortcuts', async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(base + '/');
+  await tabButton('Inbox').click();
+  await feedReady();
+  assertEqual(await axeViolations(page), [], 'the feed');
+  await rows(page).first().click();
+  await page.locator('#reply-input').waitFor();
+  assertEqual(await axeViolations(page), [], 'an open conversation');
+  await page.keyboard.press('Escape');
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('?');
+  await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+  assertEqual(await axeViolations(page), [], 'the shortcuts dialog');
+  await page.keyboard.press('Escape');
+});
+
 await step('no script errors on the page', async () => {
   assertEqual(consoleErrors, [], 'uncaught errors in the page');
 });
