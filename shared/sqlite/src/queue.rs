@@ -58,23 +58,28 @@ impl SqliteQueue {
         let max_attempts = self.max_attempts;
         self.db
             .write(move |c| {
-                let unanswered = format!("no answer after {max_attempts} deliveries: the handler crashed, panicked or ran past its visibility timeout");
-                c.prepare_cached(
-                    "INSERT INTO dead_letters (id, queue, body, enqueued_us, attempts, last_error, dead_us)
-                     SELECT id, queue, body, enqueued_us, attempts, COALESCE(last_error, ?4), ?2 FROM queue_messages
-                     WHERE queue = ?1 AND visible_us <= ?2 AND attempts >= ?3",
-                )
-                .and_then(|mut s| s.execute(params![queue.as_str(), now, max_attempts, unanswered]))
-                .map_err(port_err)?;
-                c.prepare_cached("DELETE FROM queue_messages WHERE queue = ?1 AND visible_us <= ?2 AND attempts >= ?3")
-                    .and_then(|mut s| s.execute(params![queue.as_str(), now, max_attempts]))
-                    .map_err(port_err)?;
                 let mut stmt = c.prepare_cached("SELECT id, body, attempts FROM queue_messages WHERE queue = ?1 AND visible_us <= ?2 ORDER BY visible_us, id LIMIT ?3").map_err(port_err)?;
-                let rows = stmt
+                let taken = stmt
                     .query_map(params![queue.as_str(), now, max as i64], |r| Ok(Delivery { id: r.get(0)?, body: r.get(1)?, attempts: r.get::<_, u32>(2)? + 1 }))
                     .map_err(port_err)?
                     .collect::<rusqlite::Result<Vec<_>>>()
                     .map_err(port_err)?;
+                // Only the rows taken are looked at (a full queue is never scanned).
+                let (unanswered, rows): (Vec<Delivery>, Vec<Delivery>) = taken.into_iter().partition(|d| d.attempts > max_attempts);
+                if !unanswered.is_empty() {
+                    let why = format!("no answer after {max_attempts} deliveries: the handler crashed, panicked or ran past its visibility timeout");
+                    let mut dead = c
+                        .prepare_cached(
+                            "INSERT INTO dead_letters (id, queue, body, enqueued_us, attempts, last_error, dead_us)
+                             SELECT id, queue, body, enqueued_us, attempts, COALESCE(last_error, ?2), ?3 FROM queue_messages WHERE id = ?1",
+                        )
+                        .map_err(port_err)?;
+                    let mut gone = c.prepare_cached("DELETE FROM queue_messages WHERE id = ?1").map_err(port_err)?;
+                    for d in &unanswered {
+                        dead.execute(params![d.id, why, now]).map_err(port_err)?;
+                        gone.execute([d.id]).map_err(port_err)?;
+                    }
+                }
                 let mut upd = c.prepare_cached("UPDATE queue_messages SET visible_us = ?2, attempts = attempts + 1 WHERE id = ?1").map_err(port_err)?;
                 for d in &rows {
                     upd.execute(params![d.id, hide_until]).map_err(port_err)?;
