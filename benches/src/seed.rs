@@ -250,6 +250,7 @@ pub fn conversation(i: usize, texts: &TextGen, rng: &mut Rng) -> (ConversationWr
         thread_owner: None,
         version: 1,
         salesforce_case: None,
+        post_id: None,
     };
     let history = vec![HistoryEntry::new(
         &id,

@@ -30,7 +30,12 @@ fn profile(id: &str, network: Network, ext: &str, name: &str, handle: &str) -> P
         name: name.into(),
         handle: handle.into(),
         // The simulator accepts any token; the real networks need the Page's or account's own.
-        credentials: Credentials { access_token: Some(format!("demo-token-{network}")), token_secret: None },
+        // LinkedIn's tokens last 60 days; the others' Page/account tokens do not expire.
+        credentials: Credentials {
+            access_token: Some(format!("demo-token-{network}")),
+            token_secret: None,
+            expires_at: (network == Network::Linkedin).then(|| Utc::now() + chrono::Duration::days(60)),
+        },
         bot_app_id: None,
         created_at: Utc::now(),
     }

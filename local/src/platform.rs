@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use inbox_domain::ports::{ActionDone, ActionError, ActionJob, HandoverOp, PlatformClient};
-use inbox_domain::{Conversation, Item, Profile};
+use inbox_domain::{Conversation, Item, Post, Profile};
 
 /// Refuses every action with a clear reason: this runner has no client for the networks
 /// configured, so nothing can be sent. The outbound item is marked failed with that reason,
@@ -20,6 +20,10 @@ impl PlatformClient for NotConnectedClient {
 
     async fn handover(&self, profile: &Profile, _: &Conversation, _: HandoverOp) -> Result<(), ActionError> {
         Err(ActionError::Rejected(format!("no {} client is configured on this server, so thread control was not changed", profile.network)))
+    }
+
+    async fn fetch_post(&self, profile: &Profile, _: &str) -> Result<Post, ActionError> {
+        Err(ActionError::Rejected(format!("no {} client is configured on this server, so the post cannot be read", profile.network)))
     }
 }
 

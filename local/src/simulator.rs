@@ -43,6 +43,9 @@ pub struct Script {
     pub x_users: Vec<Value>,
     /// Answer `subscribed_apps` with no app, as for a Page that lost its webhook subscription.
     pub meta_unsubscribed: bool,
+    /// Posts by id, each as its network answers a read of it (a Graph post or media object,
+    /// an X v2 tweet lookup, a LinkedIn post, a YouTube `videos.list`). Other ids are not found.
+    pub posts: HashMap<String, Value>,
 }
 
 struct Sim {
@@ -104,18 +107,23 @@ fn routes() -> Router<Arc<Sim>> {
         .route("/_sim/requests", get(list_requests))
         // Graph API (Facebook, Messenger, Instagram): POST /{version}/{object}/{edge}
         .route("/{version}/{object}/{edge}", post(graph).get(graph_read))
+        .route("/{version}/{object}", get(read_post))
         // X API v2
         .route("/2/tweets", post(x_tweet))
         .route("/2/users/{id}/likes", post(x_like))
         .route("/2/users/{id}/retweets", post(x_retweet))
         .route("/2/dm_conversations/with/{participant}/messages", post(x_dm))
         .route("/2/users/{id}/mentions", get(x_mentions))
+        .route("/2/tweets/{id}", get(read_post))
         // LinkedIn
         .route("/rest/socialActions/{urn}/comments", post(linkedin_comment).get(linkedin_comments))
         .route("/rest/reactions", post(linkedin_reaction))
+        .route("/rest/posts/{urn}", get(read_post))
+        .route("/rest/posts", get(linkedin_posts_batch))
         // YouTube
         .route("/youtube/v3/comments", post(youtube_comment))
         .route("/youtube/v3/commentThreads", get(youtube_threads))
+        .route("/youtube/v3/videos", get(read_post))
 }
 
 impl Sim {
@@ -313,6 +321,66 @@ async fn x_mentions(
     Json(json!({"data": data, "includes": {"users": script.x_users}, "meta": meta})).into_response()
 }
 
+/// A read of a post, media object, tweet or video: the scripted answer, or the network's own
+/// "not found".
+async fn read_post(
+    State(sim): State<Arc<Sim>>,
+    path: Option<Path<HashMap<String, String>>>,
+    Query(q): Query<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    sim.record(&method, &uri, &Bytes::new());
+    let params = path.map(|Path(p)| p).unwrap_or_default();
+    let id = params.get("object").or(params.get("id")).or(params.get("urn")).or(q.get("id")).cloned().unwrap_or_default();
+    if let Some(post) = sim.script.lock().expect("lock").posts.get(&id).cloned() {
+        return Json(post).into_response();
+    }
+    let path = uri.path();
+    if path.starts_with("/youtube/") {
+        Json(json!({"kind": "youtube#videoListResponse", "items": []})).into_response()
+    } else if path.starts_with("/2/") {
+        Json(json!({"errors": [{"detail": format!("Could not find tweet with id: [{id}]."), "title": "Not Found Error"}]})).into_response()
+    } else if path.starts_with("/rest/") {
+        (StatusCode::NOT_FOUND, Json(json!({"status": 404, "message": format!("Not found: {id}")}))).into_response()
+    } else {
+        let message = format!("Unsupported get request. Object with ID '{id}' does not exist");
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": message, "type": "GraphMethodException", "code": 100, "error_subcode": 33}})),
+        )
+            .into_response()
+    }
+}
+
+/// `BATCH_GET /rest/posts?ids=List(...)`: the scripted posts, the others as errors.
+async fn linkedin_posts_batch(
+    State(sim): State<Arc<Sim>>,
+    Query(q): Query<HashMap<String, String>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = unauthorized_without_bearer(&headers) {
+        return r;
+    }
+    sim.record(&method, &uri, &Bytes::new());
+    let ids = q.get("ids").and_then(|l| l.strip_prefix("List(")).and_then(|l| l.strip_suffix(')')).unwrap_or_default();
+    let posts = sim.script.lock().expect("lock").posts.clone();
+    let (mut results, mut errors) = (serde_json::Map::new(), serde_json::Map::new());
+    for id in ids.split(',').filter(|i| !i.is_empty()) {
+        match posts.get(id) {
+            Some(p) => results.insert(id.to_string(), p.clone()),
+            None => errors.insert(id.to_string(), json!({"status": 404, "message": "Not found"})),
+        };
+    }
+    Json(json!({"results": results, "statuses": {}, "errors": errors})).into_response()
+}
+
 async fn linkedin_comment(
     State(sim): State<Arc<Sim>>,
     Path(urn): Path<String>,
@@ -361,6 +429,46 @@ async fn youtube_threads(State(sim): State<Arc<Sim>>, method: Method, uri: Uri) 
     Json(json!({"kind": "youtube#commentThreadListResponse", "pageInfo": {"totalResults": items.len(), "resultsPerPage": 100}, "items": items})).into_response()
 }
 
+/// The posts the demo's comments and replies are under, as each network answers a read of them.
+fn demo_posts(now: DateTime<Utc>) -> HashMap<String, Value> {
+    let rfc = |days: i64| (now - Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let page = demo::FB_PAGE;
+    let fb = |post: &str, message: &str, days: i64, promotion: &str| {
+        let id = format!("{page}_{post}");
+        let v = json!({"id": id, "message": message, "created_time": rfc(days), "from": {"id": page, "name": "Demo Outdoor"},
+            "permalink_url": format!("https://www.facebook.com/{page}/posts/{post}"), "promotion_status": promotion,
+            "is_published": promotion != "ineligible"});
+        (id, v)
+    };
+    let mut posts: HashMap<String, Value> = [
+        fb("122100000000000001", "The Trailblazer tent is back in stock, in sizes S, M and L. Which colour is yours?", 3, "inactive"),
+        fb("122100000000000009", "Our autumn hiking guide: ten trails within an hour of Lyon.", 6, "active"),
+        fb("122100000000000042", "20% off every stove this weekend only. Shop now.", 2, "ineligible"),
+    ]
+    .into_iter()
+    .collect();
+    posts.insert(
+        "1874999999999999999".into(),
+        json!({"data": {"id": "1874999999999999999", "text": "Our winter catalogue is out: new jackets, lighter tents, warmer bags.",
+            "author_id": demo::X_USER, "created_at": rfc(1)},
+            "includes": {"users": [{"id": demo::X_USER, "name": "Demo Outdoor", "username": "DemoOutdoor"}]}}),
+    );
+    posts.insert(
+        demo::LINKEDIN_POST.into(),
+        json!({"id": demo::LINKEDIN_POST, "author": "urn:li:organization:5515715",
+            "commentary": "We will be at the Lyon outdoor trade fair next month, come and see the new tent range!",
+            "createdAt": (now - Duration::days(4)).timestamp_millis(), "lifecycleState": "PUBLISHED", "visibility": "PUBLIC",
+            "distribution": {"feedDistribution": "MAIN_FEED"}}),
+    );
+    posts.insert(
+        "demoVideo01".into(),
+        json!({"kind": "youtube#videoListResponse", "items": [{"id": "demoVideo01", "snippet": {"title": "Ultralight stove review: 3 months on the trail",
+            "description": "We took the new stove up the Alps. Here is what worked and what did not.", "channelTitle": "Demo Outdoor",
+            "publishedAt": rfc(10)}}]}),
+    );
+    posts
+}
+
 /// The demo's poll answers: a LinkedIn post with comments, YouTube comments, and an X mention
 /// that its webhook never delivered (the reconciliation finds it).
 pub fn demo_script(now: DateTime<Utc>) -> Script {
@@ -398,5 +506,6 @@ pub fn demo_script(now: DateTime<Utc>) -> Script {
         ],
         x_users: vec![json!({"id": "1500000000000000009", "name": "Lou Garnier", "username": "lougarnier"})],
         meta_unsubscribed: false,
+        posts: demo_posts(now),
     }
 }

@@ -122,6 +122,10 @@ impl TestApp {
         self.request(Method::POST, path, Some(user), Some(&body)).await
     }
 
+    pub async fn put(&self, path: &str, user: &str, body: Value) -> (StatusCode, Value) {
+        self.request(Method::PUT, path, Some(user), Some(&body)).await
+    }
+
     /// Posts a Meta webhook body signed with the test App Secret.
     pub async fn meta_webhook(&self, body: &[u8]) -> StatusCode {
         let sig = sign_meta(self.app.config.web.meta_app_secret.expose().as_bytes(), body);

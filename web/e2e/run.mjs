@@ -390,6 +390,12 @@ await step('opening a conversation marks it seen: its row is greyed', async () =
   await r.click();
   await page.getByRole('heading', { name: /Sam Rivers/ }).waitFor();
   await page.locator('.msg.in', { hasText: 'arrived damaged' }).waitFor();
+  // The post the comment is on, read from the (simulated) Graph API by the server.
+  const post = page.getByRole('region', { name: 'Original post' });
+  await post.locator('.post-text', { hasText: 'Trailblazer tent is back in stock' }).waitFor();
+  const link = await post.getByRole('link', { name: 'View on Facebook' }).getAttribute('href');
+  assert(link === 'https://www.facebook.com/104857600000001/posts/122100000000000001', `the post links to Facebook (${link})`);
+  await shot(page, '03a-original-post');
   await waitFor('the row to be marked seen', async () => (await r.getAttribute('data-seen')) === 'true');
   // Greyed when not the open one: move the selection away and compare.
   await page.keyboard.press('Escape');

@@ -12,6 +12,7 @@ import type {
   Me,
   Note,
   Notification,
+  PostAnswer,
   Tab,
   TeamMember,
 } from './types';
@@ -143,6 +144,9 @@ export class Client {
   }
   conversation(id: string) {
     return this.get<Detail>(`/api/conversations/${enc(id)}`);
+  }
+  originalPost(id: string) {
+    return this.get<PostAnswer>(`/api/conversations/${enc(id)}/post`);
   }
   history(id: string) {
     return this.get<{ history: HistoryEntry[] }>(`/api/conversations/${enc(id)}/history`);

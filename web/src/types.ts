@@ -31,7 +31,28 @@ export interface Conversation {
   available_actions: Action[];
   thread_owner: string | null;
   salesforce_case?: { id: string; url: string; created_at: string } | null;
+  /** The network's id of the post a comment or reply is under. */
+  post_id?: string | null;
   version: number;
+}
+
+/** The post a comment conversation is under, as its network showed it when last fetched. */
+export interface Post {
+  id: string;
+  network: Network;
+  text: string;
+  author_name: string | null;
+  permalink: string | null;
+  media_url: string | null;
+  created_at: string | null;
+  sponsored: boolean | null;
+  fetched_at: string;
+  error: string | null;
+}
+
+export interface PostAnswer {
+  status: 'ready' | 'fetching' | 'unavailable' | 'none';
+  post: Post | null;
 }
 
 export interface Item {

@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/users/{id}", get(get_user).put(update_user).delete(delete_user))
         .route("/api/profiles", get(list_profiles).post(create_profile))
         .route("/api/profiles/{id}", get(get_profile).delete(delete_profile))
+        .route("/api/profiles/{id}/credentials", axum::routing::put(reconnect_profile))
 }
 
 #[derive(Deserialize)]
@@ -111,6 +112,9 @@ struct ProfileBody {
     access_token: Option<String>,
     #[serde(default)]
     token_secret: Option<String>,
+    /// When the access token expires, if the network said (RFC 3339).
+    #[serde(default)]
+    token_expires_at: Option<Timestamp>,
     /// Messenger: the app id of the Page's chatbot (Primary Receiver), if it has one.
     #[serde(default)]
     bot_app_id: Option<String>,
@@ -141,11 +145,34 @@ async fn create_profile(
         external_id: body.external_id,
         name: body.name,
         handle: body.handle,
-        credentials: Credentials { access_token: body.access_token, token_secret: body.token_secret },
+        credentials: Credentials { access_token: body.access_token, token_secret: body.token_secret, expires_at: body.token_expires_at },
         bot_app_id: body.bot_app_id,
     };
     let p = usecases::create_profile(&state.deps, &viewer, input).await?;
     Ok((StatusCode::CREATED, axum::Json(ProfileDto::from(&p))))
+}
+
+/// New credentials for a connected profile (after its token expired or lost a permission).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialsBody {
+    access_token: String,
+    #[serde(default)]
+    token_secret: Option<String>,
+    #[serde(default)]
+    token_expires_at: Option<Timestamp>,
+}
+
+async fn reconnect_profile(
+    State(state): State<AppState>,
+    Caller(viewer): Caller,
+    Path(id): Path<String>,
+    Json(body): Json<CredentialsBody>,
+) -> ApiResult<axum::Json<ProfileDto>> {
+    let credentials =
+        Credentials { access_token: Some(body.access_token), token_secret: body.token_secret, expires_at: body.token_expires_at };
+    let p = usecases::reconnect_profile(&state.deps, &viewer, &profile_id(&id)?, credentials).await?;
+    Ok(axum::Json(ProfileDto::from(&p)))
 }
 
 async fn delete_profile(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/conversations", get(feed))
         .route("/api/conversations/{id}", get(detail))
         .route("/api/conversations/{id}/history", get(history))
+        .route("/api/conversations/{id}/post", get(original_post))
         .route("/api/conversations/{id}/seen", post(seen))
         .route("/api/conversations/{id}/status", post(status))
         .route("/api/conversations/{id}/assign", post(assign))
@@ -107,6 +108,17 @@ async fn detail(State(state): State<AppState>, Caller(viewer): Caller, Path(id):
 async fn history(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Value>> {
     let h: Vec<HistoryDto> = usecases::history(&state.deps, &viewer, &conv_id(&id)?).await?.into_iter().map(Into::into).collect();
     Ok(axum::Json(json!({ "history": h })))
+}
+
+/// The post a comment conversation is under: `status` is `ready` (with `post`), `fetching`
+/// (ask again shortly), `unavailable` (`post.error` says why) or `none` (not under a post).
+async fn original_post(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Value>> {
+    use usecases::OriginalPost;
+    Ok(axum::Json(match usecases::original_post(&state.deps, &viewer, &conv_id(&id)?).await? {
+        OriginalPost::NotAPost => json!({ "status": "none", "post": null }),
+        OriginalPost::Fetching => json!({ "status": "fetching", "post": null }),
+        OriginalPost::Ready(p) => json!({ "status": if p.error.is_some() { "unavailable" } else { "ready" }, "post": p }),
+    }))
 }
 
 async fn seen(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ConversationDto>> {

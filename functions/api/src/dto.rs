@@ -24,6 +24,9 @@ pub struct ConversationDto {
     pub version: u64,
     /// The Salesforce Case made from it (`id`, `url`, `created_at`), or null.
     pub salesforce_case: Option<CaseLink>,
+    /// The network's id of the post it is under (comments, replies), or null; the post itself
+    /// is at `/api/conversations/{id}/post`.
+    pub post_id: Option<String>,
 }
 
 impl From<ConversationView> for ConversationDto {
@@ -46,6 +49,7 @@ impl From<ConversationView> for ConversationDto {
             thread_owner: c.thread_owner,
             version: c.version,
             salesforce_case: c.salesforce_case,
+            post_id: c.post_id,
         }
     }
 }
@@ -140,6 +144,8 @@ pub struct ProfileDto {
     pub name: String,
     pub handle: String,
     pub connected: bool,
+    /// When the access token expires, when known.
+    pub token_expires_at: Option<Timestamp>,
     pub created_at: Timestamp,
 }
 
@@ -152,6 +158,7 @@ impl From<&Profile> for ProfileDto {
             name: p.name.clone(),
             handle: p.handle.clone(),
             connected: p.credentials.access_token.is_some(),
+            token_expires_at: p.credentials.expires_at,
             created_at: p.created_at,
         }
     }

@@ -282,6 +282,7 @@ pub fn sample_event(kind: EventType, account: &AccountId) -> DomainEvent {
         excerpt: "@MyBrand my package never arrived, order 1234".into(),
         thread_owner: None,
         version: 3,
+        post_id: None,
         salesforce_case: (kind == EventType::CaseCreated).then(|| CaseLink {
             id: "500Dn00000AbCdEIAX".into(),
             url: "https://acme.my.salesforce.com/lightning/r/Case/500Dn00000AbCdEIAX/view".into(),
@@ -413,6 +414,7 @@ mod tests {
             thread_owner: None,
             version: 1,
             salesforce_case: None,
+            post_id: None,
         };
         let item = Item {
             id: "itm_1".into(),

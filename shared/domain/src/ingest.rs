@@ -17,6 +17,18 @@ pub struct ThreadRef {
     /// The platform id of the item this one answers, when the network says so. When that item
     /// is stored, the event joins its conversation whatever the thread key says.
     pub parent_platform_id: Option<String>,
+    /// The network's id of the post (tweet, media, video) the item is under, for comments and
+    /// replies: what the conversation shows as its original post.
+    #[serde(default)]
+    pub post_id: Option<String>,
+}
+
+impl ThreadRef {
+    /// The same place, under the post `post_id` (when there is one).
+    pub fn on_post(mut self, post_id: Option<String>) -> Self {
+        self.post_id = post_id.map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+        self
+    }
 }
 
 /// What happened to one item on the network.
@@ -166,6 +178,9 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                     let mut c = conv.clone();
                     c.version += 1;
                     c.sponsored |= event.sponsored;
+                    if c.post_id.is_none() {
+                        c.post_id = event.thread.post_id.clone();
+                    }
                     if event.platform_id == c.thread_key {
                         // The thread's first message arrived after a reply to it (deliveries
                         // are unordered): the conversation is theirs.
@@ -326,6 +341,7 @@ fn new_conversation(event: &InboundEvent, profile: &Profile, author: &Author, te
         thread_owner: None,
         version: 1,
         salesforce_case: None,
+        post_id: event.thread.post_id.clone(),
     }
 }
 
@@ -376,7 +392,7 @@ mod tests {
             network: Network::Facebook,
             profile_external_id: "page".into(),
             platform_id: id.into(),
-            thread: ThreadRef { kind: Kind::Comment, thread_key: thread.into(), parent_platform_id: None },
+            thread: ThreadRef { kind: Kind::Comment, thread_key: thread.into(), parent_platform_id: None, post_id: None },
             occurred_at: at(t),
             change: Change::Posted {
                 direction,

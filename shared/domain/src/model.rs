@@ -103,6 +103,10 @@ pub struct Credentials {
     pub access_token: Option<String>,
     #[serde(default)]
     pub token_secret: Option<String>,
+    /// When the access token expires, when the network said so on connecting (LinkedIn's
+    /// 60-day tokens, Meta's user tokens). Channel health shows it as expiring ahead of time.
+    #[serde(default)]
+    pub expires_at: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -197,6 +201,31 @@ pub struct Conversation {
     /// The Salesforce Case made from this conversation, once there is one.
     #[serde(default)]
     pub salesforce_case: Option<CaseLink>,
+    /// The network's id of the post (tweet, media, video) a comment or reply is under.
+    #[serde(default)]
+    pub post_id: Option<String>,
+}
+
+/// The post a comment conversation is under, as its network showed it when last fetched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    /// The network's id of the post (Page post, Instagram media, tweet, LinkedIn URN, video).
+    pub id: String,
+    pub network: Network,
+    pub text: String,
+    pub author_name: Option<String>,
+    pub permalink: Option<String>,
+    /// A picture of the post (its image, or a video's thumbnail), when it has one.
+    pub media_url: Option<String>,
+    pub created_at: Option<Timestamp>,
+    /// Whether the network says the post is sponsored (boosted, an ad, a dark post); `None`
+    /// when it does not say.
+    pub sponsored: Option<bool>,
+    pub fetched_at: Timestamp,
+    /// Why the post could not be fetched, in words, when it could not and nothing older is
+    /// known.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 /// A Salesforce Case made from a conversation: its id and where to open it.

@@ -139,6 +139,7 @@ mod tests {
             thread_owner: None,
             version: 1,
             salesforce_case: None,
+            post_id: None,
         }
     }
     fn me(s: &str) -> Actor {

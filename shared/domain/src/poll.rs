@@ -6,7 +6,7 @@
 //! all of them within it, and within that floor it adapts to the profile's activity: a poll that
 //! found something comes back soon, a quiet profile is polled less and less often.
 
-use crate::model::Network;
+use crate::model::{Network, Timestamp, TokenState};
 use std::time::Duration;
 
 /// How a network is polled.
@@ -26,6 +26,23 @@ const MIN: u64 = 60;
 pub const YOUTUBE_DAILY_QUOTA: u32 = 10_000;
 /// What one YouTube write (a comment reply) costs; a `commentThreads.list` page costs 1.
 pub const YOUTUBE_WRITE_UNITS: u32 = 50;
+/// What one YouTube read of a video (`videos.list`, the original post of a comment) costs.
+pub const YOUTUBE_READ_UNITS: u32 = 1;
+
+/// Days before its expiry that a token is shown as expiring (time to reconnect it).
+pub const TOKEN_EXPIRING_DAYS: i64 = 7;
+
+/// The token state channel health shows: what failed calls recorded, or, when nothing failed,
+/// what the token's expiry says (expired: needs reconnection; within
+/// [`TOKEN_EXPIRING_DAYS`]: expiring).
+pub fn token_state(recorded: TokenState, expires_at: Option<Timestamp>, now: Timestamp) -> TokenState {
+    match (recorded, expires_at) {
+        (TokenState::NeedsReconnection, _) => TokenState::NeedsReconnection,
+        (_, Some(at)) if at <= now => TokenState::NeedsReconnection,
+        (_, Some(at)) if at - now <= chrono::Duration::days(TOKEN_EXPIRING_DAYS) => TokenState::Expiring,
+        (state, _) => state,
+    }
+}
 
 impl PollPolicy {
     /// Defaults. YouTube: 10,000 units a day ([`YOUTUBE_DAILY_QUOTA`]), of which polls may

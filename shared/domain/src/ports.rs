@@ -101,6 +101,11 @@ pub trait ConversationStore: Send + Sync {
     async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>>;
     async fn history(&self, conversation: &ConversationId) -> PortResult<Vec<HistoryEntry>>;
     /// Records a platform id deleted before it was seen posted.
+    /// The cached copy of a post the profile's conversations are under.
+    async fn get_post(&self, profile: &ProfileId, post_id: &str) -> PortResult<Option<Post>>;
+    /// Caches a post (replacing the older copy).
+    async fn put_post(&self, profile: &ProfileId, post: &Post) -> PortResult<()>;
+
     async fn put_tombstone(&self, profile: &ProfileId, platform_id: &str, at: Timestamp) -> PortResult<()>;
     async fn is_tombstoned(&self, profile: &ProfileId, platform_id: &str) -> PortResult<bool>;
     /// Records the text of an edit that arrived before its item (the newest edit wins).
@@ -251,6 +256,15 @@ pub struct HandoverJob {
 pub enum OutboundJob {
     Action(ActionJob),
     Handover(HandoverJob),
+    /// Fetch the original post of a conversation into the post cache.
+    Post(PostJob),
+}
+
+/// Fetch (or refresh) the post a conversation is under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostJob {
+    pub account_id: AccountId,
+    pub conversation_id: ConversationId,
 }
 
 /// What a network answered to an action.
@@ -290,6 +304,10 @@ pub trait PlatformClient: Send + Sync {
 
     /// Takes Messenger thread control, or passes it back to the profile's bot.
     async fn handover(&self, profile: &Profile, conversation: &Conversation, op: HandoverOp) -> Result<(), ActionError>;
+
+    /// Reads the post `post_id` (a Page post, Instagram media, tweet, LinkedIn post, YouTube
+    /// video) as the network shows it to `profile`. `fetched_at` is the caller's to set.
+    async fn fetch_post(&self, profile: &Profile, post_id: &str) -> Result<Post, ActionError>;
 }
 
 /// One page of what a network's API says happened since a cursor.

@@ -200,6 +200,7 @@ mod tests {
             thread_owner: None,
             version: 2,
             salesforce_case: None,
+            post_id: None,
         }
     }
 

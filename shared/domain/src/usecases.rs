@@ -847,7 +847,15 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
         let conv = write.conversation.clone();
         let happenings = if reopened { vec![Happening::StatusChanged { status: Status::Open }] } else { vec![] };
         let events = crate::events::from_change(&conv, &write.history, &write.items, &[]);
-        write.outbox = outbox(&Actor::System, &conv, now, happenings, vec![], &events);
+        // A new conversation under a post has the post fetched at once: it shows when the
+        // conversation is opened, and says whether the post is sponsored when the webhook did
+        // not (a Meta comment without `post`). YouTube's are fetched when opened: each fetch
+        // spends a unit of the quota every channel shares.
+        let jobs = match (&outcome, &conv.post_id) {
+            (IngestOutcome::Created(_), Some(_)) if conv.network != Network::Youtube => vec![post_job(&conv)],
+            _ => vec![],
+        };
+        write.outbox = outbox(&Actor::System, &conv, now, happenings, jobs, &events);
         let later = deferred_outbox(deps, &mut write);
         match store.write(write).await {
             Ok(()) => {
@@ -877,6 +885,7 @@ pub async fn perform_outbound(deps: &Deps, client: &dyn PlatformClient, job: &Ou
     match job {
         OutboundJob::Action(a) => perform_action(deps, client, a).await,
         OutboundJob::Handover(h) => perform_handover(deps, client, h).await,
+        OutboundJob::Post(p) => fetch_post(deps, client, p).await,
     }
 }
 
@@ -987,6 +996,146 @@ async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &Handov
         };
         match deps.conversations.write(write).await {
             Ok(()) => return Ok(state),
+            Err(PortError::Conflict) => {
+                c = deps.conversations.get_conversation(&c.account_id, &c.id).await?.ok_or(DomainError::NotFound("conversation"))?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(DomainError::Conflict)
+}
+
+// ---------------------------------------------------------------------------------------
+// Original posts (the post a comment conversation is under)
+
+/// How long a fetched post is shown without asking its network again.
+pub const POST_FRESH_SECS: i64 = 3600;
+/// How long a failed fetch is remembered before the network is asked again.
+pub const POST_RETRY_SECS: i64 = 600;
+
+/// A conversation's original post, as far as the inbox knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OriginalPost {
+    /// The conversation is not under a post (a DM, a mention, a tag in a post).
+    NotAPost,
+    /// Asked for and not fetched yet: ask again in a moment.
+    Fetching,
+    /// The cached copy (possibly with `error`, when it could not be fetched). A copy older
+    /// than [`POST_FRESH_SECS`] is shown while a fresh one is fetched.
+    Ready(Post),
+}
+
+fn post_is_fresh(post: &Post, now: Timestamp) -> bool {
+    let keep = if post.error.is_some() { POST_RETRY_SECS } else { POST_FRESH_SECS };
+    now - post.fetched_at < chrono::Duration::seconds(keep)
+}
+
+fn post_job(c: &Conversation) -> OutboundJob {
+    OutboundJob::Post(PostJob { account_id: c.account_id.clone(), conversation_id: c.id.clone() })
+}
+
+/// The post a conversation is under, from the cache. A missing or old copy is fetched by the
+/// actions worker (the API never waits on a network): the answer is then `Fetching`, or the
+/// old copy.
+pub async fn original_post(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<OriginalPost> {
+    let c = visible_conversation(deps, viewer, id).await?;
+    let Some(post_id) = c.post_id.as_deref() else {
+        return Ok(OriginalPost::NotAPost);
+    };
+    let cached = deps.conversations.get_post(&c.profile_id, post_id).await?;
+    if !cached.as_ref().is_some_and(|p| post_is_fresh(p, deps.clock.now())) {
+        deps.queue.send(QueueName::Actions, serde_json::to_vec(&post_job(&c)).expect("serialisable")).await?;
+    }
+    Ok(cached.map_or(OriginalPost::Fetching, OriginalPost::Ready))
+}
+
+/// Fetches a conversation's original post into the cache (the actions worker). A sponsored
+/// post marks the conversation sponsored. `Err` asks the queue to try again (the network did
+/// not answer); a refusal is cached as the post's `error`, in words.
+pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob) -> DomainResult<ItemState> {
+    let Some(c) = deps.conversations.get_conversation(&job.account_id, &job.conversation_id).await? else {
+        return Ok(ItemState::Failed);
+    };
+    let Some(post_id) = c.post_id.clone() else {
+        return Ok(ItemState::Failed);
+    };
+    let now = deps.clock.now();
+    let cached = deps.conversations.get_post(&c.profile_id, &post_id).await?;
+    if cached.as_ref().is_some_and(|p| post_is_fresh(p, now)) {
+        return Ok(ItemState::Sent); // fetched already (several asked at once)
+    }
+    let Some(profile) = deps.directory.get_profile(&c.account_id, &c.profile_id).await? else {
+        return Ok(ItemState::Failed);
+    };
+    let fetched = if c.network == Network::Youtube
+        && !deps.polls.spend_quota(Network::Youtube, now, crate::poll::YOUTUBE_READ_UNITS, crate::poll::YOUTUBE_DAILY_QUOTA).await?
+    {
+        Err(ActionError::Rejected(format!(
+            "YouTube's daily API quota ({} units for every connected channel) is spent; the video is fetched after it resets",
+            crate::poll::YOUTUBE_DAILY_QUOTA
+        )))
+    } else {
+        client.fetch_post(&profile, &post_id).await
+    };
+    let failed = |why: String| match cached.clone() {
+        // An older copy stays what is shown; it is asked for again when it is old.
+        Some(old) if old.error.is_none() => Post { fetched_at: now - chrono::Duration::seconds(POST_FRESH_SECS - POST_RETRY_SECS), ..old },
+        _ => Post {
+            id: post_id.clone(),
+            network: c.network,
+            text: String::new(),
+            author_name: None,
+            permalink: None,
+            media_url: None,
+            created_at: None,
+            sponsored: None,
+            fetched_at: now,
+            error: Some(why),
+        },
+    };
+    let post = match fetched {
+        Ok(mut post) => {
+            post.id = post_id.clone();
+            post.fetched_at = now;
+            post.error = None;
+            // What was learnt before (our own promoted tweet) stands when the network's answer
+            // does not say.
+            post.sponsored = post.sponsored.or(cached.as_ref().and_then(|p| p.sponsored));
+            post
+        }
+        Err(ActionError::Transient(why)) => return Err(DomainError::Dependency(PortError::Unavailable(why))),
+        Err(ActionError::NeedsReconnect(why)) => {
+            deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.clone())).await?;
+            failed(format!("the {} profile needs reconnecting: {why}", profile.network))
+        }
+        Err(ActionError::Rejected(why)) => failed(why),
+    };
+    deps.conversations.put_post(&c.profile_id, &post).await?;
+    if post.sponsored == Some(true) && !c.sponsored {
+        mark_sponsored(deps, c).await?;
+    }
+    Ok(if post.error.is_none() { ItemState::Sent } else { ItemState::Failed })
+}
+
+/// Marks a conversation sponsored (its post turned out to be an ad or boosted).
+async fn mark_sponsored(deps: &Deps, mut c: Conversation) -> DomainResult<()> {
+    for _ in 0..MAX_ATTEMPTS {
+        if c.sponsored {
+            return Ok(());
+        }
+        let mut next = c.clone();
+        next.sponsored = true;
+        next.version += 1;
+        let write = ConversationWrite {
+            conversation: next,
+            expected_version: Some(c.version),
+            items: vec![],
+            notes: vec![],
+            history: vec![],
+            outbox: vec![],
+        };
+        match deps.conversations.write(write).await {
+            Ok(()) => return Ok(()),
             Err(PortError::Conflict) => {
                 c = deps.conversations.get_conversation(&c.account_id, &c.id).await?.ok_or(DomainError::NotFound("conversation"))?;
             }
@@ -1360,6 +1509,20 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
     Ok(profile)
 }
 
+/// Reconnects a profile: new credentials (a fresh token, its expiry) replace the old ones, and
+/// its channel shows a valid token again until a call says otherwise.
+pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, credentials: Credentials) -> DomainResult<Profile> {
+    require_admin(viewer)?;
+    let mut profile = deps.directory.get_profile(viewer.account(), id).await?.ok_or(DomainError::NotFound("profile"))?;
+    if credentials.access_token.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(DomainError::Invalid("reconnecting needs the new access_token".into()));
+    }
+    profile.credentials = credentials;
+    deps.directory.put_profile(&profile).await?;
+    deps.health.set_token_state(&profile.id, TokenState::Valid, None).await?;
+    Ok(profile)
+}
+
 pub async fn delete_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId) -> DomainResult<()> {
     require_admin(viewer)?;
     if deps.directory.delete_profile(viewer.account(), id).await? { Ok(()) } else { Err(DomainError::NotFound("profile")) }
@@ -1536,6 +1699,16 @@ pub async fn channels(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<ChannelV
         let h = deps.health.channel_health(&p.id).await?;
         let poll = deps.polls.poll_state(&p.id).await?;
         let since = h.last_event_at.and_then(|t| (now - t).to_std().ok());
+        let token_state = crate::poll::token_state(h.token_state, p.credentials.expires_at, now);
+        let token_error = match (&h.token_error, p.credentials.expires_at) {
+            (Some(e), _) => Some(e.clone()),
+            (None, Some(at)) if token_state != TokenState::Valid => Some(format!(
+                "the access token {} {}; reconnect the profile",
+                if at <= now { "expired" } else { "expires" },
+                at.format("%Y-%m-%d %H:%M UTC")
+            )),
+            _ => None,
+        };
         out.push(ChannelView {
             quiet: crate::poll::is_quiet(since, h.typical_gap_secs.map(std::time::Duration::from_secs)),
             profile_id: p.id,
@@ -1543,8 +1716,8 @@ pub async fn channels(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<ChannelV
             name: p.name,
             handle: p.handle,
             last_event_at: h.last_event_at,
-            token_state: h.token_state,
-            token_error: h.token_error,
+            token_state,
+            token_error,
             webhook_subscribed: h.webhook_subscribed,
             webhook_checked_at: h.webhook_checked_at,
             polled: poll.is_some(),

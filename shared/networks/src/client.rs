@@ -11,7 +11,7 @@ use crate::errors::Failure;
 use crate::http::{Answer, Api, Http, SetupError, encode, segment};
 use async_trait::async_trait;
 use inbox_domain::ports::{ActionDone, ActionError, ActionJob, Clock, HandoverOp, PlatformClient, SystemClock};
-use inbox_domain::{Action, Conversation, Item, Kind, Network, Profile, Timestamp};
+use inbox_domain::{Action, Conversation, Item, Kind, Network, Post, Profile, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -48,20 +48,16 @@ pub fn send_window(last_inbound_at: Timestamp, now: Timestamp) -> Option<SendWin
     }
 }
 
-/// The URN of the post (or activity) a LinkedIn comment URN belongs to:
-/// `urn:li:comment:(urn:li:activity:1,2)` → `urn:li:activity:1`. `None` for anything that is not
-/// a comment URN (a post URN is its own root).
-pub fn linkedin_comment_root(urn: &str) -> Option<String> {
-    let inner = urn.trim().strip_prefix("urn:li:comment:(")?.strip_suffix(')')?;
-    let (root, id) = inner.rsplit_once(',')?;
-    (root.starts_with("urn:li:") && !id.trim().is_empty()).then(|| root.trim().to_string())
-}
+pub use inbox_platforms::linkedin::comment_root as linkedin_comment_root;
 
 /// The organisation URN of a LinkedIn profile (`external_id` bare or already a URN).
 pub fn linkedin_org_urn(external_id: &str) -> String {
     let id = external_id.trim();
     if id.starts_with("urn:li:") { id.to_string() } else { format!("urn:li:organization:{id}") }
 }
+
+/// Reads a post out of a network's answer (`inbox_platforms::posts`).
+type ReadPost = fn(&str, &[u8], Timestamp) -> Result<Post, String>;
 
 /// Performs actions on Facebook, Messenger, Instagram, X, LinkedIn and YouTube over HTTP.
 ///
@@ -92,6 +88,32 @@ impl HttpPlatformClient {
             None => rb,
         };
         self.http.send(api, rb, token).await
+    }
+
+    async fn get(&self, api: Api, url: &str, token: &str) -> Result<Answer, Failure> {
+        let rb = self.http.request(api, Method::GET, url, token)?;
+        self.http.send(api, rb, token).await
+    }
+
+    /// Reads a post: one GET on the network's post, media, tweet or video.
+    async fn read_post(&self, network: Network, post_id: &str, token: &str) -> Result<Post, Failure> {
+        use inbox_platforms::posts;
+        let c = &self.http.config;
+        let id = segment(post_id, "post")?;
+        let (api, url, parse): (Api, String, ReadPost) = match network {
+            Network::Facebook => {
+                (Api::Meta("Facebook"), format!("{}/{id}?fields={}", c.graph_base, posts::FACEBOOK_POST_FIELDS), posts::facebook_post)
+            }
+            Network::Instagram => {
+                (Api::Meta("Instagram"), format!("{}/{id}?fields={}", c.graph_base, posts::INSTAGRAM_MEDIA_FIELDS), posts::instagram_media)
+            }
+            Network::Twitter => (Api::X, format!("{}/2/tweets/{id}?{}", c.x_base, posts::X_TWEET_LOOKUP), posts::x_tweet),
+            Network::Linkedin => (Api::Linkedin, format!("{}/rest/posts/{id}", c.linkedin_base), posts::linkedin_post),
+            // videos.list: 1 quota unit (the use case spends it before calling).
+            Network::Youtube => (Api::Youtube, format!("{}/youtube/v3/videos?part=snippet&id={id}", c.youtube_base), posts::youtube_video),
+        };
+        let answer = self.get(api, &url, token).await?;
+        parse(post_id.trim(), &answer.body, self.http.now()).map_err(Failure::Rejected)
     }
 
     // --- Meta -----------------------------------------------------------------------------
@@ -310,6 +332,11 @@ impl PlatformClient for HttpPlatformClient {
             meta_success(&answer, Network::Facebook)
         };
         run.await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
+    }
+
+    async fn fetch_post(&self, profile: &Profile, post_id: &str) -> Result<Post, ActionError> {
+        let token = token(profile)?;
+        self.read_post(profile.network, post_id, token).await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
     }
 }
 

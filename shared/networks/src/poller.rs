@@ -18,7 +18,7 @@ use inbox_domain::{Network, Profile, Timestamp};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// How far before the watermark a poll still reads, for comments that show up late.
@@ -58,7 +58,16 @@ struct YoutubeResume {
 struct LinkedinCursor {
     #[serde(default)]
     posts: BTreeMap<String, Timestamp>,
+    /// When each configured post was last checked for being sponsored or dark, and the posts
+    /// that were (their comments are not polled: LinkedIn ads are not ingested).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    checked: BTreeMap<String, Timestamp>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    sponsored: BTreeSet<String>,
 }
+
+/// How often a configured LinkedIn post is checked again for being sponsored or dark.
+const LINKEDIN_POST_CHECK_HOURS: i64 = 24;
 
 impl HttpPlatformPoller {
     pub fn new(config: NetworkConfig) -> Result<Self, SetupError> {
@@ -222,6 +231,46 @@ impl HttpPlatformPoller {
         out
     }
 
+    /// Reads the configured posts not checked for a day (one batch call) and notes which are
+    /// Direct Sponsored Content or dark posts. A check that fails for another reason than the
+    /// token leaves the posts as they were (polled, unless found sponsored before) and is tried
+    /// again next poll.
+    async fn linkedin_check_posts(&self, posts: &[String], state: &mut LinkedinCursor, token: &str) -> Result<(), Failure> {
+        let now = self.http.now();
+        let due: Vec<&String> = posts
+            .iter()
+            .filter(|p| state.checked.get(*p).is_none_or(|t| now - *t >= chrono::Duration::hours(LINKEDIN_POST_CHECK_HOURS)))
+            .collect();
+        if due.is_empty() {
+            return Ok(());
+        }
+        let ids = due.iter().map(|u| encode(u)).collect::<Vec<_>>().join(",");
+        let url = format!("{}/rest/posts?ids=List({ids})", self.http.config.linkedin_base);
+        let rb = self.http.request(Api::Linkedin, Method::GET, &url, token)?.header("X-RestLi-Method", "BATCH_GET");
+        let answer = match self.http.send(Api::Linkedin, rb, token).await {
+            Ok(a) => a.json(),
+            Err(f @ Failure::NeedsReconnect(_)) => return Err(f),
+            Err(f) => {
+                tracing::warn!(reason = f.reason(), "could not check which LinkedIn posts are sponsored; polling them as before");
+                return Ok(());
+            }
+        };
+        let results = answer.get("results").and_then(Value::as_object);
+        for urn in due {
+            let Some(post) = results.and_then(|r| r.get(urn.as_str())) else {
+                continue; // not answered (an error for this one): checked again next poll
+            };
+            state.checked.insert(urn.clone(), now);
+            if inbox_platforms::posts::linkedin_is_sponsored(post) {
+                tracing::info!(post = urn.as_str(), "LinkedIn post is sponsored or dark: its comments are not ingested");
+                state.sponsored.insert(urn.clone());
+            } else {
+                state.sponsored.remove(urn);
+            }
+        }
+        Ok(())
+    }
+
     async fn linkedin(&self, profile: &Profile, cursor: Option<&str>, backfill_since: Timestamp, token: &str) -> Result<PollPage, Failure> {
         let org = profile.external_id.trim();
         let mut state: LinkedinCursor = cursor.and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
@@ -230,9 +279,10 @@ impl HttpPlatformPoller {
             tracing::debug!(org, "no LinkedIn posts are configured for this organisation: nothing to poll");
             return Ok(PollPage::default());
         }
+        self.linkedin_check_posts(&posts, &mut state, token).await?;
         let size = self.polling().linkedin_page_size.clamp(1, 100);
         let mut events = Vec::new();
-        for post in &posts {
+        for post in posts.iter().filter(|p| !state.sponsored.contains(*p)) {
             let watermark = state.posts.get(post).copied().unwrap_or(backfill_since);
             let keep_from = watermark - OVERLAP;
             let mut newest: Option<Timestamp> = None;
@@ -247,7 +297,9 @@ impl HttpPlatformPoller {
                 let (normalized, paging) =
                     inbox_platforms::linkedin::normalize_comments_page(org, &body).map_err(|e| unreadable("LinkedIn", e))?;
                 log_skipped("LinkedIn", &normalized.skipped);
-                for event in normalized.events {
+                for mut event in normalized.events {
+                    // The post polled is the conversation's post (as the webhook's `sourcePost`).
+                    event.thread.post_id = Some(post.clone());
                     newest = newest.max(Some(event.occurred_at));
                     if event.occurred_at >= keep_from {
                         events.push(event);

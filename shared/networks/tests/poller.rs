@@ -319,15 +319,28 @@ async fn linkedin_pages_through_the_comments_of_each_configured_post() {
     second["elements"] = json!([third]);
     mount_comments(&server, POST_ENC, "start=0&count=2", ok_json(&first), 1).await;
     mount_comments(&server, POST_ENC, "start=2&count=2", ok_json(&second), 1).await;
-    // A second post nobody commented on answers 404; a sponsored one is never read.
+    // A second post nobody commented on answers 404; a sponsored one is never read, nor a dark
+    // post (not distributed to the feed), which one batch read of the posts tells.
     mount_comments(&server, "urn%3Ali%3AugcPost%3A42", "start=0&count=2", ResponseTemplate::new(404), 1).await;
-    Mock::given(path("/rest/socialActions/urn%3Ali%3AsponsoredContent%3A9/comments"))
-        .respond_with(ok_json(&first))
-        .expect(0)
+    for never in ["urn%3Ali%3AsponsoredContent%3A9", "urn%3Ali%3AugcPost%3A77"] {
+        Mock::given(path(format!("/rest/socialActions/{never}/comments"))).respond_with(ok_json(&first)).expect(0).mount(&server).await;
+    }
+    let organic = json!({"lifecycleState": "PUBLISHED", "visibility": "PUBLIC", "distribution": {"feedDistribution": "MAIN_FEED"}});
+    let dark = json!({"lifecycleState": "PUBLISHED", "distribution": {"feedDistribution": "NONE"},
+        "adContext": {"dscAdAccount": "urn:li:sponsoredAccount:5", "dscStatus": "ACTIVE"}});
+    Mock::given(method("GET"))
+        .and(path("/rest/posts"))
+        .and(query_is("ids=List(urn%3Ali%3Ashare%3A7300000000000000001,urn%3Ali%3AugcPost%3A42,urn%3Ali%3AugcPost%3A77)"))
+        .and(header("x-restli-method", "BATCH_GET"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(header("linkedin-version", "202509"))
+        .respond_with(ok_json(&json!({"results": {POST: organic, "urn:li:ugcPost:42": organic, "urn:li:ugcPost:77": dark},
+            "statuses": {}, "errors": {}})))
+        .expect(1)
         .mount(&server)
         .await;
 
-    let cfg = linkedin_config(&server, &[POST, "urn:li:sponsoredContent:9", "urn:li:ugcPost:42", POST]);
+    let cfg = linkedin_config(&server, &[POST, "urn:li:sponsoredContent:9", "urn:li:ugcPost:42", "urn:li:ugcPost:77", POST]);
     let page = poller_with(cfg, now()).poll(&profile(Network::Linkedin, ORG), None, at(2025, 12, 26, 0, 0)).await.unwrap();
     let ids: Vec<_> = page.events.iter().map(|e| e.platform_id.as_str()).collect();
     assert_eq!(
@@ -338,11 +351,29 @@ async fn linkedin_pages_through_the_comments_of_each_configured_post() {
             "urn:li:comment:(urn:li:activity:7300000000000000009,7300000000000000103)",
         ]
     );
+    // Each comment is under the post polled (what the webhook calls `sourcePost`).
+    assert!(page.events.iter().all(|e| e.thread.post_id.as_deref() == Some(POST)));
     assert_eq!(page.units, 0);
     let cursor: Value = serde_json::from_str(page.cursor.as_deref().unwrap()).unwrap();
-    // 1767240000000 ms is 2026-01-01T04:00:00Z.
-    assert_eq!(cursor, json!({"posts": {POST: "2026-01-01T04:00:00Z"}}));
+    // 1767240000000 ms is 2026-01-01T04:00:00Z. The posts are checked again in a day.
+    let checked = now().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    assert_eq!(
+        cursor,
+        json!({"posts": {POST: "2026-01-01T04:00:00Z"},
+            "checked": {POST: checked, "urn:li:ugcPost:42": checked, "urn:li:ugcPost:77": checked},
+            "sponsored": ["urn:li:ugcPost:77"]})
+    );
     server.verify().await;
+
+    // The next poll reads no post again (checked within the day), and still not the dark one.
+    let server2 = MockServer::start().await;
+    mount_comments(&server2, POST_ENC, "start=0&count=2", ok_json(&comments_page()), 1).await;
+    mount_comments(&server2, "urn%3Ali%3AugcPost%3A42", "start=0&count=2", ResponseTemplate::new(404), 1).await;
+    Mock::given(path("/rest/posts")).respond_with(ResponseTemplate::new(500)).expect(0).mount(&server2).await;
+    Mock::given(path("/rest/socialActions/urn%3Ali%3AugcPost%3A77/comments")).respond_with(ok_json(&first)).expect(0).mount(&server2).await;
+    let cfg = linkedin_config(&server2, &[POST, "urn:li:ugcPost:42", "urn:li:ugcPost:77"]);
+    poller_with(cfg, now()).poll(&profile(Network::Linkedin, ORG), page.cursor.as_deref(), at(2025, 12, 26, 0, 0)).await.unwrap();
+    server2.verify().await;
 }
 
 #[tokio::test]

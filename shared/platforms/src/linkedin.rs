@@ -99,8 +99,13 @@ fn notification(n: &Value) -> Result<InboundEvent, String> {
                 .or_else(|| comment.and_then(|c| id_of(c, "entity")))
                 .ok_or_else(|| format!("{action} has no `generatedActivity` comment URN"))?;
             let parent = comment.and_then(|c| id_of(c, "parentComment")).filter(|p| *p != urn);
-            let thread =
-                ThreadRef { kind: Kind::Comment, thread_key: parent.clone().unwrap_or_else(|| urn.clone()), parent_platform_id: parent };
+            let post = id_of(n, "sourcePost").or_else(|| comment.and_then(|c| id_of(c, "object"))).or_else(|| comment_root(&urn));
+            let thread = ThreadRef {
+                kind: Kind::Comment,
+                thread_key: parent.clone().unwrap_or_else(|| urn.clone()),
+                parent_platform_id: parent,
+                post_id: post,
+            };
             let change = match action {
                 "COMMENT_EDIT" => Change::Edited { text: decorated_text(comment).ok_or("COMMENT_EDIT carries no comment text")? },
                 "COMMENT_DELETE" => Change::Deleted,
@@ -118,7 +123,7 @@ fn notification(n: &Value) -> Result<InboundEvent, String> {
             let urn = id_of(n, "generatedActivity")
                 .or_else(|| id_of(n, "sourcePost"))
                 .ok_or("SHARE_MENTION has neither `generatedActivity` nor `sourcePost`")?;
-            let thread = ThreadRef { kind: Kind::Mention, thread_key: urn.clone(), parent_platform_id: None };
+            let thread = ThreadRef { kind: Kind::Mention, thread_key: urn.clone(), parent_platform_id: None, post_id: None };
             let author = decorated_author(share, "");
             let direction = if author.id == org_urn { Direction::Outbound } else { Direction::Inbound };
             let change = Change::Posted { direction, text: decorated_text(share).unwrap_or_default(), author, correlation: None };
@@ -203,6 +208,15 @@ pub fn normalize_comments_page(org_id: &str, body: &[u8]) -> Result<(Normalized,
     Ok((out, paging))
 }
 
+/// The URN of the post (or activity) a LinkedIn comment URN belongs to:
+/// `urn:li:comment:(urn:li:activity:1,2)` → `urn:li:activity:1`. `None` for anything that is not
+/// a comment URN (a post URN is its own root).
+pub fn comment_root(urn: &str) -> Option<String> {
+    let inner = urn.trim().strip_prefix("urn:li:comment:(")?.strip_suffix(')')?;
+    let (root, id) = inner.rsplit_once(',')?;
+    (root.starts_with("urn:li:") && !id.trim().is_empty()).then(|| root.trim().to_string())
+}
+
 fn comment_element(org_id: &str, org_urn: &str, element: &Value) -> Result<InboundEvent, String> {
     let urn = id_of(element, "commentUrn").ok_or("comment has no `commentUrn`")?;
     let parent = id_of(element, "parentComment").filter(|p| *p != urn);
@@ -226,7 +240,12 @@ fn comment_element(org_id: &str, org_urn: &str, element: &Value) -> Result<Inbou
         network: Network::Linkedin,
         profile_external_id: org_id.to_string(),
         platform_id: urn.clone(),
-        thread: ThreadRef { kind: Kind::Comment, thread_key: parent.clone().unwrap_or(urn), parent_platform_id: parent },
+        thread: ThreadRef {
+            kind: Kind::Comment,
+            thread_key: parent.clone().unwrap_or(urn.clone()),
+            parent_platform_id: parent,
+            post_id: id_of(element, "object").or_else(|| comment_root(&urn)),
+        },
         occurred_at,
         change: Change::Posted {
             direction,

@@ -248,8 +248,12 @@ fn facebook_feed(entry: &Entry, value: &Value) -> Result<InboundEvent, String> {
     let post_id = id_of(value, "post_id");
     // A top-level comment's parent is the post; a reply's is the comment it answers.
     let parent = id_of(value, "parent_id").filter(|p| Some(p) != post_id.as_ref());
-    let thread =
-        ThreadRef { kind: Kind::Comment, thread_key: parent.clone().unwrap_or_else(|| comment_id.clone()), parent_platform_id: parent };
+    let thread = ThreadRef {
+        kind: Kind::Comment,
+        thread_key: parent.clone().unwrap_or_else(|| comment_id.clone()),
+        parent_platform_id: parent,
+        post_id: post_id.clone(),
+    };
     let verb = verb(value, "comment")?;
     let occurred_at = match verb {
         Verb::Edit(_) => secs(value.get("edited_time")).or(secs(value.get("created_time"))),
@@ -262,7 +266,9 @@ fn facebook_feed(entry: &Entry, value: &Value) -> Result<InboundEvent, String> {
 /// `mention` changes: the Page was tagged in a post or a comment.
 fn facebook_mention(entry: &Entry, value: &Value) -> Result<InboundEvent, String> {
     let key = id_of(value, "comment_id").or_else(|| id_of(value, "post_id")).ok_or("mention has neither `comment_id` nor `post_id`")?;
-    let thread = ThreadRef { kind: Kind::Tag, thread_key: key.clone(), parent_platform_id: None };
+    // A tag in a comment is under its post; a tag in a post is the post itself.
+    let post = id_of(value, "comment_id").and(id_of(value, "post_id"));
+    let thread = ThreadRef { kind: Kind::Tag, thread_key: key.clone(), parent_platform_id: None, post_id: post };
     let verb = verb(value, "mention")?;
     let change = posted_or(verb, entry, facebook_author(value), feed_text(value));
     entry.event(key, thread, secs(value.get("created_time")), change, facebook_sponsored(value))
@@ -282,8 +288,12 @@ fn instagram_author(value: &Value) -> Author {
 fn instagram_comment(entry: &Entry, value: &Value) -> Result<InboundEvent, String> {
     let comment_id = id_of(value, "id").or_else(|| id_of(value, "comment_id")).ok_or("comment has neither `id` nor `comment_id`")?;
     let parent = id_of(value, "parent_id").filter(|p| *p != comment_id);
-    let thread =
-        ThreadRef { kind: Kind::Comment, thread_key: parent.clone().unwrap_or_else(|| comment_id.clone()), parent_platform_id: parent };
+    let thread = ThreadRef {
+        kind: Kind::Comment,
+        thread_key: parent.clone().unwrap_or_else(|| comment_id.clone()),
+        parent_platform_id: parent,
+        post_id: value.get("media").and_then(|m| id_of(m, "id")),
+    };
     let sponsored =
         value.get("media").is_some_and(|media| id_of(media, "ad_id").is_some() || str_of(media, "media_product_type") == Some("AD"));
     let author = instagram_author(value);
@@ -300,7 +310,9 @@ fn instagram_comment(entry: &Entry, value: &Value) -> Result<InboundEvent, Strin
 /// `mentions`: ids only (`comment_id` and/or `media_id`); the text has to be fetched.
 fn instagram_mention(entry: &Entry, value: &Value) -> Result<InboundEvent, String> {
     let key = id_of(value, "comment_id").or_else(|| id_of(value, "media_id")).ok_or("mention has neither `comment_id` nor `media_id`")?;
-    let thread = ThreadRef { kind: Kind::Mention, thread_key: key.clone(), parent_platform_id: None };
+    // The media is the original post whether the mention is in its caption or in a comment:
+    // the webhook carries ids only, and the media's caption is what there is to read.
+    let thread = ThreadRef { kind: Kind::Mention, thread_key: key.clone(), parent_platform_id: None, post_id: id_of(value, "media_id") };
     let change = Change::Posted { direction: Direction::Inbound, text: String::new(), author: instagram_author(value), correlation: None };
     entry.event(key, thread, None, change, false)
 }
@@ -386,7 +398,7 @@ fn message_event(entry: &Entry, channel: Channel, event: &Value, message: &Value
         let psid = participant(event, "sender").ok_or("message has no `sender.id`")?;
         (psid.clone(), psid, None)
     };
-    let thread = ThreadRef { kind: Kind::Dm, thread_key: psid, parent_platform_id: None };
+    let thread = ThreadRef { kind: Kind::Dm, thread_key: psid, parent_platform_id: None, post_id: None };
     let author = Author { id: author_id, name: String::new(), handle: String::new() };
     let text = message_text(message);
     let change = if message.get("is_deleted").and_then(Value::as_bool) == Some(true) {
@@ -413,6 +425,6 @@ fn thread_control(entry: &Entry, event: &Value, name: &str, control: &Value) -> 
         .ok_or_else(|| format!("`{name}` names no participant other than the Page"))?;
     let at = millis(event.get("timestamp")).ok_or_else(|| format!("`{name}` has no `timestamp`"))?;
     let platform_id = format!("handover:{psid}:{}:{owner}", at.timestamp_millis());
-    let thread = ThreadRef { kind: Kind::Dm, thread_key: psid, parent_platform_id: None };
+    let thread = ThreadRef { kind: Kind::Dm, thread_key: psid, parent_platform_id: None, post_id: None };
     entry.event(platform_id, thread, Some(at), Change::ThreadControl { owner_app_id: Some(owner) }, false)
 }

@@ -96,8 +96,11 @@ fn unescape(text: &str) -> String {
 /// `for_user` are outbound.
 fn tweet_event(for_user: &str, id: String, author: Author, text: &str, occurred_at: Timestamp, replied_to: Option<String>) -> InboundEvent {
     let thread = match replied_to {
-        Some(parent) => ThreadRef { kind: Kind::Reply, thread_key: parent.clone(), parent_platform_id: Some(parent) },
-        None => ThreadRef { kind: Kind::Mention, thread_key: id.clone(), parent_platform_id: None },
+        // A reply's original post is the tweet it answers.
+        Some(parent) => {
+            ThreadRef { kind: Kind::Reply, thread_key: parent.clone(), parent_platform_id: Some(parent.clone()), post_id: Some(parent) }
+        }
+        None => ThreadRef { kind: Kind::Mention, thread_key: id.clone(), parent_platform_id: None, post_id: None },
     };
     let direction = if author.id == for_user { Direction::Outbound } else { Direction::Inbound };
     InboundEvent {
@@ -172,7 +175,7 @@ fn direct_message(for_user: &str, envelope: &Map<String, Value>, event: &Value) 
         network: Network::Twitter,
         profile_external_id: for_user.to_string(),
         platform_id: id,
-        thread: ThreadRef { kind: Kind::Dm, thread_key: other, parent_platform_id: None },
+        thread: ThreadRef { kind: Kind::Dm, thread_key: other, parent_platform_id: None, post_id: None },
         occurred_at,
         change: Change::Posted { direction, text: parts.join("\n"), author: dm_author(envelope, &sender), correlation: None },
         sponsored: false,

@@ -60,12 +60,13 @@ pub fn normalize_comment_threads(channel_id: &str, body: &[u8]) -> Result<(Norma
         let here = format!("items[{i}]");
         let top = item.get("snippet").and_then(|s| s.get("topLevelComment"));
         let top_id = top.and_then(|c| id_of(c, "id"));
+        let video = item.get("snippet").and_then(|s| id_of(s, "videoId"));
         let Some(thread_id) = id_of(item, "id").or_else(|| top_id.clone()) else {
             out.skip(&here, "thread has no `id`");
             continue;
         };
         match top {
-            Some(top) => out.push_maybe_edited(&here, comment(channel_id, &thread_id, None, top), updated_at(top)),
+            Some(top) => out.push_maybe_edited(&here, comment(channel_id, &thread_id, None, top, video.clone()), updated_at(top)),
             None => out.skip(&here, format!("thread {} has no `snippet.topLevelComment`", shown(&thread_id))),
         }
         let Some(replies) = item.get("replies").and_then(|r| r.get("comments")) else {
@@ -80,7 +81,7 @@ pub fn normalize_comment_threads(channel_id: &str, body: &[u8]) -> Result<(Norma
                 top_id.clone().or_else(|| reply.get("snippet").and_then(|s| id_of(s, "parentId"))).unwrap_or_else(|| thread_id.clone());
             out.push_maybe_edited(
                 &format!("{here}.replies.comments[{j}]"),
-                comment(channel_id, &thread_id, Some(parent), reply),
+                comment(channel_id, &thread_id, Some(parent), reply, video.clone()),
                 updated_at(reply),
             );
         }
@@ -100,7 +101,7 @@ fn handle_of(url: &str) -> &str {
 }
 
 /// One comment resource.
-fn comment(channel_id: &str, thread_id: &str, parent: Option<String>, c: &Value) -> Result<InboundEvent, String> {
+fn comment(channel_id: &str, thread_id: &str, parent: Option<String>, c: &Value, video: Option<String>) -> Result<InboundEvent, String> {
     let id = id_of(c, "id").ok_or("comment has no `id`")?;
     let snippet = c.get("snippet").filter(|s| s.is_object()).ok_or_else(|| format!("comment {} has no `snippet`", shown(&id)))?;
     let occurred_at = secs(snippet.get("publishedAt")).ok_or_else(|| format!("comment {} has no readable `publishedAt`", shown(&id)))?;
@@ -115,7 +116,7 @@ fn comment(channel_id: &str, thread_id: &str, parent: Option<String>, c: &Value)
         network: Network::Youtube,
         profile_external_id: channel_id.to_string(),
         platform_id: id,
-        thread: ThreadRef { kind: Kind::Comment, thread_key: thread_id.to_string(), parent_platform_id: parent },
+        thread: ThreadRef { kind: Kind::Comment, thread_key: thread_id.to_string(), parent_platform_id: parent, post_id: video },
         occurred_at,
         change: Change::Posted { direction, text, author, correlation: None },
         sponsored: false,

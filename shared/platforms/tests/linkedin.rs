@@ -18,6 +18,7 @@ macro_rules! fixture {
 const ORG: &str = "5515715";
 const ORG_URN: &str = "urn:li:organization:5515715";
 const SHARE: &str = "urn:li:share:7300000000000000001";
+const ACTIVITY: &str = "urn:li:activity:7300000000000000009";
 const JANE: &str = "urn:li:person:AbCdEf123";
 const COMMENT: &str = "urn:li:comment:(urn:li:activity:7300000000000000009,7300000000000000101)";
 const REPLY: &str = "urn:li:comment:(urn:li:activity:7300000000000000009,7300000000000000102)";
@@ -31,7 +32,14 @@ fn author(id: &str) -> Author {
 }
 
 fn thread(kind: Kind, key: &str, parent: Option<&str>) -> ThreadRef {
-    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into) }
+    // A webhook names the post a comment is on (`sourcePost`).
+    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into), post_id: None }
+        .on_post((kind == Kind::Comment).then(|| SHARE.into()))
+}
+
+/// A polled comment's thread: its post is the `object` the API names.
+fn polled(kind: Kind, key: &str, parent: Option<&str>) -> ThreadRef {
+    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into), post_id: Some(ACTIVITY.into()) }
 }
 
 fn posted(direction: Direction, text: &str, author: Author) -> Change {
@@ -221,14 +229,14 @@ fn comments_page_fixture() {
         vec![
             event(
                 COMMENT,
-                thread(Kind::Comment, COMMENT, None),
+                polled(Kind::Comment, COMMENT, None),
                 "2026-01-01T01:13:20Z",
                 posted(Direction::Inbound, "Will this webinar be recorded?", author(JANE))
             ),
             // The organization's reply (an admin acting as the page): outbound, in its parent's thread.
             event(
                 REPLY,
-                thread(Kind::Comment, COMMENT, Some(COMMENT)),
+                polled(Kind::Comment, COMMENT, Some(COMMENT)),
                 "2026-01-01T01:18:20Z",
                 posted(Direction::Outbound, "Yes - we'll email the recording.", author(ORG_URN))
             ),
@@ -247,7 +255,10 @@ fn a_poll_overlapping_the_webhook_gives_the_same_item() {
     let from_webhook = webhook(fixture!("linkedin_org_social_action_webhook.json")).events.remove(0);
     let (page, _) = linkedin::normalize_comments_page(ORG, &response_body(fixture!("linkedin_comments_page.json"))).unwrap();
     let from_poll = page.events[0].clone();
-    assert_eq!(InboundEvent { occurred_at: from_webhook.occurred_at, ..from_poll }, from_webhook);
+    // The post differs too: the webhook names the share (`sourcePost`), the comment the activity
+    // (`object`); the poller names the post it polled, and a conversation keeps the first.
+    let thread = ThreadRef { post_id: from_webhook.thread.post_id.clone(), ..from_poll.thread.clone() };
+    assert_eq!(InboundEvent { occurred_at: from_webhook.occurred_at, thread, ..from_poll }, from_webhook);
 }
 
 #[test]
@@ -284,7 +295,7 @@ fn comments_page_edge_cases() {
     let (n, paging) = linkedin::normalize_comments_page(ORG, body.to_string().as_bytes()).unwrap();
     assert_eq!(paging, LinkedinPaging { start: 10, count: 10, total: Some(35) });
     assert_eq!(paging.next_start(), Some(20));
-    let own = |n: u32| thread(Kind::Comment, &c(n), None);
+    let own = |n: u32| polled(Kind::Comment, &c(n), None);
     let t = "2026-01-01T01:13:20Z";
     assert_eq!(
         n.events,

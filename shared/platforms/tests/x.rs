@@ -33,7 +33,7 @@ fn brand() -> Author {
 }
 
 fn thread(kind: Kind, key: &str, parent: Option<&str>) -> ThreadRef {
-    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into) }
+    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into), post_id: parent.map(Into::into) }
 }
 
 fn posted(direction: Direction, text: &str, author: Author) -> Change {

@@ -30,11 +30,16 @@ fn comment(id: &str, thread: &str, parent: Option<&str>, at_: &str, direction: D
         network: Network::Youtube,
         profile_external_id: CHANNEL.into(),
         platform_id: id.into(),
-        thread: ThreadRef { kind: Kind::Comment, thread_key: thread.into(), parent_platform_id: parent.map(Into::into) },
+        thread: ThreadRef { kind: Kind::Comment, thread_key: thread.into(), parent_platform_id: parent.map(Into::into), post_id: None },
         occurred_at: at(at_),
         change: Change::Posted { direction, text: text.into(), author, correlation: None },
         sponsored: false,
     }
+}
+
+/// The same events, under the video they are on.
+fn under(video: &str, events: Vec<InboundEvent>) -> Vec<InboundEvent> {
+    events.into_iter().map(|e| InboundEvent { thread: e.thread.on_post(Some(video.into())), ..e }).collect()
 }
 
 /// The `response.body` of an exchange fixture, as the bytes the API would answer.
@@ -54,53 +59,56 @@ fn comment_threads_page() {
     assert_eq!(n.skipped, Vec::<String>::new());
     assert_eq!(
         n.events,
-        vec![
-            comment(
-                THREAD_1,
-                THREAD_1,
-                None,
-                "2026-01-01T02:00:00Z",
-                Direction::Inbound,
-                "Does this work on Linux?",
-                author("UCbCdEfGhIjKlMnOp4AaABAg", "Jane Customer", "janecustomer")
-            ),
-            // Edited since it was published (`updatedAt` later): the current text, at its
-            // publication time...
-            comment(
-                THREAD_2,
-                THREAD_2,
-                None,
-                "2025-12-20T10:00:00Z",
-                Direction::Inbound,
-                "Great video (edited: the link is broken)",
-                author("UCyXwVuTsRqPoNmLk4AaABAg", "Bob Other", "bobother")
-            ),
-            // ...and the edit at its own time (`updatedAt`), which updates the item where it was
-            // stored already.
-            InboundEvent {
-                change: Change::Edited { text: "Great video (edited: the link is broken)".into() },
-                ..comment(
+        under(
+            "dQw4w9WgXcQ",
+            vec![
+                comment(
+                    THREAD_1,
+                    THREAD_1,
+                    None,
+                    "2026-01-01T02:00:00Z",
+                    Direction::Inbound,
+                    "Does this work on Linux?",
+                    author("UCbCdEfGhIjKlMnOp4AaABAg", "Jane Customer", "janecustomer")
+                ),
+                // Edited since it was published (`updatedAt` later): the current text, at its
+                // publication time...
+                comment(
                     THREAD_2,
                     THREAD_2,
                     None,
-                    "2026-01-01T01:30:00Z",
+                    "2025-12-20T10:00:00Z",
                     Direction::Inbound,
-                    "",
+                    "Great video (edited: the link is broken)",
                     author("UCyXwVuTsRqPoNmLk4AaABAg", "Bob Other", "bobother")
-                )
-            },
-            // A reply, threaded on the thread and parented to the top-level comment. Its author
-            // calls itself "My Brand" but its channel id is not the profile's, so it is inbound.
-            comment(
-                "UgwZyXwVuTsRqPoNmLk4AaABAg.9xYzAbCdEfG",
-                THREAD_2,
-                Some(THREAD_2),
-                "2026-01-01T01:45:00Z",
-                Direction::Inbound,
-                "@Bob Other fixed, thanks!",
-                author("UCmLk4AaABAg.9xYzAbCdEfG", "My Brand", "mybrand")
-            ),
-        ]
+                ),
+                // ...and the edit at its own time (`updatedAt`), which updates the item where it was
+                // stored already.
+                InboundEvent {
+                    change: Change::Edited { text: "Great video (edited: the link is broken)".into() },
+                    ..comment(
+                        THREAD_2,
+                        THREAD_2,
+                        None,
+                        "2026-01-01T01:30:00Z",
+                        Direction::Inbound,
+                        "",
+                        author("UCyXwVuTsRqPoNmLk4AaABAg", "Bob Other", "bobother")
+                    )
+                },
+                // A reply, threaded on the thread and parented to the top-level comment. Its author
+                // calls itself "My Brand" but its channel id is not the profile's, so it is inbound.
+                comment(
+                    "UgwZyXwVuTsRqPoNmLk4AaABAg.9xYzAbCdEfG",
+                    THREAD_2,
+                    Some(THREAD_2),
+                    "2026-01-01T01:45:00Z",
+                    Direction::Inbound,
+                    "@Bob Other fixed, thanks!",
+                    author("UCmLk4AaABAg.9xYzAbCdEfG", "My Brand", "mybrand")
+                ),
+            ]
+        )
     );
 }
 
@@ -157,15 +165,18 @@ fn our_own_comments_bad_comments_and_fallbacks() {
     let someone = |id: &str| author(id, "Someone", "");
     assert_eq!(
         n.events,
-        vec![
-            comment("T1", "T1", None, t, Direction::Outbound, "original text", someone(CHANNEL)),
-            comment("T1.a", "T1", Some("T1"), t, Direction::Outbound, "original text", someone(CHANNEL)),
-            // No author channel: inbound with an empty id; `textDisplay` when there is no original.
-            comment("T1.b", "T1", Some("T1"), t, Direction::Inbound, "display <b>text</b>", author("", "", "")),
-            comment("T1.e", "T1", Some("T1"), t, Direction::Inbound, "original text", someone("UCother")),
-            comment("T2.a", "T2", Some("T2"), t, Direction::Inbound, "original text", someone("UCother")),
-            comment("T3", "T3", None, t, Direction::Inbound, "original text", someone("UCother")),
-        ]
+        under(
+            "v1",
+            vec![
+                comment("T1", "T1", None, t, Direction::Outbound, "original text", someone(CHANNEL)),
+                comment("T1.a", "T1", Some("T1"), t, Direction::Outbound, "original text", someone(CHANNEL)),
+                // No author channel: inbound with an empty id; `textDisplay` when there is no original.
+                comment("T1.b", "T1", Some("T1"), t, Direction::Inbound, "display <b>text</b>", author("", "", "")),
+                comment("T1.e", "T1", Some("T1"), t, Direction::Inbound, "original text", someone("UCother")),
+                comment("T2.a", "T2", Some("T2"), t, Direction::Inbound, "original text", someone("UCother")),
+                comment("T3", "T3", None, t, Direction::Inbound, "original text", someone("UCother")),
+            ]
+        )
     );
     assert_eq!(
         n.skipped,

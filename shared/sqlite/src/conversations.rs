@@ -297,6 +297,26 @@ impl ConversationStore for SqliteStore {
         self.db.read(move |c| many(c, "SELECT doc FROM history WHERE conversation_id = ?1 ORDER BY at_us, rowid", [cv])).await
     }
 
+    async fn get_post(&self, profile: &ProfileId, post_id: &str) -> PortResult<Option<Post>> {
+        let (p, k) = (profile.to_string(), post_id.to_string());
+        self.db.read(move |c| one(c, "SELECT doc FROM posts WHERE profile_id = ?1 AND post_id = ?2", [p, k])).await
+    }
+
+    async fn put_post(&self, profile: &ProfileId, post: &Post) -> PortResult<()> {
+        let (p, k, doc) = (profile.to_string(), post.id.clone(), to_doc(post));
+        self.db
+            .write(move |c| {
+                exec(
+                    c,
+                    "INSERT INTO posts (profile_id, post_id, doc) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET doc = excluded.doc",
+                    [p, k, doc],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
     async fn put_tombstone(&self, profile: &ProfileId, platform_id: &str, at: Timestamp) -> PortResult<()> {
         let (p, k) = (profile.to_string(), platform_id.to_string());
         self.db

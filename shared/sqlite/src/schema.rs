@@ -114,6 +114,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE salesforce_connections (account_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
     CREATE TABLE case_claims (conversation_id TEXT PRIMARY KEY, until_us INTEGER NOT NULL) WITHOUT ROWID;
     "#,
+    // 5: the cached copies of the posts comment conversations are under
+    r#"
+    CREATE TABLE posts (
+        profile_id TEXT NOT NULL, post_id TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (profile_id, post_id)) WITHOUT ROWID;
+    "#,
 ];
 
 /// Brings the database to the newest schema.

@@ -100,6 +100,7 @@ fn conversation(id: &str, thread: &str) -> Conversation {
         thread_owner: None,
         version: 1,
         salesforce_case: None,
+        post_id: None,
     }
 }
 

@@ -35,6 +35,7 @@ macro_rules! store_conformance {
             items_notes_and_history_come_back_in_order,
             a_confirmed_send_replaces_its_echo,
             tombstones_and_early_edits_are_remembered,
+            cached_posts_are_kept_per_profile_and_replaced,
             seen_marks_never_move_backwards,
             the_feed_is_newest_first_and_pages_without_gaps_or_repeats,
             the_feed_filters_like_the_tabs_ask,

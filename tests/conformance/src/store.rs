@@ -105,7 +105,7 @@ fn profile(acc: &str, id: &str, network: Network, external: &str) -> Profile {
         external_id: external.into(),
         name: format!("{id} name"),
         handle: format!("@{id}"),
-        credentials: Credentials { access_token: Some("token".into()), token_secret: None },
+        credentials: Credentials { access_token: Some("token".into()), token_secret: None, expires_at: None },
         bot_app_id: None,
         created_at: t0(),
     }
@@ -423,6 +423,31 @@ pub async fn tombstones_and_early_edits_are_remembered(s: &Stores) {
     store.put_early_edit(&p, "p1", "third", t0() + Duration::seconds(3)).await.unwrap();
     assert_eq!(store.early_edit(&p, "p1").await.unwrap().as_deref(), Some("third"));
     assert_eq!(store.early_edit(&"prf_2".into(), "p1").await.unwrap(), None);
+}
+
+pub async fn cached_posts_are_kept_per_profile_and_replaced(s: &Stores) {
+    let store = &s.conversations;
+    let p: ProfileId = "prf_1".into();
+    let post = Post {
+        id: "urn:li:share:1".into(),
+        network: Network::Linkedin,
+        text: "Join our webinar".into(),
+        author_name: Some("My Org".into()),
+        permalink: Some("https://www.linkedin.com/feed/update/urn:li:share:1/".into()),
+        media_url: None,
+        created_at: Some(t0()),
+        sponsored: Some(false),
+        fetched_at: t0() + Duration::seconds(5),
+        error: None,
+    };
+    assert_eq!(store.get_post(&p, &post.id).await.unwrap(), None);
+    store.put_post(&p, &post).await.unwrap();
+    assert_eq!(store.get_post(&p, &post.id).await.unwrap().as_ref(), Some(&post));
+    assert_eq!(store.get_post(&"prf_2".into(), &post.id).await.unwrap(), None, "per profile");
+    let failed =
+        Post { text: String::new(), error: Some("LinkedIn answered 403".into()), fetched_at: t0() + Duration::seconds(9), ..post.clone() };
+    store.put_post(&p, &failed).await.unwrap();
+    assert_eq!(store.get_post(&p, &post.id).await.unwrap(), Some(failed), "the newer copy replaces the older");
 }
 
 pub async fn seen_marks_never_move_backwards(s: &Stores) {

@@ -21,6 +21,7 @@ async fn admin_routes_are_403_for_members() {
         (Method::POST, "/api/profiles", Some(new_profile)),
         (Method::GET, "/api/profiles/prf_demo_facebook", None),
         (Method::DELETE, "/api/profiles/prf_demo_linkedin", None),
+        (Method::PUT, "/api/profiles/prf_demo_facebook/credentials", Some(json!({"access_token": "stolen"}))),
     ];
     for member in [BOB, CAROL] {
         for (method, path, body) in &routes {
@@ -126,4 +127,63 @@ async fn a_user_who_turned_emails_off_gets_notifications_in_the_app_only() {
     t.post(&format!("/api/conversations/{conv}/assign"), ALICE, serde_json::json!({"user_id": null})).await;
     t.settle().await;
     assert!(outbox(&t).iter().any(|(to, _)| to == "bob@demo.example"), "emails again once turned on");
+}
+
+/// A token's expiry, when the network gave one, shows in channel health a week ahead
+/// (`expiring`) and once passed (`needs_reconnection`); reconnecting with a new token makes it
+/// valid again, and clears a "needs reconnection" that a failed call recorded.
+#[tokio::test]
+async fn token_expiry_shows_in_channel_health_and_reconnecting_clears_it() {
+    let t = TestApp::spawn().await;
+    let soon = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let (status, profile) = t
+        .post(
+            "/api/profiles",
+            ALICE,
+            json!({"network": "linkedin", "external_id": "7700001", "name": "Second Org", "access_token": "AQX-first", "token_expires_at": soon}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{profile}");
+    let pid = profile["id"].as_str().unwrap().to_string();
+    assert!(profile["token_expires_at"].is_string(), "{profile}");
+    let c = channel(&t, &pid).await;
+    assert_eq!(c["token_state"], "expiring", "{c}");
+    assert!(c["token_error"].as_str().unwrap().contains("expires"), "{c}");
+
+    // Reconnected with a 60-day token: valid. Its answer carries no token.
+    let later = (chrono::Utc::now() + chrono::Duration::days(60)).to_rfc3339();
+    let (status, body) =
+        t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"access_token": "AQX-second", "token_expires_at": later})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(!body.to_string().contains("AQX-second"));
+    let c = channel(&t, &pid).await;
+    assert_eq!((c["token_state"].clone(), c["token_error"].clone()), (json!("valid"), Value::Null), "{c}");
+
+    // Expired: needs reconnection, before any call fails.
+    let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"access_token": "AQX-third", "token_expires_at": past})).await;
+    assert_eq!(channel(&t, &pid).await["token_state"], "needs_reconnection");
+
+    // A failed call's "needs reconnection" is cleared by reconnecting.
+    let deps = &t.app.state.deps;
+    deps.health
+        .set_token_state(&pid.as_str().into(), inbox_domain::TokenState::NeedsReconnection, Some("LinkedIn answered 401".into()))
+        .await
+        .unwrap();
+    t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"access_token": "AQX-fourth"})).await;
+    assert_eq!(channel(&t, &pid).await["token_state"], "valid");
+
+    // Bad input changes nothing; another account's profile does not exist.
+    let bad = t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"access_token": "  "})).await;
+    assert_error(&bad, StatusCode::BAD_REQUEST, "bad_request");
+    let missing = t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"token": "x"})).await;
+    assert_eq!(missing.0, StatusCode::BAD_REQUEST, "{}", missing.1);
+    let other = t.put("/api/profiles/prf_other_facebook/credentials", ALICE, json!({"access_token": "x"})).await;
+    assert_error(&other, StatusCode::NOT_FOUND, "not_found");
+    t.stop().await;
+}
+
+async fn channel(t: &TestApp, pid: &str) -> Value {
+    let (_, body) = t.get("/api/channels", ALICE).await;
+    body["channels"].as_array().unwrap().iter().find(|c| c["profile_id"] == pid).unwrap().clone()
 }

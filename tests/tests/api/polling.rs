@@ -19,7 +19,7 @@ fn yt_comment(id: &str, text: &str, at: DateTime<Utc>) -> InboundEvent {
         network: Network::Youtube,
         profile_external_id: YT.into(),
         platform_id: id.into(),
-        thread: ThreadRef { kind: Kind::Comment, thread_key: id.into(), parent_platform_id: None },
+        thread: ThreadRef { kind: Kind::Comment, thread_key: id.into(), parent_platform_id: None, post_id: None },
         occurred_at: at,
         change: Change::Posted {
             direction: Direction::Inbound,

@@ -334,3 +334,95 @@ async fn youtube_replies_spend_the_shared_daily_quota_and_never_pass_it() {
     assert_eq!(calls(&t, "/youtube/v3/comments").len(), 1, "the second reply never reached YouTube");
     t.stop().await;
 }
+
+/// Waits for the actions worker to have fetched a conversation's original post.
+async fn post_of(t: &TestApp, user: &str, conv: &str) -> Value {
+    for _ in 0..100 {
+        let (status, body) = t.get(&format!("/api/conversations/{conv}/post"), user).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if body["status"] != "fetching" {
+            return body;
+        }
+        t.settle().await;
+    }
+    panic!("the post of {conv} was never fetched");
+}
+
+/// A comment's original post is fetched from its network when the conversation is created
+/// (one GET, through the actions worker), cached, and shown; a post that is gone says why.
+#[tokio::test]
+async fn the_original_post_of_a_comment_is_fetched_once_and_shown() {
+    let t = TestApp::spawn().await;
+    let post = "104857600000001_122100000000000001";
+    sim(&t).script(|s| {
+        s.posts.insert(
+            post.into(),
+            json!({"id": post, "message": "The Trailblazer tent is back in stock", "promotion_status": "inactive", "is_published": true,
+                "permalink_url": "https://www.facebook.com/104857600000001/posts/122100000000000001", "from": {"name": "Demo Page"}}),
+        );
+    });
+    meta(&t, &fixture("meta_feed_comment_add.json")).await;
+    t.settle().await;
+    let c = t.find(ALICE, "size M").await;
+    assert_eq!(c["post_id"], post);
+    let body = post_of(&t, ALICE, &id(&c)).await;
+    assert_eq!(body["status"], "ready", "{body}");
+    assert_eq!(body["post"]["text"], "The Trailblazer tent is back in stock");
+    assert_eq!(body["post"]["author_name"], "Demo Page");
+    assert_eq!(body["post"]["sponsored"], false);
+    // Asked of the Graph API once, with the fields it reads.
+    let reads: Vec<_> = sim(&t).requests().into_iter().filter(|r| r.method == "GET" && r.path == format!("/v21.0/{post}")).collect();
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert!(reads[0].query.as_deref().unwrap().contains("promotion_status"), "{reads:?}");
+    // Opening it again is read from the cache.
+    assert_eq!(post_of(&t, ALICE, &id(&c)).await, body);
+    t.settle().await;
+    assert_eq!(sim(&t).requests().into_iter().filter(|r| r.method == "GET" && r.path == format!("/v21.0/{post}")).count(), 1);
+    // Not a post: a DM. Another account's user: no such conversation.
+    meta(&t, &fixture("meta_messages.json")).await;
+    let dm = id(&t.feed(ALICE, "kind=dm").await[0]);
+    assert_eq!(t.get(&format!("/api/conversations/{dm}/post"), ALICE).await.1, json!({"status": "none", "post": null}));
+    assert_eq!(t.get(&format!("/api/conversations/{}/post", id(&c)), OLGA).await.0, StatusCode::NOT_FOUND);
+    t.stop().await;
+}
+
+/// A comment whose webhook does not say the post is an ad (no `post` object) is marked
+/// sponsored once the post is read; a post the network no longer has says so in words.
+#[tokio::test]
+async fn a_comment_on_a_post_that_turns_out_to_be_an_ad_becomes_sponsored() {
+    let t = TestApp::spawn().await;
+    let mut body = fixture_json("meta_feed_comment_add.json");
+    body["entry"][0]["changes"][0]["value"].as_object_mut().unwrap().remove("post");
+    let post = "104857600000001_122100000000000001";
+    sim(&t).script(|s| {
+        s.posts.insert(
+            post.into(),
+            json!({"id": post, "message": "20% off this weekend", "promotion_status": "ineligible", "is_published": false}),
+        );
+    });
+    meta(&t, body.to_string().as_bytes()).await;
+    t.settle().await;
+    let c = t.find(ALICE, "size M").await;
+    let fetched = post_of(&t, ALICE, &id(&c)).await;
+    assert_eq!(fetched["post"]["sponsored"], true, "{fetched}");
+    let c = t.detail(ALICE, &id(&c)).await;
+    assert_eq!(c["sponsored"], true);
+    assert_eq!(ids(&t.feed(ALICE, "sponsored=true").await), vec![id(&c)]);
+
+    // A post the network does not have (deleted since).
+    let mut gone = fixture_json("meta_feed_comment_add.json");
+    let v = &mut gone["entry"][0]["changes"][0]["value"];
+    v["post_id"] = json!("104857600000001_122100000000000077");
+    v["comment_id"] = json!("122100000000000077_1900000000000077");
+    v["parent_id"] = json!("104857600000001_122100000000000077");
+    v["message"] = json!("Where did the post go?");
+    v.as_object_mut().unwrap().remove("post");
+    meta(&t, gone.to_string().as_bytes()).await;
+    t.settle().await;
+    let g = t.find(ALICE, "Where did the post go").await;
+    let body = post_of(&t, ALICE, &id(&g)).await;
+    assert_eq!(body["status"], "unavailable", "{body}");
+    assert!(body["post"]["error"].as_str().unwrap().contains("does not exist"), "{body}");
+    assert_eq!(t.detail(ALICE, &id(&g)).await["sponsored"], false);
+    t.stop().await;
+}

@@ -122,7 +122,7 @@ pub async fn polled_comment(t: &TestApp, network: Network, platform_id: &str, au
         network,
         profile_external_id: external.into(),
         platform_id: platform_id.into(),
-        thread: ThreadRef { kind: Kind::Comment, thread_key: platform_id.into(), parent_platform_id: None },
+        thread: ThreadRef { kind: Kind::Comment, thread_key: platform_id.into(), parent_platform_id: None, post_id: None },
         occurred_at: DateTime::from_timestamp(at, 0).unwrap(),
         change: Change::Posted {
             direction: Direction::Inbound,

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Client, describeError } from '../api';
 import { KIND_LABEL, NETWORK_LABEL, age, displayName, hasMessagingWindow, maxLength, messagingWindow, when } from '../format';
 import { highlight } from '../mentions';
-import type { Conversation, Detail, HistoryEntry, Item, Profile, TeamMember } from '../types';
+import type { Conversation, Detail, HistoryEntry, Item, PostAnswer, Profile, TeamMember } from '../types';
 import { KindIcon, NetworkIcon, Sponsored } from './Badges';
 import { NoteBox } from './NoteBox';
 
@@ -257,7 +257,7 @@ export function ConversationView(p: Props) {
         </p>
       )}
 
-      <Origin c={c} items={items} profile={profile} />
+      <Origin c={c} profile={profile} client={p.client} now={p.now} />
 
       <ol class="thread" aria-label="Messages">
         {items.map((i) => (
@@ -346,23 +346,80 @@ function describeDetails(h: HistoryEntry, nameOf: (id: string | null) => string)
   return '';
 }
 
-/** Where the conversation comes from: the post a comment is on, the mention, the DM. */
-function Origin({ c, items, profile }: { c: Detail; items: Item[]; profile?: Profile }) {
-  const first = items.find((i) => i.direction === 'inbound');
+/** Waits before asking again for a post being fetched: 0.4 s, 0.8 s, ... up to 10 tries. */
+export const POST_RETRY_MS = [400, 800, 1200, 1600, 2000, 2500, 3000, 3000, 3000, 3000];
+
+/**
+ * Where the conversation comes from: the post a comment is on (fetched from its network by
+ * the server, shown once it is there), the mention, the DM.
+ */
+function Origin({ c, profile, client, now }: { c: Detail; profile?: Profile; client: Client; now: number }) {
   const where = profile ? `${profile.name}${profile.handle ? ` (@${profile.handle})` : ''}` : NETWORK_LABEL[c.network];
   let text: string;
-  if (c.kind === 'comment' || c.kind === 'reply') {
-    const post = c.network === 'facebook' && first?.platform_id?.includes('_') ? ` (post ${first.platform_id.split('_')[0]})` : '';
-    text = `${c.kind === 'comment' ? 'Comment on a post' : 'Reply to a post'} of ${where}${post}`;
-  } else if (c.kind === 'mention') text = `Mentions ${where}`;
+  if (c.kind === 'comment' || c.kind === 'reply') text = `${c.kind === 'comment' ? 'Comment on a post' : 'Reply to a post'} of ${where}`;
+  else if (c.kind === 'mention') text = `Mentions ${where}`;
   else if (c.kind === 'tag') text = `Tags ${where}`;
   else text = `Direct messages with ${where}`;
   return (
-    <p class="origin">
-      <span class="sr-only">Original post: </span>
-      {text}
-      {c.sponsored ? ', sponsored content' : ''}
-    </p>
+    <section class="origin" aria-label="Original post">
+      <p class="origin-line">
+        {text}
+        {c.sponsored ? ', sponsored content' : ''}
+      </p>
+      {c.post_id && <OriginalPost id={c.id} network={c.network} client={client} now={now} />}
+    </section>
+  );
+}
+
+function OriginalPost({ id, network, client, now }: { id: string; network: Detail['network']; client: Client; now: number }) {
+  const [answer, setAnswer] = useState<PostAnswer | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    setAnswer(null);
+    setError(null);
+    const ask = (attempt: number) => {
+      client.originalPost(id).then(
+        (a) => {
+          if (!live) return;
+          setAnswer(a);
+          if (a.status === 'fetching' && attempt < POST_RETRY_MS.length) timer = setTimeout(() => ask(attempt + 1), POST_RETRY_MS[attempt]);
+        },
+        (e) => live && setError(describeError(e)),
+      );
+    };
+    ask(0);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [id, client]);
+  if (error) return <p class="post-note">The original post could not be loaded: {error}</p>;
+  if (!answer || answer.status === 'fetching') return <p class="post-note">Loading the original post…</p>;
+  const post = answer.post;
+  if (answer.status === 'unavailable' || !post) {
+    return <p class="post-note">The original post could not be loaded from {NETWORK_LABEL[network]}: {post?.error ?? 'no answer'}</p>;
+  }
+  return (
+    <figure class="post">
+      {post.media_url && <img src={post.media_url} alt="" loading="lazy" referrerpolicy="no-referrer" />}
+      <figcaption>
+        <span class="post-author">{post.author_name ?? NETWORK_LABEL[network]}</span>
+        {post.created_at && (
+          <time dateTime={post.created_at} title={when(post.created_at)}>
+            {age(post.created_at, now)}
+          </time>
+        )}
+        {post.sponsored && <Sponsored />}
+      </figcaption>
+      {post.text ? <p class="post-text">{post.text}</p> : <p class="post-note">The post has no text.</p>}
+      {post.permalink && (
+        <a href={post.permalink} target="_blank" rel="noopener noreferrer">
+          View on {NETWORK_LABEL[network]}
+        </a>
+      )}
+    </figure>
   );
 }
 

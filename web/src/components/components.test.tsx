@@ -173,6 +173,7 @@ describe('ConversationView', () => {
     await waitFor(() => expect(onChanged).toHaveBeenCalledWith(expect.objectContaining({ id: 'c1', seen: true })));
     expect(screen.getByText('Edited')).toBeTruthy();
     expect(screen.getByText(/Comment on a post of Demo Page/)).toBeTruthy();
+    expect(calls.some((c) => c.url.endsWith('/post'))).toBe(false); // no post id: nothing asked
     const box = screen.getByLabelText('Reply to Sam Rivers') as HTMLTextAreaElement;
     fireEvent.input(box, { target: { value: 'On its way' } });
     fireEvent.click(screen.getByRole('button', { name: 'Send reply' }));
@@ -274,5 +275,73 @@ describe('Bell, tabs, shortcuts', () => {
     // Each key in a <kbd> of its own (a letter in a description would not do).
     const keys = [...dialog.querySelectorAll('kbd')].map((k) => k.textContent);
     expect(keys).toEqual(['j', 'k', 'Enter', 'e', 'a', 'r', '/', '?', 'Esc']);
+  });
+});
+
+describe('the original post', () => {
+  const renderView = (fetch: typeof globalThis.fetch) =>
+    render(
+      <ConversationView
+        client={new Client({ token: () => 't', fetch })}
+        id="c1"
+        meId="usr_alice"
+        team={team}
+        teamById={teamById}
+        profiles={profiles}
+        salesforce={false}
+        activityAt={null}
+        handle={{ current: null }}
+        now={now}
+        onChanged={() => {}}
+        onBack={() => {}}
+      />,
+    );
+
+  it('asks again while the server fetches it, then shows it with its link', async () => {
+    let asked = 0;
+    const { fetch } = fakeFetch({
+      'GET /api/conversations/c1': () => ({ body: detail('c1', { post_id: '1_2' }) }),
+      'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
+      'GET /api/conversations/c1/post': () => {
+        asked += 1;
+        if (asked === 1) return { body: { status: 'fetching', post: null } };
+        return {
+          body: {
+            status: 'ready',
+            post: {
+              id: '1_2', network: 'facebook', text: 'The tent is back in stock', author_name: 'Demo Page',
+              permalink: 'https://www.facebook.com/1/posts/2', media_url: null, created_at: null, sponsored: true,
+              fetched_at: '2026-01-01T00:00:00Z', error: null,
+            },
+          },
+        };
+      },
+    });
+    renderView(fetch);
+    expect(await screen.findByText('Loading the original post…')).toBeTruthy();
+    expect(await screen.findByText('The tent is back in stock', {}, { timeout: 3000 })).toBeTruthy();
+    expect(asked).toBe(2);
+    const link = screen.getByRole('link', { name: 'View on Facebook' });
+    expect(link.getAttribute('href')).toBe('https://www.facebook.com/1/posts/2');
+    expect(link.getAttribute('rel')).toContain('noopener');
+    expect(screen.getByRole('region', { name: 'Original post' }).textContent).toContain('Sponsored');
+  });
+
+  it('says in words why a post could not be loaded', async () => {
+    const { fetch } = fakeFetch({
+      'GET /api/conversations/c1': () => ({ body: detail('c1', { post_id: '1_9' }) }),
+      'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
+      'GET /api/conversations/c1/post': () => ({
+        body: {
+          status: 'unavailable',
+          post: {
+            id: '1_9', network: 'facebook', text: '', author_name: null, permalink: null, media_url: null, created_at: null,
+            sponsored: null, fetched_at: '2026-01-01T00:00:00Z', error: 'Object with ID 1_9 does not exist',
+          },
+        },
+      }),
+    });
+    renderView(fetch);
+    expect(await screen.findByText(/could not be loaded from Facebook: Object with ID 1_9 does not exist/)).toBeTruthy();
   });
 });

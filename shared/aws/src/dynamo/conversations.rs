@@ -19,6 +19,9 @@ pub(crate) const STALE_CLAIM_SECS: i64 = 300;
 /// Days a tombstone or an early edit is kept (a comment arrives within minutes of its deletion
 /// or edit when it arrives at all; 30 days is far beyond any redelivery).
 pub(crate) const EARLY_RECORD_DAYS: i64 = 30;
+/// Days a cached post is kept after it was fetched (a post nobody opens again goes away; one
+/// that is opened is fetched again long before).
+pub(crate) const POST_CACHE_DAYS: i64 = 30;
 
 /// The feed index sort key: last inbound time (µs, 20 digits) then id, so that string order is
 /// the feed order (newest first when read backwards).
@@ -383,6 +386,22 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         }
         out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
         Ok(out)
+    }
+
+    async fn get_post(&self, profile: &ProfileId, post_id: &str) -> PortResult<Option<Post>> {
+        let now = chrono::Utc::now();
+        match self.get(key::platform(profile.as_str(), post_id, "P")).await? {
+            Some(r) if !expired(&r, now) => from_doc(&r).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    async fn put_post(&self, profile: &ProfileId, post: &Post) -> PortResult<()> {
+        let mut r = record(key::platform(profile.as_str(), &post.id, "P"));
+        r.insert("doc".into(), to_doc(post));
+        r.insert("ttl".into(), n(ttl_after(chrono::Utc::now(), POST_CACHE_DAYS)));
+        self.put_record().set_item(Some(r)).send().await.map_err(unavailable)?;
+        Ok(())
     }
 
     async fn put_tombstone(&self, profile: &ProfileId, platform_id: &str, at: Timestamp) -> PortResult<()> {

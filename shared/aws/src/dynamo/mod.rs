@@ -319,7 +319,7 @@ pub(crate) mod key {
         (format!("C#{cid}"), format!("S#{uid}"))
     }
     /// The platform id of an item: which item holds it (`G`), a deletion seen before it (`D`),
-    /// an edit seen before it (`E`).
+    /// an edit seen before it (`E`); of a post: its cached copy (`P`).
     pub fn platform(pid: &str, platform_id: &str, what: &str) -> (String, String) {
         (format!("G#{pid}#{platform_id}"), what.into())
     }

@@ -88,7 +88,7 @@ pub fn profile(network: Network, external_id: &str) -> Profile {
         external_id: external_id.into(),
         name: "My Brand".into(),
         handle: "mybrand".into(),
-        credentials: Credentials { access_token: Some(TOKEN.into()), token_secret: None },
+        credentials: Credentials { access_token: Some(TOKEN.into()), token_secret: None, expires_at: None },
         bot_app_id: None,
         created_at: at(2025, 1, 1, 0, 0),
     }
@@ -112,6 +112,7 @@ pub fn conversation(network: Network, kind: Kind, thread_key: &str, author_id: &
         thread_owner: None,
         version: 1,
         salesforce_case: None,
+        post_id: None,
     }
 }
 
