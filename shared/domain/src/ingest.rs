@@ -87,6 +87,9 @@ pub struct Existing<'a> {
     pub inbox_app_id: Option<&'a str>,
     /// The text of an edit that arrived before the item itself.
     pub early_edit: Option<&'a str>,
+    /// The post the event is under is known to be sponsored (our own promoted-only tweet),
+    /// though the event does not say so.
+    pub post_sponsored: bool,
 }
 
 /// `thread_owner` when the inbox holds a Messenger thread.
@@ -109,6 +112,9 @@ pub enum Plan {
     RememberEdit(String),
     /// Change the conversation only (thread control).
     Update { conversation: Conversation, history: Vec<HistoryEntry> },
+    /// Remember our own sponsored post (a promoted-only tweet), so that the replies to it are
+    /// sponsored: X's webhook says it of our tweet, never of the replies.
+    RememberSponsoredPost(Post),
 }
 
 const EXCERPT_CHARS: usize = 140;
@@ -147,11 +153,27 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 }
                 // Made outside the inbox: record it, never open or reopen anything.
                 let Some(conv) = existing.conversation else {
+                    if event.sponsored {
+                        return Plan::RememberSponsoredPost(Post {
+                            id: event.platform_id.clone(),
+                            network: event.network,
+                            text: text.clone(),
+                            author_name: Some(author.name.clone()).filter(|n| !n.is_empty()),
+                            permalink: None,
+                            media_url: None,
+                            created_at: Some(event.occurred_at),
+                            sponsored: Some(true),
+                            fetched_at: now,
+                            error: None,
+                        });
+                    }
                     return Plan::Ignore("our own message in a thread with no conversation");
                 };
                 let item = new_item(conv, event, Direction::Outbound, text, author, ItemState::Sent);
                 let mut c = conv.clone();
                 c.version += 1;
+                // Our promoted tweet, arriving after replies threaded on it.
+                c.sponsored |= event.sponsored;
                 return Plan::Append { conversation: c, item, history: vec![] };
             }
             // An edit that overtook its comment: show the edited text.
@@ -162,7 +184,8 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
             };
             match existing.conversation {
                 None => {
-                    let conversation = new_conversation(event, profile, author, text, now);
+                    let mut conversation = new_conversation(event, profile, author, text, now);
+                    conversation.sponsored |= existing.post_sponsored;
                     let mut item = new_item(&conversation, event, Direction::Inbound, text, author, ItemState::Received);
                     item.edited = edited;
                     let history = vec![HistoryEntry::new(
@@ -177,7 +200,7 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 Some(conv) => {
                     let mut c = conv.clone();
                     c.version += 1;
-                    c.sponsored |= event.sponsored;
+                    c.sponsored |= event.sponsored || existing.post_sponsored;
                     if c.post_id.is_none() {
                         c.post_id = event.thread.post_id.clone();
                     }
@@ -408,6 +431,38 @@ mod tests {
         match p {
             Plan::Create { conversation, item, .. } => (conversation, item),
             other => panic!("expected Create, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn our_own_sponsored_post_is_remembered_and_replies_under_it_are_sponsored() {
+        let mut ours = posted("t1", "t1", 10, Direction::Outbound, "Our winter sale");
+        ours.sponsored = true;
+        match plan(&ours, &profile(), Existing::default(), at(99)) {
+            Plan::RememberSponsoredPost(p) => {
+                assert_eq!((p.id.as_str(), p.text.as_str(), p.sponsored, p.fetched_at), ("t1", "Our winter sale", Some(true), at(99)))
+            }
+            other => panic!("expected RememberSponsoredPost, got {other:?}"),
+        }
+        // Not sponsored: nothing to remember.
+        ours.sponsored = false;
+        assert!(matches!(plan(&ours, &profile(), Existing::default(), at(99)), Plan::Ignore(_)));
+
+        let reply = posted("r1", "t1", 20, Direction::Inbound, "Is it on in Lyon too?");
+        let known = Existing { post_sponsored: true, ..Default::default() };
+        assert!(created(plan(&reply, &profile(), known, at(99))).0.sponsored);
+        assert!(!created(plan(&reply, &profile(), Existing::default(), at(99))).0.sponsored);
+        let (c, _) = created(plan(&reply, &profile(), Existing::default(), at(99)));
+        let next = posted("r2", "t1", 30, Direction::Inbound, "And in Paris?");
+        match plan(&next, &profile(), Existing { conversation: Some(&c), post_sponsored: true, ..Default::default() }, at(99)) {
+            Plan::Append { conversation, .. } => assert!(conversation.sponsored),
+            other => panic!("expected Append, got {other:?}"),
+        }
+        // Our promoted tweet after a reply threaded on it: it joins that thread, sponsored.
+        ours.sponsored = true;
+        match plan(&ours, &profile(), Existing { conversation: Some(&c), ..Default::default() }, at(99)) {
+            Plan::Append { conversation, item, .. } => assert!(conversation.sponsored && item.direction == Direction::Outbound),
+            other => panic!("expected Append, got {other:?}"),
         }
     }
 

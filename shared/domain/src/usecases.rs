@@ -754,6 +754,17 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             (Change::Posted { .. }, None) => store.early_edit(&profile.id, &event.platform_id).await?,
             _ => None,
         };
+        // X never says that a reply is under a promoted tweet; our own promoted-only tweets
+        // are remembered as sponsored posts when their webhook arrives (other networks say
+        // it in each event, or their post is read when the conversation is made).
+        let post_sponsored = match (&event.change, &event.thread.post_id) {
+            (Change::Posted { direction: Direction::Inbound, .. }, Some(post))
+                if event.network == Network::Twitter && !event.sponsored && !conversation.as_ref().is_some_and(|c| c.sponsored) =>
+            {
+                store.get_post(&profile.id, post).await?.is_some_and(|p| p.sponsored == Some(true))
+            }
+            _ => false,
+        };
         let now = deps.clock.now();
         let plan = ingest::plan(
             event,
@@ -765,6 +776,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                 tombstoned,
                 inbox_app_id: deps.settings.meta_app_id.as_deref(),
                 early_edit: early_edit.as_deref(),
+                post_sponsored,
             },
             now,
         );
@@ -777,6 +789,11 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             Plan::RememberEdit(text) => {
                 store.put_early_edit(&profile.id, &event.platform_id, &text, event.occurred_at).await?;
                 return Ok(IngestOutcome::Ignored("edit of an item not seen yet: remembered"));
+            }
+            Plan::RememberSponsoredPost(post) => {
+                // (Replies that arrived before it are threaded on it: the plan appends it there.)
+                store.put_post(&profile.id, &post).await?;
+                return Ok(IngestOutcome::Ignored("our own sponsored post: remembered, its replies are sponsored"));
             }
             Plan::Create { conversation, item, history } => {
                 let id = conversation.id.clone();

@@ -134,7 +134,11 @@ fn tweet_create(for_user: &str, tweet: &Value) -> Result<InboundEvent, String> {
     let occurred_at = millis(tweet.get("timestamp_ms"))
         .or_else(|| twitter_date(tweet.get("created_at")))
         .ok_or("tweet has neither `timestamp_ms` nor a readable `created_at`")?;
-    Ok(tweet_event(for_user, id, author, text, occurred_at, id_of(tweet, "in_reply_to_status_id_str")))
+    // A promoted-only (nullcasted) tweet of ours may say so: `scopes.followers: false`.
+    let promoted = author.id == for_user && tweet.get("scopes").and_then(|s| s.get("followers")).and_then(Value::as_bool) == Some(false);
+    let mut event = tweet_event(for_user, id, author, text, occurred_at, id_of(tweet, "in_reply_to_status_id_str"));
+    event.sponsored = promoted;
+    Ok(event)
 }
 
 /// The author of a direct message, from `users` (or `apps.users`, as X's doc sample has it).

@@ -151,6 +151,19 @@ fn our_own_tweets_are_outbound() {
     );
 }
 
+/// A promoted-only (nullcasted) tweet of ours says so with `scopes.followers: false`; the
+/// same scope on someone else's tweet, or `true`, says nothing.
+#[test]
+fn our_promoted_only_tweets_are_sponsored() {
+    let body = json!({"for_user_id": BRAND, "tweet_create_events": [
+        tweet("t1", (BRAND, "My Brand", "MyBrand"), json!({"text": "Winter sale", "scopes": {"followers": false}})),
+        tweet("t2", (BRAND, "My Brand", "MyBrand"), json!({"text": "Organic", "scopes": {"followers": true}})),
+        tweet("t3", (JANE, "Jane", "janecustomer"), json!({"text": "@MyBrand hi", "scopes": {"followers": false}})),
+    ]});
+    let sponsored: Vec<_> = normalize(body.to_string().as_bytes()).events.iter().map(|e| (e.platform_id.clone(), e.sponsored)).collect();
+    assert_eq!(sponsored, [("t1".to_string(), true), ("t2".to_string(), false), ("t3".to_string(), false)]);
+}
+
 #[test]
 fn long_tweets_created_at_escapes_retweets_and_bad_tweets() {
     let j = (JANE, "Jane Customer", "janecustomer");

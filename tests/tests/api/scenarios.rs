@@ -426,3 +426,46 @@ async fn a_comment_on_a_post_that_turns_out_to_be_an_ad_becomes_sponsored() {
     assert_eq!(t.detail(ALICE, &id(&g)).await["sponsored"], false);
     t.stop().await;
 }
+
+/// Replies to our promoted-only tweets are sponsored: X's webhook says it of our tweet
+/// (`scopes.followers: false`) and never of the replies, so the inbox remembers the tweet.
+/// Whichever arrives first.
+#[tokio::test]
+async fn replies_to_our_promoted_tweet_are_sponsored_in_either_order() {
+    let t = TestApp::spawn().await;
+    let ours = |id: &str| {
+        json!({"for_user_id": "2244994945", "tweet_create_events": [{
+            "created_at": "Thu Jan 01 01:00:00 +0000 2026", "id_str": id, "text": "Winter sale: 30% off every tent", "timestamp_ms": "1767229200000",
+            "in_reply_to_status_id_str": null, "scopes": {"followers": false},
+            "user": {"id_str": "2244994945", "name": "Demo Outdoor", "screen_name": "DemoOutdoor"}}]})
+    };
+    let reply = |id: &str, to: &str, text: &str| {
+        json!({"for_user_id": "2244994945", "tweet_create_events": [{
+            "created_at": "Thu Jan 01 01:05:00 +0000 2026", "id_str": id, "text": text, "timestamp_ms": "1767229500000",
+            "in_reply_to_status_id_str": to, "in_reply_to_user_id_str": "2244994945",
+            "user": {"id_str": "1500000000000000077", "name": "Tess Buyer", "screen_name": "tessbuyer"}}]})
+    };
+    // Ours first, then a reply.
+    x(&t, ours("1990000000000000501").to_string().as_bytes()).await;
+    x(&t, reply("1990000000000000502", "1990000000000000501", "@DemoOutdoor does the sale include stoves?").to_string().as_bytes()).await;
+    t.settle().await;
+    let first = t.find(ALICE, "include stoves").await;
+    assert_eq!((first["kind"].as_str(), first["sponsored"].as_bool()), (Some("reply"), Some(true)), "{first}");
+    // A reply first (deliveries are unordered), then ours.
+    x(&t, reply("1990000000000000602", "1990000000000000601", "@DemoOutdoor ships to Belgium?").to_string().as_bytes()).await;
+    t.settle().await;
+    let early = t.find(ALICE, "ships to Belgium").await;
+    assert_eq!(early["sponsored"], false);
+    x(&t, ours("1990000000000000601").to_string().as_bytes()).await;
+    t.settle().await;
+    assert_eq!(t.detail(ALICE, &id(&early)).await["sponsored"], true);
+    // An organic tweet of ours: its replies are not.
+    let mut organic = ours("1990000000000000701");
+    organic["tweet_create_events"][0]["scopes"] = json!({"followers": true});
+    x(&t, organic.to_string().as_bytes()).await;
+    x(&t, reply("1990000000000000702", "1990000000000000701", "@DemoOutdoor love the new logo").to_string().as_bytes()).await;
+    t.settle().await;
+    assert_eq!(t.find(ALICE, "new logo").await["sponsored"], false);
+    assert_eq!(ids(&t.feed(ALICE, "sponsored=true&network=twitter").await).len(), 2);
+    t.stop().await;
+}
