@@ -469,3 +469,66 @@ async fn replies_to_our_promoted_tweet_are_sponsored_in_either_order() {
     assert_eq!(ids(&t.feed(ALICE, "sponsored=true&network=twitter").await).len(), 2);
     t.stop().await;
 }
+
+/// A private reply to a Facebook or Instagram comment (one DM to its author) opens no DM
+/// conversation by itself, nor does its echo; the author's answer does, holding our DM and the
+/// answer, on the DM thread of the person the network said the DM reached.
+#[tokio::test]
+async fn a_private_reply_to_a_comment_shows_as_a_dm_conversation_once_the_author_answers() {
+    let t = TestApp::spawn().await;
+    for (network, comment_fixture, needle) in [("facebook", "meta_feed_comment_add.json", "size M"), ("instagram", "ig_comment.json", "")] {
+        // Made now: a private reply is possible for 7 days after the comment.
+        let mut comment = fixture_json(comment_fixture);
+        comment["entry"][0]["time"] = json!(Utc::now().timestamp());
+        if network == "facebook" {
+            comment["entry"][0]["changes"][0]["value"]["created_time"] = json!(Utc::now().timestamp());
+        }
+        meta(&t, comment.to_string().as_bytes()).await;
+        t.settle().await;
+        let public = t.feed(ALICE, &format!("network={network}&kind=comment")).await;
+        let public = public.iter().find(|c| c["excerpt"].as_str().unwrap().contains(needle)).expect("the comment's conversation");
+        let text = format!("Hi, we sent you the details in private ({network})");
+        let (status, body) = t.post(&format!("/api/conversations/{}/dm", id(public)), ALICE, json!({"text": text})).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{body}");
+        t.settle().await;
+        // One call: a private reply to the comment, on the account's messages edge.
+        let sent: Vec<_> = calls(&t, "/messages").into_iter().filter(|r| r.body["message"]["text"] == text.as_str()).collect();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        let comment_id = t.detail(ALICE, &id(public)).await["items"][0]["platform_id"].clone();
+        assert_eq!(sent[0].body["recipient"], json!({"comment_id": comment_id}));
+        echoes(&t).await;
+        assert!(t.feed(ALICE, &format!("network={network}&kind=dm")).await.is_empty(), "no DM conversation before the author answers");
+
+        // The author answers from the id the network said the private reply reached.
+        let items = t.detail(ALICE, &id(public)).await["items"].as_array().unwrap().clone();
+        let ours = items.iter().find(|i| i["direction"] == "outbound").unwrap();
+        assert_eq!(ours["state"], "sent", "{ours}");
+        let answer = format!("Thanks, here is my order number 5678 ({network})");
+        // (The simulator makes up the commenter's messaging id from the comment id, as Meta's
+        // answer names it: `recipient_id`.)
+        let psid = format!("73{:014}", comment_id.as_str().unwrap().bytes().map(u64::from).sum::<u64>());
+        let mut body = fixture_json(if network == "facebook" { "meta_messages.json" } else { "ig_messages.json" });
+        let mut m = body["entry"][0]["messaging"][0].clone();
+        m["sender"]["id"] = json!(psid);
+        m["timestamp"] = json!(Utc::now().timestamp_millis());
+        m["message"] = json!({"mid": format!("m_answer_{network}"), "text": answer});
+        let mut entry = body["entry"][0].clone();
+        entry["messaging"] = json!([m]);
+        entry["time"] = json!(Utc::now().timestamp_millis());
+        body["entry"] = json!([entry]);
+        meta(&t, body.to_string().as_bytes()).await;
+        t.settle().await;
+        let dms = t.feed(ALICE, &format!("network={network}&kind=dm")).await;
+        assert_eq!(dms.len(), 1, "{dms:?}");
+        let thread: Vec<_> = t.detail(ALICE, &id(&dms[0])).await["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| (i["direction"].as_str().unwrap().to_string(), i["text"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(thread, [("outbound".to_string(), text.clone()), ("inbound".to_string(), answer.clone())]);
+        // Its reply box goes to the person, within the messaging window.
+        assert!(dms[0]["available_actions"].as_array().unwrap().contains(&json!("reply")), "{}", dms[0]);
+    }
+    t.stop().await;
+}
