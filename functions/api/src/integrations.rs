@@ -321,6 +321,10 @@ pub struct ZapierSubscriptionDto {
     pub id: SubscriptionId,
     pub event: EventType,
     pub target_url: String,
+    /// The same URL under the name Zapier's REST-hook examples use.
+    pub url: String,
+    /// Always null: these subscriptions do not expire, so Zapier never needs to renew them.
+    pub expiration_date: Option<Timestamp>,
     pub created_at: Timestamp,
 }
 
@@ -331,7 +335,9 @@ async fn zapier_subscribe(
 ) -> ApiResult<(StatusCode, axum::Json<ZapierSubscriptionDto>)> {
     let s = integrations::zapier_subscribe(&state.deps, &key, &body.target_url, &body.event).await?;
     let event = s.events.first().copied().unwrap_or(EventType::ConversationCreated);
-    Ok((StatusCode::CREATED, axum::Json(ZapierSubscriptionDto { id: s.id, event, target_url: s.url, created_at: s.created_at })))
+    let dto =
+        ZapierSubscriptionDto { id: s.id, event, target_url: s.url.clone(), url: s.url, expiration_date: None, created_at: s.created_at };
+    Ok((StatusCode::CREATED, axum::Json(dto)))
 }
 
 async fn zapier_unsubscribe(

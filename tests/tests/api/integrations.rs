@@ -578,6 +578,16 @@ async fn zapier_subscribes_gets_samples_receives_flat_events_and_unsubscribes_by
         with_key(&t, Method::POST, "/api/zapier/subscribe", &key, Some(json!({"url": hook, "event": "conversation.created"}))).await;
     assert_eq!(status, StatusCode::CREATED, "{z}");
     assert_eq!((z["event"].as_str(), z["target_url"].as_str()), (Some("conversation.created"), Some(hook.as_str())));
+    // The answer has every field of the answer in Zapier's REST-hook example (our paths are
+    // http-api.md's `/api/zapier/...`; the example's `/zapier/hooks` are its own).
+    let example = fixture_json("zapier_rest_hook.json")["subscribe_response_from_us"]["body"].clone();
+    for (field, value) in example.as_object().unwrap() {
+        assert!(z.get(field).is_some(), "`{field}` missing from {z}");
+        if field == "expiration_date" || field == "event" {
+            assert_eq!(&z[field], value);
+        }
+    }
+    assert_eq!(z["url"], hook.as_str());
     let zid = z["id"].as_str().unwrap().to_string();
     let (_, admin_view) = t.get(&format!("/api/webhook-subscriptions/{zid}"), ALICE).await;
     assert_eq!(admin_view["kind"], "zapier", "admins see Zapier's hooks too");
