@@ -18,7 +18,8 @@
 //! Known limits:
 //! - LinkedIn: the spec documents no call that lists an organisation's posts, so the posts
 //!   whose comments are polled are configured ([`PollingConfig::linkedin_posts`]); only organic
-//!   post URNs are read (LinkedIn ads are not ingested). Only the comments LinkedIn lists for a
+//!   post URNs are read, and the configured posts are read once a day (one `BATCH_GET`) to skip
+//!   Direct Sponsored Content and dark posts (LinkedIn ads are not ingested). Only the comments LinkedIn lists for a
 //!   post are read (no separate "comments on comments" calls), at most
 //!   `linkedin_max_pages_per_post` pages a poll, and their order is not documented.
 //! - Instagram DMs and private replies go to `/{external_id}/messages` (the Instagram account);
