@@ -1,8 +1,10 @@
 //! End to end on moto, through the Lambda wiring: a signed Meta webhook as an API Gateway v2
 //! event into the webhook function's app, the raw body onto SQS, the ingest function's batch
 //! handler into DynamoDB, the API function's app (with API Gateway's verified claims) to see the
-//! conversation and assign it, and the notifier's batch handler to an email moto's SES recorded.
-//! Secrets come from moto's SSM Parameter Store, as on AWS.
+//! conversation and assign it, the notifier's batch handler to an email moto's SES recorded, and
+//! the actions function reading the comment's original post. Secrets come from moto's SSM
+//! Parameter Store, as on AWS; each function gets the queues `template.yaml` gives it, no more
+//! (a function sending to a queue the template does not give it fails here, as on AWS).
 
 use inbox_aws::aws_sdk_sqs;
 use inbox_aws::dynamo::CapacityMeter;
@@ -53,6 +55,36 @@ async fn call(app: &axum::Router, req: lambda_http::Request) -> (u16, Value) {
     let status = res.status().as_u16();
     let bytes = http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// The `INBOX_QUEUE_*` variables `template.yaml` gives `function`, with the queues' moto URLs.
+fn template_queues(function: &str, urls: &std::collections::HashMap<QueueName, String>) -> Vec<(String, String)> {
+    let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml")).expect("template.yaml");
+    let header = format!("  {function}:");
+    let block: Vec<&str> = template
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(1)
+        // The resource ends where the next one (two spaces, then a name) or section begins.
+        .take_while(|l| l.is_empty() || l.starts_with("   "))
+        .collect();
+    assert!(!block.is_empty(), "{function} is not in template.yaml");
+    let mut out = Vec::new();
+    for line in block.iter().map(|l| l.trim()) {
+        let Some((var, value)) = line.split_once(": !Ref ") else { continue };
+        let Some(name) = var.strip_prefix("INBOX_QUEUE_") else { continue };
+        let queue = match name {
+            "INGEST" => QueueName::Ingest,
+            "ACTIONS" => QueueName::Actions,
+            "NOTIFY" => QueueName::Notify,
+            "EVENTS" => QueueName::Events,
+            other => panic!("{function}: unknown queue variable INBOX_QUEUE_{other}"),
+        };
+        let expected = format!("{}{}Queue", &name[..1], name[1..].to_lowercase());
+        assert_eq!(value.trim(), expected, "{function}: {line}");
+        out.push((var.to_string(), urls[&queue].clone()));
+    }
+    out
 }
 
 /// Takes what is on a queue as the SQS event source mapping would hand it to the function,
@@ -134,21 +166,29 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
             .expect("put a parameter on moto");
     }
 
-    // One configuration as the template gives each function (here all queues at once).
-    let env: Vec<(String, String)> = vec![
-        ("INBOX_TABLE".into(), table.clone()),
-        ("INBOX_QUEUE_INGEST".into(), urls[&QueueName::Ingest].clone()),
-        ("INBOX_QUEUE_ACTIONS".into(), urls[&QueueName::Actions].clone()),
-        ("INBOX_QUEUE_NOTIFY".into(), urls[&QueueName::Notify].clone()),
-        ("INBOX_QUEUE_EVENTS".into(), urls[&QueueName::Events].clone()),
-        ("INBOX_MAIL_FROM".into(), from.clone()),
-        ("INBOX_AUTH_USER_CLAIM".into(), "custom:user_id".into()),
-    ];
-    let config = LambdaConfig::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
-    // Every DynamoDB request the functions make is counted in units, as on-demand bills them.
+    // Each function's configuration as the template gives it: the table and its own queues
+    // only. The networks' Graph API is a fake on loopback. Every DynamoDB request the functions
+    // make is counted in units, as on-demand bills them.
     let meter = CapacityMeter::new();
-    let aws = Aws::with_sdk(sdk.clone(), &config).with_meter(&meter);
-    let deps = aws.deps(&config).expect("deps");
+    let graph = wiremock::MockServer::start().await;
+    let function = |name: &str| {
+        let mut env: Vec<(String, String)> = vec![
+            ("INBOX_TABLE".into(), table.clone()),
+            ("INBOX_MAIL_FROM".into(), from.clone()),
+            ("INBOX_AUTH_USER_CLAIM".into(), "custom:user_id".into()),
+            ("INBOX_GRAPH_BASE".into(), format!("{}/v21.0", graph.uri())),
+        ];
+        env.extend(template_queues(name, &urls));
+        let config = LambdaConfig::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
+        let deps = Aws::with_sdk(sdk.clone(), &config).with_meter(&meter).deps(&config).expect("deps");
+        (config, deps)
+    };
+    let (config, deps) = function("ApiFunction");
+    let (webhook_config, webhook_deps) = function("WebhookFunction");
+    let (_, ingest_deps) = function("IngestFunction");
+    let (_, notifier_deps) = function("NotifierFunction");
+    let (actions_config, actions_deps) = function("ActionsFunction");
+    let aws = Aws::with_sdk(sdk.clone(), &config);
 
     // The account: Alice (admin), Bob (a member who gets emails), one Facebook Page.
     let now = chrono::Utc::now();
@@ -162,7 +202,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
         external_id: PAGE_ID.into(),
         name: "Shop".into(),
         handle: "shop".into(),
-        credentials: Credentials::default(),
+        credentials: Credentials { access_token: Some("EAAG-e2e-page-token".into()), ..Default::default() },
         bot_app_id: None,
         created_at: now,
     };
@@ -186,7 +226,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     let webhook_path = format!("{root}/webhook");
     let webhook_secrets =
         WebSecrets::webhook(&Secrets::load(&aws.ssm, &webhook_path).await.expect("secrets"), &webhook_path).expect("webhook secrets");
-    let webhook = runtime::http_app(fn_webhook::router(), runtime::web_state(deps.clone(), &config, &webhook_secrets));
+    let webhook = runtime::http_app(fn_webhook::router(), runtime::web_state(webhook_deps.clone(), &webhook_config, &webhook_secrets));
     let body =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/fixtures/meta_feed_comment_add.json")).expect("fixture");
     let signature = inbox_platforms::signature::sign_meta(META_SECRET.as_bytes(), body.as_bytes());
@@ -218,7 +258,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     // 2. The ingest function: the queued body into DynamoDB.
     let before = meter.units();
     let ingested = drain(&sqs, &urls[&QueueName::Ingest], |b| {
-        let deps = deps.clone();
+        let deps = ingest_deps.clone();
         async move { fn_ingest::handle_message(&deps, &b).await }
     })
     .await;
@@ -239,6 +279,31 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert_eq!(conversations.len(), 1, "{feed}");
     assert!(conversations[0]["excerpt"].as_str().unwrap_or_default().contains("size M"), "{feed}");
     let id = conversations[0]["id"].as_str().expect("id").to_string();
+
+    // 3b. The actions function reads the comment's original post (queued by the ingest) from
+    // the Graph API; the API answers it from the cache.
+    let post = "104857600000001_122100000000000001";
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path(format!("/v21.0/{post}")))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(json!({"id": post, "message": "The tent is back in stock",
+            "promotion_status": "inactive", "is_published": true})))
+        .expect(1)
+        .mount(&graph)
+        .await;
+    let client = runtime::platform_client(&actions_config).expect("client");
+    let before = meter.units();
+    let fetched = drain(&sqs, &urls[&QueueName::Actions], |b| {
+        let (deps, client) = (actions_deps.clone(), client.clone());
+        async move { fn_actions::handle_message(&deps, client.as_ref(), &b).await }
+    })
+    .await;
+    assert_eq!(fetched, 1, "one job: the post of the new conversation");
+    let post_fetch = meter.units() - before;
+    graph.verify().await;
+    let (status, answer) =
+        call(&api, gateway_event("GET", &format!("/api/conversations/{id}/post"), json!({}), None, Some(alice_claims.clone()))).await;
+    assert_eq!((status, answer["status"].as_str()), (200, Some("ready")), "{answer}");
+    assert_eq!(answer["post"]["text"], "The tent is back in stock");
 
     let (status, _) = call(&api, gateway_event("GET", "/api/conversations", json!({"authorization": "Bearer forged"}), None, None)).await;
     assert_eq!(status, 401, "no verified claims, no caller (a header is never trusted)");
@@ -263,7 +328,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert_eq!(assigned["assignee_id"], json!("usr_bob"));
     let assignment = meter.units() - before;
     let notified = drain(&sqs, &urls[&QueueName::Notify], |b| {
-        let deps = deps.clone();
+        let deps = notifier_deps.clone();
         async move { fn_notifier::handle_message(&deps, &b).await }
     })
     .await;
@@ -285,7 +350,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert_eq!(status, 200);
     let before = meter.units();
     let ingested = drain(&sqs, &urls[&QueueName::Ingest], |b| {
-        let deps = deps.clone();
+        let deps = ingest_deps.clone();
         async move { fn_ingest::handle_message(&deps, &b).await }
     })
     .await;
@@ -299,6 +364,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     // creeping up unnoticed: raise them only with a reason in that table.
     for (what, u) in [
         ("first event of a thread", first_event),
+        ("its original post", post_fetch),
         ("next event of the thread", next_event),
         ("feed page", feed_page),
         ("assignment", assignment),
