@@ -22,7 +22,7 @@ impl PlatformClient for NotConnectedClient {
         Err(ActionError::Rejected(format!("no {} client is configured on this server, so thread control was not changed", profile.network)))
     }
 
-    async fn fetch_post(&self, profile: &Profile, _: &str) -> Result<Post, ActionError> {
+    async fn fetch_post(&self, profile: &Profile, _: &Conversation) -> Result<Post, ActionError> {
         Err(ActionError::Rejected(format!("no {} client is configured on this server, so the post cannot be read", profile.network)))
     }
 }

@@ -92,6 +92,12 @@ pub struct Existing<'a> {
     pub post_sponsored: bool,
 }
 
+/// Whether comments on a network's sponsored content (ads, boosted and dark posts) are
+/// ingested (product.md): yes for Facebook, Instagram and X; not for LinkedIn ads.
+pub fn sponsored_content_ingested(network: Network) -> bool {
+    network != Network::Linkedin
+}
+
 /// `thread_owner` when the inbox holds a Messenger thread.
 pub const INBOX_OWNER: &str = "inbox";
 
@@ -155,16 +161,11 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 let Some(conv) = existing.conversation else {
                     if event.sponsored {
                         return Plan::RememberSponsoredPost(Post {
-                            id: event.platform_id.clone(),
-                            network: event.network,
                             text: text.clone(),
                             author_name: Some(author.name.clone()).filter(|n| !n.is_empty()),
-                            permalink: None,
-                            media_url: None,
                             created_at: Some(event.occurred_at),
                             sponsored: Some(true),
-                            fetched_at: now,
-                            error: None,
+                            ..Post::unavailable(&event.platform_id, event.network, now, None)
                         });
                     }
                     return Plan::Ignore("our own message in a thread with no conversation");

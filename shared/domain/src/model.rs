@@ -226,6 +226,28 @@ pub struct Post {
     /// known.
     #[serde(default)]
     pub error: Option<String>,
+    /// A placeholder: the read was asked for at `fetched_at` and has not answered yet.
+    #[serde(default)]
+    pub pending: bool,
+}
+
+impl Post {
+    /// A post with nothing known of it but its id (and why, when its read failed).
+    pub fn unavailable(id: &str, network: Network, at: Timestamp, error: Option<String>) -> Self {
+        Post {
+            id: id.to_string(),
+            network,
+            text: String::new(),
+            author_name: None,
+            permalink: None,
+            media_url: None,
+            created_at: None,
+            sponsored: None,
+            fetched_at: at,
+            error,
+            pending: false,
+        }
+    }
 }
 
 /// A Salesforce Case made from a conversation: its id and where to open it.

@@ -100,12 +100,12 @@ pub trait ConversationStore: Send + Sync {
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>>;
     async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>>;
     async fn history(&self, conversation: &ConversationId) -> PortResult<Vec<HistoryEntry>>;
-    /// Records a platform id deleted before it was seen posted.
     /// The cached copy of a post the profile's conversations are under.
     async fn get_post(&self, profile: &ProfileId, post_id: &str) -> PortResult<Option<Post>>;
     /// Caches a post (replacing the older copy).
     async fn put_post(&self, profile: &ProfileId, post: &Post) -> PortResult<()>;
 
+    /// Records a platform id deleted before it was seen posted.
     async fn put_tombstone(&self, profile: &ProfileId, platform_id: &str, at: Timestamp) -> PortResult<()>;
     async fn is_tombstoned(&self, profile: &ProfileId, platform_id: &str) -> PortResult<bool>;
     /// Records the text of an edit that arrived before its item (the newest edit wins).
@@ -305,9 +305,10 @@ pub trait PlatformClient: Send + Sync {
     /// Takes Messenger thread control, or passes it back to the profile's bot.
     async fn handover(&self, profile: &Profile, conversation: &Conversation, op: HandoverOp) -> Result<(), ActionError>;
 
-    /// Reads the post `post_id` (a Page post, Instagram media, tweet, LinkedIn post, YouTube
-    /// video) as the network shows it to `profile`. `fetched_at` is the caller's to set.
-    async fn fetch_post(&self, profile: &Profile, post_id: &str) -> Result<Post, ActionError>;
+    /// Reads the post a conversation is under (its `post_id`: a Page post, Instagram media, a
+    /// tweet, a LinkedIn post, a YouTube video) as the network shows it to `profile`.
+    /// `fetched_at` is the caller's to set.
+    async fn fetch_post(&self, profile: &Profile, conversation: &Conversation) -> Result<Post, ActionError>;
 }
 
 /// One page of what a network's API says happened since a cursor.

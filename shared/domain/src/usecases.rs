@@ -405,8 +405,13 @@ pub(crate) async fn send_outbox(deps: &Deps, conv: &Conversation, items: &[Item]
     for (queue, bodies) in by_queue {
         let Err(e) = deps.queue.send_batch(queue, bodies).await else { continue };
         tracing::error!(error = %e, conversation_id = %conv.id, queue = queue.as_str(), "could not queue what a change sets in motion");
-        if queue == QueueName::Actions {
-            for item in items.iter().filter(|i| i.direction == Direction::Outbound && i.state == ItemState::Pending) {
+        let pending: Vec<&Item> = items.iter().filter(|i| i.direction == Direction::Outbound && i.state == ItemState::Pending).collect();
+        // Only a pending send fails the change: a post read (the only other Actions job) is
+        // queued again when the conversation is opened, and failing here would keep the
+        // events and notifications behind it from ever being sent (the redelivered event is a
+        // duplicate by then).
+        if queue == QueueName::Actions && !pending.is_empty() {
+            for item in pending {
                 let mut failed = item.clone();
                 failed.state = ItemState::Failed;
                 failed.failure = Some("could not be queued for sending; try again".into());
@@ -792,6 +797,11 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             }
             Plan::RememberSponsoredPost(post) => {
                 // (Replies that arrived before it are threaded on it: the plan appends it there.)
+                // A copy read from the network already (a redelivery) is kept, marked sponsored.
+                let post = match store.get_post(&profile.id, &post.id).await? {
+                    Some(known) if !known.pending && known.error.is_none() => Post { sponsored: Some(true), ..known },
+                    _ => post,
+                };
                 store.put_post(&profile.id, &post).await?;
                 return Ok(IngestOutcome::Ignored("our own sponsored post: remembered, its replies are sponsored"));
             }
@@ -963,7 +973,7 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
         Err(ActionError::Transient(why)) => Err(DomainError::Dependency(PortError::Unavailable(why))),
         Err(ActionError::Rejected(why)) => finish(deps, &conv, item, Err(why)).await,
         Err(ActionError::NeedsReconnect(why)) => {
-            deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.clone())).await?;
+            token_failed(deps, &profile, &why).await?;
             finish(deps, &conv, item, Err(format!("the {} profile needs reconnecting: {why}", profile.network))).await
         }
     }
@@ -989,7 +999,7 @@ async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &Handov
         Ok(()) => (serde_json::json!({"thread_owner": owner, "op": job.op}), ItemState::Sent),
         Err(ActionError::Transient(why)) => return Err(DomainError::Dependency(PortError::Unavailable(why.clone()))),
         Err(ActionError::NeedsReconnect(why)) => {
-            deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.clone())).await?;
+            token_failed(deps, &profile, why).await?;
             (serde_json::json!({"op": job.op, "failed": why}), ItemState::Failed)
         }
         Err(ActionError::Rejected(why)) => (serde_json::json!({"op": job.op, "failed": why}), ItemState::Failed),
@@ -1022,6 +1032,16 @@ async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &Handov
     Err(DomainError::Conflict)
 }
 
+/// Records that a profile's token no longer works, unless the profile was reconnected (a new
+/// token) since `profile` was read: a call made with the old token says nothing of the new one.
+async fn token_failed(deps: &Deps, profile: &Profile, why: &str) -> DomainResult<()> {
+    let current = deps.directory.get_profile(&profile.account_id, &profile.id).await?;
+    if current.is_some_and(|c| c.credentials.access_token == profile.credentials.access_token) {
+        deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.to_string())).await?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------
 // Original posts (the post a comment conversation is under)
 
@@ -1029,6 +1049,8 @@ async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &Handov
 pub const POST_FRESH_SECS: i64 = 3600;
 /// How long a failed fetch is remembered before the network is asked again.
 pub const POST_RETRY_SECS: i64 = 600;
+/// How long a read asked for by the API is waited for before it is asked for again.
+pub const POST_PENDING_SECS: i64 = 60;
 
 /// A conversation's original post, as far as the inbox knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1042,9 +1064,10 @@ pub enum OriginalPost {
     Ready(Post),
 }
 
+/// Whether a cached copy is recent enough not to ask the network again (a placeholder never is).
 fn post_is_fresh(post: &Post, now: Timestamp) -> bool {
     let keep = if post.error.is_some() { POST_RETRY_SECS } else { POST_FRESH_SECS };
-    now - post.fetched_at < chrono::Duration::seconds(keep)
+    !post.pending && now - post.fetched_at < chrono::Duration::seconds(keep)
 }
 
 fn post_job(c: &Conversation) -> OutboundJob {
@@ -1059,11 +1082,25 @@ pub async fn original_post(deps: &Deps, viewer: &Viewer, id: &ConversationId) ->
     let Some(post_id) = c.post_id.as_deref() else {
         return Ok(OriginalPost::NotAPost);
     };
-    let cached = deps.conversations.get_post(&c.profile_id, post_id).await?;
-    if !cached.as_ref().is_some_and(|p| post_is_fresh(p, deps.clock.now())) {
-        deps.queue.send(QueueName::Actions, serde_json::to_vec(&post_job(&c)).expect("serialisable")).await?;
+    let now = deps.clock.now();
+    let ask = || async { deps.queue.send(QueueName::Actions, serde_json::to_vec(&post_job(&c)).expect("serialisable")).await };
+    match deps.conversations.get_post(&c.profile_id, post_id).await? {
+        // Asked for already: however often the page asks meanwhile, one read is queued.
+        Some(p) if p.pending && now - p.fetched_at < chrono::Duration::seconds(POST_PENDING_SECS) => Ok(OriginalPost::Fetching),
+        Some(p) if !p.pending => {
+            if !post_is_fresh(&p, now) {
+                ask().await?;
+            }
+            Ok(OriginalPost::Ready(p))
+        }
+        // Never asked for, or asked for long ago without an answer: a placeholder, then the read.
+        _ => {
+            let placeholder = Post { pending: true, ..Post::unavailable(post_id, c.network, now, None) };
+            deps.conversations.put_post(&c.profile_id, &placeholder).await?;
+            ask().await?;
+            Ok(OriginalPost::Fetching)
+        }
     }
-    Ok(cached.map_or(OriginalPost::Fetching, OriginalPost::Ready))
 }
 
 /// Fetches a conversation's original post into the cache (the actions worker). A sponsored
@@ -1077,9 +1114,15 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
         return Ok(ItemState::Failed);
     };
     let now = deps.clock.now();
-    let cached = deps.conversations.get_post(&c.profile_id, &post_id).await?;
-    if cached.as_ref().is_some_and(|p| post_is_fresh(p, now)) {
-        return Ok(ItemState::Sent); // fetched already (several asked at once)
+    // A placeholder is no copy.
+    let cached = deps.conversations.get_post(&c.profile_id, &post_id).await?.filter(|p| !p.pending);
+    if let Some(p) = cached.as_ref().filter(|p| post_is_fresh(p, now)) {
+        // Read already (for another comment on the same post, or several asked at once); what
+        // it says of sponsorship holds for this conversation too.
+        if p.sponsored == Some(true) && !c.sponsored {
+            mark_sponsored(deps, c).await?;
+        }
+        return Ok(ItemState::Sent);
     }
     let Some(profile) = deps.directory.get_profile(&c.account_id, &c.profile_id).await? else {
         return Ok(ItemState::Failed);
@@ -1092,23 +1135,12 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
             crate::poll::YOUTUBE_DAILY_QUOTA
         )))
     } else {
-        client.fetch_post(&profile, &post_id).await
+        client.fetch_post(&profile, &c).await
     };
     let failed = |why: String| match cached.clone() {
         // An older copy stays what is shown; it is asked for again when it is old.
         Some(old) if old.error.is_none() => Post { fetched_at: now - chrono::Duration::seconds(POST_FRESH_SECS - POST_RETRY_SECS), ..old },
-        _ => Post {
-            id: post_id.clone(),
-            network: c.network,
-            text: String::new(),
-            author_name: None,
-            permalink: None,
-            media_url: None,
-            created_at: None,
-            sponsored: None,
-            fetched_at: now,
-            error: Some(why),
-        },
+        _ => Post::unavailable(&post_id, c.network, now, Some(why)),
     };
     let post = match fetched {
         Ok(mut post) => {
@@ -1121,10 +1153,9 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
             post
         }
         Err(ActionError::Transient(why)) => return Err(DomainError::Dependency(PortError::Unavailable(why))),
-        Err(ActionError::NeedsReconnect(why)) => {
-            deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.clone())).await?;
-            failed(format!("the {} profile needs reconnecting: {why}", profile.network))
-        }
+        // Not recorded as the token's state: a read the token may not make (another Page's
+        // post, a tier without tweet lookup) says nothing of the replies and polls it does make.
+        Err(ActionError::NeedsReconnect(why)) => failed(format!("{} refused to read the post: {why}", profile.network)),
         Err(ActionError::Rejected(why)) => failed(why),
     };
     deps.conversations.put_post(&c.profile_id, &post).await?;
@@ -1670,7 +1701,7 @@ async fn poll_one(deps: &Deps, poller: &dyn PlatformPoller, mut state: PollState
                 _ => None,
             };
             if let PollError::NeedsReconnect(why) = &e {
-                deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.clone())).await?;
+                token_failed(deps, &profile, why).await?;
             }
             state.last_error = Some(e.to_string());
             state.next_at = now + chrono::Duration::from_std(crate::poll::backoff(state.failures, retry_after)).unwrap_or_default();

@@ -96,13 +96,25 @@ impl HttpPlatformClient {
     }
 
     /// Reads a post: one GET on the network's post, media, tweet or video.
-    async fn read_post(&self, network: Network, post_id: &str, token: &str) -> Result<Post, Failure> {
+    async fn read_post(&self, profile: &Profile, conv: &Conversation, post_id: &str, token: &str) -> Result<Post, Failure> {
         use inbox_platforms::posts;
         let c = &self.http.config;
         let id = segment(post_id, "post")?;
-        let (api, url, parse): (Api, String, ReadPost) = match network {
+        let (api, url, parse): (Api, String, ReadPost) = match profile.network {
             Network::Facebook => {
                 (Api::Meta("Facebook"), format!("{}/{id}?fields={}", c.graph_base, posts::FACEBOOK_POST_FIELDS), posts::facebook_post)
+            }
+            // Media that mentions us is someone else's: it is read through our account's
+            // `mentioned_media` (a mention in the caption) or `mentioned_comment` (in a comment).
+            Network::Instagram if conv.kind == Kind::Mention => {
+                let me = segment(&profile.external_id, "Instagram account")?;
+                let fields = if conv.thread_key.trim() == post_id.trim() {
+                    format!("mentioned_media.media_id({id}){{{}}}", posts::INSTAGRAM_MEDIA_FIELDS)
+                } else {
+                    let comment = segment(&conv.thread_key, "comment")?;
+                    format!("mentioned_comment.comment_id({comment}){{media{{{}}}}}", posts::INSTAGRAM_MEDIA_FIELDS)
+                };
+                (Api::Meta("Instagram"), format!("{}/{me}?fields={fields}", c.graph_base), posts::instagram_mentioned_media)
             }
             Network::Instagram => {
                 (Api::Meta("Instagram"), format!("{}/{id}?fields={}", c.graph_base, posts::INSTAGRAM_MEDIA_FIELDS), posts::instagram_media)
@@ -334,9 +346,11 @@ impl PlatformClient for HttpPlatformClient {
         run.await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
     }
 
-    async fn fetch_post(&self, profile: &Profile, post_id: &str) -> Result<Post, ActionError> {
+    async fn fetch_post(&self, profile: &Profile, conversation: &Conversation) -> Result<Post, ActionError> {
+        let post_id =
+            conversation.post_id.as_deref().ok_or_else(|| ActionError::Rejected("the conversation is not under a post".into()))?;
         let token = token(profile)?;
-        self.read_post(profile.network, post_id, token).await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
+        self.read_post(profile, conversation, post_id, token).await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
     }
 }
 

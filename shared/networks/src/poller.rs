@@ -68,6 +68,8 @@ struct LinkedinCursor {
 
 /// How often a configured LinkedIn post is checked again for being sponsored or dark.
 const LINKEDIN_POST_CHECK_HOURS: i64 = 24;
+/// Posts read in one `BATCH_GET` (a URL stays well under LinkedIn's limits).
+const LINKEDIN_BATCH_GET: usize = 20;
 
 impl HttpPlatformPoller {
     pub fn new(config: NetworkConfig) -> Result<Self, SetupError> {
@@ -244,28 +246,33 @@ impl HttpPlatformPoller {
         if due.is_empty() {
             return Ok(());
         }
-        let ids = due.iter().map(|u| encode(u)).collect::<Vec<_>>().join(",");
-        let url = format!("{}/rest/posts?ids=List({ids})", self.http.config.linkedin_base);
-        let rb = self.http.request(Api::Linkedin, Method::GET, &url, token)?.header("X-RestLi-Method", "BATCH_GET");
-        let answer = match self.http.send(Api::Linkedin, rb, token).await {
-            Ok(a) => a.json(),
-            Err(f @ Failure::NeedsReconnect(_)) => return Err(f),
-            Err(f) => {
-                tracing::warn!(reason = f.reason(), "could not check which LinkedIn posts are sponsored; polling them as before");
-                return Ok(());
-            }
-        };
-        let results = answer.get("results").and_then(Value::as_object);
-        for urn in due {
-            let Some(post) = results.and_then(|r| r.get(urn.as_str())) else {
-                continue; // not answered (an error for this one): checked again next poll
+        for chunk in due.chunks(LINKEDIN_BATCH_GET) {
+            let ids = chunk.iter().map(|u| encode(u)).collect::<Vec<_>>().join(",");
+            let url = format!("{}/rest/posts?ids=List({ids})", self.http.config.linkedin_base);
+            let rb = self.http.request(Api::Linkedin, Method::GET, &url, token)?.header("X-RestLi-Method", "BATCH_GET");
+            let answer = match self.http.send(Api::Linkedin, rb, token).await {
+                Ok(a) => a.json(),
+                Err(f @ Failure::NeedsReconnect(_)) => return Err(f),
+                Err(f) => {
+                    tracing::warn!(reason = f.reason(), "could not check which LinkedIn posts are sponsored; polling them as before");
+                    return Ok(());
+                }
             };
-            state.checked.insert(urn.clone(), now);
-            if inbox_platforms::posts::linkedin_is_sponsored(post) {
-                tracing::info!(post = urn.as_str(), "LinkedIn post is sponsored or dark: its comments are not ingested");
-                state.sponsored.insert(urn.clone());
-            } else {
-                state.sponsored.remove(urn);
+            let results = answer.get("results").and_then(Value::as_object);
+            for urn in chunk {
+                let Some(post) = results.and_then(|r| r.get(urn.as_str())) else {
+                    continue; // not answered (an error for this one): checked again next poll
+                };
+                state.checked.insert((*urn).clone(), now);
+                // LinkedIn ads are not ingested (the domain's rule); dark posts are ads.
+                if inbox_platforms::posts::linkedin_is_sponsored(post)
+                    && !inbox_domain::ingest::sponsored_content_ingested(Network::Linkedin)
+                {
+                    tracing::info!(post = urn.as_str(), "LinkedIn post is sponsored or dark: its comments are not ingested");
+                    state.sponsored.insert((*urn).clone());
+                } else {
+                    state.sponsored.remove(*urn);
+                }
             }
         }
         Ok(())

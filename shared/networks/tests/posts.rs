@@ -4,11 +4,18 @@
 mod common;
 
 use common::*;
-use inbox_domain::Network;
 use inbox_domain::ports::{ActionError, PlatformClient};
+use inbox_domain::{Conversation, Kind, Network};
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A comment conversation under `post`.
+fn under(network: Network, post: &str) -> Conversation {
+    let mut c = conversation(network, Kind::Comment, "c1", "1", now());
+    c.post_id = Some(post.into());
+    c
+}
 
 fn ok_json(body: &Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
@@ -38,7 +45,7 @@ async fn a_facebook_post_is_read_with_its_promotion_status() {
             "created_time": "2026-01-01T10:00:00+0000"})),
     )
     .await;
-    let p = client(&server).fetch_post(&profile(Network::Facebook, "104857600000001"), post).await.unwrap();
+    let p = client(&server).fetch_post(&profile(Network::Facebook, "104857600000001"), &under(Network::Facebook, post)).await.unwrap();
     assert_eq!((p.id.as_str(), p.text.as_str(), p.sponsored), (post, "20% off every stove", Some(true)));
     assert_eq!(p.author_name.as_deref(), Some("Demo Outdoor"));
     server.verify().await;
@@ -55,11 +62,50 @@ async fn instagram_media_is_read_with_its_caption() {
             "media_url": "https://cdn.example/1.jpg", "username": "demooutdoor", "media_product_type": "FEED"})),
     )
     .await;
-    let p = client(&server).fetch_post(&profile(Network::Instagram, "17841400000000001"), "17900000000000001").await.unwrap();
+    let p = client(&server)
+        .fetch_post(&profile(Network::Instagram, "17841400000000001"), &under(Network::Instagram, "17900000000000001"))
+        .await
+        .unwrap();
     assert_eq!(
         (p.text.as_str(), p.media_url.as_deref(), p.sponsored),
         ("Sunrise at the lake", Some("https://cdn.example/1.jpg"), Some(false))
     );
+    server.verify().await;
+}
+
+/// Media that mentions us is someone else's: read through our account's mentions.
+#[tokio::test]
+async fn instagram_mentions_read_the_media_through_the_account() {
+    let server = MockServer::start().await;
+    let fields = inbox_platforms::posts::INSTAGRAM_MEDIA_FIELDS;
+    let media = json!({"id": "17918195224117851", "caption": "Loving my new tent @demo.outdoor", "username": "hiker",
+        "media_type": "IMAGE", "media_url": "https://cdn.example/m.jpg"});
+    Mock::given(method("GET"))
+        .and(path("/v21.0/17841400000000001"))
+        .and(query_param("fields", format!("mentioned_media.media_id(17918195224117851){{{fields}}}")))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ok_json(&json!({"mentioned_media": media, "id": "17841400000000001"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v21.0/17841400000000001"))
+        .and(query_param("fields", format!("mentioned_comment.comment_id(17894227972186120){{media{{{fields}}}}}")))
+        .respond_with(ok_json(&json!({"mentioned_comment": {"text": "@demo.outdoor look", "media": media}, "id": "17841400000000001"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let ig = profile(Network::Instagram, "17841400000000001");
+    // In the caption: the mention is the media itself.
+    let mut c = conversation(Network::Instagram, Kind::Mention, "17918195224117851", "1", now());
+    c.post_id = Some("17918195224117851".into());
+    let p = client(&server).fetch_post(&ig, &c).await.unwrap();
+    assert_eq!((p.text.as_str(), p.author_name.as_deref()), ("Loving my new tent @demo.outdoor", Some("@hiker")));
+    // In a comment on it.
+    c.thread_key = "17894227972186120".into();
+    let p = client(&server).fetch_post(&ig, &c).await.unwrap();
+    assert_eq!(p.id, "17918195224117851");
+    assert_eq!(p.media_url.as_deref(), Some("https://cdn.example/m.jpg"));
     server.verify().await;
 }
 
@@ -74,7 +120,10 @@ async fn a_tweet_is_looked_up_with_its_author() {
             "includes": {"users": [{"id": "2244994945", "name": "Demo Outdoor", "username": "DemoOutdoor"}]}})),
     )
     .await;
-    let p = client(&server).fetch_post(&profile(Network::Twitter, "2244994945"), "1874999999999999999").await.unwrap();
+    let p = client(&server)
+        .fetch_post(&profile(Network::Twitter, "2244994945"), &under(Network::Twitter, "1874999999999999999"))
+        .await
+        .unwrap();
     assert_eq!(p.permalink.as_deref(), Some("https://x.com/DemoOutdoor/status/1874999999999999999"));
     server.verify().await;
 }
@@ -95,7 +144,10 @@ async fn a_linkedin_post_is_read_with_the_version_headers() {
         .await;
     let mut cfg = config(&server);
     cfg.linkedin_version = "202509".into();
-    let p = client_with(cfg).fetch_post(&profile(Network::Linkedin, "5515715"), "urn:li:share:7300000000000000001").await.unwrap();
+    let p = client_with(cfg)
+        .fetch_post(&profile(Network::Linkedin, "5515715"), &under(Network::Linkedin, "urn:li:share:7300000000000000001"))
+        .await
+        .unwrap();
     assert_eq!((p.text.as_str(), p.sponsored), ("Join our webinar", Some(false)));
     server.verify().await;
 }
@@ -113,8 +165,8 @@ async fn a_youtube_video_is_read_and_a_missing_one_is_refused() {
     expect_get(&server, "/youtube/v3/videos", "part=snippet&id=gone", ok_json(&json!({"items": []}))).await;
     let c = client(&server);
     let yt = profile(Network::Youtube, "UCdemo");
-    assert_eq!(c.fetch_post(&yt, "demoVideo01").await.unwrap().text, "Stove review");
-    let e = c.fetch_post(&yt, "gone").await.unwrap_err();
+    assert_eq!(c.fetch_post(&yt, &under(Network::Youtube, "demoVideo01")).await.unwrap().text, "Stove review");
+    let e = c.fetch_post(&yt, &under(Network::Youtube, "gone")).await.unwrap_err();
     assert!(matches!(&e, ActionError::Rejected(why) if why.contains("no such video")), "{e:?}");
     server.verify().await;
 }
@@ -122,8 +174,9 @@ async fn a_youtube_video_is_read_and_a_missing_one_is_refused() {
 #[tokio::test]
 async fn failures_say_what_to_do_and_never_carry_the_token() {
     let server = MockServer::start().await;
-    let expired =
-        json!({"error": {"message": "Error validating access token: Session has expired", "type": "OAuthException", "code": 190}});
+    // (A network that echoes the token back in its error: the words must not carry it.)
+    let expired = json!({"error": {"message": format!("Error validating access token {TOKEN}: Session has expired"),
+        "type": "OAuthException", "code": 190}});
     expect_get(
         &server,
         "/v21.0/1_2",
@@ -131,12 +184,12 @@ async fn failures_say_what_to_do_and_never_carry_the_token() {
         ResponseTemplate::new(400).set_body_json(&expired),
     )
     .await;
-    let e = client(&server).fetch_post(&profile(Network::Facebook, "1"), "1_2").await.unwrap_err();
+    let e = client(&server).fetch_post(&profile(Network::Facebook, "1"), &under(Network::Facebook, "1_2")).await.unwrap_err();
     assert!(matches!(e, ActionError::NeedsReconnect(_)), "{e:?}");
     assert!(!e.to_string().contains(TOKEN));
 
     // A post id that would move the request to another endpoint is refused before any call.
-    let e = client(&server).fetch_post(&profile(Network::Facebook, "1"), "..").await.unwrap_err();
+    let e = client(&server).fetch_post(&profile(Network::Facebook, "1"), &under(Network::Facebook, "..")).await.unwrap_err();
     assert!(matches!(e, ActionError::Rejected(_)), "{e:?}");
     server.verify().await;
 }

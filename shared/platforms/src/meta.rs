@@ -189,11 +189,22 @@ fn facebook_author(value: &Value) -> Author {
 
 /// Boosted post or ad (dark post), as far as the `post` object tells.
 fn facebook_sponsored(value: &Value) -> bool {
-    let Some(post) = value.get("post") else {
-        return false;
-    };
-    matches!(str_of(post, "promotion_status"), Some("active" | "ineligible"))
-        || post.get("is_published").and_then(Value::as_bool) == Some(false)
+    value.get("post").and_then(facebook_post_sponsored) == Some(true)
+}
+
+/// Whether a Page post (a webhook's `post` object, or the post read from the Graph API) is
+/// sponsored: boosted (`promotion_status: active`), a dark post or ad creative (`ineligible`),
+/// or unpublished (`is_published: false`, as dark posts are); organic when `inactive`; `None`
+/// when it does not say.
+pub(crate) fn facebook_post_sponsored(post: &Value) -> Option<bool> {
+    if post.get("is_published").and_then(Value::as_bool) == Some(false) {
+        return Some(true);
+    }
+    match str_of(post, "promotion_status") {
+        Some("active" | "ineligible") => Some(true),
+        Some("inactive") => Some(false),
+        _ => None,
+    }
 }
 
 /// The text of a feed item: its message, then a line per attached photo or video.

@@ -16,42 +16,28 @@ fn text_of(v: &Value, key: &str) -> Option<String> {
     str_of(v, key).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
+/// A link or picture the page may show: `https:` only (never `javascript:` or plain HTTP).
+fn https_of(v: &Value, key: &str) -> Option<String> {
+    text_of(v, key).filter(|u| u.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://")))
+}
+
 fn post(id: &str, network: Network, fetched_at: Timestamp) -> Post {
-    Post {
-        id: id.to_string(),
-        network,
-        text: String::new(),
-        author_name: None,
-        permalink: None,
-        media_url: None,
-        created_at: None,
-        sponsored: None,
-        fetched_at,
-        error: None,
-    }
+    Post::unavailable(id, network, fetched_at, None)
 }
 
 /// The fields asked of a Page post (`GET /{post-id}?fields=...`).
 pub const FACEBOOK_POST_FIELDS: &str = "message,story,permalink_url,created_time,full_picture,from,promotion_status,is_published";
 
-/// A Page post. Sponsored when Meta says it is boosted (`promotion_status: active`), a dark
-/// post or ad creative (`ineligible`), or unpublished (`is_published: false`, how dark posts
-/// show); organic when `inactive`.
+/// A Page post; whether it is sponsored is read as in the webhook's `post` object.
 pub fn facebook_post(id: &str, body: &[u8], fetched_at: Timestamp) -> Result<Post, String> {
     let v = parse(body, Network::Facebook)?;
     let mut p = post(id, Network::Facebook, fetched_at);
     p.text = text_of(&v, "message").or_else(|| text_of(&v, "story")).unwrap_or_default();
     p.author_name = v.get("from").and_then(|f| text_of(f, "name"));
-    p.permalink = text_of(&v, "permalink_url");
-    p.media_url = text_of(&v, "full_picture");
+    p.permalink = https_of(&v, "permalink_url");
+    p.media_url = https_of(&v, "full_picture");
     p.created_at = secs(v.get("created_time"));
-    let unpublished = v.get("is_published").and_then(Value::as_bool) == Some(false);
-    p.sponsored = match str_of(&v, "promotion_status") {
-        _ if unpublished => Some(true),
-        Some("active" | "ineligible") => Some(true),
-        Some("inactive") => Some(false),
-        _ => None,
-    };
+    p.sponsored = crate::meta::facebook_post_sponsored(&v);
     Ok(p)
 }
 
@@ -65,12 +51,24 @@ pub fn instagram_media(id: &str, body: &[u8], fetched_at: Timestamp) -> Result<P
     let mut p = post(id, Network::Instagram, fetched_at);
     p.text = text_of(&v, "caption").unwrap_or_default();
     p.author_name = text_of(&v, "username").map(|u| format!("@{u}"));
-    p.permalink = text_of(&v, "permalink");
+    p.permalink = https_of(&v, "permalink");
     p.media_url =
-        if str_of(&v, "media_type") == Some("VIDEO") { text_of(&v, "thumbnail_url") } else { None }.or_else(|| text_of(&v, "media_url"));
+        if str_of(&v, "media_type") == Some("VIDEO") { https_of(&v, "thumbnail_url") } else { None }.or_else(|| https_of(&v, "media_url"));
     p.created_at = secs(v.get("timestamp"));
     p.sponsored = str_of(&v, "media_product_type").map(|t| t == "AD");
     Ok(p)
+}
+
+/// Instagram media read through our account's mentions: the `mentioned_media` object (a
+/// mention in a caption) or the `media` of the `mentioned_comment` (a mention in a comment).
+pub fn instagram_mentioned_media(id: &str, body: &[u8], fetched_at: Timestamp) -> Result<Post, String> {
+    let v = parse(body, Network::Instagram)?;
+    let media = v
+        .get("mentioned_media")
+        .or_else(|| v.get("mentioned_comment").and_then(|c| c.get("media")))
+        .filter(|m| m.is_object())
+        .ok_or("Instagram did not return the media that mentions the account")?;
+    instagram_media(id, &serde_json::to_vec(media).expect("JSON"), fetched_at)
 }
 
 /// The query of an X v2 tweet lookup (`GET /2/tweets/:id?...`).
@@ -102,7 +100,7 @@ pub fn x_tweet(id: &str, body: &[u8], fetched_at: Timestamp) -> Result<Post, Str
         .and_then(|i| i.get("media"))
         .and_then(Value::as_array)
         .and_then(|m| m.first())
-        .and_then(|m| text_of(m, "url").or_else(|| text_of(m, "preview_image_url")));
+        .and_then(|m| https_of(m, "url").or_else(|| https_of(m, "preview_image_url")));
     Ok(p)
 }
 
@@ -144,7 +142,7 @@ pub fn youtube_video(id: &str, body: &[u8], fetched_at: Timestamp) -> Result<Pos
     p.author_name = text_of(snippet, "channelTitle");
     p.permalink = Some(format!("https://www.youtube.com/watch?v={id}"));
     let thumbs = snippet.get("thumbnails");
-    p.media_url = ["medium", "high", "default"].iter().find_map(|k| thumbs.and_then(|t| t.get(*k)).and_then(|t| text_of(t, "url")));
+    p.media_url = ["medium", "high", "default"].iter().find_map(|k| thumbs.and_then(|t| t.get(*k)).and_then(|t| https_of(t, "url")));
     p.created_at = secs(snippet.get("publishedAt"));
     Ok(p)
 }
@@ -188,6 +186,19 @@ mod tests {
         assert_eq!(p.media_url.as_deref(), Some("https://scontent.example/p.jpg"));
         assert_eq!(p.created_at.unwrap().to_rfc3339(), "2026-11-01T10:00:00+00:00");
         assert!(facebook_post("1_2", b"<html>", at()).unwrap_err().contains("not JSON"));
+    }
+
+    #[test]
+    fn only_https_links_and_pictures_are_kept() {
+        let p = facebook_post(
+            "1_2",
+            &body(json!({"message": "m", "permalink_url": "javascript:alert(1)", "full_picture": "http://plain.example/p.jpg"})),
+            at(),
+        )
+        .unwrap();
+        assert_eq!((p.permalink, p.media_url), (None, None));
+        let p = instagram_media("m", &body(json!({"permalink": "HTTPS://www.instagram.com/p/x/"})), at()).unwrap();
+        assert_eq!(p.permalink.as_deref(), Some("HTTPS://www.instagram.com/p/x/"));
     }
 
     #[test]

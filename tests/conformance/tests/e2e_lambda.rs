@@ -4,7 +4,8 @@
 //! conversation and assign it, the notifier's batch handler to an email moto's SES recorded, and
 //! the actions function reading the comment's original post. Secrets come from moto's SSM
 //! Parameter Store, as on AWS; each function gets the queues `template.yaml` gives it, no more
-//! (a function sending to a queue the template does not give it fails here, as on AWS).
+//! (a function sending to a queue the template does not give it fails here, as on AWS), and
+//! each queue it is given must have its `SQSSendMessagePolicy` there too.
 
 use inbox_aws::aws_sdk_sqs;
 use inbox_aws::dynamo::CapacityMeter;
@@ -82,7 +83,16 @@ fn template_queues(function: &str, urls: &std::collections::HashMap<QueueName, S
         };
         let expected = format!("{}{}Queue", &name[..1], name[1..].to_lowercase());
         assert_eq!(value.trim(), expected, "{function}: {line}");
+        // Given a queue, the function may send to it (IAM), and the other way round.
+        let policy = format!("QueueName: !GetAtt {expected}.QueueName");
+        assert!(block.iter().any(|l| l.trim() == policy), "{function} has {var} but no SQSSendMessagePolicy for {expected}");
         out.push((var.to_string(), urls[&queue].clone()));
+    }
+    for line in block.iter().map(|l| l.trim()).filter(|l| l.starts_with("QueueName: !GetAtt ")) {
+        assert!(
+            out.iter().any(|(var, _)| line.contains(&format!("{}{}Queue", &var[12..13], var[13..].to_lowercase()))),
+            "{function}: {line} without its INBOX_QUEUE_ variable"
+        );
     }
     out
 }

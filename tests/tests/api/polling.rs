@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
 use inbox_domain::ports::{PlatformPoller, PollError, PollPage};
-use inbox_domain::usecases;
+use inbox_domain::usecases::{self, Deps};
 use inbox_domain::*;
 use inbox_tests::*;
 use std::sync::Mutex;
@@ -199,6 +199,32 @@ async fn channel_health_shows_last_event_polling_and_a_lost_token() {
     // Bob cannot see the YouTube channel at all.
     let (_, body) = t.get("/api/channels", BOB).await;
     assert!(body["channels"].as_array().unwrap().iter().all(|c| c["network"] != "youtube"));
+}
+
+/// Reconnects during a call made with the old token: the call's refusal says nothing of the
+/// new token, which stays valid.
+#[tokio::test]
+async fn a_refusal_of_the_old_token_after_a_reconnect_leaves_the_new_one_valid() {
+    struct ReconnectedMeanwhile(Deps);
+    #[async_trait]
+    impl PlatformPoller for ReconnectedMeanwhile {
+        fn units_per_poll(&self, _: Network) -> u32 {
+            1
+        }
+        async fn poll(&self, p: &Profile, _: Option<&str>, _: Timestamp) -> Result<PollPage, PollError> {
+            let mut fresh = p.clone();
+            fresh.credentials.access_token = Some("a-new-token".into());
+            self.0.directory.put_profile(&fresh).await.unwrap();
+            Err(PollError::NeedsReconnect("the old token was revoked".into()))
+        }
+    }
+    let t = TestApp::spawn().await;
+    youtube_profile(&t).await;
+    let deps = &t.app.state.deps;
+    let round = usecases::poll_due(deps, &ReconnectedMeanwhile(deps.clone()), 10).await.unwrap();
+    assert_eq!(round.failed, 1);
+    let health = deps.health.channel_health(&"prf_demo_youtube".into()).await.unwrap();
+    assert_eq!(health.token_state, TokenState::Valid, "{health:?}");
 }
 
 #[tokio::test]

@@ -408,6 +408,17 @@ async fn a_comment_on_a_post_that_turns_out_to_be_an_ad_becomes_sponsored() {
     let c = t.detail(ALICE, &id(&c)).await;
     assert_eq!(c["sponsored"], true);
     assert_eq!(ids(&t.feed(ALICE, "sponsored=true").await), vec![id(&c)]);
+    // A second comment on the same ad: the post is not read again, the comment is sponsored.
+    let mut second = body.clone();
+    let v = &mut second["entry"][0]["changes"][0]["value"];
+    v["comment_id"] = json!("122100000000000001_1900000000000555");
+    v["message"] = json!("Is the discount on in Lyon?");
+    meta(&t, second.to_string().as_bytes()).await;
+    t.settle().await;
+    let second = t.find(ALICE, "discount on in Lyon").await;
+    assert_eq!(second["sponsored"], true, "{second}");
+    let reads = sim(&t).requests().into_iter().filter(|r| r.method == "GET" && r.path == format!("/v21.0/{post}")).count();
+    assert_eq!(reads, 1, "one read of the post for both comments");
 
     // A post the network does not have (deleted since).
     let mut gone = fixture_json("meta_feed_comment_add.json");
@@ -530,5 +541,26 @@ async fn a_private_reply_to_a_comment_shows_as_a_dm_conversation_once_the_author
         // Its reply box goes to the person, within the messaging window.
         assert!(dms[0]["available_actions"].as_array().unwrap().contains(&json!("reply")), "{}", dms[0]);
     }
+    t.stop().await;
+}
+
+/// However often the page asks for a post being read, one read is queued (a placeholder
+/// remembers it was asked for); the page is told it is being fetched meanwhile.
+#[tokio::test]
+async fn asking_for_a_post_again_and_again_queues_one_read() {
+    use inbox_domain::ports::QueueName;
+    let t = TestApp::spawn_with(|c| c.paused = vec![QueueName::Actions]).await;
+    let mut body = fixture_json("meta_feed_comment_add.json");
+    body["entry"][0]["changes"][0]["value"]["message"] = json!("Paused actions, one read");
+    assert_eq!(t.meta_webhook(body.to_string().as_bytes()).await, StatusCode::OK);
+    t.settle_queue(QueueName::Ingest).await;
+    let queue = &t.app.queue;
+    assert_eq!(queue.depth(QueueName::Actions).await.unwrap(), 1, "the ingest queued the read of the new conversation's post");
+    let conv = id(&t.find(ALICE, "Paused actions").await);
+    for _ in 0..5 {
+        let (status, answer) = t.get(&format!("/api/conversations/{conv}/post"), ALICE).await;
+        assert_eq!((status, answer), (StatusCode::OK, json!({"status": "fetching", "post": null})));
+    }
+    assert_eq!(queue.depth(QueueName::Actions).await.unwrap(), 2, "the page's first ask queued one more read, the others none");
     t.stop().await;
 }

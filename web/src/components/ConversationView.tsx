@@ -374,17 +374,22 @@ function Origin({ c, profile, client, now }: { c: Detail; profile?: Profile; cli
 function OriginalPost({ id, network, client, now }: { id: string; network: Detail['network']; client: Client; now: number }) {
   const [answer, setAnswer] = useState<PostAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [gaveUp, setGaveUp] = useState(false);
+  const [round, setRound] = useState(0);
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     setAnswer(null);
     setError(null);
+    setGaveUp(false);
     const ask = (attempt: number) => {
       client.originalPost(id).then(
         (a) => {
           if (!live) return;
           setAnswer(a);
-          if (a.status === 'fetching' && attempt < POST_RETRY_MS.length) timer = setTimeout(() => ask(attempt + 1), POST_RETRY_MS[attempt]);
+          if (a.status !== 'fetching') return;
+          if (attempt < POST_RETRY_MS.length) timer = setTimeout(() => ask(attempt + 1), POST_RETRY_MS[attempt]);
+          else setGaveUp(true);
         },
         (e) => live && setError(describeError(e)),
       );
@@ -394,8 +399,26 @@ function OriginalPost({ id, network, client, now }: { id: string; network: Detai
       live = false;
       clearTimeout(timer);
     };
-  }, [id, client]);
-  if (error) return <p class="post-note">The original post could not be loaded: {error}</p>;
+  }, [id, client, round]);
+  const again = (
+    <button type="button" onClick={() => setRound((r) => r + 1)}>
+      Try again
+    </button>
+  );
+  if (error) {
+    return (
+      <p class="post-note">
+        The original post could not be loaded: {error} {again}
+      </p>
+    );
+  }
+  if (gaveUp) {
+    return (
+      <p class="post-note">
+        The original post has not been read from {NETWORK_LABEL[network]} yet. {again}
+      </p>
+    );
+  }
   if (!answer || answer.status === 'fetching') return <p class="post-note">Loading the original post…</p>;
   const post = answer.post;
   if (answer.status === 'unavailable' || !post) {

@@ -327,6 +327,31 @@ describe('the original post', () => {
     expect(screen.getByRole('region', { name: 'Original post' }).textContent).toContain('Sponsored');
   });
 
+  it('stops asking after a while, and asks again on request', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      let asked = 0;
+      const { fetch } = fakeFetch({
+        'GET /api/conversations/c1': () => ({ body: detail('c1', { post_id: '1_2' }) }),
+        'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
+        'GET /api/conversations/c1/post': () => {
+          asked += 1;
+          return { body: { status: 'fetching', post: null } };
+        },
+      });
+      renderView(fetch);
+      await screen.findByText('Loading the original post…');
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(await screen.findByText(/has not been read from Facebook yet/)).toBeTruthy();
+      const before = asked;
+      expect(before).toBe(11); // the first ask and ten more
+      fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+      await waitFor(() => expect(asked).toBe(before + 1));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('says in words why a post could not be loaded', async () => {
     const { fetch } = fakeFetch({
       'GET /api/conversations/c1': () => ({ body: detail('c1', { post_id: '1_9' }) }),
