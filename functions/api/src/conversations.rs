@@ -117,7 +117,7 @@ async fn original_post(State(state): State<AppState>, Caller(viewer): Caller, Pa
     Ok(axum::Json(match usecases::original_post(&state.deps, &viewer, &conv_id(&id)?).await? {
         OriginalPost::NotAPost => json!({ "status": "none", "post": null }),
         OriginalPost::Fetching => json!({ "status": "fetching", "post": null }),
-        OriginalPost::Ready(p) => json!({ "status": if p.error.is_some() { "unavailable" } else { "ready" }, "post": p }),
+        OriginalPost::Ready(p) => json!({ "status": if p.error.is_some() { "unavailable" } else { "ready" }, "post": PostDto::from(p) }),
     }))
 }
 

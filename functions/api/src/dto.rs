@@ -163,3 +163,35 @@ impl From<&Profile> for ProfileDto {
         }
     }
 }
+
+/// A conversation's original post (`GET /api/conversations/{id}/post`).
+#[derive(Debug, Serialize)]
+pub struct PostDto {
+    pub id: String,
+    pub network: Network,
+    pub text: String,
+    pub author_name: Option<String>,
+    pub permalink: Option<String>,
+    pub media_url: Option<String>,
+    pub created_at: Option<Timestamp>,
+    pub sponsored: Option<bool>,
+    pub fetched_at: Timestamp,
+    pub error: Option<String>,
+}
+
+impl From<Post> for PostDto {
+    fn from(p: Post) -> Self {
+        Self {
+            id: p.id,
+            network: p.network,
+            text: p.text,
+            author_name: p.author_name,
+            permalink: p.permalink,
+            media_url: p.media_url,
+            created_at: p.created_at,
+            sponsored: p.sponsored,
+            fetched_at: p.fetched_at,
+            error: p.error,
+        }
+    }
+}
