@@ -759,17 +759,16 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             (Change::Posted { .. }, None) => store.early_edit(&profile.id, &event.platform_id).await?,
             _ => None,
         };
-        // X never says that a reply is under a promoted tweet; our own promoted-only tweets
-        // are remembered as sponsored posts when their webhook arrives (other networks say
-        // it in each event, or their post is read when the conversation is made).
-        let post_sponsored = match (&event.change, &event.thread.post_id) {
-            (Change::Posted { direction: Direction::Inbound, .. }, Some(post))
-                if event.network == Network::Twitter && !event.sponsored && !conversation.as_ref().is_some_and(|c| c.sponsored) =>
-            {
-                store.get_post(&profile.id, post).await?.is_some_and(|p| p.sponsored == Some(true))
+        // A conversation about to be made under a post: what the inbox knows of the post (read
+        // for an earlier comment, or our own promoted tweet, which X marks while it never marks
+        // the replies) says whether it is sponsored, and whether it still has to be read.
+        let known_post = match (&event.change, &event.thread.post_id, &conversation) {
+            (Change::Posted { direction: Direction::Inbound, .. }, Some(post), None) => {
+                store.get_post(&profile.id, post).await?.filter(|p| !p.pending)
             }
-            _ => false,
+            _ => None,
         };
+        let post_sponsored = !event.sponsored && known_post.as_ref().is_some_and(|p| p.sponsored == Some(true));
         let now = deps.clock.now();
         let plan = ingest::plan(
             event,
@@ -874,12 +873,13 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
         let conv = write.conversation.clone();
         let happenings = if reopened { vec![Happening::StatusChanged { status: Status::Open }] } else { vec![] };
         let events = crate::events::from_change(&conv, &write.history, &write.items, &[]);
-        // A new conversation under a post has the post fetched at once: it shows when the
-        // conversation is opened, and says whether the post is sponsored when the webhook did
-        // not (a Meta comment without `post`). YouTube's are fetched when opened: each fetch
-        // spends a unit of the quota every channel shares.
+        // A new conversation under a post not read lately has the post read at once: it shows
+        // when the conversation is opened, and says whether the post is sponsored when the
+        // webhook did not (a Meta comment without `post`). YouTube's are read when opened:
+        // each read spends a unit of the quota every channel shares.
+        let read_lately = known_post.as_ref().is_some_and(|p| post_is_fresh(p, now));
         let jobs = match (&outcome, &conv.post_id) {
-            (IngestOutcome::Created(_), Some(_)) if conv.network != Network::Youtube => vec![post_job(&conv)],
+            (IngestOutcome::Created(_), Some(_)) if conv.network != Network::Youtube && !read_lately => vec![post_job(&conv)],
             _ => vec![],
         };
         write.outbox = outbox(&Actor::System, &conv, now, happenings, jobs, &events);

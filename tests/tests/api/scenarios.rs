@@ -564,3 +564,30 @@ async fn asking_for_a_post_again_and_again_queues_one_read() {
     assert_eq!(queue.depth(QueueName::Actions).await.unwrap(), 2, "the page's first ask queued one more read, the others none");
     t.stop().await;
 }
+
+/// A new comment under a post read in the last hour takes its sponsorship from that copy and
+/// queues no read of its own (a post with many comments is read once an hour, not per comment).
+#[tokio::test]
+async fn a_comment_under_a_post_read_lately_queues_no_read_and_takes_its_sponsorship() {
+    use inbox_domain::ports::QueueName;
+    let t = TestApp::spawn_with(|c| c.paused = vec![QueueName::Actions]).await;
+    let post = "104857600000001_122100000000000001";
+    let ad = inbox_domain::Post {
+        text: "20% off this weekend".into(),
+        sponsored: Some(true),
+        ..inbox_domain::Post::unavailable(post, inbox_domain::Network::Facebook, Utc::now(), None)
+    };
+    t.app.state.deps.conversations.put_post(&"prf_demo_facebook".into(), &ad).await.unwrap();
+    let mut body = fixture_json("meta_feed_comment_add.json");
+    let v = &mut body["entry"][0]["changes"][0]["value"];
+    v.as_object_mut().unwrap().remove("post");
+    v["message"] = json!("Under an ad read lately");
+    assert_eq!(t.meta_webhook(body.to_string().as_bytes()).await, StatusCode::OK);
+    t.settle_queue(QueueName::Ingest).await;
+    let c = t.find(ALICE, "Under an ad read lately").await;
+    assert_eq!(c["sponsored"], true, "{c}");
+    assert_eq!(t.app.queue.depth(QueueName::Actions).await.unwrap(), 0, "no read queued");
+    let (_, answer) = t.get(&format!("/api/conversations/{}/post", id(&c)), ALICE).await;
+    assert_eq!((answer["status"].as_str(), answer["post"]["text"].as_str()), (Some("ready"), Some("20% off this weekend")));
+    t.stop().await;
+}
