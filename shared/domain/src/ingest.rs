@@ -87,8 +87,8 @@ pub struct Existing<'a> {
     pub inbox_app_id: Option<&'a str>,
     /// The text of an edit that arrived before the item itself.
     pub early_edit: Option<&'a str>,
-    /// The post the event is under is known to be sponsored (our own promoted-only tweet),
-    /// though the event does not say so.
+    /// The post a conversation about to be made is under is known to be sponsored (read for
+    /// an earlier comment, or our own promoted-only tweet), though the event does not say so.
     pub post_sponsored: bool,
 }
 
@@ -201,7 +201,7 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 Some(conv) => {
                     let mut c = conv.clone();
                     c.version += 1;
-                    c.sponsored |= event.sponsored || existing.post_sponsored;
+                    c.sponsored |= event.sponsored;
                     if c.post_id.is_none() {
                         c.post_id = event.thread.post_id.clone();
                     }
@@ -454,11 +454,6 @@ mod tests {
         assert!(created(plan(&reply, &profile(), known, at(99))).0.sponsored);
         assert!(!created(plan(&reply, &profile(), Existing::default(), at(99))).0.sponsored);
         let (c, _) = created(plan(&reply, &profile(), Existing::default(), at(99)));
-        let next = posted("r2", "t1", 30, Direction::Inbound, "And in Paris?");
-        match plan(&next, &profile(), Existing { conversation: Some(&c), post_sponsored: true, ..Default::default() }, at(99)) {
-            Plan::Append { conversation, .. } => assert!(conversation.sponsored),
-            other => panic!("expected Append, got {other:?}"),
-        }
         // Our promoted tweet after a reply threaded on it: it joins that thread, sponsored.
         ours.sponsored = true;
         match plan(&ours, &profile(), Existing { conversation: Some(&c), ..Default::default() }, at(99)) {

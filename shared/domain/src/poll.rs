@@ -29,6 +29,22 @@ pub const YOUTUBE_WRITE_UNITS: u32 = 50;
 /// What one YouTube read of a video (`videos.list`, the original post of a comment) costs.
 pub const YOUTUBE_READ_UNITS: u32 = 1;
 
+/// The day a quota unit spent at `now` counts against (`YYYY-MM-DD`). YouTube's quota resets
+/// at midnight Pacific time; the day is taken at UTC−8 all year, so in summer (UTC−7) it
+/// turns an hour after YouTube's: never before it, so a new day never spends units YouTube
+/// still counts against the old one. The other networks' budgets follow the same day.
+pub fn quota_day(now: Timestamp) -> String {
+    (now - QUOTA_DAY_OFFSET).format("%Y-%m-%d").to_string()
+}
+
+/// When the quota day after `now`'s begins.
+pub fn next_quota_day(now: Timestamp) -> Timestamp {
+    let day = (now - QUOTA_DAY_OFFSET).date_naive() + chrono::Duration::days(1);
+    day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() + QUOTA_DAY_OFFSET
+}
+
+const QUOTA_DAY_OFFSET: chrono::Duration = chrono::Duration::hours(8);
+
 /// Days before its expiry that a token is shown as expiring (time to reconnect it).
 pub const TOKEN_EXPIRING_DAYS: i64 = 7;
 
@@ -123,6 +139,18 @@ pub fn is_quiet(since_last_event: Option<Duration>, typical_gap: Option<Duration
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quota_day_turns_at_midnight_pacific_standard_time() {
+        let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        // 07:59 UTC is still the day before in California (PST, UTC−8)...
+        assert_eq!(quota_day(at("2026-11-26T07:59:59Z")), "2026-11-25");
+        assert_eq!(quota_day(at("2026-11-26T08:00:00Z")), "2026-11-26");
+        assert_eq!(next_quota_day(at("2026-11-26T07:59:59Z")), at("2026-11-26T08:00:00Z"));
+        assert_eq!(next_quota_day(at("2026-11-26T08:00:00Z")), at("2026-11-27T08:00:00Z"));
+        // ...and in summer (PDT, UTC−7) YouTube turns at 07:00 UTC: ours an hour later, never before.
+        assert_eq!(quota_day(at("2026-07-01T07:30:00Z")), "2026-06-30");
+    }
 
     #[test]
     fn the_budget_floor_keeps_every_channel_within_the_daily_quota() {

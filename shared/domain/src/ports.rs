@@ -11,6 +11,47 @@ use crate::tabs::{AssigneeSelector, Tab};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// What is stored of one platform id (see [`ConversationStore::platform_id_state`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PlatformIdState {
+    pub item: Option<Item>,
+    /// The network deleted it before it was seen posted.
+    pub tombstoned: bool,
+    /// The text of an edit that arrived before the item.
+    pub early_edit: Option<String>,
+}
+
+/// A backend whose one store serves every store port (SQLite on one machine, DynamoDB on AWS).
+pub trait StorePorts:
+    DirectoryStore
+    + ConversationStore
+    + TabStore
+    + NotificationStore
+    + PollStore
+    + HealthStore
+    + SubscriptionStore
+    + DeliveryStore
+    + ApiKeyStore
+    + SalesforceStore
+    + 'static
+{
+}
+
+impl<T> StorePorts for T where
+    T: DirectoryStore
+        + ConversationStore
+        + TabStore
+        + NotificationStore
+        + PollStore
+        + HealthStore
+        + SubscriptionStore
+        + DeliveryStore
+        + ApiKeyStore
+        + SalesforceStore
+        + 'static
+{
+}
+
 /// Accounts, users and profiles.
 #[async_trait]
 pub trait DirectoryStore: Send + Sync {
@@ -47,6 +88,14 @@ pub struct ConversationWrite {
     /// change's own transaction, so a process killed right after the write loses none; for
     /// the others the use cases send them after the write.
     pub outbox: Vec<(QueueName, Vec<u8>)>,
+}
+
+impl ConversationWrite {
+    /// A change of `conversation` (its new version) with these items and history entries, no
+    /// notes and no outbox; `expected_version` is the caller's to set.
+    pub fn of(conversation: Conversation, items: Vec<Item>, history: Vec<HistoryEntry>) -> Self {
+        ConversationWrite { conversation, expected_version: None, items, notes: vec![], history, outbox: vec![] }
+    }
 }
 
 /// Which conversations a feed request wants. Built by the domain from tab filters and the
@@ -100,6 +149,17 @@ pub trait ConversationStore: Send + Sync {
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>>;
     async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>>;
     async fn history(&self, conversation: &ConversationId) -> PortResult<Vec<HistoryEntry>>;
+    /// What is stored of one platform id: the item holding it, a deletion or an edit seen
+    /// before it. A store that keeps them together reads them at once (one read per ingested
+    /// event instead of three).
+    async fn platform_id_state(&self, profile: &ProfileId, platform_id: &str) -> PortResult<PlatformIdState> {
+        Ok(PlatformIdState {
+            item: self.find_item(profile, platform_id).await?,
+            tombstoned: self.is_tombstoned(profile, platform_id).await?,
+            early_edit: self.early_edit(profile, platform_id).await?,
+        })
+    }
+
     /// The cached copy of a post the profile's conversations are under.
     async fn get_post(&self, profile: &ProfileId, post_id: &str) -> PortResult<Option<Post>>;
     /// Caches a post (replacing the older copy).

@@ -44,7 +44,7 @@ pub struct Outbound {
 
 impl Deps {
     /// The use cases on a backend whose one store serves every store port (SQLite on one
-    /// machine, DynamoDB on AWS): the one place that lists the ports.
+    /// machine, DynamoDB on AWS; see [`StorePorts`]): the one place that wires them.
     pub fn on_store<S>(
         store: Arc<S>,
         queue: Arc<dyn Queue>,
@@ -54,17 +54,7 @@ impl Deps {
         outbound: Outbound,
     ) -> Self
     where
-        S: DirectoryStore
-            + ConversationStore
-            + TabStore
-            + NotificationStore
-            + PollStore
-            + HealthStore
-            + SubscriptionStore
-            + DeliveryStore
-            + ApiKeyStore
-            + SalesforceStore
-            + 'static,
+        S: StorePorts,
     {
         Deps {
             settings: Arc::new(settings),
@@ -340,22 +330,6 @@ where
     Err(DomainError::Conflict)
 }
 
-/// Queues domain events outside a conversation's write (a reply confirmed by its network). Like
-/// notifications, a failure is logged, not returned: the change is stored, and failing now
-/// would invite a retry that repeats it.
-pub(crate) async fn emit_events(deps: &Deps, events: &[crate::events::DomainEvent]) {
-    if events.is_empty() {
-        return;
-    }
-    // One request for all of a change's events (SQS bills per request).
-    let bodies = events.iter().map(|e| serde_json::to_vec(e).expect("serialisable")).collect();
-    if let Err(err) = deps.queue.send_batch(QueueName::Events, bodies).await {
-        for e in events {
-            tracing::error!(error = %err, event_id = %e.id, event = %e.kind, conversation_id = %e.conversation_id, "could not queue a domain event");
-        }
-    }
-}
-
 /// What a change sets in motion, as queue messages that travel with it
 /// ([`ConversationWrite::outbox`]): its outbound jobs, its notifications, its domain events.
 pub(crate) fn outbox(
@@ -426,19 +400,40 @@ pub(crate) async fn send_outbox(deps: &Deps, conv: &Conversation, items: &[Item]
 /// Replaces one item of a conversation, retrying version races. Returns the conversation as
 /// stored.
 async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> DomainResult<Conversation> {
+    Ok(write_retrying(deps, conv, |next| Some(ConversationWrite::of(next, vec![item.clone()], vec![]))).await?.0)
+}
+
+/// Writes a change to a conversation as it is stored now, retrying version races: `change` is
+/// given the conversation's next version (the stored one, its version bumped) and answers the
+/// write, or `None` when there is nothing to change. The write's outbox travels with it.
+/// Returns the conversation as stored.
+async fn update_conversation(
+    deps: &Deps,
+    conv: &Conversation,
+    change: impl FnMut(Conversation) -> Option<ConversationWrite>,
+) -> DomainResult<Conversation> {
+    let (stored, later) = write_retrying(deps, conv, change).await?;
+    send_outbox(deps, &stored, &[], later).await?;
+    Ok(stored)
+}
+
+/// [`update_conversation`] without sending what its store could not enqueue with the write:
+/// that outbox is returned.
+async fn write_retrying(
+    deps: &Deps,
+    conv: &Conversation,
+    mut change: impl FnMut(Conversation) -> Option<ConversationWrite>,
+) -> DomainResult<(Conversation, Vec<(QueueName, Vec<u8>)>)> {
     let mut c = conv.clone();
     for _ in 0..MAX_ATTEMPTS {
-        let next = Conversation { version: c.version + 1, ..c.clone() };
-        let write = ConversationWrite {
-            outbox: vec![],
-            conversation: next.clone(),
-            expected_version: Some(c.version),
-            items: vec![item.clone()],
-            notes: vec![],
-            history: vec![],
+        let Some(mut write) = change(Conversation { version: c.version + 1, ..c.clone() }) else {
+            return Ok((c, vec![]));
         };
+        write.expected_version = Some(c.version);
+        let stored = write.conversation.clone();
+        let later = deferred_outbox(deps, &mut write);
         match deps.conversations.write(write).await {
-            Ok(()) => return Ok(next),
+            Ok(()) => return Ok((stored, later)),
             Err(PortError::Conflict) => {
                 c = deps.conversations.get_conversation(&c.account_id, &c.id).await?.ok_or(DomainError::NotFound("conversation"))?;
             }
@@ -730,7 +725,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
     };
     let store = &deps.conversations;
     for _ in 0..MAX_ATTEMPTS {
-        let item = store.find_item(&profile.id, &event.platform_id).await?;
+        let PlatformIdState { item, tombstoned, early_edit } = store.platform_id_state(&profile.id, &event.platform_id).await?;
         let conversation = match &item {
             Some(i) => store.get_conversation(&profile.account_id, &i.conversation_id).await?,
             None => {
@@ -754,9 +749,8 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             },
             _ => None,
         };
-        let tombstoned = store.is_tombstoned(&profile.id, &event.platform_id).await?;
         let early_edit = match (&event.change, &item) {
-            (Change::Posted { .. }, None) => store.early_edit(&profile.id, &event.platform_id).await?,
+            (Change::Posted { .. }, None) => early_edit,
             _ => None,
         };
         // A conversation about to be made under a post: what the inbox knows of the post (read
@@ -768,7 +762,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
             }
             _ => None,
         };
-        let post_sponsored = !event.sponsored && known_post.as_ref().is_some_and(|p| p.sponsored == Some(true));
+        let post_sponsored = known_post.as_ref().is_some_and(|p| p.sponsored == Some(true));
         let now = deps.clock.now();
         let plan = ingest::plan(
             event,
@@ -928,21 +922,11 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
         return Ok(item.state); // done already: a redelivery
     }
     let Some(profile) = deps.directory.get_profile(&conv.account_id, &conv.profile_id).await? else {
-        return finish(deps, &conv, item, Err("the profile was disconnected".into())).await;
+        return finish(deps, &conv, item, Err("the profile was disconnected".into()), None).await;
     };
-    if conv.network == Network::Youtube
-        && !deps
-            .polls
-            .spend_quota(Network::Youtube, deps.clock.now(), crate::poll::YOUTUBE_WRITE_UNITS, crate::poll::YOUTUBE_DAILY_QUOTA)
-            .await?
-    {
-        // The quota belongs to the application: sending anyway would fail every channel's
-        // polls and replies until it resets.
-        let why = format!(
-            "YouTube's daily API quota ({} units for every connected channel) is spent; send it again after it resets at midnight Pacific time",
-            crate::poll::YOUTUBE_DAILY_QUOTA
-        );
-        return finish(deps, &conv, item, Err(why)).await;
+    let youtube_units = if conv.network == Network::Youtube { crate::poll::YOUTUBE_WRITE_UNITS } else { 0 };
+    if let Err(why) = spend_youtube(deps, youtube_units, "send it again").await? {
+        return finish(deps, &conv, item, Err(why), None).await;
     }
     let items = deps.conversations.items(&conv.id).await?;
     match client.perform(&profile, &conv, &items, job).await {
@@ -952,29 +936,29 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
             if done.dm_recipient.is_some() {
                 sent.dm_recipient = done.dm_recipient;
             }
-            let (state, stored) = finish_with(deps, &conv, sent.clone(), Ok(())).await?;
-            if matches!(job.action, Action::Reply | Action::Dm) {
-                // `reply.sent`, by whoever wrote it (the job says who; older jobs: the history).
-                let actor = match &job.actor {
-                    Some(a) => a.clone(),
-                    None => deps
-                        .conversations
+            // `reply.sent`, by whoever wrote it (the job says who; older jobs: the history).
+            let replied_by = match (job.action, &job.actor) {
+                (Action::Reply | Action::Dm, Some(a)) => Some(a.clone()),
+                (Action::Reply | Action::Dm, None) => Some(
+                    deps.conversations
                         .history(&conv.id)
                         .await?
                         .into_iter()
                         .find(|h| h.details["item_id"].as_str() == Some(sent.id.as_str()))
                         .map_or(Actor::System, |h| h.actor),
-                };
-                sent.state = state;
-                emit_events(deps, &[crate::events::reply_sent(&stored, &sent, deps.clock.now(), &actor)]).await;
-            }
-            Ok(state)
+                ),
+                _ => None,
+            };
+            finish(deps, &conv, sent, Ok(()), replied_by.as_ref()).await
         }
-        Err(ActionError::Transient(why)) => Err(DomainError::Dependency(PortError::Unavailable(why))),
-        Err(ActionError::Rejected(why)) => finish(deps, &conv, item, Err(why)).await,
+        Err(ActionError::Transient(why)) => {
+            refund_youtube(deps, youtube_units).await;
+            Err(DomainError::Dependency(PortError::Unavailable(why)))
+        }
+        Err(ActionError::Rejected(why)) => finish(deps, &conv, item, Err(why), None).await,
         Err(ActionError::NeedsReconnect(why)) => {
             token_failed(deps, &profile, &why).await?;
-            finish(deps, &conv, item, Err(format!("the {} profile needs reconnecting: {why}", profile.network))).await
+            finish(deps, &conv, item, Err(format!("the {} profile needs reconnecting: {why}", profile.network)), None).await
         }
     }
 }
@@ -1004,32 +988,39 @@ async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &Handov
         }
         Err(ActionError::Rejected(why)) => (serde_json::json!({"op": job.op, "failed": why}), ItemState::Failed),
     };
-    let mut c = conv;
-    for _ in 0..MAX_ATTEMPTS {
-        let now = deps.clock.now();
-        let mut next = c.clone();
-        next.version += 1;
+    let now = deps.clock.now();
+    update_conversation(deps, &conv, |mut next| {
         if state == ItemState::Sent {
             next.thread_owner = owner.clone();
         }
-        let history = vec![HistoryEntry::new(&c.id, now, job.actor.clone(), HistoryAction::HandoverChanged, details.clone())];
-        let write = ConversationWrite {
-            conversation: next,
-            expected_version: Some(c.version),
-            items: vec![],
-            notes: vec![],
-            history,
-            outbox: vec![],
-        };
-        match deps.conversations.write(write).await {
-            Ok(()) => return Ok(state),
-            Err(PortError::Conflict) => {
-                c = deps.conversations.get_conversation(&c.account_id, &c.id).await?.ok_or(DomainError::NotFound("conversation"))?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+        let history = vec![HistoryEntry::new(&next.id, now, job.actor.clone(), HistoryAction::HandoverChanged, details.clone())];
+        Some(ConversationWrite::of(next, vec![], history))
+    })
+    .await?;
+    Ok(state)
+}
+
+/// Spends `units` of YouTube's daily quota, which belongs to the application (every channel's
+/// polls, replies and post reads count against it), or says in words that it is spent and
+/// `what` happens after it resets. Sending anyway would fail every channel until it resets.
+async fn spend_youtube(deps: &Deps, units: u32, what: &str) -> DomainResult<Result<(), String>> {
+    let quota = crate::poll::YOUTUBE_DAILY_QUOTA;
+    if units == 0 || deps.polls.spend_quota(Network::Youtube, deps.clock.now(), units, quota).await? {
+        return Ok(Ok(()));
     }
-    Err(DomainError::Conflict)
+    Ok(Err(format!(
+        "YouTube's daily API quota ({quota} units for every connected channel) is spent; {what} after it resets at midnight Pacific time"
+    )))
+}
+
+/// Gives back units spent on a call that never reached YouTube (it is retried, and spends
+/// them again then).
+async fn refund_youtube(deps: &Deps, units: u32) {
+    if units > 0
+        && let Err(e) = deps.polls.refund_quota(Network::Youtube, deps.clock.now(), units).await
+    {
+        tracing::warn!(error = %e, units, "could not give back YouTube quota units");
+    }
 }
 
 /// Records that a profile's token no longer works, unless the profile was reconnected (a new
@@ -1127,15 +1118,10 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
     let Some(profile) = deps.directory.get_profile(&c.account_id, &c.profile_id).await? else {
         return Ok(ItemState::Failed);
     };
-    let fetched = if c.network == Network::Youtube
-        && !deps.polls.spend_quota(Network::Youtube, now, crate::poll::YOUTUBE_READ_UNITS, crate::poll::YOUTUBE_DAILY_QUOTA).await?
-    {
-        Err(ActionError::Rejected(format!(
-            "YouTube's daily API quota ({} units for every connected channel) is spent; the video is fetched after it resets",
-            crate::poll::YOUTUBE_DAILY_QUOTA
-        )))
-    } else {
-        client.fetch_post(&profile, &c).await
+    let youtube_units = if c.network == Network::Youtube { crate::poll::YOUTUBE_READ_UNITS } else { 0 };
+    let fetched = match spend_youtube(deps, youtube_units, "the video is read").await? {
+        Err(why) => Err(ActionError::Rejected(why)),
+        Ok(()) => client.fetch_post(&profile, &c).await,
     };
     let failed = |why: String| match cached.clone() {
         // An older copy stays what is shown; it is asked for again when it is old.
@@ -1152,7 +1138,10 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
             post.sponsored = post.sponsored.or(cached.as_ref().and_then(|p| p.sponsored));
             post
         }
-        Err(ActionError::Transient(why)) => return Err(DomainError::Dependency(PortError::Unavailable(why))),
+        Err(ActionError::Transient(why)) => {
+            refund_youtube(deps, youtube_units).await;
+            return Err(DomainError::Dependency(PortError::Unavailable(why)));
+        }
         // Not recorded as the token's state: a read the token may not make (another Page's
         // post, a tier without tweet lookup) says nothing of the replies and polls it does make.
         Err(ActionError::NeedsReconnect(why)) => failed(format!("{} refused to read the post: {why}", profile.network)),
@@ -1166,31 +1155,12 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
 }
 
 /// Marks a conversation sponsored (its post turned out to be an ad or boosted).
-async fn mark_sponsored(deps: &Deps, mut c: Conversation) -> DomainResult<()> {
-    for _ in 0..MAX_ATTEMPTS {
-        if c.sponsored {
-            return Ok(());
-        }
-        let mut next = c.clone();
-        next.sponsored = true;
-        next.version += 1;
-        let write = ConversationWrite {
-            conversation: next,
-            expected_version: Some(c.version),
-            items: vec![],
-            notes: vec![],
-            history: vec![],
-            outbox: vec![],
-        };
-        match deps.conversations.write(write).await {
-            Ok(()) => return Ok(()),
-            Err(PortError::Conflict) => {
-                c = deps.conversations.get_conversation(&c.account_id, &c.id).await?.ok_or(DomainError::NotFound("conversation"))?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(DomainError::Conflict)
+async fn mark_sponsored(deps: &Deps, c: Conversation) -> DomainResult<()> {
+    update_conversation(deps, &c, |next| {
+        (!next.sponsored).then(|| ConversationWrite::of(Conversation { sponsored: true, ..next }, vec![], vec![]))
+    })
+    .await
+    .map(|_| ())
 }
 
 /// Asks for Messenger thread control (`take`) or gives it back to the bot (`release`).
@@ -1211,17 +1181,15 @@ pub async fn handover(deps: &Deps, viewer: &Viewer, id: &ConversationId, op: Han
     Ok(c)
 }
 
-async fn finish(deps: &Deps, conv: &Conversation, item: Item, result: Result<(), String>) -> DomainResult<ItemState> {
-    Ok(finish_with(deps, conv, item, result).await?.0)
-}
-
-/// Like [`finish`], with the conversation as stored.
-async fn finish_with(
+/// Records an outbound item as sent or failed (with why). A sent reply or DM says so to the
+/// integrations (`reply.sent`, by `replied_by`) in the same write's outbox.
+async fn finish(
     deps: &Deps,
     conv: &Conversation,
     mut item: Item,
     result: Result<(), String>,
-) -> DomainResult<(ItemState, Conversation)> {
+    replied_by: Option<&Actor>,
+) -> DomainResult<ItemState> {
     match result {
         Ok(()) => {
             item.state = ItemState::Sent;
@@ -1233,8 +1201,17 @@ async fn finish_with(
         }
     }
     let state = item.state;
-    let stored = set_item(deps, conv, item).await?;
-    Ok((state, stored))
+    let now = deps.clock.now();
+    update_conversation(deps, conv, |next| {
+        let mut write = ConversationWrite::of(next, vec![item.clone()], vec![]);
+        if let (ItemState::Sent, Some(actor)) = (state, replied_by) {
+            let events = [crate::events::reply_sent(&write.conversation, &item, now, actor)];
+            write.outbox = outbox(actor, &write.conversation, now, vec![], vec![], &events);
+        }
+        Some(write)
+    })
+    .await?;
+    Ok(state)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1646,9 +1623,8 @@ async fn poll_one(deps: &Deps, poller: &dyn PlatformPoller, mut state: PollState
         && units > 0
         && !deps.polls.spend_quota(state.network, now, units, budget).await?
     {
-        // The day's budget is spent: try again when the UTC day turns.
-        let tomorrow = (now + chrono::Duration::days(1)).date_naive().and_hms_opt(0, 0, 0).expect("midnight").and_utc();
-        state.next_at = tomorrow;
+        // The day's budget is spent: try again when the quota day turns (`poll::quota_day`).
+        state.next_at = crate::poll::next_quota_day(now);
         state.last_error = Some(format!("the daily {} quota for polling ({budget} units) is spent", state.network));
         round.deferred_for_quota += 1;
         return Ok(deps.polls.finish_poll(&state).await?);

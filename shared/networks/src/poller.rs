@@ -302,11 +302,9 @@ impl HttpPlatformPoller {
                     break;
                 };
                 let (normalized, paging) =
-                    inbox_platforms::linkedin::normalize_comments_page(org, &body).map_err(|e| unreadable("LinkedIn", e))?;
+                    inbox_platforms::linkedin::normalize_comments_page(org, post, &body).map_err(|e| unreadable("LinkedIn", e))?;
                 log_skipped("LinkedIn", &normalized.skipped);
-                for mut event in normalized.events {
-                    // The post polled is the conversation's post (as the webhook's `sourcePost`).
-                    event.thread.post_id = Some(post.clone());
+                for event in normalized.events {
                     newest = newest.max(Some(event.occurred_at));
                     if event.occurred_at >= keep_from {
                         events.push(event);

@@ -175,7 +175,8 @@ impl LinkedinPaging {
 /// - author: `actor` (a person or the organization URN), with no name; outbound when the actor is
 ///   the organization (a page admin's comment, `agent` naming the admin);
 /// - `occurred_at`: `created.time` (else `lastModified.time`);
-/// - text: `message.text`, then one `[type] url` line per `content[]` entry with a `url`.
+/// - text: `message.text`, then one `[type] url` line per `content[]` entry with a `url`;
+/// - post: `post`, the post URN whose comments were asked for.
 ///
 /// An edited comment (`lastModified.time` after `created.time`) comes out as posted with its
 /// current text, followed by an edit at `lastModified.time`: the ingest stores the first and
@@ -184,7 +185,7 @@ impl LinkedinPaging {
 ///
 /// Fails only when the body is not JSON or has no `elements` array. The paging defaults to
 /// `start` 0 and `count` the number of elements when LinkedIn omits it.
-pub fn normalize_comments_page(org_id: &str, body: &[u8]) -> Result<(Normalized, LinkedinPaging), NormalizeError> {
+pub fn normalize_comments_page(org_id: &str, post: &str, body: &[u8]) -> Result<(Normalized, LinkedinPaging), NormalizeError> {
     let root: Value = serde_json::from_slice(body)?;
     let envelope = |what: &str| NormalizeError::Envelope(format!("LinkedIn comments answer {what}"));
     let object = root.as_object().ok_or_else(|| envelope("is not a JSON object"))?;
@@ -203,7 +204,7 @@ pub fn normalize_comments_page(org_id: &str, body: &[u8]) -> Result<(Normalized,
     let mut out = Normalized::default();
     for (i, element) in elements.iter().enumerate() {
         let modified = millis(element.get("lastModified").and_then(|t| t.get("time")));
-        out.push_maybe_edited(&format!("elements[{i}]"), comment_element(org_id, &org_urn, element), modified);
+        out.push_maybe_edited(&format!("elements[{i}]"), comment_element(org_id, &org_urn, post, element), modified);
     }
     Ok((out, paging))
 }
@@ -217,7 +218,7 @@ pub fn comment_root(urn: &str) -> Option<String> {
     (root.starts_with("urn:li:") && !id.trim().is_empty()).then(|| root.trim().to_string())
 }
 
-fn comment_element(org_id: &str, org_urn: &str, element: &Value) -> Result<InboundEvent, String> {
+fn comment_element(org_id: &str, org_urn: &str, post: &str, element: &Value) -> Result<InboundEvent, String> {
     let urn = id_of(element, "commentUrn").ok_or("comment has no `commentUrn`")?;
     let parent = id_of(element, "parentComment").filter(|p| *p != urn);
     let actor = id_of(element, "actor").ok_or("comment has no `actor`")?;
@@ -244,7 +245,9 @@ fn comment_element(org_id: &str, org_urn: &str, element: &Value) -> Result<Inbou
             kind: Kind::Comment,
             thread_key: parent.clone().unwrap_or(urn.clone()),
             parent_platform_id: parent,
-            post_id: id_of(element, "object").or_else(|| comment_root(&urn)),
+            // The post polled, as the webhook's `sourcePost` names it (a comment's `object` may
+            // be the post's activity URN instead).
+            post_id: Some(post.trim().to_string()).filter(|p| !p.is_empty()),
         },
         occurred_at,
         change: Change::Posted {

@@ -18,7 +18,6 @@ macro_rules! fixture {
 const ORG: &str = "5515715";
 const ORG_URN: &str = "urn:li:organization:5515715";
 const SHARE: &str = "urn:li:share:7300000000000000001";
-const ACTIVITY: &str = "urn:li:activity:7300000000000000009";
 const JANE: &str = "urn:li:person:AbCdEf123";
 const COMMENT: &str = "urn:li:comment:(urn:li:activity:7300000000000000009,7300000000000000101)";
 const REPLY: &str = "urn:li:comment:(urn:li:activity:7300000000000000009,7300000000000000102)";
@@ -31,15 +30,10 @@ fn author(id: &str) -> Author {
     Author { id: id.into(), name: String::new(), handle: String::new() }
 }
 
+/// A thread; a comment's is under the post `SHARE` (the webhook's `sourcePost`, the post polled).
 fn thread(kind: Kind, key: &str, parent: Option<&str>) -> ThreadRef {
-    // A webhook names the post a comment is on (`sourcePost`).
-    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into), post_id: None }
-        .on_post((kind == Kind::Comment).then(|| SHARE.into()))
-}
-
-/// A polled comment's thread: its post is the `object` the API names.
-fn polled(kind: Kind, key: &str, parent: Option<&str>) -> ThreadRef {
-    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into), post_id: Some(ACTIVITY.into()) }
+    let post_id = (kind == Kind::Comment).then(|| SHARE.into());
+    ThreadRef { kind, thread_key: key.into(), parent_platform_id: parent.map(Into::into), post_id }
 }
 
 fn posted(direction: Direction, text: &str, author: Author) -> Change {
@@ -220,7 +214,7 @@ fn webhook_other_types_and_malformed_bodies() {
 
 #[test]
 fn comments_page_fixture() {
-    let (n, paging) = linkedin::normalize_comments_page(ORG, &response_body(fixture!("linkedin_comments_page.json"))).unwrap();
+    let (n, paging) = linkedin::normalize_comments_page(ORG, SHARE, &response_body(fixture!("linkedin_comments_page.json"))).unwrap();
     assert_eq!(n.skipped, Vec::<String>::new());
     assert_eq!(paging, LinkedinPaging { start: 0, count: 10, total: Some(2) });
     assert_eq!(paging.next_start(), None);
@@ -229,21 +223,21 @@ fn comments_page_fixture() {
         vec![
             event(
                 COMMENT,
-                polled(Kind::Comment, COMMENT, None),
+                thread(Kind::Comment, COMMENT, None),
                 "2026-01-01T01:13:20Z",
                 posted(Direction::Inbound, "Will this webinar be recorded?", author(JANE))
             ),
             // The organization's reply (an admin acting as the page): outbound, in its parent's thread.
             event(
                 REPLY,
-                polled(Kind::Comment, COMMENT, Some(COMMENT)),
+                thread(Kind::Comment, COMMENT, Some(COMMENT)),
                 "2026-01-01T01:18:20Z",
                 posted(Direction::Outbound, "Yes - we'll email the recording.", author(ORG_URN))
             ),
         ]
     );
     // The organization may be named by its URN as well.
-    let (by_urn, _) = linkedin::normalize_comments_page(ORG_URN, &response_body(fixture!("linkedin_comments_page.json"))).unwrap();
+    let (by_urn, _) = linkedin::normalize_comments_page(ORG_URN, SHARE, &response_body(fixture!("linkedin_comments_page.json"))).unwrap();
     assert_eq!(by_urn, n);
 }
 
@@ -253,12 +247,9 @@ fn a_poll_overlapping_the_webhook_gives_the_same_item() {
     // the ingest stores it once. Only the time differs: the webhook knows when LinkedIn processed
     // the action (`lastModifiedAt`), the API when the comment was created.
     let from_webhook = webhook(fixture!("linkedin_org_social_action_webhook.json")).events.remove(0);
-    let (page, _) = linkedin::normalize_comments_page(ORG, &response_body(fixture!("linkedin_comments_page.json"))).unwrap();
+    let (page, _) = linkedin::normalize_comments_page(ORG, SHARE, &response_body(fixture!("linkedin_comments_page.json"))).unwrap();
     let from_poll = page.events[0].clone();
-    // The post differs too: the webhook names the share (`sourcePost`), the comment the activity
-    // (`object`); the poller names the post it polled, and a conversation keeps the first.
-    let thread = ThreadRef { post_id: from_webhook.thread.post_id.clone(), ..from_poll.thread.clone() };
-    assert_eq!(InboundEvent { occurred_at: from_webhook.occurred_at, thread, ..from_poll }, from_webhook);
+    assert_eq!(InboundEvent { occurred_at: from_webhook.occurred_at, ..from_poll }, from_webhook);
 }
 
 #[test]
@@ -292,10 +283,10 @@ fn comments_page_edge_cases() {
         element(Some(&c(7)), json!({"parentComment": c(7)})),
         element(Some(&c(8)), json!({"message": null})),
     ]});
-    let (n, paging) = linkedin::normalize_comments_page(ORG, body.to_string().as_bytes()).unwrap();
+    let (n, paging) = linkedin::normalize_comments_page(ORG, SHARE, body.to_string().as_bytes()).unwrap();
     assert_eq!(paging, LinkedinPaging { start: 10, count: 10, total: Some(35) });
     assert_eq!(paging.next_start(), Some(20));
-    let own = |n: u32| polled(Kind::Comment, &c(n), None);
+    let own = |n: u32| thread(Kind::Comment, &c(n), None);
     let t = "2026-01-01T01:13:20Z";
     assert_eq!(
         n.events,
@@ -322,15 +313,15 @@ fn comments_page_edge_cases() {
 
 #[test]
 fn comments_page_without_paging_and_malformed_answers() {
-    let (n, paging) = linkedin::normalize_comments_page(ORG, br#"{"elements": []}"#).unwrap();
+    let (n, paging) = linkedin::normalize_comments_page(ORG, SHARE, br#"{"elements": []}"#).unwrap();
     assert_eq!(n, Normalized::default());
     assert_eq!(paging, LinkedinPaging { start: 0, count: 0, total: None });
     assert_eq!(paging.next_start(), None);
 
-    assert!(matches!(linkedin::normalize_comments_page(ORG, b"nope"), Err(NormalizeError::NotJson(_))));
+    assert!(matches!(linkedin::normalize_comments_page(ORG, SHARE, b"nope"), Err(NormalizeError::NotJson(_))));
     for body in [&b"[]"[..], b"{}", br#"{"paging": {"start": 0}}"#, br#"{"elements": {}}"#, br#"{"status": 404, "message": "Not Found"}"#] {
         assert!(
-            matches!(linkedin::normalize_comments_page(ORG, body), Err(NormalizeError::Envelope(_))),
+            matches!(linkedin::normalize_comments_page(ORG, SHARE, body), Err(NormalizeError::Envelope(_))),
             "{}",
             String::from_utf8_lossy(body)
         );

@@ -75,7 +75,7 @@ impl PollStore for SqliteStore {
     }
 
     async fn spend_quota(&self, network: Network, now: Timestamp, units: u32, budget: u32) -> PortResult<bool> {
-        let day = now.format("%Y-%m-%d").to_string();
+        let day = inbox_domain::poll::quota_day(now);
         self.db
             .write(move |c| {
                 let spent: u32 = c
@@ -97,7 +97,7 @@ impl PollStore for SqliteStore {
     }
 
     async fn refund_quota(&self, network: Network, now: Timestamp, units: u32) -> PortResult<()> {
-        let day = now.format("%Y-%m-%d").to_string();
+        let day = inbox_domain::poll::quota_day(now);
         self.db
             .write(move |c| {
                 c.execute(
@@ -119,7 +119,7 @@ impl PollStore for SqliteStore {
     }
 
     async fn quota_spent(&self, network: Network, now: Timestamp) -> PortResult<u32> {
-        let day = now.format("%Y-%m-%d").to_string();
+        let day = inbox_domain::poll::quota_day(now);
         self.db
             .read(move |c| {
                 c.query_row("SELECT spent FROM quotas WHERE network = ?1 AND day = ?2", params![network.as_str(), day], |r| r.get(0))

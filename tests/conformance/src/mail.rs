@@ -46,11 +46,20 @@ pub async fn an_email_is_sent_once_per_id(h: &impl MailHarness) {
 pub async fn subject_and_recipient_cannot_inject_headers(h: &impl MailHarness) {
     let mut e = email("ntf_3", "Hi\r\nBcc: evil@example.com", "body");
     e.to = "bob@example.com\r\nBcc: evil@example.com".into();
-    let _ = h.mailer().send(&e).await; // refusing it is fine too
-    for s in h.sent().await {
-        assert!(!s.subject.contains('\n') && !s.subject.contains('\r'), "{s:?}");
-        assert!(s.to.iter().all(|t| !t.contains('\n') && !t.contains('\r')), "{s:?}");
+    let sent_ok = h.mailer().send(&e).await.is_ok();
+    let sent = h.sent().await;
+    if !sent_ok {
+        assert!(sent.is_empty(), "refused, and nothing went out: {sent:?}");
+        return;
     }
+    // Sent: the injected text stayed inside the one header it came in (so it is read back
+    // there, on one line), and no Bcc header was made of it.
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let s = &sent[0];
+    assert!(s.subject.starts_with("Hi") && s.subject.contains("Bcc: evil@example.com"), "{s:?}");
+    assert!(!s.subject.contains('\n') && !s.subject.contains('\r'), "{s:?}");
+    assert!(s.to.iter().all(|t| !t.contains('\n') && !t.contains('\r')), "{s:?}");
+    assert!(s.to.iter().all(|t| t != "evil@example.com"), "the Bcc became a recipient: {s:?}");
 }
 
 /// The local `.eml` outbox.

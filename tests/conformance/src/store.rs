@@ -27,40 +27,9 @@ pub struct Stores {
     _keep: Box<dyn std::any::Any + Send + Sync>,
 }
 
-/// A backend that implements every store port.
-pub trait AllStores:
-    DirectoryStore
-    + ConversationStore
-    + TabStore
-    + NotificationStore
-    + PollStore
-    + HealthStore
-    + SubscriptionStore
-    + DeliveryStore
-    + ApiKeyStore
-    + SalesforceStore
-    + 'static
-{
-}
-
-impl<T> AllStores for T where
-    T: DirectoryStore
-        + ConversationStore
-        + TabStore
-        + NotificationStore
-        + PollStore
-        + HealthStore
-        + SubscriptionStore
-        + DeliveryStore
-        + ApiKeyStore
-        + SalesforceStore
-        + 'static
-{
-}
-
 impl Stores {
     /// Every port on one adapter, and what must outlive it.
-    pub fn of<S: AllStores>(s: Arc<S>, keep: Box<dyn std::any::Any + Send + Sync>) -> Self {
+    pub fn of<S: StorePorts>(s: Arc<S>, keep: Box<dyn std::any::Any + Send + Sync>) -> Self {
         Self {
             directory: s.clone(),
             conversations: s.clone(),
@@ -423,6 +392,16 @@ pub async fn tombstones_and_early_edits_are_remembered(s: &Stores) {
     store.put_early_edit(&p, "p1", "third", t0() + Duration::seconds(3)).await.unwrap();
     assert_eq!(store.early_edit(&p, "p1").await.unwrap().as_deref(), Some("third"));
     assert_eq!(store.early_edit(&"prf_2".into(), "p1").await.unwrap(), None);
+
+    // All of it at once, as the ingest reads it.
+    let state = store.platform_id_state(&p, "p1").await.unwrap();
+    assert_eq!(state, PlatformIdState { item: None, tombstoned: true, early_edit: Some("third".into()) });
+    assert_eq!(store.platform_id_state(&p, "p2").await.unwrap(), PlatformIdState::default());
+    store.write(create(conversation("cnv_pid", "t_pid", 1), vec![item("itm_pid", "cnv_pid", Some("p_pid"), "hi", 1)])).await.unwrap();
+    store.put_early_edit(&p, "p_pid", "edited", t0()).await.unwrap();
+    let state = store.platform_id_state(&p, "p_pid").await.unwrap();
+    assert_eq!(state.item.map(|i| i.id.to_string()).as_deref(), Some("itm_pid"));
+    assert_eq!((state.tombstoned, state.early_edit.as_deref()), (false, Some("edited")));
 }
 
 pub async fn cached_posts_are_kept_per_profile_and_replaced(s: &Stores) {

@@ -591,3 +591,56 @@ async fn a_comment_under_a_post_read_lately_queues_no_read_and_takes_its_sponsor
     assert_eq!((answer["status"].as_str(), answer["post"]["text"].as_str()), (Some("ready"), Some("20% off this weekend")));
     t.stop().await;
 }
+
+/// Reading a video (the original post of a YouTube comment) spends 1 unit of the shared daily
+/// quota; when the quota is spent it is not read, and the page is told why in words.
+#[tokio::test]
+async fn reading_a_video_spends_one_quota_unit_and_none_when_the_quota_is_spent() {
+    use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
+    use inbox_domain::poll::YOUTUBE_DAILY_QUOTA;
+    let t = TestApp::spawn().await;
+    let deps = &t.app.state.deps;
+    let comment = |id: &str, video: &str, text: &str| InboundEvent {
+        network: inbox_domain::Network::Youtube,
+        profile_external_id: "UCdemo00000000000000000001".into(),
+        platform_id: id.into(),
+        thread: ThreadRef {
+            kind: inbox_domain::Kind::Comment,
+            thread_key: id.into(),
+            parent_platform_id: None,
+            post_id: Some(video.into()),
+        },
+        occurred_at: Utc::now(),
+        change: Change::Posted {
+            direction: inbox_domain::Direction::Inbound,
+            text: text.into(),
+            author: inbox_domain::Author { id: "UCviewer".into(), name: "Viewer".into(), handle: String::new() },
+            correlation: None,
+        },
+        sponsored: false,
+    };
+    let video = json!({"items": [{"id": "vidQuota1", "snippet": {"title": "Tent pitching in the wind", "channelTitle": "Demo Outdoor"}}]});
+    sim(&t).script(|s| {
+        s.posts.insert("vidQuota1".into(), video);
+    });
+    let spent = || async { deps.polls.quota_spent(inbox_domain::Network::Youtube, Utc::now()).await.unwrap() };
+    usecases::ingest(deps, &comment("UgzQuotaRead1", "vidQuota1", "Which pegs are these?")).await.unwrap();
+    let first = id(&t.find(ALICE, "Which pegs").await);
+    let before = spent().await;
+    let body = post_of(&t, ALICE, &first).await;
+    assert_eq!((body["status"].as_str(), body["post"]["text"].as_str()), (Some("ready"), Some("Tent pitching in the wind")), "{body}");
+    assert_eq!(spent().await - before, 1, "one unit for the read");
+
+    // Spent: another video is not read, and the answer says why.
+    usecases::ingest(deps, &comment("UgzQuotaRead2", "vidQuota2", "Is there a part two?")).await.unwrap();
+    let second = id(&t.find(ALICE, "part two").await);
+    let room = YOUTUBE_DAILY_QUOTA - spent().await;
+    assert!(deps.polls.spend_quota(inbox_domain::Network::Youtube, Utc::now(), room, YOUTUBE_DAILY_QUOTA).await.unwrap());
+    let body = post_of(&t, ALICE, &second).await;
+    assert_eq!(body["status"], "unavailable", "{body}");
+    assert!(body["post"]["error"].as_str().unwrap().contains("quota"), "{body}");
+    let reads: Vec<_> = sim(&t).requests().into_iter().filter(|r| r.path == "/youtube/v3/videos").collect();
+    assert_eq!(reads.len(), 1, "the second video was never asked for: {reads:?}");
+    assert_eq!(spent().await, YOUTUBE_DAILY_QUOTA, "never past the quota");
+    t.stop().await;
+}

@@ -10,7 +10,7 @@
 
 use super::*;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
-use inbox_domain::ports::ConversationWrite;
+use inbox_domain::ports::{ConversationWrite, PlatformIdState};
 use inbox_domain::*;
 
 /// A platform-id record whose item never appeared (its writer died between claiming it and
@@ -215,6 +215,21 @@ fn history_values(entries: &[HistoryEntry]) -> AttributeValue {
     AttributeValue::L(entries.iter().map(|h| s(serde_json::to_string(h).expect("serialisable"))).collect())
 }
 
+impl DynamoDbStore {
+    /// The item a platform-id claim (`G`) names, when it holds that platform id.
+    async fn claimed_item(&self, claim: &Record, platform_id: &str) -> PortResult<Option<Item>> {
+        let (Some(cid), Some(iid)) = (get_s(claim, "cid"), get_s(claim, "iid")) else { return Ok(None) };
+        match self.get(key::item(cid, iid)).await? {
+            Some(r) => {
+                let item: Item = from_doc(&r)?;
+                Ok(item.platform_id.as_deref().is_some_and(|p| p == platform_id).then_some(item))
+            }
+            // Claimed by a write that has not committed (or never will: taken over later).
+            None => Ok(None),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     async fn get_conversation(&self, account: &AccountId, id: &ConversationId) -> PortResult<Option<Conversation>> {
@@ -229,26 +244,39 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
             return Ok(None);
         };
         let Some(cid) = get_s(&t, "cid") else { return Ok(None) };
-        self.get(key::conversation(cid)).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(key::conversation(cid)).await
     }
 
     async fn find_item(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<Item>> {
-        let Some(g) = self.get(key::platform(profile.as_str(), platform_id, "G")).await? else {
-            return Ok(None);
-        };
-        let (Some(cid), Some(iid)) = (get_s(&g, "cid"), get_s(&g, "iid")) else { return Ok(None) };
-        match self.get(key::item(cid, iid)).await? {
-            Some(r) => {
-                let item: Item = from_doc(&r)?;
-                Ok(item.platform_id.as_deref().is_some_and(|p| p == platform_id).then_some(item))
-            }
-            // Claimed by a write that has not committed (or never will: taken over later).
+        match self.get(key::platform(profile.as_str(), platform_id, "G")).await? {
+            Some(g) => self.claimed_item(&g, platform_id).await,
             None => Ok(None),
         }
     }
 
+    /// The claim (`G`), deletion (`D`) and early edit (`E`) of a platform id share its
+    /// partition: one Query reads the three (1 RRU instead of 3), then the item if claimed.
+    async fn platform_id_state(&self, profile: &ProfileId, platform_id: &str) -> PortResult<PlatformIdState> {
+        let now = chrono::Utc::now();
+        let (pk, _) = key::platform(profile.as_str(), platform_id, "G");
+        let mut state = PlatformIdState::default();
+        let mut claim = None;
+        for r in self.query_prefix(&pk, "").await?.into_iter().filter(|r| !expired(r, now)) {
+            match get_s(&r, "sk") {
+                Some("G") => claim = Some(r),
+                Some("D") => state.tombstoned = true,
+                Some("E") => state.early_edit = get_s(&r, "text").map(str::to_string),
+                _ => {}
+            }
+        }
+        if let Some(g) = claim {
+            state.item = self.claimed_item(&g, platform_id).await?;
+        }
+        Ok(state)
+    }
+
     async fn get_item(&self, conversation: &ConversationId, id: &ItemId) -> PortResult<Option<Item>> {
-        self.get(key::item(conversation.as_str(), id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(key::item(conversation.as_str(), id.as_str())).await
     }
 
     async fn write(&self, w: ConversationWrite) -> PortResult<()> {

@@ -20,7 +20,7 @@ impl DirectoryStore for DynamoDbStore {
     }
 
     async fn get_account(&self, id: &AccountId) -> PortResult<Option<Account>> {
-        self.get(key::account(id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(key::account(id.as_str())).await
     }
 
     async fn put_user(&self, user: &User) -> PortResult<()> {
@@ -42,18 +42,15 @@ impl DirectoryStore for DynamoDbStore {
             if let Some(e) = old_email.as_ref().filter(|e| **e != email) {
                 actions.push(tx::delete(&self.table, key::email(acc, e), Some("uid = :uid"), vec![(":uid", s(uid))]));
             }
-            match self.transact(actions).await {
-                Ok(()) => return Ok(()),
-                Err(e) if e.failed(1) => return Err(PortError::AlreadyExists),
-                Err(e) if e.failed(0) || e.failed(2) || e.conflicted() => continue,
-                Err(e) => return Err(e.into_port()),
+            if let Some(done) = guarded(self.transact(actions).await) {
+                return done;
             }
         }
         Err(PortError::Conflict)
     }
 
     async fn get_user(&self, account: &AccountId, id: &UserId) -> PortResult<Option<User>> {
-        self.get(key::user(account.as_str(), id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(key::user(account.as_str(), id.as_str())).await
     }
 
     async fn list_users(&self, account: &AccountId) -> PortResult<Vec<User>> {
@@ -85,7 +82,7 @@ impl DirectoryStore for DynamoDbStore {
         // What hangs off the user: their tabs, and their assignments.
         for tab in self.query_prefix(&key::tabs_marker(uid).0, "T").await? {
             let (Some(pk), Some(sk)) = (get_s(&tab, "pk"), get_s(&tab, "sk")) else { continue };
-            self.client.delete_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk)).send().await.map_err(unavailable)?;
+            self.delete((pk.to_string(), sk.to_string())).await?;
         }
         self.unassign_all(account, id).await?;
         Ok(true)
@@ -112,22 +109,19 @@ impl DirectoryStore for DynamoDbStore {
             if let Some((net, ext)) = old_presence.as_ref().filter(|(n, e)| n != profile.network.as_str() || *e != profile.external_id) {
                 actions.push(tx::delete(&self.table, key::external(net, ext), Some("pid = :pid"), vec![(":pid", s(pid))]));
             }
-            match self.transact(actions).await {
-                Ok(()) => return Ok(()),
-                Err(e) if e.failed(1) => return Err(PortError::AlreadyExists),
-                Err(e) if e.failed(0) || e.failed(2) || e.conflicted() => continue,
-                Err(e) => return Err(e.into_port()),
+            if let Some(done) = guarded(self.transact(actions).await) {
+                return done;
             }
         }
         Err(PortError::Conflict)
     }
 
     async fn get_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<Option<Profile>> {
-        self.get(key::profile(account.as_str(), id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(key::profile(account.as_str(), id.as_str())).await
     }
 
     async fn find_profile(&self, network: Network, external_id: &str) -> PortResult<Option<Profile>> {
-        self.get(key::external(network.as_str(), external_id)).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(key::external(network.as_str(), external_id)).await
     }
 
     async fn list_profiles(&self, account: &AccountId) -> PortResult<Vec<Profile>> {
@@ -156,5 +150,17 @@ impl DirectoryStore for DynamoDbStore {
             Err(e) if e.failed(0) => Ok(false),
             Err(e) => Err(e.into_port()),
         }
+    }
+}
+
+/// The outcome of a record's transaction with the guard record that keeps one of its values
+/// unique (a user's email, a profile's presence): action 0 writes the record, 1 claims the
+/// guard, 2 releases the old guard. `None`: a concurrent change; read again and retry.
+fn guarded(outcome: Result<(), TxError>) -> Option<PortResult<()>> {
+    match outcome {
+        Ok(()) => Some(Ok(())),
+        Err(e) if e.failed(1) => Some(Err(PortError::AlreadyExists)),
+        Err(e) if e.failed(0) || e.failed(2) || e.conflicted() => None,
+        Err(e) => Some(Err(e.into_port())),
     }
 }

@@ -25,7 +25,7 @@ fn poll_record(state: &PollState, lease: i64) -> Record {
 }
 
 fn day(now: Timestamp) -> String {
-    now.format("%Y-%m-%d").to_string()
+    inbox_domain::poll::quota_day(now)
 }
 
 impl DynamoDbStore {
@@ -90,7 +90,7 @@ impl PollStore for DynamoDbStore {
     }
 
     async fn poll_state(&self, profile: &ProfileId) -> PortResult<Option<PollState>> {
-        self.get(key::poll(profile.as_str())).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(key::poll(profile.as_str())).await
     }
 
     async fn spend_quota(&self, network: Network, now: Timestamp, units: u32, budget: u32) -> PortResult<bool> {

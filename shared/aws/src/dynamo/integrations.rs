@@ -80,7 +80,7 @@ impl SubscriptionStore for DynamoDbStore {
     }
 
     async fn get_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<Option<WebhookSubscription>> {
-        self.get(subscription_key(account.as_str(), id.as_str())).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(subscription_key(account.as_str(), id.as_str())).await
     }
 
     async fn list_subscriptions(&self, account: &AccountId) -> PortResult<Vec<WebhookSubscription>> {
@@ -88,18 +88,7 @@ impl SubscriptionStore for DynamoDbStore {
     }
 
     async fn delete_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<bool> {
-        let (pk, sk) = subscription_key(account.as_str(), id.as_str());
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        if out.attributes.is_none_or(|a| a.is_empty()) {
+        if !self.delete(subscription_key(account.as_str(), id.as_str())).await? {
             return Ok(false);
         }
         // Nobody can list or replay its deliveries any more.
@@ -110,7 +99,7 @@ impl SubscriptionStore for DynamoDbStore {
             .expression_attribute_values(":p", s(format!("{account}#{id}")));
         for d in self.query_all(deliveries).await? {
             let (Some(pk), Some(sk)) = (get_s(&d, "pk"), get_s(&d, "sk")) else { continue };
-            self.client.delete_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk)).send().await.map_err(unavailable)?;
+            self.delete((pk.to_string(), sk.to_string())).await?;
         }
         Ok(true)
     }
@@ -225,7 +214,7 @@ impl ApiKeyStore for DynamoDbStore {
     }
 
     async fn find_api_key(&self, hash: &str) -> PortResult<Option<ApiKey>> {
-        self.get(api_hash_key(hash)).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(api_hash_key(hash)).await
     }
 
     async fn list_api_keys(&self, account: &AccountId) -> PortResult<Vec<ApiKey>> {
@@ -258,22 +247,11 @@ impl SalesforceStore for DynamoDbStore {
     }
 
     async fn get_connection(&self, account: &AccountId) -> PortResult<Option<SalesforceConnection>> {
-        self.get(connection_key(account.as_str())).await?.map(|r| from_doc(&r)).transpose()
+        self.get_doc(connection_key(account.as_str())).await
     }
 
     async fn delete_connection(&self, account: &AccountId) -> PortResult<bool> {
-        let (pk, sk) = connection_key(account.as_str());
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+        self.delete(connection_key(account.as_str())).await
     }
 
     async fn set_access_token(&self, account: &AccountId, token: &SecretString) -> PortResult<()> {
@@ -318,8 +296,6 @@ impl SalesforceStore for DynamoDbStore {
     }
 
     async fn release_case(&self, conversation: &ConversationId) -> PortResult<()> {
-        let (pk, sk) = claim_key(conversation.as_str());
-        self.client.delete_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk)).send().await.map_err(unavailable)?;
-        Ok(())
+        self.delete(claim_key(conversation.as_str())).await.map(|_| ())
     }
 }

@@ -80,6 +80,11 @@ impl DynamoDbStore {
         Ok(out.item)
     }
 
+    /// The document of one record by key (read as [`get`](Self::get) does).
+    pub(crate) async fn get_doc<T: DeserializeOwned>(&self, key: (String, String)) -> PortResult<Option<T>> {
+        self.get(key).await?.map(|r| from_doc(&r)).transpose()
+    }
+
     /// Every record of a partition whose sort key starts with `prefix` (all of them for ""),
     /// read consistently.
     pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> PortResult<Vec<Record>> {
@@ -90,6 +95,21 @@ impl DynamoDbStore {
             q.key_condition_expression("pk = :pk AND begins_with(sk, :prefix)").expression_attribute_values(":prefix", s(prefix))
         };
         self.query_all(q).await
+    }
+
+    /// Deletes the record at `pk`/`sk`; whether there was one.
+    pub(crate) async fn delete(&self, (pk, sk): (String, String)) -> PortResult<bool> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
 
     /// An update of the record at `pk`/`sk`.

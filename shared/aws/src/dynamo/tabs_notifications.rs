@@ -75,18 +75,7 @@ impl TabStore for DynamoDbStore {
     }
 
     async fn delete_tab(&self, user: &UserId, id: &TabId) -> PortResult<bool> {
-        let (pk, sk) = key::tab(user.as_str(), id.as_str());
-        let out = self
-            .client
-            .delete_item()
-            .table_name(&*self.table)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+        self.delete(key::tab(user.as_str(), id.as_str())).await
     }
 }
 
