@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{
-    DeleteMessageBatchRequestEntry, MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry,
+    MessageAttributeValue, MessageSystemAttributeName, SendMessageBatchRequestEntry,
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -136,33 +136,6 @@ impl SqsQueue {
         Ok(())
     }
 
-    /// Deletes many messages, ten a request.
-    pub async fn ack_many(&self, queue: QueueName, deliveries: &[SqsDelivery]) -> PortResult<()> {
-        for chunk in deliveries.chunks(10) {
-            let entries = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, d)| DeleteMessageBatchRequestEntry::builder().id(i.to_string()).receipt_handle(&d.receipt_handle).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| PortError::Unavailable(e.to_string()))?;
-            let out = self
-                .client
-                .delete_message_batch()
-                .queue_url(self.url(queue)?)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(unavailable)?;
-            if let Some(f) = out.failed.first() {
-                return Err(PortError::Unavailable(format!(
-                    "sqs: could not delete a message: {}",
-                    f.message.as_deref().unwrap_or(&f.code)
-                )));
-            }
-        }
-        Ok(())
-    }
-
     /// The handler failed: the message comes back after a backoff that grows with its
     /// deliveries (at once on its last allowed delivery, so that SQS dead-letters it at once).
     pub async fn fail(&self, queue: QueueName, delivery: &SqsDelivery, max_attempts: u32) -> PortResult<()> {
@@ -178,24 +151,6 @@ impl SqsQueue {
         Ok(())
     }
 
-    /// Messages waiting, in flight or delayed (approximate, as SQS counts).
-    pub async fn depth(&self, queue: QueueName) -> PortResult<u64> {
-        depth_of(&self.client, self.url(queue)?).await
-    }
-}
-
-/// Approximate number of messages of a queue URL (a dead-letter queue too).
-pub async fn depth_of(client: &Client, url: &str) -> PortResult<u64> {
-    let out = client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesDelayed)
-        .send()
-        .await
-        .map_err(unavailable)?;
-    Ok(out.attributes.unwrap_or_default().values().filter_map(|v| v.parse::<u64>().ok()).sum())
 }
 
 #[async_trait]

@@ -22,7 +22,7 @@
 //! is not in it) except for updates that set an index key.
 
 use aws_sdk_dynamodb::config::interceptors::{AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef};
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents, SharedInterceptor};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use serde_json::Value;
 use std::sync::Arc;
@@ -83,10 +83,6 @@ impl CapacityMeter {
             write_units: self.0.write_units.load(Ordering::Relaxed),
             index_write_units: self.0.index_write_units.load(Ordering::Relaxed),
         }
-    }
-
-    pub fn interceptor(&self) -> SharedInterceptor {
-        SharedInterceptor::new(MeterInterceptor(self.clone()))
     }
 
     /// A DynamoDB client like `aws_sdk_dynamodb::Client::new(sdk)` whose requests this meter counts.
