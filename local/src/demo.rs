@@ -336,22 +336,26 @@ pub fn linkedin_comment(id: u64, text: &str, at_ms: i64) -> Value {
     }]})
 }
 
+/// The signature header and value of a webhook body for `path` (`/webhooks/meta`, `/x` or
+/// `/linkedin`), signed with `web`'s secrets as the network would sign it.
+pub fn signed(path: &str, web: &WebConfig, body: &[u8]) -> (&'static str, String) {
+    use inbox_platforms::signature::{LINKEDIN_SIGNATURE_HEADER, sign_linkedin};
+    if path.ends_with("meta") {
+        (META_SIGNATURE_HEADER, sign_meta(web.meta_app_secret.expose().as_bytes(), body))
+    } else if path.ends_with("linkedin") {
+        (LINKEDIN_SIGNATURE_HEADER, sign_linkedin(web.linkedin_client_secret.expose().as_bytes(), body))
+    } else {
+        (X_SIGNATURE_HEADER, sign_x(web.x_consumer_secret.expose().as_bytes(), body))
+    }
+}
+
 /// Posts the demo webhooks, signed, to the server at `addr`.
 pub async fn send_webhooks(addr: SocketAddr, web: &WebConfig) -> Result<usize> {
     let client = reqwest::Client::new();
     let mut n = 0;
     for (path, body) in deliveries() {
         let bytes = serde_json::to_vec(&body).expect("serialisable");
-        let (header, sig) = if path.ends_with("meta") {
-            (META_SIGNATURE_HEADER, sign_meta(web.meta_app_secret.expose().as_bytes(), &bytes))
-        } else if path.ends_with("linkedin") {
-            (
-                inbox_platforms::signature::LINKEDIN_SIGNATURE_HEADER,
-                inbox_platforms::signature::sign_linkedin(web.linkedin_client_secret.expose().as_bytes(), &bytes),
-            )
-        } else {
-            (X_SIGNATURE_HEADER, sign_x(web.x_consumer_secret.expose().as_bytes(), &bytes))
-        };
+        let (header, sig) = signed(path, web, &bytes);
         let res = client
             .post(format!("http://{addr}{path}"))
             .header("content-type", "application/json")

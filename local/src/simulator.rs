@@ -150,17 +150,7 @@ impl Sim {
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             let bytes = serde_json::to_vec(&body).expect("serialisable");
-            let (header, sig) = if path.ends_with("meta") {
-                (
-                    inbox_platforms::signature::META_SIGNATURE_HEADER,
-                    inbox_platforms::signature::sign_meta(web.meta_app_secret.expose().as_bytes(), &bytes),
-                )
-            } else {
-                (
-                    inbox_platforms::signature::X_SIGNATURE_HEADER,
-                    inbox_platforms::signature::sign_x(web.x_consumer_secret.expose().as_bytes(), &bytes),
-                )
-            };
+            let (header, sig) = demo::signed(path, &web, &bytes);
             let url = format!("http://{addr}{path}");
             if let Err(e) = sim.http.post(url).header("content-type", "application/json").header(header, sig).body(bytes).send().await {
                 tracing::warn!(error = %e, "the simulator could not deliver an echo");
@@ -182,6 +172,12 @@ fn unauthorized_without_bearer(headers: &HeaderMap) -> Option<Response> {
         )
             .into_response()
     })
+}
+
+/// The Messenger id the simulator gives the author of comment `comment_id` (what Meta answers a
+/// private reply with as `recipient_id`).
+pub fn commenter_psid(comment_id: &str) -> String {
+    format!("73{:014}", comment_id.bytes().map(u64::from).sum::<u64>())
 }
 
 async fn graph(
@@ -208,7 +204,7 @@ async fn graph(
             let psid = match (&req["recipient"]["id"], &req["recipient"]["comment_id"]) {
                 (Value::String(id), _) => id.clone(),
                 // A private reply reaches the commenter, whose PSID the simulator makes up.
-                (_, Value::String(c)) => format!("73{:014}", c.bytes().map(u64::from).sum::<u64>()),
+                (_, Value::String(c)) => commenter_psid(c),
                 _ => {
                     return (StatusCode::BAD_REQUEST, Json(json!({"error": {"message": "recipient missing", "code": 100}})))
                         .into_response();
@@ -455,7 +451,7 @@ fn demo_posts(now: DateTime<Utc>) -> HashMap<String, Value> {
     );
     posts.insert(
         demo::LINKEDIN_POST.into(),
-        json!({"id": demo::LINKEDIN_POST, "author": "urn:li:organization:5515715",
+        json!({"id": demo::LINKEDIN_POST, "author": format!("urn:li:organization:{}", demo::LINKEDIN_ORG),
             "commentary": "We will be at the Lyon outdoor trade fair next month, come and see the new tent range!",
             "createdAt": (now - Duration::days(4)).timestamp_millis(), "lifecycleState": "PUBLISHED", "visibility": "PUBLIC",
             "distribution": {"feedDistribution": "MAIN_FEED"}}),
@@ -488,7 +484,7 @@ pub fn demo_script(now: DateTime<Utc>) -> Script {
     };
     let mut linkedin = HashMap::new();
     linkedin.insert(
-        "urn:li:share:7300000000000000001".to_string(),
+        demo::LINKEDIN_POST.to_string(),
         vec![
             li(7300000000000000201, "urn:li:person:AbCdEf123", "Will the new tent range be at the Lyon trade fair?", 200),
             li(7300000000000000202, "urn:li:person:GhIjKl456", "Are you hiring product designers this year?", 80),

@@ -12,7 +12,6 @@ use http_body_util::BodyExt;
 use inbox_domain::*;
 use inbox_local::config::Config;
 use inbox_local::{App, demo};
-use inbox_platforms::signature::{META_SIGNATURE_HEADER, X_SIGNATURE_HEADER, sign_meta, sign_x};
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -128,14 +127,18 @@ impl TestApp {
 
     /// Posts a Meta webhook body signed with the test App Secret.
     pub async fn meta_webhook(&self, body: &[u8]) -> StatusCode {
-        let sig = sign_meta(self.app.config.web.meta_app_secret.expose().as_bytes(), body);
-        self.raw_webhook("/webhooks/meta", META_SIGNATURE_HEADER, &sig, body).await
+        self.signed_webhook("/webhooks/meta", body).await
     }
 
     /// Posts an X webhook body signed with the test consumer secret.
     pub async fn x_webhook(&self, body: &[u8]) -> StatusCode {
-        let sig = sign_x(self.app.config.web.x_consumer_secret.expose().as_bytes(), body);
-        self.raw_webhook("/webhooks/x", X_SIGNATURE_HEADER, &sig, body).await
+        self.signed_webhook("/webhooks/x", body).await
+    }
+
+    /// Posts a webhook body to `path`, signed as its network signs it.
+    pub async fn signed_webhook(&self, path: &str, body: &[u8]) -> StatusCode {
+        let (header, sig) = demo::signed(path, &self.app.config.web, body);
+        self.raw_webhook(path, header, &sig, body).await
     }
 
     pub async fn raw_webhook(&self, path: &str, header: &str, signature: &str, body: &[u8]) -> StatusCode {

@@ -7,9 +7,7 @@
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sqs::types::{
-    MessageAttributeValue, MessageSystemAttributeName, SendMessageBatchRequestEntry,
-};
+use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName, SendMessageBatchRequestEntry};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use inbox_domain::error::{PortError, PortResult};
@@ -150,7 +148,6 @@ impl SqsQueue {
             .map_err(unavailable)?;
         Ok(())
     }
-
 }
 
 #[async_trait]

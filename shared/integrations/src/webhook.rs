@@ -23,6 +23,23 @@ impl HttpWebhookSender {
     }
 }
 
+/// What is read of a refusing answer's body: enough for its snippet, never the whole of a large
+/// one (a 2xx's body is not read at all).
+const SNIPPET_BYTES: usize = 1024;
+
+/// The first `max` bytes (about) of an answer's body.
+async fn head_of(mut response: reqwest::Response, max: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while out.len() < max {
+        match response.chunk().await {
+            Ok(Some(chunk)) => out.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    out.truncate(max);
+    out
+}
+
 /// The first characters of an answer's body, on one line, for the admins' delivery list.
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
@@ -65,7 +82,6 @@ impl WebhookSender for HttpWebhookSender {
             }
         };
         let status = response.status().as_u16();
-        let body = response.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
         tracing::debug!(url = %hook.url, webhook_id = %hook.id, status, "webhook delivery");
         match status {
             200..=299 => HookOutcome::Delivered { status },
@@ -74,7 +90,7 @@ impl WebhookSender for HttpWebhookSender {
                 HookOutcome::Failed { status: Some(status), error: format!("the receiver answered {status} (redirects are not followed)") }
             }
             _ => {
-                let s = snippet(&body);
+                let s = snippet(&head_of(response, SNIPPET_BYTES).await);
                 let error =
                     if s.is_empty() { format!("the receiver answered {status}") } else { format!("the receiver answered {status}: {s}") };
                 HookOutcome::Failed { status: Some(status), error }

@@ -239,6 +239,9 @@ impl HttpPlatformPoller {
     /// again next poll.
     async fn linkedin_check_posts(&self, posts: &[String], state: &mut LinkedinCursor, token: &str) -> Result<(), Failure> {
         let now = self.http.now();
+        // Posts no longer configured are forgotten.
+        state.checked.retain(|p, _| posts.contains(p));
+        state.sponsored.retain(|p| posts.contains(p));
         let due: Vec<&String> = posts
             .iter()
             .filter(|p| state.checked.get(*p).is_none_or(|t| now - *t >= chrono::Duration::hours(LINKEDIN_POST_CHECK_HOURS)))
@@ -260,12 +263,12 @@ impl HttpPlatformPoller {
             };
             let results = answer.get("results").and_then(Value::as_object);
             for urn in chunk {
-                let Some(post) = results.and_then(|r| r.get(urn.as_str())) else {
-                    continue; // not answered (an error for this one): checked again next poll
-                };
+                // A post LinkedIn answers an error for (deleted, forbidden) is checked again in
+                // a day, like the others, not on every poll; its comments are read as before.
                 state.checked.insert((*urn).clone(), now);
+                let post = results.and_then(|r| r.get(urn.as_str()));
                 // LinkedIn ads are not ingested (the domain's rule); dark posts are ads.
-                if inbox_platforms::posts::linkedin_is_sponsored(post)
+                if post.is_some_and(inbox_platforms::posts::linkedin_is_sponsored)
                     && !inbox_domain::ingest::sponsored_content_ingested(Network::Linkedin)
                 {
                     tracing::info!(post = urn.as_str(), "LinkedIn post is sponsored or dark: its comments are not ingested");

@@ -14,10 +14,6 @@ const PAGE: &str = "104857600000001";
 const IG_ACCOUNT: &str = "17841400000000001";
 const PSID: &str = "7312345678901234";
 
-fn ok_json(body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(body)
-}
-
 /// Nothing may reach the server.
 async fn expect_no_call(server: &MockServer) {
     Mock::given(any()).respond_with(ResponseTemplate::new(500)).expect(0).mount(server).await;

@@ -10,10 +10,6 @@ use serde_json::{Value, json};
 use wiremock::matchers::{any, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn ok_json(body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(body)
-}
-
 // --- X --------------------------------------------------------------------------------------
 
 const X_ME: &str = "2244994945";
@@ -480,4 +476,23 @@ async fn unreadable_answers_and_a_network_that_is_down_are_transient() {
     let down = poller_with(inbox_networks::NetworkConfig::all_at(&unused_base()), now());
     let e = down.poll(&profile(Network::Twitter, X_ME), Some("1"), now()).await;
     assert!(matches!(e, Err(PollError::Transient(_))), "{e:?}");
+}
+
+/// A configured post LinkedIn answers an error for is checked again in a day like the others,
+/// not on every poll; its comments are still read.
+#[tokio::test]
+async fn a_post_the_batch_read_refuses_is_not_read_again_on_every_poll() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/rest/posts"))
+        .respond_with(ok_json(&json!({"results": {}, "statuses": {POST: 404}, "errors": {POST: {"status": 404, "message": "Not found"}}})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_comments(&server, POST_ENC, "start=0&count=2", ok_json(&comments_page()), 2).await;
+    let poller = poller_with(linkedin_config(&server, &[POST]), now());
+    let first = poller.poll(&profile(Network::Linkedin, ORG), None, at(2025, 12, 26, 0, 0)).await.unwrap();
+    assert_eq!(first.events.len(), 2, "its comments are read as before");
+    poller.poll(&profile(Network::Linkedin, ORG), first.cursor.as_deref(), at(2025, 12, 26, 0, 0)).await.unwrap();
+    server.verify().await;
 }

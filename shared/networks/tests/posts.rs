@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use inbox_domain::ports::{ActionError, PlatformClient};
 use inbox_domain::{Conversation, Kind, Network};
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -15,10 +15,6 @@ fn under(network: Network, post: &str) -> Conversation {
     let mut c = conversation(network, Kind::Comment, "c1", "1", now());
     c.post_id = Some(post.into());
     c
-}
-
-fn ok_json(body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(body)
 }
 
 async fn expect_get(server: &MockServer, at: &str, query: &str, response: ResponseTemplate) {

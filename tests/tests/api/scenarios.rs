@@ -517,7 +517,7 @@ async fn a_private_reply_to_a_comment_shows_as_a_dm_conversation_once_the_author
         let answer = format!("Thanks, here is my order number 5678 ({network})");
         // (The simulator makes up the commenter's messaging id from the comment id, as Meta's
         // answer names it: `recipient_id`.)
-        let psid = format!("73{:014}", comment_id.as_str().unwrap().bytes().map(u64::from).sum::<u64>());
+        let psid = inbox_local::simulator::commenter_psid(comment_id.as_str().unwrap());
         let mut body = fixture_json(if network == "facebook" { "meta_messages.json" } else { "ig_messages.json" });
         let mut m = body["entry"][0]["messaging"][0].clone();
         m["sender"]["id"] = json!(psid);

@@ -135,3 +135,8 @@ pub fn unused_base() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}")
 }
+
+/// A 200 answer with a JSON body.
+pub fn ok_json(body: &Value) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(200).set_body_json(body)
+}
