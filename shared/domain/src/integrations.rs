@@ -20,7 +20,7 @@ use crate::webhooks::*;
 use serde_json::Value;
 
 fn require_admin(viewer: &Viewer) -> DomainResult<()> {
-    if viewer.is_admin() { Ok(()) } else { Err(DomainError::Forbidden("only admins manage integrations".into())) }
+    crate::usecases::require_admin(viewer, "integrations")
 }
 
 /// A target URL of the right form that the inbox may reach (400 for the form, 422 for a

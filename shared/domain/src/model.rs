@@ -232,6 +232,13 @@ pub struct Post {
 }
 
 impl Post {
+    /// Whether the cached copy is the only record of what it says, to be kept for as long as
+    /// replies may come: our promoted tweet (X never marks the replies sponsored). Any other
+    /// copy can be read again, and a store may let it expire.
+    pub fn is_only_record(&self) -> bool {
+        self.network == Network::Twitter && self.sponsored == Some(true)
+    }
+
     /// A post with nothing known of it but its id (and why, when its read failed).
     pub fn unavailable(id: &str, network: Network, at: Timestamp, error: Option<String>) -> Self {
         Post {

@@ -1386,8 +1386,9 @@ pub async fn delete_tab(deps: &Deps, viewer: &Viewer, id: &TabId) -> DomainResul
 // ---------------------------------------------------------------------------------------
 // Administration: users and profiles
 
-fn require_admin(viewer: &Viewer) -> DomainResult<()> {
-    if viewer.is_admin() { Ok(()) } else { Err(DomainError::Forbidden("only admins manage users and profiles".into())) }
+/// Admins only: "only admins manage `what`" otherwise.
+pub(crate) fn require_admin(viewer: &Viewer, what: &str) -> DomainResult<()> {
+    if viewer.is_admin() { Ok(()) } else { Err(DomainError::Forbidden(format!("only admins manage {what}"))) }
 }
 
 /// The fields of a user an admin sets.
@@ -1419,7 +1420,7 @@ fn validate_user(input: &UserInput, profiles: &[Profile]) -> DomainResult<()> {
 }
 
 pub async fn list_users(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     Ok(deps.directory.list_users(viewer.account()).await?)
 }
 
@@ -1433,12 +1434,12 @@ pub async fn list_team(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>> 
 }
 
 pub async fn get_user(deps: &Deps, viewer: &Viewer, id: &UserId) -> DomainResult<User> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     deps.directory.get_user(viewer.account(), id).await?.ok_or(DomainError::NotFound("user"))
 }
 
 pub async fn create_user(deps: &Deps, viewer: &Viewer, input: UserInput) -> DomainResult<User> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     let profiles = deps.directory.list_profiles(viewer.account()).await?;
     validate_user(&input, &profiles)?;
     let user = User {
@@ -1460,7 +1461,7 @@ pub async fn create_user(deps: &Deps, viewer: &Viewer, input: UserInput) -> Doma
 }
 
 pub async fn update_user(deps: &Deps, viewer: &Viewer, id: &UserId, input: UserInput) -> DomainResult<User> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     let old = deps.directory.get_user(viewer.account(), id).await?.ok_or(DomainError::NotFound("user"))?;
     let profiles = deps.directory.list_profiles(viewer.account()).await?;
     validate_user(&input, &profiles)?;
@@ -1484,7 +1485,7 @@ pub async fn update_user(deps: &Deps, viewer: &Viewer, id: &UserId, input: UserI
 }
 
 pub async fn delete_user(deps: &Deps, viewer: &Viewer, id: &UserId) -> DomainResult<()> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     if id == &viewer.user.id {
         return Err(DomainError::Rule("admins cannot delete themselves".into()));
     }
@@ -1502,12 +1503,12 @@ pub struct ProfileInput {
 }
 
 pub async fn list_profiles(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<Profile>> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     Ok(deps.directory.list_profiles(viewer.account()).await?)
 }
 
 pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -> DomainResult<Profile> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     let ext = input.external_id.trim();
     if ext.is_empty() || ext.len() > 200 || ext.chars().any(char::is_whitespace) {
         return Err(DomainError::Invalid("external_id must be the network's id of the page, account or channel".into()));
@@ -1537,7 +1538,7 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
 /// Reconnects a profile: new credentials (a fresh token, its expiry) replace the old ones, and
 /// its channel shows a valid token again until a call says otherwise.
 pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, credentials: Credentials) -> DomainResult<Profile> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     let mut profile = deps.directory.get_profile(viewer.account(), id).await?.ok_or(DomainError::NotFound("profile"))?;
     if credentials.access_token.as_deref().is_none_or(|t| t.trim().is_empty()) {
         return Err(DomainError::Invalid("reconnecting needs the new access_token".into()));
@@ -1549,7 +1550,7 @@ pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, cre
 }
 
 pub async fn delete_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId) -> DomainResult<()> {
-    require_admin(viewer)?;
+    require_admin(viewer, "users and profiles")?;
     if deps.directory.delete_profile(viewer.account(), id).await? { Ok(()) } else { Err(DomainError::NotFound("profile")) }
 }
 

@@ -47,16 +47,20 @@ pub const INSTAGRAM_MEDIA_FIELDS: &str = "caption,permalink,media_type,media_url
 /// An Instagram media object: its caption, picture (a video's thumbnail), and whether it is an
 /// ad (`media_product_type: AD`).
 pub fn instagram_media(id: &str, body: &[u8], fetched_at: Timestamp) -> Result<Post, String> {
-    let v = parse(body, Network::Instagram)?;
+    Ok(media(id, &parse(body, Network::Instagram)?, fetched_at))
+}
+
+/// An Instagram media object already read.
+fn media(id: &str, v: &Value, fetched_at: Timestamp) -> Post {
     let mut p = post(id, Network::Instagram, fetched_at);
-    p.text = text_of(&v, "caption").unwrap_or_default();
-    p.author_name = text_of(&v, "username").map(|u| format!("@{u}"));
-    p.permalink = https_of(&v, "permalink");
+    p.text = text_of(v, "caption").unwrap_or_default();
+    p.author_name = text_of(v, "username").map(|u| format!("@{u}"));
+    p.permalink = https_of(v, "permalink");
     p.media_url =
-        if str_of(&v, "media_type") == Some("VIDEO") { https_of(&v, "thumbnail_url") } else { None }.or_else(|| https_of(&v, "media_url"));
+        if str_of(v, "media_type") == Some("VIDEO") { https_of(v, "thumbnail_url") } else { None }.or_else(|| https_of(v, "media_url"));
     p.created_at = secs(v.get("timestamp"));
-    p.sponsored = str_of(&v, "media_product_type").map(|t| t == "AD");
-    Ok(p)
+    p.sponsored = str_of(v, "media_product_type").map(|t| t == "AD");
+    p
 }
 
 /// Instagram media read through our account's mentions: the `mentioned_media` object (a
@@ -68,7 +72,7 @@ pub fn instagram_mentioned_media(id: &str, body: &[u8], fetched_at: Timestamp) -
         .or_else(|| v.get("mentioned_comment").and_then(|c| c.get("media")))
         .filter(|m| m.is_object())
         .ok_or("Instagram did not return the media that mentions the account")?;
-    instagram_media(id, &serde_json::to_vec(media).expect("JSON"), fetched_at)
+    Ok(self::media(id, media, fetched_at))
 }
 
 /// The query of an X v2 tweet lookup (`GET /2/tweets/:id?...`).

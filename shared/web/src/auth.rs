@@ -71,16 +71,8 @@ impl FromRequestParts<AppState> for Caller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let (account, user) = match &state.config.auth {
             AuthMode::Hs256 => {
-                let header = parts
-                    .headers
-                    .get(axum::http::header::AUTHORIZATION)
-                    .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
-                let token = header
-                    .to_str()
-                    .ok()
-                    .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-                    .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
-                let claims = verify(state.config.jwt_secret.expose(), token.trim())?;
+                let token = bearer(parts).ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <token>".into()))?;
+                let claims = verify(state.config.jwt_secret.expose(), token)?;
                 (AccountId::parse(&claims.account_id), UserId::parse(&claims.sub))
             }
             AuthMode::Gateway { user_claim, account_claim } => {
@@ -102,6 +94,12 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header, trimmed.
+fn bearer(parts: &Parts) -> Option<&str> {
+    let h = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")).map(str::trim)
+}
+
 /// The caller of an API-key route (Zapier REST hooks): an account API key, sent as
 /// `X-API-Key: <key>` or `Authorization: Bearer <key>`. A key is not a user: it reaches only
 /// the routes that take this extractor, and a user's JWT is not a key.
@@ -117,10 +115,7 @@ impl FromRequestParts<AppState> for ApiKeyCaller {
         let header = |name| parts.headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
         let presented = match header(API_KEY_HEADER) {
             Some(k) => k.trim(),
-            None => header(axum::http::header::AUTHORIZATION.as_str())
-                .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-                .map(str::trim)
-                .ok_or_else(missing)?,
+            None => bearer(parts).ok_or_else(missing)?,
         };
         let key = inbox_domain::integrations::authenticate_api_key(&state.deps, presented)
             .await?

@@ -427,9 +427,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     async fn put_post(&self, profile: &ProfileId, post: &Post) -> PortResult<()> {
         let mut r = record(key::platform(profile.as_str(), &post.id, "P"));
         r.insert("doc".into(), to_doc(post));
-        // Our promoted tweet is the only record that its replies are sponsored (X never says it
-        // of them): it is kept while replies may come. Other copies can be read again.
-        if !(post.network == Network::Twitter && post.sponsored == Some(true)) {
+        if !post.is_only_record() {
             r.insert("ttl".into(), n(ttl_after(chrono::Utc::now(), POST_CACHE_DAYS)));
         }
         self.put_record().set_item(Some(r)).send().await.map_err(unavailable)?;
