@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { jwt } from './test/fixtures';
 import { base64url, beginSignIn, claims, completeSignIn, envAuth, isCallback, loadConfig, parseAuth, pkceChallenge, randomString, type AuthConfig } from './auth';
 
-const b64 = (s: string) => base64url(new TextEncoder().encode(s));
-const jwt = (c: object) => `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(JSON.stringify(c))}.sig`;
 const hour = () => Math.floor(Date.now() / 1000) + 3600;
 
 const cognito: AuthConfig = {

@@ -3,9 +3,8 @@ import { ApiError, Client, errorFrom } from './api';
 import { loadSession, saveSession, tokenExpired } from './auth';
 import { commandFor } from './keys';
 import { parseRoute, routePath } from './route';
-import { fakeFetch } from './test/fixtures';
+import { fakeFetch, jwt } from './test/fixtures';
 
-const jwt = (claims: object) => `h.${btoa(JSON.stringify(claims)).replace(/=+$/, '')}.s`;
 
 describe('keyboard', () => {
   const key = (k: string, tag = 'body', extra = {}) => commandFor({ key: k, target: document.createElement(tag), ctrlKey: false, metaKey: false, altKey: false, ...extra });

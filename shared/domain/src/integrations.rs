@@ -74,16 +74,33 @@ pub async fn create_subscription(deps: &Deps, viewer: &Viewer, input: Subscripti
     let description = description(input.description.as_deref())?;
     let url = checked_url(deps, &input.url).await?;
     room_for_one_more(deps, viewer.account()).await?;
-    let now = deps.clock.now();
     let s = WebhookSubscription {
+        enabled: input.enabled.unwrap_or(true),
+        ..new_subscription(deps, viewer.account(), SubscriptionKind::Webhook, url, events, description)
+    };
+    deps.subscriptions.put_subscription(&s, None).await?;
+    Ok(s)
+}
+
+/// A new, enabled subscription with a fresh secret and no history.
+fn new_subscription(
+    deps: &Deps,
+    account: &AccountId,
+    kind: SubscriptionKind,
+    url: String,
+    events: Vec<EventType>,
+    description: String,
+) -> WebhookSubscription {
+    let now = deps.clock.now();
+    WebhookSubscription {
         id: SubscriptionId::generate(),
-        account_id: viewer.account().clone(),
-        kind: SubscriptionKind::Webhook,
+        account_id: account.clone(),
+        kind,
         url,
         events,
         description,
         secret: new_secret(),
-        enabled: input.enabled.unwrap_or(true),
+        enabled: true,
         disabled_reason: None,
         failing_since: None,
         last_success_at: None,
@@ -92,9 +109,7 @@ pub async fn create_subscription(deps: &Deps, viewer: &Viewer, input: Subscripti
         created_at: now,
         updated_at: now,
         version: 1,
-    };
-    deps.subscriptions.put_subscription(&s, None).await?;
-    Ok(s)
+    }
 }
 
 pub async fn list_subscriptions(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<WebhookSubscription>> {
@@ -484,24 +499,10 @@ pub async fn zapier_subscribe(deps: &Deps, key: &ApiKey, target_url: &str, event
     let event = EventType::parse(event.trim()).ok_or_else(|| DomainError::Invalid(format!("\"{}\" is not an event type", cut(event))))?;
     let url = checked_url(deps, target_url).await?;
     room_for_one_more(deps, &key.account_id).await?;
-    let now = deps.clock.now();
+    let description = format!("Zapier (API key {})", key.name);
     let s = WebhookSubscription {
-        id: SubscriptionId::generate(),
-        account_id: key.account_id.clone(),
-        kind: SubscriptionKind::Zapier,
-        url,
-        events: vec![event],
-        description: format!("Zapier (API key {})", key.name),
-        secret: new_secret(),
-        enabled: true,
-        disabled_reason: None,
-        failing_since: None,
-        last_success_at: None,
-        last_failure: None,
         api_key_id: Some(key.id.clone()),
-        created_at: now,
-        updated_at: now,
-        version: 1,
+        ..new_subscription(deps, &key.account_id, SubscriptionKind::Zapier, url, vec![event], description)
     };
     deps.subscriptions.put_subscription(&s, None).await?;
     Ok(s)

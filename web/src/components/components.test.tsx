@@ -17,6 +17,27 @@ const profiles = new Map<string, Profile>([['prf_fb', { id: 'prf_fb', network: '
 const teamById = new Map(team.map((u) => [u.id, u]));
 const now = Date.parse('2026-01-01T10:03:00Z');
 
+/** A conversation view of `c1` for Alice, on `fetch`, with `props` over the defaults. */
+function renderView(fetch: typeof globalThis.fetch, props: Partial<Parameters<typeof ConversationView>[0]> = {}) {
+  return render(
+    <ConversationView
+      client={new Client({ token: () => 't', fetch })}
+      id="c1"
+      meId="usr_alice"
+      team={team}
+      teamById={teamById}
+      profiles={profiles}
+      salesforce={false}
+      activityAt={null}
+      handle={{ current: null }}
+      now={now}
+      onChanged={() => {}}
+      onBack={() => {}}
+      {...props}
+    />,
+  );
+}
+
 describe('FeedList', () => {
   const props = {
     loading: false,
@@ -152,22 +173,7 @@ describe('ConversationView', () => {
       },
     });
     const onChanged = vi.fn();
-    render(
-      <ConversationView
-        client={new Client({ token: () => 't', fetch })}
-        id="c1"
-        meId="usr_alice"
-        team={team}
-        teamById={teamById}
-        profiles={profiles}
-        salesforce={false}
-        activityAt={null}
-        handle={{ current: null }}
-        now={now}
-        onChanged={onChanged}
-        onBack={() => {}}
-      />,
-    );
+    renderView(fetch, { onChanged });
     await screen.findByRole('heading', { name: 'Sam Rivers' });
     expect(screen.queryByRole('button', { name: 'Create Salesforce case' })).toBeNull();
     await waitFor(() => expect(onChanged).toHaveBeenCalledWith(expect.objectContaining({ id: 'c1', seen: true })));
@@ -194,22 +200,7 @@ describe('ConversationView', () => {
         body: { error: { code: 'rule_violated', message: 'Salesforce is not connected for this account; an admin must connect it first' } },
       }),
     });
-    render(
-      <ConversationView
-        client={new Client({ token: () => 't', fetch })}
-        id="c1"
-        meId="usr_alice"
-        team={team}
-        teamById={teamById}
-        profiles={profiles}
-        salesforce={true}
-        activityAt={null}
-        handle={{ current: null }}
-        now={now}
-        onChanged={() => {}}
-        onBack={() => {}}
-      />,
-    );
+    renderView(fetch, { salesforce: true });
     fireEvent.click(await screen.findByRole('button', { name: 'Create Salesforce case' }));
     expect((await screen.findByRole('alert')).textContent).toBe(
       'Could not create a Salesforce case: Salesforce is not connected for this account; an admin must connect it first.',
@@ -224,22 +215,7 @@ describe('ConversationView', () => {
       'GET /api/conversations/c1': () => ({ body: withCase }),
       'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
     });
-    render(
-      <ConversationView
-        client={new Client({ token: () => 't', fetch })}
-        id="c1"
-        meId="usr_alice"
-        team={team}
-        teamById={teamById}
-        profiles={profiles}
-        salesforce={true}
-        activityAt={null}
-        handle={{ current: null }}
-        now={now}
-        onChanged={() => {}}
-        onBack={() => {}}
-      />,
-    );
+    renderView(fetch, { salesforce: true });
     const link = (await screen.findByRole('link', { name: 'Salesforce case 500XX0001' })) as HTMLAnchorElement;
     expect(link.href).toBe('https://acme.my.salesforce.com/500XX0001');
     expect(screen.queryByRole('button', { name: 'Create Salesforce case' })).toBeNull();
@@ -279,24 +255,6 @@ describe('Bell, tabs, shortcuts', () => {
 });
 
 describe('the original post', () => {
-  const renderView = (fetch: typeof globalThis.fetch) =>
-    render(
-      <ConversationView
-        client={new Client({ token: () => 't', fetch })}
-        id="c1"
-        meId="usr_alice"
-        team={team}
-        teamById={teamById}
-        profiles={profiles}
-        salesforce={false}
-        activityAt={null}
-        handle={{ current: null }}
-        now={now}
-        onChanged={() => {}}
-        onBack={() => {}}
-      />,
-    );
-
   it('asks again while the server fetches it, then shows it with its link', async () => {
     let asked = 0;
     const { fetch } = fakeFetch({

@@ -1,13 +1,11 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Client } from '../api';
-import { base64url, beginSignIn, type AuthConfig, type PageConfig } from '../auth';
-import { fakeFetch } from '../test/fixtures';
+import { beginSignIn, type AuthConfig, type PageConfig } from '../auth';
+import { fakeFetch, jwt } from '../test/fixtures';
 import { App } from './App';
 import { SignIn } from './SignIn';
 
-const b64 = (s: string) => base64url(new TextEncoder().encode(s));
-const jwt = (c: object) => `${b64('{"alg":"HS256"}')}.${b64(JSON.stringify(c))}.sig`;
 
 const auth: AuthConfig = {
   authorizeUrl: 'https://inbox.auth.eu-west-1.amazoncognito.com/oauth2/authorize',

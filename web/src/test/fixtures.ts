@@ -1,4 +1,11 @@
+import { base64url } from '../auth';
 import type { Conversation, Detail, Tab, TeamMember } from '../types';
+
+/** A token shaped like a JWT with these claims (unsigned: the page only reads claims). */
+export const jwt = (claims: object) => {
+  const b64 = (s: string) => base64url(new TextEncoder().encode(s));
+  return `${b64('{"alg":"HS256","typ":"JWT"}')}.${b64(JSON.stringify(claims))}.sig`;
+};
 
 export const team: TeamMember[] = [
   { id: 'usr_alice', name: 'Alice Martin', email: 'alice@demo.example' },
