@@ -151,20 +151,9 @@ impl Config {
     }
 }
 
-/// `INBOX_OUTBOUND_ALLOW`: addresses (`10.0.0.0/8`, `::1`) and host names that webhooks and
-/// Salesforce may reach although they are not public; `INBOX_OUTBOUND_ONLY_ALLOWED=true`: only
-/// those (nothing public).
+/// Where webhooks and Salesforce may send requests (`EgressPolicy::from_lookup`).
 fn egress() -> Result<inbox_integrations::EgressPolicy> {
-    let allow = match env("INBOX_OUTBOUND_ALLOW") {
-        Some(list) => inbox_integrations::EgressPolicy::parse_allow_list(&list).map_err(|e| Error(format!("INBOX_OUTBOUND_ALLOW: {e}")))?,
-        None => vec![],
-    };
-    let only = match env("INBOX_OUTBOUND_ONLY_ALLOWED").as_deref() {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => return Err(Error(format!("INBOX_OUTBOUND_ONLY_ALLOWED must be true or false, not {other}"))),
-    };
-    Ok(inbox_integrations::EgressPolicy::new(allow, only))
+    inbox_integrations::EgressPolicy::from_lookup(env).map_err(Error)
 }
 
 /// Whether the environment sets where integrations may send requests (the demo keeps them on
@@ -175,14 +164,7 @@ pub fn egress_configured() -> bool {
 
 /// `INBOX_POLL_BUDGET_<NETWORK>`: quota units a day for polling that network.
 fn poll_budgets() -> Result<Vec<(inbox_domain::Network, u32)>> {
-    let mut out = Vec::new();
-    for n in inbox_domain::Network::ALL {
-        let name = format!("INBOX_POLL_BUDGET_{}", n.as_str().to_uppercase());
-        if let Some(v) = env(&name) {
-            out.push((*n, v.parse().map_err(|_| Error(format!("{name} must be a whole number of quota units a day")))?));
-        }
-    }
-    Ok(out)
+    inbox_domain::poll::budgets_from(env).map_err(Error)
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {

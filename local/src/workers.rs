@@ -98,16 +98,32 @@ async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client
 pub const POLL_TICK: Duration = Duration::from_secs(15);
 
 /// Runs the poller function's handler on a timer, as the schedule does on AWS.
-pub async fn run_poller(deps: Deps, poller: Arc<dyn inbox_domain::ports::PlatformPoller>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_poller(deps: Deps, poller: Arc<dyn inbox_domain::ports::PlatformPoller>, shutdown: watch::Receiver<bool>) {
+    run_every(POLL_TICK, shutdown, || async {
+        if let Err(e) = fn_poller::run(&deps, poller.as_ref()).await {
+            tracing::error!(error = %e, "poll run failed");
+        }
+        false
+    })
+    .await
+}
+
+/// Runs `run` until shutdown: at once again when it answers that there is more to do, else
+/// after `tick` (or at shutdown).
+async fn run_every<F, Fut>(tick: Duration, mut shutdown: watch::Receiver<bool>, mut run: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
     loop {
         if *shutdown.borrow() {
             return;
         }
-        if let Err(e) = fn_poller::run(&deps, poller.as_ref()).await {
-            tracing::error!(error = %e, "poll run failed");
+        if run().await {
+            continue;
         }
         tokio::select! {
-            _ = tokio::time::sleep(POLL_TICK) => {}
+            _ = tokio::time::sleep(tick) => {}
             _ = shutdown.changed() => {}
         }
     }
@@ -121,24 +137,15 @@ pub const DELIVERY_LOOPS: usize = 4;
 
 /// Runs the integrations function's delivery run on a timer, as the schedule does on AWS: at
 /// once again while there is more to send, else every `DELIVERY_TICK`.
-pub async fn run_deliveries(deps: Deps, mut shutdown: watch::Receiver<bool>) {
-    loop {
-        if *shutdown.borrow() {
-            return;
-        }
-        let busy = match fn_integrations::run_deliveries(&deps).await {
+pub async fn run_deliveries(deps: Deps, shutdown: watch::Receiver<bool>) {
+    run_every(DELIVERY_TICK, shutdown, || async {
+        match fn_integrations::run_deliveries(&deps).await {
             Ok(round) => round.attempted + round.dead > 0,
             Err(e) => {
                 tracing::error!(error = %e, "delivery run failed");
                 false
             }
-        };
-        if busy {
-            continue;
         }
-        tokio::select! {
-            _ = tokio::time::sleep(DELIVERY_TICK) => {}
-            _ = shutdown.changed() => {}
-        }
-    }
+    })
+    .await
 }

@@ -29,6 +29,19 @@ pub const YOUTUBE_WRITE_UNITS: u32 = 50;
 /// What one YouTube read of a video (`videos.list`, the original post of a comment) costs.
 pub const YOUTUBE_READ_UNITS: u32 = 1;
 
+/// The daily polling budgets the configuration sets (`INBOX_POLL_BUDGET_<NETWORK>`, in quota
+/// units a day).
+pub fn budgets_from(get: impl Fn(&str) -> Option<String>) -> Result<Vec<(Network, u32)>, String> {
+    let mut out = Vec::new();
+    for n in Network::ALL {
+        let name = format!("INBOX_POLL_BUDGET_{}", n.as_str().to_uppercase());
+        if let Some(v) = get(&name) {
+            out.push((*n, v.parse().map_err(|_| format!("{name} must be a whole number of quota units a day"))?));
+        }
+    }
+    Ok(out)
+}
+
 /// The day a quota unit spent at `now` counts against (`YYYY-MM-DD`). YouTube's quota resets
 /// at midnight Pacific time; the day is taken at UTC−8 all year, so in summer (UTC−7) it
 /// turns an hour after YouTube's: never before it, so a new day never spends units YouTube

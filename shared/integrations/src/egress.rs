@@ -144,6 +144,22 @@ impl Default for EgressPolicy {
 }
 
 impl EgressPolicy {
+    /// The policy the configuration sets: `INBOX_OUTBOUND_ALLOW`, addresses (`10.0.0.0/8`,
+    /// `::1`) and host names that may be reached although they are not public;
+    /// `INBOX_OUTBOUND_ONLY_ALLOWED=true`, only those (nothing public).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let allow = match get("INBOX_OUTBOUND_ALLOW") {
+            Some(list) => Self::parse_allow_list(&list).map_err(|e| format!("INBOX_OUTBOUND_ALLOW: {e}"))?,
+            None => vec![],
+        };
+        let only_allowed = match get("INBOX_OUTBOUND_ONLY_ALLOWED").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => return Err(format!("INBOX_OUTBOUND_ONLY_ALLOWED must be true or false, not {other}")),
+        };
+        Ok(Self::new(allow, only_allowed))
+    }
+
     pub fn new(allow: Vec<Allowed>, only_allowed: bool) -> Self {
         Self { allow, only_allowed, ..Self::default() }
     }

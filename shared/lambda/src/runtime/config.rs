@@ -1,7 +1,6 @@
 //! The typed configuration of a function, read once from its environment at start. A missing
 //! or malformed variable names itself and stops the start.
 
-use inbox_domain::Network;
 use inbox_domain::ports::QueueName;
 use inbox_domain::usecases::Settings;
 use inbox_integrations::EgressPolicy;
@@ -68,22 +67,8 @@ impl LambdaConfig {
             Some("hs256") => AuthMode::Hs256,
             Some(other) => return Err(ConfigError(format!("INBOX_AUTH must be gateway or hs256, not {other}"))),
         };
-        let mut poll_budgets = Vec::new();
-        for n in Network::ALL {
-            let name = format!("INBOX_POLL_BUDGET_{}", n.as_str().to_uppercase());
-            if let Some(v) = get(&name) {
-                poll_budgets.push((*n, v.parse().map_err(|_| ConfigError(format!("{name} must be a whole number of quota units a day")))?));
-            }
-        }
-        let allow = match get("INBOX_OUTBOUND_ALLOW") {
-            Some(list) => EgressPolicy::parse_allow_list(&list).map_err(|e| ConfigError(format!("INBOX_OUTBOUND_ALLOW: {e}")))?,
-            None => vec![],
-        };
-        let only_allowed = match get("INBOX_OUTBOUND_ONLY_ALLOWED").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(other) => return Err(ConfigError(format!("INBOX_OUTBOUND_ONLY_ALLOWED must be true or false, not {other}"))),
-        };
+        let poll_budgets = inbox_domain::poll::budgets_from(get).map_err(ConfigError)?;
+        let egress = EgressPolicy::from_lookup(get).map_err(ConfigError)?;
         let max_body_bytes = match get("INBOX_MAX_BODY_BYTES") {
             None => DEFAULT_MAX_BODY_BYTES,
             Some(v) => v.parse().map_err(|_| ConfigError("INBOX_MAX_BODY_BYTES must be a number of bytes".into()))?,
@@ -95,7 +80,7 @@ impl LambdaConfig {
             secrets_path: get("INBOX_SECRETS_PATH"),
             auth,
             settings: Settings { meta_app_id: get("INBOX_META_APP_ID"), poll_budgets },
-            egress: EgressPolicy::new(allow, only_allowed),
+            egress,
             networks: NetworkConfig::from_lookup(|k| get(k)),
             max_body_bytes,
         })
@@ -152,6 +137,6 @@ mod tests {
         let c = LambdaConfig::from_lookup(lookup(&[("INBOX_TABLE", "t"), ("INBOX_AUTH", "hs256"), ("INBOX_POLL_BUDGET_YOUTUBE", "5000")]))
             .unwrap();
         assert_eq!(c.auth, AuthMode::Hs256);
-        assert_eq!(c.settings.poll_budgets, vec![(Network::Youtube, 5000)]);
+        assert_eq!(c.settings.poll_budgets, vec![(inbox_domain::Network::Youtube, 5000)]);
     }
 }
