@@ -36,6 +36,20 @@ pub use aws_sdk_dynamodb;
 pub use aws_sdk_sesv2;
 pub use aws_sdk_sqs;
 
+/// An SDK error as a port error, in words: the service's code and message (or what failed on
+/// the way), never a panic. One for DynamoDB, SQS and SES: their errors share the SDK's types.
+pub(crate) fn sdk_unavailable<E, R>(service: &str, e: aws_sdk_dynamodb::error::SdkError<E, R>) -> inbox_domain::error::PortError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let words = match e.as_service_error() {
+        Some(s) => format!("{service}: {}: {}", s.code().unwrap_or("error"), s.message().unwrap_or("")),
+        None => format!("{service}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)),
+    };
+    inbox_domain::error::PortError::Unavailable(words)
+}
+
 /// The shared SDK configuration: region, credentials and endpoints from the environment
 /// (`AWS_REGION`, the Lambda role, `AWS_ENDPOINT_URL` for moto), behavior version latest.
 pub async fn sdk_config() -> aws_config::SdkConfig {

@@ -40,9 +40,7 @@ impl SesMailer {
         r.insert("ttl".into(), AttributeValue::N(dynamo::ttl_after(now, SENT_DAYS).to_string()));
         let put = self
             .dedup
-            .client()
-            .put_item()
-            .table_name(self.dedup.table_name())
+            .put_record()
             .set_item(Some(r))
             .condition_expression("attribute_not_exists(pk) OR (st = :sending AND #until < :now) OR #ttl <= :now")
             .expression_attribute_names("#until", "until")
@@ -51,21 +49,14 @@ impl SesMailer {
             .expression_attribute_values(":now", AttributeValue::N(now.timestamp().to_string()))
             .send()
             .await;
-        match put {
-            Ok(_) => Ok(true),
-            Err(e) if dynamo::is_condition_failed(&e) => Ok(false),
-            Err(e) => Err(dynamo::unavailable(e)),
-        }
+        dynamo::applied(put)
     }
 
     async fn settle(&self, id: &str, sent: bool) -> PortResult<()> {
         let (pk, sk) = dynamo::key::mail(id);
-        let req = self.dedup.client();
         if sent {
-            req.update_item()
-                .table_name(self.dedup.table_name())
-                .key("pk", AttributeValue::S(pk))
-                .key("sk", AttributeValue::S(sk))
+            self.dedup
+                .update_at(pk, sk)
                 .update_expression("SET st = :sent")
                 .expression_attribute_values(":sent", AttributeValue::S("sent".into()))
                 .send()
@@ -74,14 +65,7 @@ impl SesMailer {
                 .map_err(dynamo::unavailable)
         } else {
             // Not sent: forget the claim so that the redelivery sends it.
-            req.delete_item()
-                .table_name(self.dedup.table_name())
-                .key("pk", AttributeValue::S(pk))
-                .key("sk", AttributeValue::S(sk))
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(dynamo::unavailable)
+            self.dedup.delete((pk, sk)).await.map(|_| ())
         }
     }
 }
@@ -155,18 +139,10 @@ impl Mailer for SesMailer {
         match sent {
             Ok(_) => self.settle(&email.id, true).await,
             Err(e) => {
-                let why = match e.as_service_error() {
-                    Some(s) => format!(
-                        "ses: {}: {}",
-                        aws_sdk_sesv2::error::ProvideErrorMetadata::code(s).unwrap_or("error"),
-                        aws_sdk_sesv2::error::ProvideErrorMetadata::message(s).unwrap_or("")
-                    ),
-                    None => format!("ses: {}", aws_sdk_sesv2::error::DisplayErrorContext(&e)),
-                };
                 if let Err(e) = self.settle(&email.id, false).await {
                     tracing::warn!(error = %e, "could not release an email claim; it expires in {CLAIM_SECS} s");
                 }
-                Err(PortError::Unavailable(why))
+                Err(crate::sdk_unavailable("ses", e))
             }
         }
     }

@@ -39,10 +39,7 @@ pub struct SqsQueue {
 }
 
 fn unavailable<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(e: SdkError<E>) -> PortError {
-    match e.as_service_error() {
-        Some(s) => PortError::Unavailable(format!("sqs: {}: {}", s.code().unwrap_or("error"), s.message().unwrap_or(""))),
-        None => PortError::Unavailable(format!("sqs: {}", aws_sdk_sqs::error::DisplayErrorContext(&e))),
-    }
+    crate::sdk_unavailable("sqs", e)
 }
 
 /// Whether SQS accepts `text` as a message body (XML 1.0 characters only).

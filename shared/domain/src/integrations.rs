@@ -128,14 +128,22 @@ async fn change_subscription<F>(
     deps: &Deps,
     account: &AccountId,
     id: &SubscriptionId,
+    read: Option<WebhookSubscription>,
     f: F,
 ) -> DomainResult<Option<(WebhookSubscription, WebhookSubscription)>>
 where
     F: Fn(&mut WebhookSubscription) -> DomainResult<()>,
 {
+    // `read`: the subscription as the caller just read it, tried first (a lost version race
+    // reads it again).
+    let mut read = read;
     for _ in 0..MAX_ATTEMPTS {
-        let Some(before) = deps.subscriptions.get_subscription(account, id).await? else {
-            return Ok(None);
+        let before = match read.take() {
+            Some(s) => s,
+            None => match deps.subscriptions.get_subscription(account, id).await? {
+                Some(s) => s,
+                None => return Ok(None),
+            },
         };
         let mut after = before.clone();
         f(&mut after)?;
@@ -166,7 +174,7 @@ pub async fn update_subscription(
     let events = patch.events.as_deref().map(validate_events).transpose().map_err(DomainError::Invalid)?;
     let desc = patch.description.as_deref().map(|d| description(Some(d))).transpose()?;
     let now = deps.clock.now();
-    let changed = change_subscription(deps, viewer.account(), id, |s| {
+    let changed = change_subscription(deps, viewer.account(), id, None, |s| {
         if let Some(u) = &url {
             s.url = u.clone();
         }
@@ -206,7 +214,7 @@ pub async fn rotate_secret(deps: &Deps, viewer: &Viewer, id: &SubscriptionId) ->
     require_admin(viewer)?;
     let secret = new_secret();
     let now = deps.clock.now();
-    let changed = change_subscription(deps, viewer.account(), id, |s| {
+    let changed = change_subscription(deps, viewer.account(), id, None, |s| {
         s.secret = secret.clone();
         s.updated_at = now;
         Ok(())
@@ -373,7 +381,7 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, round: &mut DeliveryRo
             deps.deliveries.save_delivery(&d).await?;
             let quiet = sub.failing_since.is_none() && sub.last_success_at.is_some_and(|t| now - t < chrono::Duration::minutes(1));
             if !quiet {
-                change_subscription(deps, &sub.account_id, &sub.id, |s| {
+                change_subscription(deps, &sub.account_id, &sub.id, Some(sub.clone()), |s| {
                     s.failing_since = None;
                     s.last_success_at = Some(now);
                     Ok(())
@@ -415,7 +423,7 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, round: &mut DeliveryRo
     let died = d.state == DeliveryState::Dead;
     let reason =
         format!("every delivery has failed for more than {DISABLE_AFTER_HOURS} hours (the last one, {} times: {error})", d.attempts);
-    let changed = change_subscription(deps, &sub.account_id, &sub.id, |s| {
+    let changed = change_subscription(deps, &sub.account_id, &sub.id, Some(sub.clone()), |s| {
         s.failing_since.get_or_insert(now);
         s.last_failure = d.last_error.clone();
         if died && should_disable(s, now) {

@@ -193,17 +193,10 @@ impl DynamoDbStore {
                 let expected = c.version;
                 c.assignee_id = None;
                 c.version += 1;
-                let put = self
-                    .put_record()
-                    .set_item(Some(conversation_record(&c)))
-                    .condition_expression("ver = :v")
-                    .expression_attribute_values(":v", n(expected))
-                    .send()
-                    .await;
-                match put {
-                    Ok(_) => break,
-                    Err(e) if is_condition_failed(&e) => continue,
-                    Err(e) => return Err(unavailable(e)),
+                match self.put_versioned(conversation_record(&c), Some(expected)).await {
+                    Ok(()) => break,
+                    Err(PortError::Conflict) => continue,
+                    Err(e) => return Err(e),
                 }
             }
         }
@@ -355,21 +348,10 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
             }
         }
 
-        let result = if actions.len() == 1 {
-            // The conversation alone: one conditional put, at half the cost of a transaction.
-            let v = w.expected_version.unwrap_or_default();
-            let mut put = self.client.put_item().table_name(table).set_item(Some(conversation_record(c)));
-            put = match w.expected_version {
-                Some(_) => put.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
-                None => put.condition_expression("attribute_not_exists(pk)"),
-            };
-            match put.send().await {
-                Ok(_) => Ok(()),
-                Err(e) if is_condition_failed(&e) => {
-                    Err(if w.expected_version.is_some() { PortError::Conflict } else { PortError::AlreadyExists })
-                }
-                Err(e) => Err(unavailable(e)),
-            }
+        let result = if let (1, Some(v)) = (actions.len(), w.expected_version) {
+            // The conversation alone (a creation always writes its thread record too): one
+            // conditional put, at half the cost of a transaction.
+            self.put_versioned(conversation_record(c), Some(v)).await
         } else {
             match self.transact(actions).await {
                 Ok(()) => Ok(()),

@@ -65,18 +65,7 @@ impl SubscriptionStore for DynamoDbStore {
         let mut r = record(subscription_key(subscription.account_id.as_str(), subscription.id.as_str()));
         r.insert("doc".into(), to_doc(subscription));
         r.insert("ver".into(), n(subscription.version));
-        let put = self.put_record().set_item(Some(r));
-        let put = match expected_version {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => put.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
-        };
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if is_condition_failed(&e) => {
-                Err(if expected_version.is_some() { PortError::Conflict } else { PortError::AlreadyExists })
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        self.put_versioned(r, expected_version).await
     }
 
     async fn get_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<Option<WebhookSubscription>> {

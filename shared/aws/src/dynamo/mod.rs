@@ -112,6 +112,22 @@ impl DynamoDbStore {
         Ok(out.attributes.is_some_and(|a| !a.is_empty()))
     }
 
+    /// Puts a versioned record: a new one (`expected` `None`: `AlreadyExists` when the key is
+    /// taken) or the next version of the stored one (`Some(v)`: `Conflict` unless its `ver` is
+    /// still `v`).
+    pub(crate) async fn put_versioned(&self, record: Record, expected: Option<u64>) -> PortResult<()> {
+        let put = self.put_record().set_item(Some(record));
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
+        };
+        match applied(put.send().await)? {
+            true => Ok(()),
+            false if expected.is_some() => Err(PortError::Conflict),
+            false => Err(PortError::AlreadyExists),
+        }
+    }
+
     /// An update of the record at `pk`/`sk`.
     pub(crate) fn update_at(&self, pk: impl Into<String>, sk: impl Into<String>) -> UpdateItemFluentBuilder {
         self.client.update_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk))
@@ -223,10 +239,7 @@ impl TxError {
 
 /// An SDK error as a port error: the service's code and message, never a panic.
 pub(crate) fn unavailable<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(e: SdkError<E>) -> PortError {
-    match e.as_service_error() {
-        Some(s) => PortError::Unavailable(format!("dynamodb: {}: {}", s.code().unwrap_or("error"), s.message().unwrap_or(""))),
-        None => PortError::Unavailable(format!("dynamodb: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))),
-    }
+    crate::sdk_unavailable("dynamodb", e)
 }
 
 /// Whether an SDK error is a failed condition (`ConditionalCheckFailedException`).
