@@ -21,6 +21,7 @@
 //! (its sort key changed) costs one more, which the request alone cannot tell (the old record
 //! is not in it) except for updates that set an index key.
 
+use super::schema;
 use aws_sdk_dynamodb::config::interceptors::{AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
@@ -30,11 +31,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// The attributes whose presence puts a record into one of the table's indexes
-/// (`dynamo/schema.rs` has the indexes).
-const INDEX_KEYS: &[&str] = &["g1pk", "g2pk", "g3pk", "g4pk", "g5pk", "lsk"];
-/// Sort keys of the indexes: an update that sets one moves the record within the index.
-const INDEX_SORT_KEYS: &[&str] = &["g1sk", "g3sk", "g5sk", "lsk"];
+/// The attributes whose presence puts a record into one of the table's indexes (their
+/// partition keys, and the local index's sort key).
+fn index_keys() -> impl Iterator<Item = &'static str> {
+    schema::GLOBAL_INDEXES.iter().map(|(_, pk, _)| *pk).chain([schema::LOCAL_SORT_KEY])
+}
+
+/// Sort keys of the indexes (not the table's own): an update that sets one moves the record
+/// within the index.
+fn index_sort_keys() -> impl Iterator<Item = &'static str> {
+    let mut keys: Vec<&'static str> =
+        schema::GLOBAL_INDEXES.iter().map(|(_, _, sk)| *sk).filter(|sk| *sk != "sk").chain([schema::LOCAL_SORT_KEY]).collect();
+    keys.dedup();
+    keys.into_iter()
+}
 
 /// What the requests made through a metered client cost so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -210,14 +220,14 @@ fn update_size(u: &Value) -> usize {
 /// sort key moves the entry (a delete and a put).
 fn index_writes(record: &Value, update: Option<&Value>) -> u64 {
     match update {
-        None => INDEX_KEYS.iter().filter(|k| record.get(**k).is_some()).count() as u64,
+        None => index_keys().filter(|k| record.get(*k).is_some()).count() as u64,
         Some(u) => {
             let expr = u["UpdateExpression"].as_str().unwrap_or_default();
             let names: Vec<&str> =
                 u["ExpressionAttributeNames"].as_object().map(|m| m.values().filter_map(Value::as_str).collect()).unwrap_or_default();
             let sets = |attr: &str| names.contains(&attr) || expr.split(|c: char| !c.is_alphanumeric()).any(|w| w == attr);
-            let touched_keys = INDEX_KEYS.iter().filter(|k| sets(k)).count() as u64;
-            let moved = INDEX_SORT_KEYS.iter().filter(|k| sets(k)).count() as u64;
+            let touched_keys = index_keys().filter(|k| sets(k)).count() as u64;
+            let moved = index_sort_keys().filter(|k| sets(k)).count() as u64;
             touched_keys.max(moved) + moved
         }
     }

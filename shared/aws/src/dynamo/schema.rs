@@ -26,6 +26,17 @@ pub const BY_TIME: &str = "by_time";
 /// The attributes a feed index carries beside its keys: what the cheap feed filters read.
 pub const FEED_PROJECTION: [&str; 6] = ["prof", "net", "kind", "sp", "asg", "st"];
 
+/// The global indexes: name, partition key, sort key.
+pub(crate) const GLOBAL_INDEXES: [(&str, &str, &str); 5] = [
+    (BY_STATUS, "g1pk", "g1sk"),
+    (BY_ASSIGNEE, "g2pk", "g1sk"),
+    (DUE_POLLS, "g3pk", "g3sk"),
+    (DM_TO, "g4pk", "sk"),
+    (BY_PARENT, "g5pk", "g5sk"),
+];
+/// The sort key of the local index ([`BY_TIME`]; its partition key is the table's).
+pub(crate) const LOCAL_SORT_KEY: &str = "lsk";
+
 fn attr(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
     AttributeDefinition::builder().attribute_name(name).attribute_type(t).build().expect("name and type")
 }
@@ -71,16 +82,25 @@ pub async fn create_table(client: &Client, name: &str) -> PortResult<()> {
         .attribute_definitions(attr("g5sk", ScalarAttributeType::S))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
-        .global_secondary_indexes(gsi(BY_STATUS, "g1pk", "g1sk", include(&FEED_PROJECTION)))
-        .global_secondary_indexes(gsi(BY_ASSIGNEE, "g2pk", "g1sk", include(&FEED_PROJECTION)))
-        .global_secondary_indexes(gsi(DUE_POLLS, "g3pk", "g3sk", include(&["doc", "lease"])))
-        .global_secondary_indexes(gsi(DM_TO, "g4pk", "sk", include(&["doc"])))
-        .global_secondary_indexes(gsi(BY_PARENT, "g5pk", "g5sk", include(&["doc", "st"])))
+        .set_global_secondary_indexes(Some(
+            GLOBAL_INDEXES
+                .iter()
+                .map(|(name, pk, sk)| {
+                    let projection = match *name {
+                        BY_STATUS | BY_ASSIGNEE => include(&FEED_PROJECTION),
+                        DUE_POLLS => include(&["doc", "lease"]),
+                        DM_TO => include(&["doc"]),
+                        _ => include(&["doc", "st"]),
+                    };
+                    gsi(name, pk, sk, projection)
+                })
+                .collect(),
+        ))
         .local_secondary_indexes(
             LocalSecondaryIndex::builder()
                 .index_name(BY_TIME)
                 .key_schema(key("pk", KeyType::Hash))
-                .key_schema(key("lsk", KeyType::Range))
+                .key_schema(key(LOCAL_SORT_KEY, KeyType::Range))
                 .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .expect("name, keys and projection"),
