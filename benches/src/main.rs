@@ -17,10 +17,10 @@
 
 mod loadgen;
 mod seed;
-mod stats;
-mod sys;
 
 use clap::{Parser, ValueEnum};
+use inbox_bench::stats::{Summary, micros, round1, round3};
+use inbox_bench::{stats, sys};
 use inbox_domain::error::PortError;
 use inbox_domain::ports::QueueName;
 use inbox_local::App;
@@ -29,7 +29,6 @@ use inbox_local::demo;
 use inbox_sqlite::{Db, Durability};
 use loadgen::{Conn, Source, Webhooks, on_client_thread};
 use serde_json::{Value, json};
-use stats::{Summary, micros, round1, round3};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

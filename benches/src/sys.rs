@@ -5,7 +5,12 @@ use std::time::Instant;
 
 /// A `/proc/self/status` field in kB (`VmHWM`, `VmRSS`).
 pub fn status_kb(field: &str) -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/status").ok()?;
+    status_kb_of("self", field)
+}
+
+/// The same field of another process (`/proc/<pid>/status`).
+pub fn status_kb_of(pid: &str, field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     text.lines().find_map(|l| l.strip_prefix(field)?.strip_prefix(':')?.trim().strip_suffix("kB")?.trim().parse().ok())
 }
 

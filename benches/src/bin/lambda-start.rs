@@ -21,6 +21,8 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use clap::Parser;
+use inbox_bench::stats::Summary;
+use inbox_bench::sys::status_kb_of;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -98,19 +100,13 @@ struct Figures {
     rss_kb: Vec<u64>,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
+/// The start-up times' percentiles, ranked as the other benches rank latencies.
+fn summary(starts_ms: &[f64]) -> Summary {
+    Summary::of(starts_ms.iter().map(|ms| (ms * 1000.0).round() as u32).collect())
 }
 
 fn rss_kb(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
-        .unwrap_or(0)
+    status_kb_of(&pid.to_string(), "VmRSS").unwrap_or(0)
 }
 
 #[tokio::main]
@@ -186,18 +182,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let hello = figures.iter().find(|f| f.name == "hello-lambda").map(|f| {
-        let mut s = f.starts_ms.clone();
-        s.sort_by(f64::total_cmp);
-        percentile(&s, 50.0)
-    });
+    let hello = figures.iter().find(|f| f.name == "hello-lambda").map(|f| summary(&f.starts_ms).p50_ms);
     println!("start-up, exec -> first GET /runtime/invocation/next ({} runs each, loopback fake Runtime API and SSM)", args.runs);
     println!("{:<14} {:>10} {:>9} {:>9} {:>9} {:>12} {:>9}", "function", "size", "median", "p90", "min", "vs hello", "RSS");
     let mut out = Vec::new();
     for f in &figures {
-        let mut s = f.starts_ms.clone();
-        s.sort_by(f64::total_cmp);
-        let (p50, p90, min) = (percentile(&s, 50.0), percentile(&s, 90.0), s.first().copied().unwrap_or(f64::NAN));
+        let s = summary(&f.starts_ms);
+        let min = f.starts_ms.iter().copied().min_by(f64::total_cmp).unwrap_or(f64::NAN);
+        let (p50, p90) = (s.p50_ms, s.p90_ms);
         let rss = f.rss_kb.iter().copied().max().unwrap_or(0);
         let extra = hello.map(|h| p50 - h);
         println!(
