@@ -8,8 +8,9 @@
 
 use crate::demo;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -76,7 +77,7 @@ impl Simulator {
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let router = routes().with_state(sim.clone());
+        let router = routes().layer(axum::middleware::from_fn_with_state(sim.clone(), authorize_and_record)).with_state(sim.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -126,16 +127,37 @@ fn routes() -> Router<Arc<Sim>> {
         .route("/youtube/v3/videos", get(read_post))
 }
 
+/// Every call to a simulated network: refused without a bearer token (as the networks refuse
+/// it), else recorded (for tests to check) and handed on.
+async fn authorize_and_record(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
+    if request.uri().path().starts_with("/_sim/") {
+        return next.run(request).await;
+    }
+    if let Some(r) = unauthorized_without_bearer(request.headers()) {
+        return r;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    sim.record(&parts.method, &parts.uri, &bytes);
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+/// A request body as JSON (`Null` when it is not).
+fn json_of(body: &Bytes) -> Value {
+    serde_json::from_slice(body).unwrap_or(Value::Null)
+}
+
 impl Sim {
-    fn record(&self, method: &Method, uri: &Uri, body: &Bytes) -> Value {
-        let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    fn record(&self, method: &Method, uri: &Uri, body: &Bytes) {
+        let body = json_of(body);
         self.requests.lock().expect("lock").push(Recorded {
             method: method.to_string(),
             path: uri.path().to_string(),
             query: uri.query().map(String::from),
-            body: body.clone(),
+            body,
         });
-        body
     }
 
     fn id(&self) -> u64 {
@@ -180,18 +202,8 @@ pub fn commenter_psid(comment_id: &str) -> String {
     format!("73{:014}", comment_id.bytes().map(u64::from).sum::<u64>())
 }
 
-async fn graph(
-    State(sim): State<Arc<Sim>>,
-    Path((_version, object, edge)): Path<(String, String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    let req = sim.record(&method, &uri, &body);
+async fn graph(State(sim): State<Arc<Sim>>, Path((_version, object, edge)): Path<(String, String, String)>, body: Bytes) -> Response {
+    let req = json_of(&body);
     let n = sim.id();
     match edge.as_str() {
         "comments" | "replies" => {
@@ -221,17 +233,7 @@ async fn graph(
     }
 }
 
-async fn graph_read(
-    State(sim): State<Arc<Sim>>,
-    Path((_version, _object, edge)): Path<(String, String, String)>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    sim.record(&method, &uri, &Bytes::new());
+async fn graph_read(State(sim): State<Arc<Sim>>, Path((_version, _object, edge)): Path<(String, String, String)>) -> Response {
     match edge.as_str() {
         "subscribed_apps" => {
             let fields = if sim.script.lock().expect("lock").meta_unsubscribed {
@@ -247,11 +249,8 @@ async fn graph_read(
     }
 }
 
-async fn x_tweet(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    let req = sim.record(&method, &uri, &body);
+async fn x_tweet(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    let req = json_of(&body);
     let id = format!("{}", 1_990_000_000_000_000_000u64 + sim.id());
     let replying_to = req["reply"]["in_reply_to_tweet_id"].as_str().map(String::from);
     let echo = json!({"for_user_id": demo::X_USER, "tweet_create_events": [{
@@ -263,34 +262,15 @@ async fn x_tweet(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers:
     (StatusCode::CREATED, Json(json!({"data": {"id": id, "text": req["text"], "edit_history_tweet_ids": [id]}}))).into_response()
 }
 
-async fn x_like(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    sim.record(&method, &uri, &body);
+async fn x_like() -> Response {
     Json(json!({"data": {"liked": true}})).into_response()
 }
 
-async fn x_retweet(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    sim.record(&method, &uri, &body);
+async fn x_retweet() -> Response {
     Json(json!({"data": {"retweeted": true}})).into_response()
 }
 
-async fn x_dm(
-    State(sim): State<Arc<Sim>>,
-    Path(participant): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    sim.record(&method, &uri, &body);
+async fn x_dm(State(sim): State<Arc<Sim>>, Path(participant): Path<String>) -> Response {
     let (a, b) = if participant.as_str() < demo::X_USER {
         (participant.clone(), demo::X_USER.to_string())
     } else {
@@ -300,14 +280,7 @@ async fn x_dm(
         .into_response()
 }
 
-async fn x_mentions(
-    State(sim): State<Arc<Sim>>,
-    Path(_id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    method: Method,
-    uri: Uri,
-) -> Response {
-    sim.record(&method, &uri, &Bytes::new());
+async fn x_mentions(State(sim): State<Arc<Sim>>, Path(_id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     let script = sim.script.lock().expect("lock").clone();
     let since: u128 = q.get("since_id").and_then(|s| s.parse().ok()).unwrap_or(0);
     let data: Vec<Value> =
@@ -323,14 +296,8 @@ async fn read_post(
     State(sim): State<Arc<Sim>>,
     path: Option<Path<HashMap<String, String>>>,
     Query(q): Query<HashMap<String, String>>,
-    method: Method,
     uri: Uri,
-    headers: HeaderMap,
 ) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    sim.record(&method, &uri, &Bytes::new());
     let params = path.map(|Path(p)| p).unwrap_or_default();
     let id = params.get("object").or(params.get("id")).or(params.get("urn")).or(q.get("id")).cloned().unwrap_or_default();
     if let Some(post) = sim.script.lock().expect("lock").posts.get(&id).cloned() {
@@ -354,17 +321,7 @@ async fn read_post(
 }
 
 /// `BATCH_GET /rest/posts?ids=List(...)`: the scripted posts, the others as errors.
-async fn linkedin_posts_batch(
-    State(sim): State<Arc<Sim>>,
-    Query(q): Query<HashMap<String, String>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    sim.record(&method, &uri, &Bytes::new());
+async fn linkedin_posts_batch(State(sim): State<Arc<Sim>>, Query(q): Query<HashMap<String, String>>) -> Response {
     let ids = q.get("ids").and_then(|l| l.strip_prefix("List(")).and_then(|l| l.strip_suffix(')')).unwrap_or_default();
     let posts = sim.script.lock().expect("lock").posts.clone();
     let (mut results, mut errors) = (serde_json::Map::new(), serde_json::Map::new());
@@ -377,50 +334,30 @@ async fn linkedin_posts_batch(
     Json(json!({"results": results, "statuses": {}, "errors": errors})).into_response()
 }
 
-async fn linkedin_comment(
-    State(sim): State<Arc<Sim>>,
-    Path(urn): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    sim.record(&method, &uri, &body);
+async fn linkedin_comment(State(sim): State<Arc<Sim>>, Path(urn): Path<String>) -> Response {
     let activity = inbox_networks::linkedin_comment_root(&urn).unwrap_or(urn);
     let id = format!("{}", 7_390_000_000_000_000_000u64 + sim.id());
     let comment_urn = format!("urn:li:comment:({activity},{id})");
     (StatusCode::CREATED, [("x-restli-id", comment_urn.clone())], Json(json!({"commentUrn": comment_urn, "id": id}))).into_response()
 }
 
-async fn linkedin_comments(State(sim): State<Arc<Sim>>, Path(urn): Path<String>, method: Method, uri: Uri) -> Response {
-    sim.record(&method, &uri, &Bytes::new());
+async fn linkedin_comments(State(sim): State<Arc<Sim>>, Path(urn): Path<String>) -> Response {
     let elements = sim.script.lock().expect("lock").linkedin.get(&urn).cloned().unwrap_or_default();
     let total = elements.len();
     Json(json!({"paging": {"start": 0, "count": total.max(1), "total": total, "links": []}, "elements": elements})).into_response()
 }
 
-async fn linkedin_reaction(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    sim.record(&method, &uri, &body);
+async fn linkedin_reaction() -> Response {
     StatusCode::CREATED.into_response()
 }
 
-async fn youtube_comment(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = unauthorized_without_bearer(&headers) {
-        return r;
-    }
-    let req = sim.record(&method, &uri, &body);
+async fn youtube_comment(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    let req = json_of(&body);
     let parent = req["snippet"]["parentId"].as_str().unwrap_or("parent").to_string();
     Json(json!({"kind": "youtube#comment", "id": format!("{parent}.sim{}", sim.id()), "snippet": req["snippet"]})).into_response()
 }
 
-async fn youtube_threads(State(sim): State<Arc<Sim>>, method: Method, uri: Uri) -> Response {
-    sim.record(&method, &uri, &Bytes::new());
+async fn youtube_threads(State(sim): State<Arc<Sim>>) -> Response {
     let items = sim.script.lock().expect("lock").youtube.clone();
     Json(json!({"kind": "youtube#commentThreadListResponse", "pageInfo": {"totalResults": items.len(), "resultsPerPage": 100}, "items": items})).into_response()
 }
