@@ -229,6 +229,9 @@ pub struct Post {
     /// A placeholder: the read was asked for at `fetched_at` and has not answered yet.
     #[serde(default)]
     pub pending: bool,
+    /// A refresh of this copy was refused: the network is not asked again before then.
+    #[serde(default)]
+    pub retry_after: Option<Timestamp>,
 }
 
 impl Post {
@@ -253,6 +256,7 @@ impl Post {
             fetched_at: at,
             error,
             pending: false,
+            retry_after: None,
         }
     }
 }

@@ -1057,6 +1057,9 @@ pub enum OriginalPost {
 
 /// Whether a cached copy is recent enough not to ask the network again (a placeholder never is).
 fn post_is_fresh(post: &Post, now: Timestamp) -> bool {
+    if let Some(at) = post.retry_after {
+        return !post.pending && now < at;
+    }
     let keep = if post.error.is_some() { POST_RETRY_SECS } else { POST_FRESH_SECS };
     !post.pending && now - post.fetched_at < chrono::Duration::seconds(keep)
 }
@@ -1124,8 +1127,9 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
         Ok(()) => client.fetch_post(&profile, &c).await,
     };
     let failed = |why: String| match cached.clone() {
-        // An older copy stays what is shown; it is asked for again when it is old.
-        Some(old) if old.error.is_none() => Post { fetched_at: now - chrono::Duration::seconds(POST_FRESH_SECS - POST_RETRY_SECS), ..old },
+        // An older copy stays what is shown (with when it was read); the network is asked
+        // again after the wait for a refusal.
+        Some(old) if old.error.is_none() => Post { retry_after: Some(now + chrono::Duration::seconds(POST_RETRY_SECS)), ..old },
         _ => Post::unavailable(&post_id, c.network, now, Some(why)),
     };
     let post = match fetched {
@@ -1133,6 +1137,7 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
             post.id = post_id.clone();
             post.fetched_at = now;
             post.error = None;
+            post.retry_after = None;
             // What was learnt before (our own promoted tweet) stands when the network's answer
             // does not say.
             post.sponsored = post.sponsored.or(cached.as_ref().and_then(|p| p.sponsored));

@@ -422,6 +422,7 @@ pub async fn cached_posts_are_kept_per_profile_and_replaced(s: &Stores) {
         fetched_at: t0() + Duration::seconds(5),
         error: None,
         pending: false,
+        retry_after: None,
     };
     assert_eq!(store.get_post(&p, &post.id).await.unwrap(), None);
     store.put_post(&p, &post).await.unwrap();

@@ -644,3 +644,42 @@ async fn reading_a_video_spends_one_quota_unit_and_none_when_the_quota_is_spent(
     assert_eq!(spent().await, YOUTUBE_DAILY_QUOTA, "never past the quota");
     t.stop().await;
 }
+
+/// An old copy whose refresh the network refuses stays what is shown, with the time it was
+/// really read; the network is not asked again for a while.
+#[tokio::test]
+async fn a_refused_refresh_keeps_the_old_copy_and_waits_before_asking_again() {
+    let t = TestApp::spawn().await;
+    // A post the simulator does not have (deleted since it was read).
+    let post = "104857600000001_122100000000000088";
+    let mut body = fixture_json("meta_feed_comment_add.json");
+    let v = &mut body["entry"][0]["changes"][0]["value"];
+    v["post_id"] = json!(post);
+    v["parent_id"] = json!(post);
+    v["comment_id"] = json!("122100000000000088_1900000000000088");
+    v["message"] = json!("On a post read long ago");
+    v.as_object_mut().unwrap().remove("post");
+    meta(&t, body.to_string().as_bytes()).await;
+    t.settle().await;
+    let c = id(&t.find(ALICE, "read long ago").await);
+    let read_at = Utc::now() - chrono::Duration::hours(2);
+    let old = inbox_domain::Post {
+        text: "Read two hours ago".into(),
+        ..inbox_domain::Post::unavailable(post, inbox_domain::Network::Facebook, read_at, None)
+    };
+    t.app.state.deps.conversations.put_post(&"prf_demo_facebook".into(), &old).await.unwrap();
+    let reads = || sim(&t).requests().into_iter().filter(|r| r.method == "GET" && r.path == format!("/v21.0/{post}")).count();
+    let before = reads(); // (the read when the conversation was made, refused)
+    // Old: shown, and read again in the background (the simulator has no such post).
+    let (_, first) = t.get(&format!("/api/conversations/{c}/post"), ALICE).await;
+    assert_eq!(first["post"]["text"], "Read two hours ago");
+    t.settle().await;
+    assert_eq!(reads(), before + 1);
+    let (_, second) = t.get(&format!("/api/conversations/{c}/post"), ALICE).await;
+    assert_eq!((second["status"].as_str(), second["post"]["text"].as_str()), (Some("ready"), Some("Read two hours ago")));
+    let shown = chrono::DateTime::parse_from_rfc3339(second["post"]["fetched_at"].as_str().unwrap()).unwrap();
+    assert_eq!(shown.timestamp(), read_at.timestamp(), "the time it was really read");
+    t.settle().await;
+    assert_eq!(reads(), before + 1, "not asked again at once");
+    t.stop().await;
+}
