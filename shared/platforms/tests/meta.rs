@@ -685,6 +685,16 @@ fn instagram_login_flat_entry() {
     );
 }
 
+/// Mentions come in the flat Instagram-Login shape too (`field`/`value` on the entry): the same
+/// event as from `changes[]`.
+#[test]
+fn instagram_mentions_in_the_flat_shape_are_the_same_event() {
+    let nested: serde_json::Value = serde_json::from_slice(fixture!("ig_mention_media.json")).unwrap();
+    let change = &nested["entry"][0]["changes"][0];
+    let flat = json!({"object": "instagram", "entry": [{"id": IG, "time": nested["entry"][0]["time"], "field": change["field"], "value": change["value"]}]});
+    assert_eq!(single(flat.to_string().as_bytes()), single(fixture!("ig_mention_media.json")));
+}
+
 #[test]
 fn instagram_mentions_carry_ids_only() {
     let unknown = author("", "Instagram user", "");
