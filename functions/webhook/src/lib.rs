@@ -28,6 +28,11 @@ async fn meta_verify(State(state): State<AppState>, Query(q): Query<HashMap<Stri
     let get = |k: &str| q.get(k).or_else(|| q.get(&k.replace('.', "_"))).map(String::as_str);
     let token_ok = get("hub.verify_token").is_some_and(|t| constant_eq(t.as_bytes(), state.config.meta_verify_token.expose().as_bytes()));
     match (get("hub.mode"), get("hub.challenge")) {
+        // Only a challenge of Meta's shape is echoed (see `is_meta_challenge`): the endpoint
+        // must not reflect text of the caller's choosing.
+        (Some("subscribe"), Some(challenge)) if !signature::is_meta_challenge(challenge) => {
+            ApiError::BadRequest("hub.challenge must be 1 to 64 letters, digits, - or _".into()).into_response()
+        }
         (Some("subscribe"), Some(challenge)) if token_ok => {
             (StatusCode::OK, [("content-type", "text/plain")], challenge.to_string()).into_response()
         }
@@ -42,11 +47,11 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// X's CRC: `{"response_token": "sha256=<base64 HMAC of crc_token>"}`.
 async fn x_crc(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<axum::Json<serde_json::Value>> {
-    let token = q
-        .get("crc_token")
-        .filter(|t| !t.is_empty() && t.len() <= 1024)
-        .ok_or_else(|| ApiError::BadRequest("expected a crc_token query parameter".into()))?;
-    let answer = signature::x_crc_response_token(state.config.x_consumer_secret.expose().as_bytes(), token);
+    let token = q.get("crc_token").ok_or_else(|| ApiError::BadRequest("expected a crc_token query parameter".into()))?;
+    // The answer is the signature X would put on a POST whose body is the token: only a token
+    // of the CRC's shape is answered, so that this never signs an event (`is_x_crc_token`).
+    let answer = signature::x_crc_response_token(state.config.x_consumer_secret.expose().as_bytes(), token)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(axum::Json(serde_json::json!({ "response_token": answer })))
 }
 
@@ -69,11 +74,11 @@ async fn linkedin_challenge(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
-    let code = q
-        .get("challengeCode")
-        .filter(|t| !t.is_empty() && t.len() <= 1024)
-        .ok_or_else(|| ApiError::BadRequest("expected a challengeCode query parameter".into()))?;
-    let answer = signature::linkedin_challenge_response(state.config.linkedin_client_secret.expose().as_bytes(), code);
+    let code = q.get("challengeCode").ok_or_else(|| ApiError::BadRequest("expected a challengeCode query parameter".into()))?;
+    // A code starting with `hmacsha256=` would make the answer a valid `X-LI-Signature` of any
+    // body: only a UUID, the shape LinkedIn sends, is answered (`is_linkedin_challenge_code`).
+    let answer = signature::linkedin_challenge_response(state.config.linkedin_client_secret.expose().as_bytes(), code)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     Ok(axum::Json(serde_json::json!({ "challengeCode": code, "challengeResponse": answer })))
 }
 
@@ -87,8 +92,11 @@ async fn linkedin_event(State(state): State<AppState>, headers: HeaderMap, RawBo
 /// Queues a verified body. Answers 200 only once the queue holds it durably.
 #[tracing::instrument(skip_all, fields(source = ?source, bytes = body.len()))]
 async fn accept(state: &AppState, source: Source, body: axum::body::Bytes) -> ApiResult<Response> {
-    if serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
-        return Err(ApiError::BadRequest("the webhook body is not valid JSON".into()));
+    // Every network sends a JSON object. Anything else is refused before it is queued, even
+    // when signed: no challenge answer can be the signature of an object (see `signature`).
+    let is_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !is_object || serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err() {
+        return Err(ApiError::BadRequest("the webhook body is not a JSON object".into()));
     }
     // Valid JSON is valid UTF-8.
     let body = String::from_utf8(body.to_vec()).map_err(|_| ApiError::BadRequest("the webhook body is not UTF-8".into()))?;

@@ -107,10 +107,71 @@ pub fn sign_x(consumer_secret: &[u8], body: &[u8]) -> String {
     format!("{PREFIX}{}", BASE64.encode(mac(consumer_secret, body).finalize().into_bytes()))
 }
 
+/// Why a webhook challenge (X's CRC, LinkedIn's validation, Meta's handshake) is not answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ChallengeError {
+    /// Not a token of the shape the network sends. The words say what is expected, never why
+    /// in more detail (the caller may be probing).
+    #[error("{0}")]
+    Refused(&'static str),
+}
+
+/// The longest X CRC token answered. X's tokens are short base64 strings (the documented example
+/// has 27 characters); nothing legitimate comes near this.
+pub const X_CRC_TOKEN_MAX: usize = 128;
+/// The longest Meta `hub.challenge` echoed (Meta sends a number of about ten digits).
+pub const META_CHALLENGE_MAX: usize = 64;
+
+/// Whether `token` has the shape of an X CRC token: 1 to [`X_CRC_TOKEN_MAX`] characters of
+/// the base64 alphabets (standard and URL-safe: `A-Z a-z 0-9 + / - _ =`), and not itself JSON.
+///
+/// Why so narrow: the CRC answer is `sha256=` + base64(HMAC(consumer secret, token)), which is
+/// exactly the `x-twitter-webhooks-signature` of a POST whose body is the token. Answering any
+/// string would sign whatever an attacker sends, and the signed body would then be ingested as
+/// an event from X. None of these characters can begin a JSON object (`{`) or string (`"`), and
+/// a token that parses as JSON (a number, `true`, `null`) is refused too; the webhook itself
+/// accepts only JSON objects. So no answer is ever the signature of an acceptable event body.
+pub fn is_x_crc_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= X_CRC_TOKEN_MAX
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='))
+        && serde_json::from_str::<serde::de::IgnoredAny>(token).is_err()
+}
+
+/// Whether `code` has the shape of a LinkedIn `challengeCode`: a UUID in its 36-character
+/// hyphenated form (`890e4665-4dfe-4ab1-b689-ed553bceeed0`), either case of hex.
+///
+/// Why so narrow: the answer is hex(HMAC(client secret, code)), and LinkedIn's
+/// `X-LI-Signature` is hex(HMAC(client secret, `"hmacsha256=" + body`)). A code starting with
+/// that prefix would make the answer the signature of any body the attacker chooses. A UUID can
+/// neither start with `hmacsha256=` nor be a JSON body.
+pub fn is_linkedin_challenge_code(code: &str) -> bool {
+    let b = code.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Whether `challenge` has the shape of Meta's `hub.challenge`: 1 to [`META_CHALLENGE_MAX`]
+/// characters of `A-Z a-z 0-9 - _` (Meta sends a number). No secret goes into the echo, but
+/// the endpoint would otherwise reflect any text the caller chose under our name.
+pub fn is_meta_challenge(challenge: &str) -> bool {
+    !challenge.is_empty()
+        && challenge.len() <= META_CHALLENGE_MAX
+        && challenge.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+}
+
 /// The `response_token` to answer X's CRC (`GET ?crc_token=...`) with: `sha256=<base64>` of
 /// HMAC-SHA256(consumer secret, crc_token). Send it as `{"response_token": "<this>"}`.
-pub fn x_crc_response_token(consumer_secret: &[u8], crc_token: &str) -> String {
-    sign_x(consumer_secret, crc_token.as_bytes())
+/// Refuses a token that is not of the CRC's shape ([`is_x_crc_token`]): answering it would sign
+/// a body of the caller's choosing.
+pub fn x_crc_response_token(consumer_secret: &[u8], crc_token: &str) -> Result<String, ChallengeError> {
+    if !is_x_crc_token(crc_token) {
+        return Err(ChallengeError::Refused("crc_token must be 1 to 128 characters of base64 (A-Z, a-z, 0-9, +, /, -, _, =)"));
+    }
+    Ok(sign_x(consumer_secret, crc_token.as_bytes()))
 }
 
 /// The `X-LI-Signature` value LinkedIn would send for this body (lowercase hex, no prefix).
@@ -120,9 +181,14 @@ pub fn sign_linkedin(client_secret: &[u8], body: &[u8]) -> String {
 
 /// The `challengeResponse` to answer LinkedIn's webhook validation (`GET ?challengeCode=...`)
 /// with: lowercase hex of HMAC-SHA256(client secret, challengeCode). Send it within 3 s as
-/// `{"challengeCode": "<the code>", "challengeResponse": "<this>"}`.
-pub fn linkedin_challenge_response(client_secret: &[u8], challenge_code: &str) -> String {
-    hex::encode(mac(client_secret, challenge_code.as_bytes()).finalize().into_bytes())
+/// `{"challengeCode": "<the code>", "challengeResponse": "<this>"}`. Refuses a code that is not
+/// a UUID ([`is_linkedin_challenge_code`]): answering it could sign a body of the caller's
+/// choosing.
+pub fn linkedin_challenge_response(client_secret: &[u8], challenge_code: &str) -> Result<String, ChallengeError> {
+    if !is_linkedin_challenge_code(challenge_code) {
+        return Err(ChallengeError::Refused("challengeCode must be a UUID (8-4-4-4-12 hexadecimal digits)"));
+    }
+    Ok(hex::encode(mac(client_secret, challenge_code.as_bytes()).finalize().into_bytes()))
 }
 
 #[cfg(test)]

@@ -69,16 +69,16 @@ fn every_x_post_vector_verifies_and_signs() {
 fn x_crc_vectors() {
     let v = vectors();
     let secret = text(&v["x"], "consumer_secret").as_bytes();
-    assert_eq!(x_crc_response_token(secret, text(&v["x"], "crc_token")), text(&v["x"], "crc_response_token"));
+    assert_eq!(x_crc_response_token(secret, text(&v["x"], "crc_token")).unwrap(), text(&v["x"], "crc_response_token"));
     // The same value as the CRC exchange fixture.
     let crc: Value =
         serde_json::from_slice(include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/fixtures/x_crc_get.json"))).unwrap();
     assert_eq!(
-        x_crc_response_token(text(&crc, "consumer_secret_for_test").as_bytes(), text(&crc["request"]["query"], "crc_token")),
+        x_crc_response_token(text(&crc, "consumer_secret_for_test").as_bytes(), text(&crc["request"]["query"], "crc_token")).unwrap(),
         text(&crc["expected_response"]["body"], "response_token")
     );
     assert_eq!(
-        x_crc_response_token(b"test_consumer_secret", "cmVwbGFjZS1tZS1jcmMtdG9rZW4"),
+        x_crc_response_token(b"test_consumer_secret", "cmVwbGFjZS1tZS1jcmMtdG9rZW4").unwrap(),
         "sha256=ALfbCQeQio9IWEHV0+fZNr5n1oU7cDCOYQYUaEzoXw0="
     );
 }
@@ -192,7 +192,7 @@ fn linkedin_challenge_vectors() {
     let v = vectors();
     let li = &v["linkedin"];
     let secret = text(li, "client_secret").as_bytes();
-    assert_eq!(linkedin_challenge_response(secret, text(li, "challengeCode")), text(li, "challengeResponse"));
+    assert_eq!(linkedin_challenge_response(secret, text(li, "challengeCode")).unwrap(), text(li, "challengeResponse"));
     // The same value as the validation exchange fixture.
     let exchange: Value = serde_json::from_slice(include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -203,11 +203,11 @@ fn linkedin_challenge_vectors() {
     let expected = &exchange["expected_response"]["body"];
     assert_eq!(text(expected, "challengeCode"), code);
     assert_eq!(
-        linkedin_challenge_response(text(&exchange, "client_secret_for_test").as_bytes(), code),
+        linkedin_challenge_response(text(&exchange, "client_secret_for_test").as_bytes(), code).unwrap(),
         text(expected, "challengeResponse")
     );
     assert_eq!(
-        linkedin_challenge_response(b"test_client_secret", "890e4665-4dfe-4ab1-b689-ed553bceeed0"),
+        linkedin_challenge_response(b"test_client_secret", "890e4665-4dfe-4ab1-b689-ed553bceeed0").unwrap(),
         "2f02d4233a0396d6b4632fc7be62fd3ab68183421f688efcda0c1fcb2615273e"
     );
 }
@@ -240,4 +240,75 @@ fn linkedin_header_errors() {
             assert!(!shown.contains(&good), "{shown}");
         }
     }
+}
+
+/// Every body a webhook would accept: the fixtures of every network, compact and as stored.
+fn event_bodies() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for name in [
+        "meta_feed_comment_add.json",
+        "meta_messages.json",
+        "x_dm_event.json",
+        "x_tweet_create_mention.json",
+        "linkedin_org_social_action_webhook.json",
+    ] {
+        let raw = fixture(name);
+        let compact = serde_json::to_vec(&serde_json::from_slice::<Value>(&raw).unwrap()).unwrap();
+        out.push(raw);
+        out.push(compact);
+    }
+    out.push(br#"{"for_user_id":"2244994945","direct_message_events":[]}"#.to_vec());
+    out.push(b"{}".to_vec());
+    out
+}
+
+/// The CRC answer is the signature X puts on a body equal to the token: a token that is an
+/// event body, or any JSON at all, gets no answer, so the endpoint never signs an event.
+#[test]
+fn the_x_crc_never_signs_an_event_body() {
+    let secret = b"test_consumer_secret";
+    for body in event_bodies() {
+        let token = String::from_utf8(body.clone()).unwrap();
+        assert!(x_crc_response_token(secret, &token).is_err(), "{token}");
+        // Nor with the signature prefix in front, nor a body inside base64's alphabet.
+        assert!(x_crc_response_token(secret, &format!("sha256={token}")).is_err());
+    }
+    for json_text in ["12345678", "-1234567", "1e100000", "true", "false", "null", "123"] {
+        assert!(x_crc_response_token(secret, json_text).is_err(), "{json_text} is JSON");
+    }
+    for bad in ["", "a b", "abc\n", "abc%7B", &"A".repeat(129), "tok\u{200b}en", "é"] {
+        assert!(x_crc_response_token(secret, bad).is_err(), "{bad:?}");
+    }
+    // Real tokens still get the documented answer.
+    assert!(x_crc_response_token(secret, "cmVwbGFjZS1tZS1jcmMtdG9rZW4").is_ok());
+    assert!(x_crc_response_token(secret, &"A".repeat(128)).is_ok());
+    assert!(x_crc_response_token(secret, "ab-_+/cd==").is_ok());
+}
+
+/// LinkedIn signs `"hmacsha256=" + body`; the challenge answer is the HMAC of the code. A code
+/// of that shape would sign any body: only UUIDs are answered.
+#[test]
+fn the_linkedin_challenge_never_signs_an_event_body() {
+    let secret = b"test_client_secret";
+    for body in event_bodies() {
+        let body_text = String::from_utf8(body.clone()).unwrap();
+        let forged_code = format!("hmacsha256={body_text}");
+        assert!(linkedin_challenge_response(secret, &forged_code).is_err());
+        assert!(linkedin_challenge_response(secret, &body_text).is_err());
+        // What the answer would have been: a valid X-LI-Signature of the body.
+        let would_answer = sign_linkedin(secret, &body);
+        assert_eq!(verify_linkedin(secret, &body, Some(&would_answer)), Ok(()));
+    }
+    for bad in [
+        "",
+        "hmacsha256=",
+        "890e4665-4dfe-4ab1-b689-ed553bceeed",
+        "890e4665-4dfe-4ab1-b689-ed553bceeed0a",
+        "890e4665x4dfe-4ab1-b689-ed553bceeed0",
+        "g90e4665-4dfe-4ab1-b689-ed553bceeed0",
+        " 890e4665-4dfe-4ab1-b689-ed553bceeed0",
+    ] {
+        assert!(linkedin_challenge_response(secret, bad).is_err(), "{bad:?}");
+    }
+    assert!(linkedin_challenge_response(secret, "890E4665-4DFE-4AB1-B689-ED553BCEEED0").is_ok(), "upper-case hex is a UUID too");
 }

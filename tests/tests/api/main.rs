@@ -4,6 +4,7 @@ mod admin;
 mod concurrency;
 mod errors;
 mod fixtures;
+mod hardening;
 mod integrations;
 mod networks;
 mod polling;
