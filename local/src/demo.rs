@@ -29,10 +29,11 @@ fn profile(id: &str, network: Network, ext: &str, name: &str, handle: &str) -> P
         external_id: ext.into(),
         name: name.into(),
         handle: handle.into(),
-        // The simulator accepts any token; the real networks need the Page's or account's own.
-        // LinkedIn's tokens last 60 days; the others' Page/account tokens do not expire.
+        // The simulator's own token for this presence (it answers whom the token belongs to);
+        // the real networks need the Page's or account's own. LinkedIn's tokens last 60 days;
+        // the others' Page/account tokens do not expire.
         credentials: Credentials {
-            access_token: Some(format!("demo-token-{network}")),
+            access_token: Some(crate::simulator::sim_token(network, &[ext])),
             token_secret: None,
             expires_at: (network == Network::Linkedin).then(|| Utc::now() + chrono::Duration::days(60)),
         },

@@ -79,10 +79,10 @@ impl App {
         let mailer = Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), "inbox@localhost")?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let outbound = inbox_integrations::outbound(config.egress.clone()).map_err(anyhow_lite::Error)?;
-        let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound);
+        let (client, poller, simulator) = networks(&config).await?;
+        let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound, client.clone());
         let state = AppState { deps: deps.clone(), config: Arc::new(config.web.clone()) };
         let (shutdown, rx) = watch::channel(false);
-        let (client, poller, simulator) = networks(&config).await?;
         let mut tasks = Vec::new();
         if config.workers {
             let released = queue.release_in_flight().await?;

@@ -25,6 +25,10 @@ impl PlatformClient for NotConnectedClient {
     async fn fetch_post(&self, profile: &Profile, _: &Conversation) -> Result<Post, ActionError> {
         Err(ActionError::Rejected(format!("no {} client is configured on this server, so the post cannot be read", profile.network)))
     }
+
+    async fn token_owners(&self, network: inbox_domain::Network, _: &inbox_domain::Credentials) -> Result<Vec<String>, ActionError> {
+        Err(ActionError::Rejected(format!("no {network} client is configured on this server, so the token cannot be checked")))
+    }
 }
 
 /// Polls nothing: this runner has no network clients configured. Each due profile's poll fails

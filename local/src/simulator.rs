@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Duration, Utc};
+use inbox_domain::Network;
 use inbox_web::WebConfig;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -106,6 +107,11 @@ impl Simulator {
 fn routes() -> Router<Arc<Sim>> {
     Router::new()
         .route("/_sim/requests", get(list_requests))
+        // Whom a token belongs to (connecting a profile)
+        .route("/{version}/me", get(graph_me))
+        .route("/2/users/me", get(x_me))
+        .route("/rest/organizationAcls", get(linkedin_acls))
+        .route("/youtube/v3/channels", get(youtube_channels))
         // Graph API (Facebook, Messenger, Instagram): POST /{version}/{object}/{edge}
         .route("/{version}/{object}/{edge}", post(graph).get(graph_read))
         .route("/{version}/{object}", get(read_post))
@@ -196,13 +202,113 @@ fn unauthorized_without_bearer(headers: &HeaderMap) -> Option<Response> {
     })
 }
 
+/// A token of the simulated networks: it acts as the presences `ids` of `network` (a Page, an
+/// Instagram account, an X user, the LinkedIn organisations a member administers, a YouTube
+/// channel). The demo's profiles and the tests connect with these; any other token is unknown
+/// to the simulator, as a made-up token is to a real network. Anything after a further `:`
+/// tells tokens of one presence apart (`sim-token:linkedin:5515715:renewed`).
+pub fn sim_token(network: Network, ids: &[&str]) -> String {
+    format!("sim-token:{network}:{}", ids.join(","))
+}
+
+/// The network and presences of a simulator token, from the request's bearer token.
+fn token_owner(headers: &HeaderMap) -> Option<(Network, Vec<String>)> {
+    let token = headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")?;
+    let (network, rest) = token.strip_prefix("sim-token:")?.split_once(':')?;
+    let ids = rest.split(':').next().unwrap_or_default();
+    let network = Network::parse(network)?;
+    let ids: Vec<String> = ids.split(',').filter(|i| !i.is_empty()).map(String::from).collect();
+    Some((network, ids))
+}
+
+fn owner_of(headers: &HeaderMap, network: Network) -> Option<Vec<String>> {
+    token_owner(headers).filter(|(n, _)| *n == network).map(|(_, ids)| ids)
+}
+
+/// `GET /me` with a Page token: the Page, and its Instagram business account.
+async fn graph_me(headers: HeaderMap) -> Response {
+    let graph_refusal = || {
+        let e = json!({"error": {"message": "Invalid OAuth access token - Cannot parse access token", "type": "OAuthException", "code": 190, "fbtrace_id": "Asim"}});
+        (StatusCode::BAD_REQUEST, Json(e)).into_response()
+    };
+    if let Some(ids) = owner_of(&headers, Network::Facebook) {
+        let Some(page) = ids.first() else { return graph_refusal() };
+        return Json(json!({"id": page, "name": "Simulated Page"})).into_response();
+    }
+    if let Some(ids) = owner_of(&headers, Network::Instagram) {
+        let Some(ig) = ids.first() else { return graph_refusal() };
+        return Json(json!({"id": format!("1{}", &ig[ig.len().saturating_sub(14)..]), "name": "Simulated Page", "instagram_business_account": {"id": ig}}))
+            .into_response();
+    }
+    graph_refusal()
+}
+
+async fn x_me(headers: HeaderMap) -> Response {
+    match owner_of(&headers, Network::Twitter).and_then(|ids| ids.into_iter().next()) {
+        Some(id) => Json(json!({"data": {"id": id, "name": "Simulated account", "username": "simulated"}})).into_response(),
+        None => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn linkedin_acls(headers: HeaderMap) -> Response {
+    match owner_of(&headers, Network::Linkedin) {
+        Some(ids) => {
+            let elements: Vec<Value> = ids
+                .iter()
+                .map(|id| json!({"roleAssignee": "urn:li:person:SimMember1", "state": "APPROVED", "role": "ADMINISTRATOR", "organization": format!("urn:li:organization:{id}")}))
+                .collect();
+            Json(json!({"paging": {"start": 0, "count": 100, "links": [], "total": elements.len()}, "elements": elements})).into_response()
+        }
+        None => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN", "message": "Invalid access token"})),
+        )
+            .into_response(),
+    }
+}
+
+async fn youtube_channels(headers: HeaderMap) -> Response {
+    match owner_of(&headers, Network::Youtube) {
+        Some(ids) => {
+            let items: Vec<Value> = ids.iter().map(|id| json!({"kind": "youtube#channel", "id": id})).collect();
+            Json(json!({"kind": "youtube#channelListResponse", "pageInfo": {"totalResults": items.len(), "resultsPerPage": 5}, "items": items})).into_response()
+        }
+        None => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": {"code": 401, "message": "Request had invalid authentication credentials.", "errors": [{"reason": "authError"}], "status": "UNAUTHENTICATED"}})),
+        )
+            .into_response(),
+    }
+}
+
 /// The Messenger id the simulator gives the author of comment `comment_id` (what Meta answers a
 /// private reply with as `recipient_id`).
 pub fn commenter_psid(comment_id: &str) -> String {
     format!("73{:014}", comment_id.bytes().map(u64::from).sum::<u64>())
 }
 
-async fn graph(State(sim): State<Arc<Sim>>, Path((_version, object, edge)): Path<(String, String, String)>, body: Bytes) -> Response {
+/// Whether a simulator token was granted read permissions only (`sim-token:facebook:<page>:read-only`):
+/// it passes the identity check, and every write is refused as Meta refuses a Page token without
+/// `pages_manage_engagement`.
+fn read_only(headers: &HeaderMap) -> bool {
+    let token = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    token.starts_with("Bearer sim-token:") && token.ends_with(":read-only")
+}
+
+async fn graph(
+    State(sim): State<Arc<Sim>>,
+    Path((_version, object, edge)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if read_only(&headers) {
+        let e = json!({"error": {"message": "(#200) The user hasn't authorized the application to perform this action", "type": "OAuthException", "code": 200, "fbtrace_id": "Asim"}});
+        return (StatusCode::FORBIDDEN, Json(e)).into_response();
+    }
     let req = json_of(&body);
     let n = sim.id();
     match edge.as_str() {

@@ -448,11 +448,13 @@ await step('replying assigns it to me and moves it to "Assigned to me"', async (
 });
 
 await step('a reply the network refuses shows why, in words, and keeps the typed text', async () => {
-  // A Page connected without an access token: whatever client the runner has (none, the
-  // simulator or the real networks), the send fails with a reason.
+  // A Page connected with a token that may read but not write (the simulator's `read-only`
+  // token passes the ownership check, then Meta's permission error refuses every send).
   const token = await aliceToken();
   const pageId = '555000000000778';
-  await api('/api/profiles', token, { method: 'POST', body: JSON.stringify({ network: 'facebook', external_id: pageId, name: 'Unconnected Page' }) });
+  await api('/api/profiles', token, { method: 'POST', body: JSON.stringify({
+    network: 'facebook', external_id: pageId, name: 'Read-only Page', access_token: `sim-token:facebook:${pageId}:read-only`,
+  }) });
   const at = Math.floor(Date.now() / 1000);
   await webhook('meta', {
     object: 'page',

@@ -108,8 +108,9 @@ struct ProfileBody {
     name: String,
     #[serde(default)]
     handle: String,
-    #[serde(default)]
-    access_token: Option<String>,
+    /// The presence's own token: the network is asked whom it belongs to before the profile
+    /// is stored.
+    access_token: String,
     #[serde(default)]
     token_secret: Option<String>,
     /// When the access token expires, if the network said (RFC 3339).
@@ -145,7 +146,11 @@ async fn create_profile(
         external_id: body.external_id,
         name: body.name,
         handle: body.handle,
-        credentials: Credentials { access_token: body.access_token, token_secret: body.token_secret, expires_at: body.token_expires_at },
+        credentials: Credentials {
+            access_token: Some(body.access_token),
+            token_secret: body.token_secret,
+            expires_at: body.token_expires_at,
+        },
         bot_app_id: body.bot_app_id,
     };
     let p = usecases::create_profile(&state.deps, &viewer, input).await?;

@@ -369,6 +369,12 @@ pub trait PlatformClient: Send + Sync {
     /// tweet, a LinkedIn post, a YouTube video) as the network shows it to `profile`.
     /// `fetched_at` is the caller's to set.
     async fn fetch_post(&self, profile: &Profile, conversation: &Conversation) -> Result<Post, ActionError>;
+
+    /// The ids of the presences `credentials` act as on `network`, as the network says: a
+    /// Page token's Page (Facebook) or its linked Instagram business account (Instagram), an
+    /// X user token's user, the organisations a LinkedIn member administers, a Google user's
+    /// YouTube channels. Connecting a profile checks that its `external_id` is among them.
+    async fn token_owners(&self, network: Network, credentials: &Credentials) -> Result<Vec<String>, ActionError>;
 }
 
 /// One page of what a network's API says happened since a cursor.

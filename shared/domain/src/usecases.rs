@@ -52,11 +52,13 @@ impl Deps {
         clock: Arc<dyn Clock>,
         settings: Settings,
         outbound: Outbound,
+        networks: Arc<dyn PlatformClient>,
     ) -> Self
     where
         S: StorePorts,
     {
         Deps {
+            networks,
             settings: Arc::new(settings),
             health: store.clone(),
             polls: store.clone(),
@@ -104,6 +106,8 @@ pub struct Deps {
     pub salesforce_client: Arc<dyn SalesforceClient>,
     /// When this process last recorded each channel's latest event (see [`HealthMarks`]).
     pub health_marks: Arc<HealthMarks>,
+    /// The networks' APIs, asked whom a token belongs to when a profile is connected.
+    pub networks: Arc<dyn PlatformClient>,
 }
 
 /// Channel health wants a channel's latest event to the minute (a channel is "quiet" after
@@ -1521,6 +1525,10 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
     if input.name.trim().is_empty() || input.name.chars().count() > 200 {
         return Err(DomainError::Invalid("a profile needs a name of 1 to 200 characters".into()));
     }
+    // The token must be the presence's own before anything is stored: whoever connects an id
+    // receives its events. Checked before uniqueness, so that a caller without the token learns
+    // nothing of whether the id is connected elsewhere.
+    prove_owner(deps, input.network, ext, &input.credentials).await?;
     let profile = Profile {
         id: ProfileId::generate(),
         account_id: viewer.account().clone(),
@@ -1548,10 +1556,58 @@ pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, cre
     if credentials.access_token.as_deref().is_none_or(|t| t.trim().is_empty()) {
         return Err(DomainError::Invalid("reconnecting needs the new access_token".into()));
     }
+    prove_owner(deps, profile.network, &profile.external_id, &credentials).await?;
     profile.credentials = credentials;
     deps.directory.put_profile(&profile).await?;
     deps.health.set_token_state(&profile.id, TokenState::Valid, None).await?;
     Ok(profile)
+}
+
+/// Whether two ids name the same presence of `network` (LinkedIn organisations are named bare
+/// or as `urn:li:organization:<id>`).
+pub fn same_presence(network: Network, a: &str, b: &str) -> bool {
+    let bare = |id: &str| {
+        let id = id.trim();
+        match network {
+            Network::Linkedin => id.strip_prefix("urn:li:organization:").unwrap_or(id).to_string(),
+            _ => id.to_string(),
+        }
+    };
+    bare(a) == bare(b)
+}
+
+/// Asks `network` whom `credentials` belong to, and refuses them (422, in words) unless
+/// `external_id` is among the presences they act as.
+async fn prove_owner(deps: &Deps, network: Network, external_id: &str, credentials: &Credentials) -> DomainResult<()> {
+    if credentials.access_token.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(DomainError::Rule(format!(
+            "connecting a {network} profile needs its access_token: the inbox asks {network} whom the token belongs to before the profile receives anything"
+        )));
+    }
+    // YouTube's `channels.list` costs a unit of the quota every channel shares.
+    let units = if network == Network::Youtube { 1 } else { 0 };
+    spend_youtube(deps, units, "connect the channel").await?.map_err(DomainError::Rule)?;
+    let owners = deps.networks.token_owners(network, credentials).await.map_err(|e| match e {
+        ActionError::NeedsReconnect(why) | ActionError::Rejected(why) => {
+            DomainError::Rule(format!("{network} did not accept this access token: {why}"))
+        }
+        ActionError::Transient(why) => {
+            DomainError::Upstream(format!("could not ask {network} whom this access token belongs to ({why}); try again"))
+        }
+    })?;
+    if owners.iter().any(|o| same_presence(network, o, external_id)) {
+        return Ok(());
+    }
+    let shown: Vec<&str> = owners.iter().take(5).map(String::as_str).collect();
+    Err(DomainError::Rule(match shown.as_slice() {
+        [] => {
+            format!("this access token does not belong to {network} {external_id}: {network} says it acts for no page, account or channel")
+        }
+        _ => format!(
+            "this access token does not belong to {network} {external_id}: {network} says it acts for {}; connect each profile with its own token",
+            shown.join(", ")
+        ),
+    }))
 }
 
 pub async fn delete_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId) -> DomainResult<()> {

@@ -11,7 +11,7 @@ use crate::errors::Failure;
 use crate::http::{Answer, Api, Http, SetupError, encode, segment};
 use async_trait::async_trait;
 use inbox_domain::ports::{ActionDone, ActionError, ActionJob, Clock, HandoverOp, PlatformClient, SystemClock};
-use inbox_domain::{Action, Conversation, Item, Kind, Network, Post, Profile, Timestamp};
+use inbox_domain::{Action, Conversation, Credentials, Item, Kind, Network, Post, Profile, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -352,16 +352,76 @@ impl PlatformClient for HttpPlatformClient {
         let token = token(profile)?;
         self.read_post(profile, conversation, post_id, token).await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
     }
+
+    async fn token_owners(&self, network: Network, credentials: &Credentials) -> Result<Vec<String>, ActionError> {
+        let token = credentials_token(network, credentials)?;
+        self.read_owners(network, token).await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
+    }
 }
 
+impl HttpPlatformClient {
+    /// One identity call per network (LinkedIn: one per page of 100 organisations, at most
+    /// [`LINKEDIN_ACL_PAGES`]); the answer read by `inbox_platforms::owners`.
+    async fn read_owners(&self, network: Network, token: &str) -> Result<Vec<String>, Failure> {
+        use inbox_platforms::owners;
+        let c = &self.http.config;
+        let bad = |e: String| Failure::Rejected(e);
+        match network {
+            Network::Facebook => {
+                let answer = self.get(Api::Meta("Facebook"), &format!("{}/me?fields=id,name", c.graph_base), token).await?;
+                owners::facebook_page(&answer.body).map_err(bad)
+            }
+            Network::Instagram => {
+                let url = format!("{}/me?fields={}", c.graph_base, owners::META_ME_FIELDS);
+                let answer = self.get(Api::Meta("Instagram"), &url, token).await?;
+                owners::instagram_account(&answer.body).map_err(bad)
+            }
+            Network::Twitter => {
+                let answer = self.get(Api::X, &format!("{}/2/users/me", c.x_base), token).await?;
+                owners::x_user(&answer.body).map_err(bad)
+            }
+            Network::Linkedin => {
+                let mut all = Vec::new();
+                let mut start = 0;
+                for _ in 0..LINKEDIN_ACL_PAGES {
+                    let url = format!(
+                        "{}/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED&start={start}&count=100",
+                        c.linkedin_base
+                    );
+                    let answer = self.get(Api::Linkedin, &url, token).await?;
+                    let (ids, next) = owners::linkedin_organizations(&answer.body).map_err(bad)?;
+                    all.extend(ids);
+                    match next {
+                        Some(n) => start = n,
+                        None => break,
+                    }
+                }
+                Ok(all)
+            }
+            // channels.list costs 1 unit of the application's daily quota.
+            Network::Youtube => {
+                let url = format!("{}/youtube/v3/channels?part=id&mine=true", c.youtube_base);
+                let answer = self.get(Api::Youtube, &url, token).await?;
+                owners::youtube_channels(&answer.body).map_err(bad)
+            }
+        }
+    }
+}
+
+/// Pages of 100 organisations read when checking a LinkedIn member's token.
+pub const LINKEDIN_ACL_PAGES: usize = 10;
+
 fn token(profile: &Profile) -> Result<&str, ActionError> {
-    profile
-        .credentials
+    credentials_token(profile.network, &profile.credentials)
+}
+
+fn credentials_token(network: Network, credentials: &Credentials) -> Result<&str, ActionError> {
+    credentials
         .access_token
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| ActionError::NeedsReconnect(format!("the {} profile has no access token; reconnect it", profile.network)))
+        .ok_or_else(|| ActionError::NeedsReconnect(format!("the {network} profile has no access token; reconnect it")))
 }
 
 fn text(job: &ActionJob) -> Result<&str, Failure> {

@@ -20,6 +20,7 @@ mod json;
 pub mod linkedin;
 pub mod meta;
 mod normalized;
+pub mod owners;
 pub mod posts;
 pub mod signature;
 pub mod x;

@@ -10,7 +10,7 @@ async fn admin_routes_are_403_for_members() {
     let t = TestApp::spawn().await;
     let (_, before) = t.get("/api/users", ALICE).await;
     let new_user = json!({"name": "Mallory", "email": "mallory@demo.example", "role": "admin"});
-    let new_profile = json!({"network": "facebook", "external_id": "555000000000001", "name": "Sneaky Page"});
+    let new_profile = json!({"network": "facebook", "external_id": "555000000000001", "name": "Sneaky Page", "access_token": "x"});
     let routes: Vec<(Method, &str, Option<Value>)> = vec![
         (Method::GET, "/api/users", None),
         (Method::POST, "/api/users", Some(new_user)),
@@ -43,7 +43,8 @@ async fn admin_routes_are_403_for_members() {
 #[tokio::test]
 async fn admins_create_users_and_profiles_and_profile_answers_never_include_access_tokens() {
     let t = TestApp::spawn().await;
-    const TOKEN: &str = "EAAGsecretPageAccessToken123";
+    // The simulator's token of that Page (it tells the inbox whom the token belongs to).
+    const TOKEN: &str = "sim-token:facebook:555000000000777:EAAGsecretPageAccessToken123";
     const SECRET: &str = "oauth1TokenSecret456";
     let (status, profile) = t
         .post(
@@ -69,7 +70,13 @@ async fn admins_create_users_and_profiles_and_profile_answers_never_include_acce
     let (_, users) = t.get("/api/users", ALICE).await;
     assert_eq!(users["users"].as_array().unwrap().len(), 4);
     // The same presence cannot be connected twice.
-    let again = t.post("/api/profiles", ALICE, json!({"network": "facebook", "external_id": "555000000000777", "name": "Again"})).await;
+    let again = t
+        .post(
+            "/api/profiles",
+            ALICE,
+            json!({"network": "facebook", "external_id": "555000000000777", "name": "Again", "access_token": TOKEN}),
+        )
+        .await;
     assert_error(&again, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
 
     // A comment on the new Page reaches its users, and only them.
@@ -140,7 +147,7 @@ async fn token_expiry_shows_in_channel_health_and_reconnecting_clears_it() {
         .post(
             "/api/profiles",
             ALICE,
-            json!({"network": "linkedin", "external_id": "7700001", "name": "Second Org", "access_token": "AQX-first", "token_expires_at": soon}),
+            json!({"network": "linkedin", "external_id": "7700001", "name": "Second Org", "access_token": "sim-token:linkedin:7700001:first", "token_expires_at": soon}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{profile}");
@@ -152,16 +159,26 @@ async fn token_expiry_shows_in_channel_health_and_reconnecting_clears_it() {
 
     // Reconnected with a 60-day token: valid. Its answer carries no token.
     let later = (chrono::Utc::now() + chrono::Duration::days(60)).to_rfc3339();
-    let (status, body) =
-        t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"access_token": "AQX-second", "token_expires_at": later})).await;
+    let (status, body) = t
+        .put(
+            &format!("/api/profiles/{pid}/credentials"),
+            ALICE,
+            json!({"access_token": "sim-token:linkedin:7700001:second", "token_expires_at": later}),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(!body.to_string().contains("AQX-second"));
+    assert!(!body.to_string().contains("sim-token:linkedin:7700001:second"));
     let c = channel(&t, &pid).await;
     assert_eq!((c["token_state"].clone(), c["token_error"].clone()), (json!("valid"), Value::Null), "{c}");
 
     // Expired: needs reconnection, before any call fails.
     let past = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
-    t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"access_token": "AQX-third", "token_expires_at": past})).await;
+    t.put(
+        &format!("/api/profiles/{pid}/credentials"),
+        ALICE,
+        json!({"access_token": "sim-token:linkedin:7700001:third", "token_expires_at": past}),
+    )
+    .await;
     assert_eq!(channel(&t, &pid).await["token_state"], "needs_reconnection");
 
     // A failed call's "needs reconnection" is cleared by reconnecting.
@@ -170,7 +187,7 @@ async fn token_expiry_shows_in_channel_health_and_reconnecting_clears_it() {
         .set_token_state(&pid.as_str().into(), inbox_domain::TokenState::NeedsReconnection, Some("LinkedIn answered 401".into()))
         .await
         .unwrap();
-    t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"access_token": "AQX-fourth"})).await;
+    t.put(&format!("/api/profiles/{pid}/credentials"), ALICE, json!({"access_token": "sim-token:linkedin:7700001:fourth"})).await;
     assert_eq!(channel(&t, &pid).await["token_state"], "valid");
 
     // Bad input changes nothing; another account's profile does not exist.

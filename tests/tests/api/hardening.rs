@@ -101,3 +101,102 @@ async fn a_signed_webhook_body_that_is_not_an_object_is_refused() {
     assert_eq!(t.app.queue.depth(QueueName::Ingest).await.unwrap(), 0, "nothing queued");
     t.stop().await;
 }
+
+fn sim_token(network: inbox_domain::Network, ids: &[&str]) -> String {
+    inbox_local::simulator::sim_token(network, ids)
+}
+
+/// Item 2: a profile receives events only once its token proved, with the network, that it is
+/// that presence's own. A junk token, or another presence's, is refused with 422 in words, and
+/// the refusal never tells whether the id is connected elsewhere.
+#[tokio::test]
+async fn a_profile_is_connected_only_with_a_token_the_network_says_is_its_own() {
+    use inbox_domain::Network::*;
+    let t = TestApp::spawn().await;
+    // Olga, admin of another account, tries to claim Alice's Page: no token, a junk token, her
+    // own Page's token. Each is 422 and none says "connected already".
+    let claim = |token: Option<String>| {
+        let mut body = json!({"network": "facebook", "external_id": FB_PAGE, "name": "Mine now"});
+        if let Some(tok) = token {
+            body["access_token"] = json!(tok);
+        }
+        body
+    };
+    let answer = t.post("/api/profiles", OLGA, claim(None)).await;
+    assert_error(&answer, StatusCode::BAD_REQUEST, "bad_request");
+    assert!(answer.1["error"]["message"].as_str().unwrap().contains("access_token"), "{}", answer.1);
+    for token in [Some(" ".to_string()), Some("EAAGjunk".to_string()), Some(sim_token(Facebook, &[OTHER_PAGE]))] {
+        let answer = t.post("/api/profiles", OLGA, claim(token.clone())).await;
+        assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
+        let message = answer.1["error"]["message"].as_str().unwrap().to_string();
+        assert!(!message.contains("connected already"), "{message}");
+        assert!(message.contains("token"), "in words: {message}");
+    }
+    // Events of that Page still reach Alice's account only.
+    meta(&t, &fixture("meta_feed_comment_add.json")).await;
+    assert_eq!(everything(&t, ALICE).await.len(), 1);
+    assert!(everything(&t, OLGA).await.is_empty());
+
+    // A Page nobody has connected, claimed with a junk token: nothing stored, its events dropped.
+    let page = "555000000000900";
+    let answer = t
+        .post("/api/profiles", OLGA, json!({"network": "facebook", "external_id": page, "name": "Unproven", "access_token": "junk"}))
+        .await;
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
+    let mut body = fixture_json("meta_feed_comment_add.json");
+    body["entry"][0]["id"] = json!(page);
+    meta(&t, &bytes(&body)).await;
+    assert!(everything(&t, OLGA).await.is_empty());
+
+    // With the presence's own token, on every network, it connects; the owner check went to
+    // the network with that token.
+    let cases = [
+        (Facebook, page, sim_token(Facebook, &[page])),
+        (Instagram, "17841400000000777", sim_token(Instagram, &["17841400000000777"])),
+        (Twitter, "1500000000000000777", sim_token(Twitter, &["1500000000000000777"])),
+        (Linkedin, "urn:li:organization:7700777", sim_token(Linkedin, &["100", "7700777"])),
+        (Youtube, "UCother0000000000000000777", sim_token(Youtube, &["UCother0000000000000000777"])),
+    ];
+    for (network, external, token) in &cases {
+        let body = json!({"network": network, "external_id": external, "name": "Proven", "access_token": token});
+        let (status, answer) = t.post("/api/profiles", OLGA, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{network}: {answer}");
+    }
+    let sim = t.app.simulator.as_ref().unwrap().requests();
+    let identity_paths: Vec<&str> = sim
+        .iter()
+        .filter(|r| matches!(r.path.as_str(), "/v21.0/me" | "/2/users/me" | "/rest/organizationAcls" | "/youtube/v3/channels"))
+        .map(|r| r.path.as_str())
+        .collect();
+    for path in ["/v21.0/me", "/2/users/me", "/rest/organizationAcls", "/youtube/v3/channels"] {
+        assert!(identity_paths.contains(&path), "{path} asked: {identity_paths:?}");
+    }
+    // The Page's events now reach Olga's account.
+    meta(&t, &bytes(&body)).await;
+    assert_eq!(everything(&t, OLGA).await.len(), 1);
+    // A token of one network does not prove a presence on another.
+    let answer = t
+        .post("/api/profiles", OLGA, json!({"network": "twitter", "external_id": "1500000000000000888", "name": "X", "access_token": sim_token(Facebook, &["1500000000000000888"])}))
+        .await;
+    assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
+    t.stop().await;
+}
+
+/// Item 2: reconnecting is checked the same way; a refused token leaves the profile as it was.
+#[tokio::test]
+async fn reconnecting_with_another_presences_token_is_refused_and_changes_nothing() {
+    use inbox_domain::Network::*;
+    let t = TestApp::spawn().await;
+    let before = t.app.state.deps.directory.get_profile(&ACCOUNT.into(), &"prf_demo_facebook".into()).await.unwrap().unwrap();
+    for token in ["junk".to_string(), sim_token(Facebook, &[OTHER_PAGE]), sim_token(Twitter, &[FB_PAGE])] {
+        let answer = t.put("/api/profiles/prf_demo_facebook/credentials", ALICE, json!({"access_token": token})).await;
+        assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
+        assert!(!answer.1.to_string().contains(&token), "the token is never echoed: {}", answer.1);
+    }
+    let after = t.app.state.deps.directory.get_profile(&ACCOUNT.into(), &"prf_demo_facebook".into()).await.unwrap().unwrap();
+    assert_eq!(after.credentials, before.credentials);
+    let renewed = format!("{}:renewed", sim_token(Facebook, &[FB_PAGE]));
+    let (status, body) = t.put("/api/profiles/prf_demo_facebook/credentials", ALICE, json!({"access_token": renewed})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    t.stop().await;
+}

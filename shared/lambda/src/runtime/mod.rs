@@ -91,7 +91,8 @@ impl Aws {
         };
         let outbound = inbox_integrations::outbound(config.egress.clone())
             .map_err(|e| ConfigError(format!("cannot build the integrations' HTTP clients: {e}")))?;
-        Ok(Deps::on_store(store, Arc::new(self.queue.clone()), mailer, Arc::new(SystemClock), config.settings.clone(), outbound))
+        let networks = platform_client(config)?;
+        Ok(Deps::on_store(store, Arc::new(self.queue.clone()), mailer, Arc::new(SystemClock), config.settings.clone(), outbound, networks))
     }
 }
 
