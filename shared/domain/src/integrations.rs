@@ -565,10 +565,17 @@ pub async fn connect_salesforce(deps: &Deps, viewer: &Viewer, input: SalesforceI
     if client_id.is_empty() || client_id.len() > 255 {
         return Err(DomainError::Invalid("client_id must be the connected app's consumer key".into()));
     }
+    // The stored secrets are kept only for the addresses they were given for: connecting checks
+    // them at once by posting them to the token URL, so keeping them for a new address would send
+    // them wherever the caller points it.
+    let moved = existing.as_ref().is_some_and(|c| c.instance_url != instance_url || c.token_url != token_url);
     let secret = |given: &Option<String>, kept: Option<&SecretString>, name: &str| -> DomainResult<SecretString> {
         match given.as_deref().map(str::trim) {
             Some(s) if !s.is_empty() && s.len() <= 1000 => Ok(SecretString::new(s)),
             Some(_) => Err(DomainError::Invalid(format!("{name} must not be empty"))),
+            None if moved => Err(DomainError::Rule(format!(
+                "{name} is required again: instance_url or token_url changed, and the stored secrets are only sent where they were given for"
+            ))),
             None => kept.cloned().ok_or_else(|| DomainError::Invalid(format!("{name} is required to connect Salesforce"))),
         }
     };

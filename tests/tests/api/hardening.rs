@@ -200,3 +200,49 @@ async fn reconnecting_with_another_presences_token_is_refused_and_changes_nothin
     assert_eq!(status, StatusCode::OK, "{body}");
     t.stop().await;
 }
+
+/// Item 3: reconnecting Salesforce keeps the stored secrets only for the addresses they were
+/// given for. Pointing `token_url` or `instance_url` elsewhere without giving every secret
+/// again is 422, and nothing is sent to the new address.
+#[tokio::test]
+async fn salesforce_secrets_are_never_sent_to_a_new_address_without_being_given_again() {
+    use axum::http::Method;
+    use wiremock::matchers::{any, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let t = TestApp::spawn().await;
+    let sf = MockServer::start().await;
+    let mut token = fixture_json("salesforce_oauth_token.json")["response"]["body"].clone();
+    token["access_token"] = json!("00Dok");
+    Mock::given(path("/services/oauth2/token")).respond_with(ResponseTemplate::new(200).set_body_json(&token)).mount(&sf).await;
+    let attacker = MockServer::start().await;
+    Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_json(&token)).expect(0).mount(&attacker).await;
+    let put = |body: serde_json::Value| {
+        let t = &t;
+        async move { t.request(Method::PUT, "/api/integrations/salesforce", Some(ALICE), Some(&body)).await }
+    };
+    let sf_token = format!("{}/services/oauth2/token", sf.uri());
+    let (status, body) = put(json!({"instance_url": sf.uri(), "token_url": sf_token, "client_id": "3MVG9consumerKey",
+        "client_secret": "consumerSecret", "refresh_token": "5Aep861refresh"}))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let attacker_token = format!("{}/services/oauth2/token", attacker.uri());
+    let moves = [
+        json!({"instance_url": sf.uri(), "token_url": attacker_token, "client_id": "3MVG9consumerKey"}),
+        json!({"instance_url": attacker.uri(), "token_url": sf_token, "client_id": "3MVG9consumerKey"}),
+        // One secret given is not every secret.
+        json!({"instance_url": sf.uri(), "token_url": attacker_token, "client_id": "3MVG9consumerKey", "client_secret": "mine"}),
+        json!({"instance_url": attacker.uri(), "token_url": attacker_token, "client_id": "3MVG9consumerKey", "refresh_token": "mine"}),
+    ];
+    for body in moves {
+        let answer = put(body.clone()).await;
+        assert_error(&answer, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
+        assert!(answer.1["error"]["message"].as_str().unwrap().contains("required again"), "{}", answer.1);
+    }
+    attacker.verify().await;
+    let kept = t.app.state.deps.salesforce.get_connection(&ACCOUNT.into()).await.unwrap().unwrap();
+    assert_eq!((kept.instance_url.as_str(), kept.token_url.as_str()), (sf.uri().as_str(), sf_token.as_str()), "unchanged");
+    // The same addresses: the stored secrets are kept, as before.
+    let (status, _) = put(json!({"instance_url": sf.uri(), "token_url": sf_token, "client_id": "3MVG9consumerKey"})).await;
+    assert_eq!(status, StatusCode::OK);
+    t.stop().await;
+}
