@@ -257,7 +257,7 @@ pub async fn replay_delivery(deps: &Deps, viewer: &Viewer, id: &SubscriptionId, 
     d.next_at = deps.clock.now();
     d.last_error = None;
     d.finished_at = None;
-    deps.deliveries.save_delivery(&d).await?;
+    deps.deliveries.save_delivery(&d, None).await?;
     Ok(d)
 }
 
@@ -340,16 +340,29 @@ pub async fn deliver_due(deps: &Deps, limit: usize) -> DomainResult<DeliveryRoun
     let now = deps.clock.now();
     let mut round = DeliveryRound::default();
     for d in deps.deliveries.due_deliveries(now, limit).await? {
-        if !deps.deliveries.lease_delivery(&d.id, now, now + chrono::Duration::seconds(DELIVERY_LEASE_SECS)).await? {
+        // Each lease has its own holder: the outcome is saved only while this worker still
+        // holds it, so a worker whose lease ran out never overwrites another's attempt.
+        let holder = uuid::Uuid::new_v4().simple().to_string();
+        if !deps.deliveries.lease_delivery(&d.id, &holder, now, now + chrono::Duration::seconds(DELIVERY_LEASE_SECS)).await? {
             round.leased_elsewhere += 1;
             continue;
         }
-        deliver_one(deps, d, &mut round).await?;
+        deliver_one(deps, d, &holder, &mut round).await?;
     }
     Ok(round)
 }
 
-async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, round: &mut DeliveryRound) -> DomainResult<()> {
+/// Saves an attempt's outcome while `holder` still holds the lease; says so in the log when it
+/// does not (its lease ran out and another worker has the delivery: that one's outcome counts).
+async fn save_leased(deps: &Deps, d: &WebhookDelivery, holder: &str) -> DomainResult<bool> {
+    let saved = deps.deliveries.save_delivery(d, Some(holder)).await?;
+    if !saved {
+        tracing::warn!(delivery_id = %d.id, "the delivery's lease ran out before its outcome was saved; another worker has it");
+    }
+    Ok(saved)
+}
+
+async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, holder: &str, round: &mut DeliveryRound) -> DomainResult<()> {
     let now = deps.clock.now();
     let sub = deps.subscriptions.get_subscription(&d.account_id, &d.subscription_id).await?;
     let sub = match sub {
@@ -362,7 +375,8 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, round: &mut DeliveryRo
                 Some(_) => "the subscription is turned off; turn it on and replay this delivery".into(),
             });
             round.dead += 1;
-            return Ok(deps.deliveries.save_delivery(&d).await?);
+            save_leased(deps, &d, holder).await?;
+            return Ok(());
         }
     };
     let hook =
@@ -378,7 +392,9 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, round: &mut DeliveryRo
             d.last_error = None;
             d.finished_at = Some(now);
             round.delivered += 1;
-            deps.deliveries.save_delivery(&d).await?;
+            if !save_leased(deps, &d, holder).await? {
+                return Ok(());
+            }
             let quiet = sub.failing_since.is_none() && sub.last_success_at.is_some_and(|t| now - t < chrono::Duration::minutes(1));
             if !quiet {
                 change_subscription(deps, &sub.account_id, &sub.id, Some(sub.clone()), |s| {
@@ -397,7 +413,7 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, round: &mut DeliveryRo
             d.last_error = Some(format!("Zapier answered {status} Gone: the zap is off, so its subscription was deleted"));
             d.finished_at = Some(now);
             round.dead += 1;
-            deps.deliveries.save_delivery(&d).await?;
+            save_leased(deps, &d, holder).await?;
             deps.subscriptions.delete_subscription(&sub.account_id, &sub.id).await?;
             tracing::info!(subscription_id = %sub.id, "Zapier answered 410: subscription deleted");
             return Ok(());
@@ -419,7 +435,9 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, round: &mut DeliveryRo
             round.dead += 1;
         }
     }
-    deps.deliveries.save_delivery(&d).await?;
+    if !save_leased(deps, &d, holder).await? {
+        return Ok(());
+    }
     let died = d.state == DeliveryState::Dead;
     let reason =
         format!("every delivery has failed for more than {DISABLE_AFTER_HOURS} hours (the last one, {} times: {error})", d.attempts);

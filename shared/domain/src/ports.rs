@@ -502,11 +502,15 @@ pub trait DeliveryStore: Send + Sync {
     async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> PortResult<Option<WebhookDelivery>>;
     /// Pending deliveries due at `now` that nobody holds a lease on, soonest first.
     async fn due_deliveries(&self, now: Timestamp, limit: usize) -> PortResult<Vec<WebhookDelivery>>;
-    /// Takes a pending delivery's lease until `until`, unless another worker holds it. False when
-    /// it is held, or no longer pending.
-    async fn lease_delivery(&self, id: &DeliveryId, now: Timestamp, until: Timestamp) -> PortResult<bool>;
-    /// Replaces a delivery (an attempt's outcome, a replay) and releases its lease.
-    async fn save_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()>;
+    /// Takes a delivery's lease for `holder` until `until`, in one atomic check: only while it
+    /// is pending, due (`next_at <= now`: a list read before another worker rescheduled it
+    /// does not make it due again) and not leased by anyone. False otherwise.
+    async fn lease_delivery(&self, id: &DeliveryId, holder: &str, now: Timestamp, until: Timestamp) -> PortResult<bool>;
+    /// Replaces a delivery (an attempt's outcome, a replay) and releases its lease. With
+    /// `holder`, only while that holder still has the lease (it ran out and another worker took
+    /// it: false, nothing written); without, unconditionally (an admin's replay of a finished
+    /// delivery).
+    async fn save_delivery(&self, delivery: &WebhookDelivery, holder: Option<&str>) -> PortResult<bool>;
     /// A subscription's deliveries, newest first (by id), optionally in one state only, after
     /// `before` (the last id of the previous page).
     async fn list_deliveries(

@@ -112,13 +112,14 @@ impl DeliveryStore for SqliteStore {
             .await
     }
 
-    async fn lease_delivery(&self, id: &DeliveryId, now: Timestamp, until: Timestamp) -> PortResult<bool> {
-        let (id, now, until) = (id.to_string(), us(now), us(until));
+    async fn lease_delivery(&self, id: &DeliveryId, holder: &str, now: Timestamp, until: Timestamp) -> PortResult<bool> {
+        let (id, holder, now, until) = (id.to_string(), holder.to_string(), us(now), us(until));
         self.db
             .write(move |c| {
                 c.execute(
-                    "UPDATE webhook_deliveries SET lease_us = ?3 WHERE id = ?1 AND state = 'pending' AND lease_us <= ?2",
-                    params![id, now, until],
+                    "UPDATE webhook_deliveries SET lease_us = ?3, lease_holder = ?4
+                     WHERE id = ?1 AND state = 'pending' AND next_us <= ?2 AND lease_us <= ?2",
+                    params![id, now, until, holder],
                 )
                 .map(|n| n == 1)
                 .map_err(port_err)
@@ -126,16 +127,29 @@ impl DeliveryStore for SqliteStore {
             .await
     }
 
-    async fn save_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()> {
+    async fn save_delivery(&self, delivery: &WebhookDelivery, holder: Option<&str>) -> PortResult<bool> {
         let d = delivery.clone();
+        let holder = holder.map(str::to_string);
         self.db
             .write(move |c| {
-                c.execute(
-                    "INSERT INTO webhook_deliveries (id, account_id, subscription_id, state, next_us, lease_us, doc) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)
-                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, next_us = excluded.next_us, lease_us = 0, doc = excluded.doc",
-                    params![d.id.as_str(), d.account_id.as_str(), d.subscription_id.as_str(), d.state.as_str(), us(d.next_at), to_doc(&d)],
-                )
-                .map(|_| ())
+                let row = params![d.id.as_str(), d.account_id.as_str(), d.subscription_id.as_str(), d.state.as_str(), us(d.next_at), to_doc(&d)];
+                match &holder {
+                    Some(h) => c
+                        .execute(
+                            "UPDATE webhook_deliveries SET state = ?4, next_us = ?5, lease_us = 0, lease_holder = NULL, doc = ?6
+                             WHERE id = ?1 AND account_id = ?2 AND subscription_id = ?3 AND lease_holder = ?7",
+                            params![d.id.as_str(), d.account_id.as_str(), d.subscription_id.as_str(), d.state.as_str(), us(d.next_at), to_doc(&d), h],
+                        )
+                        .map(|n| n == 1),
+                    None => c
+                        .execute(
+                            "INSERT INTO webhook_deliveries (id, account_id, subscription_id, state, next_us, lease_us, doc) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)
+                             ON CONFLICT (id) DO UPDATE SET state = excluded.state, next_us = excluded.next_us, lease_us = 0,
+                                 lease_holder = NULL, doc = excluded.doc",
+                            row,
+                        )
+                        .map(|_| true),
+                }
                 .map_err(port_err)
             })
             .await

@@ -120,6 +120,10 @@ const MIGRATIONS: &[&str] = &[
         profile_id TEXT NOT NULL, post_id TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (profile_id, post_id)) WITHOUT ROWID;
     "#,
+    // 6: who holds a delivery's lease (an outcome is saved only by its holder)
+    r#"
+    ALTER TABLE webhook_deliveries ADD COLUMN lease_holder TEXT;
+    "#,
 ];
 
 /// Brings the database to the newest schema.

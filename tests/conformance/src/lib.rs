@@ -53,6 +53,7 @@ macro_rules! store_conformance {
             subscriptions_are_replaced_only_at_the_version_read_and_stay_in_their_account,
             deliveries_are_due_on_schedule_leased_once_and_listed_newest_first,
             concurrent_workers_lease_each_delivery_once,
+            racing_delivery_workers_send_each_attempt_exactly_once,
             api_keys_are_found_by_hash_only_and_revoked_per_account,
             salesforce_connections_keep_refreshed_tokens_and_case_claims_are_exclusive_until_they_expire,
         );

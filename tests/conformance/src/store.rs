@@ -936,9 +936,9 @@ pub async fn deliveries_are_scheduled_leased_and_listed_newest_first(s: &Stores)
     let due = |v: Vec<WebhookDelivery>| v.into_iter().map(|d| d.id.to_string()).collect::<Vec<_>>();
     assert_eq!(due(d.due_deliveries(now, 10).await.unwrap()), ["dlv_2", "dlv_9", "dlv_4", "dlv_1"], "soonest first, then by id");
     assert_eq!(due(d.due_deliveries(now, 2).await.unwrap()), ["dlv_2", "dlv_9"]);
-    assert!(d.lease_delivery(&"dlv_2".into(), now, now + Duration::minutes(1)).await.unwrap());
-    assert!(!d.lease_delivery(&"dlv_2".into(), now, now + Duration::minutes(1)).await.unwrap(), "held");
-    assert!(!d.lease_delivery(&"dlv_x".into(), now, now + Duration::minutes(1)).await.unwrap(), "no such delivery");
+    assert!(d.lease_delivery(&"dlv_2".into(), "w1", now, now + Duration::minutes(1)).await.unwrap());
+    assert!(!d.lease_delivery(&"dlv_2".into(), "w1", now, now + Duration::minutes(1)).await.unwrap(), "held");
+    assert!(!d.lease_delivery(&"dlv_x".into(), "w1", now, now + Duration::minutes(1)).await.unwrap(), "no such delivery");
     assert_eq!(due(d.due_deliveries(now, 10).await.unwrap()), ["dlv_9", "dlv_4", "dlv_1"], "leased ones are not due");
     let done = WebhookDelivery {
         state: DeliveryState::Delivered,
@@ -947,14 +947,25 @@ pub async fn deliveries_are_scheduled_leased_and_listed_newest_first(s: &Stores)
         finished_at: Some(now),
         ..delivery("dlv_2", "whs_a", 0)
     };
-    d.save_delivery(&done).await.unwrap();
-    assert_eq!(d.get_delivery(&acc, &"dlv_2".into()).await.unwrap(), Some(done), "saved whole");
+    assert!(!d.save_delivery(&done, Some("w2")).await.unwrap(), "only the lease's holder saves");
+    assert_eq!(d.get_delivery(&acc, &"dlv_2".into()).await.unwrap().unwrap().state, DeliveryState::Pending, "nothing written");
+    assert!(d.save_delivery(&done, Some("w1")).await.unwrap());
+    assert_eq!(d.get_delivery(&acc, &"dlv_2".into()).await.unwrap(), Some(done.clone()), "saved whole");
+    assert!(!d.save_delivery(&done, Some("w1")).await.unwrap(), "saving released the lease");
     assert_eq!(d.get_delivery(&"acc_2".into(), &"dlv_2".into()).await.unwrap(), None, "bound to its account");
-    assert!(!d.lease_delivery(&"dlv_2".into(), now + Duration::hours(1), now + Duration::hours(2)).await.unwrap(), "no longer pending");
+    assert!(
+        !d.lease_delivery(&"dlv_2".into(), "w2", now + Duration::hours(1), now + Duration::hours(2)).await.unwrap(),
+        "no longer pending"
+    );
     let retry = WebhookDelivery { attempts: 1, next_at: now + Duration::minutes(5), ..delivery("dlv_4", "whs_a", 30) };
-    assert!(d.lease_delivery(&"dlv_4".into(), now, now + Duration::hours(1)).await.unwrap());
-    d.save_delivery(&retry).await.unwrap();
-    assert!(d.lease_delivery(&"dlv_4".into(), now, now + Duration::minutes(1)).await.unwrap(), "saving releases the lease");
+    assert!(d.lease_delivery(&"dlv_4".into(), "w1", now, now + Duration::hours(1)).await.unwrap());
+    assert!(d.save_delivery(&retry, Some("w1")).await.unwrap());
+    assert!(
+        !d.lease_delivery(&"dlv_4".into(), "w2", now, now + Duration::minutes(1)).await.unwrap(),
+        "rescheduled: not due before its next attempt"
+    );
+    let later = now + Duration::minutes(5);
+    assert!(d.lease_delivery(&"dlv_4".into(), "w2", later, later + Duration::minutes(1)).await.unwrap(), "saving released the lease");
     assert_eq!(due(d.due_deliveries(now + Duration::days(1), 10).await.unwrap()), ["dlv_9", "dlv_1", "dlv_4", "dlv_3"], "by next attempt");
     let listed = |v: Vec<WebhookDelivery>| v.into_iter().map(|d| d.id.to_string()).collect::<Vec<_>>();
     let sub: SubscriptionId = "whs_a".into();
@@ -1117,17 +1128,22 @@ pub async fn deliveries_are_due_on_schedule_leased_once_and_listed_newest_first(
 
     let found = st.deliveries.due_deliveries(now, 10).await.unwrap();
     assert_eq!(found.iter().map(|d| &d.id).collect::<Vec<_>>(), [&due.id]);
-    assert!(st.deliveries.lease_delivery(&due.id, now, now + Duration::minutes(2)).await.unwrap());
-    assert!(!st.deliveries.lease_delivery(&due.id, now, now + Duration::minutes(2)).await.unwrap(), "two workers never hold one");
+    assert!(st.deliveries.lease_delivery(&due.id, "w1", now, now + Duration::minutes(2)).await.unwrap());
+    assert!(!st.deliveries.lease_delivery(&due.id, "w2", now, now + Duration::minutes(2)).await.unwrap(), "two workers never hold one");
+    assert!(!st.deliveries.lease_delivery(&later.id, "w2", now, now + Duration::minutes(2)).await.unwrap(), "not due yet");
     assert!(st.deliveries.due_deliveries(now, 10).await.unwrap().is_empty(), "leased ones are not due");
     // A lease that ran out (the worker died) frees it.
-    assert!(st.deliveries.lease_delivery(&due.id, now + Duration::minutes(3), now + Duration::minutes(5)).await.unwrap());
+    assert!(st.deliveries.lease_delivery(&due.id, "w3", now + Duration::minutes(3), now + Duration::minutes(5)).await.unwrap());
 
     let mut done = due.clone();
     done.state = DeliveryState::Dead;
     done.attempts = 8;
-    st.deliveries.save_delivery(&done).await.unwrap();
-    assert!(!st.deliveries.lease_delivery(&due.id, now + Duration::hours(1), now + Duration::hours(2)).await.unwrap(), "only pending ones");
+    assert!(!st.deliveries.save_delivery(&done, Some("w1")).await.unwrap(), "the first worker's lease ran out: it saves nothing");
+    assert!(st.deliveries.save_delivery(&done, Some("w3")).await.unwrap());
+    assert!(
+        !st.deliveries.lease_delivery(&due.id, "w4", now + Duration::hours(1), now + Duration::hours(2)).await.unwrap(),
+        "only pending ones"
+    );
     assert_eq!(
         st.deliveries.due_deliveries(now + Duration::minutes(10), 10).await.unwrap().iter().map(|d| &d.id).collect::<Vec<_>>(),
         [&later.id]
@@ -1152,7 +1168,10 @@ pub async fn concurrent_workers_lease_each_delivery_once(st: &Stores) {
     let mut set = tokio::task::JoinSet::new();
     for _ in 0..16 {
         let (deliveries, id) = (deliveries.clone(), d.id.clone());
-        set.spawn(async move { deliveries.lease_delivery(&id, now, now + Duration::minutes(2)).await.unwrap() });
+        set.spawn(async move {
+            let holder = uuid::Uuid::new_v4().simple().to_string();
+            deliveries.lease_delivery(&id, &holder, now, now + Duration::minutes(2)).await.unwrap()
+        });
     }
     let mut won = 0;
     while let Some(r) = set.join_next().await {
@@ -1215,4 +1234,99 @@ pub async fn salesforce_connections_keep_refreshed_tokens_and_case_claims_are_ex
     assert!(st.salesforce.claim_case(&conv, now, now + Duration::minutes(2)).await.unwrap(), "released");
     assert!(st.salesforce.delete_connection(&"acc_a".into()).await.unwrap());
     assert!(!st.salesforce.delete_connection(&"acc_a".into()).await.unwrap());
+}
+
+/// A clock the test moves.
+struct ManualClock(std::sync::Mutex<Timestamp>);
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// The use cases over these stores, with real adapters around them: a SQLite queue and
+/// outbox (unused by deliveries), the real webhook sender (loopback allowed), and network
+/// clients pointed at `unused` (never called).
+fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unused: &str) -> inbox_domain::usecases::Deps {
+    let db = inbox_sqlite::Db::open(inbox_sqlite::DbConfig::new(dir.join("queue.db"))).expect("db");
+    let outbound = inbox_integrations::outbound(inbox_integrations::EgressPolicy::loopback_only()).expect("clients");
+    let networks = inbox_networks::HttpPlatformClient::new(inbox_networks::NetworkConfig::all_at(unused)).expect("client");
+    inbox_domain::usecases::Deps {
+        settings: Default::default(),
+        health: st.health.clone(),
+        polls: st.polls.clone(),
+        directory: st.directory.clone(),
+        conversations: st.conversations.clone(),
+        tabs: st.tabs.clone(),
+        notifications: st.notifications.clone(),
+        queue: Arc::new(inbox_sqlite::SqliteQueue::new(db)),
+        mailer: Arc::new(inbox_sqlite::OutboxMailer::new(dir.join("outbox"), "inbox@localhost").expect("outbox")),
+        clock,
+        subscriptions: st.subscriptions.clone(),
+        deliveries: st.deliveries.clone(),
+        api_keys: st.api_keys.clone(),
+        salesforce: st.salesforce.clone(),
+        egress: outbound.egress,
+        webhook_sender: outbound.webhook_sender,
+        salesforce_client: outbound.salesforce_client,
+        health_marks: Default::default(),
+        networks: Arc::new(networks),
+    }
+}
+
+/// Many delivery workers racing over failing deliveries: each attempt reaches the receiver
+/// exactly once. (A list read before another worker saved its outcome must not lease the
+/// delivery again before its next attempt, and a worker whose lease ran out saves nothing.)
+pub async fn racing_delivery_workers_send_each_attempt_exactly_once(st: &Stores) {
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let receiver = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(500).set_delay(std::time::Duration::from_millis(15)))
+        .mount(&receiver)
+        .await;
+    let mut sub = new_subscription("acc_race");
+    sub.url = format!("{}/hook", receiver.uri());
+    st.subscriptions.put_subscription(&sub, None).await.unwrap();
+    let start = t0();
+    let deliveries: Vec<WebhookDelivery> = (0..6).map(|_| new_delivery(&sub, start)).collect();
+    for d in &deliveries {
+        st.deliveries.insert_delivery(d).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(start)));
+    let deps = deps_over(st, clock.clone(), dir.path(), &receiver.uri());
+    // The retry schedule's first waits (30 s, 2 min), passed one by one.
+    let mut at = start;
+    for (round, wait) in [(1u32, 0i64), (2, 31), (3, 121)] {
+        at += Duration::seconds(wait);
+        *clock.0.lock().unwrap() = at;
+        let mut workers = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let deps = deps.clone();
+            workers.spawn(async move {
+                for _ in 0..3 {
+                    inbox_domain::integrations::deliver_due(&deps, 10).await.unwrap();
+                }
+            });
+        }
+        while let Some(r) = workers.join_next().await {
+            r.unwrap();
+        }
+        let mut sent: std::collections::BTreeMap<String, usize> = Default::default();
+        for r in receiver.received_requests().await.unwrap() {
+            let id = r.headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("?").to_string();
+            *sent.entry(id).or_default() += 1;
+        }
+        for d in &deliveries {
+            assert_eq!(
+                sent.get(d.event_id.as_str()).copied().unwrap_or(0),
+                round as usize,
+                "attempts of {} after round {round}: {sent:?}",
+                d.id
+            );
+            let stored = st.deliveries.get_delivery(&sub.account_id, &d.id).await.unwrap().unwrap();
+            assert_eq!(stored.attempts, round, "{}", d.id);
+        }
+    }
 }

@@ -131,23 +131,34 @@ impl DeliveryStore for DynamoDbStore {
         Ok(out)
     }
 
-    async fn lease_delivery(&self, id: &DeliveryId, now: Timestamp, until: Timestamp) -> PortResult<bool> {
+    async fn lease_delivery(&self, id: &DeliveryId, holder: &str, now: Timestamp, until: Timestamp) -> PortResult<bool> {
         let (pk, sk) = delivery_key(id.as_str());
+        // `g3sk` is the next attempt's time (present while pending).
         let r = self
             .update_at(pk, sk)
-            .update_expression("SET lease = :until")
-            .condition_expression("st = :pending AND lease <= :now")
+            .update_expression("SET lease = :until, holder = :holder")
+            .condition_expression("st = :pending AND lease <= :now AND g3sk <= :now")
             .expression_attribute_values(":until", n(us(until)))
             .expression_attribute_values(":now", n(us(now)))
+            .expression_attribute_values(":holder", s(holder))
             .expression_attribute_values(":pending", s(DeliveryState::Pending.as_str()))
             .send()
             .await;
         applied(r)
     }
 
-    async fn save_delivery(&self, delivery: &WebhookDelivery) -> PortResult<()> {
-        self.put_record().set_item(Some(delivery_record(delivery))).send().await.map_err(unavailable)?;
-        Ok(())
+    async fn save_delivery(&self, delivery: &WebhookDelivery, holder: Option<&str>) -> PortResult<bool> {
+        // The new record has no `holder`: saving releases the lease.
+        let put = self.put_record().set_item(Some(delivery_record(delivery)));
+        let put = match holder {
+            Some(h) => put.condition_expression("holder = :holder").expression_attribute_values(":holder", s(h)),
+            None => put,
+        };
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if is_condition_failed(&e) => Ok(false),
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     async fn list_deliveries(
