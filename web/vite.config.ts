@@ -11,9 +11,11 @@ export default defineConfig({
     reportCompressedSize: true,
   },
   server: {
+    // changeOrigin: the runner's dev sign-in answers only requests addressed to its own
+    // loopback address (a defence against DNS rebinding), so the proxy sends that Host.
     proxy: {
-      '/api': 'http://127.0.0.1:8080',
-      '/webhooks': 'http://127.0.0.1:8080',
+      '/api': { target: 'http://127.0.0.1:8080', changeOrigin: true },
+      '/webhooks': { target: 'http://127.0.0.1:8080', changeOrigin: true },
     },
   },
   test: {

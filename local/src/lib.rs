@@ -105,7 +105,7 @@ impl App {
     }
 
     pub fn router(&self) -> Router {
-        web::attach(http_router(self.state.clone()), &self.site, self.state.clone(), self.db.clone())
+        web::attach(http_router(self.state.clone()), &self.site, self.state.clone(), self.db.clone(), self.addr)
     }
 
     /// Binds the HTTP listener and serves until shutdown.
@@ -114,6 +114,7 @@ impl App {
             .await
             .map_err(|e| anyhow_lite::Error(format!("cannot listen on {}: {e}", self.config.addr)))?;
         let addr = listener.local_addr().map_err(|e| anyhow_lite::Error(e.to_string()))?;
+        self.addr = Some(addr);
         let router = self.router();
         let mut rx = self.shutdown.subscribe();
         self.tasks.push(tokio::spawn(async move {

@@ -38,9 +38,14 @@ enum Command {
         #[arg(long, env = "INBOX_WEB_DIR")]
         web_dir: Option<PathBuf>,
         /// Local sign-in without a password: `GET /api/dev/users`, `POST /api/dev/token`.
-        /// Anyone who reaches the address can act as any user: keep it on loopback.
+        /// Anyone who reaches the address can act as any user: refused on an address that is
+        /// not loopback, and answered only to requests addressed to it.
         #[arg(long)]
         dev_auth: bool,
+        /// Allow --dev-auth (and --demo) on an address that is not loopback, for any `Host`:
+        /// every host that can reach the address can then sign in as any user.
+        #[arg(long)]
+        allow_dev_auth_off_loopback: bool,
     },
     /// Print a bearer token for a user (by id or email).
     MintToken {
@@ -92,7 +97,9 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     match cli.command {
-        Command::Serve { addr, demo: with_demo, web_dir, dev_auth } => {
+        Command::Serve { addr, demo: with_demo, web_dir, dev_auth, allow_dev_auth_off_loopback } => {
+            let dev_auth = dev_auth || with_demo;
+            inbox_local::web::check_dev_auth_address(addr, dev_auth, allow_dev_auth_off_loopback)?;
             let mut config = Config::load(&cli.data_dir, addr)?;
             if with_demo {
                 // The demo's profiles live on the network simulator, not on the real networks.
@@ -103,7 +110,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             let mut app = App::start(config.clone()).await?;
-            app.site = inbox_local::web::Site { dir: inbox_local::web::Site::find_dir(web_dir)?, dev_auth: dev_auth || with_demo };
+            app.site = inbox_local::web::Site {
+                dir: inbox_local::web::Site::find_dir(web_dir)?,
+                dev_auth,
+                dev_any_host: allow_dev_auth_off_loopback,
+            };
             let created = if with_demo { demo::seed_directory(app.state.deps.directory.as_ref()).await? } else { false };
             if created {
                 demo::schedule_polls(&app.state.deps).await?;

@@ -43,6 +43,25 @@ pub struct Site {
     pub dir: Option<PathBuf>,
     /// Serve `GET /api/dev/users` and `POST /api/dev/token`: sign in as any user, locally.
     pub dev_auth: bool,
+    /// Answer dev sign-in whatever `Host` a request names (`--allow-dev-auth-off-loopback`).
+    /// Off: only requests addressed to the loopback address the runner listens on.
+    pub dev_any_host: bool,
+}
+
+/// Why `serve` refuses to start: dev sign-in (or the demo, which turns it on) hands a token for
+/// any user to whoever reaches the address, so it listens on loopback only unless the operator
+/// says, with `--allow-dev-auth-off-loopback`, that every host that can reach it is trusted.
+pub fn check_dev_auth_address(addr: std::net::SocketAddr, dev_auth: bool, allow_off_loopback: bool) -> Result<()> {
+    if dev_auth && !addr.ip().is_loopback() && !allow_off_loopback {
+        return Err(Error(format!(
+            "--dev-auth (and --demo, which turns it on) lets anyone who reaches {addr} sign in as any user, and {} is not a loopback \
+             address: listen on 127.0.0.1 (--addr 127.0.0.1:{}), or add --allow-dev-auth-off-loopback if every host that can reach \
+             it is trusted",
+            addr.ip(),
+            addr.port()
+        )));
+    }
+    Ok(())
 }
 
 /// Where the page is looked for when `--web-dir` is not given.
@@ -63,11 +82,13 @@ impl Site {
     }
 }
 
-/// The API router with the page and, when enabled, the dev sign-in routes.
-pub fn attach(api: Router, site: &Site, state: AppState, db: Arc<Db>) -> Router {
+/// The API router with the page and, when enabled, the dev sign-in routes. `addr` is where the
+/// runner listens (its port is the only one dev sign-in answers), once known.
+pub fn attach(api: Router, site: &Site, state: AppState, db: Arc<Db>, addr: Option<std::net::SocketAddr>) -> Router {
     let mut router = api;
     if site.dev_auth {
-        router = router.merge(dev_routes(DevState { state, db }));
+        let guard = DevGuard { port: addr.map(|a| a.port()), any_host: site.dev_any_host };
+        router = router.merge(dev_routes(DevState { state, db }).layer(middleware::from_fn_with_state(guard, dev_guard)));
     }
     match &site.dir {
         Some(dir) => router.layer(middleware::from_fn_with_state(Arc::new(dir.clone()), page)),
@@ -120,6 +141,58 @@ fn with_cache(mut res: Response, value: &'static str) -> Response {
 struct DevState {
     state: AppState,
     db: Arc<Db>,
+}
+
+/// Which requests dev sign-in answers.
+#[derive(Debug, Clone, Copy)]
+struct DevGuard {
+    /// The listening port, once bound.
+    port: Option<u16>,
+    any_host: bool,
+}
+
+/// `localhost`, `127.0.0.1` (any 127/8 address) or `[::1]`, with the port split off.
+fn loopback_authority(authority: &str) -> Option<(bool, Option<u16>)> {
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && (!h.contains(':') || h.ends_with(']')) => (h, Some(p.parse::<u16>().ok()?)),
+        _ => (authority, None),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    Some((loopback, port))
+}
+
+/// Refuses dev sign-in to a request not addressed to this runner on loopback. A page on another
+/// site that re-points its own name at 127.0.0.1 (DNS rebinding) reaches the runner with its own
+/// name in `Host`; and a request a page on another site sends here carries that site in
+/// `Origin`. Either would otherwise take a token for any user while `serve --demo` runs.
+async fn dev_guard(State(guard): State<DevGuard>, req: Request, next: Next) -> Response {
+    if guard.any_host || dev_request_allowed(guard, req.headers()) {
+        return next.run(req).await;
+    }
+    ApiError::Forbidden("dev sign-in answers only requests addressed to this runner's loopback address, from a loopback page".into())
+        .into_response()
+}
+
+fn dev_request_allowed(guard: DevGuard, headers: &axum::http::HeaderMap) -> bool {
+    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let host_ok = header(header::HOST).and_then(loopback_authority).is_some_and(|(loopback, port)| {
+        loopback
+            && match (guard.port, port) {
+                (Some(want), Some(got)) => want == got,
+                (Some(want), None) => want == 80,
+                (None, _) => true,
+            }
+    });
+    let origin_ok = match header(header::ORIGIN) {
+        None => true,
+        Some(o) => o
+            .strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+            .and_then(loopback_authority)
+            .is_some_and(|(loopback, _)| loopback),
+    };
+    host_ok && origin_ok
 }
 
 /// How long a dev sign-in lasts.

@@ -24,7 +24,22 @@ impl Answer {
 }
 
 async fn call(router: &axum::Router, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+    call_as(router, method, path, token, body, &[(header::HOST, "127.0.0.1")]).await
+}
+
+/// A request with the given headers (a browser always sends `Host`).
+async fn call_as(
+    router: &axum::Router,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    headers: &[(header::HeaderName, &str)],
+) -> Answer {
     let mut req = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        req = req.header(name, *value);
+    }
     if let Some(t) = token {
         req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
     }
@@ -48,7 +63,7 @@ async fn app(dev_auth: bool) -> (App, tempfile::TempDir) {
     std::fs::write(site.join("assets/index-abc123.js"), "console.log('inbox')").unwrap();
     let mut app = App::start(Config::for_tests(&dir.path().join("data"))).await.unwrap();
     demo::seed_directory(app.state.deps.directory.as_ref()).await.unwrap();
-    app.site = Site { dir: Some(site), dev_auth };
+    app.site = Site { dir: Some(site), dev_auth, dev_any_host: false };
     (app, dir)
 }
 
@@ -127,4 +142,78 @@ async fn dev_sign_in_lists_the_users_and_hands_out_working_tokens() {
     let malformed = call(&r, Method::POST, "/api/dev/token", None, Some(json!({"user": "x"}))).await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{}", malformed.body);
     app.stop().await;
+}
+
+/// Issue #10.5: a page on another site must not take a token while `serve --demo` runs, whether
+/// it re-points its own name at 127.0.0.1 (DNS rebinding: its name is in `Host`) or sends the
+/// request from its own origin.
+#[tokio::test]
+async fn dev_sign_in_answers_only_requests_addressed_to_the_loopback_listener() {
+    let (mut app, _dir) = app(true).await;
+    let addr = app.serve().await.unwrap();
+    let r = app.router();
+    let port = addr.port();
+    let here = format!("127.0.0.1:{port}");
+    let refused: Vec<Vec<(header::HeaderName, String)>> = vec![
+        vec![(header::HOST, format!("evil.example:{port}"))],
+        vec![(header::HOST, "evil.example".into())],
+        vec![(header::HOST, format!("127.0.0.1.evil.example:{port}"))],
+        vec![(header::HOST, format!("192.168.1.20:{port}"))],
+        vec![(header::HOST, "127.0.0.1:1".into())],
+        vec![],
+        vec![(header::HOST, here.clone()), (header::ORIGIN, "http://evil.example".into())],
+        vec![(header::HOST, here.clone()), (header::ORIGIN, "null".into())],
+    ];
+    for headers in &refused {
+        let h: Vec<(header::HeaderName, &str)> = headers.iter().map(|(n, v)| (n.clone(), v.as_str())).collect();
+        let users = call_as(&r, Method::GET, "/api/dev/users", None, None, &h).await;
+        assert_eq!(users.status, StatusCode::FORBIDDEN, "{headers:?}: {}", users.body);
+        assert!(!users.body.contains("alice@demo.example"), "{}", users.body);
+        let token = call_as(&r, Method::POST, "/api/dev/token", None, Some(json!({"user_id": demo::ALICE})), &h).await;
+        assert_eq!(token.status, StatusCode::FORBIDDEN, "{headers:?}: {}", token.body);
+        assert!(token.json().get("token").is_none());
+    }
+    for host in [here.clone(), format!("localhost:{port}"), format!("LOCALHOST:{port}")] {
+        let ok = call_as(&r, Method::GET, "/api/dev/users", None, None, &[(header::HOST, host.as_str())]).await;
+        assert_eq!(ok.status, StatusCode::OK, "{host}");
+    }
+    // The page on the Vite dev server (another loopback origin, proxied) still signs in.
+    let vite = [(header::HOST, here.as_str()), (header::ORIGIN, "http://localhost:5173")];
+    let token = call_as(&r, Method::POST, "/api/dev/token", None, Some(json!({"user_id": demo::BOB})), &vite).await;
+    assert_eq!(token.status, StatusCode::OK, "{}", token.body);
+    // The rest of the API does not care about Host (it needs a bearer token).
+    let health = call_as(&r, Method::GET, "/health", None, None, &[(header::HOST, "evil.example")]).await;
+    assert_eq!(health.status, StatusCode::OK);
+    app.stop().await;
+}
+
+/// Issue #10.5: `serve --dev-auth` or `--demo` on an address that is not loopback refuses to
+/// start, unless `--allow-dev-auth-off-loopback` says so.
+#[test]
+fn dev_sign_in_is_refused_off_loopback_unless_explicitly_allowed() {
+    use inbox_local::web::check_dev_auth_address;
+    let any: std::net::SocketAddr = "0.0.0.0:8080".parse().unwrap();
+    let lan: std::net::SocketAddr = "192.168.1.20:8080".parse().unwrap();
+    for addr in [any, lan, "[::]:8080".parse().unwrap()] {
+        let e = check_dev_auth_address(addr, true, false).unwrap_err().to_string();
+        assert!(e.contains("not a loopback") && e.contains("--allow-dev-auth-off-loopback"), "{e}");
+        assert!(check_dev_auth_address(addr, true, true).is_ok());
+        assert!(check_dev_auth_address(addr, false, false).is_ok(), "without dev sign-in any address is fine");
+    }
+    for addr in ["127.0.0.1:8080", "[::1]:8080", "127.0.0.2:9000"] {
+        assert!(check_dev_auth_address(addr.parse().unwrap(), true, false).is_ok(), "{addr}");
+    }
+    // The binary itself: it says why and exits before opening anything.
+    let data = tempfile::tempdir().unwrap();
+    for flag in ["--demo", "--dev-auth"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_inbox"))
+            .args(["serve", flag, "--addr", "0.0.0.0:0", "--data-dir"])
+            .arg(data.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not a loopback"), "{flag}: {err}");
+        assert!(!data.path().join("inbox.db").exists(), "nothing opened");
+    }
 }
