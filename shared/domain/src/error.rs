@@ -33,6 +33,9 @@ pub enum PortError {
     Conflict,
     #[error("already exists")]
     AlreadyExists,
+    /// The owner holds as many of these as it may (checked atomically with the write).
+    #[error("limit reached")]
+    LimitReached,
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]

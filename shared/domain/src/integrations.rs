@@ -60,11 +60,12 @@ fn description(d: Option<&str>) -> DomainResult<String> {
     Ok(d.to_string())
 }
 
-async fn room_for_one_more(deps: &Deps, account: &AccountId) -> DomainResult<()> {
-    if deps.subscriptions.list_subscriptions(account).await?.len() >= MAX_SUBSCRIPTIONS {
-        return Err(DomainError::Rule(format!("an account has at most {MAX_SUBSCRIPTIONS} webhook subscriptions")));
-    }
-    Ok(())
+/// Stores a new subscription within the account's limit (counted atomically with the write).
+async fn insert_within_limit(deps: &Deps, s: &WebhookSubscription) -> DomainResult<()> {
+    deps.subscriptions.insert_subscription(s, MAX_SUBSCRIPTIONS).await.map_err(|e| match e {
+        PortError::LimitReached => DomainError::Rule(format!("an account has at most {MAX_SUBSCRIPTIONS} webhook subscriptions")),
+        e => e.into(),
+    })
 }
 
 /// Creates a subscription. The answer carries its secret, which is never shown again.
@@ -73,12 +74,11 @@ pub async fn create_subscription(deps: &Deps, viewer: &Viewer, input: Subscripti
     let events = validate_events(&input.events).map_err(DomainError::Invalid)?;
     let description = description(input.description.as_deref())?;
     let url = checked_url(deps, &input.url).await?;
-    room_for_one_more(deps, viewer.account()).await?;
     let s = WebhookSubscription {
         enabled: input.enabled.unwrap_or(true),
         ..new_subscription(deps, viewer.account(), SubscriptionKind::Webhook, url, events, description)
     };
-    deps.subscriptions.put_subscription(&s, None).await?;
+    insert_within_limit(deps, &s).await?;
     Ok(s)
 }
 
@@ -151,7 +151,7 @@ where
             return Ok(Some((before, after)));
         }
         after.version = before.version + 1;
-        match deps.subscriptions.put_subscription(&after, Some(before.version)).await {
+        match deps.subscriptions.put_subscription(&after, before.version).await {
             Ok(()) => return Ok(Some((before, after))),
             Err(PortError::Conflict) => continue,
             Err(e) => return Err(e.into()),
@@ -524,13 +524,12 @@ pub async fn authenticate_api_key(deps: &Deps, presented: &str) -> DomainResult<
 pub async fn zapier_subscribe(deps: &Deps, key: &ApiKey, target_url: &str, event: &str) -> DomainResult<WebhookSubscription> {
     let event = EventType::parse(event.trim()).ok_or_else(|| DomainError::Invalid(format!("\"{}\" is not an event type", cut(event))))?;
     let url = checked_url(deps, target_url).await?;
-    room_for_one_more(deps, &key.account_id).await?;
     let description = format!("Zapier (API key {})", key.name);
     let s = WebhookSubscription {
         api_key_id: Some(key.id.clone()),
         ..new_subscription(deps, &key.account_id, SubscriptionKind::Zapier, url, vec![event], description)
     };
-    deps.subscriptions.put_subscription(&s, None).await?;
+    insert_within_limit(deps, &s).await?;
     Ok(s)
 }
 

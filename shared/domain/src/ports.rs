@@ -180,14 +180,24 @@ pub trait ConversationStore: Send + Sync {
     async fn outbound_dms_to(&self, profile: &ProfileId, recipient: &str) -> PortResult<Vec<Item>>;
 }
 
+/// A user's tabs by position, with the version of the whole set: every change of any of them
+/// bumps it, so that a change computed from one reading (a new tab within the limit, new
+/// positions) is written only if nothing changed since.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TabSet {
+    pub tabs: Vec<Tab>,
+    pub version: u64,
+}
+
 /// Per-user tabs.
 #[async_trait]
 pub trait TabStore: Send + Sync {
     /// The user's tabs by position. The first call for a user stores `defaults` (atomically,
     /// once) and returns them; later calls never recreate them, even if all were removed.
-    async fn tabs_or_init(&self, user: &UserId, defaults: &[Tab]) -> PortResult<Vec<Tab>>;
-    async fn put_tab(&self, tab: &Tab) -> PortResult<()>;
-    async fn delete_tab(&self, user: &UserId, id: &TabId) -> PortResult<bool>;
+    async fn tabs_or_init(&self, user: &UserId, defaults: &[Tab]) -> PortResult<TabSet>;
+    /// Stores `put` (new or changed tabs of `user`) and removes `delete`, all at once, only if
+    /// the user's set is still at version `expected` (`Conflict` otherwise, nothing written).
+    async fn write_tabs(&self, user: &UserId, expected: u64, put: &[Tab], delete: &[TabId]) -> PortResult<()>;
 }
 
 /// In-app notifications.
@@ -481,10 +491,13 @@ use crate::webhooks::{ApiKey, DeliveryState, WebhookDelivery, WebhookSubscriptio
 /// Webhook and Zapier subscriptions of the accounts.
 #[async_trait]
 pub trait SubscriptionStore: Send + Sync {
-    /// `expected_version: None` creates (`AlreadyExists` when the id is taken); `Some(v)`
-    /// replaces the stored subscription only if its version is still `v` (else `Conflict`, also
-    /// when it was deleted meanwhile).
-    async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: Option<u64>) -> PortResult<()>;
+    /// Creates a subscription unless its account has `max_per_account` already
+    /// (`LimitReached`), the count and the write in one atomic step, so that concurrent
+    /// creations never pass the limit; `AlreadyExists` when the id is taken.
+    async fn insert_subscription(&self, subscription: &WebhookSubscription, max_per_account: usize) -> PortResult<()>;
+    /// Replaces the stored subscription only if its version is still `expected_version` (else
+    /// `Conflict`, also when it was deleted meanwhile).
+    async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: u64) -> PortResult<()>;
     async fn get_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<Option<WebhookSubscription>>;
     /// Every subscription of the account, oldest first.
     async fn list_subscriptions(&self, account: &AccountId) -> PortResult<Vec<WebhookSubscription>>;

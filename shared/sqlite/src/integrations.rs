@@ -16,29 +16,39 @@ use rusqlite::types::Value;
 
 #[async_trait]
 impl SubscriptionStore for SqliteStore {
-    async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: Option<u64>) -> PortResult<()> {
+    async fn insert_subscription(&self, subscription: &WebhookSubscription, max_per_account: usize) -> PortResult<()> {
+        let s = subscription.clone();
+        // One write transaction (the writer is single): the count and the insert are atomic.
+        self.db
+            .write(move |c| {
+                let held: i64 = c
+                    .prepare_cached("SELECT COUNT(*) FROM webhook_subscriptions WHERE account_id = ?1")
+                    .and_then(|mut st| st.query_row([s.account_id.as_str()], |r| r.get(0)))
+                    .map_err(port_err)?;
+                if held as usize >= max_per_account {
+                    return Err(PortError::LimitReached);
+                }
+                c.execute(
+                    "INSERT INTO webhook_subscriptions (id, account_id, version, doc) VALUES (?1, ?2, ?3, ?4)",
+                    params![s.id.as_str(), s.account_id.as_str(), s.version as i64, to_doc(&s)],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
+    async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: u64) -> PortResult<()> {
         let s = subscription.clone();
         self.db
             .write(move |c| {
-                let doc = to_doc(&s);
-                match expected_version {
-                    None => c
-                        .execute(
-                            "INSERT INTO webhook_subscriptions (id, account_id, version, doc) VALUES (?1, ?2, ?3, ?4)",
-                            params![s.id.as_str(), s.account_id.as_str(), s.version as i64, doc],
-                        )
-                        .map(|_| ())
-                        .map_err(port_err),
-                    Some(v) => {
-                        let n = c
-                            .execute(
-                                "UPDATE webhook_subscriptions SET version = ?3, doc = ?4 WHERE id = ?1 AND account_id = ?2 AND version = ?5",
-                                params![s.id.as_str(), s.account_id.as_str(), s.version as i64, doc, v as i64],
-                            )
-                            .map_err(port_err)?;
-                        if n == 1 { Ok(()) } else { Err(PortError::Conflict) }
-                    }
-                }
+                let n = c
+                    .execute(
+                        "UPDATE webhook_subscriptions SET version = ?3, doc = ?4 WHERE id = ?1 AND account_id = ?2 AND version = ?5",
+                        params![s.id.as_str(), s.account_id.as_str(), s.version as i64, to_doc(&s), expected_version as i64],
+                    )
+                    .map_err(port_err)?;
+                if n == 1 { Ok(()) } else { Err(PortError::Conflict) }
             })
             .await
     }

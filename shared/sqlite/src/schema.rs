@@ -124,6 +124,10 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE webhook_deliveries ADD COLUMN lease_holder TEXT;
     "#,
+    // 7: a version of each user's set of tabs (changes to the set are written against it)
+    r#"
+    ALTER TABLE tabs_initialised ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 /// Brings the database to the newest schema.

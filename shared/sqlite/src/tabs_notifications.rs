@@ -5,15 +5,15 @@ use crate::conversations::us;
 use crate::db::port_err;
 use crate::directory::{many, to_doc};
 use async_trait::async_trait;
-use inbox_domain::error::PortResult;
-use inbox_domain::ports::{NotificationStore, TabStore};
+use inbox_domain::error::{PortError, PortResult};
+use inbox_domain::ports::{NotificationStore, TabSet, TabStore};
 use inbox_domain::tabs::Tab;
 use inbox_domain::*;
 use rusqlite::params;
 
 #[async_trait]
 impl TabStore for SqliteStore {
-    async fn tabs_or_init(&self, user: &UserId, defaults: &[Tab]) -> PortResult<Vec<Tab>> {
+    async fn tabs_or_init(&self, user: &UserId, defaults: &[Tab]) -> PortResult<TabSet> {
         let u = user.to_string();
         let initialised: bool = {
             let u = u.clone();
@@ -44,30 +44,48 @@ impl TabStore for SqliteStore {
                 })
                 .await?;
         }
-        let docs: Vec<TabDoc> =
-            self.db.read(move |c| many(c, "SELECT doc FROM tabs WHERE user_id = ?1 ORDER BY position, id", [u])).await?;
-        Ok(docs.into_iter().map(|d| d.into_tab(user)).collect())
+        // The tabs and the version from one snapshot.
+        let (docs, version): (Vec<TabDoc>, i64) = self
+            .db
+            .read(move |c| {
+                let docs = many(c, "SELECT doc FROM tabs WHERE user_id = ?1 ORDER BY position, id", [u.as_str()])?;
+                let version = c
+                    .prepare_cached("SELECT COALESCE((SELECT version FROM tabs_initialised WHERE user_id = ?1), 0)")
+                    .and_then(|mut s| s.query_row([u.as_str()], |r| r.get(0)))
+                    .map_err(port_err)?;
+                Ok((docs, version))
+            })
+            .await?;
+        Ok(TabSet { tabs: docs.into_iter().map(|d| d.into_tab(user)).collect(), version: version as u64 })
     }
 
-    async fn put_tab(&self, tab: &Tab) -> PortResult<()> {
-        let t = tab.clone();
+    async fn write_tabs(&self, user: &UserId, expected: u64, put: &[Tab], delete: &[TabId]) -> PortResult<()> {
+        let (u, put, delete) = (user.to_string(), put.to_vec(), delete.to_vec());
+        if put.iter().any(|t| t.user_id.as_str() != u) {
+            return Err(PortError::Corrupt("a tab written among another user's tabs".into()));
+        }
         self.db
             .write(move |c| {
-                c.execute(
-                    "INSERT INTO tabs (id, user_id, position, doc) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (id) DO UPDATE SET position = excluded.position, doc = excluded.doc WHERE tabs.user_id = excluded.user_id",
-                    params![t.id.as_str(), t.user_id.as_str(), t.position, to_doc(&TabDoc::from(&t))],
-                )
-                .map(|_| ())
-                .map_err(port_err)
+                c.execute("INSERT OR IGNORE INTO tabs_initialised (user_id) VALUES (?1)", [&u]).map_err(port_err)?;
+                let bumped = c
+                    .execute("UPDATE tabs_initialised SET version = version + 1 WHERE user_id = ?1 AND version = ?2", params![u, expected as i64])
+                    .map_err(port_err)?;
+                if bumped != 1 {
+                    return Err(PortError::Conflict);
+                }
+                for t in &put {
+                    c.execute(
+                        "INSERT INTO tabs (id, user_id, position, doc) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (id) DO UPDATE SET position = excluded.position, doc = excluded.doc WHERE tabs.user_id = excluded.user_id",
+                        params![t.id.as_str(), u, t.position, to_doc(&TabDoc::from(t))],
+                    )
+                    .map_err(port_err)?;
+                }
+                for id in &delete {
+                    c.execute("DELETE FROM tabs WHERE id = ?1 AND user_id = ?2", params![id.as_str(), u]).map_err(port_err)?;
+                }
+                Ok(())
             })
-            .await
-    }
-
-    async fn delete_tab(&self, user: &UserId, id: &TabId) -> PortResult<bool> {
-        let (u, id) = (user.to_string(), id.to_string());
-        self.db
-            .write(move |c| c.execute("DELETE FROM tabs WHERE id = ?1 AND user_id = ?2", params![id, u]).map(|n| n > 0).map_err(port_err))
             .await
     }
 }

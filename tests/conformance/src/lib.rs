@@ -43,6 +43,7 @@ macro_rules! store_conformance {
             a_search_finds_exactly_what_the_search_rule_matches,
             outbound_dms_are_found_by_recipient,
             tabs_are_initialised_once_and_never_recreated,
+            concurrent_changes_to_one_tab_set_write_once,
             notifications_are_idempotent_newest_first_and_read_per_user,
             poll_schedules_leases_and_quotas,
             channel_health_keeps_the_newest_event_and_a_moving_gap,
@@ -54,6 +55,7 @@ macro_rules! store_conformance {
             deliveries_are_due_on_schedule_leased_once_and_listed_newest_first,
             concurrent_workers_lease_each_delivery_once,
             racing_delivery_workers_send_each_attempt_exactly_once,
+            concurrent_creations_never_pass_the_subscription_limit,
             api_keys_are_found_by_hash_only_and_revoked_per_account,
             salesforce_connections_keep_refreshed_tokens_and_case_claims_are_exclusive_until_they_expire,
         );

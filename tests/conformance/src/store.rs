@@ -216,7 +216,7 @@ pub async fn deleting_a_user_unassigns_them_and_drops_their_tabs(s: &Stores) {
     let c = s.conversations.get_conversation(&"acc_1".into(), &"cnv_a".into()).await.unwrap().unwrap();
     assert_eq!((c.assignee_id, c.version), (None, 2), "unassigned under a new version");
     assert_eq!(s.conversations.get_conversation(&"acc_1".into(), &"cnv_b".into()).await.unwrap().unwrap().version, 1, "others untouched");
-    assert!(s.tabs.tabs_or_init(&"usr_1".into(), &[]).await.unwrap().is_empty(), "their tabs are gone");
+    assert!(s.tabs.tabs_or_init(&"usr_1".into(), &[]).await.unwrap().tabs.is_empty(), "their tabs are gone");
     let mut q = feed_query(&["prf_1"]);
     q.assignee = Some(AssigneeSelector::User("usr_1".into()));
     assert!(feed_all(s, &q).await.is_empty(), "nothing is assigned to them any more");
@@ -697,9 +697,10 @@ pub async fn tabs_are_initialised_once_and_never_recreated(s: &Stores) {
         set.spawn(async move { store.tabs_or_init(&u, &d).await });
     }
     while let Some(r) = set.join_next().await {
-        assert_eq!(r.unwrap().unwrap(), defaults, "every racing first call sees the defaults");
+        assert_eq!(r.unwrap().unwrap().tabs, defaults, "every racing first call sees the defaults");
     }
-    assert_eq!(s.tabs.tabs_or_init(&u, &defaults).await.unwrap(), defaults);
+    let first = s.tabs.tabs_or_init(&u, &defaults).await.unwrap();
+    assert_eq!(first.tabs, defaults);
     let mine = Tab {
         id: "tab_x".into(),
         user_id: u.clone(),
@@ -708,19 +709,55 @@ pub async fn tabs_are_initialised_once_and_never_recreated(s: &Stores) {
         filters: Filters { sponsored: Some(true), ..Filters::default() },
         query: "refund -spam".into(),
     };
-    s.tabs.put_tab(&mine).await.unwrap();
+    s.tabs.write_tabs(&u, first.version, std::slice::from_ref(&mine), &[]).await.unwrap();
+    let stale = s.tabs.write_tabs(&u, first.version, &[Tab { name: "Lost".into(), ..mine.clone() }], &[]).await;
+    assert!(matches!(stale, Err(PortError::Conflict)), "written against a set that changed: {stale:?}");
+    let second = s.tabs.tabs_or_init(&u, &defaults).await.unwrap();
+    assert!(second.version > first.version);
+    assert!(second.tabs.iter().any(|t| t == &mine), "the stale write changed nothing");
     let renamed = Tab { name: "Renamed".into(), position: 9, ..mine.clone() };
-    s.tabs.put_tab(&renamed).await.unwrap();
+    s.tabs.write_tabs(&u, second.version, std::slice::from_ref(&renamed), &[]).await.unwrap();
     let now = s.tabs.tabs_or_init(&u, &defaults).await.unwrap();
-    assert_eq!(now.len(), 4);
-    assert_eq!(now.last(), Some(&renamed), "by position");
-    for t in &now {
-        assert!(s.tabs.delete_tab(&u, &t.id).await.unwrap());
+    assert_eq!(now.tabs.len(), 4);
+    assert_eq!(now.tabs.last(), Some(&renamed), "by position");
+    let all: Vec<TabId> = now.tabs.iter().map(|t| t.id.clone()).collect();
+    s.tabs.write_tabs(&u, now.version, &[], &all).await.unwrap();
+    let empty = s.tabs.tabs_or_init(&u, &defaults).await.unwrap();
+    assert!(empty.tabs.is_empty(), "never recreated once removed");
+    assert!(s.tabs.tabs_or_init(&"usr_2".into(), &[]).await.unwrap().tabs.is_empty(), "no defaults given: none stored");
+    assert_eq!(s.tabs.tabs_or_init(&"usr_2".into(), &tabs::default_tabs(&"usr_2".into())).await.unwrap().tabs.len(), 3);
+    // Another user's tab is never written through this user's set.
+    let theirs = Tab { user_id: "usr_2".into(), ..mine.clone() };
+    assert!(s.tabs.write_tabs(&u, empty.version, &[theirs], &[]).await.is_err());
+}
+
+/// Writers racing on one reading of a user's tabs: exactly one of them writes.
+pub async fn concurrent_changes_to_one_tab_set_write_once(s: &Stores) {
+    let u: UserId = "usr_race".into();
+    let read = s.tabs.tabs_or_init(&u, &tabs::default_tabs(&u)).await.unwrap();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let (store, u, version) = (s.tabs.clone(), u.clone(), read.version);
+        let tab = Tab {
+            id: format!("tab_r{i}").as_str().into(),
+            user_id: u.clone(),
+            name: format!("T{i}"),
+            position: 3,
+            filters: Filters::default(),
+            query: String::new(),
+        };
+        set.spawn(async move { store.write_tabs(&u, version, &[tab], &[]).await });
     }
-    assert!(!s.tabs.delete_tab(&u, &"tab_x".into()).await.unwrap());
-    assert!(s.tabs.tabs_or_init(&u, &defaults).await.unwrap().is_empty(), "never recreated once removed");
-    assert!(s.tabs.tabs_or_init(&"usr_2".into(), &[]).await.unwrap().is_empty(), "no defaults given: none stored");
-    assert_eq!(s.tabs.tabs_or_init(&"usr_2".into(), &tabs::default_tabs(&"usr_2".into())).await.unwrap().len(), 3);
+    let mut won = 0;
+    while let Some(r) = set.join_next().await {
+        match r.unwrap() {
+            Ok(()) => won += 1,
+            Err(PortError::Conflict) => {}
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(s.tabs.tabs_or_init(&u, &[]).await.unwrap().tabs.len(), 4);
 }
 
 pub async fn notifications_are_idempotent_newest_first_and_read_per_user(s: &Stores) {
@@ -896,20 +933,20 @@ fn delivery(id: &str, sub: &str, next_secs: i64) -> WebhookDelivery {
 pub async fn subscriptions_are_versioned_and_deleting_one_drops_its_deliveries(s: &Stores) {
     let subs = &s.subscriptions;
     let (acc, other): (AccountId, AccountId) = ("acc_1".into(), "acc_2".into());
-    subs.put_subscription(&subscription("acc_1", "whs_b"), None).await.unwrap();
-    subs.put_subscription(&subscription("acc_1", "whs_a"), None).await.unwrap();
-    subs.put_subscription(&subscription("acc_2", "whs_c"), None).await.unwrap();
-    let dup = subs.put_subscription(&subscription("acc_1", "whs_a"), None).await;
+    subs.insert_subscription(&subscription("acc_1", "whs_b"), 50).await.unwrap();
+    subs.insert_subscription(&subscription("acc_1", "whs_a"), 50).await.unwrap();
+    subs.insert_subscription(&subscription("acc_2", "whs_c"), 50).await.unwrap();
+    let dup = subs.insert_subscription(&subscription("acc_1", "whs_a"), 50).await;
     assert!(matches!(dup, Err(PortError::AlreadyExists)), "{dup:?}");
     let listed: Vec<String> = subs.list_subscriptions(&acc).await.unwrap().into_iter().map(|s| s.id.to_string()).collect();
     assert_eq!(listed, ["whs_a", "whs_b"], "oldest (lowest id) first, this account's only");
     let v2 = WebhookSubscription { enabled: false, version: 2, ..subscription("acc_1", "whs_a") };
-    subs.put_subscription(&v2, Some(1)).await.unwrap();
-    let stale = subs.put_subscription(&WebhookSubscription { version: 2, ..subscription("acc_1", "whs_a") }, Some(1)).await;
+    subs.put_subscription(&v2, 1).await.unwrap();
+    let stale = subs.put_subscription(&WebhookSubscription { version: 2, ..subscription("acc_1", "whs_a") }, 1).await;
     assert!(matches!(stale, Err(PortError::Conflict)), "{stale:?}");
     assert_eq!(subs.get_subscription(&acc, &"whs_a".into()).await.unwrap(), Some(v2));
     assert_eq!(subs.get_subscription(&other, &"whs_a".into()).await.unwrap(), None, "bound to its account");
-    let elsewhere = subs.put_subscription(&WebhookSubscription { version: 3, ..subscription("acc_2", "whs_a") }, Some(2)).await;
+    let elsewhere = subs.put_subscription(&WebhookSubscription { version: 3, ..subscription("acc_2", "whs_a") }, 2).await;
     assert!(matches!(elsewhere, Err(PortError::Conflict)), "another account's id: {elsewhere:?}");
 
     s.deliveries.insert_delivery(&delivery("dlv_1", "whs_a", 0)).await.unwrap();
@@ -917,7 +954,7 @@ pub async fn subscriptions_are_versioned_and_deleting_one_drops_its_deliveries(s
     assert!(!subs.delete_subscription(&other, &"whs_a".into()).await.unwrap(), "not theirs");
     assert!(subs.delete_subscription(&acc, &"whs_a".into()).await.unwrap());
     assert!(!subs.delete_subscription(&acc, &"whs_a".into()).await.unwrap());
-    let missing = subs.put_subscription(&WebhookSubscription { version: 3, ..subscription("acc_1", "whs_a") }, Some(2)).await;
+    let missing = subs.put_subscription(&WebhookSubscription { version: 3, ..subscription("acc_1", "whs_a") }, 2).await;
     assert!(matches!(missing, Err(PortError::Conflict)), "deleted meanwhile: {missing:?}");
     assert_eq!(s.deliveries.get_delivery(&acc, &"dlv_1".into()).await.unwrap(), None, "its deliveries are gone");
     assert!(s.deliveries.get_delivery(&acc, &"dlv_2".into()).await.unwrap().is_some(), "others' stay");
@@ -1094,18 +1131,18 @@ fn new_delivery(s: &WebhookSubscription, next_at: Timestamp) -> WebhookDelivery 
 
 pub async fn subscriptions_are_replaced_only_at_the_version_read_and_stay_in_their_account(st: &Stores) {
     let s = new_subscription("acc_a");
-    st.subscriptions.put_subscription(&s, None).await.unwrap();
-    assert!(matches!(st.subscriptions.put_subscription(&s, None).await, Err(PortError::AlreadyExists)));
+    st.subscriptions.insert_subscription(&s, 50).await.unwrap();
+    assert!(matches!(st.subscriptions.insert_subscription(&s, 50).await, Err(PortError::AlreadyExists)));
     let mut next = s.clone();
     next.version = 2;
     next.enabled = false;
-    st.subscriptions.put_subscription(&next, Some(1)).await.unwrap();
-    assert!(matches!(st.subscriptions.put_subscription(&next, Some(1)).await, Err(PortError::Conflict)), "a stale version loses");
+    st.subscriptions.put_subscription(&next, 1).await.unwrap();
+    assert!(matches!(st.subscriptions.put_subscription(&next, 1).await, Err(PortError::Conflict)), "a stale version loses");
     assert!(!st.subscriptions.get_subscription(&"acc_a".into(), &s.id).await.unwrap().unwrap().enabled);
     assert!(st.subscriptions.get_subscription(&"acc_b".into(), &s.id).await.unwrap().is_none(), "another account's is not there");
     assert!(st.subscriptions.list_subscriptions(&"acc_b".into()).await.unwrap().is_empty());
     let other = new_subscription("acc_a");
-    st.subscriptions.put_subscription(&other, None).await.unwrap();
+    st.subscriptions.insert_subscription(&other, 50).await.unwrap();
     let ids: Vec<_> = st.subscriptions.list_subscriptions(&"acc_a".into()).await.unwrap().into_iter().map(|s| s.id).collect();
     assert_eq!(ids, [s.id.clone(), other.id.clone()], "oldest first");
     // Deleting one deletes its deliveries.
@@ -1113,12 +1150,12 @@ pub async fn subscriptions_are_replaced_only_at_the_version_read_and_stay_in_the
     assert!(!st.subscriptions.delete_subscription(&"acc_b".into(), &s.id).await.unwrap());
     assert!(st.subscriptions.delete_subscription(&"acc_a".into(), &s.id).await.unwrap());
     assert!(st.deliveries.list_deliveries(&"acc_a".into(), &s.id, None, None, 10).await.unwrap().is_empty());
-    assert!(matches!(st.subscriptions.put_subscription(&next, Some(2)).await, Err(PortError::Conflict)), "gone");
+    assert!(matches!(st.subscriptions.put_subscription(&next, 2).await, Err(PortError::Conflict)), "gone");
 }
 
 pub async fn deliveries_are_due_on_schedule_leased_once_and_listed_newest_first(st: &Stores) {
     let s = new_subscription("acc_a");
-    st.subscriptions.put_subscription(&s, None).await.unwrap();
+    st.subscriptions.insert_subscription(&s, 50).await.unwrap();
     let now = Utc::now();
     let due = new_delivery(&s, now - Duration::seconds(1));
     let later = new_delivery(&s, now + Duration::minutes(5));
@@ -1287,7 +1324,7 @@ pub async fn racing_delivery_workers_send_each_attempt_exactly_once(st: &Stores)
         .await;
     let mut sub = new_subscription("acc_race");
     sub.url = format!("{}/hook", receiver.uri());
-    st.subscriptions.put_subscription(&sub, None).await.unwrap();
+    st.subscriptions.insert_subscription(&sub, 50).await.unwrap();
     let start = t0();
     let deliveries: Vec<WebhookDelivery> = (0..6).map(|_| new_delivery(&sub, start)).collect();
     for d in &deliveries {
@@ -1329,4 +1366,32 @@ pub async fn racing_delivery_workers_send_each_attempt_exactly_once(st: &Stores)
             assert_eq!(stored.attempts, round, "{}", d.id);
         }
     }
+}
+
+/// Creations racing for the last places of an account's limit: exactly the limit is stored,
+/// the rest are `LimitReached`; deleting one frees a place.
+pub async fn concurrent_creations_never_pass_the_subscription_limit(st: &Stores) {
+    let max = 5;
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let subs = st.subscriptions.clone();
+        set.spawn(async move { subs.insert_subscription(&new_subscription("acc_lim"), max).await });
+    }
+    let (mut made, mut refused) = (0, 0);
+    while let Some(r) = set.join_next().await {
+        match r.unwrap() {
+            Ok(()) => made += 1,
+            Err(PortError::LimitReached) => refused += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((made, refused), (max, 16 - max));
+    let held = st.subscriptions.list_subscriptions(&"acc_lim".into()).await.unwrap();
+    assert_eq!(held.len(), max);
+    assert!(matches!(st.subscriptions.insert_subscription(&new_subscription("acc_lim"), max).await, Err(PortError::LimitReached)));
+    assert!(st.subscriptions.insert_subscription(&new_subscription("acc_other"), max).await.is_ok(), "per account");
+    assert!(st.subscriptions.delete_subscription(&"acc_lim".into(), &held[0].id).await.unwrap());
+    assert!(!st.subscriptions.delete_subscription(&"acc_lim".into(), &held[0].id).await.unwrap(), "gone: the count moves once");
+    st.subscriptions.insert_subscription(&new_subscription("acc_lim"), max).await.expect("a place is free again");
+    assert!(matches!(st.subscriptions.insert_subscription(&new_subscription("acc_lim"), max).await, Err(PortError::LimitReached)));
 }

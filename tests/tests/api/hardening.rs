@@ -246,3 +246,55 @@ async fn salesforce_secrets_are_never_sent_to_a_new_address_without_being_given_
     assert_eq!(status, StatusCode::OK);
     t.stop().await;
 }
+
+/// Item 6: limits hold under parallel requests. 80 creations of webhook subscriptions at once
+/// leave exactly 50 (the others 422); 80 tabs at once leave exactly 50, at distinct positions
+/// 0..49.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn limits_and_tab_positions_hold_under_parallel_requests() {
+    let t = std::sync::Arc::new(TestApp::spawn().await);
+    let hook = wiremock::MockServer::start().await;
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..80 {
+        let (t, url) = (t.clone(), format!("{}/hook/{i}", hook.uri()));
+        set.spawn(async move { t.post("/api/webhook-subscriptions", ALICE, json!({"url": url, "events": ["item.received"]})).await });
+    }
+    let (mut made, mut refused) = (0, 0);
+    while let Some(r) = set.join_next().await {
+        let (status, body) = r.unwrap();
+        match status {
+            StatusCode::CREATED => made += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                assert!(body["error"]["message"].as_str().unwrap().contains("at most 50"), "{body}");
+                refused += 1
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!((made, refused), (50, 30));
+    let (_, listed) = t.get("/api/webhook-subscriptions", ALICE).await;
+    assert_eq!(listed["subscriptions"].as_array().unwrap().len(), 50);
+
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..80 {
+        let t = t.clone();
+        set.spawn(async move { t.post("/api/tabs", BOB, json!({"name": format!("Tab {i}"), "position": i % 7})).await });
+    }
+    let mut tabs_made = 0;
+    while let Some(r) = set.join_next().await {
+        let (status, body) = r.unwrap();
+        match status {
+            StatusCode::CREATED => tabs_made += 1,
+            StatusCode::UNPROCESSABLE_ENTITY => assert!(body["error"]["message"].as_str().unwrap().contains("at most 50"), "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    let (_, tabs) = t.get("/api/tabs", BOB).await;
+    let tabs = tabs["tabs"].as_array().unwrap();
+    assert_eq!(tabs.len(), 50, "3 defaults and {tabs_made} made");
+    assert_eq!(tabs_made, 47);
+    let mut positions: Vec<u64> = tabs.iter().map(|t| t["position"].as_u64().unwrap()).collect();
+    positions.sort();
+    assert_eq!(positions, (0..50).collect::<Vec<u64>>(), "distinct positions, no gaps");
+    std::sync::Arc::try_unwrap(t).ok().expect("the only owner").stop().await;
+}

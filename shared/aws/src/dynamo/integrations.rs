@@ -1,7 +1,9 @@
 //! The integration ports on DynamoDB: `SubscriptionStore`, `DeliveryStore`, `ApiKeyStore`,
 //! `SalesforceStore`.
 //!
-//! - A subscription is `W#<id>` in its account's partition, under a `ver` condition.
+//! - A subscription is `W#<id>` in its account's partition, under a `ver` condition; `WCOUNT`
+//!   there counts them, changed in the same transaction as each insert and delete, so that
+//!   concurrent creations never pass the account's limit.
 //! - A delivery is `D#<id>` (leased and saved by id). The `by_parent` index lists a
 //!   subscription's deliveries by id (`g5pk = <account>#<subscription>`, `g5sk = <id>`); the
 //!   `due_polls` index, in its own partition `DLV` and only while the delivery is pending
@@ -22,6 +24,11 @@ const DUE_DELIVERIES: &str = "DLV";
 
 fn subscription_key(acc: &str, sid: &str) -> (String, String) {
     (format!("A#{acc}"), format!("W#{sid}"))
+}
+
+/// How many subscriptions an account holds (kept with each insert and delete).
+fn subscription_count_key(acc: &str) -> (String, String) {
+    (format!("A#{acc}"), "WCOUNT".into())
 }
 
 fn delivery_key(did: &str) -> (String, String) {
@@ -59,13 +66,39 @@ fn delivery_record(d: &WebhookDelivery) -> Record {
     r
 }
 
+fn subscription_record(subscription: &WebhookSubscription) -> Record {
+    let mut r = record(subscription_key(subscription.account_id.as_str(), subscription.id.as_str()));
+    r.insert("doc".into(), to_doc(subscription));
+    r.insert("ver".into(), n(subscription.version));
+    r
+}
+
 #[async_trait]
 impl SubscriptionStore for DynamoDbStore {
-    async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: Option<u64>) -> PortResult<()> {
-        let mut r = record(subscription_key(subscription.account_id.as_str(), subscription.id.as_str()));
-        r.insert("doc".into(), to_doc(subscription));
-        r.insert("ver".into(), n(subscription.version));
-        self.put_versioned(r, expected_version).await
+    /// One transaction: the account's count (`WCOUNT`, `n`) goes up only while it is under the
+    /// limit, and the subscription is put only if its id is free.
+    async fn insert_subscription(&self, subscription: &WebhookSubscription, max_per_account: usize) -> PortResult<()> {
+        let actions = vec![
+            tx::update(
+                &self.table,
+                subscription_count_key(subscription.account_id.as_str()),
+                "SET n = if_not_exists(n, :zero) + :one",
+                Some("attribute_not_exists(n) OR n < :max"),
+                vec![],
+                vec![(":zero", n(0)), (":one", n(1)), (":max", n(max_per_account))],
+            ),
+            tx::put(&self.table, subscription_record(subscription), Some("attribute_not_exists(pk)"), vec![]),
+        ];
+        match self.transact(actions).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.failed(0) => Err(PortError::LimitReached),
+            Err(e) if e.failed(1) => Err(PortError::AlreadyExists),
+            Err(e) => Err(e.into_port()),
+        }
+    }
+
+    async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: u64) -> PortResult<()> {
+        self.put_versioned(subscription_record(subscription), Some(expected_version)).await
     }
 
     async fn get_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<Option<WebhookSubscription>> {
@@ -77,8 +110,28 @@ impl SubscriptionStore for DynamoDbStore {
     }
 
     async fn delete_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<bool> {
-        if !self.delete(subscription_key(account.as_str(), id.as_str())).await? {
-            return Ok(false);
+        // The subscription and its place in the account's count go together.
+        let actions = vec![
+            tx::delete(&self.table, subscription_key(account.as_str(), id.as_str()), Some("attribute_exists(pk)"), vec![]),
+            tx::update(
+                &self.table,
+                subscription_count_key(account.as_str()),
+                "SET n = n - :one",
+                Some("n >= :one"),
+                vec![],
+                vec![(":one", n(1))],
+            ),
+        ];
+        match self.transact(actions).await {
+            Ok(()) => {}
+            Err(e) if e.failed(0) => return Ok(false),
+            // No count to lower (a subscription stored before counts were kept): delete it alone.
+            Err(e) if e.failed(1) => {
+                if !self.delete(subscription_key(account.as_str(), id.as_str())).await? {
+                    return Ok(false);
+                }
+            }
+            Err(e) => return Err(e.into_port()),
         }
         // Nobody can list or replay its deliveries any more.
         let deliveries = self

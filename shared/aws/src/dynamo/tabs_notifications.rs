@@ -5,7 +5,7 @@
 
 use super::*;
 use async_trait::async_trait;
-use inbox_domain::ports::{NotificationStore, TabStore};
+use inbox_domain::ports::{NotificationStore, TabSet, TabStore};
 use inbox_domain::tabs::{Filters, Tab};
 use inbox_domain::*;
 use serde::Deserialize;
@@ -36,26 +36,29 @@ fn tab_record(t: &Tab) -> Record {
 }
 
 impl DynamoDbStore {
-    /// The user's tabs by position, and whether the defaults were stored.
-    async fn read_tabs(&self, user: &UserId) -> PortResult<(Vec<Tab>, bool)> {
+    /// The user's tabs by position, whether the defaults were stored, and the set's version
+    /// (the marker's `ver`), from one strongly consistent query of the user's partition.
+    async fn read_tabs(&self, user: &UserId) -> PortResult<(Vec<Tab>, bool, u64)> {
         let records = self.query_prefix(&key::tabs_marker(user.as_str()).0, "T").await?;
-        let initialised = records.iter().any(|r| get_s(r, "sk") == Some("TABS"));
+        let marker = records.iter().find(|r| get_s(r, "sk") == Some("TABS"));
+        let initialised = marker.is_some();
+        let version = marker.and_then(|m| get_n::<u64>(m, "ver")).unwrap_or(0);
         let mut tabs: Vec<Tab> = records
             .iter()
             .filter(|r| get_s(r, "sk").is_some_and(|sk| sk.starts_with("T#")))
             .map(|r| from_doc::<TabDoc>(r).map(|d| d.into_tab(user)))
             .collect::<PortResult<_>>()?;
         tabs.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
-        Ok((tabs, initialised))
+        Ok((tabs, initialised, version))
     }
 }
 
 #[async_trait]
 impl TabStore for DynamoDbStore {
-    async fn tabs_or_init(&self, user: &UserId, defaults: &[Tab]) -> PortResult<Vec<Tab>> {
-        let (tabs, initialised) = self.read_tabs(user).await?;
+    async fn tabs_or_init(&self, user: &UserId, defaults: &[Tab]) -> PortResult<TabSet> {
+        let (tabs, initialised, version) = self.read_tabs(user).await?;
         if initialised || defaults.is_empty() {
-            return Ok(tabs);
+            return Ok(TabSet { tabs, version });
         }
         // Exactly once, even if two first requests race: the marker is created with them.
         let mut actions = vec![tx::put(&self.table, record(key::tabs_marker(user.as_str())), Some("attribute_not_exists(pk)"), vec![])];
@@ -66,16 +69,28 @@ impl TabStore for DynamoDbStore {
             Err(e) if e.failed(0) || e.conflicted() => {} // the other request stored them
             Err(e) => return Err(e.into_port()),
         }
-        Ok(self.read_tabs(user).await?.0)
+        let (tabs, _, version) = self.read_tabs(user).await?;
+        Ok(TabSet { tabs, version })
     }
 
-    async fn put_tab(&self, tab: &Tab) -> PortResult<()> {
-        self.put_record().set_item(Some(tab_record(tab))).send().await.map_err(unavailable)?;
-        Ok(())
-    }
-
-    async fn delete_tab(&self, user: &UserId, id: &TabId) -> PortResult<bool> {
-        self.delete(key::tab(user.as_str(), id.as_str())).await
+    /// One transaction: the marker's `ver` moves from `expected` (conditionally), with every
+    /// put and delete. At most 50 tabs and a delete: within DynamoDB's 100 actions.
+    async fn write_tabs(&self, user: &UserId, expected: u64, put: &[Tab], delete: &[TabId]) -> PortResult<()> {
+        if put.iter().any(|t| &t.user_id != user) {
+            return Err(PortError::Corrupt("a tab written among another user's tabs".into()));
+        }
+        let condition = if expected == 0 { "attribute_not_exists(ver) OR ver = :expected" } else { "ver = :expected" };
+        let mut actions = vec![tx::update(
+            &self.table,
+            key::tabs_marker(user.as_str()),
+            "SET ver = :next",
+            Some(condition),
+            vec![],
+            vec![(":expected", n(expected)), (":next", n(expected + 1))],
+        )];
+        actions.extend(put.iter().map(|t| tx::put(&self.table, tab_record(t), None, vec![])));
+        actions.extend(delete.iter().map(|id| tx::delete(&self.table, key::tab(user.as_str(), id.as_str()), None, vec![])));
+        self.transact(actions).await.map_err(TxError::into_port)
     }
 }
 
