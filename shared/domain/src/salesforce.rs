@@ -5,7 +5,7 @@
 
 use crate::ids::*;
 use crate::model::*;
-use crate::search::{SearchQuery, tokenize};
+use crate::search::SearchQuery;
 use crate::tabs::{AssigneeSelector, Filters};
 use serde::{Deserialize, Serialize};
 
@@ -154,16 +154,8 @@ pub fn rule_matches(rule: &CaseRule, conversation: &Conversation, items: &[Item]
         return false;
     }
     let query = SearchQuery::parse(&rule.query);
-    if query.is_empty() {
-        return true;
-    }
-    // The same tokens the stores search: items' texts, a break between items.
-    let mut tokens = Vec::new();
-    for i in items.iter().filter(|i| !i.deleted) {
-        tokens.extend(tokenize(&i.text));
-        tokens.push("\u{1}".to_string());
-    }
-    query.matches_tokens(&tokens)
+    // The same rule the stores search with: the messages' texts, deleted ones left out.
+    query.is_empty() || query.matches_texts(items.iter().filter(|i| !i.deleted).map(|i| i.text.as_str()))
 }
 
 /// Checks a Salesforce field API name (`Inbox_Conversation_Id__c`).

@@ -150,10 +150,17 @@ pub fn validate_name(name: &str) -> Result<String, String> {
     Ok(n.to_string())
 }
 
-/// Checks a search query's length (its content can never be invalid).
+/// Checks a search query: its length, and that a query that is not blank has something
+/// searchable in it (a tab whose search could never match anything is a mistake).
 pub fn validate_query(q: &str) -> Result<String, String> {
     if q.chars().count() > MAX_QUERY {
         return Err(format!("a search query has at most {MAX_QUERY} characters"));
+    }
+    if crate::search::SearchQuery::parse(q).matches_nothing() {
+        return Err(format!(
+            "the search \"{}\" has nothing to look for: give it a word, a number or an emoji",
+            q.chars().take(40).collect::<String>()
+        ));
     }
     Ok(q.to_string())
 }

@@ -260,7 +260,10 @@ pub async fn feed(deps: &Deps, viewer: &Viewer, req: FeedRequest) -> DomainResul
     } else {
         f.profiles.iter().filter(|p| viewer.profiles.contains(*p)).cloned().collect()
     };
-    if profiles.is_empty() {
+    let search = SearchQuery::parse(&req.query);
+    // Nothing visible, or a search with nothing searchable in it (`...`, an emoji-free
+    // symbol): no conversation, never all of them.
+    if profiles.is_empty() || search.matches_nothing() {
         return Ok((vec![], None));
     }
     let query = FeedQuery {

@@ -3,10 +3,11 @@
 use crate::SqliteStore;
 use crate::db::port_err;
 use crate::directory::{from_doc, many, one, to_doc};
+use crate::search_index::{fts_phrase, item_search};
 use async_trait::async_trait;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::*;
-use inbox_domain::search::{SearchQuery, tokenize};
+use inbox_domain::search::{Clause, SearchQuery};
 use inbox_domain::tabs::AssigneeSelector;
 use inbox_domain::*;
 use rusqlite::types::Value;
@@ -18,22 +19,6 @@ pub(crate) fn us(t: Timestamp) -> i64 {
 
 pub(crate) fn from_us(v: i64) -> Timestamp {
     chrono::DateTime::from_timestamp_micros(v).unwrap_or_default()
-}
-
-/// The search text of a conversation: the tokens of its items' texts (deleted ones left out),
-/// space-separated, so that `inbox_match` can test token sequences.
-fn search_text(conn: &Connection, conversation: &str) -> PortResult<String> {
-    let items: Vec<Item> = many(conn, "SELECT doc FROM items WHERE conversation_id = ?1 ORDER BY created_us", [conversation])?;
-    let mut out = String::new();
-    for i in items.iter().filter(|i| !i.deleted) {
-        for t in tokenize(&i.text) {
-            out.push_str(&t);
-            out.push(' ');
-        }
-        // A break between items so that a phrase never spans two messages.
-        out.push_str("\u{1} ");
-    }
-    Ok(out)
 }
 
 /// Runs a statement through the connection's statement cache (parsed once per connection).
@@ -84,17 +69,19 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
                 )
                 .map_err(port_err)?;
             }
+            // The message's tokens are indexed again only when they changed (an edit, a
+            // deletion), not when its state does (`items_fts_update` compares them).
             exec(
                 conn,
-                "UPDATE items SET platform_id = ?2, doc = ?3 WHERE id = ?1",
-                params![item.id.as_str(), item.platform_id, to_doc(item)],
+                "UPDATE items SET platform_id = ?2, doc = ?3, search = ?4 WHERE id = ?1",
+                params![item.id.as_str(), item.platform_id, to_doc(item), item_search(item)],
             )
             .map_err(port_err)?;
         } else {
             exec(
                 conn,
-                "INSERT INTO items (id, conversation_id, profile_id, platform_id, created_us, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![item.id.as_str(), c.id.as_str(), c.profile_id.as_str(), item.platform_id, us(item.created_at), to_doc(item)],
+                "INSERT INTO items (id, conversation_id, profile_id, platform_id, created_us, doc, search) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![item.id.as_str(), c.id.as_str(), c.profile_id.as_str(), item.platform_id, us(item.created_at), to_doc(item), item_search(item)],
             )
             .map_err(port_err)?;
         }
@@ -114,10 +101,6 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
             params![h.id.as_str(), c.id.as_str(), us(h.at), to_doc(h)],
         )
         .map_err(port_err)?;
-    }
-    if !w.items.is_empty() {
-        let text = search_text(conn, c.id.as_str())?;
-        exec(conn, "UPDATE conversations SET search_text = ?2 WHERE id = ?1", params![c.id.as_str(), text]).map_err(port_err)?;
     }
     // What the change sets in motion, in its own transaction: a process killed right after
     // the write loses none of it.
@@ -141,40 +124,55 @@ fn decode_after(s: &str, account: &AccountId) -> Option<(i64, String)> {
     Some((t.parse().ok()?, ConversationId::parse(id)?.0))
 }
 
-/// The full-text query that every match of `search` satisfies: its positive clauses, each as
-/// a phrase. `None` when it has none (a search of exclusions only).
-fn candidates_query(search: &SearchQuery) -> Option<String> {
-    let phrases: Vec<String> =
-        search.clauses.iter().filter(|c| !c.negated).map(|c| format!("\"{}\"", c.words.join(" ").replace('"', "\"\""))).collect();
-    (!phrases.is_empty()).then(|| phrases.join(" AND "))
-}
+/// The messages of a conversation that hold `clause`, found through the full-text index.
+const CLAUSE_BY_INDEX: &str = "SELECT i.conversation_id FROM items_fts JOIN items i ON i.rowid = items_fts.rowid WHERE items_fts MATCH ?";
 
-/// Whether a search is better answered by reading its full-text candidates (by rowid, then
-/// sorting them) than by walking a feed index until a page of matches turns up. With `n`
-/// conversations and `m` candidates, the walk reads about `page · n / m` rows and the other
-/// way `m` rows, each about twice as costly: they break even near `m = √(page · n / 2)`. The
-/// limit is twice that, because the feed's other filters make the walk longer.
-fn few_candidates(conn: &Connection, fts: &str, page: usize) -> bool {
+/// The clause whose messages to read when a search is better answered by reading its
+/// full-text candidates (then sorting them) than by walking a feed index until a page of
+/// matches turns up. With `n` conversations and `m` candidates, the walk reads about
+/// `page · n / m` conversations and the other way `m` messages: they break even near
+/// `m = √(page · n)`. The limit is twice that, because the feed's other filters make the walk
+/// longer. `m` is counted (up to the limit) for each positive clause; the rarest is chosen.
+fn rarest_clause<'q>(conn: &Connection, search: &'q SearchQuery, page: usize) -> Option<&'q Clause> {
     let n: i64 = conn
         .prepare_cached("SELECT COALESCE(MAX(rowid), 0) FROM conversations")
         .and_then(|mut s| s.query_row([], |r| r.get(0)))
         .unwrap_or(0);
     let limit = ((2.0 * page as f64 * n as f64).sqrt() as i64).max(200);
-    conn.prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM conversations_fts WHERE conversations_fts MATCH ?1 LIMIT ?2)")
-        .and_then(|mut s| s.query_row(params![fts, limit], |r| r.get::<_, i64>(0)))
-        .is_ok_and(|m| m < limit)
+    search
+        .positive()
+        .filter_map(|clause| {
+            conn.prepare_cached("SELECT COUNT(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ?1 LIMIT ?2)")
+                .and_then(|mut s| s.query_row(params![fts_phrase(clause), limit], |r| r.get::<_, i64>(0)))
+                .ok()
+                .filter(|m| *m < limit)
+                .map(|m| (m, clause))
+        })
+        .min_by_key(|(m, _)| *m)
+        .map(|(_, clause)| clause)
 }
 
 fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
-    let candidates =
-        if q.search.is_empty() { None } else { candidates_query(&q.search).filter(|fts| few_candidates(conn, fts, q.limit + 1)) };
-    // With few candidates, read them by rowid and sort them; otherwise walk a feed index.
-    let mut sql = String::from(if candidates.is_some() {
-        "SELECT c.doc, s.seen_us FROM conversations c NOT INDEXED LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?"
+    if q.search.matches_nothing() {
+        return Ok(FeedPage { entries: vec![], next: None });
+    }
+    let rarest = if q.search.is_empty() { None } else { rarest_clause(conn, &q.search, q.limit + 1) };
+    let by_candidates = rarest.is_some();
+    let mut args: Vec<Value> = Vec::new();
+    // With few candidates, read the conversations of the rarest clause's messages and sort
+    // them; otherwise walk a feed index and check each conversation's messages.
+    let mut sql = if let Some(rarest) = rarest {
+        args.push(Value::Text(fts_phrase(rarest)));
+        format!(
+            "SELECT c.doc, s.seen_us FROM ({CLAUSE_BY_INDEX}) cand CROSS JOIN conversations c ON c.id = cand.conversation_id \
+             LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?"
+        )
     } else {
-        "SELECT c.doc, s.seen_us FROM conversations c LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?"
-    });
-    let mut args: Vec<Value> = vec![Value::Text(q.viewer.to_string()), Value::Text(q.account_id.to_string())];
+        String::from(
+            "SELECT c.doc, s.seen_us FROM conversations c LEFT JOIN seen s ON s.conversation_id = c.id AND s.user_id = ? WHERE c.account_id = ?",
+        )
+    };
+    args.extend([Value::Text(q.viewer.to_string()), Value::Text(q.account_id.to_string())]);
     let list = |sql: &mut String, args: &mut Vec<Value>, col: &str, vals: Vec<String>| {
         sql.push_str(&format!(" AND {col} IN ({})", vec!["?"; vals.len()].join(",")));
         args.extend(vals.into_iter().map(Value::Text));
@@ -213,18 +211,18 @@ fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
         sql.push_str(" AND (c.last_inbound_us < ? OR (c.last_inbound_us = ? AND c.id < ?))");
         args.extend([Value::Integer(t), Value::Integer(t), Value::Text(id)]);
     }
-    if let Some(fts) = candidates {
-        sql.push_str(" AND c.rowid IN (SELECT rowid FROM conversations_fts WHERE conversations_fts MATCH ?)");
-        args.push(Value::Text(fts));
+    // Each clause on the conversation's messages: a positive one in some message, an
+    // exclusion in none (a phrase never spans two messages). A cheap `instr` first, then the
+    // exact rule on the message's tokens.
+    for clause in &q.search.clauses {
+        let first = clause.words.first().cloned().unwrap_or_default();
+        sql.push_str(if clause.negated { " AND NOT EXISTS" } else { " AND EXISTS" });
+        sql.push_str(" (SELECT 1 FROM items i WHERE i.conversation_id = c.id AND instr(i.search, ?) > 0 AND inbox_clause(?, i.search))");
+        args.extend([Value::Text(first), Value::Text(clause.words.join(" "))]);
     }
-    if !q.search.is_empty() {
-        // Cheap pre-filter on each positive word, then the exact rule.
-        for w in q.search.positive_words() {
-            sql.push_str(" AND instr(c.search_text, ?) > 0");
-            args.push(Value::Text(w.to_string()));
-        }
-        sql.push_str(" AND inbox_match(?, c.search_text)");
-        args.push(Value::Text(q.search.to_string()));
+    if by_candidates {
+        // A conversation is a candidate once per message that holds the rarest clause.
+        sql.push_str(" GROUP BY c.id");
     }
     sql.push_str(" ORDER BY c.last_inbound_us DESC, c.id DESC LIMIT ?");
     args.push(Value::Integer(q.limit as i64 + 1));

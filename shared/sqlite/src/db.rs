@@ -1,7 +1,7 @@
 //! Connections: one writer thread that group-commits, and a pool of readers.
 
 use inbox_domain::error::{PortError, PortResult};
-use inbox_domain::search::SearchQuery;
+use inbox_domain::search::Clause;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
@@ -88,15 +88,19 @@ fn open(path: &Path, durability: Durability, read_only: bool) -> rusqlite::Resul
     Ok(conn)
 }
 
-/// `inbox_match(query, search_text)`: the domain's search language over the stored tokens.
-/// The parsed query is cached per statement.
+/// `inbox_clause(tokens, search)`: whether one message's tokens (`items.search`) hold a
+/// clause's tokens (space-separated) consecutively: the domain's rule for one message.
 fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    conn.create_scalar_function("inbox_match", 2, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
-        let query: Arc<SearchQuery> =
-            ctx.get_or_create_aux(0, |v| -> rusqlite::Result<SearchQuery> { Ok(SearchQuery::parse(v.as_str().unwrap_or(""))) })?;
+    conn.create_scalar_function("inbox_clause", 2, FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC, |ctx| {
+        let clause: Arc<Clause> = ctx.get_or_create_aux(0, |v| -> rusqlite::Result<Clause> {
+            Ok(Clause {
+                negated: false,
+                words: v.as_str().unwrap_or("").split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+            })
+        })?;
         let text = ctx.get_raw(1).as_str().unwrap_or("");
         let tokens: Vec<String> = text.split(' ').filter(|t| !t.is_empty()).map(str::to_string).collect();
-        Ok(query.matches_tokens(&tokens))
+        Ok(!clause.words.is_empty() && clause.occurs_in(&tokens))
     })
 }
 
@@ -110,6 +114,7 @@ impl Db {
         }
         let mut writer = open(&config.path, config.durability, false).map_err(port_err)?;
         crate::schema::migrate(&mut writer).map_err(port_err)?;
+        crate::search_index::ensure(&mut writer)?;
         let readers = (0..config.readers.max(1))
             .map(|_| open(&config.path, config.durability, true))
             .collect::<rusqlite::Result<Vec<_>>>()

@@ -13,6 +13,7 @@ mod integrations;
 mod mailer;
 mod queue;
 mod schema;
+mod search_index;
 mod tabs_notifications;
 
 pub use db::{Db, DbConfig, Durability};

@@ -74,7 +74,7 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX items_dm_recipient ON items (profile_id, json_extract(doc, '$.dm_recipient'))
         WHERE json_extract(doc, '$.dm_recipient') IS NOT NULL;
     "#,
-    // 3: a full-text index of `conversations.search_text`, kept by triggers. A search uses it
+    // 3 (replaced by 8): a full-text index of `conversations.search_text`, kept by triggers. A search uses it
     // only to narrow the conversations it looks at; `inbox_match` still decides. Its tokens are
     // the stored search tokens themselves (every character but whitespace is a token character),
     // so it finds every conversation the exact rule can match. It refers to conversations by
@@ -127,6 +127,32 @@ const MIGRATIONS: &[&str] = &[
     // 7: a version of each user's set of tabs (changes to the set are written against it)
     r#"
     ALTER TABLE tabs_initialised ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+    "#,
+    // 8: search tokens per message instead of per conversation: appending to a thread indexes
+    // that message alone, whatever the thread's length. `items.search` is NULL until computed:
+    // `search_index::ensure` computes it (and again whenever the domain's tokenizer changes)
+    // when the database is opened.
+    r#"
+    DROP TRIGGER conversations_fts_insert;
+    DROP TRIGGER conversations_fts_update;
+    DROP TRIGGER conversations_fts_delete;
+    DROP TABLE conversations_fts;
+    ALTER TABLE conversations DROP COLUMN search_text;
+    ALTER TABLE items ADD COLUMN search TEXT;
+    CREATE VIRTUAL TABLE items_fts USING fts5(
+        search, content = 'items', content_rowid = 'rowid',
+        tokenize = "unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'");
+    CREATE TRIGGER items_fts_insert AFTER INSERT ON items WHEN new.search <> '' BEGIN
+        INSERT INTO items_fts (rowid, search) VALUES (new.rowid, new.search);
+    END;
+    CREATE TRIGGER items_fts_update AFTER UPDATE OF search ON items WHEN old.search IS NOT new.search BEGIN
+        INSERT INTO items_fts (items_fts, rowid, search) SELECT 'delete', old.rowid, old.search WHERE old.search <> '';
+        INSERT INTO items_fts (rowid, search) SELECT new.rowid, new.search WHERE new.search <> '';
+    END;
+    CREATE TRIGGER items_fts_delete AFTER DELETE ON items WHEN old.search <> '' BEGIN
+        INSERT INTO items_fts (items_fts, rowid, search) VALUES ('delete', old.rowid, old.search);
+    END;
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     "#,
 ];
 

@@ -298,3 +298,57 @@ async fn limits_and_tab_positions_hold_under_parallel_requests() {
     assert_eq!(positions, (0..50).collect::<Vec<u64>>(), "distinct positions, no gaps");
     std::sync::Arc::try_unwrap(t).ok().expect("the only owner").stop().await;
 }
+
+/// Item 10: search as comments from global brands come: words inside Chinese and Japanese
+/// sentences, Korean words with their particles, accents, width, ß; and queries with nothing
+/// searchable never answer everything.
+#[tokio::test]
+async fn search_finds_words_in_every_script_and_never_everything() {
+    let t = TestApp::spawn().await;
+    let texts = [
+        ("1900000000000001", "这款帐篷防水吗？我下周去露营。"),
+        ("1900000000000002", "このテントは防水ですか？来週キャンプに行きます。"),
+        ("1900000000000003", "텐트가 방수인가요? 다음 주에 캠핑을 가요."),
+        ("1900000000000004", "Un café près de la Straße, c'est naïve"),
+        ("1900000000000005", "Is the ｔｅｎｔ waterproof? 👍🏽 #BlackFriday"),
+        ("1900000000000006", "Привет! Палатка промокла"),
+    ];
+    for (i, (c, text)) in texts.iter().enumerate() {
+        meta(&t, &fb_comment(c, JANE, text, T0 + i as i64)).await;
+    }
+    let found = |q: &str| {
+        let t = &t;
+        let q = inbox_domain::percent_encode(q);
+        async move { excerpts(&t.feed(ALICE, &format!("q={q}&status=any")).await) }
+    };
+    for (q, expected) in [
+        ("帐篷", texts[0].1),
+        ("露营", texts[0].1),
+        ("防水", ""),
+        ("テント", texts[1].1),
+        ("キャンプ", texts[1].1),
+        ("텐트", texts[2].1),
+        ("캠핑", texts[2].1),
+        ("cafe", texts[3].1),
+        ("strasse", texts[3].1),
+        ("naive", texts[3].1),
+        ("tent", texts[4].1),
+        ("TENT", texts[4].1),
+        ("👍", texts[4].1),
+        ("#blackfriday", texts[4].1),
+        ("палатка", texts[5].1),
+    ] {
+        let got = found(q).await;
+        if expected.is_empty() {
+            assert_eq!(got.len(), 2, "{q}: {got:?}");
+        } else {
+            assert_eq!(got, [expected], "{q}");
+        }
+    }
+    for q in ["...", "-", "\"\"", "\u{200b}", "?!"] {
+        let (status, body) = t.get(&format!("/api/conversations?q={}", inbox_domain::percent_encode(q)), ALICE).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{q:?}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("nothing to look for"), "{body}");
+    }
+    t.stop().await;
+}

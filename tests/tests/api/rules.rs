@@ -1133,6 +1133,9 @@ async fn a_saved_tab_query_with_an_exact_phrase_and_an_excluded_word_shows_exact
     // Case-insensitive and Unicode-aware; a malformed query never errors.
     assert_eq!(excerpts(&t.feed(ALICE, "q=CAF%C3%89%20%C3%BCmlaut").await), ["Tente: is the Blue Tent sold in Café Ümlaut?"]);
     assert_eq!(excerpts(&t.feed(ALICE, "q=%22tent%20blue").await), ["tent blue"]);
-    assert_eq!(t.feed(ALICE, "q=%22%22%20-%20--").await.len(), 7);
+    // A query with nothing searchable in it is refused in words, never read as "everything".
+    let (status, body) = t.get("/api/conversations?q=%22%22%20-%20--", ALICE).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("nothing to look for"), "{body}");
     t.stop().await;
 }

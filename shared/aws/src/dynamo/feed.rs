@@ -18,7 +18,6 @@ use super::conversations::feed_sk;
 use super::*;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use inbox_domain::ports::{FeedEntry, FeedPage, FeedQuery};
-use inbox_domain::search::tokenize;
 use inbox_domain::tabs::AssigneeSelector;
 use inbox_domain::*;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -165,6 +164,9 @@ impl Filter<'_> {
 }
 
 pub(crate) async fn feed(store: &DynamoDbStore, q: &FeedQuery) -> PortResult<FeedPage> {
+    if q.search.matches_nothing() {
+        return Ok(FeedPage { entries: vec![], next: None });
+    }
     let after = q.after.as_deref().map(|p| decode_position(&q.account_id, p)).transpose()?;
     let acc = q.account_id.as_str();
     let mut streams: Vec<Stream> = match (&q.assignee, q.status) {
@@ -253,13 +255,8 @@ async fn check(store: &DynamoDbStore, filter: &Filter<'_>, cids: Vec<String>) ->
         let (store, query, cid) = (store.clone(), q.search.clone(), e.conversation.id.clone());
         tasks.spawn(async move {
             let items = <DynamoDbStore as inbox_domain::ports::ConversationStore>::items(&store, &cid).await?;
-            let mut tokens: Vec<String> = Vec::new();
-            for item in items.iter().filter(|i| !i.deleted) {
-                tokens.extend(tokenize(&item.text));
-                // A break between items, so that a phrase never spans two messages.
-                tokens.push("\u{1}".into());
-            }
-            Ok::<_, PortError>((i, query.matches_tokens(&tokens)))
+            let matched = query.matches_texts(items.iter().filter(|i| !i.deleted).map(|i| i.text.as_str()));
+            Ok::<_, PortError>((i, matched))
         });
     }
     let mut keep = vec![false; found.len()];
