@@ -244,6 +244,7 @@ pub fn conversation(i: usize, texts: &TextGen, rng: &mut Rng) -> (ConversationWr
         assignee_id: assignee,
         sponsored: kind == Kind::Comment && network == Network::Facebook && rng.chance(0.1),
         last_inbound_at,
+        last_received_at: None,
         created_at,
         author,
         excerpt,

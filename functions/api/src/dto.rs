@@ -14,7 +14,10 @@ pub struct ConversationDto {
     pub assignee_id: Option<UserId>,
     pub seen: bool,
     pub sponsored: bool,
+    /// The network's time of the newest inbound message (shown).
     pub last_activity_at: Timestamp,
+    /// When the inbox received the newest inbound activity: orders feeds, decides `seen`.
+    pub received_at: Timestamp,
     pub created_at: Timestamp,
     pub author: Author,
     pub excerpt: String,
@@ -32,6 +35,7 @@ pub struct ConversationDto {
 impl From<ConversationView> for ConversationDto {
     fn from(v: ConversationView) -> Self {
         let c = v.conversation;
+        let received_at = c.activity_at();
         Self {
             id: c.id,
             network: c.network,
@@ -42,6 +46,7 @@ impl From<ConversationView> for ConversationDto {
             seen: v.seen,
             sponsored: c.sponsored,
             last_activity_at: c.last_inbound_at,
+            received_at,
             created_at: c.created_at,
             author: c.author,
             excerpt: c.excerpt,

@@ -37,7 +37,7 @@ pub async fn handle_message(deps: &Deps, message: &[u8]) -> Result<Report, Inges
         tracing::info!(source = ?envelope.source, skipped = %why, "part of a webhook not ingested");
     }
     for event in &normalized.events {
-        match usecases::ingest(deps, event).await? {
+        match usecases::ingest_received(deps, event, Some(envelope.received_at)).await? {
             IngestOutcome::Created(_) => report.created += 1,
             IngestOutcome::Appended(_) => report.appended += 1,
             IngestOutcome::Updated(_) => report.updated += 1,

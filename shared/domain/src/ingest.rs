@@ -214,6 +214,7 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                         c.last_inbound_at = event.occurred_at;
                         c.excerpt = excerpt(text);
                     }
+                    c.received(now);
                     let mut item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
                     item.edited = edited;
                     let mut history = vec![HistoryEntry::new(
@@ -264,6 +265,7 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                         c.last_inbound_at = event.occurred_at;
                         c.excerpt = excerpt(text);
                     }
+                    c.received(now);
                     let item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
                     let history = vec![HistoryEntry::new(
                         &c.id,
@@ -359,6 +361,7 @@ fn new_conversation(event: &InboundEvent, profile: &Profile, author: &Author, te
         assignee_id: None,
         sponsored: event.sponsored,
         last_inbound_at: event.occurred_at,
+        last_received_at: Some(crate::model::to_micros(now)),
         created_at: now,
         author: author.clone(),
         excerpt: excerpt(text),

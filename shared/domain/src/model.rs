@@ -189,8 +189,13 @@ pub struct Conversation {
     pub status: Status,
     pub assignee_id: Option<UserId>,
     pub sponsored: bool,
-    /// Time of the newest inbound item; orders feeds and decides "seen".
+    /// The network's time of the newest inbound item (shown to people).
     pub last_inbound_at: Timestamp,
+    /// When the inbox received the newest inbound activity (strictly later for each new item,
+    /// see [`Conversation::received`]); `None` in records made before it was kept. Feeds are
+    /// ordered, and "seen" decided, by [`Conversation::activity_at`], which reads it.
+    #[serde(default)]
+    pub last_received_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub author: Author,
     pub excerpt: String,
@@ -204,6 +209,30 @@ pub struct Conversation {
     /// The network's id of the post (tweet, media, video) a comment or reply is under.
     #[serde(default)]
     pub post_id: Option<String>,
+}
+
+impl Conversation {
+    /// What orders feeds and decides "seen": when the inbox received the newest inbound
+    /// activity. A comment written an hour ago but delivered now (a network's retry, a poll)
+    /// is new to the people working the inbox, so it goes to the top, unseen. Older records
+    /// fall back to the network's time.
+    pub fn activity_at(&self) -> Timestamp {
+        self.last_received_at.unwrap_or(self.last_inbound_at)
+    }
+
+    /// Notes a new inbound item received at `now`: the activity time moves to `now`, and always
+    /// forward (at least a microsecond past the previous one), so that a user's seen mark from
+    /// before it never covers it, even within one clock tick.
+    pub fn received(&mut self, now: Timestamp) {
+        let floor = self.activity_at() + chrono::Duration::microseconds(1);
+        self.last_received_at = Some(to_micros(now).max(floor));
+    }
+}
+
+/// `t` to the microsecond (what the stores keep of times they compare: a seen mark taken from
+/// an activity time must compare equal to it once stored).
+pub fn to_micros(t: Timestamp) -> Timestamp {
+    chrono::DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
 /// The post a comment conversation is under, as its network showed it when last fetched.

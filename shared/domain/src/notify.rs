@@ -133,6 +133,7 @@ mod tests {
             assignee_id: assignee.map(UserId::from),
             sponsored: false,
             last_inbound_at: now,
+            last_received_at: None,
             created_at: now,
             author: Author::default(),
             excerpt: String::new(),

@@ -186,6 +186,7 @@ mod tests {
             assignee_id: None,
             sponsored: false,
             last_inbound_at: at,
+            last_received_at: None,
             created_at: at,
             author: Author { id: "psid".into(), name: "Jane Customer".into(), handle: "jane.c".into() },
             excerpt: "Hello, my order #1234 has not arrived".into(),

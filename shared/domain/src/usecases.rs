@@ -198,7 +198,7 @@ pub struct ConversationView {
 
 impl ConversationView {
     pub fn new(conversation: Conversation, seen_at: Option<Timestamp>) -> Self {
-        let seen = seen_at.is_some_and(|s| s >= conversation.last_inbound_at);
+        let seen = seen_at.is_some_and(|s| s >= conversation.activity_at());
         let available_actions = available_actions(conversation.network, conversation.kind);
         Self { conversation, seen, available_actions }
     }
@@ -234,12 +234,13 @@ pub async fn history(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> Domai
     Ok(deps.conversations.history(&c.id).await?)
 }
 
-/// Marks a conversation seen for the caller, as of its latest inbound activity: the mark is
-/// the activity the caller saw, not the wall clock, so that an item written on the network
-/// before the mark but delivered after it (webhook lag, polling) still makes it unseen.
+/// Marks a conversation seen for the caller, as of the inbound activity it has received: the
+/// mark is the activity the caller saw, not the wall clock, so that anything the inbox receives
+/// later (whenever the network says it was written: webhook lag, a retry, a poll) makes it
+/// unseen.
 pub async fn mark_seen(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<ConversationView> {
     let c = visible_conversation(deps, viewer, id).await?;
-    let at = c.last_inbound_at;
+    let at = c.activity_at();
     deps.conversations.mark_seen(&viewer.user.id, &c.id, at).await?;
     Ok(ConversationView::new(c, Some(at)))
 }
@@ -276,7 +277,7 @@ pub async fn feed(deps: &Deps, viewer: &Viewer, req: FeedRequest) -> DomainResul
         kinds: f.kinds.clone(),
         sponsored: f.sponsored,
         seen: f.seen,
-        search: SearchQuery::parse(&req.query),
+        search,
         after: req.after,
         limit: req.limit.clamp(1, 100),
     };
@@ -723,9 +724,16 @@ pub enum IngestOutcome {
     UnknownProfile,
 }
 
-/// Applies one normalised platform event. Idempotent: the same event applied twice, or two
-/// events racing for one new thread, leave one conversation and one item.
+/// Applies one normalised platform event received now (a poll's). Idempotent: the same event
+/// applied twice, or two events racing for one new thread, leave one conversation and one item.
 pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOutcome> {
+    ingest_received(deps, event, None).await
+}
+
+/// [`ingest`] of an event the inbox received at `received_at` (a webhook's arrival, before it
+/// waited in the queue): what orders the feed and decides "seen" (see
+/// [`Conversation::activity_at`]). Never later than now.
+pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Option<Timestamp>) -> DomainResult<IngestOutcome> {
     let Some(profile) = deps.directory.find_profile(event.network, &event.profile_external_id).await? else {
         tracing::info!(network = %event.network, profile = %event.profile_external_id, "event for a profile this inbox does not know; dropped");
         return Ok(IngestOutcome::UnknownProfile);
@@ -771,6 +779,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
         };
         let post_sponsored = known_post.as_ref().is_some_and(|p| p.sponsored == Some(true));
         let now = deps.clock.now();
+        let received = received_at.map_or(now, |r| r.min(now));
         let plan = ingest::plan(
             event,
             &profile,
@@ -783,7 +792,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
                 early_edit: early_edit.as_deref(),
                 post_sponsored,
             },
-            now,
+            received,
         );
         let (mut write, outcome, reopened) = match plan {
             Plan::Ignore(why) => return Ok(IngestOutcome::Ignored(why)),

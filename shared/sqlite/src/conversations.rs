@@ -33,17 +33,17 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
         None => {
             exec(
                 conn,
-                "INSERT INTO conversations (id, account_id, profile_id, network, kind, thread_key, status, assignee_id, sponsored, last_inbound_us, version, doc)
+                "INSERT INTO conversations (id, account_id, profile_id, network, kind, thread_key, status, assignee_id, sponsored, activity_us, version, doc)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![c.id.as_str(), c.account_id.as_str(), c.profile_id.as_str(), c.network.as_str(), c.kind.as_str(), c.thread_key, c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.last_inbound_at), c.version as i64, doc],
+                params![c.id.as_str(), c.account_id.as_str(), c.profile_id.as_str(), c.network.as_str(), c.kind.as_str(), c.thread_key, c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.activity_at()), c.version as i64, doc],
             )
             .map_err(port_err)?;
         }
         Some(v) => {
             let n = exec(
                 conn,
-                "UPDATE conversations SET status = ?2, assignee_id = ?3, sponsored = ?4, last_inbound_us = ?5, version = ?6, doc = ?7 WHERE id = ?1 AND version = ?8",
-                params![c.id.as_str(), c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.last_inbound_at), c.version as i64, doc, v as i64],
+                "UPDATE conversations SET status = ?2, assignee_id = ?3, sponsored = ?4, activity_us = ?5, version = ?6, doc = ?7 WHERE id = ?1 AND version = ?8",
+                params![c.id.as_str(), c.status.as_str(), c.assignee_id.as_ref().map(|a| a.as_str()), c.sponsored, us(c.activity_at()), c.version as i64, doc, v as i64],
             )
             .map_err(port_err)?;
             if n == 0 {
@@ -111,10 +111,10 @@ fn apply_write(conn: &Connection, w: &ConversationWrite) -> PortResult<()> {
     Ok(())
 }
 
-/// The feed position: (last inbound time, id) of the last conversation of a page, and the
+/// The feed position: (activity time, id) of the last conversation of a page, and the
 /// account whose feed it is (a position of another account is refused, never followed).
 fn encode_after(c: &Conversation) -> String {
-    format!("{}:{}:{}", us(c.last_inbound_at), c.id, c.account_id)
+    format!("{}:{}:{}", us(c.activity_at()), c.id, c.account_id)
 }
 
 fn decode_after(s: &str, account: &AccountId) -> Option<(i64, String)> {
@@ -202,13 +202,13 @@ fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
         args.push(Value::Integer(sp as i64));
     }
     match q.seen {
-        Some(true) => sql.push_str(" AND s.seen_us IS NOT NULL AND s.seen_us >= c.last_inbound_us"),
-        Some(false) => sql.push_str(" AND (s.seen_us IS NULL OR s.seen_us < c.last_inbound_us)"),
+        Some(true) => sql.push_str(" AND s.seen_us IS NOT NULL AND s.seen_us >= c.activity_us"),
+        Some(false) => sql.push_str(" AND (s.seen_us IS NULL OR s.seen_us < c.activity_us)"),
         None => {}
     }
     if let Some(after) = &q.after {
         let (t, id) = decode_after(after, &q.account_id).ok_or_else(|| PortError::Corrupt("bad feed position".into()))?;
-        sql.push_str(" AND (c.last_inbound_us < ? OR (c.last_inbound_us = ? AND c.id < ?))");
+        sql.push_str(" AND (c.activity_us < ? OR (c.activity_us = ? AND c.id < ?))");
         args.extend([Value::Integer(t), Value::Integer(t), Value::Text(id)]);
     }
     // Each clause on the conversation's messages: a positive one in some message, an
@@ -224,7 +224,7 @@ fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
         // A conversation is a candidate once per message that holds the rarest clause.
         sql.push_str(" GROUP BY c.id");
     }
-    sql.push_str(" ORDER BY c.last_inbound_us DESC, c.id DESC LIMIT ?");
+    sql.push_str(" ORDER BY c.activity_us DESC, c.id DESC LIMIT ?");
     args.push(Value::Integer(q.limit as i64 + 1));
     let mut stmt = conn.prepare_cached(&sql).map_err(port_err)?;
     let rows = stmt

@@ -154,6 +154,19 @@ const MIGRATIONS: &[&str] = &[
     END;
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
     "#,
+    // 9: feeds ordered, and "seen" decided, by when the inbox received a conversation's newest
+    // inbound activity (`activity_us`), not by the network's time of it
+    r#"
+    ALTER TABLE conversations ADD COLUMN activity_us INTEGER NOT NULL DEFAULT 0;
+    UPDATE conversations SET activity_us = last_inbound_us;
+    DROP INDEX conversations_feed;
+    DROP INDEX conversations_feed_any;
+    DROP INDEX conversations_assignee;
+    ALTER TABLE conversations DROP COLUMN last_inbound_us;
+    CREATE INDEX conversations_feed ON conversations (account_id, status, activity_us DESC, id DESC);
+    CREATE INDEX conversations_feed_any ON conversations (account_id, activity_us DESC, id DESC);
+    CREATE INDEX conversations_assignee ON conversations (account_id, assignee_id, activity_us DESC, id DESC);
+    "#,
 ];
 
 /// Brings the database to the newest schema.

@@ -94,6 +94,7 @@ fn conversation(id: &str, thread: &str) -> Conversation {
         assignee_id: None,
         sponsored: false,
         last_inbound_at: now,
+        last_received_at: None,
         created_at: now,
         author: Author::default(),
         excerpt: String::new(),

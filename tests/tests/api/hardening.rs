@@ -299,6 +299,70 @@ async fn limits_and_tab_positions_hold_under_parallel_requests() {
     std::sync::Arc::try_unwrap(t).ok().expect("the only owner").stop().await;
 }
 
+/// Item 8: a comment written on the network ten minutes ago but delivered now (a Meta retry)
+/// on a conversation Alice viewed five minutes ago is new to her: unseen, and at the top.
+#[tokio::test]
+async fn a_late_delivery_is_unseen_and_at_the_top() {
+    let t = TestApp::spawn().await;
+    let now = chrono::Utc::now().timestamp();
+    meta(&t, &fb_comment("1900000000000001", JANE, "Is the tent in stock?", now - 900)).await;
+    let conv = id(&t.find(ALICE, "in stock").await);
+    mark_seen(&t, ALICE, &conv).await;
+    meta(&t, &fb_comment("1900000000000002", SAM, "Another question, written later", now - 300)).await;
+    let other = id(&t.find(ALICE, "written later").await);
+    assert_eq!(ids(&t.feed(ALICE, "").await), [other.clone(), conv.clone()]);
+    // Written 10 minutes ago (before Alice's look and before Sam's comment), delivered now.
+    meta(&t, &fb_feed("1900000000000003", Some("1900000000000001"), SAM, "late reply", now - 600, "add")).await;
+    let feed = t.feed(ALICE, "").await;
+    assert_eq!(ids(&feed), [conv.clone(), other.clone()], "received last: on top");
+    assert_eq!(feed[0]["seen"], false, "Alice has not seen it");
+    assert_eq!(ids(&t.feed(ALICE, "seen=false").await), [conv.clone(), other]);
+    assert_eq!(at(&feed[0]["last_activity_at"]), secs(now - 600), "the network's time of the newest message, for display");
+    assert!(at(&feed[0]["received_at"]) > at(&feed[1]["received_at"]));
+    t.stop().await;
+}
+
+/// Item 8: a poll finds a comment written a day ago: new to the team, so on top and unseen.
+#[tokio::test]
+async fn a_polled_comment_is_ordered_by_when_the_poll_found_it() {
+    let t = TestApp::spawn().await;
+    let now = chrono::Utc::now().timestamp();
+    meta(&t, &fb_comment("1900000000000001", JANE, "Fresh comment", now - 60)).await;
+    polled_comment(
+        &t,
+        inbox_domain::Network::Linkedin,
+        "urn:li:comment:(urn:li:activity:1,77)",
+        "Old Poster",
+        "Found by the poll",
+        now - 86_400,
+    )
+    .await;
+    let feed = t.feed(ALICE, "").await;
+    assert_eq!(excerpts(&feed), ["Found by the poll", "Fresh comment"]);
+    assert_eq!(feed[0]["seen"], false);
+    t.stop().await;
+}
+
+/// Item 8: two messages of one second. The second, received after Alice looked, is unseen;
+/// two conversations whose newest messages share a second keep the order they were received in.
+#[tokio::test]
+async fn a_same_second_pair_keeps_its_order_and_the_second_is_unseen() {
+    let t = TestApp::spawn().await;
+    let second = chrono::Utc::now().timestamp() - 30;
+    meta(&t, &fb_comment("1900000000000001", JANE, "first of the second", second)).await;
+    let conv = id(&t.find(ALICE, "first of the second").await);
+    mark_seen(&t, ALICE, &conv).await;
+    meta(&t, &fb_feed("1900000000000002", Some("1900000000000001"), SAM, "second of the second", second, "add")).await;
+    assert_eq!(t.detail(ALICE, &conv).await["seen"], false);
+    // Another thread, the same second on the network, received after: above.
+    meta(&t, &fb_comment("1900000000000003", SAM, "another thread, same second", second)).await;
+    let other = id(&t.find(ALICE, "same second").await);
+    assert_eq!(ids(&t.feed(ALICE, "").await), [other, conv.clone()]);
+    mark_seen(&t, ALICE, &conv).await;
+    assert_eq!(t.detail(ALICE, &conv).await["seen"], true);
+    t.stop().await;
+}
+
 /// Item 10: search as comments from global brands come: words inside Chinese and Japanese
 /// sentences, Korean words with their particles, accents, width, ß; and queries with nothing
 /// searchable never answer everything.

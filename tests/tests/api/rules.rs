@@ -154,9 +154,10 @@ async fn comments_on_facebook_ads_and_boosted_posts_are_ingested_and_sponsored()
     assert_eq!(ad["available_actions"], json!(["reply", "like", "dm"]));
     assert_eq!(t.find(ALICE, "winter sale").await["sponsored"], true);
     assert_eq!(t.find(ALICE, "size M").await["sponsored"], false);
+    // Newest received first.
     assert_eq!(
         excerpts(&t.feed(ALICE, "sponsored=true").await),
-        ["How much is shipping to Lyon?", "Does the winter sale include sleeping bags?"]
+        ["Does the winter sale include sleeping bags?", "How much is shipping to Lyon?"]
     );
     assert_eq!(excerpts(&t.feed(ALICE, "sponsored=false").await), ["Hi, is this still available in size M?"]);
     t.stop().await;
@@ -212,10 +213,11 @@ async fn x_direct_messages_make_one_dm_conversation_per_other_participant() {
     x(&t, &fixture("x_tweet_create_mention.json")).await;
     let all = everything(&t, ALICE).await;
     let kinds: Vec<_> = all.iter().map(|c| (c["kind"].as_str().unwrap(), c["author"]["handle"].as_str().unwrap())).collect();
-    assert_eq!(kinds, [("dm", "janecustomer"), ("dm", "marcovelo"), ("mention", "janecustomer")]);
-    assert_eq!(all[0]["available_actions"], json!(["reply"]));
-    assert_eq!(all[0]["excerpt"], "Still nothing, any news?");
-    let d = t.detail(ALICE, &id(&all[0])).await;
+    // Newest received first: the mention, Marco's DM, then Jane's (whose newest came before).
+    assert_eq!(kinds, [("mention", "janecustomer"), ("dm", "marcovelo"), ("dm", "janecustomer")]);
+    assert_eq!(all[2]["available_actions"], json!(["reply"]));
+    assert_eq!(all[2]["excerpt"], "Still nothing, any news?");
+    let d = t.detail(ALICE, &id(&all[2])).await;
     let texts: Vec<_> = d["items"].as_array().unwrap().iter().map(|i| i["text"].clone()).collect();
     assert_eq!(texts, [json!("Hi, can you check order 1234?"), json!("Still nothing, any news?")]);
     t.stop().await;
@@ -450,23 +452,26 @@ async fn inbound_activity_delivered_after_the_user_marked_seen_makes_it_unseen_a
 }
 
 #[tokio::test]
-async fn feeds_are_ordered_by_last_inbound_activity_newest_first() {
+async fn feeds_are_ordered_by_when_the_inbox_received_the_activity_newest_first() {
     let t = TestApp::spawn().await;
-    // Delivered out of order.
+    // Written on the network in one order, received in another: the feed follows what the
+    // inbox received (product.md, "Status, seen, order"), and shows the network's times.
     for (c, at) in [("1900000000000030", 30), ("1900000000000010", 10), ("1900000000000040", 40), ("1900000000000020", 20)] {
         meta(&t, &fb_comment(c, JANE, &format!("comment at {at}"), T0 + at)).await;
     }
-    assert_eq!(excerpts(&t.feed(ALICE, "").await), ["comment at 40", "comment at 30", "comment at 20", "comment at 10"]);
-    // New inbound activity moves a conversation to the top.
-    meta(&t, &fb_feed("1900000000000011", Some("1900000000000010"), SAM, "reply at 50", T0 + 50, "add")).await;
     let feed = t.feed(ALICE, "").await;
-    assert_eq!(excerpts(&feed), ["reply at 50", "comment at 40", "comment at 30", "comment at 20"]);
+    assert_eq!(excerpts(&feed), ["comment at 20", "comment at 40", "comment at 10", "comment at 30"]);
+    assert_eq!(at(&feed[0]["last_activity_at"]), secs(T0 + 20), "the network's time is kept for display");
+    // New inbound activity moves a conversation to the top, even written before the others.
+    meta(&t, &fb_feed("1900000000000011", Some("1900000000000030"), SAM, "reply at 5", T0 + 5, "add")).await;
+    let feed = t.feed(ALICE, "").await;
+    assert_eq!(excerpts(&feed), ["comment at 30", "comment at 20", "comment at 40", "comment at 10"]);
     // Our own activity (a reply, a note, an assignment) is not inbound: the order stays.
     let bottom = id(&feed[3]);
     post_ok(&t, &format!("/api/conversations/{bottom}/reply"), ALICE, json!({"text": "Thanks!"})).await;
     note(&t, ALICE, &bottom, "following up").await;
     t.settle().await;
-    assert_eq!(excerpts(&t.feed(ALICE, "").await), ["reply at 50", "comment at 40", "comment at 30", "comment at 20"]);
+    assert_eq!(excerpts(&t.feed(ALICE, "").await), ["comment at 30", "comment at 20", "comment at 40", "comment at 10"]);
     t.stop().await;
 }
 

@@ -23,10 +23,11 @@ pub(crate) const EARLY_RECORD_DAYS: i64 = 30;
 /// that is opened is fetched again long before).
 pub(crate) const POST_CACHE_DAYS: i64 = 30;
 
-/// The feed index sort key: last inbound time (µs, 20 digits) then id, so that string order is
-/// the feed order (newest first when read backwards).
+/// The feed index sort key: the activity time (when the inbox received the newest inbound
+/// activity, µs, 20 digits) then id, so that string order is the feed order (newest first when
+/// read backwards).
 pub(crate) fn feed_sk(c: &Conversation) -> String {
-    format!("{:020}#{}", us(c.last_inbound_at).max(0), c.id)
+    format!("{:020}#{}", us(c.activity_at()).max(0), c.id)
 }
 
 pub(crate) fn conversation_record(c: &Conversation) -> Record {

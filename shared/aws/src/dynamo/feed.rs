@@ -240,7 +240,7 @@ async fn check(store: &DynamoDbStore, filter: &Filter<'_>, cids: Vec<String>) ->
             continue;
         }
         let seen_at = records.get(&key::seen(cid, q.viewer.as_str())).and_then(|r| get_n::<i64>(r, "at")).map(from_us);
-        let seen = seen_at.is_some_and(|s| s >= c.last_inbound_at);
+        let seen = seen_at.is_some_and(|s| s >= c.activity_at());
         if q.seen.is_some_and(|want| want != seen) {
             continue;
         }

@@ -106,6 +106,7 @@ pub fn conversation(network: Network, kind: Kind, thread_key: &str, author_id: &
         assignee_id: None,
         sponsored: false,
         last_inbound_at,
+        last_received_at: None,
         created_at: last_inbound_at,
         author: Author { id: author_id.into(), name: "Jane Customer".into(), handle: "janecustomer".into() },
         excerpt: String::new(),
