@@ -49,6 +49,8 @@ enum Scenario {
     E2e,
     /// Feed pages and searches over a large account.
     Feed,
+    /// One thread growing to 10,000 messages: the cost of an append as the thread grows.
+    Thread,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -101,6 +103,9 @@ struct Args {
     /// Searches timed [default: 200; quick: 40].
     #[arg(long)]
     searches: Option<usize>,
+    /// Messages appended to the one thread of the thread scenario [default: 10000; quick: 2000].
+    #[arg(long)]
+    thread_items: Option<usize>,
     /// Signatures computed before the saturation window, per second of it (more are signed
     /// in the window if the server is faster than this).
     #[arg(long, default_value_t = 40_000)]
@@ -142,6 +147,7 @@ impl Args {
         opt("conversations", self.conversations.map(|v| v.to_string()));
         opt("feed-requests", self.feed_requests.map(|v| v.to_string()));
         opt("searches", self.searches.map(|v| v.to_string()));
+        opt("thread-items", self.thread_items.map(|v| v.to_string()));
         opt("presign-rate", Some(self.presign_rate.to_string()));
         opt("data-dir", self.data_dir.as_ref().map(|d| d.display().to_string()));
         if self.quick {
@@ -165,6 +171,7 @@ struct Plan {
     conversations: usize,
     feed_requests: usize,
     searches: usize,
+    thread_items: usize,
 }
 
 impl Plan {
@@ -179,6 +186,7 @@ impl Plan {
             conversations: a.conversations.unwrap_or(if q { 10_000 } else { 100_000 }),
             feed_requests: a.feed_requests.unwrap_or(if q { 100 } else { 500 }),
             searches: a.searches.unwrap_or(if q { 40 } else { 200 }),
+            thread_items: a.thread_items.unwrap_or(if q { 2_000 } else { 10_000 }),
         }
     }
 }
@@ -563,6 +571,85 @@ async fn feed(args: &Args, plan: &Plan, mem: &mut Memory) -> Value {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 5. One growing thread
+
+/// Appends `plan.thread_items` replies to one X thread through the ingest use case (what the
+/// ingest worker runs for each event), one after the other, and reports the appends per second
+/// of each band of 1,000 messages. An append whose cost grows with the thread shows as a falling
+/// rate; the ratio of the last band to the first says how much.
+async fn thread(args: &Args, plan: &Plan, mem: &mut Memory) -> Value {
+    use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
+    use inbox_domain::{Author, Direction, Kind, Network};
+    let server = Server::start(args, true).await;
+    let deps = server.app.state.deps.clone();
+    let root = 1_880_000_000_000_000_000u64;
+    let start_at = chrono::Utc::now() - chrono::Duration::days(1);
+    let event = |i: u64| InboundEvent {
+        network: Network::Twitter,
+        profile_external_id: demo::X_USER.into(),
+        platform_id: (root + i).to_string(),
+        thread: ThreadRef {
+            kind: if i == 0 { Kind::Mention } else { Kind::Reply },
+            thread_key: root.to_string(),
+            parent_platform_id: (i > 0).then(|| root.to_string()),
+            post_id: None,
+        },
+        occurred_at: start_at + chrono::Duration::seconds(i as i64),
+        change: Change::Posted {
+            direction: Direction::Inbound,
+            text: format!("reply number {i} to the viral tweet: does the tent come in green, and when is the sale? #tent"),
+            author: Author {
+                id: format!("{}", 1_500_000_000_000_000_000u64 + i % 997),
+                name: format!("Fan {}", i % 997),
+                handle: format!("fan{}", i % 997),
+            },
+            correlation: None,
+        },
+        sponsored: false,
+    };
+    mem.begin();
+    let cpu = sys::CpuWatch::start();
+    let n = plan.thread_items.max(1000) as u64;
+    let band = 1_000u64;
+    let mut bands: Vec<f64> = Vec::new();
+    let mut latencies: Vec<u32> = Vec::new();
+    let start = Instant::now();
+    let mut band_start = Instant::now();
+    for i in 0..n {
+        let t0 = Instant::now();
+        inbox_domain::usecases::ingest(&deps, &event(i)).await.expect("append");
+        latencies.push(micros(t0.elapsed()));
+        if (i + 1) % band == 0 {
+            bands.push(band as f64 / band_start.elapsed().as_secs_f64());
+            band_start = Instant::now();
+        }
+    }
+    let total = start.elapsed().as_secs_f64();
+    let settled = server.app.settle(Duration::from_secs(120)).await;
+    let cpu = cpu.stop();
+    let items = server.count(COUNT_ITEMS).await;
+    let conversations = server.count(COUNT_CONVERSATIONS).await;
+    let peak = mem.end("thread");
+    server.stop(args.keep_data).await;
+    let first = Summary::of(latencies[..band as usize].to_vec());
+    let last = Summary::of(latencies[latencies.len() - band as usize..].to_vec());
+    json!({
+        "messages": n,
+        "conversations": conversations,
+        "items": items,
+        "seconds": round3(total),
+        "appends_per_sec": round1(n as f64 / total),
+        "appends_per_sec_by_band_of_1000": bands.iter().map(|b| round1(*b)).collect::<Vec<_>>(),
+        "last_band_over_first": round3(bands.last().copied().unwrap_or(0.0) / bands.first().copied().unwrap_or(1.0)),
+        "first_1000": first.json(),
+        "last_1000": last.json(),
+        "queues_drained": settled,
+        "cpu": cpu_json(cpu),
+        "peak_rss_mb": round1(peak),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
 // The report
 
 struct Target {
@@ -689,8 +776,16 @@ fn print_report(report: &Value, targets: &[Target]) {
             }
         }
     }
+    if let Some(t) = report.get("thread") {
+        println!("\n5. One thread growing to {} messages (one append at a time, through the ingest use case)", t["messages"]);
+        line("appends/s overall", format!("{}", t["appends_per_sec"]));
+        line("appends/s by band of 1,000", format!("{}", t["appends_per_sec_by_band_of_1000"]));
+        line("last band / first band", format!("{}", t["last_band_over_first"]));
+        line("append p50: first 1,000 / last 1,000", format!("{} / {}", ms(t, &["first_1000", "p50_ms"]), ms(t, &["last_1000", "p50_ms"])));
+        line("conversations / items", format!("{} / {}", t["conversations"], t["items"]));
+    }
     let mem = &report["memory"];
-    println!("\n5. Peak resident memory (VmHWM; the load generator runs in the same process)");
+    println!("\n6. Peak resident memory (VmHWM; the load generator runs in the same process)");
     let phases = |v: &Value| {
         for p in v["phases"].as_array().into_iter().flatten() {
             line(&format!("  {}", p["phase"].as_str().unwrap_or("?")), format!("{} MB", p["peak_rss_mb"]));
@@ -741,6 +836,7 @@ fn run_here(args: &Args, plan: &Plan, wanted: &[Scenario], started: Instant) -> 
                 Scenario::LatencyNoIngest => ("latency_no_ingest", latency(args, plan, &mut mem, false).await),
                 Scenario::E2e => ("e2e", e2e(args, plan, &mut mem).await),
                 Scenario::Feed => ("feed", feed(args, plan, &mut mem).await),
+                Scenario::Thread => ("thread", thread(args, plan, &mut mem).await),
                 Scenario::All => continue,
             };
             report[key] = v;
@@ -788,6 +884,7 @@ fn k_of(s: Scenario) -> &'static str {
         Scenario::LatencyNoIngest => "latency_no_ingest",
         Scenario::E2e => "e2e",
         Scenario::Feed => "feed",
+        Scenario::Thread => "thread",
     }
 }
 
@@ -796,8 +893,15 @@ fn main() {
     let plan = Plan::of(&args);
     let mut wanted = args.scenarios.clone();
     if wanted.contains(&Scenario::All) {
-        wanted =
-            vec![Scenario::Webhook, Scenario::WebhookNoIngest, Scenario::Latency, Scenario::LatencyNoIngest, Scenario::E2e, Scenario::Feed];
+        wanted = vec![
+            Scenario::Webhook,
+            Scenario::WebhookNoIngest,
+            Scenario::Latency,
+            Scenario::LatencyNoIngest,
+            Scenario::E2e,
+            Scenario::Feed,
+            Scenario::Thread,
+        ];
     }
     wanted.dedup();
     let machine = sys::machine();
@@ -824,6 +928,7 @@ fn main() {
         "conversations": plan.conversations,
         "feed_requests": plan.feed_requests,
         "searches": plan.searches,
+        "thread_items": plan.thread_items,
         "server_runtime_threads": machine.cpus,
         "process_per_scenario": separate,
         "load_generator": "in the scenario's process: hyper HTTP/1.1 client, one task per keep-alive connection, on its own single-threaded runtime",
@@ -832,7 +937,7 @@ fn main() {
         "VmHWM of the process that ran the scenario: the server, its SQLite caches, the workers and the in-process load generator (including its pre-signed signatures)."
     );
     // CPU other processes took while scenarios ran: this machine may be shared.
-    let contention = ["webhook", "webhook_no_ingest", "latency", "latency_no_ingest", "e2e", "feed"]
+    let contention = ["webhook", "webhook_no_ingest", "latency", "latency_no_ingest", "e2e", "feed", "thread"]
         .iter()
         .filter_map(|k| report[*k]["cpu"]["other_processes_cores"].as_f64())
         .fold(0.0, f64::max);
@@ -846,6 +951,7 @@ fn main() {
         target("end-to-end events lost", "0", num(&report, &["e2e", "lost"]), "", |v| v == 0.0),
         target("feed page p99", "<= 5 ms", num(&report, &["feed", "feed", "p99_ms"]), "ms", |v| v <= 5.0),
         target("search p99", "<= 50 ms", num(&report, &["feed", "search", "p99_ms"]), "ms", |v| v <= 50.0),
+        target("thread: last 1,000 appends/s over first", ">= 0.8", num(&report, &["thread", "last_band_over_first"]), "", |v| v >= 0.8),
         target("peak resident memory", "<= 200 MB", num(&report, &["memory", "process_peak_rss_mb"]), "MB", |v| v <= 200.0),
     ];
     report["targets"] =
