@@ -6,15 +6,33 @@
   (AWS's advice for Lambda event sources: a message is never handed out again while a retried
   batch is still running);
 - every SQS event source reports partial batch failures (`ReportBatchItemFailures`), so one bad
-  message never fails its whole batch.
+  message never fails its whole batch;
+- the actions queue lets a message be received more times than an outbound action is tried
+  (`shared/domain/src/retry.rs`: each retry hands the message back with a wait, and SQS counts
+  every receive against `maxReceiveCount`), with room for a few failures of the inbox itself.
 
 Run by scripts/test.sh with the test virtualenv's Python (cfn-lint's loader reads the
 template's short-form tags):  python infra/check_template.py template.yaml
 """
 
+import pathlib
+import re
 import sys
 
 from cfnlint.decode import decode
+
+# Receives the actions queue must allow beyond the tries of the retry schedule (a dependency of
+# the inbox failing: the queue's own retries).
+SPARE_RECEIVES = 5
+
+
+def action_tries():
+    """The tries of an outbound action: the waits of `DEFAULT_WAITS_SECS`, plus the first try."""
+    source = pathlib.Path(__file__).resolve().parent.parent / "shared/domain/src/retry.rs"
+    m = re.search(r"DEFAULT_WAITS_SECS: \[u64; (\d+)\]", source.read_text())
+    if not m:
+        sys.exit(f"{source}: DEFAULT_WAITS_SECS not found")
+    return int(m.group(1)) + 1
 
 
 def ref_name(value):
@@ -74,6 +92,18 @@ def main(path):
         for function, timeout in consumers.get(queue, []):
             if visibility < 6 * int(timeout):
                 problems.append(f"{queue}: visibility timeout {visibility} s is under 6 × {function}'s timeout ({timeout} s)")
+
+    actions = work_queues.get("ActionsQueue")
+    if actions is None:
+        problems.append("ActionsQueue: not in the template")
+    else:
+        receives = int(actions["Properties"]["RedrivePolicy"].get("maxReceiveCount", 0))
+        needed = action_tries() + SPARE_RECEIVES
+        if receives < needed:
+            problems.append(
+                f"ActionsQueue: maxReceiveCount {receives} would dead-letter an outbound action before its {action_tries()} tries "
+                f"(needs at least {needed})"
+            )
 
     if problems:
         sys.exit("template.yaml:\n  " + "\n  ".join(problems))

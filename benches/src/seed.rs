@@ -212,6 +212,7 @@ pub fn conversation(i: usize, texts: &TextGen, rng: &mut Rng) -> (ConversationWr
             action: None,
             target: None,
             dm_recipient: None,
+            retry: None,
         });
     }
     if rng.chance(0.25) {
@@ -230,6 +231,7 @@ pub fn conversation(i: usize, texts: &TextGen, rng: &mut Rng) -> (ConversationWr
             action: Some(Action::Reply),
             target: None,
             dm_recipient: None,
+            retry: None,
         });
     }
     let excerpt = inbox_domain::ingest::excerpt(&items[messages - 1].text);

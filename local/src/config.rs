@@ -104,7 +104,11 @@ impl Config {
             paused: vec![],
             poll: true,
             networks: NetworkMode::Real(inbox_networks::NetworkConfig::from_env()),
-            settings: inbox_domain::usecases::Settings { meta_app_id: env("INBOX_META_APP_ID"), poll_budgets: poll_budgets()? },
+            settings: inbox_domain::usecases::Settings {
+                meta_app_id: env("INBOX_META_APP_ID"),
+                poll_budgets: poll_budgets()?,
+                action_retry: Default::default(),
+            },
             egress: egress()?,
             deliver: true,
             web: WebConfig {
@@ -132,7 +136,12 @@ impl Config {
             // Tests drive polls themselves.
             poll: false,
             networks: NetworkMode::Simulated,
-            settings: inbox_domain::usecases::Settings { meta_app_id: Some("987654321098765".into()), poll_budgets: vec![] },
+            settings: inbox_domain::usecases::Settings {
+                meta_app_id: Some("987654321098765".into()),
+                poll_budgets: vec![],
+                // Tests wait fractions of a second between tries, not minutes.
+                action_retry: inbox_domain::retry::RetrySchedule { waits: vec![std::time::Duration::from_millis(100); 3] },
+            },
             // Receivers in tests are wiremock servers on loopback; nothing else is reachable.
             egress: inbox_integrations::EgressPolicy::loopback_only(),
             // Tests drive deliveries themselves (with a clock they control), or turn this on.

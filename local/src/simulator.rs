@@ -31,6 +31,11 @@ pub struct Recorded {
     pub path: String,
     pub query: Option<String>,
     pub body: Value,
+    /// When it arrived.
+    pub at: DateTime<Utc>,
+    /// The status it was answered with when the simulated network was down or limiting
+    /// (`None`: handed to the network's handler).
+    pub refused: Option<u16>,
 }
 
 /// What the simulated networks have to say when polled.
@@ -48,6 +53,11 @@ pub struct Script {
     /// Posts by id, each as its network answers a read of it (a Graph post or media object,
     /// an X v2 tweet lookup, a LinkedIn post, a YouTube `videos.list`). Other ids are not found.
     pub posts: HashMap<String, Value>,
+    /// The networks are down: every call answers 503.
+    pub down: bool,
+    /// The next call answers 429 with `Retry-After` (and X's `x-rate-limit-reset`) of this many
+    /// seconds; the ones after it are answered as usual.
+    pub rate_limit_next: Option<u64>,
 }
 
 struct Sim {
@@ -146,8 +156,29 @@ async fn authorize_and_record(State(sim): State<Arc<Sim>>, request: Request, nex
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     };
-    sim.record(&parts.method, &parts.uri, &bytes);
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+    let refusal = {
+        let mut script = sim.script.lock().expect("lock");
+        if script.down {
+            Some((StatusCode::SERVICE_UNAVAILABLE, None))
+        } else {
+            script.rate_limit_next.take().map(|secs| (StatusCode::TOO_MANY_REQUESTS, Some(secs)))
+        }
+    };
+    sim.record(&parts.method, &parts.uri, &bytes, refusal.map(|(status, _)| status.as_u16()));
+    match refusal {
+        None => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Some((status, None)) => {
+            (status, Json(json!({"error": {"message": "Service temporarily unavailable", "code": 2, "is_transient": true}})))
+                .into_response()
+        }
+        Some((status, Some(secs))) => {
+            let reset = (Utc::now().timestamp() + secs as i64).to_string();
+            let body = json!({"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429,
+                "error": {"message": "(#4) Application request limit reached", "code": 4}});
+            (status, [("retry-after", secs.to_string()), ("x-rate-limit-reset", reset), ("x-rate-limit-remaining", "0".into())], Json(body))
+                .into_response()
+        }
+    }
 }
 
 /// A request body as JSON (`Null` when it is not).
@@ -156,13 +187,15 @@ fn json_of(body: &Bytes) -> Value {
 }
 
 impl Sim {
-    fn record(&self, method: &Method, uri: &Uri, body: &Bytes) {
+    fn record(&self, method: &Method, uri: &Uri, body: &Bytes, refused: Option<u16>) {
         let body = json_of(body);
         self.requests.lock().expect("lock").push(Recorded {
             method: method.to_string(),
             path: uri.path().to_string(),
             query: uri.query().map(String::from),
             body,
+            at: Utc::now(),
+            refused,
         });
     }
 
@@ -546,5 +579,7 @@ pub fn demo_script(now: DateTime<Utc>) -> Script {
         x_users: vec![json!({"id": "1500000000000000009", "name": "Lou Garnier", "username": "lougarnier"})],
         meta_unsubscribed: false,
         posts: demo_posts(now),
+        down: false,
+        rate_limit_next: None,
     }
 }

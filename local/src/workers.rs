@@ -13,13 +13,20 @@ use tracing::Instrument;
 pub const VISIBILITY: Duration = Duration::from_secs(60);
 const BATCH: usize = 64;
 
-/// Runs the handler of `queue`'s function on one message.
-pub async fn handle(queue: QueueName, deps: &Deps, client: &dyn PlatformClient, body: &[u8]) -> Result<(), String> {
+/// Runs the handler of `queue`'s function on one message. `Ok(Some(wait))`: hand the message
+/// back after `wait` (an outbound action the network could not take yet).
+pub async fn handle(queue: QueueName, deps: &Deps, client: &dyn PlatformClient, body: &[u8]) -> Result<Option<Duration>, String> {
     match queue {
-        QueueName::Ingest => fn_ingest::handle_message(deps, body).await.map(|_| ()).map_err(|e| e.to_string()),
-        QueueName::Notify => fn_notifier::handle_message(deps, body).await.map(|_| ()).map_err(|e| e.to_string()),
-        QueueName::Actions => fn_actions::handle_message(deps, client, body).await.map(|_| ()).map_err(|e| e.to_string()),
-        QueueName::Events => fn_integrations::handle_message(deps, body).await.map(|_| ()).map_err(|e| e.to_string()),
+        QueueName::Ingest => fn_ingest::handle_message(deps, body).await.map(|_| None).map_err(|e| e.to_string()),
+        QueueName::Notify => fn_notifier::handle_message(deps, body).await.map(|_| None).map_err(|e| e.to_string()),
+        QueueName::Actions => fn_actions::handle_message(deps, client, body)
+            .await
+            .map(|o| match o {
+                inbox_domain::usecases::JobOutcome::Done(_) => None,
+                inbox_domain::usecases::JobOutcome::RetryIn(wait) => Some(wait),
+            })
+            .map_err(|e| e.to_string()),
+        QueueName::Events => fn_integrations::handle_message(deps, body).await.map(|_| None).map_err(|e| e.to_string()),
     }
 }
 
@@ -76,7 +83,12 @@ async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client
     while let Some(joined) = set.join_next().await {
         let Ok((d, r)) = joined else { continue };
         match r {
-            Ok(()) => done.push(d.id),
+            Ok(None) => done.push(d.id),
+            Ok(Some(wait)) => {
+                if let Err(e) = queue.retry_in(&d, wait).await {
+                    tracing::error!(error = %e, "cannot schedule a retry; the message will be redelivered after its visibility timeout");
+                }
+            }
             Err(e) => {
                 tracing::warn!(queue = name.as_str(), id = d.id, attempt = d.attempts, error = %e, "message failed");
                 match queue.fail(&d, &e).await {

@@ -67,6 +67,8 @@ export interface Item {
   deleted: boolean;
   edited: boolean;
   action: Action | null;
+  /** The network could not take it yet: it is tried again (`failure` says why the last try failed). */
+  retry?: { attempts: number; next_at: string } | null;
 }
 
 export interface Note {

@@ -1,9 +1,8 @@
 //! Outbound actions: performs queued replies, likes, shares and DMs on the networks through a
 //! `PlatformClient`, and records each item as sent (with its platform id) or failed (with why).
 
-use inbox_domain::ItemState;
 use inbox_domain::ports::{OutboundJob, PlatformClient};
-use inbox_domain::usecases::{self, Deps};
+use inbox_domain::usecases::{self, Deps, JobOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ActionsError {
@@ -13,9 +12,10 @@ pub enum ActionsError {
     Domain(#[from] inbox_domain::DomainError),
 }
 
-/// Handles one queued action. `Err` means "retry later" (the network was unavailable).
+/// Handles one queued action. `Ok(RetryIn(wait))`: the network could not take it yet, hand the
+/// message back after `wait`; `Err`: a dependency of the inbox failed, the queue retries.
 #[tracing::instrument(skip_all)]
-pub async fn handle_message(deps: &Deps, client: &dyn PlatformClient, message: &[u8]) -> Result<ItemState, ActionsError> {
+pub async fn handle_message(deps: &Deps, client: &dyn PlatformClient, message: &[u8]) -> Result<JobOutcome, ActionsError> {
     let job: OutboundJob = serde_json::from_slice(message).map_err(|e| ActionsError::BadMessage(e.to_string()))?;
     Ok(usecases::perform_outbound(deps, client, &job).await?)
 }

@@ -7,11 +7,19 @@ use inbox_lambda::runtime::{self, Aws, LambdaConfig};
 async fn main() -> Result<(), runtime::Error> {
     runtime::init_tracing();
     let config = LambdaConfig::from_env()?;
-    let deps = Aws::connect(&config).await.deps(&config)?;
+    let aws = Aws::connect(&config).await;
+    let deps = aws.deps(&config)?;
     let client = runtime::platform_client(&config)?;
-    runtime::run_sqs(move |body: Vec<u8>| {
+    runtime::run_sqs_retrying(aws.queue.clone(), inbox_domain::ports::QueueName::Actions, move |body: Vec<u8>| {
         let (deps, client) = (deps.clone(), client.clone());
-        async move { fn_actions::handle_message(&deps, client.as_ref(), &body).await }
+        async move {
+            use inbox_domain::usecases::JobOutcome;
+            use inbox_lambda::sqs_batch::Disposition;
+            fn_actions::handle_message(&deps, client.as_ref(), &body).await.map(|o| match o {
+                JobOutcome::Done(_) => Disposition::Done,
+                JobOutcome::RetryIn(wait) => Disposition::RetryIn(wait),
+            })
+        }
     })
     .await
 }

@@ -72,6 +72,9 @@ pub struct ItemDto {
     pub deleted: bool,
     pub edited: bool,
     pub action: Option<Action>,
+    /// An outbound item the network could not take yet: the tries that failed and when the
+    /// next is due (`failure` says why the last one failed); null otherwise.
+    pub retry: Option<Retry>,
 }
 
 impl From<Item> for ItemDto {
@@ -88,6 +91,7 @@ impl From<Item> for ItemDto {
             deleted: i.deleted,
             edited: i.edited,
             action: i.action,
+            retry: i.retry,
         }
     }
 }

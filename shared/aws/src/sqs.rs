@@ -20,6 +20,9 @@ use std::time::Duration;
 /// SQS refuses), which are then sent base64-encoded. The Lambda batch adapter reads it too.
 pub const ENCODING_ATTRIBUTE: &str = "inbox-encoding";
 
+/// The longest SQS hides a received message (12 hours).
+pub const MAX_VISIBILITY_SECS: u64 = 43_200;
+
 /// One received message. Until it is deleted (`ack`) nobody else receives it; after its
 /// visibility timeout it is delivered again.
 #[derive(Debug, Clone)]
@@ -125,6 +128,21 @@ impl SqsQueue {
             .delete_message()
             .queue_url(self.url(queue)?)
             .receipt_handle(&delivery.receipt_handle)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The message comes back after `wait` (at most SQS's 12 hours): an outbound action the
+    /// network could not take yet. (`ChangeMessageVisibility` on a received message.)
+    pub async fn retry_in(&self, queue: QueueName, receipt_handle: &str, wait: Duration) -> PortResult<()> {
+        let secs = wait.as_secs().min(MAX_VISIBILITY_SECS) as i32;
+        self.client
+            .change_message_visibility()
+            .queue_url(self.url(queue)?)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(secs)
             .send()
             .await
             .map_err(unavailable)?;

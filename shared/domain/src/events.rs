@@ -305,6 +305,7 @@ pub fn sample_event(kind: EventType, account: &AccountId) -> DomainEvent {
         action: None,
         target: None,
         dm_recipient: None,
+        retry: None,
     };
     let agent = Actor::User(UserId::from("usr_sample_agent"));
     let entry = |action: HistoryAction, details: Value, actor: Actor| HistoryEntry::new(&conversation.id, at, actor, action, details);
@@ -433,6 +434,7 @@ mod tests {
             action: None,
             target: None,
             dm_recipient: None,
+            retry: None,
         };
         let h = vec![HistoryEntry::new(&c.id, at, Actor::System, HistoryAction::Created, json!({}))];
         let events = from_change(&c, &h, &[item], &[]);

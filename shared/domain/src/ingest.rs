@@ -388,6 +388,7 @@ fn new_item(conv: &Conversation, event: &InboundEvent, direction: Direction, tex
         action: None,
         target: None,
         dm_recipient: None,
+        retry: None,
     }
 }
 

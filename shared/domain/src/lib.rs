@@ -14,6 +14,7 @@ pub mod notes;
 pub mod notify;
 pub mod poll;
 pub mod ports;
+pub mod retry;
 pub mod salesforce;
 pub mod search;
 pub mod tabs;

@@ -343,6 +343,19 @@ pub struct Item {
     /// that their answer's conversation can show it.
     #[serde(default)]
     pub dm_recipient: Option<String>,
+    /// An outbound item the network could not take yet: the tries that failed and when the next
+    /// one is due (`failure` says why the last one failed). It stays `pending` meanwhile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<Retry>,
+}
+
+/// The retries of an outbound item (see [`crate::retry`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retry {
+    /// Tries that failed so far.
+    pub attempts: u32,
+    /// When the next try is due.
+    pub next_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -355,9 +355,13 @@ pub enum ActionError {
     /// The profile's token expired or lost a permission: it needs reconnecting.
     #[error("{0}")]
     NeedsReconnect(String),
-    /// Worth retrying (network down, 5xx, rate limit).
+    /// Worth retrying (network down, 5xx).
     #[error("{0}")]
     Transient(String),
+    /// The network said "slow down", and maybe for how long (`Retry-After`, X's reset time,
+    /// Meta's usage headers): the next try waits at least that long.
+    #[error("{reason}")]
+    RateLimited { reason: String, retry_after_secs: Option<u64> },
 }
 
 /// Performs engagement actions and thread control on the networks.

@@ -218,6 +218,7 @@ mod tests {
             action: None,
             target: None,
             dm_recipient: None,
+            retry: None,
         }
     }
 

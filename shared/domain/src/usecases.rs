@@ -21,6 +21,8 @@ pub struct Settings {
     pub meta_app_id: Option<String>,
     /// Daily polling budgets (quota units) replacing the defaults, per network.
     pub poll_budgets: Vec<(Network, u32)>,
+    /// How an outbound action the network could not take is tried again.
+    pub action_retry: crate::retry::RetrySchedule,
 }
 
 impl Settings {
@@ -625,6 +627,7 @@ pub async fn act(
             action: Some(action),
             target: target.clone(),
             dm_recipient: dm_recipient.clone(),
+            retry: None,
         };
         let h = match action {
             Action::Reply => HistoryAction::Replied,
@@ -916,33 +919,51 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
 // ---------------------------------------------------------------------------------------
 // Outbound actions (the actions worker)
 
-/// Performs one queued outbound job. `Ok` means the message is done (sent, or failed for good
-/// and recorded); `Err` asks the queue to deliver it again later.
-pub async fn perform_outbound(deps: &Deps, client: &dyn PlatformClient, job: &OutboundJob) -> DomainResult<ItemState> {
+/// What became of one queued outbound job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobOutcome {
+    /// Done with it: sent, or failed for good and recorded.
+    Done(ItemState),
+    /// The network could not take it yet: the queue hands it back after this wait (the item
+    /// shows the retry and why meanwhile).
+    RetryIn(std::time::Duration),
+}
+
+/// Performs one queued outbound job. `Err` asks the queue to deliver it again later (a
+/// dependency of the inbox failed, not the network).
+pub async fn perform_outbound(deps: &Deps, client: &dyn PlatformClient, job: &OutboundJob) -> DomainResult<JobOutcome> {
     match job {
         OutboundJob::Action(a) => perform_action(deps, client, a).await,
-        OutboundJob::Handover(h) => perform_handover(deps, client, h).await,
-        OutboundJob::Post(p) => fetch_post(deps, client, p).await,
+        OutboundJob::Handover(h) => perform_handover(deps, client, h).await.map(JobOutcome::Done),
+        OutboundJob::Post(p) => fetch_post(deps, client, p).await.map(JobOutcome::Done),
     }
 }
 
-/// Performs one queued action on its network.
-pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &ActionJob) -> DomainResult<ItemState> {
+/// Performs one queued action on its network. A network that cannot take it (down, 5xx, a rate
+/// limit) gets it again on the schedule of [`Settings::action_retry`], not before the wait it
+/// asked for; once the schedule is spent, the item is failed with the reason, never left
+/// pending.
+pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &ActionJob) -> DomainResult<JobOutcome> {
     let Some(conv) = deps.conversations.get_conversation(&job.account_id, &job.conversation_id).await? else {
-        return Ok(ItemState::Failed);
+        return Ok(JobOutcome::Done(ItemState::Failed));
     };
     let Some(item) = deps.conversations.get_item(&conv.id, &job.item_id).await? else {
-        return Ok(ItemState::Failed);
+        return Ok(JobOutcome::Done(ItemState::Failed));
     };
     if item.state != ItemState::Pending {
-        return Ok(item.state); // done already: a redelivery
+        return Ok(JobOutcome::Done(item.state)); // done already: a redelivery
+    }
+    let now = deps.clock.now();
+    if let Some(due) = item.retry.as_ref().map(|r| r.next_at).filter(|at| *at > now) {
+        // Handed back before its time (a restart, a queue's own redelivery): wait on.
+        return Ok(JobOutcome::RetryIn((due - now).to_std().unwrap_or_default()));
     }
     let Some(profile) = deps.directory.get_profile(&conv.account_id, &conv.profile_id).await? else {
-        return finish(deps, &conv, item, Err("the profile was disconnected".into()), None).await;
+        return finish(deps, &conv, item, Err("the profile was disconnected".into()), None).await.map(JobOutcome::Done);
     };
     let youtube_units = if conv.network == Network::Youtube { crate::poll::YOUTUBE_WRITE_UNITS } else { 0 };
     if let Err(why) = spend_youtube(deps, youtube_units, "send it again").await? {
-        return finish(deps, &conv, item, Err(why), None).await;
+        return finish(deps, &conv, item, Err(why), None).await.map(JobOutcome::Done);
     }
     let items = deps.conversations.items(&conv.id).await?;
     match client.perform(&profile, &conv, &items, job).await {
@@ -965,18 +986,51 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
                 ),
                 _ => None,
             };
-            finish(deps, &conv, sent, Ok(()), replied_by.as_ref()).await
+            finish(deps, &conv, sent, Ok(()), replied_by.as_ref()).await.map(JobOutcome::Done)
         }
         Err(ActionError::Transient(why)) => {
             refund_youtube(deps, youtube_units).await;
-            Err(DomainError::Dependency(PortError::Unavailable(why)))
+            retry_later(deps, &conv, item, why, None).await
         }
-        Err(ActionError::Rejected(why)) => finish(deps, &conv, item, Err(why), None).await,
+        Err(ActionError::RateLimited { reason, retry_after_secs }) => {
+            refund_youtube(deps, youtube_units).await;
+            retry_later(deps, &conv, item, reason, retry_after_secs.map(std::time::Duration::from_secs)).await
+        }
+        Err(ActionError::Rejected(why)) => finish(deps, &conv, item, Err(why), None).await.map(JobOutcome::Done),
         Err(ActionError::NeedsReconnect(why)) => {
             token_failed(deps, &profile, &why).await?;
-            finish(deps, &conv, item, Err(format!("the {} profile needs reconnecting: {why}", profile.network)), None).await
+            finish(deps, &conv, item, Err(format!("the {} profile needs reconnecting: {why}", profile.network)), None)
+                .await
+                .map(JobOutcome::Done)
         }
     }
+}
+
+/// Records a try the network could not take and when the next one is due, or, once the
+/// schedule is spent, fails the item with the reason.
+async fn retry_later(
+    deps: &Deps,
+    conv: &Conversation,
+    mut item: Item,
+    why: String,
+    asked: Option<std::time::Duration>,
+) -> DomainResult<JobOutcome> {
+    let schedule = &deps.settings.action_retry;
+    let failed = item.retry.as_ref().map_or(0, |r| r.attempts) + 1;
+    let Some(wait) = schedule.next_wait(failed, asked) else {
+        let reason = format!(
+            "{} could not take it after {failed} tries over {}; the last answer: {why}",
+            conv.network,
+            crate::retry::in_words(schedule.span())
+        );
+        return finish(deps, conv, item, Err(reason), None).await.map(JobOutcome::Done);
+    };
+    let next_at = deps.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+    tracing::info!(item_id = %item.id, attempts = failed, wait_secs = wait.as_secs(), reason = %why, "the network could not take it; tried again later");
+    item.retry = Some(Retry { attempts: failed, next_at });
+    item.failure = Some(why);
+    set_item(deps, conv, item).await?;
+    Ok(JobOutcome::RetryIn(wait))
 }
 
 /// Takes or passes Messenger thread control, then records the new owner.
@@ -997,7 +1051,10 @@ async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &Handov
     let outcome = client.handover(&profile, &conv, job.op).await;
     let (details, state) = match &outcome {
         Ok(()) => (serde_json::json!({"thread_owner": owner, "op": job.op}), ItemState::Sent),
-        Err(ActionError::Transient(why)) => return Err(DomainError::Dependency(PortError::Unavailable(why.clone()))),
+        // Thread control is asked again by the queue's own retries (it has no item to show).
+        Err(ActionError::Transient(why) | ActionError::RateLimited { reason: why, .. }) => {
+            return Err(DomainError::Dependency(PortError::Unavailable(why.clone())));
+        }
         Err(ActionError::NeedsReconnect(why)) => {
             token_failed(deps, &profile, why).await?;
             (serde_json::json!({"op": job.op, "failed": why}), ItemState::Failed)
@@ -1159,7 +1216,7 @@ pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob)
             post.sponsored = post.sponsored.or(cached.as_ref().and_then(|p| p.sponsored));
             post
         }
-        Err(ActionError::Transient(why)) => {
+        Err(ActionError::Transient(why) | ActionError::RateLimited { reason: why, .. }) => {
             refund_youtube(deps, youtube_units).await;
             return Err(DomainError::Dependency(PortError::Unavailable(why)));
         }
@@ -1211,6 +1268,7 @@ async fn finish(
     result: Result<(), String>,
     replied_by: Option<&Actor>,
 ) -> DomainResult<ItemState> {
+    item.retry = None;
     match result {
         Ok(()) => {
             item.state = ItemState::Sent;
@@ -1627,7 +1685,7 @@ async fn prove_owner(deps: &Deps, network: Network, external_id: &str, credentia
         ActionError::NeedsReconnect(why) | ActionError::Rejected(why) => {
             DomainError::Rule(format!("{network} did not accept this access token: {why}"))
         }
-        ActionError::Transient(why) => {
+        ActionError::Transient(why) | ActionError::RateLimited { reason: why, .. } => {
             DomainError::Upstream(format!("could not ask {network} whom this access token belongs to ({why}); try again"))
         }
     })?;

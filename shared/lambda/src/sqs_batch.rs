@@ -20,6 +20,16 @@ pub fn message_body(m: &SqsMessage) -> Result<Vec<u8>, String> {
     inbox_aws::sqs::decode_body(m.body.as_deref().unwrap_or_default(), encoding).map_err(|e| e.to_string())
 }
 
+/// What became of one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Handled: SQS deletes it.
+    Done,
+    /// To be delivered again after this wait (an outbound action the network could not take
+    /// yet): its visibility is set to the wait and it is reported failed, so SQS keeps it.
+    RetryIn(std::time::Duration),
+}
+
 /// Runs `handler` on every message of `event` and reports those that failed. A message
 /// without an id cannot be reported alone: if one fails, every message is reported (SQS then
 /// retries the whole batch, which idempotent handlers allow).
@@ -29,21 +39,51 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: Display,
 {
+    let done = |body| {
+        let run = handler(body);
+        async move { run.await.map(|_| Disposition::Done) }
+    };
+    handle_batch_retrying(event, done, |_receipt: String, _wait| async { Ok::<(), String>(()) }).await
+}
+
+/// [`handle_batch`] for a handler that may ask for a message to come back after a wait:
+/// `retry(receipt handle, wait)` sets its visibility (`ChangeMessageVisibility`, up to SQS's
+/// 12 hours) and the message is reported failed. If the visibility cannot be set, the message
+/// still comes back, after the queue's own visibility timeout.
+pub async fn handle_batch_retrying<F, Fut, E, R, RFut>(event: SqsEvent, handler: F, retry: R) -> SqsBatchResponse
+where
+    F: Fn(Vec<u8>) -> Fut,
+    Fut: Future<Output = Result<Disposition, E>>,
+    E: Display,
+    R: Fn(String, std::time::Duration) -> RFut,
+    RFut: Future<Output = Result<(), String>>,
+{
     let runs = event.records.iter().map(|m| {
         let id = m.message_id.clone().unwrap_or_default();
         let attempt = m.attributes.get("ApproximateReceiveCount").cloned().unwrap_or_default();
         let span = tracing::info_span!("message", message_id = %id, attempt = %attempt);
         let body = message_body(m);
-        let handler = &handler;
+        let receipt = m.receipt_handle.clone().unwrap_or_default();
+        let (handler, retry) = (&handler, &retry);
         async move {
             let outcome = match body {
-                Ok(body) => handler(body).await.map(|_| ()).map_err(|e| e.to_string()),
+                Ok(body) => handler(body).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e),
             };
-            if let Err(e) = &outcome {
-                tracing::warn!(error = %e, "message failed; SQS delivers it again later (or dead-letters it)");
-            }
-            (id, outcome.is_ok())
+            let ok = match outcome {
+                Ok(Disposition::Done) => true,
+                Ok(Disposition::RetryIn(wait)) => {
+                    if let Err(e) = retry(receipt, wait).await {
+                        tracing::warn!(error = %e, "cannot set the message's visibility; it comes back after the queue's timeout");
+                    }
+                    false
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "message failed; SQS delivers it again later (or dead-letters it)");
+                    false
+                }
+            };
+            (id, ok)
         }
         .instrument(span)
     });
@@ -140,6 +180,26 @@ mod tests {
         bad.message_attributes.insert(ENCODING_ATTRIBUTE.into(), attr);
         let r = handle_batch(event(vec![message("m1", "ok"), bad]), handler).await;
         assert_eq!(failed(&r), ["m2"]);
+    }
+
+    #[tokio::test]
+    async fn a_message_to_retry_later_gets_its_wait_and_is_kept() {
+        let waits = std::sync::Mutex::new(Vec::new());
+        let mut m2 = message("m2", "later");
+        m2.receipt_handle = Some("rh-2".into());
+        let r = handle_batch_retrying(
+            event(vec![message("m1", "now"), m2]),
+            |b: Vec<u8>| async move {
+                Ok::<_, String>(if b == b"later" { Disposition::RetryIn(std::time::Duration::from_secs(900)) } else { Disposition::Done })
+            },
+            |receipt, wait| {
+                waits.lock().unwrap().push((receipt, wait));
+                async { Ok(()) }
+            },
+        )
+        .await;
+        assert_eq!(failed(&r), ["m2"], "kept by SQS");
+        assert_eq!(waits.into_inner().unwrap(), [("rh-2".to_string(), std::time::Duration::from_secs(900))]);
     }
 
     #[tokio::test]

@@ -47,7 +47,7 @@ impl From<Failure> for ActionError {
     fn from(f: Failure) -> Self {
         match f {
             Failure::NeedsReconnect(r) => ActionError::NeedsReconnect(r),
-            Failure::RateLimited { reason, .. } => ActionError::Transient(reason),
+            Failure::RateLimited { reason, retry_after_secs } => ActionError::RateLimited { reason, retry_after_secs },
             Failure::Transient(r) => ActionError::Transient(r),
             Failure::Rejected(r) => ActionError::Rejected(r),
         }
@@ -177,7 +177,7 @@ pub fn meta(answer: ErrorAnswer<'_>, network: &str) -> Failure {
         )),
         (Some(4 | 17 | 32 | 613), _) | (Some(80001..=80009), _) => Failure::RateLimited {
             reason: format!("{network} rate limit reached; retrying later ({message})"),
-            retry_after_secs: meta_buc_wait(answer.headers),
+            retry_after_secs: retry_after(answer.headers).or(meta_buc_wait(answer.headers)),
         },
         (Some(10 | 200..=299), _) => {
             Failure::NeedsReconnect(format!("the {network} token lacks a permission this action needs: {message}"))
@@ -336,9 +336,14 @@ mod tests {
             m("page_rate_limit_buc"),
             Failure::RateLimited { reason: m("page_rate_limit_buc").reason().to_string(), retry_after_secs: Some(12 * 60) }
         );
+        assert_eq!(
+            ActionError::from(m("page_rate_limit_buc")),
+            ActionError::RateLimited { reason: m("page_rate_limit_buc").reason().to_string(), retry_after_secs: Some(12 * 60) }
+        );
         for case in ["messenger_rate_limit_buc", "app_rate_limit", "page_user_token_limit", "custom_rate_limit"] {
             assert!(matches!(m(case), Failure::RateLimited { .. }), "{case}: {:?}", m(case));
-            assert!(matches!(ActionError::from(m(case)), ActionError::Transient(_)), "{case}");
+            // The wait is kept on the way to the use case (retried after it, not before).
+            assert!(matches!(ActionError::from(m(case)), ActionError::RateLimited { .. }), "{case}");
         }
         assert!(matches!(m("token_expired"), Failure::NeedsReconnect(r) if r.contains("expired")));
     }

@@ -555,16 +555,20 @@ async fn an_expired_token_needs_reconnecting() {
     assert!(matches!(&e, ActionError::NeedsReconnect(r) if r.contains("expired")), "{e:?}");
 }
 
+/// A rate limit is retried, after the wait the network asked for when it said (the use case
+/// never tries again before it).
 #[tokio::test]
-async fn rate_limits_are_transient() {
+async fn rate_limits_are_retried_with_the_networks_wait() {
     for case in ["page_rate_limit_buc", "messenger_rate_limit_buc", "app_rate_limit", "custom_rate_limit"] {
         let e = fail_with(Network::Facebook, "meta_errors.json", case).await;
-        assert!(matches!(e, ActionError::Transient(_)), "{case}: {e:?}");
+        assert!(matches!(e, ActionError::RateLimited { .. }), "{case}: {e:?}");
     }
+    let e = fail_with(Network::Facebook, "meta_errors.json", "page_rate_limit_buc").await;
+    assert!(matches!(e, ActionError::RateLimited { retry_after_secs: Some(720), .. }), "Meta's usage header: {e:?}");
     let e = fail_with(Network::Twitter, "x_errors.json", "rate_limited").await;
-    assert!(matches!(e, ActionError::Transient(_)), "{e:?}");
+    assert!(matches!(e, ActionError::RateLimited { retry_after_secs: Some(_), .. }), "X's reset time: {e:?}");
     let e = fail_with(Network::Youtube, "youtube_errors.json", "quota_exceeded").await;
-    assert!(matches!(e, ActionError::Transient(_)), "{e:?}");
+    assert!(matches!(e, ActionError::RateLimited { .. }), "{e:?}");
 }
 
 #[tokio::test]

@@ -120,6 +120,24 @@ impl SqliteQueue {
             .await
     }
 
+    /// The message comes back after `wait`, as a fresh delivery: the handler decided when to
+    /// try again (an outbound action the network could not take yet; its item counts the
+    /// tries), so this neither counts against `max_attempts` nor is released early at a restart.
+    pub async fn retry_in(&self, delivery: &Delivery, wait: Duration) -> PortResult<()> {
+        let id = delivery.id;
+        let visible = us(chrono::Utc::now()) + wait.as_micros().min(i64::MAX as u128) as i64;
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE queue_messages SET visible_us = ?2, attempts = 0, last_error = 'retry scheduled' WHERE id = ?1",
+                    params![id, visible],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
     /// The handler failed: retry later with exponential backoff, or dead-letter the message
     /// once it has had `max_attempts` deliveries.
     pub async fn fail(&self, delivery: &Delivery, error: &str) -> PortResult<bool> {

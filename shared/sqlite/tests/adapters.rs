@@ -121,6 +121,7 @@ fn item(id: &str, conv: &str, platform: &str) -> Item {
         action: None,
         target: None,
         dm_recipient: None,
+        retry: None,
     }
 }
 

@@ -77,6 +77,7 @@ macro_rules! store_conformance {
 macro_rules! queue_conformance {
     ($make:expr) => {
         $crate::queue_conformance!(@tests $make;
+            a_message_handed_back_comes_again_after_its_wait_and_not_before,
             a_message_is_hidden_while_in_flight_and_delivered_again_after_its_visibility_timeout,
             queues_are_separate_and_bodies_come_back_byte_for_byte,
             concurrent_sends_all_arrive_once_acked,

@@ -30,6 +30,9 @@ pub trait QueueHarness: Send + Sync {
     async fn fail(&self, queue: QueueName, m: &Received);
     /// Bodies of the queue's dead letters.
     async fn dead_letters(&self, queue: QueueName) -> Vec<Vec<u8>>;
+    /// Hands a received message back, to come again after `wait` (an outbound action the
+    /// network could not take yet).
+    async fn retry_in(&self, queue: QueueName, m: &Received, wait: Duration);
 }
 
 /// Receives until `want` messages came or `within` passed.
@@ -163,6 +166,22 @@ pub async fn a_message_that_keeps_failing_is_dead_lettered_after_the_last_attemp
     assert_eq!(dead, vec![b"poison".to_vec()], "set aside in the dead letters");
 }
 
+/// An outbound action the network could not take is handed back for a wait of the handler's
+/// choosing: it comes back after that wait, and not before.
+pub async fn a_message_handed_back_comes_again_after_its_wait_and_not_before(h: &impl QueueHarness) {
+    h.queue().send(QueueName::Actions, b"reply later".to_vec()).await.unwrap();
+    let first = receive_until(h, QueueName::Actions, 1, Duration::from_secs(30), Duration::from_secs(10)).await;
+    assert_eq!(first.len(), 1);
+    let handed_back = Instant::now();
+    h.retry_in(QueueName::Actions, &first[0], Duration::from_secs(3)).await;
+    assert!(h.receive(QueueName::Actions, 10, Duration::from_secs(30)).await.is_empty(), "not before its wait");
+    let again = receive_until(h, QueueName::Actions, 1, Duration::from_secs(30), Duration::from_secs(15)).await;
+    assert_eq!(again.len(), 1, "after its wait");
+    assert_eq!(again[0].body, b"reply later");
+    assert!(handed_back.elapsed() >= Duration::from_millis(2900), "came back after {:?}", handed_back.elapsed());
+    h.ack(QueueName::Actions, &again[0]).await;
+}
+
 /// The local runner's queues.
 pub struct SqliteHarness {
     queue: SqliteQueue,
@@ -201,6 +220,10 @@ impl QueueHarness for SqliteHarness {
     }
     async fn dead_letters(&self, queue: QueueName) -> Vec<Vec<u8>> {
         self.queue.dead_letters(100).await.unwrap().into_iter().filter(|d| d.queue == queue.as_str()).map(|d| d.body.into_bytes()).collect()
+    }
+    async fn retry_in(&self, _: QueueName, m: &Received, wait: Duration) {
+        let d = self.in_flight.lock().unwrap().get(&m.handle).cloned().expect("received");
+        self.queue.retry_in(&d, wait).await.unwrap();
     }
 }
 
@@ -253,5 +276,8 @@ impl QueueHarness for SqsHarness {
             .await
             .unwrap();
         out.messages.unwrap_or_default().into_iter().map(|m| m.body.unwrap_or_default().into_bytes()).collect()
+    }
+    async fn retry_in(&self, queue: QueueName, m: &Received, wait: Duration) {
+        self.queue.retry_in(queue, &m.handle, wait).await.unwrap();
     }
 }

@@ -113,6 +113,7 @@ fn item(id: &str, conv: &str, platform: Option<&str>, text: &str, secs: i64) -> 
         action: None,
         target: None,
         dm_recipient: None,
+        retry: None,
     }
 }
 

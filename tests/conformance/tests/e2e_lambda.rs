@@ -83,9 +83,16 @@ fn template_queues(function: &str, urls: &std::collections::HashMap<QueueName, S
         };
         let expected = format!("{}{}Queue", &name[..1], name[1..].to_lowercase());
         assert_eq!(value.trim(), expected, "{function}: {line}");
-        // Given a queue, the function may send to it (IAM), and the other way round.
+        // Given a queue, the function may send to it (IAM), and the other way round; or, for
+        // the queue it consumes, hand a message back with a wait (ChangeMessageVisibility).
         let policy = format!("QueueName: !GetAtt {expected}.QueueName");
-        assert!(block.iter().any(|l| l.trim() == policy), "{function} has {var} but no SQSSendMessagePolicy for {expected}");
+        let consumed = block.iter().any(|l| l.trim() == format!("Queue: !GetAtt {expected}.Arn"))
+            && block.iter().any(|l| l.trim() == "Action: [sqs:ChangeMessageVisibility]")
+            && block.iter().any(|l| l.trim() == format!("Resource: !GetAtt {expected}.Arn"));
+        assert!(
+            consumed || block.iter().any(|l| l.trim() == policy),
+            "{function} has {var} but neither an SQSSendMessagePolicy for {expected} nor consumes it with ChangeMessageVisibility"
+        );
         out.push((var.to_string(), urls[&queue].clone()));
     }
     for line in block.iter().map(|l| l.trim()).filter(|l| l.starts_with("QueueName: !GetAtt ")) {

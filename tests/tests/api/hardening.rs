@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use inbox_domain::ports::QueueName;
 use inbox_tests::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn percent(s: &str) -> String {
     inbox_domain::percent_encode(s)
@@ -414,5 +414,97 @@ async fn search_finds_words_in_every_script_and_never_everything() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{q:?}: {body}");
         assert!(body["error"]["message"].as_str().unwrap().contains("nothing to look for"), "{body}");
     }
+    t.stop().await;
+}
+
+/// The simulator's calls to `path_end` with `method`: (refused status or None, when).
+fn calls(t: &TestApp, method: &str, path_end: &str) -> Vec<(Option<u16>, chrono::DateTime<chrono::Utc>)> {
+    let sim = t.app.simulator.as_ref().expect("the simulator");
+    sim.requests().into_iter().filter(|r| r.method == method && r.path.ends_with(path_end)).map(|r| (r.refused, r.at)).collect()
+}
+
+async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+fn schedule(ms: u64, tries: usize) -> inbox_domain::retry::RetrySchedule {
+    inbox_domain::retry::RetrySchedule { waits: vec![std::time::Duration::from_millis(ms); tries] }
+}
+
+fn outbound(detail: &serde_json::Value) -> serde_json::Value {
+    detail["items"].as_array().unwrap().iter().rfind(|i| i["direction"] == "outbound").cloned().expect("an outbound item")
+}
+
+/// Item 9: the network down for a while: the reply is tried again, shows as retrying with the
+/// reason meanwhile, and goes out once when the network is back.
+#[tokio::test]
+async fn a_reply_is_retried_while_the_network_is_down_and_goes_out_once_it_is_back() {
+    let t = TestApp::spawn_with(|c| c.settings.action_retry = schedule(200, 20)).await;
+    meta(&t, &fixture("meta_feed_comment_add.json")).await;
+    let conv = id(&t.find(ALICE, "size M").await);
+    t.app.simulator.as_ref().unwrap().script(|s| s.down = true);
+    post_ok(&t, &format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "Yes, size M is in stock"})).await;
+    wait_for("two refused tries", || calls(&t, "POST", "/comments").len() >= 2).await;
+    let item = outbound(&t.detail(ALICE, &conv).await);
+    assert_eq!(item["state"], "pending", "{item}");
+    assert!(item["retry"]["attempts"].as_u64().unwrap() >= 1, "{item}");
+    assert!(item["failure"].as_str().unwrap().contains("temporary problem"), "the last reason, in words: {item}");
+    t.app.simulator.as_ref().unwrap().script(|s| s.down = false);
+    t.settle().await;
+    let item = outbound(&t.detail(ALICE, &conv).await);
+    assert_eq!(
+        (item["state"].as_str(), item["retry"].clone(), item["failure"].clone()),
+        (Some("sent"), Value::Null, Value::Null),
+        "{item}"
+    );
+    let sent: Vec<_> = calls(&t, "POST", "/comments").into_iter().filter(|(refused, _)| refused.is_none()).collect();
+    assert_eq!(sent.len(), 1, "the reply went out once");
+    t.stop().await;
+}
+
+/// Item 9: the network down for good: once the schedule is spent the reply is failed, with the
+/// reason in words, never left pending; nothing is dead-lettered.
+#[tokio::test]
+async fn a_reply_the_network_never_takes_ends_failed_in_words() {
+    let t = TestApp::spawn_with(|c| c.settings.action_retry = schedule(50, 3)).await;
+    meta(&t, &fixture("meta_feed_comment_add.json")).await;
+    let conv = id(&t.find(ALICE, "size M").await);
+    t.app.simulator.as_ref().unwrap().script(|s| s.down = true);
+    post_ok(&t, &format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "Yes, size M is in stock"})).await;
+    t.settle().await;
+    let item = outbound(&t.detail(ALICE, &conv).await);
+    assert_eq!(item["state"], "failed", "{item}");
+    let why = item["failure"].as_str().unwrap();
+    assert!(why.contains("could not take it after 4 tries") && why.contains("temporary problem"), "{why}");
+    assert_eq!(calls(&t, "POST", "/comments").len(), 4, "one first try and three retries");
+    assert!(t.app.queue.dead_letters(10).await.unwrap().is_empty());
+    t.stop().await;
+}
+
+/// Item 9: a 429 with a wait (X's reset time, Retry-After) is tried again after that wait, not
+/// before, however short the schedule.
+#[tokio::test]
+async fn a_rate_limited_reply_waits_for_what_the_network_asked() {
+    let t = TestApp::spawn_with(|c| c.settings.action_retry = schedule(50, 5)).await;
+    x(&t, &fixture("x_tweet_create_mention.json")).await;
+    let conv = id(&everything(&t, ALICE).await[0]);
+    t.app.simulator.as_ref().unwrap().script(|s| s.rate_limit_next = Some(2));
+    post_ok(&t, &format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "We are on it"})).await;
+    wait_for("the refused try", || !calls(&t, "POST", "/2/tweets").is_empty()).await;
+    let item = outbound(&t.detail(ALICE, &conv).await);
+    assert!(item["failure"].as_str().unwrap().contains("rate limit"), "{item}");
+    t.settle().await;
+    let tries = calls(&t, "POST", "/2/tweets");
+    assert_eq!(tries.len(), 2, "{tries:?}");
+    assert_eq!(tries[0].0, Some(429));
+    let waited = tries[1].1 - tries[0].1;
+    assert!(waited >= chrono::Duration::milliseconds(1900), "tried again after {waited}, before the 2 s asked");
+    assert_eq!(outbound(&t.detail(ALICE, &conv).await)["state"], "sent");
     t.stop().await;
 }

@@ -98,13 +98,16 @@ export function ConversationView(p: Props) {
     if (detail && p.activityAt && p.activityAt !== detail.last_activity_at) reload();
   }, [p.activityAt]);
 
-  // While something we sent is on its way, follow it until it is sent or has failed.
-  const pending = detail?.items.some((i) => i.direction === 'outbound' && i.state === 'pending') ?? false;
+  // While something we sent is on its way, follow it until it is sent or has failed; more
+  // slowly while the network cannot take it and the inbox retries (minutes to hours).
+  const outboundPending = detail?.items.filter((i) => i.direction === 'outbound' && i.state === 'pending') ?? [];
+  const pending = outboundPending.length > 0;
+  const onlyRetrying = pending && outboundPending.every((i) => i.retry);
   useEffect(() => {
     if (!pending) return;
-    const t = setTimeout(reload, 700);
+    const t = setTimeout(reload, onlyRetrying ? 10000 : 700);
     return () => clearTimeout(t);
-  }, [pending, detail]);
+  }, [pending, onlyRetrying, detail]);
 
   useEffect(() => {
     if (historyOpen) client.history(id).then((h) => setHistory(h.history), (e) => setActionError(`Could not load the history: ${describeError(e)}`));
@@ -446,6 +449,15 @@ function OriginalPost({ id, network, client, now }: { id: string; network: Detai
   );
 }
 
+/** When the next try of an outbound item is due, in words: "in 2 min", "at 14:05". */
+function retryWhen(nextAt: string, now: number): string {
+  const secs = Math.round((Date.parse(nextAt) - now) / 1000);
+  if (secs <= 5) return 'now';
+  if (secs < 120) return `in ${secs} s`;
+  if (secs < 3600) return `in ${Math.round(secs / 60)} min`;
+  return `at ${new Date(nextAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
+}
+
 function ThreadItem({ item: i, now, network }: { item: Item; now: number; network: Detail['network'] }) {
   const out = i.direction === 'outbound';
   const what = i.action === 'like' ? 'Liked' : i.action === 'share' ? 'Shared' : i.action === 'dm' ? 'Private message' : null;
@@ -459,12 +471,18 @@ function ThreadItem({ item: i, now, network }: { item: Item; now: number; networ
         </time>
         {i.edited && <span class="badge">Edited</span>}
         {i.deleted && <span class="badge badge-warn">Deleted on the network</span>}
-        {out && i.state === 'pending' && <span class="badge">Sending…</span>}
+        {out && i.state === 'pending' && !i.retry && <span class="badge">Sending…</span>}
+        {out && i.state === 'pending' && i.retry && <span class="badge badge-warn">Retrying</span>}
         {out && i.state === 'sent' && <span class="badge badge-ok">Sent</span>}
         {out && i.state === 'failed' && <span class="badge badge-warn">Not sent</span>}
       </div>
       {i.text && <p class="msg-text">{i.deleted ? <s>{i.text}</s> : i.text}</p>}
       {out && i.state === 'failed' && i.failure && <p class="failure">Not sent: {i.failure}</p>}
+      {out && i.state === 'pending' && i.retry && (
+        <p class="failure" role="status">
+          Not sent yet, trying again {retryWhen(i.retry.next_at, now)} (try {i.retry.attempts + 1}){i.failure ? `: ${i.failure}` : ''}
+        </p>
+      )}
     </li>
   );
 }
@@ -500,8 +518,10 @@ function Composer({ kind, c, client, now, onAccepted }: ComposerProps) {
     } else if (item.state === 'failed') {
       setItemId(null);
       setError(`Your ${kind === 'reply' ? 'reply' : 'message'} did not go out: ${item.failure ?? 'the network refused it'}. The text is still here to try again.`);
+    } else if (item.retry) {
+      setNotice(`Not sent yet: ${item.failure ?? 'the network could not take it'}. The inbox tries again by itself.`);
     }
-  }, [item?.state]);
+  }, [item?.state, item?.retry?.attempts]);
 
   const windowInfo = kind === 'reply' && hasMessagingWindow(c) ? messagingWindow(c.last_activity_at, now) : null;
   const id = `${kind}-input`;

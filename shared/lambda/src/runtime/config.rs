@@ -79,7 +79,7 @@ impl LambdaConfig {
             mail_from: get("INBOX_MAIL_FROM"),
             secrets_path: get("INBOX_SECRETS_PATH"),
             auth,
-            settings: Settings { meta_app_id: get("INBOX_META_APP_ID"), poll_budgets },
+            settings: Settings { meta_app_id: get("INBOX_META_APP_ID"), poll_budgets, action_retry: Default::default() },
             egress,
             networks: NetworkConfig::from_lookup(|k| get(k)),
             max_body_bytes,

@@ -148,6 +148,28 @@ where
     .await
 }
 
+/// Serves an SQS-triggered function whose handler may ask for a message to come back after a
+/// wait (the actions queue: a network that cannot take an action yet): its visibility is set
+/// to the wait on `queue`, and it is kept.
+pub async fn run_sqs_retrying<F, Fut, E>(sqs: SqsQueue, queue: inbox_domain::ports::QueueName, handler: F) -> Result<(), Error>
+where
+    F: Fn(Vec<u8>) -> Fut + Send + Sync + Clone,
+    Fut: Future<Output = Result<crate::sqs_batch::Disposition, E>> + Send,
+    E: Display,
+{
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
+        let (handler, sqs) = (handler.clone(), sqs.clone());
+        async move {
+            let retry = |receipt: String, wait| {
+                let sqs = sqs.clone();
+                async move { sqs.retry_in(queue, &receipt, wait).await.map_err(|e| e.to_string()) }
+            };
+            Ok::<SqsBatchResponse, Error>(crate::sqs_batch::handle_batch_retrying(event.payload, handler, retry).await)
+        }
+    }))
+    .await
+}
+
 /// Serves a scheduled function (EventBridge): `run` once per event. An `Err` fails the
 /// invocation (the schedule simply runs again at its next tick).
 pub async fn run_scheduled<F, Fut, T, E>(run: F) -> Result<(), Error>
