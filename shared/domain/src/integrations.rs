@@ -455,7 +455,7 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, holder: &str, round: &
         && before.enabled
         && !after.enabled
     {
-        tracing::warn!(subscription_id = %after.id, url = %after.url, "webhook subscription turned off after failing for a day");
+        tracing::warn!(subscription_id = %after.id, host = %crate::webhooks::url_host(&after.url), "webhook subscription turned off after failing for a day");
         let event = NotifyEvent {
             event_id: format!("whoff_{}_{}", after.id.as_str().trim_start_matches("whs_"), after.version),
             account_id: after.account_id.clone(),

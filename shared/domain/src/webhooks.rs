@@ -295,3 +295,25 @@ mod tests {
         assert!(DeliveryId::parse(delivery_id(&EventId::generate(), &SubscriptionId::generate()).as_str()).is_some());
     }
 }
+
+/// The host (and port) of a URL, for logs: hook URLs are bearer secrets (Zapier's are), so a
+/// log line names where a request went, never the URL itself. Credentials in the authority
+/// (`user:pass@`) are left out too.
+pub fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit_once('@').map_or(authority, |(_, host)| host)
+}
+
+#[cfg(test)]
+mod url_host_tests {
+    use super::url_host;
+
+    #[test]
+    fn only_the_host_and_port() {
+        assert_eq!(url_host("https://hooks.zapier.com/hooks/catch/123/abcSECRET/"), "hooks.zapier.com");
+        assert_eq!(url_host("https://user:pass@example.com:8443/x?token=1#f"), "example.com:8443");
+        assert_eq!(url_host("http://[::1]:9000/hook"), "[::1]:9000");
+        assert_eq!(url_host("example.com?x"), "example.com");
+    }
+}

@@ -2,10 +2,11 @@
 //! `content-type: application/json`, `webhook-id` (the event id, the same on every attempt),
 //! `webhook-timestamp` (this attempt, Unix seconds) and `webhook-signature`.
 
-use crate::egress::{EgressPolicy, guarded_client, refusal};
+use crate::egress::{EgressPolicy, guarded_client, non_public, refusal};
 use crate::signature::{ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, secret_key, sign};
 use async_trait::async_trait;
 use inbox_domain::ports::{HookOutcome, OutboundHook, WebhookSender};
+use inbox_domain::webhooks::url_host;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +39,13 @@ async fn head_of(mut response: reqwest::Response, max: usize) -> Vec<u8> {
     }
     out.truncate(max);
     out
+}
+
+/// Whether a refusing receiver's words may be shown to the admins: only when the connection
+/// went to a public address (an internal one, reached through the allow-list, may say things of
+/// the inside; an unknown one is not shown either).
+fn shows_words(remote: Option<std::net::SocketAddr>) -> bool {
+    remote.is_some_and(|a| non_public(a.ip()).is_none())
 }
 
 /// The first characters of an answer's body, on one line, for the admins' delivery list.
@@ -77,18 +85,25 @@ impl WebhookSender for HttpWebhookSender {
                     None if e.is_connect() => "could not connect to the receiver".to_string(),
                     None => format!("the request failed: {}", e.without_url()),
                 };
-                tracing::info!(url = %hook.url, webhook_id = %hook.id, error, "webhook delivery failed");
+                tracing::info!(host = %url_host(&hook.url), webhook_id = %hook.id, error, "webhook delivery failed");
                 return HookOutcome::Failed { status: None, error };
             }
         };
         let status = response.status().as_u16();
-        tracing::debug!(url = %hook.url, webhook_id = %hook.id, status, "webhook delivery");
+        tracing::debug!(host = %url_host(&hook.url), webhook_id = %hook.id, status, "webhook delivery");
+        // What the receiver said is shown to the admins only when it is on the internet: an
+        // internal service reached through the allow-list may say things of the inside.
+        let public = shows_words(response.remote_addr());
         match status {
             200..=299 => HookOutcome::Delivered { status },
             410 => HookOutcome::Gone { status },
             300..=399 => {
                 HookOutcome::Failed { status: Some(status), error: format!("the receiver answered {status} (redirects are not followed)") }
             }
+            _ if !public => HookOutcome::Failed {
+                status: Some(status),
+                error: format!("the receiver answered {status} (its words are not shown: it is not a public address)"),
+            },
             _ => {
                 let s = snippet(&head_of(response, SNIPPET_BYTES).await);
                 let error =
@@ -96,5 +111,36 @@ impl WebhookSender for HttpWebhookSender {
                 HookOutcome::Failed { status: Some(status), error }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receivers_words_are_shown_only_from_a_public_address() {
+        let at = |s: &str| Some(s.parse::<std::net::SocketAddr>().unwrap());
+        assert!(shows_words(at("93.184.216.34:443")));
+        assert!(shows_words(at("[2606:2800:220:1:248:1893:25c8:1946]:443")));
+        for internal in [
+            "127.0.0.1:80",
+            "10.1.2.3:443",
+            "192.168.0.5:8080",
+            "172.16.0.1:443",
+            "169.254.169.254:80",
+            "[::1]:80",
+            "[fd00::1]:443",
+            "100.64.0.1:80",
+        ] {
+            assert!(!shows_words(at(internal)), "{internal}");
+        }
+        assert!(!shows_words(None));
+    }
+
+    #[test]
+    fn a_snippet_is_one_bounded_line() {
+        let s = snippet("line one\nline   two\t".repeat(100).as_bytes());
+        assert!(!s.contains('\n') && s.chars().count() == 200, "{s}");
     }
 }

@@ -97,7 +97,11 @@ async fn answers_become_outcomes_and_redirects_are_not_followed() {
     assert_eq!(sender.send(&hook(format!("{}/gone", server.uri()), s)).await, HookOutcome::Gone { status: 410 });
     assert_eq!(
         sender.send(&hook(format!("{}/boom", server.uri()), s)).await,
-        HookOutcome::Failed { status: Some(500), error: "the receiver answered 500: database down".into() }
+        // A loopback receiver (allowed in tests) is not public: its words are not shown.
+        HookOutcome::Failed {
+            status: Some(500),
+            error: "the receiver answered 500 (its words are not shown: it is not a public address)".into()
+        }
     );
     assert!(matches!(sender.send(&hook(format!("{}/moved", server.uri()), s)).await, HookOutcome::Failed { status: Some(302), .. }));
     assert_eq!(
