@@ -70,20 +70,26 @@ impl Config {
     pub fn load(data_dir: &Path, addr: SocketAddr) -> Result<Config> {
         std::fs::create_dir_all(data_dir).map_err(|e| Error(format!("cannot create the data dir {}: {e}", data_dir.display())))?;
         let path = data_dir.join("secrets.json");
-        let stored: SecretsFile = match std::fs::read_to_string(&path) {
-            Ok(s) => serde_json::from_str(&s)
-                .map_err(|e| Error(format!("{} is damaged ({e}); delete it to make new secrets", path.display())))?,
-            Err(_) => {
-                let s = SecretsFile {
-                    jwt_secret: random_secret(),
-                    meta_app_secret: random_secret(),
-                    meta_verify_token: random_secret(),
-                    x_consumer_secret: random_secret(),
-                    linkedin_client_secret: random_secret(),
-                    cursor_key: random_secret(),
-                };
-                write_private(&path, &serde_json::to_string_pretty(&s).expect("serialisable"))?;
-                s
+        let read = |path: &Path| -> Result<SecretsFile> {
+            let text = std::fs::read_to_string(path).map_err(|e| Error(format!("cannot read {}: {e}", path.display())))?;
+            serde_json::from_str(&text).map_err(|e| Error(format!("{} is damaged ({e}); delete it to make new secrets", path.display())))
+        };
+        let stored: SecretsFile = if path.exists() {
+            read(&path)?
+        } else {
+            let s = SecretsFile {
+                jwt_secret: random_secret(),
+                meta_app_secret: random_secret(),
+                meta_verify_token: random_secret(),
+                x_consumer_secret: random_secret(),
+                linkedin_client_secret: random_secret(),
+                cursor_key: random_secret(),
+            };
+            match write_private(&path, &serde_json::to_string_pretty(&s).expect("serialisable")) {
+                Ok(()) => s,
+                // Another start made it first: its secrets are the ones.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path)?,
+                Err(e) => return Err(Error(format!("cannot create {}: {e}", path.display()))),
             }
         };
         let durability = match env("INBOX_SQLITE_SYNC").as_deref() {
@@ -176,12 +182,18 @@ fn poll_budgets() -> Result<Vec<(inbox_domain::Network, u32)>> {
     inbox_domain::poll::budgets_from(env).map_err(Error)
 }
 
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| Error(format!("cannot write {}: {e}", path.display())))?;
+/// Writes a new file that only its owner may read, private from its creation (never readable
+/// by others, even for a moment), and only if it does not exist yet.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
     }
-    Ok(())
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }

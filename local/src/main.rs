@@ -51,6 +51,9 @@ enum Command {
     MintToken {
         #[arg(long)]
         user: String,
+        /// The user's account, when the email is a user's of several accounts.
+        #[arg(long)]
+        account: Option<String>,
         #[arg(long, default_value_t = 24)]
         hours: i64,
     },
@@ -162,9 +165,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             app.stop().await;
             Ok(())
         }
-        Command::MintToken { user, hours } => {
+        Command::MintToken { user, account, hours } => {
             let app = offline(&cli.data_dir).await?;
-            let found = find_user(&app, &user).await?;
+            let found = find_user(&app, &user, account.as_deref()).await;
+            let found = match found {
+                Ok(u) => u,
+                Err(e) => {
+                    app.stop().await;
+                    return Err(e);
+                }
+            };
             let token =
                 inbox_web::auth::mint(app.config.web.jwt_secret.expose(), &found.id, &found.account_id, chrono::Duration::hours(hours));
             app.stop().await;
@@ -239,21 +249,46 @@ async fn offline(data_dir: &std::path::Path) -> Result<App, Box<dyn std::error::
     Ok(App::start(c).await?)
 }
 
-async fn find_user(app: &App, user: &str) -> Result<inbox_domain::User, Box<dyn std::error::Error>> {
-    // Users are found by id or email across the accounts of this database.
+/// The user named by id or email, across the accounts of this database. An email that is a
+/// user's of several accounts needs `account`: a token is never minted for whichever comes
+/// first.
+async fn find_user(app: &App, user: &str, account: Option<&str>) -> Result<inbox_domain::User, Box<dyn std::error::Error>> {
     let db = app.db.clone();
-    let needle = user.to_lowercase();
-    let row: Option<(String, String)> = db
+    let needle = user.trim().to_lowercase();
+    let wanted = account.map(str::to_string);
+    let rows: Vec<(String, String)> = db
         .read(move |c| {
-            use inbox_sqlite::rusqlite::OptionalExtension;
-            c.query_row("SELECT account_id, id FROM users WHERE id = ?1 OR email = ?1 LIMIT 1", [needle], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(|e| inbox_domain::error::PortError::Unavailable(e.to_string()))
+            let mut stmt = c
+                .prepare("SELECT account_id, id FROM users WHERE (id = ?1 OR email = ?1) AND (?2 IS NULL OR account_id = ?2) ORDER BY account_id")
+                .map_err(|e| inbox_domain::error::PortError::Unavailable(e.to_string()))?;
+            let rows = stmt
+                .query_map(inbox_sqlite::rusqlite::params![needle, wanted], |r| Ok((r.get(0)?, r.get(1)?)))
+                .and_then(|r| r.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| inbox_domain::error::PortError::Unavailable(e.to_string()))?;
+            Ok(rows)
         })
         .await?;
-    let (account, id) = row.ok_or_else(|| format!("no user {user} in this database"))?;
+    let (account_id, id) = match rows.as_slice() {
+        [] => {
+            return Err(match account {
+                Some(a) => format!("no user {user} in account {a}"),
+                None => format!("no user {user} in this database"),
+            }
+            .into());
+        }
+        [one] => one.clone(),
+        many => {
+            let accounts: Vec<&str> = many.iter().map(|(a, _)| a.as_str()).collect();
+            return Err(format!(
+                "{user} is a user of {} accounts ({}): say which with --account <account id>",
+                many.len(),
+                accounts.join(", ")
+            )
+            .into());
+        }
+    };
     let dir = app.state.deps.directory.clone();
-    Ok(dir.get_user(&account.as_str().into(), &id.as_str().into()).await?.ok_or("user vanished")?)
+    Ok(dir.get_user(&account_id.as_str().into(), &id.as_str().into()).await?.ok_or("user vanished")?)
 }
 
 async fn shutdown_signal() {
