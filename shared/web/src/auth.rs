@@ -94,10 +94,33 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` header, trimmed.
+/// The token of an `Authorization: Bearer <token>` header, trimmed. The scheme is matched
+/// without regard to case (RFC 7235: `bearer`, `BEARER`), and may be followed by several
+/// spaces.
 fn bearer(parts: &Parts) -> Option<&str> {
     let h = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-    h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")).map(str::trim)
+    bearer_token(h)
+}
+
+pub(crate) fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim_start().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod bearer_tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_matched_without_regard_to_case() {
+        for h in ["Bearer abc", "bearer abc", "BEARER abc", "BeArEr   abc ", " Bearer\tabc"] {
+            assert_eq!(bearer_token(h), Some("abc"), "{h:?}");
+        }
+        for h in ["Bearer", "Bearer ", "Basic abc", "Bearerabc", "abc", ""] {
+            assert_eq!(bearer_token(h), None, "{h:?}");
+        }
+    }
 }
 
 /// The caller of an API-key route (Zapier REST hooks): an account API key, sent as

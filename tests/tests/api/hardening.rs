@@ -508,3 +508,18 @@ async fn a_rate_limited_reply_waits_for_what_the_network_asked() {
     assert_eq!(outbound(&t.detail(ALICE, &conv).await)["state"], "sent");
     t.stop().await;
 }
+
+/// Item 11: the `Bearer` scheme is matched without regard to case (RFC 7235).
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let t = TestApp::spawn().await;
+    let token = t.token(ALICE);
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let req = Request::get("/api/me").header("authorization", format!("{scheme} {token}")).body(Body::empty()).unwrap();
+        let (status, body) = t.call(req).await;
+        assert_eq!(status, StatusCode::OK, "{scheme}: {body}");
+    }
+    let req = Request::get("/api/me").header("authorization", format!("Basic {token}")).body(Body::empty()).unwrap();
+    assert_eq!(t.call(req).await.0, StatusCode::UNAUTHORIZED);
+    t.stop().await;
+}
