@@ -7,6 +7,9 @@
   batch is still running);
 - every SQS event source reports partial batch failures (`ReportBatchItemFailures`), so one bad
   message never fails its whole batch;
+- the Zapier routes (`/api/zapier/...`) reach the API function without the JWT authorizer (Zapier
+  sends an account API key, which the function checks), and every other `/api` route of it but
+  the OpenAPI document has the authorizer;
 - the actions queue lets a message be received more times than an outbound action is tried
   (`shared/domain/src/retry.rs`: each retry hands the message back with a wait, and SQS counts
   every receive against `maxReceiveCount`), with room for a few failures of the inbox itself.
@@ -93,6 +96,22 @@ def main(path):
             if visibility < 6 * int(timeout):
                 problems.append(f"{queue}: visibility timeout {visibility} s is under 6 × {function}'s timeout ({timeout} s)")
 
+    api = resources.get("ApiFunction", {}).get("Properties", {}).get("Events", {})
+    routes = {
+        (e["Properties"].get("Path"), e["Properties"].get("Method")): e["Properties"].get("Auth", {}).get("Authorizer", "Jwt")
+        for e in api.values()
+        if e.get("Type") == "HttpApi"
+    }
+    zapier = [(path, auth) for (path, _), auth in routes.items() if path and path.startswith("/api/zapier/")]
+    if not zapier:
+        problems.append("ApiFunction: no route of its own for /api/zapier/ (the JWT authorizer refuses Zapier's API keys)")
+    for path, auth in zapier:
+        if auth != "NONE":
+            problems.append(f"ApiFunction {path}: Zapier's API keys need the route without the JWT authorizer (Authorizer: NONE)")
+    for (path, _), auth in routes.items():
+        if path and path.startswith("/api") and not path.startswith("/api/zapier/") and path != "/api/openapi.json" and auth == "NONE":
+            problems.append(f"ApiFunction {path}: an /api route without the JWT authorizer")
+
     actions = work_queues.get("ActionsQueue")
     if actions is None:
         problems.append("ActionsQueue: not in the template")
@@ -107,7 +126,11 @@ def main(path):
 
     if problems:
         sys.exit("template.yaml:\n  " + "\n  ".join(problems))
-    print(f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; partial batch failures on every SQS event")
+    print(
+        f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; "
+        "partial batch failures on every SQS event; Zapier routes without the JWT authorizer, the rest of /api with it; "
+        "the actions queue outlasts the retry schedule"
+    )
 
 
 if __name__ == "__main__":

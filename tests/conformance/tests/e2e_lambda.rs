@@ -328,6 +328,22 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     let (status, _) = call(&api, gateway_event("GET", "/api/conversations", json!({}), None, Some(other))).await;
     assert_eq!(status, 401, "claims of a user another account does not have");
 
+    // 3c. Zapier: its routes have no JWT authorizer (template.yaml), so its requests reach the
+    // function with no claims, and the function checks the account's API key itself.
+    let json_body = json!({"content-type": "application/json"});
+    let (status, key) =
+        call(&api, gateway_event("POST", "/api/api-keys", json_body, Some(r#"{"name": "Zapier"}"#), Some(alice_claims.clone()))).await;
+    assert_eq!(status, 201, "{key}");
+    let key = key["key"].as_str().expect("the key, shown once").to_string();
+    for headers in [json!({"x-api-key": key}), json!({"authorization": format!("Bearer {key}")})] {
+        let (status, me) = call(&api, gateway_event("GET", "/api/zapier/me", headers, None, None)).await;
+        assert_eq!(status, 200, "{me}");
+    }
+    let (status, _) = call(&api, gateway_event("GET", "/api/zapier/me", json!({"x-api-key": "ink_forged"}), None, None)).await;
+    assert_eq!(status, 401, "a key that is not the account's");
+    let (status, _) = call(&api, gateway_event("GET", "/api/conversations", json!({"x-api-key": key}), None, None)).await;
+    assert_eq!(status, 401, "a key reaches the Zapier routes only");
+
     // 4. Alice assigns it to Bob: the notifier emails him through SES.
     let before = meter.units();
     let (status, assigned) = call(
