@@ -1292,7 +1292,7 @@ impl Clock for ManualClock {
 /// The use cases over these stores, with real adapters around them: a SQLite queue and
 /// outbox (unused by deliveries), the real webhook sender (loopback allowed), and network
 /// clients pointed at `unused` (never called).
-fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unused: &str) -> inbox_domain::usecases::Deps {
+pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unused: &str) -> inbox_domain::usecases::Deps {
     let db = inbox_sqlite::Db::open(inbox_sqlite::DbConfig::new(dir.join("queue.db"))).expect("db");
     let outbound = inbox_integrations::outbound(inbox_integrations::EgressPolicy::loopback_only()).expect("clients");
     let networks = inbox_networks::HttpPlatformClient::new(inbox_networks::NetworkConfig::all_at(unused)).expect("client");

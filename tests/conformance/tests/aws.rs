@@ -63,3 +63,77 @@ mod expiry {
         assert_eq!(store.early_edit(&profile, "p1").await.unwrap().as_deref(), Some("the edit of today"));
     }
 }
+
+/// Issue #10.7 on DynamoDB: appending to a thread costs the same capacity whatever its length
+/// (the append reads the conversation and the platform id, and writes them with the item;
+/// nothing of the thread's other items).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn appending_to_a_thread_costs_the_same_whatever_its_length() {
+    use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
+    use inbox_domain::*;
+    let config = inbox_conformance::moto::sdk_config().await;
+    let (client, table) = inbox_conformance::moto::table(&config).await;
+    let meter = inbox_aws::dynamo::CapacityMeter::new();
+    let store = std::sync::Arc::new(inbox_aws::DynamoDbStore::new(client, table).with_client(meter.client(&config)));
+    let stores = inbox_conformance::store::Stores::of(store, Box::new(()));
+    let dir = tempfile::tempdir().unwrap();
+    let deps = inbox_conformance::store::deps_over(
+        &stores,
+        std::sync::Arc::new(inbox_domain::ports::SystemClock),
+        dir.path(),
+        "http://127.0.0.1:9",
+    );
+    let now = chrono::Utc::now();
+    stores.directory.put_account(&Account { id: "acc_t".into(), name: "T".into(), created_at: now }).await.unwrap();
+    let profile = Profile {
+        id: "prf_x".into(),
+        account_id: "acc_t".into(),
+        network: Network::Twitter,
+        external_id: "42".into(),
+        name: "X".into(),
+        handle: "x".into(),
+        credentials: Credentials::default(),
+        bot_app_id: None,
+        created_at: now,
+    };
+    stores.directory.put_profile(&profile).await.unwrap();
+    let reply = |i: u64| InboundEvent {
+        network: Network::Twitter,
+        profile_external_id: "42".into(),
+        platform_id: format!("{}", 1_000 + i),
+        thread: ThreadRef {
+            kind: Kind::Reply,
+            thread_key: "1000".into(),
+            parent_platform_id: (i > 0).then(|| "1000".into()),
+            post_id: None,
+        },
+        occurred_at: now,
+        change: Change::Posted {
+            direction: Direction::Inbound,
+            text: format!("reply {i} about the tent"),
+            author: Author { id: format!("u{i}"), name: "Fan".into(), handle: "fan".into() },
+            correlation: None,
+        },
+        sponsored: false,
+    };
+    let cost_of = |i: u64| {
+        let (deps, meter) = (deps.clone(), meter.clone());
+        async move {
+            let before = meter.units();
+            let outcome = inbox_domain::usecases::ingest(&deps, &reply(i)).await.unwrap();
+            assert!(matches!(outcome, inbox_domain::usecases::IngestOutcome::Appended(_)), "{outcome:?}");
+            meter.units() - before
+        }
+    };
+    inbox_domain::usecases::ingest(&deps, &reply(0)).await.unwrap();
+    let early = cost_of(1).await;
+    for i in 2..120 {
+        inbox_domain::usecases::ingest(&deps, &reply(i)).await.unwrap();
+    }
+    let late = cost_of(120).await;
+    assert_eq!(
+        (late.requests, late.read_units, late.write_units),
+        (early.requests, early.read_units, early.write_units),
+        "{early:?} vs {late:?}"
+    );
+}
