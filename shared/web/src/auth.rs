@@ -108,21 +108,6 @@ pub(crate) fn bearer_token(header: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-#[cfg(test)]
-mod bearer_tests {
-    use super::bearer_token;
-
-    #[test]
-    fn the_scheme_is_matched_without_regard_to_case() {
-        for h in ["Bearer abc", "bearer abc", "BEARER abc", "BeArEr   abc ", " Bearer\tabc"] {
-            assert_eq!(bearer_token(h), Some("abc"), "{h:?}");
-        }
-        for h in ["Bearer", "Bearer ", "Basic abc", "Bearerabc", "abc", ""] {
-            assert_eq!(bearer_token(h), None, "{h:?}");
-        }
-    }
-}
-
 /// The caller of an API-key route (Zapier REST hooks): an account API key, sent as
 /// `X-API-Key: <key>` or `Authorization: Bearer <key>`. A key is not a user: it reaches only
 /// the routes that take this extractor, and a user's JWT is not a key.
@@ -144,5 +129,20 @@ impl FromRequestParts<AppState> for ApiKeyCaller {
             .await?
             .ok_or_else(|| ApiError::Unauthorized("the API key is not valid: it was mistyped or revoked".into()))?;
         Ok(ApiKeyCaller(key))
+    }
+}
+
+#[cfg(test)]
+mod bearer_tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_matched_without_regard_to_case() {
+        for h in ["Bearer abc", "bearer abc", "BEARER abc", "BeArEr   abc ", " Bearer\tabc"] {
+            assert_eq!(bearer_token(h), Some("abc"), "{h:?}");
+        }
+        for h in ["Bearer", "Bearer ", "Basic abc", "Bearerabc", "abc", ""] {
+            assert_eq!(bearer_token(h), None, "{h:?}");
+        }
     }
 }
