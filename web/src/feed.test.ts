@@ -33,31 +33,32 @@ describe('feedQuery', () => {
 });
 
 describe('mergeFeed', () => {
-  const a = conv('a', { last_activity_at: '2026-01-01T10:05:00Z' });
-  const b = conv('b', { last_activity_at: '2026-01-01T10:04:00Z' });
-  const c = conv('c', { last_activity_at: '2026-01-01T10:03:00Z' });
-  const d = conv('d', { last_activity_at: '2026-01-01T10:02:00Z' });
+  // The feed is ordered by when the inbox received each conversation's newest activity.
+  const a = conv('a', { received_at: '2026-01-01T10:05:00Z' });
+  const b = conv('b', { received_at: '2026-01-01T10:04:00Z' });
+  const c = conv('c', { received_at: '2026-01-01T10:03:00Z' });
+  const d = conv('d', { received_at: '2026-01-01T10:02:00Z' });
 
   it('puts a conversation with new activity back on top, once', () => {
-    const cNew = { ...c, last_activity_at: '2026-01-01T10:06:00Z', seen: false };
+    const cNew = { ...c, received_at: '2026-01-01T10:06:00Z', seen: false };
     expect(mergeFeed([a, b, c, d], [cNew, a, b, d], true).items.map((x) => x.id)).toEqual(['c', 'a', 'b', 'd']);
     expect(risen([a, b, c, d], [cNew, a, b, d])).toEqual(['c']);
     // Times compare as times, whatever their precision.
-    expect(risen([{ ...a, last_activity_at: '2026-01-01T10:05:00Z' }], [{ ...a, last_activity_at: '2026-01-01T10:05:00.5Z' }])).toEqual(['a']);
+    expect(risen([{ ...a, received_at: '2026-01-01T10:05:00Z' }], [{ ...a, received_at: '2026-01-01T10:05:00.5Z' }])).toEqual(['a']);
   });
 
   it('keeps what scrolling loaded below a fresh page that ends on it', () => {
-    const cNew = { ...c, last_activity_at: '2026-01-01T10:06:00Z' };
+    const cNew = { ...c, received_at: '2026-01-01T10:06:00Z' };
     expect(mergeFeed([a, b, c, d], [cNew, a, b], false)).toEqual({ items: [cNew, a, b, d], continues: true });
   });
 
   it('restarts from the fresh page when it may leave a gap', () => {
-    const n1 = conv('n1', { last_activity_at: '2026-01-01T11:00:00Z' });
-    const n2 = conv('n2', { last_activity_at: '2026-01-01T10:59:00Z' });
+    const n1 = conv('n1', { received_at: '2026-01-01T11:00:00Z' });
+    const n2 = conv('n2', { received_at: '2026-01-01T10:59:00Z' });
     // Two new ones fill the page: what lies between them and `a` is unknown.
     expect(mergeFeed([a, b, c], [n1, n2], false)).toEqual({ items: [n1, n2], continues: false });
     // The page ends on one that changed since: same.
-    expect(mergeFeed([a, b, c], [n1, { ...b, last_activity_at: '2026-01-01T10:58:00Z' }], false).continues).toBe(false);
+    expect(mergeFeed([a, b, c], [n1, { ...b, received_at: '2026-01-01T10:58:00Z' }], false).continues).toBe(false);
   });
 
   it('drops what left the feed when the fresh page is the whole feed', () => {

@@ -80,18 +80,20 @@ export function mergeFeed(onScreen: Conversation[], fresh: Conversation[], fresh
   if (freshComplete || fresh.length === 0) return { items: fresh, continues: false };
   const last = fresh[fresh.length - 1]!;
   const at = onScreen.findIndex((c) => c.id === last.id);
-  if (at < 0 || onScreen[at]!.last_activity_at !== last.last_activity_at) return { items: fresh, continues: false };
+  if (at < 0 || onScreen[at]!.received_at !== last.received_at) return { items: fresh, continues: false };
   const ids = new Set(fresh.map((c) => c.id));
   return { items: [...fresh, ...onScreen.slice(at + 1).filter((c) => !ids.has(c.id))], continues: true };
 }
 
-/** Ids that are new or moved up since `before` (for announcing updates). */
+/** Ids that are new or moved up since `before` (for announcing updates): by when the inbox
+ * received their newest activity, which orders the feed (a message written long ago but
+ * delivered now counts as new). */
 export function risen(before: Conversation[], after: Conversation[]): string[] {
   const old = new Map(before.map((c) => [c.id, c] as const));
   return after
     .filter((c) => {
       const o = old.get(c.id);
-      return !o || Date.parse(o.last_activity_at) < Date.parse(c.last_activity_at);
+      return !o || Date.parse(o.received_at) < Date.parse(c.received_at);
     })
     .map((c) => c.id);
 }

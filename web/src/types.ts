@@ -24,7 +24,10 @@ export interface Conversation {
   assignee_id: string | null;
   seen: boolean;
   sponsored: boolean;
+  /** The network's time of the newest inbound message (shown). */
   last_activity_at: string;
+  /** When the inbox received the newest inbound activity: the feed's order and `seen` follow it. */
+  received_at: string;
   created_at: string;
   author: Author;
   excerpt: string;

@@ -95,7 +95,7 @@ export function ConversationView(p: Props) {
 
   // New activity seen by the feed's refresh: reload the thread (it stays unseen until reopened).
   useEffect(() => {
-    if (detail && p.activityAt && p.activityAt !== detail.last_activity_at) reload();
+    if (detail && p.activityAt && p.activityAt !== detail.received_at) reload();
   }, [p.activityAt]);
 
   // While something we sent is on its way, follow it until it is sent or has failed; more

@@ -328,7 +328,7 @@ export function Inbox({ client, onSignOut }: Props) {
     );
   }
 
-  const openActivity = openId ? (feed.items.find((c) => c.id === openId)?.last_activity_at ?? null) : null;
+  const openActivity = openId ? (feed.items.find((c) => c.id === openId)?.received_at ?? null) : null;
 
   return (
     <div class={`app${openId ? ' has-open' : ''}`}>

@@ -191,6 +191,37 @@ describe('ConversationView', () => {
     await waitFor(() => expect(screen.getByText('Assigned to You')).toBeTruthy());
   });
 
+  it('shows a reply the network could not take yet as retrying, with why and when', async () => {
+    const retrying = {
+      id: 'itm_out',
+      direction: 'outbound',
+      text: 'On its way',
+      author: { id: 'p', name: 'Demo Page', handle: 'demo' },
+      created_at: '2026-01-01T10:02:00Z',
+      platform_id: null,
+      state: 'pending',
+      failure: 'Facebook had a temporary problem: Service temporarily unavailable',
+      deleted: false,
+      edited: false,
+      action: 'reply',
+      retry: { attempts: 2, next_at: new Date(now + 5 * 60_000).toISOString() },
+    };
+    const { fetch } = fakeFetch({
+      'GET /api/conversations/c1': () => {
+        const d = detail('c1');
+        d.items = [...d.items, retrying as never];
+        return { body: d };
+      },
+      'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
+    });
+    renderView(fetch);
+    await screen.findByRole('heading', { name: 'Sam Rivers' });
+    expect(await screen.findByText('Retrying')).toBeTruthy();
+    const status = screen.getByText(/Not sent yet, trying again in 5 min \(try 3\): Facebook had a temporary problem/);
+    expect(status.getAttribute('role')).toBe('status');
+    expect(screen.queryByText('Sending…')).toBeNull();
+  });
+
   it('shows a refused action in words', async () => {
     const { fetch } = fakeFetch({
       'GET /api/conversations/c1': () => ({ body: detail('c1') }),

@@ -24,6 +24,7 @@ export function conv(id: string, patch: Partial<Conversation> = {}): Conversatio
     seen: false,
     sponsored: false,
     last_activity_at: '2026-01-01T10:00:00Z',
+    received_at: '2026-01-01T10:00:01Z',
     created_at: '2026-01-01T09:00:00Z',
     author: { id: 'a1', name: 'Sam Rivers', handle: '' },
     excerpt: 'My order arrived damaged',
