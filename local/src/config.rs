@@ -183,9 +183,13 @@ fn poll_budgets() -> Result<Vec<(inbox_domain::Network, u32)>> {
 }
 
 /// Writes a new file that only its owner may read, private from its creation (never readable
-/// by others, even for a moment), and only if it does not exist yet.
+/// by others, even for a moment), and only if it does not exist yet (`AlreadyExists`). The
+/// content goes to a private temporary file first, which is then linked in place at once: a
+/// reader never sees the file half written.
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -193,7 +197,11 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
+    let written = options.open(&tmp).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }
