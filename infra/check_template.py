@@ -117,6 +117,12 @@ def main(path):
         problems.append("ActionsQueue: not in the template")
     else:
         receives = int(actions["Properties"]["RedrivePolicy"].get("maxReceiveCount", 0))
+        told = resources.get("ActionsFunction", {}).get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if str(told.get("INBOX_ACTIONS_MAX_RECEIVES")) != str(receives):
+            problems.append(
+                f"ActionsFunction: INBOX_ACTIONS_MAX_RECEIVES ({told.get('INBOX_ACTIONS_MAX_RECEIVES')}) must be the actions "
+                f"queue's maxReceiveCount ({receives}): on that delivery a failure fails the item"
+            )
         needed = action_tries() + SPARE_RECEIVES
         if receives < needed:
             problems.append(

@@ -92,7 +92,14 @@ async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client
             Err(e) => {
                 tracing::warn!(queue = name.as_str(), id = d.id, attempt = d.attempts, error = %e, "message failed");
                 match queue.fail(&d, &e).await {
-                    Ok(true) => tracing::error!(queue = name.as_str(), id = d.id, "message dead-lettered"),
+                    Ok(true) => {
+                        tracing::error!(queue = name.as_str(), id = d.id, "message dead-lettered");
+                        if name == QueueName::Actions
+                            && let Err(why) = fn_actions::abandon_message(deps, &d.body, &e).await
+                        {
+                            tracing::error!(error = %why, "cannot mark the abandoned action's item failed");
+                        }
+                    }
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "cannot record a failure; the message will be redelivered"),
                 }

@@ -19,3 +19,11 @@ pub async fn handle_message(deps: &Deps, client: &dyn PlatformClient, message: &
     let job: OutboundJob = serde_json::from_slice(message).map_err(|e| ActionsError::BadMessage(e.to_string()))?;
     Ok(usecases::perform_outbound(deps, client, &job).await?)
 }
+
+/// The queue gives up on a message (its last delivery failed): the outbound item it carried is
+/// failed with the reason, never left pending. A message that is not a job is left alone.
+#[tracing::instrument(skip_all)]
+pub async fn abandon_message(deps: &Deps, message: &[u8], why: &str) -> Result<(), ActionsError> {
+    let job: OutboundJob = serde_json::from_slice(message).map_err(|e| ActionsError::BadMessage(e.to_string()))?;
+    Ok(usecases::abandon_outbound(deps, &job, why).await?)
+}

@@ -10,15 +10,26 @@ async fn main() -> Result<(), runtime::Error> {
     let aws = Aws::connect(&config).await;
     let deps = aws.deps(&config)?;
     let client = runtime::platform_client(&config)?;
-    runtime::run_sqs_retrying(aws.queue.clone(), inbox_domain::ports::QueueName::Actions, move |body: Vec<u8>| {
+    // The actions queue's maxReceiveCount (template.yaml): on the last delivery a failure is the
+    // queue giving up, and the item is failed rather than left pending.
+    let last_receive: u32 = std::env::var("INBOX_ACTIONS_MAX_RECEIVES").ok().and_then(|v| v.parse().ok()).unwrap_or(18);
+    runtime::run_sqs_retrying(aws.queue.clone(), inbox_domain::ports::QueueName::Actions, move |body: Vec<u8>, receives: u32| {
         let (deps, client) = (deps.clone(), client.clone());
         async move {
             use inbox_domain::usecases::JobOutcome;
             use inbox_lambda::sqs_batch::Disposition;
-            fn_actions::handle_message(&deps, client.as_ref(), &body).await.map(|o| match o {
-                JobOutcome::Done(_) => Disposition::Done,
-                JobOutcome::RetryIn(wait) => Disposition::RetryIn(wait),
-            })
+            match fn_actions::handle_message(&deps, client.as_ref(), &body).await {
+                Ok(JobOutcome::Done(_)) => Ok(Disposition::Done),
+                Ok(JobOutcome::RetryIn(wait)) => Ok(Disposition::RetryIn(wait)),
+                Err(e) => {
+                    if receives >= last_receive
+                        && let Err(why) = fn_actions::abandon_message(&deps, &body, &e.to_string()).await
+                    {
+                        tracing::error!(error = %why, "cannot mark the abandoned action's item failed");
+                    }
+                    Err(e)
+                }
+            }
         }
     })
     .await

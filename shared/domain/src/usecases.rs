@@ -929,6 +929,20 @@ pub enum JobOutcome {
     RetryIn(std::time::Duration),
 }
 
+/// The queue gives up on an outbound job (its last delivery failed: a dependency of the inbox,
+/// not the network, kept failing): its item, if still pending, is failed with the reason so
+/// that someone can send it again, never left pending. Other jobs have no item to show.
+pub async fn abandon_outbound(deps: &Deps, job: &OutboundJob, why: &str) -> DomainResult<()> {
+    let OutboundJob::Action(job) = job else { return Ok(()) };
+    let Some(conv) = deps.conversations.get_conversation(&job.account_id, &job.conversation_id).await? else { return Ok(()) };
+    let Some(item) = deps.conversations.get_item(&conv.id, &job.item_id).await? else { return Ok(()) };
+    if item.state != ItemState::Pending {
+        return Ok(());
+    }
+    let reason = format!("the inbox could not send it ({}); send it again", why.chars().take(300).collect::<String>());
+    finish(deps, &conv, item, Err(reason), None).await.map(|_| ())
+}
+
 /// Performs one queued outbound job. `Err` asks the queue to deliver it again later (a
 /// dependency of the inbox failed, not the network).
 pub async fn perform_outbound(deps: &Deps, client: &dyn PlatformClient, job: &OutboundJob) -> DomainResult<JobOutcome> {

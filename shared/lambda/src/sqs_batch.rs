@@ -39,7 +39,7 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: Display,
 {
-    let done = |body| {
+    let done = |body, _receives| {
         let run = handler(body);
         async move { run.await.map(|_| Disposition::Done) }
     };
@@ -49,10 +49,11 @@ where
 /// [`handle_batch`] for a handler that may ask for a message to come back after a wait:
 /// `retry(receipt handle, wait)` sets its visibility (`ChangeMessageVisibility`, up to SQS's
 /// 12 hours) and the message is reported failed. If the visibility cannot be set, the message
-/// still comes back, after the queue's own visibility timeout.
+/// still comes back, after the queue's own visibility timeout. The handler also gets the
+/// message's receive count (`ApproximateReceiveCount`, 1 on the first delivery).
 pub async fn handle_batch_retrying<F, Fut, E, R, RFut>(event: SqsEvent, handler: F, retry: R) -> SqsBatchResponse
 where
-    F: Fn(Vec<u8>) -> Fut,
+    F: Fn(Vec<u8>, u32) -> Fut,
     Fut: Future<Output = Result<Disposition, E>>,
     E: Display,
     R: Fn(String, std::time::Duration) -> RFut,
@@ -61,13 +62,14 @@ where
     let runs = event.records.iter().map(|m| {
         let id = m.message_id.clone().unwrap_or_default();
         let attempt = m.attributes.get("ApproximateReceiveCount").cloned().unwrap_or_default();
+        let receives: u32 = attempt.parse().unwrap_or(1);
         let span = tracing::info_span!("message", message_id = %id, attempt = %attempt);
         let body = message_body(m);
         let receipt = m.receipt_handle.clone().unwrap_or_default();
         let (handler, retry) = (&handler, &retry);
         async move {
             let outcome = match body {
-                Ok(body) => handler(body).await.map_err(|e| e.to_string()),
+                Ok(body) => handler(body, receives).await.map_err(|e| e.to_string()),
                 Err(e) => Err(e),
             };
             let ok = match outcome {
@@ -189,7 +191,7 @@ mod tests {
         m2.receipt_handle = Some("rh-2".into());
         let r = handle_batch_retrying(
             event(vec![message("m1", "now"), m2]),
-            |b: Vec<u8>| async move {
+            |b: Vec<u8>, _receives| async move {
                 Ok::<_, String>(if b == b"later" { Disposition::RetryIn(std::time::Duration::from_secs(900)) } else { Disposition::Done })
             },
             |receipt, wait| {

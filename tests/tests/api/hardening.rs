@@ -523,3 +523,24 @@ async fn the_bearer_scheme_is_case_insensitive() {
     assert_eq!(t.call(req).await.0, StatusCode::UNAUTHORIZED);
     t.stop().await;
 }
+
+/// Item 9: when the queue gives up on an action's job (its last delivery failed for a reason of
+/// the inbox's own, not the network's), the item is failed with the reason, never left pending.
+#[tokio::test]
+async fn an_action_the_queue_gives_up_on_fails_its_item_in_words() {
+    let t = TestApp::spawn_with(|c| c.paused = vec![QueueName::Actions]).await;
+    assert_eq!(t.meta_webhook(&fixture("meta_feed_comment_add.json")).await, StatusCode::OK);
+    t.settle_queue(QueueName::Ingest).await;
+    let conv = id(&t.find(ALICE, "size M").await);
+    post_ok(&t, &format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "Yes, size M is in stock"})).await;
+    let jobs = t.app.queue.receive(QueueName::Actions, 10, std::time::Duration::from_secs(60)).await.unwrap();
+    let reply = jobs.iter().find(|d| String::from_utf8_lossy(&d.body).contains("\"item_id\"")).expect("the reply's job");
+    fn_actions::abandon_message(&t.app.state.deps, &reply.body, "database is locked").await.unwrap();
+    let item = outbound(&t.detail(ALICE, &conv).await);
+    assert_eq!(item["state"], "failed", "{item}");
+    assert_eq!(item["failure"], "the inbox could not send it (database is locked); send it again");
+    // Given up twice (a redelivery of the last failure): nothing changes.
+    fn_actions::abandon_message(&t.app.state.deps, &reply.body, "again").await.unwrap();
+    assert_eq!(outbound(&t.detail(ALICE, &conv).await)["failure"], item["failure"]);
+    t.stop().await;
+}

@@ -153,7 +153,7 @@ where
 /// to the wait on `queue`, and it is kept.
 pub async fn run_sqs_retrying<F, Fut, E>(sqs: SqsQueue, queue: inbox_domain::ports::QueueName, handler: F) -> Result<(), Error>
 where
-    F: Fn(Vec<u8>) -> Fut + Send + Sync + Clone,
+    F: Fn(Vec<u8>, u32) -> Fut + Send + Sync + Clone,
     Fut: Future<Output = Result<crate::sqs_batch::Disposition, E>> + Send,
     E: Display,
 {
