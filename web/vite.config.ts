@@ -12,10 +12,12 @@ export default defineConfig({
   },
   server: {
     // changeOrigin: the runner's dev sign-in answers only requests addressed to its own
-    // loopback address (a defence against DNS rebinding), so the proxy sends that Host.
+    // loopback address (a defence against DNS rebinding), so the proxy sends that Host. xfwd:
+    // the proxy says whom it forwards for, and dev sign-in refuses anyone not on this machine
+    // (`npm run dev -- --host` opens the dev server to the network).
     proxy: {
-      '/api': { target: 'http://127.0.0.1:8080', changeOrigin: true },
-      '/webhooks': { target: 'http://127.0.0.1:8080', changeOrigin: true },
+      '/api': { target: 'http://127.0.0.1:8080', changeOrigin: true, xfwd: true },
+      '/webhooks': { target: 'http://127.0.0.1:8080', changeOrigin: true, xfwd: true },
     },
   },
   test: {

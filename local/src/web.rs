@@ -192,7 +192,26 @@ fn dev_request_allowed(guard: DevGuard, headers: &axum::http::HeaderMap) -> bool
             .and_then(loopback_authority)
             .is_some_and(|(loopback, _)| loopback),
     };
-    host_ok && origin_ok
+    // A proxy on this machine (the Vite dev server, perhaps open to the network) forwards for
+    // someone: only for someone on this machine too.
+    let forwarded_ok = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .chain(headers.get_all(header::FORWARDED).iter())
+        .all(|v| v.to_str().is_ok_and(forwarded_for_loopback));
+    host_ok && origin_ok && forwarded_ok
+}
+
+/// Whether every client an `X-Forwarded-For` or `Forwarded` value names is on this machine.
+fn forwarded_for_loopback(value: &str) -> bool {
+    value.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()).all(|part| {
+        let addr = match part.split_once('=') {
+            Some((key, v)) if key.trim().eq_ignore_ascii_case("for") => v.trim().trim_matches('"'),
+            Some(_) => return true, // by=, proto=, host=: not a client
+            None => part,
+        };
+        loopback_authority(addr).is_some_and(|(loopback, _)| loopback)
+    })
 }
 
 /// How long a dev sign-in lasts.

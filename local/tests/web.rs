@@ -163,6 +163,11 @@ async fn dev_sign_in_answers_only_requests_addressed_to_the_loopback_listener() 
         vec![],
         vec![(header::HOST, here.clone()), (header::ORIGIN, "http://evil.example".into())],
         vec![(header::HOST, here.clone()), (header::ORIGIN, "null".into())],
+        // Through a proxy on this machine (the Vite dev server opened to the network with
+        // `--host`), for someone on the LAN.
+        vec![(header::HOST, here.clone()), (header::HeaderName::from_static("x-forwarded-for"), "192.168.1.50".into())],
+        vec![(header::HOST, here.clone()), (header::HeaderName::from_static("x-forwarded-for"), "127.0.0.1, 10.0.0.7".into())],
+        vec![(header::HOST, here.clone()), (header::FORWARDED, "for=203.0.113.9;proto=http".into())],
     ];
     for headers in &refused {
         let h: Vec<(header::HeaderName, &str)> = headers.iter().map(|(n, v)| (n.clone(), v.as_str())).collect();
@@ -177,8 +182,14 @@ async fn dev_sign_in_answers_only_requests_addressed_to_the_loopback_listener() 
         let ok = call_as(&r, Method::GET, "/api/dev/users", None, None, &[(header::HOST, host.as_str())]).await;
         assert_eq!(ok.status, StatusCode::OK, "{host}");
     }
-    // The page on the Vite dev server (another loopback origin, proxied) still signs in.
-    let vite = [(header::HOST, here.as_str()), (header::ORIGIN, "http://localhost:5173")];
+    // The page on the Vite dev server (another loopback origin, proxied for this machine) still
+    // signs in.
+    let vite = [
+        (header::HOST, here.as_str()),
+        (header::ORIGIN, "http://localhost:5173"),
+        (header::HeaderName::from_static("x-forwarded-for"), "127.0.0.1"),
+        (header::FORWARDED, "for=\"[::1]:51234\";proto=http"),
+    ];
     let token = call_as(&r, Method::POST, "/api/dev/token", None, Some(json!({"user_id": demo::BOB})), &vite).await;
     assert_eq!(token.status, StatusCode::OK, "{}", token.body);
     // The rest of the API does not care about Host (it needs a bearer token).
