@@ -1695,7 +1695,13 @@ async fn prove_owner(deps: &Deps, network: Network, external_id: &str, credentia
     // YouTube's `channels.list` costs a unit of the quota every channel shares.
     let units = if network == Network::Youtube { 1 } else { 0 };
     spend_youtube(deps, units, "connect the channel").await?.map_err(DomainError::Rule)?;
-    let owners = deps.networks.token_owners(network, credentials).await.map_err(|e| match e {
+    let owners = deps.networks.token_owners(network, credentials).await;
+    if owners.is_err() {
+        // A refused or failed check is not billed by Google: nobody may burn the quota every
+        // channel shares by connecting junk tokens.
+        refund_youtube(deps, units).await;
+    }
+    let owners = owners.map_err(|e| match e {
         ActionError::NeedsReconnect(why) | ActionError::Rejected(why) => {
             DomainError::Rule(format!("{network} did not accept this access token: {why}"))
         }

@@ -31,9 +31,9 @@ async fn the_x_crc_does_not_sign_a_forged_event() {
         assert_error(&(status, answer.clone()), StatusCode::BAD_REQUEST, "bad_request");
         assert!(answer.get("response_token").is_none(), "{answer}");
     }
-    // What the attack did next: post the forged body with the answer as its signature. There
-    // is no answer to use; the body posted with any other signature stays out.
-    assert_eq!(t.raw_webhook("/webhooks/x", "x-twitter-webhooks-signature", "sha256=AAAA", &body).await, StatusCode::UNAUTHORIZED);
+    // The answer it would have given is exactly the signature X puts on that body: the attack.
+    let would_sign = inbox_platforms::signature::sign_x(b"test_consumer_secret", &body);
+    assert_eq!(inbox_platforms::signature::verify_x(b"test_consumer_secret", &body, Some(&would_sign)), Ok(()));
     t.settle().await;
     assert!(everything(&t, ALICE).await.is_empty(), "no forged DM in any feed");
     // The published example still gets its documented answer.
@@ -542,5 +542,25 @@ async fn an_action_the_queue_gives_up_on_fails_its_item_in_words() {
     // Given up twice (a redelivery of the last failure): nothing changes.
     fn_actions::abandon_message(&t.app.state.deps, &reply.body, "again").await.unwrap();
     assert_eq!(outbound(&t.detail(ALICE, &conv).await)["failure"], item["failure"]);
+    t.stop().await;
+}
+
+/// Item 2: checking a YouTube token costs a unit of the quota every channel shares; a token the
+/// check refuses costs nothing, so junk tokens cannot burn it.
+#[tokio::test]
+async fn refused_youtube_token_checks_spend_no_quota() {
+    use inbox_domain::Network::Youtube;
+    let t = TestApp::spawn().await;
+    let spent = || async { t.app.state.deps.polls.quota_spent(Youtube, chrono::Utc::now()).await.unwrap() };
+    let before = spent().await;
+    for _ in 0..5 {
+        let body = json!({"network": "youtube", "external_id": "UCjunk0000000000000000001", "name": "Junk", "access_token": "ya29.junk"});
+        assert_error(&t.post("/api/profiles", OLGA, body).await, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
+    }
+    assert_eq!(spent().await, before, "refused checks are not billed");
+    let token = sim_token(Youtube, &["UCmine000000000000000001"]);
+    let body = json!({"network": "youtube", "external_id": "UCmine000000000000000001", "name": "Mine", "access_token": token});
+    assert_eq!(t.post("/api/profiles", OLGA, body).await.0, StatusCode::CREATED);
+    assert_eq!(spent().await, before + 1, "a successful check costs its unit");
     t.stop().await;
 }
