@@ -341,9 +341,11 @@ pub async fn deliver_due(deps: &Deps, limit: usize) -> DomainResult<DeliveryRoun
     let mut round = DeliveryRound::default();
     for d in deps.deliveries.due_deliveries(now, limit).await? {
         // Each lease has its own holder: the outcome is saved only while this worker still
-        // holds it, so a worker whose lease ran out never overwrites another's attempt.
+        // holds it, so a worker whose lease ran out never overwrites another's attempt. The
+        // time is read again for each lease: the sends before it may have taken minutes.
         let holder = uuid::Uuid::new_v4().simple().to_string();
-        if !deps.deliveries.lease_delivery(&d.id, &holder, now, now + chrono::Duration::seconds(DELIVERY_LEASE_SECS)).await? {
+        let at = deps.clock.now();
+        if !deps.deliveries.lease_delivery(&d.id, &holder, at, at + chrono::Duration::seconds(DELIVERY_LEASE_SECS)).await? {
             round.leased_elsewhere += 1;
             continue;
         }
