@@ -137,3 +137,93 @@ async fn appending_to_a_thread_costs_the_same_whatever_its_length() {
         "{early:?} vs {late:?}"
     );
 }
+
+/// Issue #10.6 on DynamoDB: subscriptions made before the account's count was kept count
+/// against the limit (the count is made from them, once).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_made_before_the_count_count_against_the_limit() {
+    use inbox_domain::error::PortError;
+    use inbox_domain::webhooks::*;
+    let config = inbox_conformance::moto::sdk_config().await;
+    let (client, table) = inbox_conformance::moto::table(&config).await;
+    let store = inbox_aws::DynamoDbStore::new(client.clone(), table.clone());
+    let sub = || {
+        let now = chrono::Utc::now();
+        WebhookSubscription {
+            id: inbox_domain::SubscriptionId::generate(),
+            account_id: "acc_legacy".into(),
+            kind: SubscriptionKind::Webhook,
+            url: "https://hooks.example.com/in".into(),
+            events: vec![inbox_domain::events::EventType::ConversationCreated],
+            description: String::new(),
+            secret: new_secret(),
+            enabled: true,
+            disabled_reason: None,
+            failing_since: None,
+            last_success_at: None,
+            last_failure: None,
+            api_key_id: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    };
+    use inbox_domain::ports::SubscriptionStore;
+    for _ in 0..3 {
+        store.insert_subscription(&sub(), 50).await.unwrap();
+    }
+    // As a table written before the count existed: the subscriptions, no count.
+    let key = |pk: &str, sk: &str| {
+        std::collections::HashMap::from([
+            ("pk".to_string(), aws_sdk_dynamodb::types::AttributeValue::S(pk.into())),
+            ("sk".to_string(), aws_sdk_dynamodb::types::AttributeValue::S(sk.into())),
+        ])
+    };
+    client.delete_item().table_name(&table).set_key(Some(key("A#acc_legacy", "WCOUNT"))).send().await.unwrap();
+    assert!(matches!(store.insert_subscription(&sub(), 3).await, Err(PortError::LimitReached)), "three held already");
+    store.insert_subscription(&sub(), 4).await.expect("room for a fourth");
+    assert!(matches!(store.insert_subscription(&sub(), 4).await, Err(PortError::LimitReached)));
+}
+
+/// Tabs stored in the older layout (a `T#<tab>` record each, a marker without the set) are read
+/// as they are, and the first change moves them into the marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tabs_of_the_older_layout_are_read_and_moved_on_the_first_change() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use inbox_domain::ports::TabStore;
+    let config = inbox_conformance::moto::sdk_config().await;
+    let (client, table) = inbox_conformance::moto::table(&config).await;
+    let store = inbox_aws::DynamoDbStore::new(client.clone(), table.clone());
+    let item = |sk: &str, doc: Option<String>| {
+        let mut m = std::collections::HashMap::from([
+            ("pk".to_string(), AttributeValue::S("U#usr_old".into())),
+            ("sk".to_string(), AttributeValue::S(sk.into())),
+        ]);
+        if let Some(d) = doc {
+            m.insert("doc".into(), AttributeValue::S(d));
+        }
+        m
+    };
+    client.put_item().table_name(&table).set_item(Some(item("TABS", None))).send().await.unwrap();
+    for (i, name) in ["Inbox", "Mine"].iter().enumerate() {
+        let doc = serde_json::json!({"id": format!("tab_old{i}"), "name": name, "position": i, "filters": {}, "query": ""}).to_string();
+        client.put_item().table_name(&table).set_item(Some(item(&format!("T#tab_old{i}"), Some(doc)))).send().await.unwrap();
+    }
+    let user: inbox_domain::UserId = "usr_old".into();
+    let set = store.tabs_or_init(&user, &inbox_domain::tabs::default_tabs(&user)).await.unwrap();
+    assert_eq!(set.tabs.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Inbox", "Mine"], "read as they are, no defaults");
+    let renamed = inbox_domain::tabs::Tab { name: "Mine, renamed".into(), ..set.tabs[1].clone() };
+    store.write_tabs(&user, set.version, &[renamed], &[]).await.unwrap();
+    let after = store.tabs_or_init(&user, &[]).await.unwrap();
+    assert_eq!(after.tabs.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Inbox", "Mine, renamed"]);
+    let left = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :pk AND begins_with(sk, :t)")
+        .expression_attribute_values(":pk", AttributeValue::S("U#usr_old".into()))
+        .expression_attribute_values(":t", AttributeValue::S("T#".into()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.count, 0, "the older records are gone");
+}

@@ -73,28 +73,64 @@ fn subscription_record(subscription: &WebhookSubscription) -> Record {
     r
 }
 
+impl DynamoDbStore {
+    /// Makes the account's subscription count (`WCOUNT`) if it has none: the subscriptions it
+    /// holds already (made before the count was kept) are counted once. A conditional put, so
+    /// two first creations never count twice.
+    async fn ensure_subscription_count(&self, account: &str) -> PortResult<()> {
+        let key = subscription_count_key(account);
+        if self.get(key.clone()).await?.is_some() {
+            return Ok(());
+        }
+        let held = self.query_prefix(&key.0, "W#").await?.len();
+        let mut r = record(key);
+        r.insert("n".into(), n(held));
+        let put = self.put_record().set_item(Some(r)).condition_expression("attribute_not_exists(pk)").send().await;
+        applied(put).map(|_| ())
+    }
+}
+
+/// A wait of 10 ms doubling with each attempt (at most about 1.3 s), with jitter.
+fn jitter(attempt: u32) -> std::time::Duration {
+    let base = 10u64 << attempt.min(7);
+    std::time::Duration::from_millis(base / 2 + rand_below(base))
+}
+
+/// A random number below `n`.
+fn rand_below(n: u64) -> u64 {
+    (uuid::Uuid::new_v4().as_u128() as u64) % n.max(1)
+}
+
 #[async_trait]
 impl SubscriptionStore for DynamoDbStore {
     /// One transaction: the account's count (`WCOUNT`, `n`) goes up only while it is under the
     /// limit, and the subscription is put only if its id is free.
     async fn insert_subscription(&self, subscription: &WebhookSubscription, max_per_account: usize) -> PortResult<()> {
-        let actions = vec![
-            tx::update(
-                &self.table,
-                subscription_count_key(subscription.account_id.as_str()),
-                "SET n = if_not_exists(n, :zero) + :one",
-                Some("attribute_not_exists(n) OR n < :max"),
-                vec![],
-                vec![(":zero", n(0)), (":one", n(1)), (":max", n(max_per_account))],
-            ),
-            tx::put(&self.table, subscription_record(subscription), Some("attribute_not_exists(pk)"), vec![]),
-        ];
-        match self.transact(actions).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.failed(0) => Err(PortError::LimitReached),
-            Err(e) if e.failed(1) => Err(PortError::AlreadyExists),
-            Err(e) => Err(e.into_port()),
+        let account = subscription.account_id.as_str();
+        self.ensure_subscription_count(account).await?;
+        // Creations racing on the count item cancel each other (`TransactionConflict`): tried
+        // again, with a growing jittered wait, so that the limit decides, not the race.
+        for attempt in 0..8u32 {
+            let actions = vec![
+                tx::update(
+                    &self.table,
+                    subscription_count_key(account),
+                    "SET n = n + :one",
+                    Some("n < :max"),
+                    vec![],
+                    vec![(":one", n(1)), (":max", n(max_per_account))],
+                ),
+                tx::put(&self.table, subscription_record(subscription), Some("attribute_not_exists(pk)"), vec![]),
+            ];
+            match self.transact(actions).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.failed(0) => return Err(PortError::LimitReached),
+                Err(e) if e.failed(1) => return Err(PortError::AlreadyExists),
+                Err(e) if e.conflicted() => tokio::time::sleep(jitter(attempt)).await,
+                Err(e) => return Err(e.into_port()),
+            }
         }
+        Err(PortError::Conflict)
     }
 
     async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: u64) -> PortResult<()> {
