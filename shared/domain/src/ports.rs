@@ -65,6 +65,10 @@ pub trait DirectoryStore: Send + Sync {
     /// Creates or replaces a profile. `AlreadyExists` when another profile has the same
     /// `(network, external_id)`: one presence is connected to one account only.
     async fn put_profile(&self, profile: &Profile) -> PortResult<()>;
+    /// Replaces a profile (same network and external id: new credentials, settings) only if it
+    /// is still stored exactly as `expected`: false when it was deleted or changed meanwhile
+    /// (a disconnected profile is never brought back by a reconnect that was under way).
+    async fn update_profile(&self, expected: &Profile, profile: &Profile) -> PortResult<bool>;
     async fn get_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<Option<Profile>>;
     async fn find_profile(&self, network: Network, external_id: &str) -> PortResult<Option<Profile>>;
     async fn list_profiles(&self, account: &AccountId) -> PortResult<Vec<Profile>>;

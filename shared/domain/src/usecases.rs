@@ -1665,8 +1665,13 @@ pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, cre
         return Err(DomainError::Invalid("reconnecting needs the new access_token".into()));
     }
     prove_owner(deps, profile.network, &profile.external_id, &credentials).await?;
+    let before = profile.clone();
     profile.credentials = credentials;
-    deps.directory.put_profile(&profile).await?;
+    // Only the profile as it was read: one disconnected (or reconnected) while the network was
+    // asked is left as it is now.
+    if !deps.directory.update_profile(&before, &profile).await? {
+        return Err(DomainError::Rule("the profile was disconnected or changed while its token was checked; look at it again".into()));
+    }
     deps.health.set_token_state(&profile.id, TokenState::Valid, None).await?;
     Ok(profile)
 }

@@ -116,6 +116,28 @@ impl DirectoryStore for SqliteStore {
             .await
     }
 
+    async fn update_profile(&self, expected: &Profile, profile: &Profile) -> PortResult<bool> {
+        if (expected.id.as_str(), expected.account_id.as_str(), expected.network, &expected.external_id)
+            != (profile.id.as_str(), profile.account_id.as_str(), profile.network, &profile.external_id)
+        {
+            return Err(PortError::Corrupt("update_profile changes credentials and settings only".into()));
+        }
+        let (expected, p) = (expected.clone(), profile.clone());
+        // One write transaction: the comparison and the write see the same row.
+        self.db
+            .write(move |c| {
+                let stored: Option<Profile> =
+                    one(c, "SELECT doc FROM profiles WHERE id = ?1 AND account_id = ?2", [p.id.as_str(), p.account_id.as_str()])?;
+                if stored.as_ref() != Some(&expected) {
+                    return Ok(false);
+                }
+                c.execute("UPDATE profiles SET doc = ?2 WHERE id = ?1", params![p.id.as_str(), to_doc(&p)])
+                    .map(|n| n == 1)
+                    .map_err(port_err)
+            })
+            .await
+    }
+
     async fn get_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<Option<Profile>> {
         let (account, id) = (account.to_string(), id.to_string());
         self.db.read(move |c| one(c, "SELECT doc FROM profiles WHERE id = ?1 AND account_id = ?2", [id, account])).await

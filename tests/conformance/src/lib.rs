@@ -28,6 +28,7 @@ macro_rules! store_conformance {
     ($make:expr) => {
         $crate::store_conformance!(@tests $make;
             directory_round_trips_and_keeps_emails_and_presences_unique,
+            a_profile_is_updated_only_as_it_was_read,
             deleting_a_user_unassigns_them_and_drops_their_tabs,
             one_thread_makes_one_conversation_and_one_platform_id_one_item,
             concurrent_first_events_of_a_thread_make_one_conversation,

@@ -1402,3 +1402,24 @@ pub async fn concurrent_creations_never_pass_the_subscription_limit(st: &Stores)
     st.subscriptions.insert_subscription(&new_subscription("acc_lim"), max).await.expect("a place is free again");
     assert!(matches!(st.subscriptions.insert_subscription(&new_subscription("acc_lim"), max).await, Err(PortError::LimitReached)));
 }
+
+/// A profile's credentials are replaced only while it is stored as it was read: never a
+/// profile deleted (or changed) meanwhile, which would bring it back.
+pub async fn a_profile_is_updated_only_as_it_was_read(s: &Stores) {
+    let d = &s.directory;
+    let p = profile("acc_1", "prf_u", Network::Youtube, "UC_u");
+    d.put_profile(&p).await.unwrap();
+    let renewed = Profile { credentials: Credentials { access_token: Some("new".into()), ..Credentials::default() }, ..p.clone() };
+    assert!(d.update_profile(&p, &renewed).await.unwrap());
+    assert_eq!(d.get_profile(&"acc_1".into(), &"prf_u".into()).await.unwrap(), Some(renewed.clone()));
+    assert_eq!(d.find_profile(Network::Youtube, "UC_u").await.unwrap(), Some(renewed.clone()), "found by its presence as changed");
+    let stale = Profile { credentials: Credentials { access_token: Some("stale".into()), ..Credentials::default() }, ..p.clone() };
+    assert!(!d.update_profile(&p, &stale).await.unwrap(), "read before the renewal: refused");
+    assert_eq!(d.get_profile(&"acc_1".into(), &"prf_u".into()).await.unwrap(), Some(renewed.clone()));
+    assert!(d.delete_profile(&"acc_1".into(), &"prf_u".into()).await.unwrap());
+    assert!(!d.update_profile(&renewed, &stale).await.unwrap(), "deleted meanwhile: refused");
+    assert_eq!(d.get_profile(&"acc_1".into(), &"prf_u".into()).await.unwrap(), None, "not brought back");
+    assert_eq!(d.find_profile(Network::Youtube, "UC_u").await.unwrap(), None);
+    let moved = Profile { external_id: "UC_other".into(), ..p.clone() };
+    assert!(d.update_profile(&p, &moved).await.is_err(), "a presence is not changed this way");
+}

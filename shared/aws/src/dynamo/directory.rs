@@ -116,6 +116,39 @@ impl DirectoryStore for DynamoDbStore {
         Err(PortError::Conflict)
     }
 
+    /// A compare-and-swap on the stored record: it is read, compared with `expected`, and
+    /// replaced (with its external-id record) only if its `doc` is still the one read.
+    async fn update_profile(&self, expected: &Profile, profile: &Profile) -> PortResult<bool> {
+        if (expected.id.as_str(), expected.account_id.as_str(), expected.network, &expected.external_id)
+            != (profile.id.as_str(), profile.account_id.as_str(), profile.network, &profile.external_id)
+        {
+            return Err(PortError::Corrupt("update_profile changes credentials and settings only".into()));
+        }
+        let (acc, pid) = (profile.account_id.as_str(), profile.id.as_str());
+        let Some(stored) = self.get(key::profile(acc, pid)).await? else { return Ok(false) };
+        if from_doc::<Profile>(&stored)? != *expected {
+            return Ok(false);
+        }
+        let Some(raw) = stored.get("doc").cloned() else { return Ok(false) };
+        let mut r = record(key::profile(acc, pid));
+        r.insert("doc".into(), to_doc(profile));
+        r.insert("net".into(), s(profile.network.as_str()));
+        r.insert("ext".into(), s(&profile.external_id));
+        let mut guard = record(key::external(profile.network.as_str(), &profile.external_id));
+        guard.insert("pid".into(), s(pid));
+        guard.insert("acc".into(), s(acc));
+        guard.insert("doc".into(), to_doc(profile));
+        let actions = vec![
+            tx::put(&self.table, r, Some("doc = :old"), vec![(":old", raw)]),
+            tx::put(&self.table, guard, Some("pid = :pid"), vec![(":pid", s(pid))]),
+        ];
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.failed(0) || e.failed(1) || e.conflicted() => Ok(false),
+            Err(e) => Err(e.into_port()),
+        }
+    }
+
     async fn get_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<Option<Profile>> {
         self.get_doc(key::profile(account.as_str(), id.as_str())).await
     }
