@@ -26,7 +26,7 @@ from cfnlint.decode import decode
 
 # Receives the actions queue must allow beyond the tries of the retry schedule (a dependency of
 # the inbox failing: the queue's own retries).
-SPARE_RECEIVES = 5
+SPARE_RECEIVES = 10
 
 
 def action_tries():

@@ -20,8 +20,9 @@ use std::time::Duration;
 /// SQS refuses), which are then sent base64-encoded. The Lambda batch adapter reads it too.
 pub const ENCODING_ATTRIBUTE: &str = "inbox-encoding";
 
-/// The longest SQS hides a received message (12 hours).
-pub const MAX_VISIBILITY_SECS: u64 = 43_200;
+/// The longest a received message is hidden again: SQS allows 12 hours from its receive; a few
+/// minutes are left for the handler's own run before it asks.
+pub const MAX_VISIBILITY_SECS: u64 = 43_200 - 600;
 
 /// One received message. Until it is deleted (`ack`) nobody else receives it; after its
 /// visibility timeout it is delivered again.
@@ -137,7 +138,9 @@ impl SqsQueue {
     /// The message comes back after `wait` (at most SQS's 12 hours): an outbound action the
     /// network could not take yet. (`ChangeMessageVisibility` on a received message.)
     pub async fn retry_in(&self, queue: QueueName, receipt_handle: &str, wait: Duration) -> PortResult<()> {
-        let secs = wait.as_secs().min(MAX_VISIBILITY_SECS) as i32;
+        // Whole seconds, rounded up (a message back before its time would only be handed back
+        // again, spending a receive), and within the 12 hours SQS allows since the receive.
+        let secs = wait.as_millis().div_ceil(1000).clamp(1, u128::from(MAX_VISIBILITY_SECS)) as i32;
         self.client
             .change_message_visibility()
             .queue_url(self.url(queue)?)
