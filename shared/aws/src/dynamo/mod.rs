@@ -359,9 +359,6 @@ pub(crate) mod key {
     pub fn tabs_marker(uid: &str) -> (String, String) {
         (format!("U#{uid}"), "TABS".into())
     }
-    pub fn tab(uid: &str, tid: &str) -> (String, String) {
-        (format!("U#{uid}"), format!("T#{tid}"))
-    }
     pub fn notification(uid: &str, nid: &str) -> (String, String) {
         (format!("U#{uid}"), format!("N#{nid}"))
     }

@@ -1,5 +1,6 @@
 //! `TabStore` and `NotificationStore` on DynamoDB: both live in the user's partition `U#<id>`.
-//! Tabs are `T#<tab>` with a `TABS` marker that says the defaults were stored once;
+//! Tabs are the `TABS` marker: the whole set in one item (`tabs`, with its version `ver`), made
+//! once with the defaults (older tables have `T#<tab>` records, read until the first change);
 //! notifications are `N#<id>` (idempotent by id), listed newest first through the local index
 //! `by_time` (`lsk = N#<created µs>#<id>`), which reads strongly consistently.
 
@@ -29,68 +30,90 @@ impl TabDoc {
     }
 }
 
-fn tab_record(t: &Tab) -> Record {
-    let mut r = record(key::tab(t.user_id.as_str(), t.id.as_str()));
-    r.insert("doc".into(), to_doc(&TabDoc::of(t)));
-    r
+impl DynamoDbStore {
+    /// The user's tabs by position, whether the defaults were stored, the set's version, and
+    /// whether they are still in the older layout (one `T#<tab>` record each), all from one
+    /// read of the `TABS` marker, which holds the whole set (`tabs`): one item is one atomic
+    /// snapshot, which a query of several records written by one transaction is not.
+    async fn read_tabs(&self, user: &UserId) -> PortResult<(Vec<Tab>, bool, u64, bool)> {
+        let Some(marker) = self.get(key::tabs_marker(user.as_str())).await? else {
+            return Ok((vec![], false, 0, false));
+        };
+        let version = get_n::<u64>(&marker, "ver").unwrap_or(0);
+        let (mut tabs, legacy) = match get_s(&marker, "tabs") {
+            Some(doc) => {
+                let docs: Vec<TabDoc> = serde_json::from_str(doc).map_err(|e| PortError::Corrupt(format!("tabs of {user}: {e}")))?;
+                (docs.into_iter().map(|d| d.into_tab(user)).collect::<Vec<_>>(), false)
+            }
+            None => {
+                let records = self.query_prefix(&key::tabs_marker(user.as_str()).0, "T#").await?;
+                (records.iter().map(|r| from_doc::<TabDoc>(r).map(|d| d.into_tab(user))).collect::<PortResult<Vec<_>>>()?, true)
+            }
+        };
+        tabs.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+        Ok((tabs, true, version, legacy))
+    }
 }
 
-impl DynamoDbStore {
-    /// The user's tabs by position, whether the defaults were stored, and the set's version
-    /// (the marker's `ver`), from one strongly consistent query of the user's partition.
-    async fn read_tabs(&self, user: &UserId) -> PortResult<(Vec<Tab>, bool, u64)> {
-        let records = self.query_prefix(&key::tabs_marker(user.as_str()).0, "T").await?;
-        let marker = records.iter().find(|r| get_s(r, "sk") == Some("TABS"));
-        let initialised = marker.is_some();
-        let version = marker.and_then(|m| get_n::<u64>(m, "ver")).unwrap_or(0);
-        let mut tabs: Vec<Tab> = records
-            .iter()
-            .filter(|r| get_s(r, "sk").is_some_and(|sk| sk.starts_with("T#")))
-            .map(|r| from_doc::<TabDoc>(r).map(|d| d.into_tab(user)))
-            .collect::<PortResult<_>>()?;
-        tabs.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
-        Ok((tabs, initialised, version))
-    }
+fn tabs_doc(tabs: &[Tab]) -> AttributeValue {
+    s(serde_json::to_string(&tabs.iter().map(TabDoc::of).collect::<Vec<_>>()).expect("serialisable"))
 }
 
 #[async_trait]
 impl TabStore for DynamoDbStore {
     async fn tabs_or_init(&self, user: &UserId, defaults: &[Tab]) -> PortResult<TabSet> {
-        let (tabs, initialised, version) = self.read_tabs(user).await?;
+        let (tabs, initialised, version, _) = self.read_tabs(user).await?;
         if initialised || defaults.is_empty() {
             return Ok(TabSet { tabs, version });
         }
-        // Exactly once, even if two first requests race: the marker is created with them.
-        let mut actions = vec![tx::put(&self.table, record(key::tabs_marker(user.as_str())), Some("attribute_not_exists(pk)"), vec![])];
-        actions
-            .extend(defaults.iter().map(|t| tx::put(&self.table, tab_record(&Tab { user_id: user.clone(), ..t.clone() }), None, vec![])));
-        match self.transact(actions).await {
-            Ok(()) => {}
-            Err(e) if e.failed(0) || e.conflicted() => {} // the other request stored them
-            Err(e) => return Err(e.into_port()),
-        }
-        let (tabs, _, version) = self.read_tabs(user).await?;
+        // Exactly once, even if two first requests race.
+        let mut marker = record(key::tabs_marker(user.as_str()));
+        let defaults: Vec<Tab> = defaults.iter().map(|t| Tab { user_id: user.clone(), ..t.clone() }).collect();
+        marker.insert("tabs".into(), tabs_doc(&defaults));
+        marker.insert("ver".into(), n(0));
+        let put = self.put_record().set_item(Some(marker)).condition_expression("attribute_not_exists(pk)").send().await;
+        applied(put)?; // false: the other request stored them
+        let (tabs, _, version, _) = self.read_tabs(user).await?;
         Ok(TabSet { tabs, version })
     }
 
-    /// One transaction: the marker's `ver` moves from `expected` (conditionally), with every
-    /// put and delete. At most 50 tabs and a delete: within DynamoDB's 100 actions.
+    /// One conditional put of the marker with the whole new set: the version moves from
+    /// `expected` or nothing is written. (At most 50 small tabs: a few KB of the 400 KB an item
+    /// may hold.)
     async fn write_tabs(&self, user: &UserId, expected: u64, put: &[Tab], delete: &[TabId]) -> PortResult<()> {
         if put.iter().any(|t| &t.user_id != user) {
             return Err(PortError::Corrupt("a tab written among another user's tabs".into()));
         }
+        let (mut tabs, _, version, legacy) = self.read_tabs(user).await?;
+        if version != expected {
+            return Err(PortError::Conflict);
+        }
+        tabs.retain(|t| !delete.contains(&t.id) && !put.iter().any(|p| p.id == t.id));
+        tabs.extend(put.iter().cloned());
+        tabs.sort_by(|a, b| (a.position, &a.id).cmp(&(b.position, &b.id)));
+        let mut marker = record(key::tabs_marker(user.as_str()));
+        marker.insert("tabs".into(), tabs_doc(&tabs));
+        marker.insert("ver".into(), n(expected + 1));
         let condition = if expected == 0 { "attribute_not_exists(ver) OR ver = :expected" } else { "ver = :expected" };
-        let mut actions = vec![tx::update(
-            &self.table,
-            key::tabs_marker(user.as_str()),
-            "SET ver = :next",
-            Some(condition),
-            vec![],
-            vec![(":expected", n(expected)), (":next", n(expected + 1))],
-        )];
-        actions.extend(put.iter().map(|t| tx::put(&self.table, tab_record(t), None, vec![])));
-        actions.extend(delete.iter().map(|id| tx::delete(&self.table, key::tab(user.as_str(), id.as_str()), None, vec![])));
-        self.transact(actions).await.map_err(TxError::into_port)
+        let written = self
+            .put_record()
+            .set_item(Some(marker))
+            .condition_expression(condition)
+            .expression_attribute_values(":expected", n(expected))
+            .send()
+            .await;
+        if !applied(written)? {
+            return Err(PortError::Conflict);
+        }
+        if legacy {
+            // The set now lives in the marker: the records of the older layout go.
+            for r in self.query_prefix(&key::tabs_marker(user.as_str()).0, "T#").await? {
+                if let (Some(pk), Some(sk)) = (get_s(&r, "pk"), get_s(&r, "sk")) {
+                    self.delete((pk.to_string(), sk.to_string())).await?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
