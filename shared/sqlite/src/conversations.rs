@@ -213,11 +213,9 @@ fn feed_blocking(conn: &Connection, q: &FeedQuery) -> PortResult<FeedPage> {
     }
     // Each clause on the conversation's messages: a positive one in some message, an
     // exclusion in none (a phrase never spans two messages). A cheap `instr` first, then the
-    // exact rule on the message's tokens.
+    // exact rule on the message's tokens: the rarest clause too, so that the domain's matcher
+    // decides even where SQLite's tokenizer and the domain's might ever differ.
     for clause in &q.search.clauses {
-        if rarest.is_some_and(|r| std::ptr::eq(r, clause)) {
-            continue; // every candidate holds it: the full-text index is the rule for one message
-        }
         let first = clause.words.first().cloned().unwrap_or_default();
         sql.push_str(if clause.negated { " AND NOT EXISTS" } else { " AND EXISTS" });
         sql.push_str(" (SELECT 1 FROM items i WHERE i.conversation_id = c.id AND instr(i.search, ?) > 0 AND inbox_clause(?, i.search))");
