@@ -17,62 +17,87 @@ async fn owners_of(server: &MockServer, network: Network) -> Result<Vec<String>,
     client(server).token_owners(network, &creds()).await
 }
 
+/// A network's identity call, as the mock expects it, and what it answers.
+struct Identity {
+    network: Network,
+    path: &'static str,
+    /// The exact query, or none at all.
+    query: Option<&'static str>,
+    /// Headers beyond the token.
+    headers: &'static [(&'static str, &'static str)],
+    /// The oauth fixture and the answer in it (a JSON pointer).
+    fixture: &'static str,
+    answer: &'static str,
+    owners: &'static [&'static str],
+}
+
+const IDENTITIES: [Identity; 5] = [
+    Identity {
+        network: Network::Facebook,
+        path: "/v21.0/me",
+        query: Some("fields=id,name"),
+        headers: &[],
+        fixture: "oauth_meta_debug_token.json",
+        answer: "/cheap_check/response/body",
+        owners: &["104857600000001"],
+    },
+    Identity {
+        network: Network::Instagram,
+        path: "/v21.0/me",
+        query: Some("fields=id,name,instagram_business_account"),
+        headers: &[],
+        fixture: "oauth_meta_list_pages.json",
+        answer: "/instagram_lookup/response/body",
+        owners: &["17841400000000001"],
+    },
+    Identity {
+        network: Network::Twitter,
+        path: "/2/users/me",
+        query: None,
+        headers: &[],
+        fixture: "oauth_x_users_me.json",
+        answer: "/response/body",
+        owners: &["1500000000000000001"],
+    },
+    Identity {
+        network: Network::Linkedin,
+        path: "/rest/organizationAcls",
+        query: Some("q=roleAssignee&role=ADMINISTRATOR&state=APPROVED&start=0&count=100"),
+        headers: &[("linkedin-version", "202508"), ("x-restli-protocol-version", "2.0.0")],
+        fixture: "oauth_linkedin_org_acls.json",
+        answer: "/response/body",
+        owners: &["5515715", "8100001"],
+    },
+    Identity {
+        network: Network::Youtube,
+        path: "/youtube/v3/channels",
+        query: Some("part=id&mine=true"),
+        headers: &[],
+        fixture: "oauth_google_channels_mine.json",
+        answer: "/response/body",
+        owners: &["UCfakeChannelId00000001"],
+    },
+];
+
 #[tokio::test]
 async fn each_network_is_asked_with_the_token_and_answers_its_owner() {
     let server = MockServer::start().await;
     let bearer = format!("Bearer {TOKEN}");
-    let meta = fixture("oauth_meta_debug_token.json");
-    Mock::given(method("GET"))
-        .and(path("/v21.0/me"))
-        .and(query_is("fields=id,name"))
-        .and(header("authorization", bearer.as_str()))
-        .respond_with(ok_json(&meta["cheap_check"]["response"]["body"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let pages = fixture("oauth_meta_list_pages.json");
-    Mock::given(method("GET"))
-        .and(path("/v21.0/me"))
-        .and(query_is("fields=id,name,instagram_business_account"))
-        .and(header("authorization", bearer.as_str()))
-        .respond_with(ok_json(&pages["instagram_lookup"]["response"]["body"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let x = fixture("oauth_x_users_me.json");
-    Mock::given(method("GET"))
-        .and(path("/2/users/me"))
-        .and(no_query())
-        .and(header("authorization", bearer.as_str()))
-        .respond_with(ok_json(&x["response"]["body"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let li = fixture("oauth_linkedin_org_acls.json");
-    Mock::given(method("GET"))
-        .and(path("/rest/organizationAcls"))
-        .and(query_is("q=roleAssignee&role=ADMINISTRATOR&state=APPROVED&start=0&count=100"))
-        .and(header("authorization", bearer.as_str()))
-        .and(header("linkedin-version", "202508"))
-        .and(header("x-restli-protocol-version", "2.0.0"))
-        .respond_with(ok_json(&li["response"]["body"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let yt = fixture("oauth_google_channels_mine.json");
-    Mock::given(method("GET"))
-        .and(path("/youtube/v3/channels"))
-        .and(query_is("part=id&mine=true"))
-        .and(header("authorization", bearer.as_str()))
-        .respond_with(ok_json(&yt["response"]["body"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    assert_eq!(owners_of(&server, Network::Facebook).await.unwrap(), ["104857600000001"]);
-    assert_eq!(owners_of(&server, Network::Instagram).await.unwrap(), ["17841400000000001"]);
-    assert_eq!(owners_of(&server, Network::Twitter).await.unwrap(), ["1500000000000000001"]);
-    assert_eq!(owners_of(&server, Network::Linkedin).await.unwrap(), ["5515715", "8100001"]);
-    assert_eq!(owners_of(&server, Network::Youtube).await.unwrap(), ["UCfakeChannelId00000001"]);
+    for id in &IDENTITIES {
+        let query = id.query;
+        let mut mock = Mock::given(method("GET"))
+            .and(path(id.path))
+            .and(move |r: &wiremock::Request| r.url.query() == query)
+            .and(header("authorization", bearer.as_str()));
+        for (name, value) in id.headers {
+            mock = mock.and(header(*name, *value));
+        }
+        let body = fixture(id.fixture).pointer(id.answer).unwrap_or_else(|| panic!("{}{}", id.fixture, id.answer)).clone();
+        mock.respond_with(ok_json(&body)).expect(1).mount(&server).await;
+    }
+    for id in &IDENTITIES {
+        assert_eq!(owners_of(&server, id.network).await.unwrap(), id.owners, "{}", id.network);
+    }
     server.verify().await;
 }
 

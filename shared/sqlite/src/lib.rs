@@ -20,6 +20,7 @@ pub use db::{Db, DbConfig, Durability};
 pub use mailer::OutboxMailer;
 pub use queue::{DeadLetter, Delivery, SqliteQueue};
 pub use rusqlite;
+pub use schema::migrate_to;
 
 use std::sync::Arc;
 

@@ -174,9 +174,9 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     migrate_to(conn, MIGRATIONS.len())
 }
 
-/// Brings the database to schema `last` (a database of an older release, for the upgrade
-/// tests).
-pub(crate) fn migrate_to(conn: &mut Connection, last: usize) -> rusqlite::Result<()> {
+/// Brings the database to schema `last`: how the upgrade tests make a database of an older
+/// release. The adapters always use [`migrate`].
+pub fn migrate_to(conn: &mut Connection, last: usize) -> rusqlite::Result<()> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")?;
     let done: i64 = conn.query_row("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().take(last) {
@@ -191,110 +191,4 @@ pub(crate) fn migrate_to(conn: &mut Connection, last: usize) -> rusqlite::Result
         tracing::info!(version, "applied schema migration");
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod upgrade_tests {
-    use super::*;
-    use crate::{Db, DbConfig, SqliteStore};
-    use inbox_domain::ports::{ConversationStore, FeedQuery};
-    use inbox_domain::*;
-
-    fn conversation(id: &str, at: i64, text: &str) -> (Conversation, Item) {
-        let t = chrono::DateTime::from_timestamp(at, 0).unwrap();
-        let c = Conversation {
-            id: id.into(),
-            account_id: "acc_1".into(),
-            profile_id: "prf_1".into(),
-            network: Network::Facebook,
-            kind: Kind::Comment,
-            thread_key: id.into(),
-            status: Status::Open,
-            assignee_id: None,
-            sponsored: false,
-            last_inbound_at: t,
-            last_received_at: None,
-            created_at: t,
-            author: Author { id: "a".into(), name: "Ann".into(), handle: String::new() },
-            excerpt: text.into(),
-            thread_owner: None,
-            version: 1,
-            salesforce_case: None,
-            post_id: None,
-        };
-        let i = Item {
-            id: format!("itm_{id}").as_str().into(),
-            conversation_id: id.into(),
-            direction: Direction::Inbound,
-            text: text.into(),
-            author: c.author.clone(),
-            created_at: t,
-            platform_id: Some(format!("p_{id}")),
-            state: ItemState::Received,
-            failure: None,
-            deleted: false,
-            edited: false,
-            action: None,
-            target: None,
-            dm_recipient: None,
-            retry: None,
-        };
-        (c, i)
-    }
-
-    /// A database of the release before (schema 5, a search text per conversation, feeds by
-    /// the network's time) with conversations in it: opened by this release, its conversations
-    /// keep their order, their messages are indexed one by one, and search finds them.
-    #[tokio::test]
-    async fn a_database_of_the_previous_schema_is_upgraded_with_its_data() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("old.db");
-        {
-            let mut conn = Connection::open(&path).unwrap();
-            migrate_to(&mut conn, 5).unwrap();
-            for (id, at, text) in [("cnv_a", 100, "the tent is torn"), ("cnv_b", 200, "这款帐篷防水吗"), ("cnv_c", 150, "Café ÜMLAUT")]
-            {
-                let (c, i) = conversation(id, at, text);
-                conn.execute(
-                    "INSERT INTO conversations (id, account_id, profile_id, network, kind, thread_key, status, assignee_id, sponsored, last_inbound_us, version, search_text, doc)
-                     VALUES (?1, 'acc_1', 'prf_1', 'facebook', 'comment', ?1, 'open', NULL, 0, ?2, 1, 'old tokens', ?3)",
-                    rusqlite::params![id, at * 1_000_000, serde_json::to_string(&c).unwrap()],
-                )
-                .unwrap();
-                conn.execute(
-                    "INSERT INTO items (id, conversation_id, profile_id, platform_id, created_us, doc) VALUES (?1, ?2, 'prf_1', ?3, ?4, ?5)",
-                    rusqlite::params![i.id.as_str(), id, i.platform_id, at * 1_000_000, serde_json::to_string(&i).unwrap()],
-                )
-                .unwrap();
-            }
-        }
-        let db = Db::open(DbConfig::new(&path)).expect("the old database opens and is upgraded");
-        let store = SqliteStore::new(db);
-        let search = |q: &str| {
-            let store = store.clone();
-            let q = q.to_string();
-            async move {
-                let query = FeedQuery {
-                    account_id: "acc_1".into(),
-                    viewer: "usr_1".into(),
-                    profiles: vec!["prf_1".into()],
-                    status: None,
-                    assignee: None,
-                    networks: vec![],
-                    kinds: vec![],
-                    sponsored: None,
-                    seen: None,
-                    search: inbox_domain::search::SearchQuery::parse(&q),
-                    after: None,
-                    limit: 10,
-                };
-                store.feed(&query).await.unwrap().entries.into_iter().map(|e| e.conversation.id.to_string()).collect::<Vec<_>>()
-            }
-        };
-        assert_eq!(search("").await, ["cnv_b", "cnv_c", "cnv_a"], "the order of before");
-        assert_eq!(search("tent").await, ["cnv_a"]);
-        assert_eq!(search("帐篷").await, ["cnv_b"]);
-        assert_eq!(search("cafe umlaut").await, ["cnv_c"]);
-        assert!(search("old tokens").await.is_empty(), "the old search text is gone");
-    }
 }

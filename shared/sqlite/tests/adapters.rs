@@ -376,3 +376,39 @@ async fn a_search_finds_exactly_what_the_search_rule_matches_for_rare_and_common
         assert_eq!(search_all(&store, q).await, expected, "search {q:?}");
     }
 }
+
+/// A database of the release before (schema 5, a search text per conversation, feeds by the
+/// network's time) with conversations in it: opened by this release, its conversations keep
+/// their order, their messages are indexed one by one, and search finds them.
+#[tokio::test]
+async fn a_database_of_the_previous_schema_is_upgraded_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    {
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        migrate_to(&mut conn, 5).unwrap();
+        for (id, at, text) in [("cnv_a", 100, "the tent is torn"), ("cnv_b", 200, "这款帐篷防水吗"), ("cnv_c", 150, "Café ÜMLAUT")]
+        {
+            let t = chrono::DateTime::from_timestamp(at, 0).unwrap();
+            let c = Conversation { last_inbound_at: t, created_at: t, excerpt: text.into(), ..conversation(id, id) };
+            let i = Item { text: text.into(), created_at: t, ..item(&format!("itm_{id}"), id, &format!("p_{id}")) };
+            conn.execute(
+                "INSERT INTO conversations (id, account_id, profile_id, network, kind, thread_key, status, assignee_id, sponsored, last_inbound_us, version, search_text, doc)
+                 VALUES (?1, 'acc_1', 'prf_1', 'facebook', 'comment', ?1, 'open', NULL, 0, ?2, 1, 'old tokens', ?3)",
+                rusqlite::params![id, at * 1_000_000, serde_json::to_string(&c).unwrap()],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO items (id, conversation_id, profile_id, platform_id, created_us, doc) VALUES (?1, ?2, 'prf_1', ?3, ?4, ?5)",
+                rusqlite::params![i.id.as_str(), id, i.platform_id, at * 1_000_000, serde_json::to_string(&i).unwrap()],
+            )
+            .unwrap();
+        }
+    }
+    let store = SqliteStore::new(open(&dir));
+    assert_eq!(search_all(&store, "").await, ["cnv_b", "cnv_c", "cnv_a"], "the order of before");
+    assert_eq!(search_all(&store, "tent").await, ["cnv_a"]);
+    assert_eq!(search_all(&store, "帐篷").await, ["cnv_b"]);
+    assert_eq!(search_all(&store, "cafe umlaut").await, ["cnv_c"]);
+    assert!(search_all(&store, "old tokens").await.is_empty(), "the old search text is gone");
+}

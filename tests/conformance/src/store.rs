@@ -1092,7 +1092,8 @@ pub async fn salesforce_connections_and_case_claims(s: &Stores) {
 
 // --- The integration stores' contracts, one function each ----------------------------------
 
-fn new_subscription(account: &str) -> WebhookSubscription {
+/// A webhook subscription of `account`, as the suites and backend-specific tests make them.
+pub fn new_subscription(account: &str) -> WebhookSubscription {
     let now = Utc::now();
     WebhookSubscription {
         id: SubscriptionId::generate(),

@@ -143,31 +143,10 @@ async fn appending_to_a_thread_costs_the_same_whatever_its_length() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriptions_made_before_the_count_count_against_the_limit() {
     use inbox_domain::error::PortError;
-    use inbox_domain::webhooks::*;
     let config = inbox_conformance::moto::sdk_config().await;
     let (client, table) = inbox_conformance::moto::table(&config).await;
     let store = inbox_aws::DynamoDbStore::new(client.clone(), table.clone());
-    let sub = || {
-        let now = chrono::Utc::now();
-        WebhookSubscription {
-            id: inbox_domain::SubscriptionId::generate(),
-            account_id: "acc_legacy".into(),
-            kind: SubscriptionKind::Webhook,
-            url: "https://hooks.example.com/in".into(),
-            events: vec![inbox_domain::events::EventType::ConversationCreated],
-            description: String::new(),
-            secret: new_secret(),
-            enabled: true,
-            disabled_reason: None,
-            failing_since: None,
-            last_success_at: None,
-            last_failure: None,
-            api_key_id: None,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        }
-    };
+    let sub = || inbox_conformance::store::new_subscription("acc_legacy");
     use inbox_domain::ports::SubscriptionStore;
     for _ in 0..3 {
         store.insert_subscription(&sub(), 50).await.unwrap();

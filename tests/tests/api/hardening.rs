@@ -162,7 +162,7 @@ async fn a_profile_is_connected_only_with_a_token_the_network_says_is_its_own() 
         let (status, answer) = t.post("/api/profiles", OLGA, body).await;
         assert_eq!(status, StatusCode::CREATED, "{network}: {answer}");
     }
-    let sim = t.app.simulator.as_ref().unwrap().requests();
+    let sim = sim(&t).requests();
     let identity_paths: Vec<&str> = sim
         .iter()
         .filter(|r| matches!(r.path.as_str(), "/v21.0/me" | "/2/users/me" | "/rest/organizationAcls" | "/youtube/v3/channels"))
@@ -417,12 +417,6 @@ async fn search_finds_words_in_every_script_and_never_everything() {
     t.stop().await;
 }
 
-/// The simulator's calls to `path_end` with `method`: (refused status or None, when).
-fn calls(t: &TestApp, method: &str, path_end: &str) -> Vec<(Option<u16>, chrono::DateTime<chrono::Utc>)> {
-    let sim = t.app.simulator.as_ref().expect("the simulator");
-    sim.requests().into_iter().filter(|r| r.method == method && r.path.ends_with(path_end)).map(|r| (r.refused, r.at)).collect()
-}
-
 async fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..500 {
         if check() {
@@ -437,6 +431,16 @@ fn schedule(ms: u64, tries: usize) -> inbox_domain::retry::RetrySchedule {
     inbox_domain::retry::RetrySchedule { waits: vec![std::time::Duration::from_millis(ms); tries] }
 }
 
+/// A Facebook comment, the networks down, and a reply to it: the app and the conversation.
+async fn reply_while_down(retry: inbox_domain::retry::RetrySchedule) -> (TestApp, String) {
+    let t = TestApp::spawn_with(|c| c.settings.action_retry = retry).await;
+    meta(&t, &fixture("meta_feed_comment_add.json")).await;
+    let conv = id(&t.find(ALICE, "size M").await);
+    sim(&t).script(|s| s.down = true);
+    post_ok(&t, &format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "Yes, size M is in stock"})).await;
+    (t, conv)
+}
+
 fn outbound(detail: &serde_json::Value) -> serde_json::Value {
     detail["items"].as_array().unwrap().iter().rfind(|i| i["direction"] == "outbound").cloned().expect("an outbound item")
 }
@@ -445,17 +449,13 @@ fn outbound(detail: &serde_json::Value) -> serde_json::Value {
 /// reason meanwhile, and goes out once when the network is back.
 #[tokio::test]
 async fn a_reply_is_retried_while_the_network_is_down_and_goes_out_once_it_is_back() {
-    let t = TestApp::spawn_with(|c| c.settings.action_retry = schedule(200, 20)).await;
-    meta(&t, &fixture("meta_feed_comment_add.json")).await;
-    let conv = id(&t.find(ALICE, "size M").await);
-    t.app.simulator.as_ref().unwrap().script(|s| s.down = true);
-    post_ok(&t, &format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "Yes, size M is in stock"})).await;
-    wait_for("two refused tries", || calls(&t, "POST", "/comments").len() >= 2).await;
+    let (t, conv) = reply_while_down(schedule(200, 20)).await;
+    wait_for("two refused tries", || sim_calls(&t, "POST", "/comments").len() >= 2).await;
     let item = outbound(&t.detail(ALICE, &conv).await);
     assert_eq!(item["state"], "pending", "{item}");
     assert!(item["retry"]["attempts"].as_u64().unwrap() >= 1, "{item}");
     assert!(item["failure"].as_str().unwrap().contains("temporary problem"), "the last reason, in words: {item}");
-    t.app.simulator.as_ref().unwrap().script(|s| s.down = false);
+    sim(&t).script(|s| s.down = false);
     t.settle().await;
     let item = outbound(&t.detail(ALICE, &conv).await);
     assert_eq!(
@@ -463,7 +463,7 @@ async fn a_reply_is_retried_while_the_network_is_down_and_goes_out_once_it_is_ba
         (Some("sent"), Value::Null, Value::Null),
         "{item}"
     );
-    let sent: Vec<_> = calls(&t, "POST", "/comments").into_iter().filter(|(refused, _)| refused.is_none()).collect();
+    let sent: Vec<_> = sim_calls(&t, "POST", "/comments").into_iter().filter(|r| r.refused.is_none()).collect();
     assert_eq!(sent.len(), 1, "the reply went out once");
     t.stop().await;
 }
@@ -472,17 +472,13 @@ async fn a_reply_is_retried_while_the_network_is_down_and_goes_out_once_it_is_ba
 /// reason in words, never left pending; nothing is dead-lettered.
 #[tokio::test]
 async fn a_reply_the_network_never_takes_ends_failed_in_words() {
-    let t = TestApp::spawn_with(|c| c.settings.action_retry = schedule(50, 3)).await;
-    meta(&t, &fixture("meta_feed_comment_add.json")).await;
-    let conv = id(&t.find(ALICE, "size M").await);
-    t.app.simulator.as_ref().unwrap().script(|s| s.down = true);
-    post_ok(&t, &format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "Yes, size M is in stock"})).await;
+    let (t, conv) = reply_while_down(schedule(50, 3)).await;
     t.settle().await;
     let item = outbound(&t.detail(ALICE, &conv).await);
     assert_eq!(item["state"], "failed", "{item}");
     let why = item["failure"].as_str().unwrap();
     assert!(why.contains("could not take it after 4 tries") && why.contains("temporary problem"), "{why}");
-    assert_eq!(calls(&t, "POST", "/comments").len(), 4, "one first try and three retries");
+    assert_eq!(sim_calls(&t, "POST", "/comments").len(), 4, "one first try and three retries");
     assert!(t.app.queue.dead_letters(10).await.unwrap().is_empty());
     t.stop().await;
 }
@@ -494,16 +490,16 @@ async fn a_rate_limited_reply_waits_for_what_the_network_asked() {
     let t = TestApp::spawn_with(|c| c.settings.action_retry = schedule(50, 5)).await;
     x(&t, &fixture("x_tweet_create_mention.json")).await;
     let conv = id(&everything(&t, ALICE).await[0]);
-    t.app.simulator.as_ref().unwrap().script(|s| s.rate_limit_next = Some(2));
+    sim(&t).script(|s| s.rate_limit_next = Some(2));
     post_ok(&t, &format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "We are on it"})).await;
-    wait_for("the refused try", || !calls(&t, "POST", "/2/tweets").is_empty()).await;
+    wait_for("the refused try", || !sim_calls(&t, "POST", "/2/tweets").is_empty()).await;
     let item = outbound(&t.detail(ALICE, &conv).await);
     assert!(item["failure"].as_str().unwrap().contains("rate limit"), "{item}");
     t.settle().await;
-    let tries = calls(&t, "POST", "/2/tweets");
+    let tries = sim_calls(&t, "POST", "/2/tweets");
     assert_eq!(tries.len(), 2, "{tries:?}");
-    assert_eq!(tries[0].0, Some(429));
-    let waited = tries[1].1 - tries[0].1;
+    assert_eq!(tries[0].refused, Some(429));
+    let waited = tries[1].at - tries[0].at;
     assert!(waited >= chrono::Duration::milliseconds(1900), "tried again after {waited}, before the 2 s asked");
     assert_eq!(outbound(&t.detail(ALICE, &conv).await)["state"], "sent");
     t.stop().await;

@@ -5,16 +5,12 @@ use crate::support::*;
 use axum::http::StatusCode;
 use chrono::Utc;
 use inbox_domain::usecases;
-use inbox_local::simulator::{Recorded, Simulator};
+use inbox_local::simulator::Recorded;
 use inbox_tests::*;
 use serde_json::{Value, json};
 
-fn sim(t: &TestApp) -> &Simulator {
-    t.app.simulator.as_ref().expect("tests run on the simulator")
-}
-
 fn calls(t: &TestApp, suffix: &str) -> Vec<Recorded> {
-    sim(t).requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with(suffix)).collect()
+    sim_calls(t, "POST", suffix)
 }
 
 /// Waits for the simulator's echoes (sent a moment after each call) to be ingested.

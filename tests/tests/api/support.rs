@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
 use inbox_domain::usecases::{self, IngestOutcome};
 use inbox_domain::{Author, Direction, Kind, Network};
+use inbox_local::simulator::{Recorded, Simulator};
 use inbox_tests::*;
 use serde_json::{Value, json};
 
@@ -254,4 +255,14 @@ pub fn assert_error(answer: &(StatusCode, Value), status: StatusCode, code: &str
     assert_eq!(answer.0, status, "{}", answer.1);
     assert_eq!(answer.1["error"]["code"], code, "{}", answer.1);
     assert!(answer.1["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", answer.1);
+}
+
+/// The network simulator the test app runs on.
+pub fn sim(t: &TestApp) -> &Simulator {
+    t.app.simulator.as_ref().expect("tests run on the simulator")
+}
+
+/// The calls the simulator received with `method` to a path ending with `suffix`, in order.
+pub fn sim_calls(t: &TestApp, method: &str, suffix: &str) -> Vec<Recorded> {
+    sim(t).requests().into_iter().filter(|r| r.method == method && r.path.ends_with(suffix)).collect()
 }

@@ -143,22 +143,33 @@ describe('SignIn', () => {
   });
 });
 
+/** Alice's pending reply "On its way" on `c1`, with `over` on top. */
+function outbound(over: Record<string, unknown> = {}) {
+  return {
+    id: 'itm_out',
+    direction: 'outbound',
+    text: 'On its way',
+    author: { id: 'p', name: 'Demo Page', handle: 'demo' },
+    created_at: '2026-01-01T10:02:00Z',
+    platform_id: null,
+    state: 'pending',
+    failure: null,
+    deleted: false,
+    edited: false,
+    action: 'reply',
+    ...over,
+  };
+}
+
 describe('ConversationView', () => {
   it('marks it seen on open, and a failed reply shows the reason and keeps the text', async () => {
     let state: 'none' | 'pending' | 'failed' = 'none';
-    const out = () => ({
-      id: 'itm_out',
-      direction: 'outbound',
-      text: 'On its way',
-      author: { id: 'p', name: 'Demo Page', handle: 'demo' },
-      created_at: '2026-01-01T10:02:00Z',
-      platform_id: null,
-      state: state === 'failed' ? 'failed' : 'pending',
-      failure: state === 'failed' ? 'no facebook client is configured on this server, so the reply was not sent' : null,
-      deleted: false,
-      edited: false,
-      action: 'reply',
-    });
+    const out = () =>
+      outbound(
+        state === 'failed'
+          ? { state: 'failed', failure: 'no facebook client is configured on this server, so the reply was not sent' }
+          : {},
+      );
     const { fetch, calls } = fakeFetch({
       'GET /api/conversations/c1': () => {
         const d = detail('c1', { assignee_id: state === 'none' ? null : 'usr_alice' });
@@ -192,20 +203,10 @@ describe('ConversationView', () => {
   });
 
   it('shows a reply the network could not take yet as retrying, with why and when', async () => {
-    const retrying = {
-      id: 'itm_out',
-      direction: 'outbound',
-      text: 'On its way',
-      author: { id: 'p', name: 'Demo Page', handle: 'demo' },
-      created_at: '2026-01-01T10:02:00Z',
-      platform_id: null,
-      state: 'pending',
+    const retrying = outbound({
       failure: 'Facebook had a temporary problem: Service temporarily unavailable',
-      deleted: false,
-      edited: false,
-      action: 'reply',
       retry: { attempts: 2, next_at: new Date(now + 5 * 60_000).toISOString() },
-    };
+    });
     const { fetch } = fakeFetch({
       'GET /api/conversations/c1': () => {
         const d = detail('c1');
