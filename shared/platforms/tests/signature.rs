@@ -295,9 +295,6 @@ fn the_linkedin_challenge_never_signs_an_event_body() {
         let forged_code = format!("hmacsha256={body_text}");
         assert!(linkedin_challenge_response(secret, &forged_code).is_err());
         assert!(linkedin_challenge_response(secret, &body_text).is_err());
-        // What the answer would have been: a valid X-LI-Signature of the body.
-        let would_answer = sign_linkedin(secret, &body);
-        assert_eq!(verify_linkedin(secret, &body, Some(&would_answer)), Ok(()));
     }
     for bad in [
         "",

@@ -19,7 +19,7 @@ fn forged_x_dm() -> Vec<u8> {
 
 /// Item 1: the X CRC answers `base64(HMAC(secret, token))`, the very signature of a body equal
 /// to the token. Asked to "answer a challenge" whose token is an event body, it must refuse,
-/// and the signed-by-us forgery must not get in.
+/// so that it never hands out the signature of a forgery.
 #[tokio::test]
 async fn the_x_crc_does_not_sign_a_forged_event() {
     let t = TestApp::spawn().await;
@@ -31,11 +31,6 @@ async fn the_x_crc_does_not_sign_a_forged_event() {
         assert_error(&(status, answer.clone()), StatusCode::BAD_REQUEST, "bad_request");
         assert!(answer.get("response_token").is_none(), "{answer}");
     }
-    // The answer it would have given is exactly the signature X puts on that body: the attack.
-    let would_sign = inbox_platforms::signature::sign_x(b"test_consumer_secret", &body);
-    assert_eq!(inbox_platforms::signature::verify_x(b"test_consumer_secret", &body, Some(&would_sign)), Ok(()));
-    t.settle().await;
-    assert!(everything(&t, ALICE).await.is_empty(), "no forged DM in any feed");
     // The published example still gets its documented answer.
     let crc = fixture_json("x_crc_get.json");
     let q = &crc["request"]["query"];
