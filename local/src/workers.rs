@@ -13,19 +13,20 @@ use tracing::Instrument;
 pub const VISIBILITY: Duration = Duration::from_secs(60);
 const BATCH: usize = 64;
 
-/// Runs the handler of `queue`'s function on one message. `Ok(Some(wait))`: hand the message
-/// back after `wait` (an outbound action the network could not take yet).
-pub async fn handle(queue: QueueName, deps: &Deps, client: &dyn PlatformClient, body: &[u8]) -> Result<Option<Duration>, String> {
+/// Runs the handler of `queue`'s function on one message; `last` when the queue will not
+/// deliver it again. `Ok(Some(wait))`: hand the message back after `wait` (an outbound action
+/// the network could not take yet).
+pub async fn handle(
+    queue: QueueName,
+    deps: &Deps,
+    client: &dyn PlatformClient,
+    body: &[u8],
+    last: bool,
+) -> Result<Option<Duration>, String> {
     match queue {
         QueueName::Ingest => fn_ingest::handle_message(deps, body).await.map(|_| None).map_err(|e| e.to_string()),
         QueueName::Notify => fn_notifier::handle_message(deps, body).await.map(|_| None).map_err(|e| e.to_string()),
-        QueueName::Actions => fn_actions::handle_message(deps, client, body)
-            .await
-            .map(|o| match o {
-                inbox_domain::usecases::JobOutcome::Done(_) => None,
-                inbox_domain::usecases::JobOutcome::RetryIn(wait) => Some(wait),
-            })
-            .map_err(|e| e.to_string()),
+        QueueName::Actions => fn_actions::handle_delivery(deps, client, body, last).await.map_err(|e| e.to_string()),
         QueueName::Events => fn_integrations::handle_message(deps, body).await.map(|_| None).map_err(|e| e.to_string()),
     }
 }
@@ -69,11 +70,11 @@ pub async fn run(queue: SqliteQueue, name: QueueName, deps: Deps, client: Arc<dy
 async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client: &Arc<dyn PlatformClient>, batch: Vec<Delivery>) {
     let mut set = tokio::task::JoinSet::new();
     for d in batch {
-        let (deps, client) = (deps.clone(), client.clone());
+        let (deps, client, last) = (deps.clone(), client.clone(), queue.is_last(&d));
         let span = tracing::info_span!("message", queue = name.as_str(), id = d.id, attempt = d.attempts);
         set.spawn(
             async move {
-                let r = handle(name, &deps, client.as_ref(), &d.body).await;
+                let r = handle(name, &deps, client.as_ref(), &d.body, last).await;
                 (d, r)
             }
             .instrument(span),
@@ -92,14 +93,7 @@ async fn process_batch(queue: &SqliteQueue, name: QueueName, deps: &Deps, client
             Err(e) => {
                 tracing::warn!(queue = name.as_str(), id = d.id, attempt = d.attempts, error = %e, "message failed");
                 match queue.fail(&d, &e).await {
-                    Ok(true) => {
-                        tracing::error!(queue = name.as_str(), id = d.id, "message dead-lettered");
-                        if name == QueueName::Actions
-                            && let Err(why) = fn_actions::abandon_message(deps, &d.body, &e).await
-                        {
-                            tracing::error!(error = %why, "cannot mark the abandoned action's item failed");
-                        }
-                    }
+                    Ok(true) => tracing::error!(queue = name.as_str(), id = d.id, "message dead-lettered"),
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "cannot record a failure; the message will be redelivered"),
                 }

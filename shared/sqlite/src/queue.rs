@@ -138,16 +138,22 @@ impl SqliteQueue {
             .await
     }
 
+    /// Whether `delivery` is the message's last: a failure of it dead-letters the message.
+    pub fn is_last(&self, delivery: &Delivery) -> bool {
+        delivery.attempts >= self.max_attempts
+    }
+
     /// The handler failed: retry later with exponential backoff, or dead-letter the message
     /// once it has had `max_attempts` deliveries.
     pub async fn fail(&self, delivery: &Delivery, error: &str) -> PortResult<bool> {
-        let (id, attempts, max) = (delivery.id, delivery.attempts, self.max_attempts);
+        let (id, last) = (delivery.id, self.is_last(delivery));
+        let attempts = delivery.attempts;
         let error: String = error.chars().take(2000).collect();
         let now = us(chrono::Utc::now());
         let backoff_us = (200_000i64 << attempts.min(10)).min(60_000_000);
         self.db
             .write(move |c| {
-                if attempts >= max {
+                if last {
                     c.execute(
                         "INSERT INTO dead_letters (id, queue, body, enqueued_us, attempts, last_error, dead_us)
                          SELECT id, queue, body, enqueued_us, attempts, ?2, ?3 FROM queue_messages WHERE id = ?1",

@@ -47,6 +47,10 @@ pub struct LambdaConfig {
     pub networks: NetworkConfig,
     /// `INBOX_MAX_BODY_BYTES`.
     pub max_body_bytes: usize,
+    /// `INBOX_ACTIONS_MAX_RECEIVES` (default 30): the actions queue's `maxReceiveCount`
+    /// (template.yaml; `infra/check_template.py` holds the two equal). On that receive a job
+    /// gets no other delivery, so the actions function ends its item instead of retrying.
+    pub actions_max_receives: u32,
 }
 
 impl LambdaConfig {
@@ -73,6 +77,14 @@ impl LambdaConfig {
             None => DEFAULT_MAX_BODY_BYTES,
             Some(v) => v.parse().map_err(|_| ConfigError("INBOX_MAX_BODY_BYTES must be a number of bytes".into()))?,
         };
+        let actions_max_receives = match get("INBOX_ACTIONS_MAX_RECEIVES") {
+            None => 30,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ConfigError("INBOX_ACTIONS_MAX_RECEIVES must be a count of receives (1 or more)".into()))?,
+        };
         Ok(Self {
             table,
             queues,
@@ -83,6 +95,7 @@ impl LambdaConfig {
             egress,
             networks: NetworkConfig::from_lookup(|k| get(k)),
             max_body_bytes,
+            actions_max_receives,
         })
     }
 
