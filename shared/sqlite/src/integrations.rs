@@ -142,13 +142,14 @@ impl DeliveryStore for SqliteStore {
         let holder = holder.map(str::to_string);
         self.db
             .write(move |c| {
-                let row = params![d.id.as_str(), d.account_id.as_str(), d.subscription_id.as_str(), d.state.as_str(), us(d.next_at), to_doc(&d)];
+                let (id, account, subscription, state, next, doc) =
+                    (d.id.as_str(), d.account_id.as_str(), d.subscription_id.as_str(), d.state.as_str(), us(d.next_at), to_doc(&d));
                 match &holder {
                     Some(h) => c
                         .execute(
                             "UPDATE webhook_deliveries SET state = ?4, next_us = ?5, lease_us = 0, lease_holder = NULL, doc = ?6
                              WHERE id = ?1 AND account_id = ?2 AND subscription_id = ?3 AND lease_holder = ?7",
-                            params![d.id.as_str(), d.account_id.as_str(), d.subscription_id.as_str(), d.state.as_str(), us(d.next_at), to_doc(&d), h],
+                            params![id, account, subscription, state, next, doc, h],
                         )
                         .map(|n| n == 1),
                     None => c
@@ -156,7 +157,7 @@ impl DeliveryStore for SqliteStore {
                             "INSERT INTO webhook_deliveries (id, account_id, subscription_id, state, next_us, lease_us, doc) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6)
                              ON CONFLICT (id) DO UPDATE SET state = excluded.state, next_us = excluded.next_us, lease_us = 0,
                                  lease_holder = NULL, doc = excluded.doc",
-                            row,
+                            params![id, account, subscription, state, next, doc],
                         )
                         .map(|_| true),
                 }
