@@ -40,6 +40,7 @@ macro_rules! store_conformance {
             seen_marks_never_move_backwards,
             the_feed_is_newest_first_and_pages_without_gaps_or_repeats,
             the_feed_filters_like_the_tabs_ask,
+            the_feed_orders_and_compares_seen_by_when_the_inbox_received,
             a_feed_position_of_another_account_is_refused,
             a_search_finds_exactly_what_the_search_rule_matches,
             outbound_dms_are_found_by_recipient,

@@ -479,6 +479,34 @@ pub async fn the_feed_is_newest_first_and_pages_without_gaps_or_repeats(s: &Stor
     assert!(feed_all(s, &other).await.is_empty(), "another account sees none of them");
 }
 
+/// The feed's order and the seen filter follow when the inbox received a conversation's
+/// newest message (`last_received_at`), not the network's time of it (`last_inbound_at`, kept
+/// for display); a conversation stored before the receipt time was kept falls back to the
+/// network's time.
+pub async fn the_feed_orders_and_compares_seen_by_when_the_inbox_received(s: &Stores) {
+    let store = &s.conversations;
+    let at = |secs| t0() + Duration::seconds(secs);
+    // (id, written on the network, received by the inbox)
+    for (id, written, received) in [("cnv_x", 50, Some(10)), ("cnv_y", 10, Some(50)), ("cnv_z", 40, None)] {
+        let mut c = conversation(id, id, written);
+        c.last_received_at = received.map(at);
+        store.write(create(c, vec![])).await.unwrap();
+    }
+    let mut q = feed_query(&["prf_1"]);
+    assert_eq!(feed_all(s, &q).await, ["cnv_y", "cnv_z", "cnv_x"], "by receipt, the older record by its network time");
+    q.limit = 1;
+    assert_eq!(feed_all(s, &q).await, ["cnv_y", "cnv_z", "cnv_x"], "and pages in that order");
+    // Each seen between its two times: seen if after the receipt, whatever the network's time.
+    store.mark_seen(&"usr_1".into(), &"cnv_x".into(), at(30)).await.unwrap();
+    store.mark_seen(&"usr_1".into(), &"cnv_y".into(), at(30)).await.unwrap();
+    store.mark_seen(&"usr_1".into(), &"cnv_z".into(), at(45)).await.unwrap();
+    let mut q = feed_query(&["prf_1"]);
+    q.seen = Some(true);
+    assert_eq!(feed_all(s, &q).await, ["cnv_z", "cnv_x"]);
+    q.seen = Some(false);
+    assert_eq!(feed_all(s, &q).await, ["cnv_y"]);
+}
+
 pub async fn the_feed_filters_like_the_tabs_ask(s: &Stores) {
     let store = &s.conversations;
     let mk = |id: &str, secs: i64, f: &dyn Fn(&mut Conversation)| {
