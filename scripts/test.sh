@@ -51,7 +51,8 @@ sam_venv="$root/target/sam-venv"
 SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
   "$sam_venv/bin/sam" validate --region us-east-1
 moto_port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$root/target/moto.log" 2>&1 &
+# moto_server, with each DynamoDB request made atomic as DynamoDB's are (see the script).
+"$venv/bin/python" "$root/scripts/moto_server.py" -H 127.0.0.1 -p "$moto_port" >"$root/target/moto.log" 2>&1 &
 moto_pid=$!
 trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do

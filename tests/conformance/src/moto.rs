@@ -17,7 +17,7 @@ async fn check() -> String {
     let Ok(url) = std::env::var("MOTO_ENDPOINT") else {
         panic!(
             "MOTO_ENDPOINT is not set: these tests run the AWS adapters against moto. Run scripts/test.sh (it starts \
-             moto_server), or start `moto_server -p 5000` (pip install 'moto[server]') and export MOTO_ENDPOINT=http://127.0.0.1:5000"
+             moto_server), or start `python scripts/moto_server.py -p 5000` (pip install 'moto[server]') and export MOTO_ENDPOINT=http://127.0.0.1:5000"
         )
     };
     let url = url.trim_end_matches('/').to_string();
