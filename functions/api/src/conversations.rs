@@ -264,7 +264,7 @@ async fn salesforce_case(
     Caller(viewer): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, axum::Json<Value>)> {
-    let (c, created) = inbox_domain::integrations::create_case(&state.deps, &viewer, &conv_id(&id)?).await?;
+    let (c, created) = inbox_domain::usecases::integrations::create_case(&state.deps, &viewer, &conv_id(&id)?).await?;
     let case = c.salesforce_case.clone();
     let conversation = view(&state, &viewer, c).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

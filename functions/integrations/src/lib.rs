@@ -7,8 +7,8 @@
 //!   loop, AWS on a schedule).
 
 use inbox_domain::events::DomainEvent;
-use inbox_domain::integrations::{self, DeliveryRound, EventOutcome};
 use inbox_domain::usecases::Deps;
+use inbox_domain::usecases::integrations::{self, DeliveryRound, EventOutcome};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrationsError {

@@ -1,6 +1,7 @@
 //! Who may see and act on what. Users see only their profiles' conversations; nothing ever
 //! crosses accounts.
 
+use crate::error::{DomainError, DomainResult};
 use crate::ids::*;
 use crate::model::*;
 use std::collections::BTreeSet;
@@ -74,6 +75,88 @@ pub fn action_needs_target(conversation: &Conversation, action: Action) -> bool 
     !(conversation.kind == Kind::Dm || (conversation.network == Network::Twitter && action == Action::Dm))
 }
 
+/// Checks an outbound text: present, not blank, within the network's limit.
+pub fn validate_text(network: Network, action: Action, text: Option<&str>) -> DomainResult<String> {
+    let t = text.unwrap_or("").trim();
+    if t.is_empty() {
+        return Err(DomainError::Invalid(format!("a {action} needs a non-empty \"text\"")));
+    }
+    let max = match (network, action) {
+        (Network::Twitter, Action::Reply) => 280,
+        (Network::Twitter, _) => 10_000,
+        (Network::Facebook | Network::Instagram, Action::Dm) => 2_000,
+        (Network::Instagram, _) => 2_200,
+        (Network::Linkedin, _) => 1_250,
+        _ => 8_000,
+    };
+    let n = t.chars().count();
+    if n > max {
+        return Err(DomainError::Rule(format!("{network} allows at most {max} characters in a {action}; this one has {n}")));
+    }
+    Ok(t.to_string())
+}
+
+/// Messenger and Instagram DMs may be answered for 7 days after the user's last message
+/// (24 hours with a standard reply, 7 days with the human-agent tag).
+pub const MESSAGING_WINDOW_DAYS: i64 = 7;
+
+/// Private replies (a DM to the author of a comment) are possible once per comment, within
+/// this many days of the comment.
+pub const PRIVATE_REPLY_DAYS: i64 = 7;
+
+/// Whether `action` may be taken on this conversation now, given its items, and the message
+/// it targets (see [`action_target`]): the action matrix, then the networks' rules that the
+/// matrix alone cannot say.
+/// - Messenger and Instagram DMs are answered only within [`MESSAGING_WINDOW_DAYS`] of the
+///   person's last message.
+/// - An action that needs a target needs one left (the person's messages may be deleted).
+/// - A private reply (a DM on a Facebook or Instagram comment) is possible once per comment,
+///   within [`PRIVATE_REPLY_DAYS`] of it; a failed one does not count.
+/// - A like or a share is given once per conversation ([`check_once_per_conversation`]).
+pub fn check_action(c: &Conversation, items: &[Item], action: Action, now: Timestamp) -> DomainResult<Option<String>> {
+    if !available_actions(c.network, c.kind).contains(&action) {
+        return Err(DomainError::Rule(format!("{} {} conversations do not allow {action}", c.network, c.kind)));
+    }
+    if c.kind == Kind::Dm && matches!(c.network, Network::Facebook | Network::Instagram) {
+        let closed = now - c.last_inbound_at > chrono::Duration::days(MESSAGING_WINDOW_DAYS);
+        if closed {
+            return Err(DomainError::Rule(format!(
+                "the {} messaging window closed: the person last wrote more than {MESSAGING_WINDOW_DAYS} days ago",
+                c.network
+            )));
+        }
+    }
+    let target = action_target(c, items, action);
+    if target.is_none() && action_needs_target(c, action) {
+        return Err(DomainError::Rule(format!("there is no message left to {action}: the person's messages were deleted")));
+    }
+    if action == Action::Dm && c.kind != Kind::Dm && matches!(c.network, Network::Facebook | Network::Instagram) {
+        let comment = items.iter().find(|i| i.platform_id == target).ok_or(DomainError::NotFound("comment"))?;
+        if now - comment.created_at > chrono::Duration::days(PRIVATE_REPLY_DAYS) {
+            return Err(DomainError::Rule(format!(
+                "a private reply is possible within {PRIVATE_REPLY_DAYS} days of the comment; this one is older"
+            )));
+        }
+        if items.iter().any(|i| i.action == Some(Action::Dm) && i.target == target && i.state != ItemState::Failed) {
+            return Err(DomainError::Rule(
+                "this comment was already answered privately: the network allows one private reply per comment".into(),
+            ));
+        }
+    }
+    check_once_per_conversation(items, action)?;
+    Ok(target)
+}
+
+/// A like or a share is given once per conversation (a failed one does not count). The
+/// action use case checks it again against the version it writes, so that two concurrent
+/// likes cannot both pass.
+pub fn check_once_per_conversation(items: &[Item], action: Action) -> DomainResult<()> {
+    if matches!(action, Action::Like | Action::Share) && items.iter().any(|i| i.action == Some(action) && i.state != ItemState::Failed) {
+        return Err(DomainError::Rule(format!("this conversation was already given a {action}")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +211,120 @@ mod tests {
         assert_eq!(available_actions(Network::Instagram, Kind::Comment), [Reply, Dm]);
         assert_eq!(available_actions(Network::Linkedin, Kind::Comment), [Reply, Like]);
         assert_eq!(available_actions(Network::Youtube, Kind::Comment), [Reply]);
+    }
+
+    fn conv(network: Network, kind: Kind, last_inbound_at: Timestamp) -> Conversation {
+        Conversation {
+            id: ConversationId::from("cnv_1"),
+            account_id: AccountId::from("acc_1"),
+            profile_id: ProfileId::from("prf_1"),
+            network,
+            kind,
+            thread_key: "root".into(),
+            status: Status::Open,
+            assignee_id: None,
+            sponsored: false,
+            last_inbound_at,
+            last_received_at: None,
+            created_at: last_inbound_at,
+            author: Author { id: "u1".into(), name: "Ann".into(), handle: "ann".into() },
+            excerpt: "hi".into(),
+            thread_owner: None,
+            version: 1,
+            salesforce_case: None,
+            post_id: None,
+        }
+    }
+
+    fn inbound(platform_id: &str, at: Timestamp) -> Item {
+        Item {
+            id: ItemId::from(format!("itm_{platform_id}").as_str()),
+            conversation_id: ConversationId::from("cnv_1"),
+            direction: Direction::Inbound,
+            text: "hello".into(),
+            author: Author { id: "u1".into(), name: "Ann".into(), handle: "ann".into() },
+            created_at: at,
+            platform_id: Some(platform_id.into()),
+            state: ItemState::Sent,
+            failure: None,
+            deleted: false,
+            edited: false,
+            action: None,
+            target: None,
+            dm_recipient: None,
+            retry: None,
+        }
+    }
+
+    fn ours(action: Action, target: Option<&str>, state: ItemState) -> Item {
+        Item {
+            id: ItemId::from("itm_ours"),
+            direction: Direction::Outbound,
+            platform_id: None,
+            action: Some(action),
+            target: target.map(str::to_string),
+            state,
+            ..inbound("x", chrono::Utc::now())
+        }
+    }
+
+    fn days(n: i64) -> chrono::Duration {
+        chrono::Duration::days(n)
+    }
+
+    #[test]
+    fn messenger_and_instagram_dms_are_answered_only_within_the_messaging_window() {
+        let now = chrono::Utc::now();
+        for network in [Network::Facebook, Network::Instagram] {
+            let open = conv(network, Kind::Dm, now - days(MESSAGING_WINDOW_DAYS) + chrono::Duration::minutes(1));
+            assert_eq!(check_action(&open, &[], Action::Reply, now).unwrap(), None, "a DM answers the participant");
+            let closed = conv(network, Kind::Dm, now - days(MESSAGING_WINDOW_DAYS) - chrono::Duration::minutes(1));
+            let err = check_action(&closed, &[], Action::Reply, now).unwrap_err();
+            assert!(err.to_string().contains("messaging window closed"), "{err}");
+        }
+        // X DMs have no such window.
+        assert!(check_action(&conv(Network::Twitter, Kind::Dm, now - days(30)), &[], Action::Reply, now).is_ok());
+    }
+
+    #[test]
+    fn an_action_outside_the_matrix_or_without_a_target_left_is_refused() {
+        let now = chrono::Utc::now();
+        let c = conv(Network::Youtube, Kind::Comment, now);
+        assert!(check_action(&c, &[], Action::Like, now).unwrap_err().to_string().contains("do not allow like"));
+        let tweet = conv(Network::Twitter, Kind::Mention, now);
+        let mut gone = inbound("t1", now);
+        gone.deleted = true;
+        let err = check_action(&tweet, &[gone], Action::Reply, now).unwrap_err();
+        assert!(err.to_string().contains("no message left"), "{err}");
+        assert_eq!(check_action(&tweet, &[inbound("t2", now)], Action::Reply, now).unwrap(), Some("t2".into()));
+    }
+
+    #[test]
+    fn a_private_reply_is_possible_once_per_comment_within_its_days() {
+        let now = chrono::Utc::now();
+        let c = conv(Network::Facebook, Kind::Comment, now);
+        let fresh = inbound("c1", now - days(PRIVATE_REPLY_DAYS) + chrono::Duration::minutes(1));
+        assert_eq!(check_action(&c, std::slice::from_ref(&fresh), Action::Dm, now).unwrap(), Some("c1".into()));
+        let old = inbound("c1", now - days(PRIVATE_REPLY_DAYS) - chrono::Duration::minutes(1));
+        assert!(check_action(&c, &[old], Action::Dm, now).unwrap_err().to_string().contains("within 7 days"));
+        let sent = ours(Action::Dm, Some("c1"), ItemState::Pending);
+        let err = check_action(&c, &[fresh.clone(), sent], Action::Dm, now).unwrap_err();
+        assert!(err.to_string().contains("already answered privately"), "{err}");
+        let failed = ours(Action::Dm, Some("c1"), ItemState::Failed);
+        assert!(check_action(&c, &[fresh, failed], Action::Dm, now).is_ok(), "a failed private reply does not count");
+    }
+
+    #[test]
+    fn a_like_or_a_share_is_given_once_per_conversation() {
+        let now = chrono::Utc::now();
+        let c = conv(Network::Twitter, Kind::Mention, now);
+        let tweet = inbound("t1", now);
+        assert!(check_action(&c, std::slice::from_ref(&tweet), Action::Like, now).is_ok());
+        let liked = [tweet.clone(), ours(Action::Like, Some("t1"), ItemState::Sent)];
+        assert!(check_action(&c, &liked, Action::Like, now).unwrap_err().to_string().contains("already given a like"));
+        assert!(check_action(&c, &liked, Action::Share, now).is_ok(), "a share is another action");
+        assert!(check_once_per_conversation(&liked, Action::Reply).is_ok(), "replies are not limited");
+        let failed = [tweet, ours(Action::Like, Some("t1"), ItemState::Failed)];
+        assert!(check_once_per_conversation(&failed, Action::Like).is_ok(), "a failed like does not count");
     }
 }

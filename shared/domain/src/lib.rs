@@ -8,7 +8,6 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod ingest;
-pub mod integrations;
 pub mod model;
 pub mod notes;
 pub mod notify;

@@ -1,7 +1,7 @@
 //! Salesforce Cases: an account's connection (instance, OAuth client, refresh token: secrets
 //! kept, never shown), the Case a conversation becomes, and the rule that makes one
 //! automatically for conversations matching a saved search. Pure rules; the use cases are in
-//! [`crate::integrations`], the HTTP client behind [`SalesforceClient`](crate::ports::SalesforceClient).
+//! [`crate::usecases::integrations`], the HTTP client behind [`SalesforceClient`](crate::ports::SalesforceClient).
 
 use crate::ids::*;
 use crate::model::*;

@@ -1,6 +1,6 @@
 //! Outbound webhooks and Zapier REST hooks: subscriptions, deliveries and their retry schedule,
 //! and the account API keys Zapier authenticates with. Pure rules; the use cases are in
-//! [`crate::integrations`].
+//! [`crate::usecases::integrations`].
 //!
 //! A delivery is one event for one subscription. It is stored when the event is dispatched and
 //! sent by the delivery worker on its own schedule (see [`RETRY_SCHEDULE_SECS`]), under a lease so

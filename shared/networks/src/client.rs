@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// message is a plain `RESPONSE`.
 pub const STANDARD_WINDOW_HOURS: i64 = 24;
 /// With the `HUMAN_AGENT` tag, a person may answer for 7 days after the last message.
-pub const HUMAN_AGENT_WINDOW_DAYS: i64 = inbox_domain::usecases::MESSAGING_WINDOW_DAYS;
+pub const HUMAN_AGENT_WINDOW_DAYS: i64 = inbox_domain::access::MESSAGING_WINDOW_DAYS;
 
 /// `metadata` sent with thread-control calls (Meta echoes it in the handover webhooks).
 pub const TAKE_METADATA: &str = "inbox: an agent took the conversation";

@@ -125,7 +125,7 @@ impl FromRequestParts<AppState> for ApiKeyCaller {
             Some(k) => k.trim(),
             None => bearer(parts).ok_or_else(missing)?,
         };
-        let key = inbox_domain::integrations::authenticate_api_key(&state.deps, presented)
+        let key = inbox_domain::usecases::integrations::authenticate_api_key(&state.deps, presented)
             .await?
             .ok_or_else(|| ApiError::Unauthorized("the API key is not valid: it was mistyped or revoked".into()))?;
         Ok(ApiKeyCaller(key))

@@ -1379,7 +1379,7 @@ pub async fn racing_delivery_workers_send_each_attempt_exactly_once(st: &Stores)
             let deps = deps.clone();
             workers.spawn(async move {
                 for _ in 0..3 {
-                    inbox_domain::integrations::deliver_due(&deps, 10).await.unwrap();
+                    inbox_domain::usecases::integrations::deliver_due(&deps, 10).await.unwrap();
                 }
             });
         }

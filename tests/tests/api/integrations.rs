@@ -6,9 +6,9 @@
 use crate::support::*;
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Duration, Utc};
-use inbox_domain::integrations;
 use inbox_domain::ports::{Clock, OutboundHook, QueueName};
 use inbox_domain::usecases::Deps;
+use inbox_domain::usecases::integrations;
 use inbox_integrations::EgressPolicy;
 use inbox_tests::*;
 use serde_json::{Value, json};

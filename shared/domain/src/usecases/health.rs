@@ -1,0 +1,101 @@
+//! Channel health as the API shows it.
+
+use super::deps::{Deps, Viewer};
+use crate::error::DomainResult;
+use crate::ids::*;
+use crate::model::*;
+use serde::Serialize;
+/// A profile's channel health as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelView {
+    pub profile_id: ProfileId,
+    pub network: Network,
+    pub name: String,
+    pub handle: String,
+    pub last_event_at: Option<Timestamp>,
+    pub quiet: bool,
+    pub token_state: TokenState,
+    pub token_error: Option<String>,
+    pub polled: bool,
+    pub last_poll_ok_at: Option<Timestamp>,
+    pub next_poll_at: Option<Timestamp>,
+    pub last_poll_error: Option<String>,
+    /// Whether the webhook subscription was in place at the last check (Meta).
+    pub webhook_subscribed: Option<bool>,
+    pub webhook_checked_at: Option<Timestamp>,
+}
+
+/// The health of every channel the caller can see: when each last heard something, whether it
+/// has gone quiet, its token, and its polling.
+pub async fn channels(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<ChannelView>> {
+    let now = deps.clock.now();
+    let mut out = Vec::new();
+    for p in deps.directory.list_profiles(viewer.account()).await? {
+        if !viewer.profiles.contains(&p.id) {
+            continue;
+        }
+        let h = deps.health.channel_health(&p.id).await?;
+        let poll = deps.polls.poll_state(&p.id).await?;
+        let since = h.last_event_at.and_then(|t| (now - t).to_std().ok());
+        let token_state = crate::poll::token_state(h.token_state, p.credentials.expires_at, now);
+        let token_error = match (&h.token_error, p.credentials.expires_at) {
+            (Some(e), _) => Some(e.clone()),
+            (None, Some(at)) if token_state != TokenState::Valid => Some(format!(
+                "the access token {} {}; reconnect the profile",
+                if at <= now { "expired" } else { "expires" },
+                at.format("%Y-%m-%d %H:%M UTC")
+            )),
+            _ => None,
+        };
+        out.push(ChannelView {
+            quiet: crate::poll::is_quiet(since, h.typical_gap_secs.map(std::time::Duration::from_secs)),
+            profile_id: p.id,
+            network: p.network,
+            name: p.name,
+            handle: p.handle,
+            last_event_at: h.last_event_at,
+            token_state,
+            token_error,
+            webhook_subscribed: h.webhook_subscribed,
+            webhook_checked_at: h.webhook_checked_at,
+            polled: poll.is_some(),
+            last_poll_ok_at: poll.as_ref().and_then(|s| s.last_ok_at),
+            next_poll_at: poll.as_ref().map(|s| s.next_at),
+            last_poll_error: poll.and_then(|s| s.last_error),
+        });
+    }
+    Ok(out)
+}
+
+/// Spends `units` of YouTube's daily quota, which belongs to the application (every channel's
+/// polls, replies and post reads count against it), or says in words that it is spent and
+/// `what` happens after it resets. Sending anyway would fail every channel until it resets.
+pub(crate) async fn spend_youtube(deps: &Deps, units: u32, what: &str) -> DomainResult<Result<(), String>> {
+    let quota = crate::poll::YOUTUBE_DAILY_QUOTA;
+    if units == 0 || deps.polls.spend_quota(Network::Youtube, deps.clock.now(), units, quota).await? {
+        return Ok(Ok(()));
+    }
+    Ok(Err(format!(
+        "YouTube's daily API quota ({quota} units for every connected channel) is spent; {what} after it resets at midnight Pacific time"
+    )))
+}
+
+/// Gives back units spent on a call that never reached YouTube (it is retried, and spends
+/// them again then).
+pub(crate) async fn refund_youtube(deps: &Deps, units: u32) {
+    if units > 0
+        && let Err(e) = deps.polls.refund_quota(Network::Youtube, deps.clock.now(), units).await
+    {
+        tracing::warn!(error = %e, units, "could not give back YouTube quota units");
+    }
+}
+
+/// Records that a profile's token no longer works, unless the profile was reconnected (a new
+/// token) since `profile` was read: a call made with the old token says nothing of the new one.
+pub(crate) async fn token_failed(deps: &Deps, profile: &Profile, why: &str) -> DomainResult<()> {
+    let current = deps.directory.get_profile(&profile.account_id, &profile.id).await?;
+    if current.is_some_and(|c| c.credentials.access_token == profile.credentials.access_token) {
+        deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.to_string())).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! The events consumer: one delivery per matching subscription, and the Salesforce rule.
+
+use super::super::deps::Deps;
+use super::salesforce::apply_case_rule;
+use crate::error::{DomainResult, PortError};
+use crate::events::{self, DomainEvent};
+use crate::model::*;
+use crate::webhooks::*;
+
+/// What the events consumer did with one event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventOutcome {
+    pub deliveries: usize,
+    pub case: Option<CaseLink>,
+}
+
+/// Handles one domain event: its deliveries, then the Salesforce rule. Idempotent: a redelivered
+/// event stores no delivery twice and makes no second Case.
+pub async fn on_event(deps: &Deps, event: &DomainEvent) -> DomainResult<EventOutcome> {
+    let deliveries = dispatch(deps, event).await?;
+    let case = apply_case_rule(deps, event).await?;
+    Ok(EventOutcome { deliveries, case })
+}
+
+/// Stores one delivery of `event` per enabled subscription of its account that wants it.
+pub async fn dispatch(deps: &Deps, event: &DomainEvent) -> DomainResult<usize> {
+    let now = deps.clock.now();
+    let mut created = 0;
+    for s in deps.subscriptions.list_subscriptions(&event.account_id).await? {
+        if !s.wants(event.kind) {
+            continue;
+        }
+        let body = match s.kind {
+            SubscriptionKind::Webhook => events::webhook_body(event),
+            SubscriptionKind::Zapier => serde_json::to_string(&events::zapier_payload(event)).expect("serialisable"),
+        };
+        let d = WebhookDelivery {
+            id: delivery_id(&event.id, &s.id),
+            account_id: event.account_id.clone(),
+            subscription_id: s.id.clone(),
+            event_id: event.id.clone(),
+            event_type: event.kind,
+            conversation_id: event.conversation_id.clone(),
+            seq: event.seq,
+            body,
+            state: DeliveryState::Pending,
+            attempts: 0,
+            next_at: now,
+            created_at: now,
+            last_attempt_at: None,
+            last_status: None,
+            last_error: None,
+            finished_at: None,
+        };
+        match deps.deliveries.insert_delivery(&d).await {
+            Ok(()) => created += 1,
+            Err(PortError::AlreadyExists) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(created)
+}
