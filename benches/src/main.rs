@@ -22,7 +22,7 @@ use clap::{Parser, ValueEnum};
 use inbox_bench::stats::{Summary, micros, round1, round3};
 use inbox_bench::{stats, sys};
 use inbox_domain::error::PortError;
-use inbox_domain::ports::QueueName;
+use inbox_domain::messages::QueueName;
 use inbox_local::App;
 use inbox_local::config::Config;
 use inbox_local::demo;

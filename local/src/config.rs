@@ -31,7 +31,7 @@ pub struct Config {
     /// Run the queue workers in this process.
     pub workers: bool,
     /// Queues this process leaves to others (or, in tests, holds still), even with `workers`.
-    pub paused: Vec<inbox_domain::ports::QueueName>,
+    pub paused: Vec<inbox_domain::messages::QueueName>,
     /// Run the poller in this process (with `workers`).
     pub poll: bool,
     pub networks: NetworkMode,

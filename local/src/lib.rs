@@ -11,7 +11,8 @@ pub mod workers;
 
 use axum::Router;
 use config::Config;
-use inbox_domain::ports::{Clock, QueueName, SystemClock};
+use inbox_domain::messages::QueueName;
+use inbox_domain::ports::{Clock, SystemClock};
 use inbox_domain::usecases::Deps;
 use inbox_sqlite::{Db, DbConfig, OutboxMailer, SqliteQueue, SqliteStore};
 use inbox_web::AppState;

@@ -1,7 +1,8 @@
 //! The `PlatformClient` the local runner uses until network clients are configured.
 
 use async_trait::async_trait;
-use inbox_domain::ports::{ActionDone, ActionError, ActionJob, HandoverOp, PlatformClient};
+use inbox_domain::messages::{ActionJob, HandoverOp};
+use inbox_domain::ports::{ActionDone, ActionError, PlatformClient};
 use inbox_domain::{Conversation, Item, Post, Profile};
 
 /// Refuses every action with a clear reason: this runner has no client for the networks

@@ -1,7 +1,8 @@
 //! Queue workers: receive a batch, run the function's per-message handler on each message
 //! concurrently, ack what succeeded, and leave the rest to be retried or dead-lettered.
 
-use inbox_domain::ports::{PlatformClient, QueueName};
+use inbox_domain::messages::QueueName;
+use inbox_domain::ports::PlatformClient;
 use inbox_domain::usecases::Deps;
 use inbox_sqlite::{Delivery, SqliteQueue};
 use std::sync::Arc;

@@ -156,7 +156,7 @@ impl TestApp {
     }
 
     /// Waits until one queue is empty.
-    pub async fn settle_queue(&self, queue: inbox_domain::ports::QueueName) {
+    pub async fn settle_queue(&self, queue: inbox_domain::messages::QueueName) {
         for _ in 0..2000 {
             if self.app.queue.depth(queue).await.unwrap() == 0 {
                 return;

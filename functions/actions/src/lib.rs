@@ -1,7 +1,8 @@
 //! Outbound actions: performs queued replies, likes, shares and DMs on the networks through a
 //! `PlatformClient`, and records each item as sent (with its platform id) or failed (with why).
 
-use inbox_domain::ports::{OutboundJob, PlatformClient};
+use inbox_domain::messages::OutboundJob;
+use inbox_domain::ports::PlatformClient;
 use inbox_domain::usecases::{self, Deps, JobOutcome};
 use std::time::Duration;
 

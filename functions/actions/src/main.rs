@@ -12,7 +12,7 @@ async fn main() -> Result<(), runtime::Error> {
     let deps = aws.deps(&config)?;
     let client = runtime::platform_client(&config)?;
     let max_receives = config.actions_max_receives;
-    runtime::run_sqs_retrying(aws.queue.clone(), inbox_domain::ports::QueueName::Actions, move |body: Vec<u8>, receives: u32| {
+    runtime::run_sqs_retrying(aws.queue.clone(), inbox_domain::messages::QueueName::Actions, move |body: Vec<u8>, receives: u32| {
         let (deps, client) = (deps.clone(), client.clone());
         async move {
             Ok::<_, fn_actions::ActionsError>(

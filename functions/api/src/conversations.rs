@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use inbox_domain::ports::HandoverOp;
+use inbox_domain::messages::HandoverOp;
 use inbox_domain::tabs::{AssigneeFilter, Filters, StatusFilter};
 use inbox_domain::usecases::{self, FeedRequest, Viewer};
 use inbox_domain::*;

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use inbox_domain::ports::QueueName;
+use inbox_domain::messages::QueueName;
 use inbox_platforms::envelope::{IngestEnvelope, Source};
 use inbox_platforms::signature;
 use inbox_web::AppState;

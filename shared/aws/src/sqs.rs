@@ -11,7 +11,8 @@ use aws_sdk_sqs::types::{MessageAttributeValue, MessageSystemAttributeName, Send
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use inbox_domain::error::{PortError, PortResult};
-use inbox_domain::ports::{Queue, QueueName};
+use inbox_domain::messages::QueueName;
+use inbox_domain::ports::Queue;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;

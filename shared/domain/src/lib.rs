@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod ingest;
+pub mod messages;
 pub mod model;
 pub mod notes;
 pub mod notify;

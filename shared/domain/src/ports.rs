@@ -1,11 +1,19 @@
 //! The ports: what the domain needs from the outside, named by role. Adapters are named
 //! `<Tech><Role>` (`SqliteConversationStore`, `DynamoDbConversationStore`, `SqsQueue`, ...).
 //!
-//! Each Lambda function depends only on the ports it calls, which is also what its IAM policy
-//! grants it.
+//! The use cases are all given one bundle of these ports ([`Deps`](crate::usecases::Deps)),
+//! not each the few it calls. That is a choice: every deployment builds the same bundle over
+//! one store adapter ([`Deps::on_store`](crate::usecases::Deps::on_store)), so a narrower
+//! parameter list per use case would add a type per use case and narrow nothing at run time.
+//! Where narrowing matters, it is done at deploy time: each Lambda function's IAM policy in
+//! `template.yaml` grants only the table actions, queues and secrets that function's use cases
+//! reach, so a port it was not meant to call fails there with `AccessDenied`.
+//!
+//! The messages that travel on the queues are in [`crate::messages`], not here.
 
 use crate::error::PortResult;
 use crate::ids::*;
+use crate::messages::{ActionJob, HandoverOp, QueueName};
 use crate::model::*;
 use crate::tabs::{AssigneeSelector, Tab};
 use async_trait::async_trait;
@@ -214,33 +222,6 @@ pub trait NotificationStore: Send + Sync {
     async fn mark_read(&self, user: &UserId, id: &NotificationId) -> PortResult<bool>;
 }
 
-/// The queues between the functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum QueueName {
-    /// Raw webhook bodies and poll results, to normalise and apply.
-    Ingest,
-    /// Outbound actions to perform on the networks.
-    Actions,
-    /// Things that happened, to turn into notifications and emails.
-    Notify,
-    /// Domain events ([`DomainEvent`](crate::events::DomainEvent)), for the integrations:
-    /// webhook and Zapier deliveries, the Salesforce rule.
-    Events,
-}
-
-impl QueueName {
-    pub const ALL: [QueueName; 4] = [QueueName::Ingest, QueueName::Actions, QueueName::Notify, QueueName::Events];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QueueName::Ingest => "ingest",
-            QueueName::Actions => "actions",
-            QueueName::Notify => "notify",
-            QueueName::Events => "events",
-        }
-    }
-}
-
 /// Sending side of a queue: once `send` returns Ok, the message is durable.
 #[async_trait]
 pub trait Queue: Send + Sync {
@@ -284,61 +265,6 @@ impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         chrono::Utc::now()
     }
-}
-
-/// An action to perform on a network, as queued by the API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActionJob {
-    pub account_id: AccountId,
-    pub conversation_id: ConversationId,
-    /// The outbound item that records the action.
-    pub item_id: ItemId,
-    pub action: Action,
-    pub text: Option<String>,
-    /// The platform id the action answers, likes or shares (see `access::action_target`);
-    /// `None` for DMs addressed to the conversation's participant.
-    #[serde(default)]
-    pub target: Option<String>,
-    /// Who asked for it (`reply.sent` names them). Jobs queued before this field was added
-    /// have none: their actor is found in the history.
-    #[serde(default)]
-    pub actor: Option<Actor>,
-}
-
-/// Messenger thread control, asked of the Graph API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HandoverOp {
-    /// Take control from the bot (the inbox becomes the thread owner).
-    Take,
-    /// Pass control back to the profile's bot (its Primary Receiver).
-    PassToBot,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HandoverJob {
-    pub account_id: AccountId,
-    pub conversation_id: ConversationId,
-    pub op: HandoverOp,
-    /// Who asked (a user, or the system when closing passes control back).
-    pub actor: Actor,
-}
-
-/// What the actions queue carries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "job", rename_all = "snake_case")]
-pub enum OutboundJob {
-    Action(ActionJob),
-    Handover(HandoverJob),
-    /// Fetch the original post of a conversation into the post cache.
-    Post(PostJob),
-}
-
-/// Fetch (or refresh) the post a conversation is under.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PostJob {
-    pub account_id: AccountId,
-    pub conversation_id: ConversationId,
 }
 
 /// What a network answered to an action.

@@ -4,7 +4,8 @@
 mod common;
 
 use common::*;
-use inbox_domain::ports::{ActionDone, ActionError, HandoverOp, PlatformClient};
+use inbox_domain::messages::HandoverOp;
+use inbox_domain::ports::{ActionDone, ActionError, PlatformClient};
 use inbox_domain::{Action, Kind, Network};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, body_json, header, method, path, query_param};

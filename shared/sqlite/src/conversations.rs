@@ -6,6 +6,7 @@ use crate::directory::{from_doc, many, one, to_doc};
 use crate::search_index::{fts_phrase, item_search};
 use async_trait::async_trait;
 use inbox_domain::error::{PortError, PortResult};
+use inbox_domain::messages::*;
 use inbox_domain::ports::*;
 use inbox_domain::search::{Clause, SearchQuery};
 use inbox_domain::tabs::AssigneeSelector;

@@ -45,7 +45,7 @@ pub struct Db {
     config: DbConfig,
     /// Wakes a queue's consumer when a message is enqueued in this database, by the queue
     /// itself or by a store that writes a change's outbox in the change's transaction.
-    queue_wakers: std::collections::HashMap<inbox_domain::ports::QueueName, tokio::sync::Notify>,
+    queue_wakers: std::collections::HashMap<inbox_domain::messages::QueueName, tokio::sync::Notify>,
 }
 
 /// Maps SQLite errors to port errors: constraint violations mean "already exists".
@@ -131,12 +131,12 @@ impl Db {
             readers: Mutex::new(readers),
             read_permits,
             config,
-            queue_wakers: inbox_domain::ports::QueueName::ALL.iter().map(|q| (*q, tokio::sync::Notify::new())).collect(),
+            queue_wakers: inbox_domain::messages::QueueName::ALL.iter().map(|q| (*q, tokio::sync::Notify::new())).collect(),
         }))
     }
 
     /// The waker of `queue`'s consumer.
-    pub(crate) fn queue_waker(&self, queue: inbox_domain::ports::QueueName) -> &tokio::sync::Notify {
+    pub(crate) fn queue_waker(&self, queue: inbox_domain::messages::QueueName) -> &tokio::sync::Notify {
         &self.queue_wakers[&queue]
     }
 

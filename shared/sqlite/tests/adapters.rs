@@ -1,6 +1,7 @@
 //! The embedded adapters' contracts: durable queues, optimistic concurrency, uniqueness.
 
 use inbox_domain::error::PortError;
+use inbox_domain::messages::*;
 use inbox_domain::ports::*;
 use inbox_domain::*;
 use inbox_sqlite::*;

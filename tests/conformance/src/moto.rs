@@ -3,7 +3,7 @@
 //! identity), named uniquely so that tests never share state.
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use inbox_domain::ports::QueueName;
+use inbox_domain::messages::QueueName;
 use std::collections::HashMap;
 
 /// moto's address, from `MOTO_ENDPOINT`. Panics with what to do when it is not set or moto

@@ -6,7 +6,8 @@
 use crate::backends::MAX_ATTEMPTS;
 use async_trait::async_trait;
 use inbox_aws::{SqsDelivery, SqsQueue};
-use inbox_domain::ports::{Queue, QueueName};
+use inbox_domain::messages::QueueName;
+use inbox_domain::ports::Queue;
 use inbox_sqlite::{Delivery, SqliteQueue};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

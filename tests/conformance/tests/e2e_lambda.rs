@@ -10,7 +10,7 @@
 use inbox_aws::aws_sdk_sqs;
 use inbox_aws::dynamo::CapacityMeter;
 use inbox_conformance::moto;
-use inbox_domain::ports::QueueName;
+use inbox_domain::messages::QueueName;
 use inbox_domain::*;
 use inbox_lambda::aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use inbox_lambda::runtime::{self, Aws, LambdaConfig, Secrets, WebSecrets, lambda_http};

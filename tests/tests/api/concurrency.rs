@@ -124,9 +124,9 @@ async fn two_concurrent_replies_both_land() {
 async fn two_concurrent_likes_store_one_like() {
     // The actions worker is held still, so the first like stays pending: a second one must be
     // refused however the two requests interleave.
-    let t = TestApp::spawn_with(|c| c.paused = vec![inbox_domain::ports::QueueName::Actions]).await;
+    let t = TestApp::spawn_with(|c| c.paused = vec![inbox_domain::messages::QueueName::Actions]).await;
     x(&t, &fixture("x_tweet_create_mention.json")).await;
-    t.settle_queue(inbox_domain::ports::QueueName::Ingest).await;
+    t.settle_queue(inbox_domain::messages::QueueName::Ingest).await;
     let conv = id(&t.find(ALICE, "package").await);
     let t = Arc::new(t);
     let path = format!("/api/conversations/{conv}/like");

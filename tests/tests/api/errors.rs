@@ -379,7 +379,7 @@ async fn a_body_that_is_not_declared_json_is_415_and_changes_nothing() {
 
 #[tokio::test]
 async fn a_signed_webhook_whose_body_is_not_json_is_400_and_queues_nothing() {
-    use inbox_domain::ports::QueueName;
+    use inbox_domain::messages::QueueName;
     // The ingest worker paused: whatever the webhook queued would still be there.
     let t = TestApp::spawn_with(|c| c.paused = vec![QueueName::Ingest]).await;
     for body in [&b"{not json"[..], b"", b"\xff\xfe"] {

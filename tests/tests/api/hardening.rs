@@ -4,7 +4,7 @@
 use crate::support::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use inbox_domain::ports::QueueName;
+use inbox_domain::messages::QueueName;
 use inbox_tests::*;
 use serde_json::{Value, json};
 

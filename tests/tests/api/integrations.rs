@@ -6,7 +6,8 @@
 use crate::support::*;
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Duration, Utc};
-use inbox_domain::ports::{Clock, OutboundHook, QueueName};
+use inbox_domain::messages::QueueName;
+use inbox_domain::ports::{Clock, OutboundHook};
 use inbox_domain::usecases::Deps;
 use inbox_domain::usecases::integrations;
 use inbox_integrations::EgressPolicy;

@@ -544,7 +544,7 @@ async fn a_private_reply_to_a_comment_shows_as_a_dm_conversation_once_the_author
 /// remembers it was asked for); the page is told it is being fetched meanwhile.
 #[tokio::test]
 async fn asking_for_a_post_again_and_again_queues_one_read() {
-    use inbox_domain::ports::QueueName;
+    use inbox_domain::messages::QueueName;
     let t = TestApp::spawn_with(|c| c.paused = vec![QueueName::Actions]).await;
     let mut body = fixture_json("meta_feed_comment_add.json");
     body["entry"][0]["changes"][0]["value"]["message"] = json!("Paused actions, one read");
@@ -565,7 +565,7 @@ async fn asking_for_a_post_again_and_again_queues_one_read() {
 /// queues no read of its own (a post with many comments is read once an hour, not per comment).
 #[tokio::test]
 async fn a_comment_under_a_post_read_lately_queues_no_read_and_takes_its_sponsorship() {
-    use inbox_domain::ports::QueueName;
+    use inbox_domain::messages::QueueName;
     let t = TestApp::spawn_with(|c| c.paused = vec![QueueName::Actions]).await;
     let post = "104857600000001_122100000000000001";
     let ad = inbox_domain::Post {

@@ -9,8 +9,8 @@ use super::engine::{Mutation, mutate};
 use crate::access::{self, validate_text};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::*;
+use crate::messages::*;
 use crate::model::*;
-use crate::ports::*;
 /// Reply, like, share or DM: stores the outbound item as pending and queues it for sending.
 /// Replying assigns the conversation to the replier.
 pub async fn act(

@@ -7,6 +7,7 @@ use crate::access::{self, available_actions};
 use crate::error::{DomainError, DomainResult};
 use crate::ids::*;
 use crate::ingest;
+use crate::messages::*;
 use crate::model::*;
 use crate::notify::Happening;
 use crate::ports::*;

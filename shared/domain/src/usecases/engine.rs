@@ -4,6 +4,7 @@
 use super::deps::{Deps, Viewer, visible_conversation};
 use crate::error::{DomainError, DomainResult, PortError};
 use crate::ids::*;
+use crate::messages::*;
 use crate::model::*;
 use crate::notify::{Happening, NotifyEvent};
 use crate::ports::*;

@@ -6,6 +6,7 @@ use super::health::{refund_youtube, spend_youtube, token_failed};
 use super::posts::fetch_post;
 use crate::error::{DomainError, DomainResult, PortError};
 use crate::ingest;
+use crate::messages::*;
 use crate::model::*;
 use crate::ports::*;
 /// What became of one queued outbound job.

@@ -5,6 +5,7 @@ use super::engine::update_conversation;
 use super::health::{refund_youtube, spend_youtube};
 use crate::error::{DomainError, DomainResult, PortError};
 use crate::ids::*;
+use crate::messages::*;
 use crate::model::*;
 use crate::ports::*;
 /// How long a fetched post is shown without asking its network again.

@@ -1,7 +1,7 @@
 //! The typed configuration of a function, read once from its environment at start. A missing
 //! or malformed variable names itself and stops the start.
 
-use inbox_domain::ports::QueueName;
+use inbox_domain::messages::QueueName;
 use inbox_domain::usecases::Settings;
 use inbox_integrations::EgressPolicy;
 use inbox_networks::NetworkConfig;

@@ -151,7 +151,7 @@ where
 /// Serves an SQS-triggered function whose handler may ask for a message to come back after a
 /// wait (the actions queue: a network that cannot take an action yet): its visibility is set
 /// to the wait on `queue`, and it is kept.
-pub async fn run_sqs_retrying<F, Fut, E>(sqs: SqsQueue, queue: inbox_domain::ports::QueueName, handler: F) -> Result<(), Error>
+pub async fn run_sqs_retrying<F, Fut, E>(sqs: SqsQueue, queue: inbox_domain::messages::QueueName, handler: F) -> Result<(), Error>
 where
     F: Fn(Vec<u8>, u32) -> Fut + Send + Sync + Clone,
     Fut: Future<Output = Result<crate::sqs_batch::Disposition, E>> + Send,

@@ -2,7 +2,8 @@
 #![allow(dead_code)]
 
 use chrono::TimeZone;
-use inbox_domain::ports::{ActionJob, Clock};
+use inbox_domain::messages::ActionJob;
+use inbox_domain::ports::Clock;
 use inbox_domain::*;
 use inbox_networks::{HttpPlatformClient, HttpPlatformPoller, NetworkConfig};
 use serde_json::Value;

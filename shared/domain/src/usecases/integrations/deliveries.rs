@@ -3,6 +3,7 @@
 use super::super::deps::Deps;
 use super::subscriptions::change_subscription;
 use crate::error::DomainResult;
+use crate::messages::*;
 use crate::model::*;
 use crate::notify::{Happening, NotifyEvent};
 use crate::ports::*;
