@@ -1,0 +1,62 @@
+import type { Client } from '../api';
+import { displayName, hasMessagingWindow, maxLength, messagingWindow } from '../format';
+import { useComposer } from '../hooks/useComposer';
+import type { Conversation, Detail } from '../types';
+
+interface Props {
+  kind: 'reply' | 'dm';
+  c: Detail;
+  client: Client;
+  now: number;
+  onAccepted: (c: Conversation) => void;
+}
+
+/**
+ * A reply or DM box. The text stays in the box until the network has it: the API accepts the
+ * send (202, pending) and the outbound worker then records `sent` or `failed` with a reason;
+ * on failure the reason is shown and the text kept, to try again.
+ */
+export function Composer({ kind, c, client, now, onAccepted }: Props) {
+  const { text, setText, sending, waiting, itemId, error, notice, send } = useComposer(kind, c, client, onAccepted);
+  const max = maxLength(c.network, kind);
+  const windowInfo = kind === 'reply' && hasMessagingWindow(c) ? messagingWindow(c.last_activity_at, now) : null;
+  const id = `${kind}-input`;
+  const count = [...text].length;
+
+  return (
+    <form class="composer" onSubmit={send} aria-label={kind === 'reply' ? 'Reply' : 'Direct message'}>
+      <label for={id}>{kind === 'reply' ? `Reply to ${displayName(c.author, c.network)}` : `Send ${displayName(c.author, c.network)} a private message`}</label>
+      {windowInfo && <p class={`window${windowInfo.open ? '' : ' closed'}`}>{windowInfo.text}</p>}
+      <textarea
+        id={id}
+        rows={3}
+        value={text}
+        aria-describedby={`${id}-count`}
+        aria-invalid={count > max}
+        aria-keyshortcuts={kind === 'reply' ? 'r' : undefined}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send(e);
+        }}
+      />
+      <div class="composer-foot">
+        <span id={`${id}-count`} class={count > max ? 'over' : 'count'}>
+          {count}/{max}
+        </span>
+        <button type="submit" class="primary" disabled={waiting || !text.trim() || count > max || (windowInfo !== null && !windowInfo.open)}>
+          {sending ? 'Sending…' : itemId ? 'Waiting for the network…' : kind === 'reply' ? 'Send reply' : 'Send message'}
+        </button>
+      </div>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {notice && !error && (
+        <p class="ok" role="status">
+          {notice}
+        </p>
+      )}
+    </form>
+  );
+}
