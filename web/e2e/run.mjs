@@ -143,7 +143,9 @@ let idpServer;
 async function cleanup() {
   try {
     await browser?.close();
-  } catch {}
+  } catch {
+    // Already closed, or crashed: nothing left to close.
+  }
   idpServer?.close();
   if (!serverExited) {
     server.kill('SIGTERM');

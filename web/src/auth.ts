@@ -276,7 +276,7 @@ export async function completeSignIn(
   now: number = Date.now(),
 ): Promise<{ session: Session; returnTo: string }> {
   const p = new URLSearchParams(search);
-  let pending: Pending | null = null;
+  let pending: Pending | null;
   try {
     pending = JSON.parse(storage.getItem(PENDING) ?? 'null');
   } catch {

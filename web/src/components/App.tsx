@@ -14,6 +14,7 @@ export function App() {
   // Read only when someone has to sign in: a signed-in visit makes no extra request.
   const [config, setConfig] = useState<PageConfig | null>(null);
 
+  // Back from the provider: finish the sign-in (once: `completing` only ever turns false).
   useEffect(() => {
     if (!completing) return;
     completeSignIn(location.search)
@@ -30,7 +31,7 @@ export function App() {
         else setReason(describeError(e));
       })
       .finally(() => setCompleting(false));
-  }, []);
+  }, [completing]);
 
   useEffect(() => {
     if (session || completing || config) return;

@@ -26,7 +26,9 @@ export function FeedList(p: Props) {
   const onMore = useRef(p.onMore);
   onMore.current = p.onMore;
 
-  // Infinite scroll: the next page loads when the end of the list comes into view.
+  // Infinite scroll: the next page loads when the end of the list comes into view (observed
+  // again when the sentinel may be a new element).
+  const empty = p.conversations.length === 0;
   useEffect(() => {
     const el = sentinel.current;
     if (!el || typeof IntersectionObserver === 'undefined') return;
@@ -35,7 +37,7 @@ export function FeedList(p: Props) {
     });
     io.observe(el);
     return () => io.disconnect();
-  }, [p.hasMore, p.conversations.length === 0]);
+  }, [p.hasMore, empty]);
 
   if (p.error && p.conversations.length === 0) {
     return (

@@ -99,7 +99,7 @@ export function useConversation(client: Client, id: string, activityAt: string |
       const note = await client.note(id, text);
       setDetail((cur) => (cur ? { ...cur, notes: [...cur.notes, note] } : cur));
     } catch (e) {
-      throw new Error(describeError(e));
+      throw new Error(describeError(e), { cause: e });
     }
   }
 
