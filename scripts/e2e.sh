@@ -5,9 +5,10 @@
 #   scripts/e2e.sh [INBOX_BIN]     (default: target/debug/inbox, built if missing)
 #
 # Installs Debian's chromium when /usr/bin/chromium is missing (needs root, as CI has), runs
-# `npm ci`, builds web/dist, runs Vitest, prints the gzipped JavaScript size, then runs
-# web/e2e/run.mjs. Screenshots of each step land in test-artifacts/e2e/. Exits non-zero on
-# any failure; each suite ends with an "N passed, N failed" line.
+# `npm ci`, builds web/dist, prints the gzipped JavaScript size, runs ESLint (silent when
+# clean) and Vitest, then runs web/e2e/run.mjs. Screenshots of each step land in
+# test-artifacts/e2e/. Exits non-zero on any failure; each test suite ends with an "N passed,
+# N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -41,6 +42,8 @@ npm run build --silent
 node scripts/size.mjs
 
 status=0
+echo "e2e.sh: lint"
+npm run lint --silent || status=$?
 echo "e2e.sh: vitest"
 npm test --silent || status=$?
 echo "e2e.sh: end-to-end in headless Chromium"
