@@ -1,9 +1,10 @@
 //! `ConversationStore` on SQLite.
 
-use crate::SqliteStore;
-use crate::db::port_err;
-use crate::directory::{from_doc, many, one, to_doc};
+use crate::codec::port_err;
+use crate::codec::{from_doc, many, one, to_doc};
+use crate::codec::{from_us, us};
 use crate::search_index::{fts_phrase, item_search};
+use crate::store::SqliteStore;
 use async_trait::async_trait;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::messages::*;
@@ -13,14 +14,6 @@ use inbox_domain::tabs::AssigneeSelector;
 use inbox_domain::*;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
-
-pub(crate) fn us(t: Timestamp) -> i64 {
-    t.timestamp_micros()
-}
-
-pub(crate) fn from_us(v: i64) -> Timestamp {
-    chrono::DateTime::from_timestamp_micros(v).unwrap_or_default()
-}
 
 /// Runs a statement through the connection's statement cache (parsed once per connection).
 fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {

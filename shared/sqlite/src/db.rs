@@ -1,5 +1,6 @@
 //! Connections: one writer thread that group-commits, and a pool of readers.
 
+use crate::codec::port_err;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::search::Clause;
 use rusqlite::functions::FunctionFlags;
@@ -46,19 +47,6 @@ pub struct Db {
     /// Wakes a queue's consumer when a message is enqueued in this database, by the queue
     /// itself or by a store that writes a change's outbox in the change's transaction.
     queue_wakers: std::collections::HashMap<inbox_domain::messages::QueueName, tokio::sync::Notify>,
-}
-
-/// Maps SQLite errors to port errors: constraint violations mean "already exists".
-pub(crate) fn port_err(e: rusqlite::Error) -> PortError {
-    match &e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => PortError::AlreadyExists,
-        rusqlite::Error::SqliteFailure(f, _)
-            if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
-        {
-            PortError::Unavailable(format!("database busy: {e}"))
-        }
-        _ => PortError::Unavailable(format!("sqlite: {e}")),
-    }
 }
 
 fn open(path: &Path, durability: Durability, read_only: bool) -> rusqlite::Result<Connection> {

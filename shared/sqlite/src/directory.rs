@@ -1,37 +1,13 @@
 //! `DirectoryStore` on SQLite: accounts, users, profiles.
 
-use crate::SqliteStore;
-use crate::db::port_err;
+use crate::codec::port_err;
+use crate::codec::{many, one, to_doc};
+use crate::store::SqliteStore;
 use async_trait::async_trait;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::DirectoryStore;
 use inbox_domain::*;
-use rusqlite::{Connection, OptionalExtension, params};
-use serde::de::DeserializeOwned;
-
-pub(crate) fn to_doc<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("serialisable")
-}
-
-pub(crate) fn from_doc<T: DeserializeOwned>(s: &str) -> PortResult<T> {
-    serde_json::from_str(s).map_err(|e| PortError::Corrupt(format!("stored document does not parse: {e}")))
-}
-
-pub(crate) fn one<T: DeserializeOwned>(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> PortResult<Option<T>> {
-    let mut stmt = conn.prepare_cached(sql).map_err(port_err)?;
-    let doc: Option<String> = stmt.query_row(params, |r| r.get(0)).optional().map_err(port_err)?;
-    doc.map(|d| from_doc(&d)).transpose()
-}
-
-pub(crate) fn many<T: DeserializeOwned>(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> PortResult<Vec<T>> {
-    let mut stmt = conn.prepare_cached(sql).map_err(port_err)?;
-    let docs = stmt
-        .query_map(params, |r| r.get::<_, String>(0))
-        .map_err(port_err)?
-        .collect::<rusqlite::Result<Vec<String>>>()
-        .map_err(port_err)?;
-    docs.iter().map(|d| from_doc(d)).collect()
-}
+use rusqlite::{OptionalExtension, params};
 
 #[async_trait]
 impl DirectoryStore for SqliteStore {

@@ -1,9 +1,9 @@
 //! `PollStore` and `HealthStore` on SQLite.
 
-use crate::SqliteStore;
-use crate::conversations::{from_us, us};
-use crate::db::port_err;
-use crate::directory::{from_doc, one, to_doc};
+use crate::codec::port_err;
+use crate::codec::{from_doc, one, to_doc};
+use crate::codec::{from_us, us};
+use crate::store::SqliteStore;
 use async_trait::async_trait;
 use inbox_domain::error::PortResult;
 use inbox_domain::ports::{ChannelHealth, HealthStore, PollState, PollStore};

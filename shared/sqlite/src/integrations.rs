@@ -1,10 +1,10 @@
 //! The integration ports on SQLite: `SubscriptionStore`, `DeliveryStore`, `ApiKeyStore`,
 //! `SalesforceStore`.
 
-use crate::SqliteStore;
-use crate::conversations::us;
-use crate::db::port_err;
-use crate::directory::{many, one, to_doc};
+use crate::codec::port_err;
+use crate::codec::us;
+use crate::codec::{many, one, to_doc};
+use crate::store::SqliteStore;
 use async_trait::async_trait;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::{ApiKeyStore, DeliveryStore, SalesforceStore, SubscriptionStore};

@@ -5,6 +5,7 @@
 //! others); reads use a small pool of connections. Durable local queues live in the same
 //! database, with at-least-once delivery, a visibility timeout and dead-lettering.
 
+mod codec;
 mod conversations;
 mod db;
 mod directory;
@@ -14,6 +15,7 @@ mod mailer;
 mod queue;
 mod schema;
 mod search_index;
+mod store;
 mod tabs_notifications;
 
 pub use db::{Db, DbConfig, Durability};
@@ -22,27 +24,4 @@ pub use queue::{DeadLetter, Delivery, SqliteQueue};
 pub use rusqlite;
 pub use schema::migrate_to;
 
-use std::sync::Arc;
-
-/// The store adapters, all over one database.
-#[derive(Clone)]
-pub struct SqliteStore {
-    pub(crate) db: Arc<Db>,
-}
-
-impl SqliteStore {
-    pub fn new(db: Arc<Db>) -> Self {
-        Self { db }
-    }
-}
-
-pub type SqliteDirectoryStore = SqliteStore;
-pub type SqliteConversationStore = SqliteStore;
-pub type SqliteTabStore = SqliteStore;
-pub type SqliteNotificationStore = SqliteStore;
-pub type SqlitePollStore = SqliteStore;
-pub type SqliteHealthStore = SqliteStore;
-pub type SqliteSubscriptionStore = SqliteStore;
-pub type SqliteDeliveryStore = SqliteStore;
-pub type SqliteApiKeyStore = SqliteStore;
-pub type SqliteSalesforceStore = SqliteStore;
+pub use store::SqliteStore;

@@ -1,8 +1,9 @@
 //! Durable local queues in the same database: at-least-once delivery, a visibility timeout,
 //! retries with backoff and dead-lettering after `max_attempts`.
 
-use crate::conversations::{from_us, us};
-use crate::db::{Db, port_err};
+use crate::codec::port_err;
+use crate::codec::{from_us, us};
+use crate::db::Db;
 use async_trait::async_trait;
 use inbox_domain::Timestamp;
 use inbox_domain::error::PortResult;

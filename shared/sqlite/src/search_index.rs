@@ -7,7 +7,7 @@
 //! (`unicode61`, categories `L* M* N* P* S* C*`), so its tokens are the domain's: a phrase
 //! query of the full-text table is the domain's rule for one message, exactly.
 
-use crate::db::port_err;
+use crate::codec::port_err;
 use inbox_domain::Item;
 use inbox_domain::error::PortResult;
 use inbox_domain::search::{Clause, TOKENIZER_VERSION, tokenize};
@@ -52,7 +52,7 @@ pub(crate) fn ensure(conn: &mut Connection) -> PortResult<()> {
         {
             let mut update = tx.prepare("UPDATE items SET search = ?2 WHERE rowid = ?1").map_err(port_err)?;
             for (rowid, doc) in &rows {
-                let item: Item = crate::directory::from_doc(doc)?;
+                let item: Item = crate::codec::from_doc(doc)?;
                 update.execute(params![rowid, item_search(&item)]).map_err(port_err)?;
             }
         }

@@ -1,9 +1,9 @@
 //! `TabStore` and `NotificationStore` on SQLite.
 
-use crate::SqliteStore;
-use crate::conversations::us;
-use crate::db::port_err;
-use crate::directory::{many, to_doc};
+use crate::codec::port_err;
+use crate::codec::us;
+use crate::codec::{many, to_doc};
+use crate::store::SqliteStore;
 use async_trait::async_trait;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::{NotificationStore, TabSet, TabStore};
