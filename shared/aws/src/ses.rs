@@ -4,7 +4,7 @@
 //! nothing. A claim whose sender died mid-send expires after 5 minutes, so a redelivery sends
 //! it then (an email may go twice in that rare case, never zero times).
 
-use crate::dynamo::{self, DynamoDbStore};
+use crate::dynamo::store::{self as dynamo, DynamoDbStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sesv2::Client;
@@ -142,7 +142,7 @@ impl Mailer for SesMailer {
                 if let Err(e) = self.settle(&email.id, false).await {
                     tracing::warn!(error = %e, "could not release an email claim; it expires in {CLAIM_SECS} s");
                 }
-                Err(crate::sdk_unavailable("ses", e))
+                Err(crate::sdk::sdk_unavailable("ses", e))
             }
         }
     }

@@ -44,7 +44,7 @@ pub struct SqsQueue {
 }
 
 fn unavailable<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(e: SdkError<E>) -> PortError {
-    crate::sdk_unavailable("sqs", e)
+    crate::sdk::sdk_unavailable("sqs", e)
 }
 
 /// Whether SQS accepts `text` as a message body (XML 1.0 characters only).

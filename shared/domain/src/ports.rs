@@ -1,5 +1,6 @@
-//! The ports: what the domain needs from the outside, named by role. Adapters are named
-//! `<Tech><Role>` (`SqliteConversationStore`, `DynamoDbConversationStore`, `SqsQueue`, ...).
+//! The ports: what the domain needs from the outside, named by role. Adapters are named by
+//! their technology and role (`SqsQueue`, `SesMailer`, `OutboxMailer`); one store value per
+//! backend serves every store port (`SqliteStore`, `DynamoDbStore`: see [`StorePorts`]).
 //!
 //! The use cases are all given one bundle of these ports ([`Deps`](crate::usecases::Deps)),
 //! not each the few it calls. That is a choice: every deployment builds the same bundle over

@@ -8,8 +8,12 @@
 //! (`G#<profile>#<platform id>`) that says which item holds it, so an item's platform id is
 //! unique per profile.
 
-use super::*;
+use super::schema;
+use super::store::*;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use inbox_domain::Timestamp;
+use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::{ConversationWrite, PlatformIdState};
 use inbox_domain::*;
 
@@ -22,13 +26,6 @@ pub(crate) const EARLY_RECORD_DAYS: i64 = 30;
 /// Days a cached post is kept after it was fetched (a post nobody opens again goes away; one
 /// that is opened is fetched again long before).
 pub(crate) const POST_CACHE_DAYS: i64 = 30;
-
-/// The feed index sort key: the activity time (when the inbox received the newest inbound
-/// activity, µs, 20 digits) then id, so that string order is the feed order (newest first when
-/// read backwards).
-pub(crate) fn feed_sk(c: &Conversation) -> String {
-    format!("{:020}#{}", us(c.activity_at()).max(0), c.id)
-}
 
 pub(crate) fn conversation_record(c: &Conversation) -> Record {
     let acc = c.account_id.as_str();

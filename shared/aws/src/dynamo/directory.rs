@@ -2,8 +2,9 @@
 //! unique per account) and profiles (with a guard record per network presence, which also
 //! answers `find_profile` in one read on the ingest path).
 
-use super::*;
+use super::store::*;
 use async_trait::async_trait;
+use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::DirectoryStore;
 use inbox_domain::*;
 

@@ -14,32 +14,14 @@
 //! conversation looked at, so the client's next request goes on from there. There is never a
 //! table scan. The position names its account, and a position of another account is refused.
 
-use super::conversations::feed_sk;
-use super::*;
+use super::schema;
+use super::store::*;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
+use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::{FeedEntry, FeedPage, FeedQuery};
 use inbox_domain::tabs::AssigneeSelector;
 use inbox_domain::*;
 use std::collections::{HashMap, HashSet, VecDeque};
-
-/// How much one feed or search page may read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FeedBudget {
-    /// Index entries read before answering (≈ 150 bytes each: 1,000 cost about 19 RCU,
-    /// eventually consistent).
-    pub max_examined: usize,
-    /// Conversations whose items a search reads before answering (each one query of its
-    /// partition, about 1 RCU for a short thread).
-    pub max_searched: usize,
-    /// Index entries asked for per query.
-    pub index_page: i32,
-}
-
-impl Default for FeedBudget {
-    fn default() -> Self {
-        Self { max_examined: 1_000, max_searched: 200, index_page: 200 }
-    }
-}
 
 /// The position after `sk` (a feed index sort key) in a feed of `account`.
 fn encode_position(account: &AccountId, sk: &str) -> String {

@@ -7,8 +7,11 @@
 //! with a conditional `ADD` so that concurrent pollers never overspend; they expire after
 //! two days. Channel health is `H#<profile>`.
 
-use super::*;
+use super::store::*;
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use inbox_domain::Timestamp;
+use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::{ChannelHealth, HealthStore, PollState, PollStore};
 use inbox_domain::*;
 

@@ -13,8 +13,11 @@
 //! - A Salesforce connection is `SF` in its account's partition; a Case claim is `CC#<conversation>`,
 //!   taken with a conditional put and expiring by TTL a day after its lease.
 
-use super::*;
+use super::schema;
+use super::store::*;
 use async_trait::async_trait;
+use inbox_domain::Timestamp;
+use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::{ApiKeyStore, DeliveryStore, SalesforceStore, SubscriptionStore};
 use inbox_domain::salesforce::SalesforceConnection;
 use inbox_domain::webhooks::{ApiKey, DeliveryState, WebhookDelivery, WebhookSubscription};

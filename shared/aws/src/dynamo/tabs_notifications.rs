@@ -4,12 +4,16 @@
 //! notifications are `N#<id>` (idempotent by id), listed newest first through the local index
 //! `by_time` (`lsk = N#<created µs>#<id>`), which reads strongly consistently.
 
-use super::*;
+use super::schema;
+use super::store::*;
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
+use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::{NotificationStore, TabSet, TabStore};
 use inbox_domain::tabs::{Filters, Tab};
 use inbox_domain::*;
 use serde::Deserialize;
+use serde::Serialize;
 
 /// A tab as stored (`Tab` does not serialise its owner).
 #[derive(Serialize, Deserialize)]

@@ -1,0 +1,387 @@
+//! The store value every DynamoDB adapter is a part of ([`DynamoDbStore`]), and what they
+//! share: the record codec (attribute values, JSON documents, times), the key builders
+//! ([`key`], [`feed_sk`]), the read budget ([`FeedBudget`]) and the mapping of SDK errors to
+//! port errors. The adapters (one module per port group) sit above it and never reach into
+//! each other.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use inbox_domain::Timestamp;
+use inbox_domain::error::{PortError, PortResult};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::schema;
+
+pub(crate) type Record = HashMap<String, AttributeValue>;
+
+/// Every store port on one table.
+#[derive(Clone)]
+pub struct DynamoDbStore {
+    pub(crate) client: Client,
+    pub(crate) table: Arc<str>,
+    pub(crate) budget: FeedBudget,
+}
+
+impl DynamoDbStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: Arc::from(table.into()), budget: FeedBudget::default() }
+    }
+
+    /// The same store (table, budget) through another client.
+    pub fn with_client(mut self, client: Client) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// The same store with another search budget (tests use a small one).
+    pub fn with_feed_budget(mut self, budget: FeedBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// One record by key, read strongly consistently.
+    pub(crate) async fn get(&self, (pk, sk): (String, String)) -> PortResult<Option<Record>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item)
+    }
+
+    /// The document of one record by key (read as [`get`](Self::get) does).
+    pub(crate) async fn get_doc<T: DeserializeOwned>(&self, key: (String, String)) -> PortResult<Option<T>> {
+        self.get(key).await?.map(|r| from_doc(&r)).transpose()
+    }
+
+    /// Every record of a partition whose sort key starts with `prefix` (all of them for ""),
+    /// read consistently.
+    pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> PortResult<Vec<Record>> {
+        let q = self.new_query().expression_attribute_values(":pk", s(pk)).consistent_read(true);
+        let q = if prefix.is_empty() {
+            q.key_condition_expression("pk = :pk")
+        } else {
+            q.key_condition_expression("pk = :pk AND begins_with(sk, :prefix)").expression_attribute_values(":prefix", s(prefix))
+        };
+        self.query_all(q).await
+    }
+
+    /// Deletes the record at `pk`/`sk`; whether there was one.
+    pub(crate) async fn delete(&self, (pk, sk): (String, String)) -> PortResult<bool> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&*self.table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes.is_some_and(|a| !a.is_empty()))
+    }
+
+    /// Puts a versioned record: a new one (`expected` `None`: `AlreadyExists` when the key is
+    /// taken) or the next version of the stored one (`Some(v)`: `Conflict` unless its `ver` is
+    /// still `v`).
+    pub(crate) async fn put_versioned(&self, record: Record, expected: Option<u64>) -> PortResult<()> {
+        let put = self.put_record().set_item(Some(record));
+        let put = match expected {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put.condition_expression("ver = :v").expression_attribute_values(":v", n(v)),
+        };
+        match applied(put.send().await)? {
+            true => Ok(()),
+            false if expected.is_some() => Err(PortError::Conflict),
+            false => Err(PortError::AlreadyExists),
+        }
+    }
+
+    /// An update of the record at `pk`/`sk`.
+    pub(crate) fn update_at(&self, pk: impl Into<String>, sk: impl Into<String>) -> UpdateItemFluentBuilder {
+        self.client.update_item().table_name(&*self.table).key("pk", s(pk)).key("sk", s(sk))
+    }
+
+    /// A put into the table.
+    pub(crate) fn put_record(&self) -> PutItemFluentBuilder {
+        self.client.put_item().table_name(&*self.table)
+    }
+
+    /// A query of the table (`.index_name(…)` for an index), for `query_pages`/`query_all`.
+    pub(crate) fn new_query(&self) -> QueryFluentBuilder {
+        self.client.query().table_name(&*self.table)
+    }
+
+    /// Runs `q` page by page, handing each record to `keep` until it answers false or the
+    /// records end.
+    pub(crate) async fn query_pages(&self, q: QueryFluentBuilder, mut keep: impl FnMut(Record) -> PortResult<bool>) -> PortResult<()> {
+        let mut start: Option<Record> = None;
+        loop {
+            let page = q.clone().set_exclusive_start_key(start.take()).send().await.map_err(unavailable)?;
+            for r in page.items.unwrap_or_default() {
+                if !keep(r)? {
+                    return Ok(());
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// The records of a `due_polls` partition due by `now` (µs) and not leased, earliest first,
+    /// each handed to `keep` until it answers false.
+    pub(crate) async fn due_unleased(&self, partition: &str, now: i64, mut keep: impl FnMut(Record) -> PortResult<bool>) -> PortResult<()> {
+        let q = self
+            .new_query()
+            .index_name(schema::DUE_POLLS)
+            .key_condition_expression("g3pk = :p AND g3sk <= :now")
+            .expression_attribute_values(":p", s(partition))
+            .expression_attribute_values(":now", n(now))
+            .limit(100);
+        self.query_pages(q, |r| if get_n::<i64>(&r, "lease").unwrap_or(0) <= now { keep(r) } else { Ok(true) }).await
+    }
+
+    /// Every record `q` finds, through all its pages.
+    pub(crate) async fn query_all(&self, q: QueryFluentBuilder) -> PortResult<Vec<Record>> {
+        let mut out = Vec::new();
+        self.query_pages(q, |r| {
+            out.push(r);
+            Ok(true)
+        })
+        .await?;
+        Ok(out)
+    }
+
+    /// Runs a transaction; `Err` carries the cancellation reason codes, one per action.
+    pub(crate) async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), TxError> {
+        if actions.len() > 100 {
+            return Err(TxError::Other(PortError::Unavailable(format!(
+                "a transaction of {} writes is over DynamoDB's 100",
+                actions.len()
+            ))));
+        }
+        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
+                    e.as_service_error()
+                {
+                    let codes = c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect();
+                    return Err(TxError::Canceled(codes));
+                }
+                Err(TxError::Other(unavailable(e)))
+            }
+        }
+    }
+}
+
+/// Why a transaction did not happen.
+#[derive(Debug)]
+pub(crate) enum TxError {
+    /// Cancelled: the reason code of each action (`None`, `ConditionalCheckFailed`,
+    /// `TransactionConflict`, ...).
+    Canceled(Vec<String>),
+    Other(PortError),
+}
+
+impl TxError {
+    /// Whether action `i` failed its condition.
+    pub(crate) fn failed(&self, i: usize) -> bool {
+        matches!(self, TxError::Canceled(codes) if codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed"))
+    }
+
+    pub(crate) fn conflicted(&self) -> bool {
+        matches!(self, TxError::Canceled(codes) if codes.iter().any(|c| c == "TransactionConflict"))
+    }
+
+    pub(crate) fn into_port(self) -> PortError {
+        match self {
+            TxError::Canceled(codes) if codes.iter().any(|c| c == "TransactionConflict") => PortError::Conflict,
+            TxError::Canceled(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => PortError::Conflict,
+            TxError::Canceled(codes) => PortError::Unavailable(format!("transaction cancelled: {}", codes.join(", "))),
+            TxError::Other(e) => e,
+        }
+    }
+}
+
+/// An SDK error as a port error: the service's code and message, never a panic.
+pub(crate) fn unavailable<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(e: SdkError<E>) -> PortError {
+    crate::sdk::sdk_unavailable("dynamodb", e)
+}
+
+/// Whether an SDK error is a failed condition (`ConditionalCheckFailedException`).
+/// A conditional write's outcome: `true` applied, `false` its condition failed (no error: the
+/// caller decides what a refused condition means), any other failure `Unavailable`.
+pub(crate) fn applied<T, E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
+    r: Result<T, SdkError<E>>,
+) -> PortResult<bool> {
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) if is_condition_failed(&e) => Ok(false),
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
+pub(crate) fn is_condition_failed<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
+    e.as_service_error().and_then(|s| s.code()).is_some_and(|c| c == "ConditionalCheckFailedException")
+}
+
+/// The record a failed condition saw (with `ReturnValuesOnConditionCheckFailure::AllOld`).
+pub(crate) fn condition_item(e: &SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError>) -> Option<Record> {
+    match e.as_service_error() {
+        Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c)) => c.item().cloned(),
+        _ => None,
+    }
+}
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(crate) fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn get_s<'a>(r: &'a Record, k: &str) -> Option<&'a str> {
+    r.get(k).and_then(|v| v.as_s().ok()).map(String::as_str)
+}
+
+pub(crate) fn get_n<T: std::str::FromStr>(r: &Record, k: &str) -> Option<T> {
+    r.get(k).and_then(|v| v.as_n().ok()).and_then(|v| v.parse().ok())
+}
+
+pub(crate) fn get_bool(r: &Record, k: &str) -> Option<bool> {
+    r.get(k).and_then(|v| v.as_bool().ok()).copied()
+}
+
+pub(crate) fn to_doc<T: Serialize>(v: &T) -> AttributeValue {
+    s(serde_json::to_string(v).expect("serialisable"))
+}
+
+pub(crate) fn from_doc<T: DeserializeOwned>(r: &Record) -> PortResult<T> {
+    let doc = get_s(r, "doc").ok_or_else(|| PortError::Corrupt("a stored record has no document".into()))?;
+    serde_json::from_str(doc).map_err(|e| PortError::Corrupt(format!("stored document does not parse: {e}")))
+}
+
+/// Microseconds since the epoch (what sort keys and conditions compare).
+pub(crate) fn us(t: Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_us(v: i64) -> Timestamp {
+    chrono::DateTime::from_timestamp_micros(v).unwrap_or_default()
+}
+
+/// Epoch seconds `days` after `t`: a TTL attribute value. DynamoDB deletes such records some
+/// time after that (hours to days later), so readers check it themselves.
+pub(crate) fn ttl_after(t: Timestamp, days: i64) -> i64 {
+    (t + chrono::Duration::days(days)).timestamp()
+}
+
+/// Whether a record with a TTL has expired at `now` (DynamoDB may not have removed it yet).
+pub(crate) fn expired(r: &Record, now: Timestamp) -> bool {
+    get_n::<i64>(r, "ttl").is_some_and(|t| t <= now.timestamp())
+}
+
+pub(crate) use super::keys as key;
+pub(crate) use super::keys::feed_sk;
+
+/// A record with its key set.
+pub(crate) fn record((pk, sk): (String, String)) -> Record {
+    let mut r = Record::new();
+    r.insert("pk".into(), s(pk));
+    r.insert("sk".into(), s(sk));
+    r
+}
+
+/// Builders of transaction actions, with the table name filled in.
+pub(crate) mod tx {
+    use super::*;
+    use aws_sdk_dynamodb::types::{Delete, Put, Update};
+
+    pub fn put(table: &str, item: Record, condition: Option<&str>, values: Vec<(&str, AttributeValue)>) -> TransactWriteItem {
+        let mut b = Put::builder().table_name(table).set_item(Some(item)).set_condition_expression(condition.map(str::to_string));
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        TransactWriteItem::builder().put(b.build().expect("table and item are set")).build()
+    }
+
+    pub fn update(
+        table: &str,
+        (pk, sk): (String, String),
+        expression: &str,
+        condition: Option<&str>,
+        names: Vec<(&str, &str)>,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> TransactWriteItem {
+        let mut b = Update::builder()
+            .table_name(table)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .update_expression(expression)
+            .set_condition_expression(condition.map(str::to_string));
+        for (k, v) in names {
+            b = b.expression_attribute_names(k, v);
+        }
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        TransactWriteItem::builder().update(b.build().expect("table, key and expression are set")).build()
+    }
+
+    pub fn delete(
+        table: &str,
+        (pk, sk): (String, String),
+        condition: Option<&str>,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> TransactWriteItem {
+        let mut b =
+            Delete::builder().table_name(table).key("pk", s(pk)).key("sk", s(sk)).set_condition_expression(condition.map(str::to_string));
+        for (k, v) in values {
+            b = b.expression_attribute_values(k, v);
+        }
+        TransactWriteItem::builder().delete(b.build().expect("table and key are set")).build()
+    }
+}
+
+/// How much one feed or search page may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FeedBudget {
+    /// Index entries read before answering (≈ 150 bytes each: 1,000 cost about 19 RCU,
+    /// eventually consistent).
+    pub max_examined: usize,
+    /// Conversations whose items a search reads before answering (each one query of its
+    /// partition, about 1 RCU for a short thread).
+    pub max_searched: usize,
+    /// Index entries asked for per query.
+    pub index_page: i32,
+}
+
+impl Default for FeedBudget {
+    fn default() -> Self {
+        Self { max_examined: 1_000, max_searched: 200, index_page: 200 }
+    }
+}

@@ -1,0 +1,31 @@
+//! The SDK's configuration and its errors, shared by the DynamoDB, SQS and SES adapters.
+
+/// An SDK error as a port error, in words: the service's code and message (or what failed on
+/// the way), never a panic. One for DynamoDB, SQS and SES: their errors share the SDK's types.
+pub(crate) fn sdk_unavailable<E, R>(service: &str, e: aws_sdk_dynamodb::error::SdkError<E, R>) -> inbox_domain::error::PortError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let words = match e.as_service_error() {
+        Some(s) => format!("{service}: {}: {}", s.code().unwrap_or("error"), s.message().unwrap_or("")),
+        None => format!("{service}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)),
+    };
+    inbox_domain::error::PortError::Unavailable(words)
+}
+
+/// The shared SDK configuration: region, credentials and endpoints from the environment
+/// (`AWS_REGION`, the Lambda role, `AWS_ENDPOINT_URL` for moto), behavior version latest.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
+}
+
+/// An SDK configuration pointed at one endpoint with static credentials (moto in tests).
+pub async fn sdk_config_for(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "static"))
+        .load()
+        .await
+}
