@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, mpsc};
 
-use crate::stats::micros;
+use inbox_bench::stats::micros;
 
 /// Which network's webhook to post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

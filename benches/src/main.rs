@@ -20,7 +20,7 @@ mod seed;
 
 use clap::{Parser, ValueEnum};
 use inbox_bench::stats::{Summary, micros, round1, round3};
-use inbox_bench::{stats, sys};
+use inbox_bench::sys;
 use inbox_domain::error::PortError;
 use inbox_domain::messages::QueueName;
 use inbox_local::App;

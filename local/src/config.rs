@@ -118,7 +118,7 @@ impl Config {
             egress: egress()?,
             deliver: true,
             web: WebConfig {
-                auth: inbox_web::auth::AuthMode::Hs256,
+                auth: inbox_web::state::AuthMode::Hs256,
                 jwt_secret: Secret::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret)),
                 meta_app_secret: Secret::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret)),
                 meta_verify_token: Secret::new(env("INBOX_META_VERIFY_TOKEN").unwrap_or(stored.meta_verify_token)),
@@ -153,7 +153,7 @@ impl Config {
             // Tests drive deliveries themselves (with a clock they control), or turn this on.
             deliver: false,
             web: WebConfig {
-                auth: inbox_web::auth::AuthMode::Hs256,
+                auth: inbox_web::state::AuthMode::Hs256,
                 jwt_secret: Secret::new("test_jwt_secret"),
                 meta_app_secret: Secret::new("test_app_secret"),
                 meta_verify_token: Secret::new("test_verify_token"),

@@ -33,7 +33,7 @@ fn profile(id: &str, network: Network, ext: &str, name: &str, handle: &str) -> P
         // the real networks need the Page's or account's own. LinkedIn's tokens last 60 days;
         // the others' Page/account tokens do not expire.
         credentials: Credentials {
-            access_token: Some(crate::simulator::sim_token(network, &[ext])),
+            access_token: Some(crate::sim_token::sim_token(network, &[ext])),
             token_secret: None,
             expires_at: (network == Network::Linkedin).then(|| Utc::now() + chrono::Duration::days(60)),
         },

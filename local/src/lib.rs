@@ -2,9 +2,11 @@
 //! functions serve and runs the same handlers as the ingest, notifier and actions functions,
 //! on the embedded adapters (SQLite, local queues, `.eml` outbox).
 
+pub mod anyhow_lite;
 pub mod config;
 pub mod demo;
 pub mod platform;
+pub mod sim_token;
 pub mod simulator;
 pub mod web;
 pub mod workers;
@@ -159,22 +161,4 @@ impl App {
         }
         self.db.close();
     }
-}
-
-/// A tiny error type for start-up: a sentence for the operator.
-pub mod anyhow_lite {
-    #[derive(Debug)]
-    pub struct Error(pub String);
-    impl std::fmt::Display for Error {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-    impl std::error::Error for Error {}
-    impl From<inbox_domain::error::PortError> for Error {
-        fn from(e: inbox_domain::error::PortError) -> Self {
-            Error(e.to_string())
-        }
-    }
-    pub type Result<T> = std::result::Result<T, Error>;
 }

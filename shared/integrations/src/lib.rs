@@ -28,5 +28,3 @@ pub fn outbound(policy: EgressPolicy) -> Result<inbox_domain::usecases::Outbound
         egress: policy,
     })
 }
-
-pub(crate) use inbox_domain::percent_encode as encode;

@@ -88,7 +88,7 @@ impl HttpSalesforceClient {
             Some(field) => {
                 // Upsert by external id: the id goes in the path, not in the body.
                 let _ = body.as_object_mut().map(|b| b.remove(field));
-                self.client.patch(format!("{base}/{field}/{}", crate::encode(case.conversation_id.as_str())))
+                self.client.patch(format!("{base}/{field}/{}", inbox_domain::percent_encode(case.conversation_id.as_str())))
             }
             None => self.client.post(format!("{base}/")),
         };

@@ -2,8 +2,8 @@
 //! limit and request tracing. The local runner serves the webhook and API routes together
 //! through this; each Lambda serves its own routes through it.
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 

@@ -7,8 +7,8 @@
 //!   Lambda adapter puts in the request's extensions ([`VerifiedClaims`]). Without them the
 //!   request is refused: nothing here trusts a header.
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::{AppState, AuthMode};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use inbox_domain::usecases::{Viewer, load_viewer};
@@ -23,16 +23,6 @@ pub struct Claims {
     pub account_id: String,
     pub iat: i64,
     pub exp: i64,
-}
-
-/// How callers are authenticated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AuthMode {
-    /// Verify `Authorization: Bearer <HS256 JWT>` with `WebConfig::jwt_secret`.
-    Hs256,
-    /// Trust the claims API Gateway's JWT authorizer verified: the user id in `user_claim`
-    /// (`sub`, or `custom:user_id` with Cognito) and the account id in `account_claim`.
-    Gateway { user_claim: String, account_claim: String },
 }
 
 /// Claims an authorizer in front of the function verified (API Gateway's

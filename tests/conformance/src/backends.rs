@@ -1,14 +1,11 @@
 //! The two backends, each made fresh for one test.
 
 use crate::mail::{MailHarness, OutboxHarness, SesHarness};
-use crate::queue::{QueueHarness, SqliteHarness, SqsHarness};
+use crate::queue::{MAX_ATTEMPTS, QueueHarness, SqliteHarness, SqsHarness};
 use crate::store::Stores;
 use inbox_aws::{DynamoDbStore, FeedBudget, SesMailer, SqsQueue};
 use inbox_sqlite::{Db, DbConfig, OutboxMailer, SqliteQueue, SqliteStore};
 use std::sync::Arc;
-
-/// Deliveries before a message is dead-lettered, in the queue suites.
-pub const MAX_ATTEMPTS: u32 = 2;
 
 fn temp_db() -> (tempfile::TempDir, Arc<Db>) {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -3,7 +3,6 @@
 //! attempt) is reached through a small harness per backend: the local runner's workers on
 //! SQLite, SQS with its redrive policy on AWS.
 
-use crate::backends::MAX_ATTEMPTS;
 use async_trait::async_trait;
 use inbox_aws::{SqsDelivery, SqsQueue};
 use inbox_domain::messages::QueueName;
@@ -12,6 +11,9 @@ use inbox_sqlite::{Delivery, SqliteQueue};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Deliveries before a message is dead-lettered, in the queue suites.
+pub const MAX_ATTEMPTS: u32 = 2;
 
 /// One received message, as the suite sees it.
 #[derive(Debug, Clone)]

@@ -98,7 +98,7 @@ async fn a_signed_webhook_body_that_is_not_an_object_is_refused() {
 }
 
 fn sim_token(network: inbox_domain::Network, ids: &[&str]) -> String {
-    inbox_local::simulator::sim_token(network, ids)
+    inbox_local::sim_token::sim_token(network, ids)
 }
 
 /// Item 2: a profile receives events only once its token proved, with the network, that it is

@@ -5,7 +5,7 @@ use inbox_domain::messages::QueueName;
 use inbox_domain::usecases::Settings;
 use inbox_integrations::EgressPolicy;
 use inbox_networks::NetworkConfig;
-use inbox_web::auth::AuthMode;
+use inbox_web::state::AuthMode;
 use std::collections::HashMap;
 
 #[derive(Debug)]

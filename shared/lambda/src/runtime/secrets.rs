@@ -3,7 +3,7 @@
 
 use super::ConfigError;
 use inbox_web::Secret;
-use inbox_web::auth::AuthMode;
+use inbox_web::state::AuthMode;
 use std::collections::HashMap;
 
 /// A function's secrets by name (the last segment of the parameter's path).
