@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check and test of the project on a fresh machine: formatting, lints, the Rust
+# Runs every check and test of the project on a fresh machine: formatting, lints, the module
+# structure (scripts/module_cycles.py prints each crate's import graph, fails on a cycle), the Rust
 # test suites (unit, property, HTTP-level, adapter contracts, SIGKILL, the conformance suites
 # on SQLite and on the AWS adapters against moto, the Lambda end-to-end on moto), cfn-lint on
 # template.yaml, and schemathesis against a running local server. Installs what it needs (a
@@ -22,6 +23,11 @@ cargo fmt --all -- --check
 step "lint (cargo clippy -D warnings)"
 # --all-features: the Lambda binaries and the AWS adapters too (feature `lambda`).
 cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
+
+step "structure (each crate's module import graph has no cycle; no domain file over 600 lines)"
+python3 "$root/scripts/module_cycles.py"
+long=$(find "$root/shared/domain/src" -name '*.rs' -exec wc -l {} + | awk '$2 != "total" && $1 > 600')
+[ -z "$long" ] || { echo "domain files over 600 lines (split them by topic):"; echo "$long"; exit 1; }
 
 step "build"
 cargo build --workspace --all-targets --all-features --quiet
