@@ -1,4 +1,7 @@
 //! Identifier newtypes. Ids are opaque strings; new ones are UUIDv7 so they sort by creation.
+//! The string inside is private: an id is made by [`generate`](AccountId::generate), by
+//! [`parse`](AccountId::parse) (a client's), or from a trusted string (`From`), and read with
+//! `as_str` or `Display`; nothing outside this module can change one.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -7,7 +10,7 @@ macro_rules! id_type {
     ($name:ident, $prefix:literal) => {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(pub String);
+        pub struct $name(String);
 
         impl $name {
             /// A fresh id, `<prefix>_<uuidv7>`.
@@ -32,9 +35,17 @@ macro_rules! id_type {
             }
         }
 
+        /// From a trusted string: one read back from a store, a constant, or an id the
+        /// domain derived. A client's string goes through [`Self::parse`].
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
                 Self(s.to_string())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
             }
         }
     };

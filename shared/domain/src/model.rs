@@ -155,7 +155,7 @@ impl Actor {
         }
     }
     pub fn parse(s: &str) -> Self {
-        if s == "system" { Actor::System } else { Actor::User(UserId(s.to_string())) }
+        if s == "system" { Actor::System } else { Actor::User(UserId::from(s)) }
     }
     pub fn user(&self) -> Option<&UserId> {
         match self {

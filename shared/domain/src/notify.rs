@@ -89,7 +89,7 @@ pub fn decide(actor: &Actor, conversation: &Conversation, happening: &Happening,
 
 /// A deterministic notification id, so that handling one event twice stores it once.
 pub fn notification_id(event_id: &str, user: &UserId) -> NotificationId {
-    NotificationId(format!("ntf_{}_{}", event_id, user.as_str().trim_start_matches("usr_")))
+    NotificationId::from(format!("ntf_{}_{}", event_id, user.as_str().trim_start_matches("usr_")))
 }
 
 /// The sentence a notification shows and emails.

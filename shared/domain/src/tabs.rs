@@ -128,7 +128,7 @@ pub const MAX_TABS: usize = 50;
 /// The three tabs every user starts with.
 pub fn default_tabs(user: &UserId) -> Vec<Tab> {
     let mk = |pos: u32, name: &str, assignee: AssigneeFilter| Tab {
-        id: TabId(format!("tab_{}_{}", user.as_str().trim_start_matches("usr_"), pos)),
+        id: TabId::from(format!("tab_{}_{}", user.as_str().trim_start_matches("usr_"), pos)),
         user_id: user.clone(),
         name: name.to_string(),
         position: pos,

@@ -112,7 +112,7 @@ pub struct WebhookDelivery {
 pub fn delivery_id(event: &EventId, subscription: &SubscriptionId) -> DeliveryId {
     let e = event.as_str().trim_start_matches("evt_");
     let s = subscription.as_str().trim_start_matches("whs_");
-    DeliveryId(format!("dlv_{e}_{s}"))
+    DeliveryId::from(format!("dlv_{e}_{s}"))
 }
 
 /// Seconds to wait after the 1st, 2nd, ... failed attempt: about a day in all (25 h 12 min

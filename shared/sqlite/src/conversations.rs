@@ -115,7 +115,7 @@ fn decode_after(s: &str, account: &AccountId) -> Option<(i64, String)> {
     let (t, rest) = s.split_once(':')?;
     let (id, acc) = rest.split_once(':')?;
     (acc == account.as_str()).then_some(())?;
-    Some((t.parse().ok()?, ConversationId::parse(id)?.0))
+    Some((t.parse().ok()?, ConversationId::parse(id)?.as_str().to_string()))
 }
 
 /// The messages of a conversation that hold `clause`, found through the full-text index.
