@@ -218,22 +218,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::CreateAccount { name, admin_name, admin_email } => {
             let app = offline(&cli.data_dir).await?;
-            let now = chrono::Utc::now();
-            let account = inbox_domain::Account { id: inbox_domain::AccountId::generate(), name, created_at: now };
-            let dir = app.state.deps.directory.clone();
-            dir.put_account(&account).await?;
-            let admin = inbox_domain::User {
-                id: inbox_domain::UserId::generate(),
-                account_id: account.id.clone(),
-                name: admin_name,
-                email: admin_email.to_lowercase(),
-                role: inbox_domain::Role::Admin,
-                inbox_access: true,
-                email_notifications: true,
-                profile_ids: Default::default(),
-                created_at: now,
-            };
-            dir.put_user(&admin).await?;
+            let (account, admin) = inbox_domain::usecases::create_account(&app.state.deps, &name, &admin_name, &admin_email)
+                .await
+                .map_err(|e| e.to_string())?;
             let token = inbox_web::auth::mint(app.config.web.jwt_secret.expose(), &admin.id, &account.id, chrono::Duration::hours(24));
             app.stop().await;
             println!("account {} created; admin {} ({})\n{token}", account.id, admin.id, admin.email);

@@ -37,6 +37,25 @@ fn mint_token_refuses_an_email_of_several_accounts_and_takes_the_account() {
     assert!(!ok && err.contains("no user"), "{err}");
 }
 
+#[test]
+fn create_account_checks_the_admin_as_any_user_is_checked() {
+    let data = tempfile::tempdir().unwrap();
+    for (name, admin, email, why) in [
+        ("Acme", "Ann", "not an email", "is not an email address"),
+        ("Acme", "Ann", "ann@localhost", "is not an email address"),
+        ("Acme", " ", "ann@acme.example", "a user needs a name"),
+        (" ", "Ann", "ann@acme.example", "an account needs a name"),
+    ] {
+        let (ok, out, err) = inbox(data.path(), &["create-account", "--name", name, "--admin-name", admin, "--admin-email", email]);
+        assert!(!ok, "{name:?} {admin:?} {email:?} was accepted: {out}");
+        assert!(err.contains(why), "{err}");
+    }
+    let (ok, out, err) =
+        inbox(data.path(), &["create-account", "--name", "Acme", "--admin-name", " Ann ", "--admin-email", "  Ann@Acme.Example "]);
+    assert!(ok, "{err}");
+    assert!(out.contains("(ann@acme.example)"), "trimmed and lower-cased: {out}");
+}
+
 fn base64_url(s: &str) -> Vec<u8> {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).expect("base64url")

@@ -80,12 +80,58 @@ pub struct Account {
     pub created_at: Timestamp,
 }
 
+/// An email address as the inbox keeps it: trimmed, lower-cased, of a plausible form (a local
+/// part, `@`, a dotted domain, no spaces, at most 254 bytes). Made from what a person typed
+/// with [`EmailAddress::parse`]; `From<&str>` is for a trusted one (read back from a store, a
+/// constant) and checks nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// The address `input` names, or why it is not one (in words, quoting it).
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let e = input.trim().to_lowercase();
+        let valid = e.len() <= 254
+            && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+            && !e.chars().any(char::is_whitespace);
+        if valid { Ok(Self(e)) } else { Err(format!("\"{}\" is not an email address", input.trim())) }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for EmailAddress {
+    fn from(s: &str) -> Self {
+        Self(s.to_string())
+    }
+}
+
+impl From<String> for EmailAddress {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl PartialEq<&str> for EmailAddress {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: UserId,
     pub account_id: AccountId,
     pub name: String,
-    pub email: String,
+    pub email: EmailAddress,
     pub role: Role,
     pub inbox_access: bool,
     /// Whether notifications are also sent by email (in-app ones always are).
@@ -417,4 +463,20 @@ pub struct Notification {
     pub created_at: Timestamp,
     pub read: bool,
     pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EmailAddress;
+
+    #[test]
+    fn an_email_address_is_trimmed_lower_cased_and_of_a_plausible_form() {
+        assert_eq!(EmailAddress::parse("  Ann@Example.COM ").unwrap(), "ann@example.com");
+        for bad in ["", "ann", "@example.com", "ann@example", "ann@.example.com", "ann@example.com.", "a nn@example.com"] {
+            let why = EmailAddress::parse(bad).unwrap_err();
+            assert!(why.contains("is not an email address"), "{bad:?}: {why}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(EmailAddress::parse(&long).is_err(), "at most 254 bytes");
+    }
 }

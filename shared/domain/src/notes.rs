@@ -12,7 +12,7 @@ pub fn mentions(text: &str, users: &[User]) -> Vec<UserId> {
     let mut found: Vec<UserId> = Vec::new();
     for token in mention_tokens(text) {
         let t = token.to_lowercase();
-        let by_email = users.iter().find(|u| u.email.to_lowercase() == t);
+        let by_email = users.iter().find(|u| u.email.as_str().to_lowercase() == t);
         let by_name = || users.iter().find(|u| squash(&u.name) == t);
         let by_first = || {
             let mut m = users.iter().filter(|u| first_name(&u.name) == t);

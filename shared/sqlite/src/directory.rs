@@ -31,7 +31,8 @@ impl DirectoryStore for SqliteStore {
     }
 
     async fn put_user(&self, user: &User) -> PortResult<()> {
-        let (id, account, email, doc) = (user.id.to_string(), user.account_id.to_string(), user.email.to_lowercase(), to_doc(user));
+        let (id, account, email, doc) =
+            (user.id.to_string(), user.account_id.to_string(), user.email.as_str().to_lowercase(), to_doc(user));
         self.db
             .write(move |c| {
                 c.execute(

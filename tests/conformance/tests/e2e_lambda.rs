@@ -229,7 +229,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
             id: id.clone(),
             account_id: acc.clone(),
             name: name.into(),
-            email: format!("{}@e2e.example", name.to_lowercase()),
+            email: format!("{}@e2e.example", name.to_lowercase()).into(),
             role,
             inbox_access: true,
             email_notifications: true,

@@ -26,7 +26,7 @@ impl DirectoryStore for DynamoDbStore {
 
     async fn put_user(&self, user: &User) -> PortResult<()> {
         let (acc, uid) = (user.account_id.as_str(), user.id.as_str());
-        let email = user.email.to_lowercase();
+        let email = user.email.as_str().to_lowercase();
         for _ in 0..RETRIES {
             let old = self.get(key::user(acc, uid)).await?;
             let old_email = old.as_ref().and_then(|r| get_s(r, "email")).map(str::to_string);
@@ -57,7 +57,7 @@ impl DirectoryStore for DynamoDbStore {
     async fn list_users(&self, account: &AccountId) -> PortResult<Vec<User>> {
         let mut users: Vec<User> =
             self.query_prefix(&key::account(account.as_str()).0, "U#").await?.iter().map(from_doc).collect::<PortResult<_>>()?;
-        users.sort_by_key(|u| u.email.to_lowercase());
+        users.sort_by_key(|u| u.email.as_str().to_lowercase());
         Ok(users)
     }
 

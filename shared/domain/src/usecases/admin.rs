@@ -19,21 +19,53 @@ pub struct UserInput {
     pub profile_ids: BTreeSet<ProfileId>,
 }
 
-fn validate_user(input: &UserInput, profiles: &[Profile]) -> DomainResult<()> {
-    if input.name.trim().is_empty() || input.name.chars().count() > 100 {
+/// A user's name: 1 to 100 characters, trimmed.
+fn user_name(name: &str) -> DomainResult<String> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 100 {
         return Err(DomainError::Invalid("a user needs a name of 1 to 100 characters".into()));
     }
-    let e = input.email.trim();
-    let valid_email = e.len() <= 254
-        && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
-        && !e.chars().any(char::is_whitespace);
-    if !valid_email {
-        return Err(DomainError::Invalid(format!("\"{e}\" is not an email address")));
-    }
+    Ok(n.to_string())
+}
+
+/// The name and address of a user as given, checked; and that its profiles exist.
+fn validate_user(input: &UserInput, profiles: &[Profile]) -> DomainResult<(String, EmailAddress)> {
+    let name = user_name(&input.name)?;
+    let email = EmailAddress::parse(&input.email).map_err(DomainError::Invalid)?;
     if let Some(p) = input.profile_ids.iter().find(|p| !profiles.iter().any(|q| &q.id == *p)) {
         return Err(DomainError::Rule(format!("unknown profile {p}")));
     }
-    Ok(())
+    Ok((name, email))
+}
+
+/// A new account with its first admin (the runner's `create-account` command): the names and
+/// the address are checked as for any user.
+pub async fn create_account(deps: &Deps, name: &str, admin_name: &str, admin_email: &str) -> DomainResult<(Account, User)> {
+    let account_name = name.trim();
+    if account_name.is_empty() || account_name.chars().count() > 100 {
+        return Err(DomainError::Invalid("an account needs a name of 1 to 100 characters".into()));
+    }
+    let admin_name = user_name(admin_name)?;
+    let email = EmailAddress::parse(admin_email).map_err(DomainError::Invalid)?;
+    let now = deps.clock.now();
+    let account = Account { id: AccountId::generate(), name: account_name.to_string(), created_at: now };
+    deps.directory.put_account(&account).await?;
+    let admin = User {
+        id: UserId::generate(),
+        account_id: account.id.clone(),
+        name: admin_name,
+        email,
+        role: Role::Admin,
+        inbox_access: true,
+        email_notifications: true,
+        profile_ids: Default::default(),
+        created_at: now,
+    };
+    deps.directory.put_user(&admin).await.map_err(|e| match e {
+        PortError::AlreadyExists => DomainError::Rule(format!("a user with email {} exists already", admin.email)),
+        e => e.into(),
+    })?;
+    Ok((account, admin))
 }
 
 pub async fn list_users(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>> {
@@ -58,12 +90,12 @@ pub async fn get_user(deps: &Deps, viewer: &Viewer, id: &UserId) -> DomainResult
 pub async fn create_user(deps: &Deps, viewer: &Viewer, input: UserInput) -> DomainResult<User> {
     require_admin(viewer, "users and profiles")?;
     let profiles = deps.directory.list_profiles(viewer.account()).await?;
-    validate_user(&input, &profiles)?;
+    let (name, email) = validate_user(&input, &profiles)?;
     let user = User {
         id: UserId::generate(),
         account_id: viewer.account().clone(),
-        name: input.name.trim().to_string(),
-        email: input.email.trim().to_lowercase(),
+        name,
+        email,
         role: input.role,
         inbox_access: input.inbox_access,
         email_notifications: input.email_notifications,
@@ -81,13 +113,13 @@ pub async fn update_user(deps: &Deps, viewer: &Viewer, id: &UserId, input: UserI
     require_admin(viewer, "users and profiles")?;
     let old = deps.directory.get_user(viewer.account(), id).await?.ok_or(DomainError::NotFound("user"))?;
     let profiles = deps.directory.list_profiles(viewer.account()).await?;
-    validate_user(&input, &profiles)?;
+    let (name, email) = validate_user(&input, &profiles)?;
     if old.id == viewer.user.id && input.role != Role::Admin {
         return Err(DomainError::Rule("admins cannot remove their own admin role".into()));
     }
     let user = User {
-        name: input.name.trim().to_string(),
-        email: input.email.trim().to_lowercase(),
+        name,
+        email,
         role: input.role,
         inbox_access: input.inbox_access,
         email_notifications: input.email_notifications,

@@ -43,7 +43,7 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
                 ),
                 _ => format!("{text}.\n\n\"{}\"\n\nConversation {}\n", conv.excerpt, conv.id),
             };
-            deps.mailer.send(&Email { id: id.to_string(), to: user.email.clone(), subject: text.clone(), text: body }).await?;
+            deps.mailer.send(&Email { id: id.to_string(), to: user.email.to_string(), subject: text.clone(), text: body }).await?;
         }
         deps.notifications
             .put_notification(&Notification {
