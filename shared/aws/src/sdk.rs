@@ -11,7 +11,7 @@ where
         Some(s) => format!("{service}: {}: {}", s.code().unwrap_or("error"), s.message().unwrap_or("")),
         None => format!("{service}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)),
     };
-    inbox_domain::error::PortError::Unavailable(words)
+    inbox_domain::error::PortError::failed(words, e)
 }
 
 /// The shared SDK configuration: region, credentials and endpoints from the environment
@@ -28,4 +28,19 @@ pub async fn sdk_config_for(endpoint: &str, region: &str) -> aws_config::SdkConf
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("testing", "testing", None, None, "static"))
         .load()
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::error::SdkError;
+    use aws_sdk_dynamodb::operation::get_item::GetItemError;
+
+    #[test]
+    fn an_sdk_error_keeps_its_source_and_says_which_service() {
+        let e: SdkError<GetItemError, ()> = SdkError::construction_failure(std::io::Error::other("no region"));
+        let port = super::sdk_unavailable("dynamodb", e);
+        assert!(port.to_string().starts_with("dynamodb: "), "{port}");
+        let source = std::error::Error::source(&port).expect("the chain is kept");
+        assert!(source.downcast_ref::<SdkError<GetItemError, ()>>().is_some(), "{source:?}");
+    }
 }

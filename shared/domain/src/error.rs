@@ -36,10 +36,25 @@ pub enum PortError {
     /// The owner holds as many of these as it may (checked atomically with the write).
     #[error("limit reached")]
     LimitReached,
+    /// A dependency failed, said in words (nothing to chain: a closed database, an empty
+    /// configuration).
     #[error("{0}")]
     Unavailable(String),
+    /// A dependency failed with an error of its own (SQLite's, the AWS SDK's, the file
+    /// system's): `words` say it in full (as [`PortError::Unavailable`] would), `source` is the
+    /// error itself, kept whole so that a log or a caller can walk the chain
+    /// (`std::error::Error::source`) instead of reading flattened text.
+    #[error("{words}")]
+    Failed { words: String, source: Box<dyn std::error::Error + Send + Sync + 'static> },
     #[error("{0}")]
     Corrupt(String),
+}
+
+impl PortError {
+    /// A dependency's error `source`, said in `words`.
+    pub fn failed(words: impl Into<String>, source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        PortError::Failed { words: words.into(), source: source.into() }
+    }
 }
 
 pub type DomainResult<T> = Result<T, DomainError>;

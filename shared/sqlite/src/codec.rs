@@ -14,9 +14,9 @@ pub(crate) fn port_err(e: rusqlite::Error) -> PortError {
         rusqlite::Error::SqliteFailure(f, _)
             if matches!(f.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) =>
         {
-            PortError::Unavailable(format!("database busy: {e}"))
+            PortError::failed(format!("database busy: {e}"), e)
         }
-        _ => PortError::Unavailable(format!("sqlite: {e}")),
+        _ => PortError::failed(format!("sqlite: {e}"), e),
     }
 }
 
@@ -50,4 +50,17 @@ pub(crate) fn many<T: DeserializeOwned>(conn: &Connection, sql: &str, params: im
         .collect::<rusqlite::Result<Vec<String>>>()
         .map_err(port_err)?;
     docs.iter().map(|d| from_doc(d)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::port_err;
+
+    #[test]
+    fn a_sqlite_error_keeps_its_source_and_its_words() {
+        let e = port_err(rusqlite::Error::InvalidQuery);
+        assert_eq!(e.to_string(), format!("sqlite: {}", rusqlite::Error::InvalidQuery), "the words are unchanged");
+        let source = std::error::Error::source(&e).expect("the chain is kept, not flattened to text");
+        assert!(source.downcast_ref::<rusqlite::Error>().is_some(), "{source:?}");
+    }
 }

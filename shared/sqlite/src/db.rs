@@ -98,7 +98,7 @@ impl Db {
         if let Some(dir) = config.path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|e| PortError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| PortError::failed(format!("cannot create {}: {e}", dir.display()), e))?;
         }
         let mut writer = open(&config.path, config.durability, false).map_err(port_err)?;
         crate::schema::migrate(&mut writer).map_err(port_err)?;
@@ -111,7 +111,7 @@ impl Db {
         let handle = std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(writer, rx))
-            .map_err(|e| PortError::Unavailable(e.to_string()))?;
+            .map_err(|e| PortError::failed(e.to_string(), e))?;
         let read_permits = Arc::new(tokio::sync::Semaphore::new(readers.len()));
         Ok(Arc::new(Db {
             writer: Mutex::new(Some(tx)),
@@ -146,7 +146,7 @@ impl Db {
             let done: Completion = Box::new(move |commit| {
                 let _ = tx.send(match commit {
                     Ok(()) => r,
-                    Err(e) => Err(PortError::Unavailable(format!("commit failed: {e}"))),
+                    Err(e) => Err(PortError::failed(format!("commit failed: {e}"), e)),
                 });
             });
             (ok, done)
@@ -174,7 +174,7 @@ impl Db {
             r
         })
         .await
-        .map_err(|e| PortError::Unavailable(format!("reader task failed: {e}")))?
+        .map_err(|e| PortError::failed(format!("reader task failed: {e}"), e))?
     }
 
     pub fn read_blocking<T>(&self, f: impl FnOnce(&Connection) -> PortResult<T>) -> PortResult<T> {

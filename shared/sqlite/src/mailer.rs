@@ -16,7 +16,7 @@ pub struct OutboxMailer {
 impl OutboxMailer {
     pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>) -> PortResult<Self> {
         let dir = dir.into();
-        std::fs::create_dir_all(&dir).map_err(|e| PortError::Unavailable(format!("cannot create outbox {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir).map_err(|e| PortError::failed(format!("cannot create outbox {}: {e}", dir.display()), e))?;
         Ok(Self { dir, from: from.into() })
     }
 
@@ -52,6 +52,6 @@ impl Mailer for OutboxMailer {
             tokio::fs::write(&tmp, body.as_bytes()).await?;
             tokio::fs::rename(&tmp, &path).await
         };
-        write.await.map_err(|e| PortError::Unavailable(format!("cannot write {}: {e}", path.display())))
+        write.await.map_err(|e| PortError::failed(format!("cannot write {}: {e}", path.display()), e))
     }
 }

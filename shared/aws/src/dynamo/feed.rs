@@ -243,7 +243,7 @@ async fn check(store: &DynamoDbStore, filter: &Filter<'_>, cids: Vec<String>) ->
     }
     let mut keep = vec![false; found.len()];
     while let Some(joined) = tasks.join_next().await {
-        let (i, matched) = joined.map_err(|e| PortError::Unavailable(format!("search task failed: {e}")))??;
+        let (i, matched) = joined.map_err(|e| PortError::failed(format!("search task failed: {e}"), e))??;
         keep[i] = matched;
     }
     Ok(found.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)).collect())
