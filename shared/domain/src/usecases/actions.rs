@@ -13,6 +13,7 @@ use crate::messages::*;
 use crate::model::*;
 /// Reply, like, share or DM: stores the outbound item as pending and queues it for sending.
 /// Replying assigns the conversation to the replier.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn act(
     deps: &Deps,
     viewer: &Viewer,
@@ -97,6 +98,7 @@ pub async fn act(
 }
 
 /// Asks for Messenger thread control (`take`) or gives it back to the bot (`release`).
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn handover(deps: &Deps, viewer: &Viewer, id: &ConversationId, op: HandoverOp) -> DomainResult<Conversation> {
     let c = visible_conversation(deps, viewer, id).await?;
     if !(c.network == Network::Facebook && c.kind == Kind::Dm) {

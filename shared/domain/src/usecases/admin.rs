@@ -68,6 +68,7 @@ pub async fn create_account(deps: &Deps, name: &str, admin_name: &str, admin_ema
     Ok((account, admin))
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn list_users(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>> {
     require_admin(viewer, "users and profiles")?;
     Ok(deps.directory.list_users(viewer.account()).await?)
@@ -76,17 +77,20 @@ pub async fn list_users(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>>
 /// The caller's team, for any signed-in user: who can be mentioned in a note or picked as an
 /// assignee. Sorted by name. Callers show only names and emails (roles and profiles stay
 /// admin-only, in `list_users`).
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn list_team(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<User>> {
     let mut users = deps.directory.list_users(viewer.account()).await?;
     users.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.id.cmp(&b.id)));
     Ok(users)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn get_user(deps: &Deps, viewer: &Viewer, id: &UserId) -> DomainResult<User> {
     require_admin(viewer, "users and profiles")?;
     deps.directory.get_user(viewer.account(), id).await?.ok_or(DomainError::NotFound("user"))
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn create_user(deps: &Deps, viewer: &Viewer, input: UserInput) -> DomainResult<User> {
     require_admin(viewer, "users and profiles")?;
     let profiles = deps.directory.list_profiles(viewer.account()).await?;
@@ -109,6 +113,7 @@ pub async fn create_user(deps: &Deps, viewer: &Viewer, input: UserInput) -> Doma
     Ok(user)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn update_user(deps: &Deps, viewer: &Viewer, id: &UserId, input: UserInput) -> DomainResult<User> {
     require_admin(viewer, "users and profiles")?;
     let old = deps.directory.get_user(viewer.account(), id).await?.ok_or(DomainError::NotFound("user"))?;
@@ -133,6 +138,7 @@ pub async fn update_user(deps: &Deps, viewer: &Viewer, id: &UserId, input: UserI
     Ok(user)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn delete_user(deps: &Deps, viewer: &Viewer, id: &UserId) -> DomainResult<()> {
     require_admin(viewer, "users and profiles")?;
     if id == &viewer.user.id {
@@ -151,11 +157,13 @@ pub struct ProfileInput {
     pub bot_app_id: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn list_profiles(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<Profile>> {
     require_admin(viewer, "users and profiles")?;
     Ok(deps.directory.list_profiles(viewer.account()).await?)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -> DomainResult<Profile> {
     require_admin(viewer, "users and profiles")?;
     let ext = input.external_id.trim();
@@ -190,6 +198,7 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
 
 /// Reconnects a profile: new credentials (a fresh token, its expiry) replace the old ones, and
 /// its channel shows a valid token again until a call says otherwise.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, credentials: Credentials) -> DomainResult<Profile> {
     require_admin(viewer, "users and profiles")?;
     let mut profile = deps.directory.get_profile(viewer.account(), id).await?.ok_or(DomainError::NotFound("profile"))?;
@@ -261,6 +270,7 @@ async fn prove_owner(deps: &Deps, network: Network, external_id: &str, credentia
     }))
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn delete_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId) -> DomainResult<()> {
     require_admin(viewer, "users and profiles")?;
     if deps.directory.delete_profile(viewer.account(), id).await? { Ok(()) } else { Err(DomainError::NotFound("profile")) }

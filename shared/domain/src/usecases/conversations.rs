@@ -40,6 +40,7 @@ pub struct ConversationDetail {
     pub notes: Vec<Note>,
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn get_conversation(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<ConversationDetail> {
     let c = visible_conversation(deps, viewer, id).await?;
     let seen_at = deps.conversations.seen_at(&viewer.user.id, &c.id).await?;
@@ -48,6 +49,7 @@ pub async fn get_conversation(deps: &Deps, viewer: &Viewer, id: &ConversationId)
     Ok(ConversationDetail { view: ConversationView::new(c, seen_at), items, notes })
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn history(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<Vec<HistoryEntry>> {
     let c = visible_conversation(deps, viewer, id).await?;
     Ok(deps.conversations.history(&c.id).await?)
@@ -57,6 +59,7 @@ pub async fn history(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> Domai
 /// mark is the activity the caller saw, not the wall clock, so that anything the inbox receives
 /// later (whenever the network says it was written: webhook lag, a retry, a poll) makes it
 /// unseen.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn mark_seen(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<ConversationView> {
     let c = visible_conversation(deps, viewer, id).await?;
     let at = c.activity_at();
@@ -73,6 +76,7 @@ pub struct FeedRequest {
     pub limit: usize,
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn feed(deps: &Deps, viewer: &Viewer, req: FeedRequest) -> DomainResult<(Vec<ConversationView>, Option<String>)> {
     let f = &req.filters;
     let profiles: Vec<ProfileId> = if f.profiles.is_empty() {
@@ -105,6 +109,7 @@ pub async fn feed(deps: &Deps, viewer: &Viewer, req: FeedRequest) -> DomainResul
     Ok((views, page.next))
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn set_status(
     deps: &Deps,
     viewer: &Viewer,
@@ -135,6 +140,7 @@ pub async fn set_status(
     .await
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn assign(
     deps: &Deps,
     viewer: &Viewer,
@@ -184,6 +190,7 @@ pub(crate) fn apply_assignment(c: &mut Conversation, target: Option<UserId>, act
     m.happenings.push(Happening::Assignment { previous, new: target });
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn add_note(deps: &Deps, viewer: &Viewer, id: &ConversationId, text: &str) -> DomainResult<Note> {
     let text = text.trim();
     if text.is_empty() {

@@ -27,6 +27,7 @@ pub struct ChannelView {
 
 /// The health of every channel the caller can see: when each last heard something, whether it
 /// has gone quiet, its token, and its polling.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn channels(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<ChannelView>> {
     let now = deps.clock.now();
     let mut out = Vec::new();

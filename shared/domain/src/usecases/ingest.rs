@@ -20,6 +20,7 @@ pub enum IngestOutcome {
 
 /// Applies one normalised platform event received now (a poll's). Idempotent: the same event
 /// applied twice, or two events racing for one new thread, leave one conversation and one item.
+#[tracing::instrument(skip_all, fields(network = %event.network, profile = %event.profile_external_id, platform_id = %event.platform_id))]
 pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOutcome> {
     ingest_received(deps, event, None).await
 }
@@ -27,6 +28,7 @@ pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOut
 /// [`ingest()`] of an event the inbox received at `received_at` (a webhook's arrival, before it
 /// waited in the queue): what orders the feed and decides "seen" (see
 /// [`Conversation::activity_at`]). Never later than now.
+#[tracing::instrument(skip_all, fields(network = %event.network, profile = %event.profile_external_id, platform_id = %event.platform_id))]
 pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Option<Timestamp>) -> DomainResult<IngestOutcome> {
     let Some(profile) = deps.directory.find_profile(event.network, &event.profile_external_id).await? else {
         tracing::info!(network = %event.network, profile = %event.profile_external_id, "event for a profile this inbox does not know; dropped");

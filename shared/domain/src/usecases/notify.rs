@@ -8,6 +8,7 @@ use crate::model::*;
 use crate::notify::{self, Happening, NotifyEvent};
 use crate::ports::*;
 /// Turns one happening into in-app notifications and emails. Idempotent per event.
+#[tracing::instrument(skip_all, fields(account_id = %event.account_id, conversation_id = %event.conversation_id))]
 pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
     let Some(conv) = deps.conversations.get_conversation(&event.account_id, &event.conversation_id).await? else {
         return Ok(0);
@@ -62,10 +63,12 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
     Ok(intents.len())
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn list_notifications(deps: &Deps, viewer: &Viewer, limit: usize) -> DomainResult<Vec<Notification>> {
     Ok(deps.notifications.list_notifications(&viewer.user.id, limit.clamp(1, 200)).await?)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn read_notification(deps: &Deps, viewer: &Viewer, id: &NotificationId) -> DomainResult<()> {
     if deps.notifications.mark_read(&viewer.user.id, id).await? { Ok(()) } else { Err(DomainError::NotFound("notification")) }
 }

@@ -47,6 +47,7 @@ pub async fn perform_outbound(deps: &Deps, client: &dyn PlatformClient, job: &Ou
 /// limit) gets it again on the schedule of [`Settings::action_retry`](super::deps::Settings::action_retry), not before the wait it
 /// asked for; once the schedule is spent, the item is failed with the reason, never left
 /// pending.
+#[tracing::instrument(skip_all, fields(account_id = %job.account_id, conversation_id = %job.conversation_id))]
 pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &ActionJob) -> DomainResult<JobOutcome> {
     let Some(conv) = deps.conversations.get_conversation(&job.account_id, &job.conversation_id).await? else {
         return Ok(JobOutcome::Done(ItemState::Failed));

@@ -8,6 +8,7 @@ use crate::model::*;
 use crate::ports::*;
 /// Starts polling a profile of a polled network (LinkedIn, YouTube, X reconciliation): its first
 /// poll, a backfill, is due now. Does nothing for networks without polling or when scheduled.
+#[tracing::instrument(skip_all, fields(account_id = %profile.account_id, profile_id = %profile.id))]
 pub async fn schedule_polls(deps: &Deps, profile: &Profile) -> DomainResult<()> {
     let Some(policy) = deps.settings.poll_policy(profile.network) else {
         return Ok(());

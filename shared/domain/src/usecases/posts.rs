@@ -43,6 +43,7 @@ pub(crate) fn post_job(c: &Conversation) -> OutboundJob {
 /// The post a conversation is under, from the cache. A missing or old copy is fetched by the
 /// actions worker (the API never waits on a network): the answer is then `Fetching`, or the
 /// old copy.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn original_post(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<OriginalPost> {
     let c = visible_conversation(deps, viewer, id).await?;
     let Some(post_id) = c.post_id.as_deref() else {
@@ -72,6 +73,7 @@ pub async fn original_post(deps: &Deps, viewer: &Viewer, id: &ConversationId) ->
 /// Fetches a conversation's original post into the cache (the actions worker). A sponsored
 /// post marks the conversation sponsored. `Err` asks the queue to try again (the network did
 /// not answer); a refusal is cached as the post's `error`, in words.
+#[tracing::instrument(skip_all, fields(account_id = %job.account_id, conversation_id = %job.conversation_id))]
 pub async fn fetch_post(deps: &Deps, client: &dyn PlatformClient, job: &PostJob) -> DomainResult<ItemState> {
     let Some(c) = deps.conversations.get_conversation(&job.account_id, &job.conversation_id).await? else {
         return Ok(ItemState::Failed);

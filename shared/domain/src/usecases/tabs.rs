@@ -6,6 +6,7 @@ use crate::error::{DomainError, DomainResult, PortError};
 use crate::ids::*;
 use crate::ports::*;
 use crate::tabs::{self, Filters, Tab};
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn list_tabs(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<Tab>> {
     Ok(tab_set(deps, viewer).await?.tabs)
 }
@@ -14,6 +15,7 @@ async fn tab_set(deps: &Deps, viewer: &Viewer) -> DomainResult<TabSet> {
     Ok(deps.tabs.tabs_or_init(&viewer.user.id, &tabs::default_tabs(&viewer.user.id)).await?)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn get_tab(deps: &Deps, viewer: &Viewer, id: &TabId) -> DomainResult<Tab> {
     list_tabs(deps, viewer).await?.into_iter().find(|t| &t.id == id).ok_or(DomainError::NotFound("tab"))
 }
@@ -48,6 +50,7 @@ async fn change_tabs<T>(deps: &Deps, viewer: &Viewer, mut change: impl FnMut(Vec
     Err(DomainError::Conflict)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn create_tab(
     deps: &Deps,
     viewer: &Viewer,
@@ -90,6 +93,7 @@ pub struct TabPatch {
     pub query: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn update_tab(deps: &Deps, viewer: &Viewer, id: &TabId, patch: TabPatch) -> DomainResult<Tab> {
     let name = patch.name.as_deref().map(tabs::validate_name).transpose().map_err(DomainError::Invalid)?;
     let query = patch.query.as_deref().map(tabs::validate_query).transpose().map_err(DomainError::Invalid)?;
@@ -116,6 +120,7 @@ pub async fn update_tab(deps: &Deps, viewer: &Viewer, id: &TabId, patch: TabPatc
     .await
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn delete_tab(deps: &Deps, viewer: &Viewer, id: &TabId) -> DomainResult<()> {
     change_tabs(deps, viewer, |mut all| {
         if !all.iter().any(|t| &t.id == id) {

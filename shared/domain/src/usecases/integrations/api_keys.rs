@@ -9,6 +9,7 @@ use crate::model::*;
 use crate::webhooks::*;
 use serde_json::Value;
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn create_api_key(deps: &Deps, viewer: &Viewer, name: &str) -> DomainResult<(ApiKey, SecretString)> {
     require_admin(viewer)?;
     let name = name.trim();
@@ -29,12 +30,14 @@ pub async fn create_api_key(deps: &Deps, viewer: &Viewer, name: &str) -> DomainR
     Ok((key, secret))
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn list_api_keys(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<ApiKey>> {
     require_admin(viewer)?;
     Ok(deps.api_keys.list_api_keys(viewer.account()).await?)
 }
 
 /// Revokes a key, and deletes the Zapier hooks made with it (nobody could unsubscribe them).
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn revoke_api_key(deps: &Deps, viewer: &Viewer, id: &ApiKeyId) -> DomainResult<()> {
     require_admin(viewer)?;
     if !deps.api_keys.delete_api_key(viewer.account(), id).await? {
@@ -58,6 +61,7 @@ pub async fn authenticate_api_key(deps: &Deps, presented: &str) -> DomainResult<
 }
 
 /// Zapier subscribes a zap to one event type: its hook URL gets a delivery of each.
+#[tracing::instrument(skip_all, fields(account_id = %key.account_id))]
 pub async fn zapier_subscribe(deps: &Deps, key: &ApiKey, target_url: &str, event: &str) -> DomainResult<WebhookSubscription> {
     let event = EventType::parse(event.trim()).ok_or_else(|| DomainError::Invalid(format!("\"{}\" is not an event type", cut(event))))?;
     let url = checked_url(deps, target_url).await?;
@@ -71,6 +75,7 @@ pub async fn zapier_subscribe(deps: &Deps, key: &ApiKey, target_url: &str, event
 }
 
 /// Zapier unsubscribes a zap (the zap was turned off or deleted).
+#[tracing::instrument(skip_all, fields(id = %id, account_id = %key.account_id))]
 pub async fn zapier_unsubscribe(deps: &Deps, key: &ApiKey, id: &SubscriptionId) -> DomainResult<()> {
     match deps.subscriptions.get_subscription(&key.account_id, id).await? {
         Some(s) if s.kind == SubscriptionKind::Zapier => {

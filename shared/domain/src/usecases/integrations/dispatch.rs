@@ -16,6 +16,7 @@ pub struct EventOutcome {
 
 /// Handles one domain event: its deliveries, then the Salesforce rule. Idempotent: a redelivered
 /// event stores no delivery twice and makes no second Case.
+#[tracing::instrument(skip_all, fields(account_id = %event.account_id, conversation_id = %event.conversation_id))]
 pub async fn on_event(deps: &Deps, event: &DomainEvent) -> DomainResult<EventOutcome> {
     let deliveries = dispatch(deps, event).await?;
     let case = apply_case_rule(deps, event).await?;
@@ -23,6 +24,7 @@ pub async fn on_event(deps: &Deps, event: &DomainEvent) -> DomainResult<EventOut
 }
 
 /// Stores one delivery of `event` per enabled subscription of its account that wants it.
+#[tracing::instrument(skip_all, fields(account_id = %event.account_id, conversation_id = %event.conversation_id))]
 pub async fn dispatch(deps: &Deps, event: &DomainEvent) -> DomainResult<usize> {
     let now = deps.clock.now();
     let mut created = 0;

@@ -27,6 +27,7 @@ pub struct SalesforceInput {
 
 /// Connects (or reconnects) the account to Salesforce. The credentials are checked at once by
 /// exchanging the refresh token.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn connect_salesforce(deps: &Deps, viewer: &Viewer, input: SalesforceInput) -> DomainResult<SalesforceConnection> {
     require_admin(viewer)?;
     let existing = deps.salesforce.get_connection(viewer.account()).await?;
@@ -93,11 +94,13 @@ pub async fn connect_salesforce(deps: &Deps, viewer: &Viewer, input: SalesforceI
     Ok(connection)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn salesforce_connection(deps: &Deps, viewer: &Viewer) -> DomainResult<SalesforceConnection> {
     require_admin(viewer)?;
     deps.salesforce.get_connection(viewer.account()).await?.ok_or(DomainError::NotFound("Salesforce connection"))
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn disconnect_salesforce(deps: &Deps, viewer: &Viewer) -> DomainResult<()> {
     require_admin(viewer)?;
     if deps.salesforce.delete_connection(viewer.account()).await? { Ok(()) } else { Err(DomainError::NotFound("Salesforce connection")) }
@@ -108,6 +111,7 @@ pub const CASE_CLAIM_SECS: i64 = 120;
 
 /// Makes the Salesforce Case of a conversation the caller can see. Answers the conversation
 /// and whether a Case was made now (`false`: it had one already, and that one is answered).
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
 pub async fn create_case(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<(Conversation, bool)> {
     let c = visible_conversation(deps, viewer, id).await?;
     case_for(deps, &viewer.actor(), c).await
@@ -211,6 +215,7 @@ async fn record_case(deps: &Deps, actor: &Actor, conv: &Conversation, link: Case
 /// The Salesforce rule: makes the Case of the event's conversation when it matches the rule's
 /// saved search and has none yet. Credentials an admin must fix are logged, not retried;
 /// Salesforce being down is an error, so that the event is retried.
+#[tracing::instrument(skip_all, fields(account_id = %event.account_id, conversation_id = %event.conversation_id))]
 pub async fn apply_case_rule(deps: &Deps, event: &DomainEvent) -> DomainResult<Option<CaseLink>> {
     if event.kind == EventType::CaseCreated {
         return Ok(None);

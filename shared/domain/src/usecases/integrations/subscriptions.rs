@@ -55,6 +55,7 @@ pub(super) async fn insert_within_limit(deps: &Deps, s: &WebhookSubscription) ->
 }
 
 /// Creates a subscription. The answer carries its secret, which is never shown again.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn create_subscription(deps: &Deps, viewer: &Viewer, input: SubscriptionInput) -> DomainResult<WebhookSubscription> {
     require_admin(viewer)?;
     let events = validate_events(&input.events).map_err(DomainError::Invalid)?;
@@ -98,11 +99,13 @@ pub(super) fn new_subscription(
     }
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn list_subscriptions(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<WebhookSubscription>> {
     require_admin(viewer)?;
     Ok(deps.subscriptions.list_subscriptions(viewer.account()).await?)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn get_subscription(deps: &Deps, viewer: &Viewer, id: &SubscriptionId) -> DomainResult<WebhookSubscription> {
     require_admin(viewer)?;
     deps.subscriptions.get_subscription(viewer.account(), id).await?.ok_or(DomainError::NotFound("webhook subscription"))
@@ -146,6 +149,7 @@ where
     Err(DomainError::Conflict)
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn update_subscription(
     deps: &Deps,
     viewer: &Viewer,
@@ -185,6 +189,7 @@ pub async fn update_subscription(
     changed.map(|(_, s)| s).ok_or(DomainError::NotFound("webhook subscription"))
 }
 
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn delete_subscription(deps: &Deps, viewer: &Viewer, id: &SubscriptionId) -> DomainResult<()> {
     require_admin(viewer)?;
     if deps.subscriptions.delete_subscription(viewer.account(), id).await? {
@@ -196,6 +201,7 @@ pub async fn delete_subscription(deps: &Deps, viewer: &Viewer, id: &Subscription
 
 /// Gives a subscription a new secret (shown in the answer, once). Deliveries from now on are
 /// signed with it.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn rotate_secret(deps: &Deps, viewer: &Viewer, id: &SubscriptionId) -> DomainResult<WebhookSubscription> {
     require_admin(viewer)?;
     let secret = new_secret();
@@ -210,6 +216,7 @@ pub async fn rotate_secret(deps: &Deps, viewer: &Viewer, id: &SubscriptionId) ->
 }
 
 /// A subscription's deliveries, newest first; `state` narrows them (`dead`: the ones to replay).
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn list_deliveries(
     deps: &Deps,
     viewer: &Viewer,
@@ -224,6 +231,7 @@ pub async fn list_deliveries(
 
 /// Sends a finished (dead, or delivered) delivery again, as soon as the worker comes by, with
 /// a fresh schedule.
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn replay_delivery(deps: &Deps, viewer: &Viewer, id: &SubscriptionId, delivery: &DeliveryId) -> DomainResult<WebhookDelivery> {
     let s = get_subscription(deps, viewer, id).await?;
     let mut d = deps
