@@ -465,7 +465,7 @@ async fn linkedin_posts_batch(State(sim): State<Arc<Sim>>, Query(q): Query<HashM
 }
 
 async fn linkedin_comment(State(sim): State<Arc<Sim>>, Path(urn): Path<String>) -> Response {
-    let activity = inbox_networks::linkedin_comment_root(&urn).unwrap_or(urn);
+    let activity = inbox_platforms::linkedin::comment_root(&urn).unwrap_or(urn);
     let id = format!("{}", 7_390_000_000_000_000_000u64 + sim.id());
     let comment_urn = format!("urn:li:comment:({activity},{id})");
     (StatusCode::CREATED, [("x-restli-id", comment_urn.clone())], Json(json!({"commentUrn": comment_urn, "id": id}))).into_response()

@@ -49,7 +49,7 @@ pub fn send_window(last_inbound_at: Timestamp, now: Timestamp) -> Option<SendWin
     }
 }
 
-pub use inbox_platforms::linkedin::comment_root as linkedin_comment_root;
+use inbox_platforms::linkedin::comment_root;
 
 /// The organisation URN of a LinkedIn profile (`external_id` bare or already a URN).
 pub fn linkedin_org_urn(external_id: &str) -> String {
@@ -242,7 +242,7 @@ impl HttpPlatformClient {
             Action::Reply => {
                 // A reply is a nested comment under the comment it answers; on a post URN it is a
                 // top-level comment.
-                let root = linkedin_comment_root(target);
+                let root = comment_root(target);
                 let body = match &root {
                     Some(root) => json!({
                         "actor": actor,
@@ -495,12 +495,12 @@ mod tests {
     #[test]
     fn linkedin_urns() {
         assert_eq!(
-            linkedin_comment_root("urn:li:comment:(urn:li:activity:7300000000000000009,7300000000000000101)").as_deref(),
+            comment_root("urn:li:comment:(urn:li:activity:7300000000000000009,7300000000000000101)").as_deref(),
             Some("urn:li:activity:7300000000000000009")
         );
-        assert_eq!(linkedin_comment_root("urn:li:comment:(urn:li:ugcPost:1,2)").as_deref(), Some("urn:li:ugcPost:1"));
-        assert_eq!(linkedin_comment_root("urn:li:share:1"), None);
-        assert_eq!(linkedin_comment_root("urn:li:comment:(nonsense)"), None);
+        assert_eq!(comment_root("urn:li:comment:(urn:li:ugcPost:1,2)").as_deref(), Some("urn:li:ugcPost:1"));
+        assert_eq!(comment_root("urn:li:share:1"), None);
+        assert_eq!(comment_root("urn:li:comment:(nonsense)"), None);
         assert_eq!(linkedin_org_urn("5515715"), "urn:li:organization:5515715");
         assert_eq!(linkedin_org_urn("urn:li:organization:5515715"), "urn:li:organization:5515715");
     }

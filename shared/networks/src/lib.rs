@@ -36,8 +36,8 @@ mod http;
 mod poller;
 
 pub use client::{
-    HUMAN_AGENT_WINDOW_DAYS, HttpPlatformClient, PASS_METADATA, STANDARD_WINDOW_HOURS, SendWindow, TAKE_METADATA, linkedin_comment_root,
-    linkedin_org_urn, send_window,
+    HUMAN_AGENT_WINDOW_DAYS, HttpPlatformClient, PASS_METADATA, STANDARD_WINDOW_HOURS, SendWindow, TAKE_METADATA, linkedin_org_urn,
+    send_window,
 };
 pub use config::{NetworkConfig, NetworkOverrides, PollingConfig};
 pub use errors::Failure;
