@@ -13,7 +13,7 @@ use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
 use inbox_web::path::Path;
 use serde::Deserialize;
-use serde_json::{Value, json};
+
 use std::collections::BTreeSet;
 
 pub fn routes() -> Router<AppState> {
@@ -70,8 +70,8 @@ fn user_id(id: &str) -> ApiResult<UserId> {
     UserId::parse(id).ok_or_else(|| ApiError::NotFound("user".into()))
 }
 
-async fn list_users(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(json!({ "users": usecases::list_users(&state.deps, &viewer).await? })))
+async fn list_users(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<crate::answers::UsersAnswer>> {
+    Ok(axum::Json(crate::answers::UsersAnswer { users: usecases::list_users(&state.deps, &viewer).await? }))
 }
 
 async fn get_user(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<User>> {
@@ -125,9 +125,9 @@ fn profile_id(id: &str) -> ApiResult<ProfileId> {
     ProfileId::parse(id).ok_or_else(|| ApiError::NotFound("profile".into()))
 }
 
-async fn list_profiles(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<Value>> {
-    let list: Vec<ProfileDto> = usecases::list_profiles(&state.deps, &viewer).await?.iter().map(ProfileDto::from).collect();
-    Ok(axum::Json(json!({ "profiles": list })))
+async fn list_profiles(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<crate::answers::ProfilesAnswer>> {
+    let profiles = usecases::list_profiles(&state.deps, &viewer).await?.iter().map(ProfileDto::from).collect();
+    Ok(axum::Json(crate::answers::ProfilesAnswer { profiles }))
 }
 
 async fn get_profile(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ProfileDto>> {

@@ -1,5 +1,6 @@
 //! Feed and conversation routes.
 
+use crate::answers::*;
 use crate::dto::*;
 use crate::params::{QueryPairs, truncate};
 use axum::Router;
@@ -17,7 +18,6 @@ use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
 use inbox_web::path::Path;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -91,13 +91,13 @@ pub async fn feed_request(state: &AppState, viewer: &Viewer, q: &QueryPairs) -> 
     Ok(FeedRequest { filters, query, after, limit: q.limit(25)? })
 }
 
-async fn feed(State(state): State<AppState>, Caller(viewer): Caller, q: QueryPairs) -> ApiResult<axum::Json<Value>> {
+async fn feed(State(state): State<AppState>, Caller(viewer): Caller, q: QueryPairs) -> ApiResult<axum::Json<FeedPageAnswer>> {
     let req = feed_request(&state, &viewer, &q).await?;
     let (views, next) = usecases::feed(&state.deps, &viewer, req).await?;
     let next_cursor =
         next.map(|p| cursor::seal(state.config.cursor_key.expose().as_bytes(), viewer.account().as_str(), viewer.user.id.as_str(), &p));
     let conversations: Vec<ConversationDto> = views.into_iter().map(Into::into).collect();
-    Ok(axum::Json(json!({ "conversations": conversations, "next_cursor": next_cursor })))
+    Ok(axum::Json(FeedPageAnswer { conversations, next_cursor }))
 }
 
 async fn detail(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<DetailDto>> {
@@ -105,19 +105,25 @@ async fn detail(State(state): State<AppState>, Caller(viewer): Caller, Path(id):
     Ok(axum::Json(d.into()))
 }
 
-async fn history(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Value>> {
-    let h: Vec<HistoryDto> = usecases::history(&state.deps, &viewer, &conv_id(&id)?).await?.into_iter().map(Into::into).collect();
-    Ok(axum::Json(json!({ "history": h })))
+async fn history(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<HistoryAnswer>> {
+    let history = usecases::history(&state.deps, &viewer, &conv_id(&id)?).await?.into_iter().map(Into::into).collect();
+    Ok(axum::Json(HistoryAnswer { history }))
 }
 
 /// The post a comment conversation is under: `status` is `ready` (with `post`), `fetching`
 /// (ask again shortly), `unavailable` (`post.error` says why) or `none` (not under a post).
-async fn original_post(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<Value>> {
+async fn original_post(
+    State(state): State<AppState>,
+    Caller(viewer): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<OriginalPostAnswer>> {
     use usecases::OriginalPost;
     Ok(axum::Json(match usecases::original_post(&state.deps, &viewer, &conv_id(&id)?).await? {
-        OriginalPost::NotAPost => json!({ "status": "none", "post": null }),
-        OriginalPost::Fetching => json!({ "status": "fetching", "post": null }),
-        OriginalPost::Ready(p) => json!({ "status": if p.error.is_some() { "unavailable" } else { "ready" }, "post": PostDto::from(p) }),
+        OriginalPost::NotAPost => OriginalPostAnswer { status: "none", post: None },
+        OriginalPost::Fetching => OriginalPostAnswer { status: "fetching", post: None },
+        OriginalPost::Ready(p) => {
+            OriginalPostAnswer { status: if p.error.is_some() { "unavailable" } else { "ready" }, post: Some(PostDto::from(p)) }
+        }
     }))
 }
 
@@ -188,11 +194,11 @@ async fn act(
     id: String,
     action: Action,
     text: Option<String>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+) -> ApiResult<(StatusCode, axum::Json<ActionAnswer>)> {
     let (c, item) = usecases::act(&state.deps, &viewer, &conv_id(&id)?, action, text).await?;
     let conversation = view(&state, &viewer, c).await?;
     // 202: stored as pending; the actions worker sends it and records the outcome on the item.
-    Ok((StatusCode::ACCEPTED, axum::Json(json!({ "item": ItemDto::from(item), "conversation": conversation }))))
+    Ok((StatusCode::ACCEPTED, axum::Json(ActionAnswer { item: ItemDto::from(item), conversation })))
 }
 
 async fn reply(
@@ -200,7 +206,7 @@ async fn reply(
     Caller(viewer): Caller,
     Path(id): Path<String>,
     Json(body): Json<TextBody>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+) -> ApiResult<(StatusCode, axum::Json<ActionAnswer>)> {
     act(state, viewer, id, Action::Reply, Some(body.text)).await
 }
 
@@ -209,11 +215,15 @@ async fn dm(
     Caller(viewer): Caller,
     Path(id): Path<String>,
     Json(body): Json<TextBody>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+) -> ApiResult<(StatusCode, axum::Json<ActionAnswer>)> {
     act(state, viewer, id, Action::Dm, Some(body.text)).await
 }
 
-async fn like(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+async fn like(
+    State(state): State<AppState>,
+    Caller(viewer): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, axum::Json<ActionAnswer>)> {
     act(state, viewer, id, Action::Like, None).await
 }
 
@@ -221,7 +231,7 @@ async fn share(
     State(state): State<AppState>,
     Caller(viewer): Caller,
     Path(id): Path<String>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+) -> ApiResult<(StatusCode, axum::Json<ActionAnswer>)> {
     act(state, viewer, id, Action::Share, None).await
 }
 
@@ -263,10 +273,10 @@ async fn salesforce_case(
     State(state): State<AppState>,
     Caller(viewer): Caller,
     Path(id): Path<String>,
-) -> ApiResult<(StatusCode, axum::Json<Value>)> {
+) -> ApiResult<(StatusCode, axum::Json<CaseAnswer>)> {
     let (c, created) = inbox_domain::usecases::integrations::create_case(&state.deps, &viewer, &conv_id(&id)?).await?;
     let case = c.salesforce_case.clone();
     let conversation = view(&state, &viewer, c).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, axum::Json(json!({ "case": case, "created": created, "conversation": conversation }))))
+    Ok((status, axum::Json(CaseAnswer { case, created, conversation })))
 }

@@ -18,7 +18,7 @@ use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
 use inbox_web::path::Path;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -119,9 +119,15 @@ struct SubscriptionPatchBody {
     enabled: Option<bool>,
 }
 
-async fn list_subscriptions(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<Value>> {
-    let list: Vec<SubscriptionDto> = integrations::list_subscriptions(&state.deps, &viewer).await?.into_iter().map(Into::into).collect();
-    Ok(axum::Json(json!({ "subscriptions": list })))
+/// `GET /api/webhook-subscriptions`.
+#[derive(Debug, Serialize)]
+pub struct SubscriptionsAnswer {
+    pub subscriptions: Vec<SubscriptionDto>,
+}
+
+async fn list_subscriptions(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<SubscriptionsAnswer>> {
+    let subscriptions = integrations::list_subscriptions(&state.deps, &viewer).await?.into_iter().map(Into::into).collect();
+    Ok(axum::Json(SubscriptionsAnswer { subscriptions }))
 }
 
 async fn create_subscription(
@@ -206,12 +212,19 @@ impl From<WebhookDelivery> for DeliveryDto {
     }
 }
 
+/// `GET /api/webhook-subscriptions/{id}/deliveries`: the newest first; `next_before` pages on.
+#[derive(Debug, Serialize)]
+pub struct DeliveriesAnswer {
+    pub deliveries: Vec<DeliveryDto>,
+    pub next_before: Option<DeliveryId>,
+}
+
 async fn list_deliveries(
     State(state): State<AppState>,
     Caller(viewer): Caller,
     Path(id): Path<String>,
     q: QueryPairs,
-) -> ApiResult<axum::Json<Value>> {
+) -> ApiResult<axum::Json<DeliveriesAnswer>> {
     let id = subscription_id(&id)?;
     let filter = match q.get("state") {
         None | Some("") => None,
@@ -226,8 +239,8 @@ async fn list_deliveries(
     let limit = q.limit(50)?;
     let list = integrations::list_deliveries(&state.deps, &viewer, &id, filter, before.as_ref(), limit).await?;
     let next_before = if list.len() == limit { list.last().map(|d| d.id.clone()) } else { None };
-    let deliveries: Vec<DeliveryDto> = list.into_iter().map(Into::into).collect();
-    Ok(axum::Json(json!({ "deliveries": deliveries, "next_before": next_before })))
+    let deliveries = list.into_iter().map(Into::into).collect();
+    Ok(axum::Json(DeliveriesAnswer { deliveries, next_before }))
 }
 
 async fn replay_delivery(
@@ -275,9 +288,15 @@ struct ApiKeyBody {
     name: String,
 }
 
-async fn list_api_keys(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<Value>> {
-    let list: Vec<ApiKeyDto> = integrations::list_api_keys(&state.deps, &viewer).await?.into_iter().map(Into::into).collect();
-    Ok(axum::Json(json!({ "api_keys": list })))
+/// `GET /api/api-keys`.
+#[derive(Debug, Serialize)]
+pub struct ApiKeysAnswer {
+    pub api_keys: Vec<ApiKeyDto>,
+}
+
+async fn list_api_keys(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<ApiKeysAnswer>> {
+    let api_keys = integrations::list_api_keys(&state.deps, &viewer).await?.into_iter().map(Into::into).collect();
+    Ok(axum::Json(ApiKeysAnswer { api_keys }))
 }
 
 async fn create_api_key(
@@ -298,13 +317,27 @@ async fn revoke_api_key(State(state): State<AppState>, Caller(viewer): Caller, P
 // ---------------------------------------------------------------------------------------
 // Zapier REST hooks (by API key)
 
+/// An API key's id and name.
+#[derive(Debug, Serialize)]
+pub struct ApiKeyRef {
+    pub id: ApiKeyId,
+    pub name: String,
+}
+
+/// Zapier's authentication test (`GET /api/zapier/me`).
+#[derive(Debug, Serialize)]
+pub struct ZapierMeAnswer {
+    pub account: crate::answers::AccountRef,
+    pub api_key: ApiKeyRef,
+}
+
 /// Zapier's authentication test: which account and key these are.
-async fn zapier_me(State(state): State<AppState>, ApiKeyCaller(key): ApiKeyCaller) -> ApiResult<axum::Json<Value>> {
+async fn zapier_me(State(state): State<AppState>, ApiKeyCaller(key): ApiKeyCaller) -> ApiResult<axum::Json<ZapierMeAnswer>> {
     let account = state.deps.directory.get_account(&key.account_id).await?;
-    Ok(axum::Json(json!({
-        "account": {"id": key.account_id, "name": account.map(|a| a.name).unwrap_or_default()},
-        "api_key": {"id": key.id, "name": key.name},
-    })))
+    Ok(axum::Json(ZapierMeAnswer {
+        account: crate::answers::AccountRef { name: account.map(|a| a.name).unwrap_or_default(), id: key.account_id },
+        api_key: ApiKeyRef { id: key.id, name: key.name },
+    }))
 }
 
 #[derive(Deserialize)]

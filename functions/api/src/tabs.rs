@@ -13,14 +13,13 @@ use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
 use inbox_web::path::Path;
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/api/tabs", get(list).post(create)).route("/api/tabs/{id}", patch(update).delete(remove))
 }
 
-async fn list(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<Value>> {
-    Ok(axum::Json(json!({ "tabs": usecases::list_tabs(&state.deps, &viewer).await? })))
+async fn list(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<crate::answers::TabsAnswer>> {
+    Ok(axum::Json(crate::answers::TabsAnswer { tabs: usecases::list_tabs(&state.deps, &viewer).await? }))
 }
 
 #[derive(Deserialize)]
