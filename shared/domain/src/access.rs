@@ -106,17 +106,33 @@ pub const PRIVATE_REPLY_DAYS: i64 = 7;
 
 /// Whether `action` may be taken on this conversation now, given its items, and the message
 /// it targets (see [`action_target`]): the action matrix, then the networks' rules that the
-/// matrix alone cannot say.
-/// - Messenger and Instagram DMs are answered only within [`MESSAGING_WINDOW_DAYS`] of the
-///   person's last message.
-/// - An action that needs a target needs one left (the person's messages may be deleted).
-/// - A private reply (a DM on a Facebook or Instagram comment) is possible once per comment,
-///   within [`PRIVATE_REPLY_DAYS`] of it; a failed one does not count.
-/// - A like or a share is given once per conversation ([`check_once_per_conversation`]).
+/// matrix alone cannot say. It is the three checks below, in the order the action use case
+/// makes them (between them it checks the text and loads the items):
+/// - [`check_allowed`]: the action matrix;
+/// - [`check_window`]: Messenger and Instagram DMs are answered only within
+///   [`MESSAGING_WINDOW_DAYS`] of the person's last message;
+/// - [`check_target`]: an action that needs a target needs one left (the person's messages may
+///   be deleted); a private reply (a DM on a Facebook or Instagram comment) is possible once
+///   per comment, within [`PRIVATE_REPLY_DAYS`] of it (a failed one does not count); a like or
+///   a share is given once per conversation ([`check_once_per_conversation`]).
 pub fn check_action(c: &Conversation, items: &[Item], action: Action, now: Timestamp) -> DomainResult<Option<String>> {
-    if !available_actions(c.network, c.kind).contains(&action) {
-        return Err(DomainError::Rule(format!("{} {} conversations do not allow {action}", c.network, c.kind)));
+    check_allowed(c, action)?;
+    check_window(c, now)?;
+    check_target(c, items, action, now)
+}
+
+/// The action matrix: `action` is offered on this network and kind of conversation.
+pub fn check_allowed(c: &Conversation, action: Action) -> DomainResult<()> {
+    if available_actions(c.network, c.kind).contains(&action) {
+        Ok(())
+    } else {
+        Err(DomainError::Rule(format!("{} {} conversations do not allow {action}", c.network, c.kind)))
     }
+}
+
+/// Messenger and Instagram DMs are answered only within [`MESSAGING_WINDOW_DAYS`] of the
+/// person's last message.
+pub fn check_window(c: &Conversation, now: Timestamp) -> DomainResult<()> {
     if c.kind == Kind::Dm && matches!(c.network, Network::Facebook | Network::Instagram) {
         let closed = now - c.last_inbound_at > chrono::Duration::days(MESSAGING_WINDOW_DAYS);
         if closed {
@@ -126,6 +142,12 @@ pub fn check_action(c: &Conversation, items: &[Item], action: Action, now: Times
             )));
         }
     }
+    Ok(())
+}
+
+/// The message `action` targets, if the rules that depend on the thread allow it: a target
+/// left, a private reply once per comment and within its days, a like or share once.
+pub fn check_target(c: &Conversation, items: &[Item], action: Action, now: Timestamp) -> DomainResult<Option<String>> {
     let target = action_target(c, items, action);
     if target.is_none() && action_needs_target(c, action) {
         return Err(DomainError::Rule(format!("there is no message left to {action}: the person's messages were deleted")));
@@ -310,8 +332,31 @@ mod tests {
         let sent = ours(Action::Dm, Some("c1"), ItemState::Pending);
         let err = check_action(&c, &[fresh.clone(), sent], Action::Dm, now).unwrap_err();
         assert!(err.to_string().contains("already answered privately"), "{err}");
+        assert!(matches!(err, DomainError::Rule(_)), "a rule (422), not invalid input: {err:?}");
         let failed = ours(Action::Dm, Some("c1"), ItemState::Failed);
-        assert!(check_action(&c, &[fresh, failed], Action::Dm, now).is_ok(), "a failed private reply does not count");
+        assert!(check_action(&c, &[fresh.clone(), failed], Action::Dm, now).is_ok(), "a failed private reply does not count");
+        // Once per comment, not per conversation: the newest comment may still be answered.
+        let newer = inbound("c2", now);
+        let answered_older = ours(Action::Dm, Some("c1"), ItemState::Sent);
+        assert_eq!(check_action(&c, &[fresh, newer, answered_older], Action::Dm, now).unwrap(), Some("c2".into()));
+    }
+
+    #[test]
+    fn the_checks_are_made_matrix_first_then_window_then_thread() {
+        let now = chrono::Utc::now();
+        // A Messenger DM whose window closed, asked for a like (not in the matrix): the matrix
+        // speaks first; a reply: the window.
+        let closed = conv(Network::Facebook, Kind::Dm, now - days(30));
+        let err = check_action(&closed, &[], Action::Like, now).unwrap_err();
+        assert!(err.to_string().contains("do not allow like"), "{err}");
+        let err = check_action(&closed, &[], Action::Reply, now).unwrap_err();
+        assert!(err.to_string().contains("messaging window closed") && matches!(err, DomainError::Rule(_)), "{err:?}");
+        assert!(check_window(&closed, now).is_err() && check_allowed(&closed, Action::Reply).is_ok());
+        // The thread's rules come last: a like already given, on a tweet left.
+        let c = conv(Network::Twitter, Kind::Mention, now);
+        let liked = [inbound("t1", now), ours(Action::Like, Some("t1"), ItemState::Sent)];
+        assert!(check_allowed(&c, Action::Like).is_ok() && check_window(&c, now).is_ok());
+        assert!(check_target(&c, &liked, Action::Like, now).is_err());
     }
 
     #[test]
@@ -324,6 +369,9 @@ mod tests {
         assert!(check_action(&c, &liked, Action::Like, now).unwrap_err().to_string().contains("already given a like"));
         assert!(check_action(&c, &liked, Action::Share, now).is_ok(), "a share is another action");
         assert!(check_once_per_conversation(&liked, Action::Reply).is_ok(), "replies are not limited");
+        let replied =
+            [inbound("t1", now), ours(Action::Reply, Some("t1"), ItemState::Sent), ours(Action::Reply, Some("t1"), ItemState::Sent)];
+        assert!(check_action(&c, &replied, Action::Reply, now).is_ok(), "any number of replies");
         let failed = [tweet, ours(Action::Like, Some("t1"), ItemState::Failed)];
         assert!(check_once_per_conversation(&failed, Action::Like).is_ok(), "a failed like does not count");
     }

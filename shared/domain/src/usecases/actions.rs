@@ -22,13 +22,18 @@ pub async fn act(
     text: Option<String>,
 ) -> DomainResult<(Conversation, Item)> {
     let c = visible_conversation(deps, viewer, id).await?;
-    let items = deps.conversations.items(id).await?;
-    let target = access::check_action(&c, &items, action, deps.clock.now())?;
+    // The rules of `access::check_action`, in the order the caller hears of them: what the
+    // matrix offers, then the text, then the rules of the network and of the thread.
+    access::check_allowed(&c, action)?;
     let text = match action {
         Action::Reply | Action::Dm => Some(validate_text(c.network, action, text.as_deref())?),
         Action::Like | Action::Share => None,
     };
+    let now = deps.clock.now();
+    access::check_window(&c, now)?;
     let profile = deps.directory.get_profile(viewer.account(), &c.profile_id).await?.ok_or(DomainError::NotFound("profile"))?;
+    let items = deps.conversations.items(id).await?;
+    let target = access::check_target(&c, &items, action, now)?;
     let dm_recipient = (action == Action::Dm && c.network == Network::Twitter).then(|| c.author.id.clone());
     let actor = viewer.actor();
     let item_id = ItemId::generate();
