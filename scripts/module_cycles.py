@@ -6,8 +6,10 @@ belong to their file. A file imports another when its code names a path into it:
 crate::a::b`, `crate::a::f()`, `super::x`, `self::x`, a `pub use` of a child included. Declaring
 a child (`mod x;`) is not an import: a parent holds its children. Comments and string literals
 are skipped. A path resolves to the deepest file module it names (`crate::a::b::T` is `a/b.rs`
-when that file exists, else `a.rs` or `a/mod.rs`). Paths into other crates are not edges here
-(cargo already refuses cycles between crates).
+when that file exists, else `a.rs` or `a/mod.rs`), and a path that starts with a name a `use`
+bound goes on from where that `use` leads. Paths into other crates are not edges here (cargo
+refuses cycles between crates' normal dependencies). Not read: `#[path]` attributes on `mod`
+(none in this workspace) and macro calls (`m!()` is no edge).
 
 Usage: scripts/module_cycles.py [--quiet]   (from anywhere in the workspace; exit 1 on a cycle)
 """
@@ -19,7 +21,7 @@ import subprocess
 import sys
 
 PATH_RE = re.compile(r"\b(crate|super|self)((?:::[A-Za-z_][A-Za-z0-9_]*)+|::\{)")
-CHILD_RE = re.compile(r"(?<![A-Za-z0-9_:])([a-z_][a-z0-9_]*::[A-Za-z_*{])")
+NAMED_PATH_RE = re.compile(r"(?<![A-Za-z0-9_:])([a-z_][a-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)+)")
 INLINE_MOD_RE = re.compile(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+([a-z_][a-z0-9_]*)\s*\{")
 
 
@@ -41,7 +43,9 @@ def strip_code(text):
                 else:
                     out.append("\n" if text[i] == "\n" else "")
                     i += 1
-        elif c == "r" and re.match(r'r#*"', text[i:i + 10]) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+        elif c == "r" and re.match(r'r#*"', text[i:i + 10]) and (
+            i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_") or (text[i - 1] == "b" and (i == 1 or not (text[i - 2].isalnum() or text[i - 2] == "_")))
+        ):
             hashes = re.match(r"r(#*)\"", text[i:]).group(1)
             end = text.find('"' + hashes, i + 2 + len(hashes))
             end = n if end < 0 else end + 1 + len(hashes)
@@ -129,8 +133,11 @@ class ModInfo:
 
     def __init__(self, mod_path, file, mods):
         code = strip_code(open(file, encoding="utf-8").read())
+        # A visibility (`pub(in crate::a)`) names where an item may be used, not an import.
+        code = re.sub(r"\bpub\(in [^)]*\)", "pub", code)
         self.defs = {m.group(1) or m.group(2) for m in DEF_RE.finditer(code)}
         self.explicit = {}  # name -> (path segments, module it is written in)
+        self.bindings = {}  # every name a `use` binds in this file -> (path segments, module)
         self.globs = []  # (path segments, module)
         self.paths = []  # (path segments, module)
         inline, depth, buf = [], 0, None
@@ -162,6 +169,8 @@ class ModInfo:
                 for path, bound in expand_use(um.group(3)):
                     segs = [x for x in path.split("::") if x]
                     self.paths.append((segs, here))
+                    if segs and segs[-1] != "*":
+                        self.bindings[bound] = (segs, here)
                     if public and segs and segs[-1] == "*":
                         self.globs.append((segs[:-1], here))
                     elif public:
@@ -169,10 +178,14 @@ class ModInfo:
             else:
                 for m in PATH_RE.finditer(text):
                     self.paths.append(([x for x in (m.group(1) + m.group(2)).split("::") if x], here))
-                for m in CHILD_RE.finditer(text):
-                    segs = [x for x in m.group(1).split("::") if x and x not in "{*"]
+                for m in NAMED_PATH_RE.finditer(text):
+                    segs = [x for x in m.group(1).split("::") if x]
                     if here + (segs[0],) in mods:
                         self.paths.append((segs, here))
+                    elif segs[0] in self.bindings:
+                        # `use crate::a;` then `a::b::f()`: the path goes on from where `a` leads.
+                        base, at = self.bindings[segs[0]]
+                        self.paths.append((base + segs[1:], at))
 
 
 class Crate:
