@@ -13,7 +13,6 @@ use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
 use inbox_web::path::Path;
 use serde::Deserialize;
-
 use std::collections::BTreeSet;
 
 pub fn routes() -> Router<AppState> {

@@ -11,6 +11,7 @@ use crate::error::{DomainError, DomainResult};
 use crate::ids::*;
 use crate::messages::*;
 use crate::model::*;
+
 /// Reply, like, share or DM: stores the outbound item as pending and queues it for sending.
 /// Replying assigns the conversation to the replier.
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]

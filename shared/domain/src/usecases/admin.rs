@@ -8,6 +8,7 @@ use crate::ids::*;
 use crate::model::*;
 use crate::ports::*;
 use std::collections::BTreeSet;
+
 /// The fields of a user an admin sets.
 #[derive(Debug, Clone)]
 pub struct UserInput {

@@ -14,6 +14,7 @@ use crate::ports::*;
 use crate::search::SearchQuery;
 use crate::tabs::Filters;
 use serde::Serialize;
+
 /// A conversation as one user sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConversationView {
@@ -176,7 +177,7 @@ pub async fn assign(
     .await
 }
 
-pub(crate) fn apply_assignment(c: &mut Conversation, target: Option<UserId>, actor: &Actor, now: Timestamp, m: &mut Mutation) {
+pub(in crate::usecases) fn apply_assignment(c: &mut Conversation, target: Option<UserId>, actor: &Actor, now: Timestamp, m: &mut Mutation) {
     if c.assignee_id == target {
         return;
     }

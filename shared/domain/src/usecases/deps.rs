@@ -8,6 +8,7 @@ use crate::model::*;
 use crate::ports::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;
+
 /// Settings the rules need from the deployment.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
@@ -178,11 +179,11 @@ pub async fn load_viewer(deps: &Deps, account: &AccountId, user: &UserId) -> Dom
 }
 
 /// Admins only: "only admins manage `what`" otherwise.
-pub(crate) fn require_admin(viewer: &Viewer, what: &str) -> DomainResult<()> {
+pub(in crate::usecases) fn require_admin(viewer: &Viewer, what: &str) -> DomainResult<()> {
     if viewer.is_admin() { Ok(()) } else { Err(DomainError::Forbidden(format!("only admins manage {what}"))) }
 }
 
-pub(crate) async fn visible_conversation(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<Conversation> {
+pub(in crate::usecases) async fn visible_conversation(deps: &Deps, viewer: &Viewer, id: &ConversationId) -> DomainResult<Conversation> {
     match deps.conversations.get_conversation(viewer.account(), id).await? {
         Some(c) if viewer.profiles.contains(&c.profile_id) && c.account_id == *viewer.account() => Ok(c),
         // Another account's, or a profile the user may not see: it does not exist for them.

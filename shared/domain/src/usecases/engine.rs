@@ -9,15 +9,16 @@ use crate::model::*;
 use crate::notify::{Happening, NotifyEvent};
 use crate::ports::*;
 use serde::Serialize;
+
 /// How often a change that lost an optimistic-concurrency race is recomputed and retried.
 /// Every lost race is another writer's success, so with N concurrent writers on one
 /// conversation the unluckiest needs N attempts: this bounds N, not bad luck (at 8, ten
 /// concurrent notes could answer 409 to a request that sent no version).
-pub(crate) const MAX_ATTEMPTS: usize = 64;
+pub(in crate::usecases) const MAX_ATTEMPTS: usize = 64;
 
 /// One change to a conversation, computed from its current state.
 #[derive(Debug, Default)]
-pub(crate) struct Mutation {
+pub(in crate::usecases) struct Mutation {
     pub items: Vec<Item>,
     pub notes: Vec<Note>,
     pub history: Vec<HistoryEntry>,
@@ -28,7 +29,7 @@ pub(crate) struct Mutation {
 /// Loads, changes and stores a conversation under optimistic concurrency. With
 /// `expected_version` from the client, a stale version is a conflict (409); without it, a
 /// change that lost a race is recomputed on the new state and retried.
-pub(crate) async fn mutate<F>(
+pub(in crate::usecases) async fn mutate<F>(
     deps: &Deps,
     viewer: &Viewer,
     id: &ConversationId,
@@ -75,7 +76,7 @@ where
 
 /// What a change sets in motion, as queue messages that travel with it
 /// ([`ConversationWrite::outbox`]): its outbound jobs, its notifications, its domain events.
-pub(crate) fn outbox(
+pub(in crate::usecases) fn outbox(
     actor: &Actor,
     conv: &Conversation,
     now: Timestamp,
@@ -104,14 +105,19 @@ pub(crate) fn outbox(
 
 /// The part of a write's outbox the use case must send itself after the write: all of it
 /// when the store cannot enqueue it in the write's transaction (DynamoDB), none otherwise.
-pub(crate) fn deferred_outbox(deps: &Deps, write: &mut ConversationWrite) -> Vec<(QueueName, Vec<u8>)> {
+pub(in crate::usecases) fn deferred_outbox(deps: &Deps, write: &mut ConversationWrite) -> Vec<(QueueName, Vec<u8>)> {
     if deps.conversations.writes_outbox() { Vec::new() } else { std::mem::take(&mut write.outbox) }
 }
 
 /// Sends a stored change's outbox (stores that cannot hold it). An outbound job that cannot be
 /// queued is never lost silently: its items are marked failed, with the reason, and the
 /// request fails. Notifications and events that cannot be queued are logged.
-pub(crate) async fn send_outbox(deps: &Deps, conv: &Conversation, items: &[Item], outbox: Vec<(QueueName, Vec<u8>)>) -> DomainResult<()> {
+pub(in crate::usecases) async fn send_outbox(
+    deps: &Deps,
+    conv: &Conversation,
+    items: &[Item],
+    outbox: Vec<(QueueName, Vec<u8>)>,
+) -> DomainResult<()> {
     let mut by_queue: Vec<(QueueName, Vec<Vec<u8>>)> = Vec::new();
     for (q, body) in outbox {
         match by_queue.iter_mut().find(|(name, _)| *name == q) {
@@ -142,7 +148,7 @@ pub(crate) async fn send_outbox(deps: &Deps, conv: &Conversation, items: &[Item]
 
 /// Replaces one item of a conversation, retrying version races. Returns the conversation as
 /// stored.
-pub(crate) async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> DomainResult<Conversation> {
+pub(in crate::usecases) async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> DomainResult<Conversation> {
     Ok(write_retrying(deps, conv, |next| Some(ConversationWrite::of(next, vec![item.clone()], vec![]))).await?.0)
 }
 
@@ -150,7 +156,7 @@ pub(crate) async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> Do
 /// given the conversation's next version (the stored one, its version bumped) and answers the
 /// write, or `None` when there is nothing to change. The write's outbox travels with it.
 /// Returns the conversation as stored.
-pub(crate) async fn update_conversation(
+pub(in crate::usecases) async fn update_conversation(
     deps: &Deps,
     conv: &Conversation,
     change: impl FnMut(Conversation) -> Option<ConversationWrite>,

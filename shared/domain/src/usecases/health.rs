@@ -1,10 +1,12 @@
-//! Channel health as the API shows it.
+//! Channel health: as the API shows it, and what changes it from the use cases (a token the
+//! network refused, the daily YouTube quota that polls, post reads and ownership checks share).
 
 use super::deps::{Deps, Viewer};
 use crate::error::DomainResult;
 use crate::ids::*;
 use crate::model::*;
 use serde::Serialize;
+
 /// A profile's channel health as the API shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChannelView {
@@ -71,7 +73,7 @@ pub async fn channels(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<ChannelV
 /// Spends `units` of YouTube's daily quota, which belongs to the application (every channel's
 /// polls, replies and post reads count against it), or says in words that it is spent and
 /// `what` happens after it resets. Sending anyway would fail every channel until it resets.
-pub(crate) async fn spend_youtube(deps: &Deps, units: u32, what: &str) -> DomainResult<Result<(), String>> {
+pub(in crate::usecases) async fn spend_youtube(deps: &Deps, units: u32, what: &str) -> DomainResult<Result<(), String>> {
     let quota = crate::poll::YOUTUBE_DAILY_QUOTA;
     if units == 0 || deps.polls.spend_quota(Network::Youtube, deps.clock.now(), units, quota).await? {
         return Ok(Ok(()));
@@ -83,7 +85,7 @@ pub(crate) async fn spend_youtube(deps: &Deps, units: u32, what: &str) -> Domain
 
 /// Gives back units spent on a call that never reached YouTube (it is retried, and spends
 /// them again then).
-pub(crate) async fn refund_youtube(deps: &Deps, units: u32) {
+pub(in crate::usecases) async fn refund_youtube(deps: &Deps, units: u32) {
     if units > 0
         && let Err(e) = deps.polls.refund_quota(Network::Youtube, deps.clock.now(), units).await
     {
@@ -93,7 +95,7 @@ pub(crate) async fn refund_youtube(deps: &Deps, units: u32) {
 
 /// Records that a profile's token no longer works, unless the profile was reconnected (a new
 /// token) since `profile` was read: a call made with the old token says nothing of the new one.
-pub(crate) async fn token_failed(deps: &Deps, profile: &Profile, why: &str) -> DomainResult<()> {
+pub(in crate::usecases) async fn token_failed(deps: &Deps, profile: &Profile, why: &str) -> DomainResult<()> {
     let current = deps.directory.get_profile(&profile.account_id, &profile.id).await?;
     if current.is_some_and(|c| c.credentials.access_token == profile.credentials.access_token) {
         deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.to_string())).await?;

@@ -9,6 +9,7 @@ use crate::ingest::{self, Change, Existing, InboundEvent, Plan};
 use crate::model::*;
 use crate::notify::Happening;
 use crate::ports::*;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IngestOutcome {
     Created(ConversationId),

@@ -2,13 +2,17 @@
 //! these, on AWS and on one machine alike.
 //!
 //! One module per capability, over two shared ones: [`deps`] (what every use case is given:
-//! the ports, the settings, the caller) and [`engine`] (the optimistic write of a
-//! conversation and the outbox it carries). A capability's module imports those two and the
-//! rules below it (`crate::access`, `crate::ingest`, …), never another capability's internals;
-//! this module only re-exports, so callers write `usecases::feed`.
+//! the ports, the settings, the caller) and `engine` (the optimistic write of a conversation
+//! and the outbox it carries). A capability imports those two, the rules below it
+//! (`crate::access`, `crate::ingest`, …) and, by name, the few functions of a sibling it builds
+//! on (a reply assigns: `conversations::apply_assignment`; ingest queues a post read:
+//! `posts::post_job`; polls, post reads and outbound jobs spend the YouTube quota in `health`).
+//! Helpers shared this way are `pub(in crate::usecases)`, so nothing below the use cases can
+//! call them. This module only declares and re-exports, so callers write `usecases::feed`;
+//! the integrations are reached as `usecases::integrations::…`.
 
 pub mod deps;
-pub mod engine;
+mod engine;
 
 pub mod actions;
 pub mod admin;

@@ -7,6 +7,7 @@ use crate::ids::*;
 use crate::model::*;
 use crate::notify::{self, Happening, NotifyEvent};
 use crate::ports::*;
+
 /// Turns one happening into in-app notifications and emails. Idempotent per event.
 #[tracing::instrument(skip_all, fields(account_id = %event.account_id, conversation_id = %event.conversation_id))]
 pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {

@@ -9,6 +9,7 @@ use crate::ingest;
 use crate::messages::*;
 use crate::model::*;
 use crate::ports::*;
+
 /// What became of one queued outbound job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobOutcome {

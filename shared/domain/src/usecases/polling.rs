@@ -6,6 +6,7 @@ use super::ingest::{IngestOutcome, ingest};
 use crate::error::DomainResult;
 use crate::model::*;
 use crate::ports::*;
+
 /// Starts polling a profile of a polled network (LinkedIn, YouTube, X reconciliation): its first
 /// poll, a backfill, is due now. Does nothing for networks without polling or when scheduled.
 #[tracing::instrument(skip_all, fields(account_id = %profile.account_id, profile_id = %profile.id))]

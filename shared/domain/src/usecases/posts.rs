@@ -8,6 +8,7 @@ use crate::ids::*;
 use crate::messages::*;
 use crate::model::*;
 use crate::ports::*;
+
 /// How long a fetched post is shown without asking its network again.
 pub const POST_FRESH_SECS: i64 = 3600;
 /// How long a failed fetch is remembered before the network is asked again.
@@ -28,7 +29,7 @@ pub enum OriginalPost {
 }
 
 /// Whether a cached copy is recent enough not to ask the network again (a placeholder never is).
-pub(crate) fn post_is_fresh(post: &Post, now: Timestamp) -> bool {
+pub(in crate::usecases) fn post_is_fresh(post: &Post, now: Timestamp) -> bool {
     if let Some(at) = post.retry_after {
         return !post.pending && now < at;
     }
@@ -36,7 +37,7 @@ pub(crate) fn post_is_fresh(post: &Post, now: Timestamp) -> bool {
     !post.pending && now - post.fetched_at < chrono::Duration::seconds(keep)
 }
 
-pub(crate) fn post_job(c: &Conversation) -> OutboundJob {
+pub(in crate::usecases) fn post_job(c: &Conversation) -> OutboundJob {
     OutboundJob::Post(PostJob { account_id: c.account_id.clone(), conversation_id: c.id.clone() })
 }
 

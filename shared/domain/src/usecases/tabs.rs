@@ -6,6 +6,7 @@ use crate::error::{DomainError, DomainResult, PortError};
 use crate::ids::*;
 use crate::ports::*;
 use crate::tabs::{self, Filters, Tab};
+
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn list_tabs(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<Tab>> {
     Ok(tab_set(deps, viewer).await?.tabs)

@@ -1,7 +1,8 @@
 //! API keys (admins) and Zapier REST hooks (by API key).
 
 use super::super::deps::{Deps, Viewer};
-use super::subscriptions::{checked_url, insert_within_limit, new_subscription, require_admin};
+use super::checks::{checked_url, require_admin};
+use super::subscriptions::{insert_within_limit, new_subscription};
 use crate::error::{DomainError, DomainResult};
 use crate::events::{self, EventType};
 use crate::ids::*;

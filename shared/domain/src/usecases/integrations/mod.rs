@@ -9,6 +9,7 @@
 //! signed, and reschedules or dead-letters what fails.
 
 mod api_keys;
+mod checks;
 mod deliveries;
 mod dispatch;
 mod salesforce;

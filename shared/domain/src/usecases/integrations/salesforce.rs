@@ -3,7 +3,7 @@
 use super::super::deps::{Deps, Viewer, visible_conversation};
 use super::super::engine::{MAX_ATTEMPTS, deferred_outbox, outbox, send_outbox};
 use super::super::tabs::get_tab;
-use super::subscriptions::{checked_url, require_admin};
+use super::checks::{checked_url, require_admin};
 use crate::error::{DomainError, DomainResult, PortError};
 use crate::events::{self, DomainEvent, EventType};
 use crate::ids::*;

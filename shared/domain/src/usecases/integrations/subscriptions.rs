@@ -3,22 +3,11 @@
 
 use super::super::deps::{Deps, Viewer};
 use super::super::engine::MAX_ATTEMPTS;
+use super::checks::{checked_url, require_admin};
 use crate::error::{DomainError, DomainResult, PortError};
 use crate::events::EventType;
 use crate::ids::*;
 use crate::webhooks::*;
-
-pub(super) fn require_admin(viewer: &Viewer) -> DomainResult<()> {
-    super::super::deps::require_admin(viewer, "integrations")
-}
-
-/// A target URL of the right form that the inbox may reach (400 for the form, 422 for a
-/// refused address).
-pub(super) async fn checked_url(deps: &Deps, url: &str) -> DomainResult<String> {
-    let u = validate_url(url).map_err(DomainError::Invalid)?;
-    deps.egress.check_target(&u).await.map_err(|why| DomainError::Rule(format!("the inbox may not send requests to {u}: {why}")))?;
-    Ok(u)
-}
 
 /// What an admin sends to create a subscription.
 #[derive(Debug, Clone, Default)]
