@@ -20,14 +20,14 @@ step() { printf '\n== %s\n' "$*"; }
 step "format (cargo fmt --check)"
 cargo fmt --all -- --check
 
-step "lint (cargo clippy -D warnings)"
-# --all-features: the Lambda binaries and the AWS adapters too (feature `lambda`).
-cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
-
 step "structure (each crate's module import graph has no cycle; no domain file over 600 lines)"
 python3 "$root/scripts/module_cycles.py"
 long=$(find "$root/shared/domain/src" -name '*.rs' -exec wc -l {} + | awk '$2 != "total" && $1 > 600')
 [ -z "$long" ] || { echo "domain files over 600 lines (split them by topic):"; echo "$long"; exit 1; }
+
+step "lint (cargo clippy -D warnings)"
+# --all-features: the Lambda binaries and the AWS adapters too (feature `lambda`).
+cargo clippy --workspace --all-targets --all-features --quiet -- -D warnings
 
 step "build"
 cargo build --workspace --all-targets --all-features --quiet
