@@ -1,6 +1,8 @@
-//! The envelopes the routes answer with, one type each (http-api.md "Shapes"): what was a
-//! `json!` literal in a handler is a type here, so that every answer's shape is declared once,
-//! in Rust, where the compiler holds it (and where the OpenAPI document can be derived from).
+//! The envelopes the conversation, account and admin routes answer with, one type each
+//! (http-api.md "Shapes"); the integrations' envelopes sit beside their DTOs in
+//! `integrations.rs`. No handler answers a `json!` literal: every answer's shape is declared in
+//! Rust, where the compiler holds it. (The OpenAPI document is still written by hand and checked
+//! against the answers by schemathesis; generating it from these types is what is left of #11.)
 
 use crate::dto::*;
 use inbox_domain::tabs::Tab;
@@ -26,8 +28,18 @@ pub struct HistoryAnswer {
 /// `unavailable` (`post.error` says why) or `none` (not under a post).
 #[derive(Debug, Serialize)]
 pub struct OriginalPostAnswer {
-    pub status: &'static str,
+    pub status: PostStatus,
     pub post: Option<PostDto>,
+}
+
+/// Where a conversation's original post stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostStatus {
+    Ready,
+    Fetching,
+    Unavailable,
+    None,
 }
 
 /// A reply, like, share or DM stored as pending (202).

@@ -119,11 +119,12 @@ async fn original_post(
 ) -> ApiResult<axum::Json<OriginalPostAnswer>> {
     use usecases::OriginalPost;
     Ok(axum::Json(match usecases::original_post(&state.deps, &viewer, &conv_id(&id)?).await? {
-        OriginalPost::NotAPost => OriginalPostAnswer { status: "none", post: None },
-        OriginalPost::Fetching => OriginalPostAnswer { status: "fetching", post: None },
-        OriginalPost::Ready(p) => {
-            OriginalPostAnswer { status: if p.error.is_some() { "unavailable" } else { "ready" }, post: Some(PostDto::from(p)) }
-        }
+        OriginalPost::NotAPost => OriginalPostAnswer { status: PostStatus::None, post: None },
+        OriginalPost::Fetching => OriginalPostAnswer { status: PostStatus::Fetching, post: None },
+        OriginalPost::Ready(p) => OriginalPostAnswer {
+            status: if p.error.is_some() { PostStatus::Unavailable } else { PostStatus::Ready },
+            post: Some(PostDto::from(p)),
+        },
     }))
 }
 
