@@ -41,9 +41,10 @@ pub enum PortError {
     #[error("{0}")]
     Unavailable(String),
     /// A dependency failed with an error of its own (SQLite's, the AWS SDK's, the file
-    /// system's): `words` say it in full (as [`PortError::Unavailable`] would), `source` is the
-    /// error itself, kept whole so that a log or a caller can walk the chain
-    /// (`std::error::Error::source`) instead of reading flattened text.
+    /// system's). `words` say it in full, as [`PortError::Unavailable`] would, and are what is
+    /// shown and logged; `source` is the error itself, kept whole for a caller that needs to
+    /// know what failed (`std::error::Error::source`, then `downcast_ref`) rather than parse
+    /// text. Printing the whole chain would repeat the source's words: print the error.
     #[error("{words}")]
     Failed { words: String, source: Box<dyn std::error::Error + Send + Sync + 'static> },
     #[error("{0}")]

@@ -1,7 +1,8 @@
 //! Identifier newtypes. Ids are opaque strings; new ones are UUIDv7 so they sort by creation.
 //! The string inside is private: an id is made by [`generate`](AccountId::generate), by
-//! [`parse`](AccountId::parse) (a client's), or from a trusted string (`From`), and read with
-//! `as_str` or `Display`; nothing outside this module can change one.
+//! [`parse`](AccountId::parse) (a client's), or from a trusted string (`From`, and `Deserialize`
+//! for what a store or queue gives back), and read with `as_str` or `Display`; nothing outside
+//! this module can change one. API bodies and paths take strings and `parse` them.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

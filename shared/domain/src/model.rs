@@ -81,9 +81,9 @@ pub struct Account {
 }
 
 /// An email address as the inbox keeps it: trimmed, lower-cased, of a plausible form (a local
-/// part, `@`, a dotted domain, no spaces, at most 254 bytes). Made from what a person typed
-/// with [`EmailAddress::parse`]; `From<&str>` is for a trusted one (read back from a store, a
-/// constant) and checks nothing.
+/// part, one `@`, a domain of two or more non-empty labels, no spaces, at most 254 bytes). Made from what a person typed
+/// with [`EmailAddress::parse`]; `From` and `Deserialize` are for a trusted one (read back from
+/// a store, a constant) and check nothing: API bodies take a `String` and parse it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct EmailAddress(String);
@@ -93,7 +93,8 @@ impl EmailAddress {
     pub fn parse(input: &str) -> Result<Self, String> {
         let e = input.trim().to_lowercase();
         let valid = e.len() <= 254
-            && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+            && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && d.split('.').all(|label| !label.is_empty()))
+            && e.matches('@').count() == 1
             && !e.chars().any(char::is_whitespace);
         if valid { Ok(Self(e)) } else { Err(format!("\"{}\" is not an email address", input.trim())) }
     }
@@ -472,7 +473,17 @@ mod tests {
     #[test]
     fn an_email_address_is_trimmed_lower_cased_and_of_a_plausible_form() {
         assert_eq!(EmailAddress::parse("  Ann@Example.COM ").unwrap(), "ann@example.com");
-        for bad in ["", "ann", "@example.com", "ann@example", "ann@.example.com", "ann@example.com.", "a nn@example.com"] {
+        for bad in [
+            "",
+            "ann",
+            "@example.com",
+            "ann@example",
+            "ann@.example.com",
+            "ann@example.com.",
+            "a nn@example.com",
+            "a@b@example.com",
+            "ann@x..com",
+        ] {
             let why = EmailAddress::parse(bad).unwrap_err();
             assert!(why.contains("is not an email address"), "{bad:?}: {why}");
         }
