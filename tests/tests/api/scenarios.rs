@@ -182,6 +182,24 @@ async fn a_messenger_reply_uses_the_standard_window_then_the_human_agent_tag_and
     t.stop().await;
 }
 
+/// The caller hears of the text before the network's rules: a blank reply on a Messenger DM
+/// whose window closed is 400 for its text, a real one 422 for the window.
+#[tokio::test]
+async fn a_blank_reply_is_refused_for_its_text_before_the_messaging_window() {
+    let t = TestApp::spawn().await;
+    let psid = "7300000000000009";
+    let at = (Utc::now() - chrono::Duration::days(8)).timestamp_millis();
+    meta(&t, &messenger(psid, "m_blank_window", "blank window test", at)).await;
+    let conv = id(&t.find(ALICE, "blank window test").await);
+    let (status, body) = t.post(&format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "   "})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("non-empty"), "{body}");
+    let (status, body) = t.post(&format!("/api/conversations/{conv}/reply"), ALICE, json!({"text": "We are on it"})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("window closed"), "{body}");
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn a_dm_to_the_author_shows_as_a_conversation_once_they_answer_with_our_dm_and_their_answer() {
     let t = TestApp::spawn().await;
