@@ -21,7 +21,6 @@ pub enum IngestOutcome {
 
 /// Applies one normalised platform event received now (a poll's). Idempotent: the same event
 /// applied twice, or two events racing for one new thread, leave one conversation and one item.
-#[tracing::instrument(skip_all, fields(network = %event.network, profile = %event.profile_external_id, platform_id = %event.platform_id))]
 pub async fn ingest(deps: &Deps, event: &InboundEvent) -> DomainResult<IngestOutcome> {
     ingest_received(deps, event, None).await
 }

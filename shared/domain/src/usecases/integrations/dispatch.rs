@@ -16,7 +16,6 @@ pub struct EventOutcome {
 
 /// Handles one domain event: its deliveries, then the Salesforce rule. Idempotent: a redelivered
 /// event stores no delivery twice and makes no second Case.
-#[tracing::instrument(skip_all, fields(account_id = %event.account_id, conversation_id = %event.conversation_id))]
 pub async fn on_event(deps: &Deps, event: &DomainEvent) -> DomainResult<EventOutcome> {
     let deliveries = dispatch(deps, event).await?;
     let case = apply_case_rule(deps, event).await?;
