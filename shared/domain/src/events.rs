@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 /// The kinds of events a webhook subscription can choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventType {
     #[serde(rename = "conversation.created")]
     ConversationCreated,

@@ -7,6 +7,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The shape every id has on the wire: what [`AccountId::parse`] (and every other id's) accepts.
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_.-]{1,128}$";
+
 macro_rules! id_type {
     ($name:ident, $prefix:literal) => {
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -49,6 +52,17 @@ macro_rules! id_type {
                 Self(s)
             }
         }
+
+        /// In the OpenAPI document: a string of the shape [`Self::parse`] accepts.
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).pattern(Some(ID_PATTERN)).into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 

@@ -12,6 +12,8 @@ pub mod messages;
 pub mod model;
 pub mod notes;
 pub mod notify;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod poll;
 pub mod ports;
 pub mod retry;

@@ -15,6 +15,7 @@ macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -86,6 +87,7 @@ pub struct Account {
 /// a store, a constant) and check nothing: API bodies take a `String` and parse it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailAddress(String);
 
 impl EmailAddress {
@@ -128,6 +130,7 @@ impl PartialEq<&str> for EmailAddress {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: UserId,
     pub account_id: AccountId,
@@ -137,9 +140,11 @@ pub struct User {
     pub inbox_access: bool,
     /// Whether notifications are also sent by email (in-app ones always are).
     #[serde(default = "yes")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub email_notifications: bool,
     /// The profiles this user may see. Admins see every profile of the account.
     pub profile_ids: BTreeSet<ProfileId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::TimestampSchema))]
     pub created_at: Timestamp,
 }
 
@@ -181,6 +186,7 @@ pub struct Profile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Author {
     pub id: String,
     pub name: String,
@@ -211,6 +217,20 @@ impl Actor {
         }
     }
 }
+
+/// In the OpenAPI document: `system` or a user id, as it is serialised.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Actor {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("`system`, or the id of the user who acted."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Actor {}
 
 impl Serialize for Actor {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -339,9 +359,12 @@ impl Post {
 
 /// A Salesforce Case made from a conversation: its id and where to open it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = SalesforceCase))]
 pub struct CaseLink {
     pub id: String,
     pub url: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::TimestampSchema))]
     pub created_at: Timestamp,
 }
 
@@ -398,10 +421,12 @@ pub struct Item {
 
 /// The retries of an outbound item (see [`crate::retry`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retry {
     /// Tries that failed so far.
     pub attempts: u32,
     /// When the next try is due.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::TimestampSchema))]
     pub next_at: Timestamp,
 }
 
@@ -453,6 +478,7 @@ impl HistoryEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Notification {
     pub id: NotificationId,
     pub account_id: AccountId,
@@ -460,7 +486,9 @@ pub struct Notification {
     #[serde(rename = "type")]
     pub kind: NotificationType,
     pub conversation_id: ConversationId,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub actor_id: Option<UserId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::TimestampSchema))]
     pub created_at: Timestamp,
     pub read: bool,
     pub text: String,

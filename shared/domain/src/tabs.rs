@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Status filter of a feed: `any` shows both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum StatusFilter {
     #[default]
     Open,
@@ -69,6 +70,20 @@ impl AssigneeFilter {
     }
 }
 
+/// In the OpenAPI document: the string it is serialised as.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for AssigneeFilter {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("`none`, `me`, `any` or a user id."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for AssigneeFilter {}
+
 impl Serialize for AssigneeFilter {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.as_string())
@@ -93,6 +108,7 @@ pub enum AssigneeSelector {
 /// Saved or ad-hoc feed filters. Empty lists mean "all".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Filters {
     #[serde(default)]
     pub status: StatusFilter,
@@ -111,6 +127,7 @@ pub struct Filters {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tab {
     pub id: TabId,
     #[serde(skip_serializing)]

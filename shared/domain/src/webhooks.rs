@@ -19,6 +19,7 @@ use sha2::Digest;
 /// Who subscribed, and so what body a delivery carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SubscriptionKind {
     /// An admin's webhook: the versioned event payload ([`crate::events::webhook_body`]).
     Webhook,
@@ -61,6 +62,7 @@ impl WebhookSubscription {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DeliveryState {
     /// Waiting for its next attempt (`next_at`).
     Pending,

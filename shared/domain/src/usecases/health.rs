@@ -9,21 +9,30 @@ use serde::Serialize;
 
 /// A profile's channel health as the API shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = Channel))]
 pub struct ChannelView {
     pub profile_id: ProfileId,
     pub network: Network,
     pub name: String,
     pub handle: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::TimestampSchema>, required = true))]
     pub last_event_at: Option<Timestamp>,
     pub quiet: bool,
     pub token_state: TokenState,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub token_error: Option<String>,
     pub polled: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::TimestampSchema>, required = true))]
     pub last_poll_ok_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::TimestampSchema>, required = true))]
     pub next_poll_at: Option<Timestamp>,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub last_poll_error: Option<String>,
     /// Whether the webhook subscription was in place at the last check (Meta).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub webhook_subscribed: Option<bool>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::TimestampSchema>, required = true))]
     pub webhook_checked_at: Option<Timestamp>,
 }
 
