@@ -11,7 +11,7 @@ use axum::extract::DefaultBodyLimit;
 pub fn app(routes: Router<AppState>, state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     routes
-        .route("/health", axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }))
+        .route("/health", axum::routing::get(crate::openapi::health))
         .fallback(|| async { ApiError::NotFound("route".into()) })
         .method_not_allowed_fallback(|| async {
             ApiError::BadRequest("this method is not allowed on this route".into()).with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cursor;
 pub mod error;
 pub mod json;
+pub mod openapi;
 pub mod path;
 pub mod state;
 
