@@ -6,7 +6,6 @@ use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use inbox_domain::messages::QueueName;
 use inbox_platforms::envelope::{IngestEnvelope, Source};
 use inbox_platforms::signature;
@@ -16,6 +15,8 @@ use inbox_web::{AppState, Secret, WebConfig};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use subtle::ConstantTimeEq;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Checks a signature header (if any) over a raw body with a secret.
 type Verifier = fn(secret: &[u8], body: &[u8], header: Option<&str>) -> Result<(), signature::SignatureError>;
@@ -49,10 +50,54 @@ const LINKEDIN: Receiver = Receiver {
 };
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/webhooks/meta", get(meta_verify).post(|s, h, b| receive(&META, s, h, b)))
-        .route("/webhooks/x", get(x_crc).post(|s, h, b| receive(&X, s, h, b)))
-        .route("/webhooks/linkedin", get(linkedin_challenge).post(|s, h, b| receive(&LINKEDIN, s, h, b)))
+    openapi_router().split_for_parts().0
+}
+
+/// The webhook routes with their OpenAPI operations (the API's document includes them).
+pub fn openapi_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(meta_verify, meta_event))
+        .routes(routes!(x_crc, x_event))
+        .routes(routes!(linkedin_challenge, linkedin_event))
+}
+
+#[utoipa::path(post, path = "/webhooks/meta", operation_id = "metaEvent", tag = "webhooks", summary = "Facebook, Instagram and Messenger events", params(("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the raw body with the App Secret>`; missing or wrong is a 401 and nothing is stored.")), request_body(content = Object, content_type = "application/json", description = "A Meta webhook delivery, as sent by Meta."), responses((status = 200, description = "Durably queued (also for a profile the inbox does not know).", body = Queued), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 503, response = inbox_web::openapi::Unavailable)))]
+async fn meta_event(state: State<AppState>, headers: HeaderMap, body: RawBody) -> ApiResult<Response> {
+    receive(&META, state, headers, body).await
+}
+
+#[utoipa::path(post, path = "/webhooks/x", operation_id = "xEvent", tag = "webhooks", summary = "X Account Activity events", params(("x-twitter-webhooks-signature" = String, Header, description = "`sha256=<base64 HMAC-SHA256 of the raw body with the consumer secret>`; missing or wrong is a 401 and nothing is stored.")), request_body(content = Object, content_type = "application/json", description = "An Account Activity delivery, as sent by X."), responses((status = 200, description = "Durably queued (also for a profile the inbox does not know).", body = Queued), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 503, response = inbox_web::openapi::Unavailable)))]
+async fn x_event(state: State<AppState>, headers: HeaderMap, body: RawBody) -> ApiResult<Response> {
+    receive(&X, state, headers, body).await
+}
+
+#[utoipa::path(post, path = "/webhooks/linkedin", operation_id = "linkedinEvent", tag = "webhooks", summary = "LinkedIn organisation social action notifications", params(("X-LI-Signature" = String, Header, description = "hex HMAC-SHA256 of `hmacsha256=` + the raw body with the client secret; missing or wrong is a 401 and nothing is stored.")), request_body(content = Object, content_type = "application/json", description = "An Account Activity delivery, as sent by X."), responses((status = 200, description = "Durably queued (also for a profile the inbox does not know).", body = Queued), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 503, response = inbox_web::openapi::Unavailable)))]
+async fn linkedin_event(state: State<AppState>, headers: HeaderMap, body: RawBody) -> ApiResult<Response> {
+    receive(&LINKEDIN, state, headers, body).await
+}
+
+/// A webhook taken: durably queued.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Queued {
+    /// Always `queued`.
+    pub status: &'static str,
+}
+
+/// X's CRC answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CrcAnswer {
+    /// `sha256=<base64 HMAC-SHA256 of crc_token with the consumer secret>`.
+    pub response_token: String,
+}
+
+/// LinkedIn's challenge answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChallengeAnswer {
+    /// The code, echoed.
+    pub challenge_code: String,
+    /// Hex HMAC-SHA256 of the code with the client secret.
+    pub challenge_response: String,
 }
 
 /// A network's event: its signature checked over the raw bytes (401 otherwise), then queued.
@@ -65,6 +110,7 @@ async fn receive(network: &Receiver, State(state): State<AppState>, headers: Hea
 
 /// Meta's GET handshake: echo `hub.challenge` when `hub.verify_token` matches.
 /// Some gateways turn the dots into underscores; both spellings are accepted.
+#[utoipa::path(get, path = "/webhooks/meta", operation_id = "metaVerify", tag = "webhooks", summary = "Meta subscription verification", description = "Answers `hub.challenge` as text/plain when `hub.mode=subscribe` and `hub.verify_token` matches; 403 when the token does not match; 400 when a parameter is missing.", params(("hub.mode" = String, Query, description = "`subscribe` (also accepted as `hub_mode`)."), ("hub.challenge" = String, Query, description = "The string to echo (also accepted as `hub_challenge`)."), ("hub.verify_token" = String, Query, description = "The verify token set in Meta's dashboard (also accepted as `hub_verify_token`).")), responses((status = 200, description = "The verify token matches: `hub.challenge`, echoed.", body = String, content_type = "text/plain"), (status = 400, response = inbox_web::openapi::BadRequest), (status = 403, response = inbox_web::openapi::Forbidden)))]
 async fn meta_verify(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let get = |k: &str| q.get(k).or_else(|| q.get(&k.replace('.', "_"))).map(String::as_str);
     let token_ok = get("hub.verify_token").is_some_and(|t| constant_eq(t.as_bytes(), state.config.meta_verify_token.expose().as_bytes()));
@@ -90,26 +136,28 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// X's CRC: `{"response_token": "sha256=<base64 HMAC of crc_token>"}`.
-async fn x_crc(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<axum::Json<serde_json::Value>> {
+#[utoipa::path(get, path = "/webhooks/x", operation_id = "xCrc", tag = "webhooks", summary = "X challenge-response check", params(("crc_token" = String, Query, description = "The token to sign (1 to 1024 characters).", max_length = 1024, min_length = 1)), responses((status = 200, description = "The CRC answer.", body = CrcAnswer), (status = 400, response = inbox_web::openapi::BadRequest)))]
+async fn x_crc(State(state): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<axum::Json<CrcAnswer>> {
     let token = q.get("crc_token").ok_or_else(|| ApiError::BadRequest("expected a crc_token query parameter".into()))?;
     // The answer is the signature X would put on a POST whose body is the token: only a token
     // of the CRC's shape is answered, so that this never signs an event (`is_x_crc_token`).
     let answer = signature::x_crc_response_token(state.config.x_consumer_secret.expose().as_bytes(), token)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(axum::Json(serde_json::json!({ "response_token": answer })))
+    Ok(axum::Json(CrcAnswer { response_token: answer }))
 }
 
 /// LinkedIn's validation: `{"challengeCode", "challengeResponse": hex HMAC of the code}`.
+#[utoipa::path(get, path = "/webhooks/linkedin", operation_id = "linkedinChallenge", tag = "webhooks", summary = "LinkedIn webhook validation", params(("challengeCode" = String, Query, description = "The code to sign (1 to 1024 characters).", max_length = 1024, min_length = 1)), responses((status = 200, description = "The validation answer.", body = ChallengeAnswer), (status = 400, response = inbox_web::openapi::BadRequest)))]
 async fn linkedin_challenge(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<ChallengeAnswer>> {
     let code = q.get("challengeCode").ok_or_else(|| ApiError::BadRequest("expected a challengeCode query parameter".into()))?;
     // A code starting with `hmacsha256=` would make the answer a valid `X-LI-Signature` of any
     // body: only a UUID, the shape LinkedIn sends, is answered (`is_linkedin_challenge_code`).
     let answer = signature::linkedin_challenge_response(state.config.linkedin_client_secret.expose().as_bytes(), code)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(axum::Json(serde_json::json!({ "challengeCode": code, "challengeResponse": answer })))
+    Ok(axum::Json(ChallengeAnswer { challenge_code: code.clone(), challenge_response: answer }))
 }
 
 /// Queues a verified body. Answers 200 only once the queue holds it durably.
@@ -126,5 +174,5 @@ async fn accept(state: &AppState, source: Source, body: axum::body::Bytes) -> Ap
     let envelope = IngestEnvelope { source, received_at: state.deps.clock.now(), body };
     let bytes = serde_json::to_vec(&envelope).expect("serialisable");
     state.deps.queue.send(QueueName::Ingest, bytes).await?;
-    Ok((StatusCode::OK, axum::Json(serde_json::json!({"status": "queued"}))).into_response())
+    Ok((StatusCode::OK, axum::Json(Queued { status: "queued" })).into_response())
 }
