@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks the running inbox against its own OpenAPI document (functions/api/openapi.json, served
-# at /api/openapi.json) with Schemathesis: no 5xx, every status, content type and body as
+# Checks the running inbox against its own OpenAPI document (generated from the handlers and
+# their types, served at /api/openapi.json) with Schemathesis: no 5xx, every status, content type and body as
 # documented, bearer auth enforced, undocumented methods refused.
 #
 #   scripts/schemathesis.sh VENV_DIR INBOX_BIN

@@ -10,7 +10,8 @@
 //! The dev sign-in routes are registered in this file on purpose. `tests/tests/openapi.rs`
 //! reads the router sources of the API every deployment serves (`functions/api/src`,
 //! `functions/webhook/src/lib.rs`, `local/src/lib.rs`) and requires each route it finds to be
-//! in `functions/api/openapi.json`, which schemathesis then exercises against `serve --demo`.
+//! in the OpenAPI document (generated from the handlers), which schemathesis then exercises
+//! against `serve --demo`.
 //! `/api/dev/*` is not part of that API: it exists only in a local runner started with `--demo`
 //! or `--dev-auth`, never on AWS, and it hands out a token for anyone. So it is neither in the
 //! document nor in the files the test scans.

@@ -1,4 +1,4 @@
-// The shapes of the inbox API (functions/api/openapi.json) that this page reads.
+// The shapes of the inbox API (its OpenAPI document, GET /api/openapi.json) that this page reads.
 
 export type Network = 'twitter' | 'facebook' | 'instagram' | 'linkedin' | 'youtube';
 export type Kind = 'mention' | 'reply' | 'comment' | 'tag' | 'dm';

@@ -3,10 +3,8 @@
 use crate::answers::*;
 use crate::dto::*;
 use crate::params::{QueryPairs, truncate};
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use inbox_domain::messages::HandoverOp;
 use inbox_domain::tabs::{AssigneeFilter, Filters, StatusFilter};
 use inbox_domain::usecases::{self, FeedRequest, Viewer};
@@ -18,23 +16,25 @@ use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
 use inbox_web::path::Path;
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/conversations", get(feed))
-        .route("/api/conversations/{id}", get(detail))
-        .route("/api/conversations/{id}/history", get(history))
-        .route("/api/conversations/{id}/post", get(original_post))
-        .route("/api/conversations/{id}/seen", post(seen))
-        .route("/api/conversations/{id}/status", post(status))
-        .route("/api/conversations/{id}/assign", post(assign))
-        .route("/api/conversations/{id}/reply", post(reply))
-        .route("/api/conversations/{id}/like", post(like))
-        .route("/api/conversations/{id}/share", post(share))
-        .route("/api/conversations/{id}/dm", post(dm))
-        .route("/api/conversations/{id}/notes", post(note))
-        .route("/api/conversations/{id}/handover", post(handover))
-        .route("/api/conversations/{id}/salesforce-case", post(salesforce_case))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(feed))
+        .routes(routes!(detail))
+        .routes(routes!(history))
+        .routes(routes!(original_post))
+        .routes(routes!(seen))
+        .routes(routes!(status))
+        .routes(routes!(assign))
+        .routes(routes!(reply))
+        .routes(routes!(like))
+        .routes(routes!(share))
+        .routes(routes!(dm))
+        .routes(routes!(note))
+        .routes(routes!(handover))
+        .routes(routes!(salesforce_case))
 }
 
 fn conv_id(id: &str) -> ApiResult<ConversationId> {
@@ -91,6 +91,7 @@ pub async fn feed_request(state: &AppState, viewer: &Viewer, q: &QueryPairs) -> 
     Ok(FeedRequest { filters, query, after, limit: q.limit(25)? })
 }
 
+#[utoipa::path(get, path = "/api/conversations", operation_id = "listConversations", tag = "conversations", summary = "A feed of conversations", description = "`tab=<id>` or ad-hoc filters, a search `q`, and `cursor`/`limit` paging. The query string is at most 8192 bytes.", security(("bearerAuth" = [])), params(("tab" = Option<String>, Query, description = "Start from this tab's saved filters and query; the other parameters override them for this request only. An unknown tab is a 404.", pattern = "^[A-Za-z0-9_.-]{1,128}$"), ("status" = Option<inbox_domain::tabs::StatusFilter>, Query, description = "`open` (default), `closed` or `any`."), ("assignee" = Option<String>, Query, description = "`none`, `me`, `any` or a user id; empty means no assignee filter.", pattern = "^[A-Za-z0-9_.-]{0,128}$"), ("network" = Option<Vec<inbox_domain::Network>>, Query, description = "Networks to include (repeat the parameter or separate with commas).", style = Form, explode), ("profile" = Option<Vec<String>>, Query, description = "Profile ids to include (repeat or comma-separate).", style = Form, explode), ("kind" = Option<Vec<inbox_domain::Kind>>, Query, description = "Kinds to include (repeat or comma-separate).", style = Form, explode), ("sponsored" = Option<bool>, Query, description = "Only sponsored (true) or organic (false) conversations."), ("seen" = Option<bool>, Query, description = "Only conversations the caller has (true) or has not (false) seen."), ("q" = Option<String>, Query, description = "A search query (at most 1000 characters).", max_length = 1000), ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page; one not issued to the caller is a 400.", max_length = 512), ("limit" = Option<u32>, Query, description = "Page size, 1 to 100.", minimum = 1, maximum = 100)), responses((status = 200, description = "A page of the feed, newest activity first.", body = crate::answers::FeedPageAnswer), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn feed(State(state): State<AppState>, Caller(viewer): Caller, q: QueryPairs) -> ApiResult<axum::Json<FeedPageAnswer>> {
     let req = feed_request(&state, &viewer, &q).await?;
     let (views, next) = usecases::feed(&state.deps, &viewer, req).await?;
@@ -100,11 +101,13 @@ async fn feed(State(state): State<AppState>, Caller(viewer): Caller, q: QueryPai
     Ok(axum::Json(FeedPageAnswer { conversations, next_cursor }))
 }
 
+#[utoipa::path(get, path = "/api/conversations/{id}", operation_id = "getConversation", tag = "conversations", summary = "One conversation with its items and notes", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), responses((status = 200, description = "The conversation.", body = crate::dto::DetailDto), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn detail(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<DetailDto>> {
     let d = usecases::get_conversation(&state.deps, &viewer, &conv_id(&id)?).await?;
     Ok(axum::Json(d.into()))
 }
 
+#[utoipa::path(get, path = "/api/conversations/{id}/history", operation_id = "getConversationHistory", tag = "conversations", summary = "The conversation's audit log", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), responses((status = 200, description = "History, oldest first.", body = crate::answers::HistoryAnswer), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn history(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<HistoryAnswer>> {
     let history = usecases::history(&state.deps, &viewer, &conv_id(&id)?).await?.into_iter().map(Into::into).collect();
     Ok(axum::Json(HistoryAnswer { history }))
@@ -112,6 +115,7 @@ async fn history(State(state): State<AppState>, Caller(viewer): Caller, Path(id)
 
 /// The post a comment conversation is under: `status` is `ready` (with `post`), `fetching`
 /// (ask again shortly), `unavailable` (`post.error` says why) or `none` (not under a post).
+#[utoipa::path(get, path = "/api/conversations/{id}/post", operation_id = "getOriginalPost", tag = "conversations", summary = "The original post of a comment conversation", description = "Read from the cache; a missing or old copy is read from the network in the background (the API never waits on a network). `status`: `ready` (with `post`), `fetching` (ask again in a moment; however often it is asked, one read is queued), `unavailable` (`post.error` says why, in words), `none` (the conversation is not under a post: a DM, an X mention, a tag in a post). Instagram mentions show the media that mentions the account; Facebook tags in a comment, the post of that comment.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), responses((status = 200, description = "The post, or where its fetch stands.", body = crate::answers::OriginalPostAnswer), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn original_post(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -128,6 +132,7 @@ async fn original_post(
     }))
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/seen", operation_id = "markConversationSeen", tag = "conversations", summary = "Mark seen for the caller", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), responses((status = 200, description = "The conversation as the caller now sees it.", body = crate::dto::ConversationDto), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn seen(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<axum::Json<ConversationDto>> {
     Ok(axum::Json(usecases::mark_seen(&state.deps, &viewer, &conv_id(&id)?).await?.into()))
 }
@@ -140,12 +145,16 @@ async fn view(state: &AppState, viewer: &Viewer, c: Conversation) -> ApiResult<C
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = StatusRequest)]
 struct StatusBody {
+    #[schema(value_type = inbox_domain::Status)]
     status: String,
     #[serde(default)]
     version: Option<u64>,
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/status", operation_id = "setConversationStatus", tag = "conversations", summary = "Open or close", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), request_body(content = StatusBody, content_type = "application/json"), responses((status = 200, description = "The conversation after the change.", body = crate::dto::ConversationDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn status(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -160,12 +169,15 @@ async fn status(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = AssignRequest)]
 struct AssignBody {
     user_id: Option<String>,
     #[serde(default)]
     version: Option<u64>,
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/assign", operation_id = "assignConversation", tag = "conversations", summary = "Assign or unassign", description = "422 when the user is not in the account or lacks inbox access or access to the conversation's profile.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), request_body(content = AssignBody, content_type = "application/json"), responses((status = 200, description = "The conversation after the change.", body = crate::dto::ConversationDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn assign(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -185,7 +197,10 @@ async fn assign(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = TextRequest)]
 struct TextBody {
+    #[schema(pattern = r"\S")]
     text: String,
 }
 
@@ -202,6 +217,7 @@ async fn act(
     Ok((StatusCode::ACCEPTED, axum::Json(ActionAnswer { item: ItemDto::from(item), conversation })))
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/reply", operation_id = "replyToConversation", tag = "conversations", summary = "Reply publicly (assigns the conversation to the replier)", description = "422 when the network does not allow this action on this conversation, the text is too long for the network, or a messaging window closed.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), request_body(content = TextBody, content_type = "application/json"), responses((status = 202, description = "Accepted: the outbound item is stored as `pending` and sent by the actions worker.", body = crate::answers::ActionAnswer), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn reply(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -211,6 +227,7 @@ async fn reply(
     act(state, viewer, id, Action::Reply, Some(body.text)).await
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/dm", operation_id = "dmConversation", tag = "conversations", summary = "Send the author a direct message", description = "422 when the network does not allow this action on this conversation, the text is too long for the network, or a messaging window closed.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), request_body(content = TextBody, content_type = "application/json"), responses((status = 202, description = "Accepted: the outbound item is stored as `pending` and sent by the actions worker.", body = crate::answers::ActionAnswer), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn dm(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -220,6 +237,7 @@ async fn dm(
     act(state, viewer, id, Action::Dm, Some(body.text)).await
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/like", operation_id = "likeConversation", tag = "conversations", summary = "Like the conversation's post or comment", description = "422 when the network does not allow this action on this conversation, or it was done already.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), responses((status = 202, description = "Accepted: the outbound item is stored as `pending` and sent by the actions worker.", body = crate::answers::ActionAnswer), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn like(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -228,6 +246,7 @@ async fn like(
     act(state, viewer, id, Action::Like, None).await
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/share", operation_id = "shareConversation", tag = "conversations", summary = "Share (retweet) the conversation's post", description = "422 when the network does not allow this action on this conversation, or it was done already.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), responses((status = 202, description = "Accepted: the outbound item is stored as `pending` and sent by the actions worker.", body = crate::answers::ActionAnswer), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn share(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -236,6 +255,7 @@ async fn share(
     act(state, viewer, id, Action::Share, None).await
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/notes", operation_id = "addConversationNote", tag = "conversations", summary = "Add an internal note (`@name` mentions notify)", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), request_body(content = TextBody, content_type = "application/json"), responses((status = 201, description = "The note.", body = crate::dto::NoteDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn note(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -246,12 +266,26 @@ async fn note(
     Ok((StatusCode::CREATED, axum::Json(n.into())))
 }
 
+/// The handover actions, as the OpenAPI document offers them (the body is read as a string, so
+/// that another word gets a 400 that names the two).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum HandoverAction {
+    Take,
+    Release,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = HandoverRequest)]
 struct HandoverBody {
+    #[schema(value_type = HandoverAction)]
     action: String,
 }
 
+#[utoipa::path(post, path = "/api/conversations/{id}/handover", operation_id = "conversationHandover", tag = "conversations", summary = "Messenger thread control (take or release)", description = "Messenger thread control: `take` asks the Graph API to make the inbox the thread owner; `release` passes the thread back to the Page's chatbot (its `bot_app_id`). The call is queued (202); the conversation's history records the outcome and `thread_owner` changes when it succeeds. 422 for conversations other than Messenger ones, or `release` on a Page without a chatbot.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), request_body(content = HandoverBody, content_type = "application/json"), responses((status = 202, description = "Queued; the conversation as it is now.", body = crate::dto::ConversationDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn handover(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -270,6 +304,7 @@ async fn handover(
 
 /// Makes the conversation's Salesforce Case: 201 when made now, 200 with the one it has
 /// (a retried request makes nothing twice).
+#[utoipa::path(post, path = "/api/conversations/{id}/salesforce-case", operation_id = "createSalesforceCase", tag = "conversations", summary = "Create a Salesforce Case from the conversation", description = "Any user who can see the conversation. 201 with the new Case; 200 with the Case it has already (a retried request makes nothing twice); 409 while another request is making it; 422 while Salesforce is not connected or its credentials need reconnecting; 502 when Salesforce refuses the Case or does not answer (its words in the message).", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Conversation id.", min_length = 1)), responses((status = 200, description = "The Case it had already.", body = crate::answers::CaseAnswer), (status = 201, description = "The Case, made now.", body = crate::answers::CaseAnswer), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 502, response = inbox_web::openapi::BadGateway), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn salesforce_case(
     State(state): State<AppState>,
     Caller(viewer): Caller,

@@ -4,31 +4,39 @@ use inbox_domain::usecases::{ConversationDetail, ConversationView};
 use inbox_domain::*;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Conversation)]
 pub struct ConversationDto {
     pub id: ConversationId,
     pub network: Network,
     pub kind: Kind,
     pub profile_id: ProfileId,
     pub status: Status,
+    #[schema(required = true)]
     pub assignee_id: Option<UserId>,
     pub seen: bool,
     pub sponsored: bool,
     /// The network's time of the newest inbound message (shown).
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub last_activity_at: Timestamp,
     /// When the inbox received the newest inbound activity: orders feeds, decides `seen`.
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub received_at: Timestamp,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
     pub author: Author,
     pub excerpt: String,
     pub available_actions: Vec<Action>,
+    #[schema(required = true)]
     pub thread_owner: Option<String>,
     /// Send it back as `version` to refuse a change if someone else changed it meanwhile.
     pub version: u64,
     /// The Salesforce Case made from it (`id`, `url`, `created_at`), or null.
+    #[schema(required = true)]
     pub salesforce_case: Option<CaseLink>,
     /// The network's id of the post it is under (comments, replies), or null; the post itself
     /// is at `/api/conversations/{id}/post`.
+    #[schema(required = true)]
     pub post_id: Option<String>,
 }
 
@@ -59,21 +67,27 @@ impl From<ConversationView> for ConversationDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Item)]
 pub struct ItemDto {
     pub id: ItemId,
     pub direction: Direction,
     pub text: String,
     pub author: Author,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
+    #[schema(required = true)]
     pub platform_id: Option<String>,
     pub state: ItemState,
+    #[schema(required = true)]
     pub failure: Option<String>,
     pub deleted: bool,
     pub edited: bool,
+    #[schema(required = true)]
     pub action: Option<Action>,
     /// An outbound item the network could not take yet: the tries that failed and when the
     /// next is due (`failure` says why the last one failed); null otherwise.
+    #[schema(required = true)]
     pub retry: Option<Retry>,
 }
 
@@ -96,12 +110,14 @@ impl From<Item> for ItemDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Note)]
 pub struct NoteDto {
     pub id: NoteId,
     pub author_id: UserId,
     pub text: String,
     pub mentions: Vec<UserId>,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
 }
 
@@ -111,7 +127,8 @@ impl From<Note> for NoteDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ConversationDetail)]
 pub struct DetailDto {
     #[serde(flatten)]
     pub conversation: ConversationDto,
@@ -129,12 +146,15 @@ impl From<ConversationDetail> for DetailDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = HistoryEntry)]
 pub struct HistoryDto {
     pub id: HistoryId,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub at: Timestamp,
     pub actor: Actor,
     pub action: HistoryAction,
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
 
@@ -145,7 +165,8 @@ impl From<HistoryEntry> for HistoryDto {
 }
 
 /// A profile without its credentials.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Profile)]
 pub struct ProfileDto {
     pub id: ProfileId,
     pub network: Network,
@@ -154,7 +175,9 @@ pub struct ProfileDto {
     pub handle: String,
     pub connected: bool,
     /// When the access token expires, when known.
+    #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub token_expires_at: Option<Timestamp>,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
 }
 
@@ -174,17 +197,25 @@ impl From<&Profile> for ProfileDto {
 }
 
 /// A conversation's original post (`GET /api/conversations/{id}/post`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Post)]
 pub struct PostDto {
     pub id: String,
     pub network: Network,
     pub text: String,
+    #[schema(required = true)]
     pub author_name: Option<String>,
+    #[schema(required = true)]
     pub permalink: Option<String>,
+    #[schema(required = true)]
     pub media_url: Option<String>,
+    #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub created_at: Option<Timestamp>,
+    #[schema(required = true)]
     pub sponsored: Option<bool>,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub fetched_at: Timestamp,
+    #[schema(required = true)]
     pub error: Option<String>,
 }
 

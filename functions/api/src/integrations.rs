@@ -2,10 +2,8 @@
 //! Salesforce connection (admins, by JWT); Zapier REST hooks (by account API key).
 
 use crate::params::QueryPairs;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
 use inbox_domain::events::EventType;
 use inbox_domain::salesforce::SalesforceConnection;
 use inbox_domain::tabs::Filters;
@@ -19,21 +17,23 @@ use inbox_web::json::Json;
 use inbox_web::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/webhook-subscriptions", get(list_subscriptions).post(create_subscription))
-        .route("/api/webhook-subscriptions/{id}", get(get_subscription).patch(update_subscription).delete(delete_subscription))
-        .route("/api/webhook-subscriptions/{id}/rotate-secret", post(rotate_secret))
-        .route("/api/webhook-subscriptions/{id}/deliveries", get(list_deliveries))
-        .route("/api/webhook-subscriptions/{id}/deliveries/{delivery_id}/replay", post(replay_delivery))
-        .route("/api/api-keys", get(list_api_keys).post(create_api_key))
-        .route("/api/api-keys/{id}", delete(revoke_api_key))
-        .route("/api/zapier/me", get(zapier_me))
-        .route("/api/zapier/subscribe", post(zapier_subscribe))
-        .route("/api/zapier/subscribe/{id}", delete(zapier_unsubscribe))
-        .route("/api/zapier/sample/{event}", get(zapier_sample))
-        .route("/api/integrations/salesforce", get(get_salesforce).put(connect_salesforce).delete(disconnect_salesforce))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_subscriptions, create_subscription))
+        .routes(routes!(get_subscription, update_subscription, delete_subscription))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(list_deliveries))
+        .routes(routes!(replay_delivery))
+        .routes(routes!(list_api_keys, create_api_key))
+        .routes(routes!(revoke_api_key))
+        .routes(routes!(zapier_me))
+        .routes(routes!(zapier_subscribe))
+        .routes(routes!(zapier_unsubscribe))
+        .routes(routes!(zapier_sample))
+        .routes(routes!(get_salesforce, connect_salesforce, disconnect_salesforce))
 }
 
 fn subscription_id(id: &str) -> ApiResult<SubscriptionId> {
@@ -44,7 +44,8 @@ fn subscription_id(id: &str) -> ApiResult<SubscriptionId> {
 // Webhook subscriptions
 
 /// A subscription as admins see it: never its secret (shown once, in `SubscriptionCreatedDto`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookSubscription)]
 pub struct SubscriptionDto {
     pub id: SubscriptionId,
     pub kind: SubscriptionKind,
@@ -52,11 +53,17 @@ pub struct SubscriptionDto {
     pub events: Vec<EventType>,
     pub description: String,
     pub enabled: bool,
+    #[schema(required = true)]
     pub disabled_reason: Option<String>,
+    #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub failing_since: Option<Timestamp>,
+    #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub last_success_at: Option<Timestamp>,
+    #[schema(required = true)]
     pub last_failure: Option<String>,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub updated_at: Timestamp,
 }
 
@@ -80,7 +87,8 @@ impl From<WebhookSubscription> for SubscriptionDto {
 }
 
 /// A subscription with its signing secret: the answer to creating it or rotating its secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookSubscriptionCreated)]
 pub struct SubscriptionCreatedDto {
     #[serde(flatten)]
     pub subscription: SubscriptionDto,
@@ -97,39 +105,50 @@ impl From<WebhookSubscription> for SubscriptionCreatedDto {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = WebhookSubscriptionRequest)]
 struct SubscriptionBody {
     url: String,
+    #[schema(value_type = Vec<inbox_domain::events::EventType>, min_items = 1)]
     events: Vec<String>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
+    #[schema(nullable = false)]
     enabled: Option<bool>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = WebhookSubscriptionPatch)]
 struct SubscriptionPatchBody {
     #[serde(default)]
+    #[schema(nullable = false)]
     url: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<Vec<inbox_domain::events::EventType>>, nullable = false, min_items = 1)]
     events: Option<Vec<String>>,
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
+    #[schema(nullable = false)]
     enabled: Option<bool>,
 }
 
 /// `GET /api/webhook-subscriptions`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubscriptionsAnswer {
     pub subscriptions: Vec<SubscriptionDto>,
 }
 
+#[utoipa::path(get, path = "/api/webhook-subscriptions", operation_id = "listWebhookSubscriptions", tag = "integrations", summary = "The account's webhook and Zapier subscriptions", description = "Admins only (403 otherwise).", security(("bearerAuth" = [])), responses((status = 200, description = "Subscriptions.", body = crate::integrations::SubscriptionsAnswer), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn list_subscriptions(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<SubscriptionsAnswer>> {
     let subscriptions = integrations::list_subscriptions(&state.deps, &viewer).await?.into_iter().map(Into::into).collect();
     Ok(axum::Json(SubscriptionsAnswer { subscriptions }))
 }
 
+#[utoipa::path(post, path = "/api/webhook-subscriptions", operation_id = "createWebhookSubscription", tag = "integrations", summary = "Subscribe a URL to event types", description = "Admins only (403 otherwise). Answers the signing secret, once. 422 for a target the inbox may not reach (private, loopback, link-local, ... addresses).", security(("bearerAuth" = [])), request_body(content = SubscriptionBody, content_type = "application/json"), responses((status = 201, description = "The subscription and its secret.", body = crate::integrations::SubscriptionCreatedDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn create_subscription(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -140,6 +159,7 @@ async fn create_subscription(
     Ok((StatusCode::CREATED, axum::Json(s.into())))
 }
 
+#[utoipa::path(get, path = "/api/webhook-subscriptions/{id}", operation_id = "getWebhookSubscription", tag = "integrations", summary = "One subscription", description = "Admins only (403 otherwise).", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Webhook subscription id.", min_length = 1)), responses((status = 200, description = "The subscription.", body = crate::integrations::SubscriptionDto), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn get_subscription(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -148,6 +168,7 @@ async fn get_subscription(
     Ok(axum::Json(integrations::get_subscription(&state.deps, &viewer, &subscription_id(&id)?).await?.into()))
 }
 
+#[utoipa::path(patch, path = "/api/webhook-subscriptions/{id}", operation_id = "updateWebhookSubscription", tag = "integrations", summary = "Change a subscription's URL, events, description, or turn it on or off", description = "Admins only (403 otherwise).", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Webhook subscription id.", min_length = 1)), request_body(content = SubscriptionPatchBody, content_type = "application/json"), responses((status = 200, description = "The subscription after the change.", body = crate::integrations::SubscriptionDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn update_subscription(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -158,11 +179,13 @@ async fn update_subscription(
     Ok(axum::Json(integrations::update_subscription(&state.deps, &viewer, &subscription_id(&id)?, patch).await?.into()))
 }
 
+#[utoipa::path(delete, path = "/api/webhook-subscriptions/{id}", operation_id = "deleteWebhookSubscription", tag = "integrations", summary = "Remove a subscription and its deliveries", description = "Admins only (403 otherwise).", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Webhook subscription id.", min_length = 1)), responses((status = 204, description = "Removed."), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn delete_subscription(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     integrations::delete_subscription(&state.deps, &viewer, &subscription_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(post, path = "/api/webhook-subscriptions/{id}/rotate-secret", operation_id = "rotateWebhookSecret", tag = "integrations", summary = "Give a subscription a new signing secret", description = "Admins only (403 otherwise). Deliveries from now on are signed with the new secret, answered once.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Webhook subscription id.", min_length = 1)), responses((status = 200, description = "The subscription and its new secret.", body = crate::integrations::SubscriptionCreatedDto), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 409, response = inbox_web::openapi::Conflict), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn rotate_secret(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -172,7 +195,8 @@ async fn rotate_secret(
 }
 
 /// One delivery of one event to one subscription.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Delivery)]
 pub struct DeliveryDto {
     pub id: DeliveryId,
     pub subscription_id: SubscriptionId,
@@ -183,11 +207,17 @@ pub struct DeliveryDto {
     pub state: DeliveryState,
     pub attempts: u32,
     /// When the next attempt is due (pending deliveries only).
+    #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub next_attempt_at: Option<Timestamp>,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
+    #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub last_attempt_at: Option<Timestamp>,
+    #[schema(required = true)]
     pub last_status: Option<u16>,
+    #[schema(required = true)]
     pub last_error: Option<String>,
+    #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub finished_at: Option<Timestamp>,
 }
 
@@ -213,12 +243,14 @@ impl From<WebhookDelivery> for DeliveryDto {
 }
 
 /// `GET /api/webhook-subscriptions/{id}/deliveries`: the newest first; `next_before` pages on.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeliveriesAnswer {
     pub deliveries: Vec<DeliveryDto>,
+    #[schema(required = true)]
     pub next_before: Option<DeliveryId>,
 }
 
+#[utoipa::path(get, path = "/api/webhook-subscriptions/{id}/deliveries", operation_id = "listWebhookDeliveries", tag = "integrations", summary = "A subscription's deliveries, newest first (`state=dead`: the dead letters)", description = "Admins only (403 otherwise).", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Webhook subscription id.", min_length = 1), ("state" = Option<inbox_domain::webhooks::DeliveryState>, Query), ("before" = Option<String>, Query, description = "`next_before` of the previous page."), ("limit" = Option<u32>, Query, minimum = 1, maximum = 100)), responses((status = 200, description = "Deliveries.", body = crate::integrations::DeliveriesAnswer), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn list_deliveries(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -243,6 +275,7 @@ async fn list_deliveries(
     Ok(axum::Json(DeliveriesAnswer { deliveries, next_before }))
 }
 
+#[utoipa::path(post, path = "/api/webhook-subscriptions/{id}/deliveries/{delivery_id}/replay", operation_id = "replayWebhookDelivery", tag = "integrations", summary = "Send a dead (or delivered) delivery again", description = "Admins only (403 otherwise). 422 while the subscription is off or the delivery is still being tried.", security(("bearerAuth" = [])), params(("id" = String, Path, description = "Webhook subscription id.", min_length = 1), ("delivery_id" = String, Path, description = "Delivery id.", min_length = 1)), responses((status = 202, description = "The delivery, pending again with a fresh schedule.", body = crate::integrations::DeliveryDto), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn replay_delivery(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -258,13 +291,15 @@ async fn replay_delivery(
 // ---------------------------------------------------------------------------------------
 // API keys
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKey)]
 pub struct ApiKeyDto {
     pub id: ApiKeyId,
     pub name: String,
     /// The key's first characters, to tell keys apart.
     pub prefix: String,
     pub created_by: UserId,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
 }
 
@@ -274,7 +309,8 @@ impl From<ApiKey> for ApiKeyDto {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKeyCreated)]
 pub struct ApiKeyCreatedDto {
     #[serde(flatten)]
     pub api_key: ApiKeyDto,
@@ -284,21 +320,26 @@ pub struct ApiKeyCreatedDto {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = ApiKeyRequest)]
 struct ApiKeyBody {
+    #[schema(max_length = 100, pattern = r"\S")]
     name: String,
 }
 
 /// `GET /api/api-keys`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeysAnswer {
     pub api_keys: Vec<ApiKeyDto>,
 }
 
+#[utoipa::path(get, path = "/api/api-keys", operation_id = "listApiKeys", tag = "integrations", summary = "The account's API keys", description = "Admins only (403 otherwise).", security(("bearerAuth" = [])), responses((status = 200, description = "API keys.", body = crate::integrations::ApiKeysAnswer), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn list_api_keys(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<ApiKeysAnswer>> {
     let api_keys = integrations::list_api_keys(&state.deps, &viewer).await?.into_iter().map(Into::into).collect();
     Ok(axum::Json(ApiKeysAnswer { api_keys }))
 }
 
+#[utoipa::path(post, path = "/api/api-keys", operation_id = "createApiKey", tag = "integrations", summary = "Make an API key (for Zapier)", description = "Admins only (403 otherwise). The key is answered once.", security(("bearerAuth" = [])), request_body(content = ApiKeyBody, content_type = "application/json"), responses((status = 201, description = "The key.", body = crate::integrations::ApiKeyCreatedDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn create_api_key(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -308,6 +349,7 @@ async fn create_api_key(
     Ok((StatusCode::CREATED, axum::Json(ApiKeyCreatedDto { api_key: k.into(), key: secret.expose().to_string() })))
 }
 
+#[utoipa::path(delete, path = "/api/api-keys/{id}", operation_id = "revokeApiKey", tag = "integrations", summary = "Revoke an API key (and delete the Zapier hooks made with it)", description = "Admins only (403 otherwise).", security(("bearerAuth" = [])), params(("id" = String, Path, description = "API key id.", min_length = 1)), responses((status = 204, description = "Revoked."), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn revoke_api_key(State(state): State<AppState>, Caller(viewer): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id = ApiKeyId::parse(&id).ok_or_else(|| ApiError::NotFound("API key".into()))?;
     integrations::revoke_api_key(&state.deps, &viewer, &id).await?;
@@ -318,20 +360,22 @@ async fn revoke_api_key(State(state): State<AppState>, Caller(viewer): Caller, P
 // Zapier REST hooks (by API key)
 
 /// An API key's id and name.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyRef {
     pub id: ApiKeyId,
     pub name: String,
 }
 
 /// Zapier's authentication test (`GET /api/zapier/me`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ZapierMe)]
 pub struct ZapierMeAnswer {
     pub account: crate::answers::AccountRef,
     pub api_key: ApiKeyRef,
 }
 
 /// Zapier's authentication test: which account and key these are.
+#[utoipa::path(get, path = "/api/zapier/me", operation_id = "zapierMe", tag = "zapier", summary = "Zapier's authentication test", description = "By account API key (`X-API-Key`, or `Authorization: Bearer <key>`); a user's token is not a key (401).", security(("apiKeyAuth" = []), ("bearerAuth" = [])), responses((status = 200, description = "The key's account.", body = crate::integrations::ZapierMeAnswer), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn zapier_me(State(state): State<AppState>, ApiKeyCaller(key): ApiKeyCaller) -> ApiResult<axum::Json<ZapierMeAnswer>> {
     let account = state.deps.directory.get_account(&key.account_id).await?;
     Ok(axum::Json(ZapierMeAnswer {
@@ -342,14 +386,18 @@ async fn zapier_me(State(state): State<AppState>, ApiKeyCaller(key): ApiKeyCalle
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = ZapierSubscribeRequest)]
 struct ZapierSubscribeBody {
     /// Zapier's hook URL (`bundle.targetUrl`).
     #[serde(alias = "url", alias = "targetUrl")]
     target_url: String,
+    #[schema(value_type = inbox_domain::events::EventType)]
     event: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ZapierSubscription)]
 pub struct ZapierSubscriptionDto {
     pub id: SubscriptionId,
     pub event: EventType,
@@ -357,10 +405,13 @@ pub struct ZapierSubscriptionDto {
     /// The same URL under the name Zapier's REST-hook examples use.
     pub url: String,
     /// Always null: these subscriptions do not expire, so Zapier never needs to renew them.
+    #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub expiration_date: Option<Timestamp>,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
 }
 
+#[utoipa::path(post, path = "/api/zapier/subscribe", operation_id = "zapierSubscribe", tag = "zapier", summary = "Subscribe a zap's hook URL to an event type (REST hook)", description = "By account API key (`X-API-Key`, or `Authorization: Bearer <key>`); a user's token is not a key (401). 422 for a target the inbox may not reach.", security(("apiKeyAuth" = []), ("bearerAuth" = [])), request_body(content = ZapierSubscribeBody, content_type = "application/json"), responses((status = 201, description = "The subscription.", body = crate::integrations::ZapierSubscriptionDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn zapier_subscribe(
     State(state): State<AppState>,
     ApiKeyCaller(key): ApiKeyCaller,
@@ -373,6 +424,7 @@ async fn zapier_subscribe(
     Ok((StatusCode::CREATED, axum::Json(dto)))
 }
 
+#[utoipa::path(delete, path = "/api/zapier/subscribe/{id}", operation_id = "zapierUnsubscribe", tag = "zapier", summary = "Unsubscribe a zap", description = "By account API key (`X-API-Key`, or `Authorization: Bearer <key>`); a user's token is not a key (401).", security(("apiKeyAuth" = []), ("bearerAuth" = [])), params(("id" = String, Path, description = "Subscription id, from the subscribe answer.", min_length = 1)), responses((status = 204, description = "Unsubscribed."), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn zapier_unsubscribe(
     State(state): State<AppState>,
     ApiKeyCaller(key): ApiKeyCaller,
@@ -383,6 +435,7 @@ async fn zapier_unsubscribe(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/zapier/sample/{event}", operation_id = "zapierSample", tag = "zapier", summary = "A sample of what a zap on this event type receives", description = "By account API key (`X-API-Key`, or `Authorization: Bearer <key>`); a user's token is not a key (401).", security(("apiKeyAuth" = []), ("bearerAuth" = [])), params(("event" = String, Path, description = "An event type (`conversation.created`, ...).", min_length = 1)), responses((status = 200, description = "A list of one sample.", body = Vec<Object>), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound)))]
 async fn zapier_sample(ApiKeyCaller(key): ApiKeyCaller, Path(event): Path<String>) -> ApiResult<axum::Json<Vec<Value>>> {
     Ok(axum::Json(integrations::zapier_sample(&key, &event)?))
 }
@@ -390,7 +443,8 @@ async fn zapier_sample(ApiKeyCaller(key): ApiKeyCaller, Path(event): Path<String
 // ---------------------------------------------------------------------------------------
 // Salesforce (admins)
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = CaseRule)]
 pub struct CaseRuleDto {
     pub tab_id: TabId,
     pub name: String,
@@ -399,15 +453,20 @@ pub struct CaseRuleDto {
 }
 
 /// The connection without its secrets.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = SalesforceConnection)]
 pub struct SalesforceDto {
     pub instance_url: String,
     pub token_url: String,
     pub client_id: String,
+    #[schema(required = true)]
     pub external_id_field: Option<String>,
+    #[schema(required = true)]
     pub rule: Option<CaseRuleDto>,
     pub connected_by: UserId,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub connected_at: Timestamp,
+    #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub updated_at: Timestamp,
 }
 
@@ -428,14 +487,20 @@ impl From<SalesforceConnection> for SalesforceDto {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[derive(utoipa::ToSchema)]
+#[schema(as = SalesforceRequest)]
 struct SalesforceBody {
     instance_url: String,
     #[serde(default)]
+    #[schema(nullable = false)]
     token_url: Option<String>,
+    #[schema(max_length = 255, pattern = r"\S")]
     client_id: String,
     #[serde(default)]
+    #[schema(nullable = false)]
     client_secret: Option<String>,
     #[serde(default)]
+    #[schema(nullable = false)]
     refresh_token: Option<String>,
     #[serde(default)]
     external_id_field: Option<String>,
@@ -443,10 +508,12 @@ struct SalesforceBody {
     rule_tab_id: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/integrations/salesforce", operation_id = "getSalesforceConnection", tag = "integrations", summary = "The account's Salesforce connection (never its secrets)", description = "Admins only (403 otherwise). 404 while Salesforce is not connected.", security(("bearerAuth" = [])), responses((status = 200, description = "The connection.", body = crate::integrations::SalesforceDto), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn get_salesforce(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<axum::Json<SalesforceDto>> {
     Ok(axum::Json(integrations::salesforce_connection(&state.deps, &viewer).await?.into()))
 }
 
+#[utoipa::path(put, path = "/api/integrations/salesforce", operation_id = "connectSalesforce", tag = "integrations", summary = "Connect (or reconnect) Salesforce", description = "Admins only (403 otherwise). The credentials are checked at once by exchanging the refresh token: 422 when Salesforce refuses them, 502 when it cannot be reached. Reconnecting may leave `client_secret` and `refresh_token` out to keep the stored ones, but only for the same `instance_url` and `token_url`: when either changes, both are required again (422 otherwise), so stored secrets are never sent to an address they were not given for.", security(("bearerAuth" = [])), request_body(content = SalesforceBody, content_type = "application/json"), responses((status = 200, description = "The connection.", body = crate::integrations::SalesforceDto), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 415, response = inbox_web::openapi::UnsupportedMediaType), (status = 422, response = inbox_web::openapi::Unprocessable), (status = 502, response = inbox_web::openapi::BadGateway), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn connect_salesforce(
     State(state): State<AppState>,
     Caller(viewer): Caller,
@@ -468,6 +535,7 @@ async fn connect_salesforce(
     Ok(axum::Json(integrations::connect_salesforce(&state.deps, &viewer, input).await?.into()))
 }
 
+#[utoipa::path(delete, path = "/api/integrations/salesforce", operation_id = "disconnectSalesforce", tag = "integrations", summary = "Disconnect Salesforce (Cases already made stay linked)", description = "Admins only (403 otherwise).", security(("bearerAuth" = [])), responses((status = 204, description = "Disconnected."), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 403, response = inbox_web::openapi::Forbidden), (status = 404, response = inbox_web::openapi::NotFound), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn disconnect_salesforce(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResult<StatusCode> {
     integrations::disconnect_salesforce(&state.deps, &viewer).await?;
     Ok(StatusCode::NO_CONTENT)
