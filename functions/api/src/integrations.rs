@@ -16,7 +16,6 @@ use inbox_web::error::{ApiError, ApiResult};
 use inbox_web::json::Json;
 use inbox_web::path::Path;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -435,8 +434,11 @@ async fn zapier_unsubscribe(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/zapier/sample/{event}", operation_id = "zapierSample", tag = "zapier", summary = "A sample of what a zap on this event type receives", description = "By account API key (`X-API-Key`, or `Authorization: Bearer <key>`); a user's token is not a key (401).", security(("apiKeyAuth" = []), ("bearerAuth" = [])), params(("event" = String, Path, description = "An event type (`conversation.created`, ...).", min_length = 1)), responses((status = 200, description = "A list of one sample.", body = Vec<Object>), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound)))]
-async fn zapier_sample(ApiKeyCaller(key): ApiKeyCaller, Path(event): Path<String>) -> ApiResult<axum::Json<Vec<Value>>> {
+#[utoipa::path(get, path = "/api/zapier/sample/{event}", operation_id = "zapierSample", tag = "zapier", summary = "A sample of what a zap on this event type receives", description = "By account API key (`X-API-Key`, or `Authorization: Bearer <key>`); a user's token is not a key (401).", security(("apiKeyAuth" = []), ("bearerAuth" = [])), params(("event" = String, Path, description = "An event type (`conversation.created`, ...).", min_length = 1)), responses((status = 200, description = "A list of one sample.", body = Vec<inbox_domain::events::ZapierEvent>), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 404, response = inbox_web::openapi::NotFound)))]
+async fn zapier_sample(
+    ApiKeyCaller(key): ApiKeyCaller,
+    Path(event): Path<String>,
+) -> ApiResult<axum::Json<Vec<inbox_domain::events::ZapierEvent>>> {
     Ok(axum::Json(integrations::zapier_sample(&key, &event)?))
 }
 

@@ -236,32 +236,79 @@ pub fn webhook_body(e: &DomainEvent) -> String {
     serde_json::to_string(&body).expect("serialisable")
 }
 
-/// The body of a Zapier REST hook: one flat object (Zapier shows its fields to the user as they
-/// are, and drops repeats by `id`).
+/// What a Zapier REST hook receives: one flat object per event (Zapier shows its fields to the
+/// user as they are, and drops repeats by `id`). The fields read from the event's data keep the
+/// JSON the data holds (null when it has none); their schema says what that is.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ZapierEvent {
+    /// Event id (Zapier drops repeats by it).
+    pub id: EventId,
+    #[serde(rename = "type")]
+    pub kind: EventType,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::TimestampSchema))]
+    pub created_at: Timestamp,
+    pub conversation_id: ConversationId,
+    pub seq: u64,
+    /// User id or `system`.
+    pub actor: Actor,
+    #[cfg_attr(feature = "openapi", schema(value_type = Network))]
+    pub network: Value,
+    /// The conversation's kind.
+    #[serde(rename = "kind")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Kind))]
+    pub kind_of_conversation: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Status))]
+    pub status: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
+    pub assignee_id: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = bool))]
+    pub sponsored: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub author_name: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub author_handle: Value,
+    /// The item's or note's text, else the conversation's excerpt.
+    pub text: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
+    pub item_id: Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, required = true))]
+    pub note_id: Value,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub salesforce_case_id: Option<String>,
+}
+
+impl ZapierEvent {
+    pub fn of(e: &DomainEvent) -> Self {
+        let c = &e.data["conversation"];
+        let item = &e.data["item"];
+        let note = &e.data["note"];
+        let text = item["text"].as_str().or_else(|| note["text"].as_str()).or_else(|| c["excerpt"].as_str()).unwrap_or("");
+        ZapierEvent {
+            id: e.id.clone(),
+            kind: e.kind,
+            created_at: e.at,
+            conversation_id: e.conversation_id.clone(),
+            seq: e.seq,
+            actor: e.actor.clone(),
+            network: c["network"].clone(),
+            kind_of_conversation: c["kind"].clone(),
+            status: c["status"].clone(),
+            assignee_id: c["assignee_id"].clone(),
+            sponsored: c["sponsored"].clone(),
+            author_name: c["author"]["name"].clone(),
+            author_handle: c["author"]["handle"].clone(),
+            text: text.to_string(),
+            item_id: item["id"].clone(),
+            note_id: note["id"].clone(),
+            salesforce_case_id: e.data["case"]["id"].as_str().or_else(|| c["salesforce_case"]["id"].as_str()).map(str::to_string),
+        }
+    }
+}
+
+/// The body of a Zapier REST hook ([`ZapierEvent`]) as JSON.
 pub fn zapier_payload(e: &DomainEvent) -> Value {
-    let c = &e.data["conversation"];
-    let item = &e.data["item"];
-    let note = &e.data["note"];
-    let text = item["text"].as_str().or_else(|| note["text"].as_str()).or_else(|| c["excerpt"].as_str()).unwrap_or("");
-    json!({
-        "id": e.id,
-        "type": e.kind,
-        "created_at": e.at,
-        "conversation_id": e.conversation_id,
-        "seq": e.seq,
-        "actor": e.actor,
-        "network": c["network"],
-        "kind": c["kind"],
-        "status": c["status"],
-        "assignee_id": c["assignee_id"],
-        "sponsored": c["sponsored"],
-        "author_name": c["author"]["name"],
-        "author_handle": c["author"]["handle"],
-        "text": text,
-        "item_id": item["id"],
-        "note_id": note["id"],
-        "salesforce_case_id": e.data["case"]["id"].as_str().or_else(|| c["salesforce_case"]["id"].as_str()),
-    })
+    serde_json::to_value(ZapierEvent::of(e)).expect("serialisable")
 }
 
 /// A realistic event of `kind`, for Zapier's sample list (what a zap is built against).

@@ -8,7 +8,6 @@ use crate::events::{self, EventType};
 use crate::ids::*;
 use crate::model::*;
 use crate::webhooks::*;
-use serde_json::Value;
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn create_api_key(deps: &Deps, viewer: &Viewer, name: &str) -> DomainResult<(ApiKey, SecretString)> {
@@ -88,9 +87,9 @@ pub async fn zapier_unsubscribe(deps: &Deps, key: &ApiKey, id: &SubscriptionId) 
 }
 
 /// What a zap on `event` receives, for Zapier to build the zap against.
-pub fn zapier_sample(key: &ApiKey, event: &str) -> DomainResult<Vec<Value>> {
+pub fn zapier_sample(key: &ApiKey, event: &str) -> DomainResult<Vec<events::ZapierEvent>> {
     let kind = EventType::parse(event).ok_or(DomainError::NotFound("event type"))?;
-    Ok(vec![events::zapier_payload(&events::sample_event(kind, &key.account_id))])
+    Ok(vec![events::ZapierEvent::of(&events::sample_event(kind, &key.account_id))])
 }
 
 fn cut(s: &str) -> String {
