@@ -415,6 +415,26 @@ async fn the_document_is_openapi_3_1_with_paths_and_resolvable_references() {
     t.stop().await;
 }
 
+/// The generated components are what the types serialise to: no `allOf` is left (a struct
+/// that flattens another is one object), and every object with named fields is closed, as a
+/// serde struct writes exactly its fields and a request body denies unknown ones.
+#[tokio::test]
+async fn every_component_object_is_one_closed_object() {
+    let t = TestApp::spawn().await;
+    let doc = served_document(&t).await;
+    for (name, schema) in doc["components"]["schemas"].as_object().expect("schemas") {
+        assert!(schema.get("allOf").is_none(), "{name} is still an allOf: {schema}");
+        if schema["properties"].as_object().is_some_and(|p| !p.is_empty()) {
+            assert_eq!(schema["additionalProperties"], Value::Bool(false), "{name} is open: {schema}");
+            let props: BTreeSet<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            for required in schema["required"].as_array().into_iter().flatten() {
+                assert!(props.contains(required.as_str().unwrap()), "{name} requires {required}, which it does not have");
+            }
+        }
+    }
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn every_route_of_the_router_is_documented() {
     let t = TestApp::spawn().await;

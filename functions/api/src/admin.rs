@@ -29,8 +29,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 #[derive(utoipa::ToSchema)]
 #[schema(as = UserRequest)]
 struct UserBody {
+    /// 1 to 100 characters once trimmed.
     #[schema(max_length = 100, pattern = r"\S")]
     name: String,
+    /// Unique in the account; stored in lower case.
     #[schema(format = Email, max_length = 254)]
     email: String,
     #[serde(default = "member")]
@@ -43,6 +45,7 @@ struct UserBody {
     #[schema(default = true)]
     email_notifications: bool,
     #[serde(default)]
+    #[schema(value_type = Vec<String>, default = json!([]))]
     profile_ids: BTreeSet<String>,
 }
 
@@ -116,11 +119,15 @@ async fn delete_user(State(state): State<AppState>, Caller(viewer): Caller, Path
 #[schema(as = ProfileRequest)]
 struct ProfileBody {
     network: Network,
+    /// The network's id of the page, account or channel: no spaces, at most 200 bytes once
+    /// trimmed.
     #[schema(max_length = 200, pattern = r"^\s*\S+\s*$")]
     external_id: String,
+    /// 1 to 200 characters once trimmed.
     #[schema(max_length = 200, pattern = r"\S")]
     name: String,
     #[serde(default)]
+    #[schema(default = "")]
     handle: String,
     /// The presence's own token: the network is asked whom it belongs to before the profile
     /// is stored.
@@ -186,6 +193,7 @@ struct CredentialsBody {
     access_token: String,
     #[serde(default)]
     token_secret: Option<String>,
+    /// When the access token expires, if the network said (LinkedIn: 60 days).
     #[serde(default)]
     #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>)]
     token_expires_at: Option<Timestamp>,

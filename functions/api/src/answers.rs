@@ -59,6 +59,7 @@ pub struct ActionAnswer {
 pub struct CaseAnswer {
     #[schema(required = true)]
     pub case: Option<CaseLink>,
+    /// False when the conversation had its Case already (nothing was made twice).
     pub created: bool,
     pub conversation: ConversationDto,
 }
@@ -143,6 +144,7 @@ pub struct MeAnswer {
     pub user: User,
     #[schema(required = true)]
     pub account: Option<AccountRef>,
+    /// The profiles the caller may see.
     pub profiles: Vec<ProfileDto>,
     pub permissions: Permissions,
     pub integrations: IntegrationFlags,

@@ -150,6 +150,7 @@ async fn view(state: &AppState, viewer: &Viewer, c: Conversation) -> ApiResult<C
 struct StatusBody {
     #[schema(value_type = inbox_domain::Status)]
     status: String,
+    /// The conversation's `version` as last seen; a different current version is a 409.
     #[serde(default)]
     version: Option<u64>,
 }
@@ -172,7 +173,9 @@ async fn status(
 #[derive(utoipa::ToSchema)]
 #[schema(as = AssignRequest)]
 struct AssignBody {
+    /// The assignee, or null to unassign.
     user_id: Option<String>,
+    /// The conversation's `version` as last seen; a different current version is a 409.
     #[serde(default)]
     version: Option<u64>,
 }
@@ -200,6 +203,7 @@ async fn assign(
 #[derive(utoipa::ToSchema)]
 #[schema(as = TextRequest)]
 struct TextBody {
+    /// Not blank; trimmed; the network's length limit applies (a 422 beyond it).
     #[schema(pattern = r"\S")]
     text: String,
 }

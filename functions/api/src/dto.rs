@@ -7,13 +7,16 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = Conversation)]
 pub struct ConversationDto {
+    /// Conversation id.
     pub id: ConversationId,
     pub network: Network,
     pub kind: Kind,
+    /// The profile the conversation belongs to.
     pub profile_id: ProfileId,
     pub status: Status,
     #[schema(required = true)]
     pub assignee_id: Option<UserId>,
+    /// Seen by the caller since the inbox received its newest inbound activity.
     pub seen: bool,
     pub sponsored: bool,
     /// The network's time of the newest inbound message (shown).
@@ -27,6 +30,7 @@ pub struct ConversationDto {
     pub author: Author,
     pub excerpt: String,
     pub available_actions: Vec<Action>,
+    /// Messenger handover: the app id that owns the thread, when known.
     #[schema(required = true)]
     pub thread_owner: Option<String>,
     /// Send it back as `version` to refuse a change if someone else changed it meanwhile.
@@ -76,13 +80,17 @@ pub struct ItemDto {
     pub author: Author,
     #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
+    /// The network's id, once known.
     #[schema(required = true)]
     pub platform_id: Option<String>,
     pub state: ItemState,
+    /// Why an outbound item failed, in words; while it is retried (`retry`), why the last try
+    /// failed.
     #[schema(required = true)]
     pub failure: Option<String>,
     pub deleted: bool,
     pub edited: bool,
+    /// Which action produced an outbound item.
     #[schema(required = true)]
     pub action: Option<Action>,
     /// An outbound item the network could not take yet: the tries that failed and when the
@@ -116,6 +124,7 @@ pub struct NoteDto {
     pub id: NoteId,
     pub author_id: UserId,
     pub text: String,
+    /// Users the note mentions, in order of appearance.
     pub mentions: Vec<UserId>,
     #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub created_at: Timestamp,
@@ -152,8 +161,10 @@ pub struct HistoryDto {
     pub id: HistoryId,
     #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub at: Timestamp,
+    /// A user id, or `system`.
     pub actor: Actor,
     pub action: HistoryAction,
+    /// Action-specific details (item_id, assignee_id, ...).
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
@@ -173,6 +184,7 @@ pub struct ProfileDto {
     pub external_id: String,
     pub name: String,
     pub handle: String,
+    /// Whether the profile has an access token.
     pub connected: bool,
     /// When the access token expires, when known.
     #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
@@ -207,14 +219,17 @@ pub struct PostDto {
     pub author_name: Option<String>,
     #[schema(required = true)]
     pub permalink: Option<String>,
+    /// A picture of the post (its image or a video's thumbnail).
     #[schema(required = true)]
     pub media_url: Option<String>,
     #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub created_at: Option<Timestamp>,
+    /// Whether the network says the post is sponsored; null when it does not say.
     #[schema(required = true)]
     pub sponsored: Option<bool>,
     #[schema(value_type = inbox_domain::openapi::TimestampSchema)]
     pub fetched_at: Timestamp,
+    /// Why the post could not be fetched, when it could not.
     #[schema(required = true)]
     pub error: Option<String>,
 }

@@ -46,14 +46,19 @@ fn subscription_id(id: &str) -> ApiResult<SubscriptionId> {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = WebhookSubscription)]
 pub struct SubscriptionDto {
+    /// Subscription id.
     pub id: SubscriptionId,
+    /// `zapier` for REST hooks made by Zapier (their body is one flat object; a 410 answer
+    /// deletes them).
     pub kind: SubscriptionKind,
     pub url: String,
     pub events: Vec<EventType>,
     pub description: String,
     pub enabled: bool,
+    /// Why the inbox turned it off (every delivery failing for a day).
     #[schema(required = true)]
     pub disabled_reason: Option<String>,
+    /// Since when every attempt has failed; null after a success.
     #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
     pub failing_since: Option<Timestamp>,
     #[schema(value_type = Option<inbox_domain::openapi::TimestampSchema>, required = true)]
@@ -92,6 +97,7 @@ pub struct SubscriptionCreatedDto {
     #[serde(flatten)]
     pub subscription: SubscriptionDto,
     /// `whsec_` + base64 of the key: keep it to verify the `webhook-signature` header.
+    #[schema(pattern = "^whsec_")]
     pub secret: String,
 }
 
@@ -107,6 +113,8 @@ impl From<WebhookSubscription> for SubscriptionCreatedDto {
 #[derive(utoipa::ToSchema)]
 #[schema(as = WebhookSubscriptionRequest)]
 struct SubscriptionBody {
+    /// http(s) URL; private, loopback, link-local and other non-public addresses are refused
+    /// (422) unless the deployment allows them.
     url: String,
     #[schema(value_type = Vec<inbox_domain::events::EventType>, min_items = 1)]
     events: Vec<String>,
@@ -130,6 +138,8 @@ struct SubscriptionPatchBody {
     events: Option<Vec<String>>,
     #[serde(default)]
     description: Option<String>,
+    /// `true` turns a subscription that the inbox turned off back on (its failures so far no
+    /// longer count).
     #[serde(default)]
     #[schema(nullable = false)]
     enabled: Option<bool>,
@@ -197,12 +207,15 @@ async fn rotate_secret(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = Delivery)]
 pub struct DeliveryDto {
+    /// Delivery id.
     pub id: DeliveryId,
     pub subscription_id: SubscriptionId,
+    /// Sent as `webhook-id`, the same on every attempt.
     pub event_id: EventId,
     pub event_type: EventType,
     pub conversation_id: ConversationId,
     pub seq: u64,
+    /// `dead`: failed through the whole retry schedule (about a day); replay it.
     pub state: DeliveryState,
     pub attempts: u32,
     /// When the next attempt is due (pending deliveries only).
@@ -293,6 +306,7 @@ async fn replay_delivery(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = ApiKey)]
 pub struct ApiKeyDto {
+    /// API key id.
     pub id: ApiKeyId,
     pub name: String,
     /// The key's first characters, to tell keys apart.
@@ -314,6 +328,7 @@ pub struct ApiKeyCreatedDto {
     #[serde(flatten)]
     pub api_key: ApiKeyDto,
     /// The key itself: shown this once, stored only as a hash.
+    #[schema(pattern = "^ink_")]
     pub key: String,
 }
 
@@ -398,6 +413,7 @@ struct ZapierSubscribeBody {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = ZapierSubscription)]
 pub struct ZapierSubscriptionDto {
+    /// Subscription id: unsubscribe with it.
     pub id: SubscriptionId,
     pub event: EventType,
     pub target_url: String,
@@ -461,6 +477,7 @@ pub struct SalesforceDto {
     pub instance_url: String,
     pub token_url: String,
     pub client_id: String,
+    /// A Case external id field holding the conversation id: Cases are upserted by it.
     #[schema(required = true)]
     pub external_id_field: Option<String>,
     #[schema(required = true)]
@@ -492,20 +509,26 @@ impl From<SalesforceConnection> for SalesforceDto {
 #[derive(utoipa::ToSchema)]
 #[schema(as = SalesforceRequest)]
 struct SalesforceBody {
+    /// `https://<my domain>.my.salesforce.com`.
     instance_url: String,
+    /// Default `https://login.salesforce.com/services/oauth2/token`.
     #[serde(default)]
     #[schema(nullable = false)]
     token_url: Option<String>,
+    /// The connected app's consumer key.
     #[schema(max_length = 255, pattern = r"\S")]
     client_id: String,
+    /// Required to connect; leave out to keep the stored one. Never shown again.
     #[serde(default)]
     #[schema(nullable = false)]
     client_secret: Option<String>,
+    /// Required to connect; leave out to keep the stored one. Never shown again.
     #[serde(default)]
     #[schema(nullable = false)]
     refresh_token: Option<String>,
     #[serde(default)]
     external_id_field: Option<String>,
+    /// One of your tabs: its search makes Cases automatically.
     #[serde(default)]
     rule_tab_id: Option<String>,
 }

@@ -23,13 +23,35 @@ async fn list(State(state): State<AppState>, Caller(viewer): Caller) -> ApiResul
     Ok(axum::Json(crate::answers::TabsAnswer { tabs: usecases::list_tabs(&state.deps, &viewer).await? }))
 }
 
+/// Feed filters as a request gives them: every field may be left out (status defaults to
+/// open, lists to all). Read as [`inbox_domain::tabs::Filters`]; this only describes it, as
+/// the answer's `Filters` always carries every field.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct FiltersInput {
+    #[schema(nullable = false)]
+    status: Option<inbox_domain::tabs::StatusFilter>,
+    /// `none`, `me`, `any` or a user id.
+    assignee: Option<String>,
+    #[schema(nullable = false)]
+    networks: Option<Vec<inbox_domain::Network>>,
+    #[schema(nullable = false)]
+    profiles: Option<Vec<inbox_domain::ProfileId>>,
+    #[schema(nullable = false)]
+    kinds: Option<Vec<inbox_domain::Kind>>,
+    sponsored: Option<bool>,
+    seen: Option<bool>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[derive(utoipa::ToSchema)]
 struct NewTab {
+    /// 1 to 60 characters once trimmed.
     #[schema(max_length = 60, pattern = r"\S")]
     name: String,
     #[serde(default)]
+    #[schema(value_type = FiltersInput)]
     filters: Filters,
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -53,9 +75,11 @@ async fn create(
 #[derive(utoipa::ToSchema)]
 #[schema(as = TabPatch)]
 struct PatchTab {
+    /// 1 to 60 characters once trimmed.
     #[schema(max_length = 60, pattern = r"\S")]
     name: Option<String>,
     position: Option<u32>,
+    #[schema(value_type = Option<FiltersInput>)]
     filters: Option<Filters>,
     #[schema(max_length = 1000)]
     query: Option<String>,

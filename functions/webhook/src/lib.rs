@@ -71,7 +71,7 @@ async fn x_event(state: State<AppState>, headers: HeaderMap, body: RawBody) -> A
     receive(&X, state, headers, body).await
 }
 
-#[utoipa::path(post, path = "/webhooks/linkedin", operation_id = "linkedinEvent", tag = "webhooks", summary = "LinkedIn organisation social action notifications", params(("X-LI-Signature" = String, Header, description = "hex HMAC-SHA256 of `hmacsha256=` + the raw body with the client secret; missing or wrong is a 401 and nothing is stored.")), request_body(content = Object, content_type = "application/json", description = "An Account Activity delivery, as sent by X."), responses((status = 200, description = "Durably queued (also for a profile the inbox does not know).", body = Queued), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 503, response = inbox_web::openapi::Unavailable)))]
+#[utoipa::path(post, path = "/webhooks/linkedin", operation_id = "linkedinEvent", tag = "webhooks", summary = "LinkedIn organisation social action notifications", params(("X-LI-Signature" = String, Header, description = "hex HMAC-SHA256 of `hmacsha256=` + the raw body with the client secret; missing or wrong is a 401 and nothing is stored.")), request_body(content = Object, content_type = "application/json", description = "A LinkedIn social action notification, as sent by LinkedIn."), responses((status = 200, description = "Durably queued (also for a profile the inbox does not know).", body = Queued), (status = 400, response = inbox_web::openapi::BadRequest), (status = 401, response = inbox_web::openapi::Unauthorized), (status = 413, response = inbox_web::openapi::PayloadTooLarge), (status = 503, response = inbox_web::openapi::Unavailable)))]
 async fn linkedin_event(state: State<AppState>, headers: HeaderMap, body: RawBody) -> ApiResult<Response> {
     receive(&LINKEDIN, state, headers, body).await
 }
@@ -79,14 +79,21 @@ async fn linkedin_event(state: State<AppState>, headers: HeaderMap, body: RawBod
 /// A webhook taken: durably queued.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Queued {
-    /// Always `queued`.
-    pub status: &'static str,
+    pub status: QueuedStatus,
+}
+
+/// Always `queued`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueuedStatus {
+    Queued,
 }
 
 /// X's CRC answer.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct CrcAnswer {
     /// `sha256=<base64 HMAC-SHA256 of crc_token with the consumer secret>`.
+    #[schema(pattern = "^sha256=")]
     pub response_token: String,
 }
 
@@ -97,6 +104,7 @@ pub struct ChallengeAnswer {
     /// The code, echoed.
     pub challenge_code: String,
     /// Hex HMAC-SHA256 of the code with the client secret.
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub challenge_response: String,
 }
 
@@ -174,5 +182,5 @@ async fn accept(state: &AppState, source: Source, body: axum::body::Bytes) -> Ap
     let envelope = IngestEnvelope { source, received_at: state.deps.clock.now(), body };
     let bytes = serde_json::to_vec(&envelope).expect("serialisable");
     state.deps.queue.send(QueueName::Ingest, bytes).await?;
-    Ok((StatusCode::OK, axum::Json(Queued { status: "queued" })).into_response())
+    Ok((StatusCode::OK, axum::Json(Queued { status: QueuedStatus::Queued })).into_response())
 }

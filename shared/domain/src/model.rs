@@ -188,6 +188,7 @@ pub struct Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Author {
+    /// The network's id of the person.
     pub id: String,
     pub name: String,
     pub handle: String,
@@ -362,7 +363,9 @@ impl Post {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(as = SalesforceCase))]
 pub struct CaseLink {
+    /// The Case id.
     pub id: String,
+    /// Where the Case opens in Salesforce.
     pub url: String,
     #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::TimestampSchema))]
     pub created_at: Timestamp,

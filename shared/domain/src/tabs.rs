@@ -111,18 +111,26 @@ pub enum AssigneeSelector {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Filters {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub status: StatusFilter,
+    /// `none`, `me`, `any` or a user id.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub assignee: Option<AssigneeFilter>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub networks: Vec<Network>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub profiles: Vec<ProfileId>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub kinds: Vec<Kind>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub sponsored: Option<bool>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub seen: Option<bool>,
 }
 

@@ -22,14 +22,12 @@ pub struct ErrorBody {
 #[schema(no_recursion)]
 #[allow(dead_code)]
 struct ErrorDetail {
-    /// A stable snake_case code.
-    #[schema(inline)]
     code: ErrorCode,
     /// What went wrong and what to do, in words.
     message: String,
 }
 
-/// The codes an error may carry (see `ApiError::code`).
+/// A stable snake_case code: the codes an error may carry (see `ApiError::code`).
 #[derive(utoipa::ToSchema)]
 #[schema(rename_all = "snake_case")]
 #[allow(dead_code)]
@@ -111,11 +109,14 @@ impl utoipa::Modify for Shared {
     fn modify(&self, doc: &mut OpenApi) {
         let components = doc.components.get_or_insert_with(Default::default);
         components.schemas.insert("Error".into(), <ErrorBody as utoipa::PartialSchema>::schema());
+        components.schemas.insert("ErrorCode".into(), <ErrorCode as utoipa::PartialSchema>::schema());
         for (name, code, description) in ERROR_RESPONSES {
             components.responses.insert((*name).into(), RefOr::T(error_response(code, description)));
         }
         let mut bearer = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
-        bearer.description = Some("HS256; `sub` is the user id, `account_id` the account.".into());
+        bearer.description = Some(
+            "A user's token: on one machine an HS256 JWT the runner signs (`sub` the user id, `account_id` the account); on AWS the identity provider's JWT, which API Gateway checks. The Zapier routes take an account API key here instead (see apiKeyAuth).".into(),
+        );
         components.add_security_scheme("bearerAuth", SecurityScheme::Http(bearer));
         components.add_security_scheme(
             "apiKeyAuth",
@@ -130,15 +131,21 @@ impl utoipa::Modify for Shared {
 /// `GET /health`'s answer.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// Always `ok`.
-    pub status: &'static str,
+    pub status: Up,
+}
+
+/// Always `ok`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Up {
+    Ok,
 }
 
 /// Liveness.
 #[utoipa::path(get, path = "/health", operation_id = "health", tag = "meta", summary = "Liveness",
     responses((status = 200, description = "Up.", body = Health)))]
 pub async fn health() -> axum::Json<Health> {
-    axum::Json(Health { status: "ok" })
+    axum::Json(Health { status: Up::Ok })
 }
 
 /// What the types say that the derive does not write: every object schema in the components
@@ -148,8 +155,8 @@ pub async fn health() -> axum::Json<Health> {
 pub fn close_objects(doc: &mut OpenApi) {
     use utoipa::openapi::schema::{AdditionalProperties, Object};
     let Some(components) = doc.components.as_mut() else { return };
-    let snapshot = components.schemas.clone();
-    let object_of = |r: &RefOr<Schema>| -> Option<Object> {
+    let mut snapshot = components.schemas.clone();
+    let object_of = |r: &RefOr<Schema>, snapshot: &std::collections::BTreeMap<String, RefOr<Schema>>| -> Option<Object> {
         match r {
             RefOr::T(Schema::Object(o)) => Some(o.clone()),
             RefOr::Ref(r) => match snapshot.get(r.ref_location.rsplit('/').next().unwrap_or_default()) {
@@ -159,20 +166,50 @@ pub fn close_objects(doc: &mut OpenApi) {
             _ => None,
         }
     };
-    for schema in components.schemas.values_mut() {
-        let RefOr::T(Schema::AllOf(all)) = &*schema else { continue };
-        let parts: Option<Vec<Object>> = all.items.iter().map(object_of).collect();
-        let Some(parts) = parts else { continue };
-        let mut whole = parts[0].clone();
-        for part in &parts[1..] {
-            whole.properties.extend(part.properties.clone());
-            whole.required.extend(part.required.iter().cloned());
+    // A struct that flattens one that flattens another needs two rounds; a part that is not a
+    // plain object with named fields (a flattened map or JSON value) keeps the allOf, open.
+    for _ in 0..8 {
+        let mut merged_any = false;
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::AllOf(all)) = &*schema else { continue };
+            let parts: Option<Vec<Object>> = all.items.iter().map(|i| object_of(i, &snapshot)).collect();
+            let Some(parts) = parts.filter(|p| p.iter().all(|o| o.additional_properties.is_none() && !o.properties.is_empty())) else {
+                continue;
+            };
+            let mut whole = parts[0].clone();
+            for part in &parts[1..] {
+                whole.properties.extend(part.properties.clone());
+                whole.required.extend(part.required.iter().cloned());
+            }
+            whole.description = all.description.clone().or(whole.description);
+            *schema = RefOr::T(Schema::Object(whole));
+            merged_any = true;
         }
-        whole.description = all.description.clone().or(whole.description);
-        *schema = RefOr::T(Schema::Object(whole));
+        if !merged_any {
+            break;
+        }
+        snapshot = components.schemas.clone();
     }
-    for schema in components.schemas.values_mut() {
-        close(schema);
+    let open: std::collections::BTreeSet<String> = components
+        .schemas
+        .iter()
+        .filter(|(_, s)| matches!(s, RefOr::T(Schema::AllOf(_))))
+        .flat_map(|(_, s)| match s {
+            RefOr::T(Schema::AllOf(all)) => all
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    RefOr::Ref(r) => Some(r.ref_location.rsplit('/').next().unwrap_or_default().to_string()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            _ => vec![],
+        })
+        .collect();
+    for (name, schema) in components.schemas.iter_mut() {
+        if !open.contains(name) {
+            close(schema);
+        }
     }
     fn close(schema: &mut RefOr<Schema>) {
         match schema {
@@ -192,5 +229,59 @@ pub fn close_objects(doc: &mut OpenApi) {
             RefOr::T(Schema::OneOf(one)) => one.items.iter_mut().for_each(close),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::close_objects;
+    use std::collections::HashMap;
+    use utoipa::OpenApi as _;
+
+    #[derive(serde::Serialize, utoipa::ToSchema)]
+    struct Inner {
+        a: String,
+    }
+
+    #[derive(serde::Serialize, utoipa::ToSchema)]
+    struct Outer {
+        #[serde(flatten)]
+        inner: Inner,
+        b: u32,
+    }
+
+    #[derive(serde::Serialize, utoipa::ToSchema)]
+    struct Top {
+        #[serde(flatten)]
+        outer: Outer,
+        c: bool,
+    }
+
+    #[derive(serde::Serialize, utoipa::ToSchema)]
+    struct WithMap {
+        d: String,
+        #[serde(flatten)]
+        rest: HashMap<String, String>,
+    }
+
+    #[derive(utoipa::OpenApi)]
+    #[openapi(components(schemas(Inner, Outer, Top, WithMap)))]
+    struct Doc;
+
+    #[test]
+    fn flattened_structs_become_one_closed_object_and_a_flattened_map_stays_open() {
+        let mut doc = Doc::openapi();
+        close_objects(&mut doc);
+        let doc = serde_json::to_value(&doc).unwrap();
+        let schema = |name: &str| doc["components"]["schemas"][name].clone();
+        for (name, fields) in [("Inner", vec!["a"]), ("Outer", vec!["a", "b"]), ("Top", vec!["a", "b", "c"])] {
+            let s = schema(name);
+            assert_eq!(s["additionalProperties"], false, "{name}: {s}");
+            let mut props: Vec<&str> = s["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+            props.sort();
+            assert_eq!(props, fields, "{name}: one object with every field it serialises: {s}");
+        }
+        let map = schema("WithMap");
+        assert_ne!(map["additionalProperties"], false, "a flattened map's keys stay allowed: {map}");
     }
 }
