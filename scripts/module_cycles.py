@@ -99,7 +99,6 @@ def expand_use(tree):
 
 def file_modules(src_root):
     """{module path tuple: file} for the crate whose root file is src_root."""
-    root_dir = os.path.dirname(src_root)
     mods = {(): src_root}
 
     def walk(path_tuple, file):
@@ -116,7 +115,6 @@ def file_modules(src_root):
                     break
 
     walk((), src_root)
-    del root_dir
     return mods
 
 
@@ -311,7 +309,7 @@ def main():
         print(f"CYCLE in {label}: {' <-> '.join(comp)}", file=sys.stderr)
     if failed:
         sys.exit(1)
-    print(f"module graphs: no cycles")
+    print("module graphs: no cycles")
 
 
 if __name__ == "__main__":

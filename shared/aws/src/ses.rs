@@ -122,8 +122,7 @@ impl Mailer for SesMailer {
             return Ok(()); // sent already
         }
         let subject = one_line(&email.subject);
-        let content =
-            |data: &str| Content::builder().data(data).charset("UTF-8").build().map_err(|e| PortError::Unavailable(e.to_string()));
+        let content = |data: &str| Content::builder().data(data).charset("UTF-8").build().map_err(|e| PortError::failed(e.to_string(), e));
         let message = Message::builder()
             .subject(content(&subject)?)
             .body(Body::builder().text(content(&email.text)?).html(content(&render_html(&subject, &email.text))?).build())

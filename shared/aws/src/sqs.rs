@@ -197,7 +197,7 @@ impl Queue for SqsQueue {
                 if let Some(enc) = encoding {
                     entry = entry.message_attributes(ENCODING_ATTRIBUTE, encoding_attribute(enc)?);
                 }
-                entries.push(entry.build().map_err(|e| PortError::Unavailable(e.to_string()))?);
+                entries.push(entry.build().map_err(|e| PortError::failed(e.to_string(), e))?);
             }
             let out = self.client.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await.map_err(unavailable)?;
             if let Some(f) = out.failed.first() {
@@ -218,7 +218,7 @@ impl Queue for SqsQueue {
 const BATCH_BYTES: usize = 240 * 1024;
 
 fn encoding_attribute(enc: &str) -> PortResult<MessageAttributeValue> {
-    MessageAttributeValue::builder().data_type("String").string_value(enc).build().map_err(|e| PortError::Unavailable(e.to_string()))
+    MessageAttributeValue::builder().data_type("String").string_value(enc).build().map_err(|e| PortError::failed(e.to_string(), e))
 }
 
 #[cfg(test)]

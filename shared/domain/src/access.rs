@@ -104,22 +104,15 @@ pub const MESSAGING_WINDOW_DAYS: i64 = 7;
 /// this many days of the comment.
 pub const PRIVATE_REPLY_DAYS: i64 = 7;
 
-/// Whether `action` may be taken on this conversation now, given its items, and the message
-/// it targets (see [`action_target`]): the action matrix, then the networks' rules that the
-/// matrix alone cannot say. It is the three checks below, in the order the action use case
-/// makes them (between them it checks the text and loads the items):
-/// - [`check_allowed`]: the action matrix;
-/// - [`check_window`]: Messenger and Instagram DMs are answered only within
-///   [`MESSAGING_WINDOW_DAYS`] of the person's last message;
-/// - [`check_target`]: an action that needs a target needs one left (the person's messages may
-///   be deleted); a private reply (a DM on a Facebook or Instagram comment) is possible once
-///   per comment, within [`PRIVATE_REPLY_DAYS`] of it (a failed one does not count); a like or
-///   a share is given once per conversation ([`check_once_per_conversation`]).
-pub fn check_action(c: &Conversation, items: &[Item], action: Action, now: Timestamp) -> DomainResult<Option<String>> {
-    check_allowed(c, action)?;
-    check_window(c, now)?;
-    check_target(c, items, action, now)
-}
+// Whether `action` may be taken on this conversation now is three checks, which the action
+// use case makes in this order (checking the text and loading the items between them):
+// - [`check_allowed`]: the action matrix;
+// - [`check_window`]: Messenger and Instagram DMs are answered only within
+//   [`MESSAGING_WINDOW_DAYS`] of the person's last message;
+// - [`check_target`]: an action that needs a target needs one left (the person's messages may
+//   be deleted); a private reply (a DM on a Facebook or Instagram comment) is possible once
+//   per comment, within [`PRIVATE_REPLY_DAYS`] of it (a failed one does not count); a like or
+//   a share is given once per conversation ([`check_once_per_conversation`]).
 
 /// The action matrix: `action` is offered on this network and kind of conversation.
 pub fn check_allowed(c: &Conversation, action: Action) -> DomainResult<()> {
@@ -182,6 +175,13 @@ pub fn check_once_per_conversation(items: &[Item], action: Action) -> DomainResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The three checks in the order the action use case makes them.
+    fn check_action(c: &Conversation, items: &[Item], action: Action, now: Timestamp) -> DomainResult<Option<String>> {
+        check_allowed(c, action)?;
+        check_window(c, now)?;
+        check_target(c, items, action, now)
+    }
 
     fn user(role: Role, inbox: bool, profiles: &[&str]) -> User {
         User {

@@ -259,7 +259,7 @@ async fn batch_get(store: &DynamoDbStore, keys: Vec<(String, String)>) -> PortRe
         for (pk, sk) in chunk {
             ka = ka.keys(HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))]));
         }
-        let mut request = Some(HashMap::from([(store.table.to_string(), ka.build().map_err(|e| PortError::Unavailable(e.to_string()))?)]));
+        let mut request = Some(HashMap::from([(store.table.to_string(), ka.build().map_err(|e| PortError::failed(e.to_string(), e))?)]));
         for attempt in 0..10u32 {
             let Some(items) = request.take().filter(|r| !r.is_empty()) else { break };
             let res = store.client.batch_get_item().set_request_items(Some(items)).send().await.map_err(unavailable)?;

@@ -23,8 +23,8 @@ pub async fn act(
     text: Option<String>,
 ) -> DomainResult<(Conversation, Item)> {
     let c = visible_conversation(deps, viewer, id).await?;
-    // The rules of `access::check_action`, in the order the caller hears of them: what the
-    // matrix offers, then the text, then the rules of the network and of the thread.
+    // The action rules of `access`, in the order the caller hears of them: what the matrix
+    // offers, then the text, then the network's window, then the thread's rules.
     access::check_allowed(&c, action)?;
     let text = match action {
         Action::Reply | Action::Dm => Some(validate_text(c.network, action, text.as_deref())?),

@@ -20,18 +20,27 @@ pub struct UserInput {
     pub profile_ids: BTreeSet<ProfileId>,
 }
 
-/// A user's name: 1 to 100 characters, trimmed.
-fn user_name(name: &str) -> DomainResult<String> {
+/// A user's or an account's name (`who`: "a user", "an account"): 1 to 100 characters, trimmed.
+fn name_of(name: &str, who: &str) -> DomainResult<String> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 100 {
-        return Err(DomainError::Invalid("a user needs a name of 1 to 100 characters".into()));
+        return Err(DomainError::Invalid(format!("{who} needs a name of 1 to 100 characters")));
     }
     Ok(n.to_string())
 }
 
+/// Stores a user, whose address must be new in its account (422 in words otherwise).
+async fn put_user(deps: &Deps, user: User) -> DomainResult<User> {
+    deps.directory.put_user(&user).await.map_err(|e| match e {
+        PortError::AlreadyExists => DomainError::Rule(format!("a user with email {} exists already", user.email)),
+        e => e.into(),
+    })?;
+    Ok(user)
+}
+
 /// The name and address of a user as given, checked; and that its profiles exist.
 fn validate_user(input: &UserInput, profiles: &[Profile]) -> DomainResult<(String, EmailAddress)> {
-    let name = user_name(&input.name)?;
+    let name = name_of(&input.name, "a user")?;
     let email = EmailAddress::parse(&input.email).map_err(DomainError::Invalid)?;
     if let Some(p) = input.profile_ids.iter().find(|p| !profiles.iter().any(|q| &q.id == *p)) {
         return Err(DomainError::Rule(format!("unknown profile {p}")));
@@ -42,14 +51,11 @@ fn validate_user(input: &UserInput, profiles: &[Profile]) -> DomainResult<(Strin
 /// A new account with its first admin (the runner's `create-account` command): the names and
 /// the address are checked as for any user.
 pub async fn create_account(deps: &Deps, name: &str, admin_name: &str, admin_email: &str) -> DomainResult<(Account, User)> {
-    let account_name = name.trim();
-    if account_name.is_empty() || account_name.chars().count() > 100 {
-        return Err(DomainError::Invalid("an account needs a name of 1 to 100 characters".into()));
-    }
-    let admin_name = user_name(admin_name)?;
+    let account_name = name_of(name, "an account")?;
+    let admin_name = name_of(admin_name, "a user")?;
     let email = EmailAddress::parse(admin_email).map_err(DomainError::Invalid)?;
     let now = deps.clock.now();
-    let account = Account { id: AccountId::generate(), name: account_name.to_string(), created_at: now };
+    let account = Account { id: AccountId::generate(), name: account_name, created_at: now };
     deps.directory.put_account(&account).await?;
     let admin = User {
         id: UserId::generate(),
@@ -62,11 +68,7 @@ pub async fn create_account(deps: &Deps, name: &str, admin_name: &str, admin_ema
         profile_ids: Default::default(),
         created_at: now,
     };
-    deps.directory.put_user(&admin).await.map_err(|e| match e {
-        PortError::AlreadyExists => DomainError::Rule(format!("a user with email {} exists already", admin.email)),
-        e => e.into(),
-    })?;
-    Ok((account, admin))
+    Ok((account, put_user(deps, admin).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
@@ -107,11 +109,7 @@ pub async fn create_user(deps: &Deps, viewer: &Viewer, input: UserInput) -> Doma
         profile_ids: input.profile_ids,
         created_at: deps.clock.now(),
     };
-    deps.directory.put_user(&user).await.map_err(|e| match e {
-        PortError::AlreadyExists => DomainError::Rule(format!("a user with email {} exists already", user.email)),
-        e => e.into(),
-    })?;
-    Ok(user)
+    put_user(deps, user).await
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
@@ -132,11 +130,7 @@ pub async fn update_user(deps: &Deps, viewer: &Viewer, id: &UserId, input: UserI
         profile_ids: input.profile_ids,
         ..old
     };
-    deps.directory.put_user(&user).await.map_err(|e| match e {
-        PortError::AlreadyExists => DomainError::Rule(format!("a user with email {} exists already", user.email)),
-        e => e.into(),
-    })?;
-    Ok(user)
+    put_user(deps, user).await
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]

@@ -119,61 +119,22 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
                         items.push(Item { id: ItemId::generate(), conversation_id: id.clone(), platform_id: None, ..ours });
                     }
                 }
-                (
-                    ConversationWrite { conversation, expected_version: None, items, notes: vec![], history, outbox: vec![] },
-                    IngestOutcome::Created(id),
-                    false,
-                )
+                (ConversationWrite::of(conversation, items, history), IngestOutcome::Created(id), false)
             }
+            // A change of a stored conversation: written against the version it was planned on.
             Plan::Update { conversation, history } => {
-                let id = conversation.id.clone();
                 let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
-                let expected = conversation.version - 1;
-                (
-                    ConversationWrite {
-                        conversation,
-                        expected_version: Some(expected),
-                        items: vec![],
-                        notes: vec![],
-                        history,
-                        outbox: vec![],
-                    },
-                    IngestOutcome::Updated(id),
-                    reopened,
-                )
+                let id = conversation.id.clone();
+                (on_stored(conversation, vec![], history), IngestOutcome::Updated(id), reopened)
             }
             Plan::Append { conversation, item, history } => {
-                let id = conversation.id.clone();
                 let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
-                let expected = conversation.version - 1;
-                (
-                    ConversationWrite {
-                        conversation,
-                        expected_version: Some(expected),
-                        items: vec![item],
-                        notes: vec![],
-                        history,
-                        outbox: vec![],
-                    },
-                    IngestOutcome::Appended(id),
-                    reopened,
-                )
+                let id = conversation.id.clone();
+                (on_stored(conversation, vec![item], history), IngestOutcome::Appended(id), reopened)
             }
             Plan::UpdateItem { conversation, item, history } => {
                 let id = conversation.id.clone();
-                let expected = conversation.version - 1;
-                (
-                    ConversationWrite {
-                        conversation,
-                        expected_version: Some(expected),
-                        items: vec![item],
-                        notes: vec![],
-                        history,
-                        outbox: vec![],
-                    },
-                    IngestOutcome::Updated(id),
-                    false,
-                )
+                (on_stored(conversation, vec![item], history), IngestOutcome::Updated(id), false)
             }
         };
         let conv = write.conversation.clone();
@@ -207,4 +168,11 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
         }
     }
     Err(DomainError::Conflict)
+}
+
+/// The write of a planned change to a stored conversation (the plan bumped its version): it
+/// holds only if the conversation is still at the version the plan read.
+fn on_stored(conversation: Conversation, items: Vec<Item>, history: Vec<HistoryEntry>) -> ConversationWrite {
+    let expected = conversation.version - 1;
+    ConversationWrite { expected_version: Some(expected), ..ConversationWrite::of(conversation, items, history) }
 }
