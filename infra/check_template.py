@@ -130,12 +130,35 @@ def main(path):
                 f"(needs at least {needed})"
             )
 
+    # Network tokens: the functions that call the networks seal and open them with the token
+    # key; no other function may, and each one given the key's id is granted it (and only it).
+    callers = {"ApiFunction", "ActionsFunction", "PollerFunction"}
+    for name, r in resources.items():
+        if r["Type"] != "AWS::Serverless::Function":
+            continue
+        props = r["Properties"]
+        told = props.get("Environment", {}).get("Variables", {}).get("INBOX_TOKEN_KEY_ID")
+        grants = [
+            st
+            for policy in props.get("Policies", [])
+            if isinstance(policy, dict)
+            for st in policy.get("Statement", [])
+            if any(str(a).startswith("kms:") for a in (st.get("Action") if isinstance(st.get("Action"), list) else [st.get("Action")]))
+        ]
+        if name in callers:
+            if ref_name(told) != "TokenKey":
+                problems.append(f"{name}: calls the networks, so needs INBOX_TOKEN_KEY_ID: !Ref TokenKey")
+            if not any(ref_name(st.get("Resource")) == "TokenKey" and "Condition" in st for st in grants):
+                problems.append(f"{name}: needs kms:GenerateDataKey and kms:Decrypt on TokenKey, bound to the encryption context")
+        elif told is not None or grants:
+            problems.append(f"{name}: calls no network, so must neither know nor be granted the token key")
+
     if problems:
         sys.exit("template.yaml:\n  " + "\n  ".join(problems))
     print(
         f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; "
         "partial batch failures on every SQS event; Zapier routes without the JWT authorizer, the rest of /api with it; "
-        "the actions queue outlasts the retry schedule"
+        "the actions queue outlasts the retry schedule; only the network callers may use the token key"
     )
 
 

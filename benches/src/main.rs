@@ -216,7 +216,7 @@ impl Server {
         config.max_attempts = 5;
         config.workers = workers;
         let mut app = App::start(config).await.expect("the inbox starts");
-        demo::seed_directory(app.state.deps.directory.as_ref()).await.expect("demo directory");
+        demo::seed_directory(&app.state.deps).await.expect("demo directory");
         let addr = app.serve().await.expect("the inbox listens");
         Server { app, addr, dir }
     }

@@ -43,6 +43,9 @@ pub struct Config {
     /// Run the webhook delivery worker in this process (with `workers`).
     pub deliver: bool,
     pub web: WebConfig,
+    /// Seals the network tokens the database stores: `INBOX_TOKEN_KEY` (64 hex digits), or a
+    /// random key kept in `<data dir>/sealing.key`, apart from the database file.
+    pub token_key: inbox_platforms::sealing::LocalCipher,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -101,7 +104,12 @@ impl Config {
             None => 1024 * 1024,
             Some(v) => v.parse().map_err(|_| Error("INBOX_MAX_BODY_BYTES must be a number of bytes".into()))?,
         };
+        let token_key = match env("INBOX_TOKEN_KEY") {
+            Some(k) => inbox_platforms::sealing::LocalCipher::from_hex(&k).map_err(|e| Error(format!("INBOX_TOKEN_KEY: {e}")))?,
+            None => sealing_key(&data_dir.join("sealing.key"))?,
+        };
         Ok(Config {
+            token_key,
             data_dir: data_dir.to_path_buf(),
             addr,
             durability,
@@ -162,7 +170,26 @@ impl Config {
                 cursor_key: Secret::new("test_cursor_key"),
                 max_body_bytes: 256 * 1024,
             },
+            token_key: inbox_platforms::sealing::LocalCipher::new([7; inbox_platforms::sealing::KEY_LEN]),
         }
+    }
+}
+
+/// The data dir's sealing key, made (random, private to its owner) on the first start.
+fn sealing_key(path: &Path) -> Result<inbox_platforms::sealing::LocalCipher> {
+    let read = |path: &Path| -> Result<inbox_platforms::sealing::LocalCipher> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error(format!("cannot read {}: {e}", path.display())))?;
+        inbox_platforms::sealing::LocalCipher::from_hex(&text)
+            .map_err(|e| Error(format!("{} is damaged ({e}); the stored network tokens cannot be opened without it", path.display())))
+    };
+    if path.exists() {
+        return read(path);
+    }
+    match write_private(path, &random_secret()) {
+        Ok(()) => read(path),
+        // Another start made it first: its key is the one.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path),
+        Err(e) => Err(Error(format!("cannot create {}: {e}", path.display()))),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::anyhow_lite::{Error, Result};
 use chrono::{Duration, Utc};
-use inbox_domain::ports::DirectoryStore;
+use inbox_domain::ports::SecretCipher;
 use inbox_domain::*;
 use inbox_platforms::signature::{META_SIGNATURE_HEADER, X_SIGNATURE_HEADER, sign_meta, sign_x};
 use inbox_web::WebConfig;
@@ -21,8 +21,10 @@ pub const LINKEDIN_ORG: &str = "5515715";
 /// The organisation post whose comments the demo's LinkedIn poller reads.
 pub const LINKEDIN_POST: &str = "urn:li:share:7300000000000000001";
 
-fn profile(id: &str, network: Network, ext: &str, name: &str, handle: &str) -> Profile {
-    Profile {
+async fn profile(cipher: &dyn SecretCipher, id: &str, network: Network, ext: &str, name: &str, handle: &str) -> Result<Profile> {
+    let token = SecretString::new(crate::sim_token::sim_token(network, &[ext]));
+    let access_token = Some(cipher.seal(&presence_context(network, ext), &token).await?);
+    Ok(Profile {
         id: ProfileId::from(id),
         account_id: AccountId::from(ACCOUNT),
         network,
@@ -33,13 +35,13 @@ fn profile(id: &str, network: Network, ext: &str, name: &str, handle: &str) -> P
         // the real networks need the Page's or account's own. LinkedIn's tokens last 60 days;
         // the others' Page/account tokens do not expire.
         credentials: Credentials {
-            access_token: Some(crate::sim_token::sim_token(network, &[ext])),
-            token_secret: None,
+            access_token,
             expires_at: (network == Network::Linkedin).then(|| Utc::now() + chrono::Duration::days(60)),
+            ..Default::default()
         },
         bot_app_id: None,
         created_at: Utc::now(),
-    }
+    })
 }
 
 fn user(id: &str, name: &str, email: &str, role: Role, profiles: &[&str]) -> User {
@@ -57,17 +59,18 @@ fn user(id: &str, name: &str, email: &str, role: Role, profiles: &[&str]) -> Use
 }
 
 /// Creates the demo account, users and profiles. Returns false if they existed already.
-pub async fn seed_directory(directory: &dyn DirectoryStore) -> Result<bool> {
+pub async fn seed_directory(deps: &inbox_domain::usecases::Deps) -> Result<bool> {
+    let (directory, cipher) = (deps.directory.as_ref(), deps.cipher.as_ref());
     if directory.get_account(&AccountId::from(ACCOUNT)).await?.is_some() {
         return Ok(false);
     }
     directory.put_account(&Account { id: AccountId::from(ACCOUNT), name: "Demo Outdoor Co".into(), created_at: Utc::now() }).await?;
     let profiles = [
-        profile("prf_demo_facebook", Network::Facebook, FB_PAGE, "Demo Outdoor Co", "demooutdoor"),
-        profile("prf_demo_instagram", Network::Instagram, "17841400000000001", "Demo Outdoor", "demo.outdoor"),
-        profile("prf_demo_twitter", Network::Twitter, X_USER, "Demo Outdoor", "DemoOutdoor"),
-        profile("prf_demo_linkedin", Network::Linkedin, "5515715", "Demo Outdoor Co", "demo-outdoor-co"),
-        profile("prf_demo_youtube", Network::Youtube, "UCdemo00000000000000000001", "Demo Outdoor TV", "@demooutdoor"),
+        profile(cipher, "prf_demo_facebook", Network::Facebook, FB_PAGE, "Demo Outdoor Co", "demooutdoor").await?,
+        profile(cipher, "prf_demo_instagram", Network::Instagram, "17841400000000001", "Demo Outdoor", "demo.outdoor").await?,
+        profile(cipher, "prf_demo_twitter", Network::Twitter, X_USER, "Demo Outdoor", "DemoOutdoor").await?,
+        profile(cipher, "prf_demo_linkedin", Network::Linkedin, "5515715", "Demo Outdoor Co", "demo-outdoor-co").await?,
+        profile(cipher, "prf_demo_youtube", Network::Youtube, "UCdemo00000000000000000001", "Demo Outdoor TV", "@demooutdoor").await?,
     ];
     for p in &profiles {
         directory.put_profile(p).await?;

@@ -34,9 +34,10 @@ type Networks = (Arc<dyn inbox_domain::ports::PlatformClient>, Arc<dyn inbox_dom
 async fn networks(config: &Config) -> anyhow_lite::Result<Networks> {
     use config::NetworkMode;
     use inbox_networks::{HttpPlatformClient, HttpPlatformPoller, NetworkConfig};
+    let cipher: Arc<dyn inbox_domain::ports::SecretCipher> = Arc::new(config.token_key.clone());
     let real = |nc: NetworkConfig| -> anyhow_lite::Result<Networks> {
-        let client = HttpPlatformClient::new(nc.clone()).map_err(|e| anyhow_lite::Error(e.to_string()))?;
-        let poller = HttpPlatformPoller::new(nc).map_err(|e| anyhow_lite::Error(e.to_string()))?;
+        let client = HttpPlatformClient::new(nc.clone(), cipher.clone()).map_err(|e| anyhow_lite::Error(e.to_string()))?;
+        let poller = HttpPlatformPoller::new(nc, cipher.clone()).map_err(|e| anyhow_lite::Error(e.to_string()))?;
         Ok((Arc::new(client), Arc::new(poller), None))
     };
     match &config.networks {
@@ -83,7 +84,8 @@ impl App {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let outbound = inbox_integrations::outbound(config.egress.clone()).map_err(anyhow_lite::Error)?;
         let (client, poller, simulator) = networks(&config).await?;
-        let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound, client.clone());
+        let networks = inbox_domain::usecases::NetworkPorts { client: client.clone(), cipher: Arc::new(config.token_key.clone()) };
+        let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound, networks);
         let state = AppState { deps: deps.clone(), config: Arc::new(config.web.clone()) };
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();

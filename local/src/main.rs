@@ -118,7 +118,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 dev_auth,
                 dev_any_host: allow_dev_auth_off_loopback,
             };
-            let created = if with_demo { demo::seed_directory(app.state.deps.directory.as_ref()).await? } else { false };
+            let created = if with_demo { demo::seed_directory(&app.state.deps).await? } else { false };
             if created {
                 demo::schedule_polls(&app.state.deps).await?;
             }

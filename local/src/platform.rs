@@ -27,7 +27,7 @@ impl PlatformClient for NotConnectedClient {
         Err(ActionError::Rejected(format!("no {} client is configured on this server, so the post cannot be read", profile.network)))
     }
 
-    async fn token_owners(&self, network: inbox_domain::Network, _: &inbox_domain::Credentials) -> Result<Vec<String>, ActionError> {
+    async fn token_owners(&self, network: inbox_domain::Network, _: &inbox_domain::SecretString) -> Result<Vec<String>, ActionError> {
         Err(ActionError::Rejected(format!("no {network} client is configured on this server, so the token cannot be checked")))
     }
 }

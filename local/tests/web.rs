@@ -62,7 +62,7 @@ async fn app(dev_auth: bool) -> (App, tempfile::TempDir) {
     std::fs::write(site.join("index.html"), "<!doctype html><title>Social inbox</title>").unwrap();
     std::fs::write(site.join("assets/index-abc123.js"), "console.log('inbox')").unwrap();
     let mut app = App::start(Config::for_tests(&dir.path().join("data"))).await.unwrap();
-    demo::seed_directory(app.state.deps.directory.as_ref()).await.unwrap();
+    demo::seed_directory(&app.state.deps).await.unwrap();
     app.site = Site { dir: Some(site), dev_auth, dev_any_host: false };
     (app, dir)
 }

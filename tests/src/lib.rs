@@ -44,7 +44,7 @@ impl TestApp {
         change(&mut config);
         let app = App::start(config).await.expect("app starts");
         let directory = app.state.deps.directory.clone();
-        demo::seed_directory(directory.as_ref()).await.expect("seed");
+        demo::seed_directory(&app.state.deps).await.expect("seed");
         let now = chrono::Utc::now();
         directory.put_account(&Account { id: OTHER_ACCOUNT.into(), name: "Other Co".into(), created_at: now }).await.unwrap();
         directory

@@ -10,7 +10,7 @@ async fn main() -> Result<(), runtime::Error> {
     let config = LambdaConfig::from_env()?;
     let aws = Aws::connect(&config).await;
     let deps = aws.deps(&config)?;
-    let client = runtime::platform_client(&config)?;
+    let client = aws.platform_client(&config)?;
     let max_receives = config.actions_max_receives;
     runtime::run_sqs_retrying(aws.queue.clone(), inbox_domain::messages::QueueName::Actions, move |body: Vec<u8>, receives: u32| {
         let (deps, client) = (deps.clone(), client.clone());

@@ -172,10 +172,11 @@ async fn create_profile(
         external_id: body.external_id,
         name: body.name,
         handle: body.handle,
-        credentials: Credentials {
-            access_token: Some(body.access_token),
-            token_secret: body.token_secret,
+        tokens: Tokens {
+            access_token: SecretString::new(body.access_token),
+            token_secret: body.token_secret.map(SecretString::new),
             expires_at: body.token_expires_at,
+            ..Default::default()
         },
         bot_app_id: body.bot_app_id,
     };
@@ -206,9 +207,13 @@ async fn reconnect_profile(
     Path(id): Path<String>,
     Json(body): Json<CredentialsBody>,
 ) -> ApiResult<axum::Json<ProfileDto>> {
-    let credentials =
-        Credentials { access_token: Some(body.access_token), token_secret: body.token_secret, expires_at: body.token_expires_at };
-    let p = usecases::reconnect_profile(&state.deps, &viewer, &profile_id(&id)?, credentials).await?;
+    let tokens = Tokens {
+        access_token: SecretString::new(body.access_token),
+        token_secret: body.token_secret.map(SecretString::new),
+        expires_at: body.token_expires_at,
+        ..Default::default()
+    };
+    let p = usecases::reconnect_profile(&state.deps, &viewer, &profile_id(&id)?, tokens).await?;
     Ok(axum::Json(ProfileDto::from(&p)))
 }
 

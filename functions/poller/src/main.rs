@@ -7,8 +7,9 @@ use inbox_lambda::runtime::{self, Aws, LambdaConfig};
 async fn main() -> Result<(), runtime::Error> {
     runtime::init_tracing();
     let config = LambdaConfig::from_env()?;
-    let deps = Aws::connect(&config).await.deps(&config)?;
-    let poller = runtime::platform_poller(&config)?;
+    let aws = Aws::connect(&config).await;
+    let deps = aws.deps(&config)?;
+    let poller = aws.platform_poller(&config)?;
     runtime::run_scheduled(move || {
         let (deps, poller) = (deps.clone(), poller.clone());
         async move { fn_poller::run(&deps, poller.as_ref()).await }

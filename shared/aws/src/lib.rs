@@ -12,16 +12,19 @@
 //! Clients are built by the caller, once (see [`sdk_config`]), and cloned into the adapters.
 
 pub mod dynamo;
+pub mod kms;
 pub mod sdk;
 pub mod ses;
 pub mod sqs;
 
 pub use dynamo::{DynamoDbStore, FeedBudget, schema};
+pub use kms::KmsCipher;
 pub use sdk::{sdk_config, sdk_config_for};
 pub use ses::{SesMailer, render_html};
 pub use sqs::{SqsDelivery, SqsQueue};
 
 pub use aws_config;
 pub use aws_sdk_dynamodb;
+pub use aws_sdk_kms;
 pub use aws_sdk_sesv2;
 pub use aws_sdk_sqs;

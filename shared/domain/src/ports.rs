@@ -315,11 +315,22 @@ pub trait PlatformClient: Send + Sync {
     /// `fetched_at` is the caller's to set.
     async fn fetch_post(&self, profile: &Profile, conversation: &Conversation) -> Result<Post, ActionError>;
 
-    /// The ids of the presences `credentials` act as on `network`, as the network says: a
+    /// The ids of the presences `token` acts as on `network`, as the network says: a
     /// Page token's Page (Facebook) or its linked Instagram business account (Instagram), an
     /// X user token's user, the organisations a LinkedIn member administers, a Google user's
     /// YouTube channels. Connecting a profile checks that its `external_id` is among them.
-    async fn token_owners(&self, network: Network, credentials: &Credentials) -> Result<Vec<String>, ActionError>;
+    async fn token_owners(&self, network: Network, token: &SecretString) -> Result<Vec<String>, ActionError>;
+}
+
+/// Seals the secrets the inbox stores (network tokens) and opens them again: with a key kept in
+/// the data dir's secrets on one machine, with KMS envelope encryption on AWS. A secret sealed
+/// for one `context` (see [`presence_context`]) does not open for another.
+#[async_trait]
+pub trait SecretCipher: Send + Sync {
+    async fn seal(&self, context: &str, secret: &SecretString) -> PortResult<Sealed>;
+    /// Fails with [`PortError::Corrupt`] for what this deployment's keys did not seal (or a
+    /// sealed secret moved to another context).
+    async fn open(&self, context: &str, sealed: &Sealed) -> PortResult<SecretString>;
 }
 
 /// One page of what a network's API says happened since a cursor.

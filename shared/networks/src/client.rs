@@ -11,8 +11,8 @@ use crate::errors::Failure;
 use crate::http::{Answer, Api, Http, SetupError, encode, segment};
 use async_trait::async_trait;
 use inbox_domain::messages::{ActionJob, HandoverOp};
-use inbox_domain::ports::{ActionDone, ActionError, Clock, PlatformClient, SystemClock};
-use inbox_domain::{Action, Conversation, Credentials, Item, Kind, Network, Post, Profile, Timestamp};
+use inbox_domain::ports::{ActionDone, ActionError, Clock, PlatformClient, SecretCipher, SystemClock};
+use inbox_domain::{Action, Conversation, Item, Kind, Network, Post, Profile, SecretString, Timestamp};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -68,14 +68,14 @@ pub struct HttpPlatformClient {
 }
 
 impl HttpPlatformClient {
-    /// A client on the wall clock.
-    pub fn new(config: NetworkConfig) -> Result<Self, SetupError> {
-        Self::with_clock(config, Arc::new(SystemClock))
+    /// A client on the wall clock, opening the profiles' tokens with `cipher`.
+    pub fn new(config: NetworkConfig, cipher: Arc<dyn SecretCipher>) -> Result<Self, SetupError> {
+        Self::with_clock(config, Arc::new(SystemClock), cipher)
     }
 
     /// A client whose messaging-window decisions use `clock`.
-    pub fn with_clock(config: NetworkConfig, clock: Arc<dyn Clock>) -> Result<Self, SetupError> {
-        Ok(Self { http: Http::new(config, clock)? })
+    pub fn with_clock(config: NetworkConfig, clock: Arc<dyn Clock>, cipher: Arc<dyn SecretCipher>) -> Result<Self, SetupError> {
+        Ok(Self { http: Http::new(config, clock, cipher)? })
     }
 
     pub fn config(&self) -> &NetworkConfig {
@@ -307,7 +307,8 @@ impl PlatformClient for HttpPlatformClient {
                 conversation.network, profile.network
             )));
         }
-        let token = token(profile)?;
+        let token = self.http.token(profile).await?;
+        let token = token.expose();
         let done = match profile.network {
             Network::Facebook | Network::Instagram => self.meta(profile, conversation, job, token).await,
             Network::Twitter => self.x(profile, conversation, job, token).await,
@@ -321,7 +322,8 @@ impl PlatformClient for HttpPlatformClient {
         if !(profile.network == Network::Facebook && conversation.network == Network::Facebook && conversation.kind == Kind::Dm) {
             return Err(ActionError::Rejected("thread control (handover) applies to Messenger conversations only".into()));
         }
-        let token = token(profile)?;
+        let token = self.http.token(profile).await?;
+        let token = token.expose();
         let run = async {
             let psid = conversation.thread_key.trim();
             if psid.is_empty() {
@@ -350,12 +352,16 @@ impl PlatformClient for HttpPlatformClient {
     async fn fetch_post(&self, profile: &Profile, conversation: &Conversation) -> Result<Post, ActionError> {
         let post_id =
             conversation.post_id.as_deref().ok_or_else(|| ActionError::Rejected("the conversation is not under a post".into()))?;
-        let token = token(profile)?;
+        let token = self.http.token(profile).await?;
+        let token = token.expose();
         self.read_post(profile, conversation, post_id, token).await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
     }
 
-    async fn token_owners(&self, network: Network, credentials: &Credentials) -> Result<Vec<String>, ActionError> {
-        let token = credentials_token(network, credentials)?;
+    async fn token_owners(&self, network: Network, token: &SecretString) -> Result<Vec<String>, ActionError> {
+        let token = token.expose().trim();
+        if token.is_empty() {
+            return Err(ActionError::NeedsReconnect(format!("there is no {network} access token to check")));
+        }
         self.read_owners(network, token).await.map_err(|f| ActionError::from(f.scrubbed(Some(token))))
     }
 }
@@ -411,19 +417,6 @@ impl HttpPlatformClient {
 
 /// Pages of 100 organisations read when checking a LinkedIn member's token.
 pub const LINKEDIN_ACL_PAGES: usize = 10;
-
-fn token(profile: &Profile) -> Result<&str, ActionError> {
-    credentials_token(profile.network, &profile.credentials)
-}
-
-fn credentials_token(network: Network, credentials: &Credentials) -> Result<&str, ActionError> {
-    credentials
-        .access_token
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ActionError::NeedsReconnect(format!("the {network} profile has no access token; reconnect it")))
-}
 
 fn text(job: &ActionJob) -> Result<&str, Failure> {
     job.text.as_deref().map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| Failure::Rejected("there is no text to send".into()))

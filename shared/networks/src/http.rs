@@ -5,7 +5,9 @@
 use crate::config::NetworkConfig;
 use crate::errors::{self, ErrorAnswer, Failure};
 use inbox_domain::Timestamp;
-use inbox_domain::ports::Clock;
+use inbox_domain::error::PortError;
+use inbox_domain::ports::{ActionError, Clock, SecretCipher};
+use inbox_domain::{Profile, SecretString, presence_context};
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
@@ -62,17 +64,38 @@ pub(crate) struct Http {
     client: reqwest::Client,
     pub config: NetworkConfig,
     pub clock: Arc<dyn Clock>,
+    cipher: Arc<dyn SecretCipher>,
 }
 
 impl Http {
-    pub fn new(config: NetworkConfig, clock: Arc<dyn Clock>) -> Result<Self, SetupError> {
+    pub fn new(config: NetworkConfig, clock: Arc<dyn Clock>, cipher: Arc<dyn SecretCipher>) -> Result<Self, SetupError> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("social-inbox/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| SetupError(e.without_url().to_string()))?;
-        Ok(Self { client, config, clock })
+        Ok(Self { client, config, clock, cipher })
+    }
+
+    /// The profile's access token, opened for one call. A token that is missing, or that this
+    /// deployment's key does not open, needs the profile reconnected.
+    pub async fn token(&self, profile: &Profile) -> Result<SecretString, ActionError> {
+        let network = profile.network;
+        let sealed = profile
+            .credentials
+            .access_token
+            .as_ref()
+            .ok_or_else(|| ActionError::NeedsReconnect(format!("the {network} profile has no access token; reconnect it")))?;
+        let context = presence_context(network, &profile.external_id);
+        match self.cipher.open(&context, sealed).await {
+            Ok(t) if !t.expose().trim().is_empty() => Ok(SecretString::new(t.expose().trim())),
+            Ok(_) => Err(ActionError::NeedsReconnect(format!("the {network} profile has no access token; reconnect it"))),
+            Err(PortError::Corrupt(_)) => Err(ActionError::NeedsReconnect(format!(
+                "the {network} profile's stored token cannot be opened with this deployment's key; reconnect it"
+            ))),
+            Err(e) => Err(ActionError::Transient(format!("could not open the {network} profile's token: {e}"))),
+        }
     }
 
     pub fn now(&self) -> Timestamp {

@@ -13,7 +13,7 @@ use crate::errors::Failure;
 use crate::http::{Api, Http, SetupError, encode, segment};
 use async_trait::async_trait;
 use inbox_domain::ingest::InboundEvent;
-use inbox_domain::ports::{Clock, PlatformPoller, PollError, PollPage, SystemClock};
+use inbox_domain::ports::{ActionError, Clock, PlatformPoller, PollError, PollPage, SecretCipher, SystemClock};
 use inbox_domain::{Network, Profile, Timestamp};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -72,13 +72,13 @@ const LINKEDIN_POST_CHECK_HOURS: i64 = 24;
 const LINKEDIN_BATCH_GET: usize = 20;
 
 impl HttpPlatformPoller {
-    pub fn new(config: NetworkConfig) -> Result<Self, SetupError> {
-        Self::with_clock(config, Arc::new(SystemClock))
+    pub fn new(config: NetworkConfig, cipher: Arc<dyn SecretCipher>) -> Result<Self, SetupError> {
+        Self::with_clock(config, Arc::new(SystemClock), cipher)
     }
 
     /// A poller whose rate-limit waits are computed from `clock`.
-    pub fn with_clock(config: NetworkConfig, clock: Arc<dyn Clock>) -> Result<Self, SetupError> {
-        Ok(Self { http: Http::new(config, clock)? })
+    pub fn with_clock(config: NetworkConfig, clock: Arc<dyn Clock>, cipher: Arc<dyn SecretCipher>) -> Result<Self, SetupError> {
+        Ok(Self { http: Http::new(config, clock, cipher)? })
     }
 
     pub fn config(&self) -> &NetworkConfig {
@@ -340,13 +340,11 @@ impl PlatformPoller for HttpPlatformPoller {
     }
 
     async fn poll(&self, profile: &Profile, cursor: Option<&str>, backfill_since: Timestamp) -> Result<PollPage, PollError> {
-        let token = profile
-            .credentials
-            .access_token
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| PollError::NeedsReconnect(format!("the {} profile has no access token; reconnect it", profile.network)))?;
+        let token = self.http.token(profile).await.map_err(|e| match e {
+            ActionError::NeedsReconnect(why) => PollError::NeedsReconnect(why),
+            e => PollError::Transient(e.to_string()),
+        })?;
+        let token = token.expose();
         let page = match profile.network {
             Network::Twitter => self.x(profile, cursor, backfill_since, token).await,
             Network::Youtube => self.youtube(profile, cursor, backfill_since, token).await,

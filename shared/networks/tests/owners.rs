@@ -5,12 +5,12 @@ mod common;
 
 use common::*;
 use inbox_domain::ports::{ActionError, PlatformClient};
-use inbox_domain::{Credentials, Network};
+use inbox_domain::{Network, SecretString};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn creds() -> Credentials {
-    Credentials { access_token: Some(TOKEN.into()), token_secret: None, expires_at: None }
+fn creds() -> SecretString {
+    SecretString::new(TOKEN)
 }
 
 async fn owners_of(server: &MockServer, network: Network) -> Result<Vec<String>, ActionError> {
@@ -142,6 +142,6 @@ async fn a_refused_token_is_a_reconnect_in_words_without_the_token() {
         assert!(!e.to_string().contains(TOKEN), "{e}");
     }
     // No token at all: nothing is sent.
-    let none = client(&server).token_owners(Network::Youtube, &Credentials::default()).await.unwrap_err();
+    let none = client(&server).token_owners(Network::Youtube, &SecretString::new("  ")).await.unwrap_err();
     assert!(matches!(none, ActionError::NeedsReconnect(_)));
 }

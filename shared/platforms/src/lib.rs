@@ -10,6 +10,7 @@
 //! - [`x`]: X (Twitter) Account Activity API webhooks and `GET /2/users/:id/mentions` pages.
 //! - [`linkedin`]: LinkedIn organization social action webhooks and comments pages.
 //! - [`youtube`]: YouTube `commentThreads.list` pages (YouTube has no comment push).
+//! - [`sealing`]: the stored network tokens, sealed (AES-256-GCM) and opened.
 //! - [`envelope`]: what the webhook function queues for the ingest worker.
 //!
 //! Normalisers are pure: they never call the network and never drop a whole delivery because of
@@ -22,6 +23,7 @@ pub mod meta;
 mod normalized;
 pub mod owners;
 pub mod posts;
+pub mod sealing;
 pub mod signature;
 pub mod x;
 pub mod youtube;

@@ -77,7 +77,7 @@ fn profile(acc: &str, id: &str, network: Network, external: &str) -> Profile {
         external_id: external.into(),
         name: format!("{id} name"),
         handle: format!("@{id}"),
-        credentials: Credentials { access_token: Some("token".into()), token_secret: None, expires_at: None },
+        credentials: Credentials { access_token: Some(Sealed::from_sealed("token")), ..Default::default() },
         bot_app_id: None,
         created_at: t0(),
     }
@@ -1324,8 +1324,10 @@ impl Clock for ManualClock {
 pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unused: &str) -> inbox_domain::usecases::Deps {
     let db = inbox_sqlite::Db::open(inbox_sqlite::DbConfig::new(dir.join("queue.db"))).expect("db");
     let outbound = inbox_integrations::outbound(inbox_integrations::EgressPolicy::loopback_only()).expect("clients");
-    let networks = inbox_networks::HttpPlatformClient::new(inbox_networks::NetworkConfig::all_at(unused)).expect("client");
+    let cipher = Arc::new(inbox_platforms::sealing::LocalCipher::new([3; inbox_platforms::sealing::KEY_LEN]));
+    let networks = inbox_networks::HttpPlatformClient::new(inbox_networks::NetworkConfig::all_at(unused), cipher.clone()).expect("client");
     inbox_domain::usecases::Deps {
+        cipher,
         settings: Default::default(),
         health: st.health.clone(),
         polls: st.polls.clone(),
@@ -1438,11 +1440,13 @@ pub async fn a_profile_is_updated_only_as_it_was_read(s: &Stores) {
     let d = &s.directory;
     let p = profile("acc_1", "prf_u", Network::Youtube, "UC_u");
     d.put_profile(&p).await.unwrap();
-    let renewed = Profile { credentials: Credentials { access_token: Some("new".into()), ..Credentials::default() }, ..p.clone() };
+    let renewed =
+        Profile { credentials: Credentials { access_token: Some(Sealed::from_sealed("new")), ..Credentials::default() }, ..p.clone() };
     assert!(d.update_profile(&p, &renewed).await.unwrap());
     assert_eq!(d.get_profile(&"acc_1".into(), &"prf_u".into()).await.unwrap(), Some(renewed.clone()));
     assert_eq!(d.find_profile(Network::Youtube, "UC_u").await.unwrap(), Some(renewed.clone()), "found by its presence as changed");
-    let stale = Profile { credentials: Credentials { access_token: Some("stale".into()), ..Credentials::default() }, ..p.clone() };
+    let stale =
+        Profile { credentials: Credentials { access_token: Some(Sealed::from_sealed("stale")), ..Credentials::default() }, ..p.clone() };
     assert!(!d.update_profile(&p, &stale).await.unwrap(), "read before the renewal: refused");
     assert_eq!(d.get_profile(&"acc_1".into(), &"prf_u".into()).await.unwrap(), Some(renewed.clone()));
     assert!(d.delete_profile(&"acc_1".into(), &"prf_u".into()).await.unwrap());

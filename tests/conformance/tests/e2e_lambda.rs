@@ -59,17 +59,24 @@ async fn call(app: &axum::Router, req: lambda_http::Request) -> (u16, Value) {
 }
 
 /// The `INBOX_QUEUE_*` variables `template.yaml` gives `function`, with the queues' moto URLs.
-fn template_queues(function: &str, urls: &std::collections::HashMap<QueueName, String>) -> Vec<(String, String)> {
+/// The lines of one resource of `template.yaml`.
+fn template_block(function: &str) -> Vec<String> {
     let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml")).expect("template.yaml");
     let header = format!("  {function}:");
-    let block: Vec<&str> = template
+    let block: Vec<String> = template
         .lines()
         .skip_while(|l| *l != header)
         .skip(1)
         // The resource ends where the next one (two spaces, then a name) or section begins.
         .take_while(|l| l.is_empty() || l.starts_with("   "))
+        .map(str::to_string)
         .collect();
     assert!(!block.is_empty(), "{function} is not in template.yaml");
+    block
+}
+
+fn template_queues(function: &str, urls: &std::collections::HashMap<QueueName, String>) -> Vec<(String, String)> {
+    let block = template_block(function);
     let mut out = Vec::new();
     for line in block.iter().map(|l| l.trim()) {
         let Some((var, value)) = line.split_once(": !Ref ") else { continue };
@@ -188,6 +195,9 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     // make is counted in units, as on-demand bills them.
     let meter = CapacityMeter::new();
     let graph = wiremock::MockServer::start().await;
+    // The token key (KMS on moto): given to the functions the template gives it to.
+    let kms = inbox_aws::aws_sdk_kms::Client::new(&sdk);
+    let token_key = kms.create_key().send().await.expect("a KMS key on moto").key_metadata.expect("metadata").key_id;
     let function = |name: &str| {
         let mut env: Vec<(String, String)> = vec![
             ("INBOX_TABLE".into(), table.clone()),
@@ -196,6 +206,9 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
             ("INBOX_GRAPH_BASE".into(), format!("{}/v21.0", graph.uri())),
         ];
         env.extend(template_queues(name, &urls));
+        if template_block(name).iter().any(|l| l.trim() == "INBOX_TOKEN_KEY_ID: !Ref TokenKey") {
+            env.push(("INBOX_TOKEN_KEY_ID".into(), token_key.clone()));
+        }
         let config = LambdaConfig::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
         let deps = Aws::with_sdk(sdk.clone(), &config).with_meter(&meter).deps(&config).expect("deps");
         (config, deps)
@@ -219,7 +232,13 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
         external_id: PAGE_ID.into(),
         name: "Shop".into(),
         handle: "shop".into(),
-        credentials: Credentials { access_token: Some("EAAG-e2e-page-token".into()), ..Default::default() },
+        // Sealed by the API function (KMS on moto), opened by the actions function.
+        credentials: Credentials {
+            access_token: Some(
+                deps.cipher.seal(&presence_context(Network::Facebook, PAGE_ID), &SecretString::new("EAAG-e2e-page-token")).await.unwrap(),
+            ),
+            ..Default::default()
+        },
         bot_app_id: None,
         created_at: now,
     };
@@ -307,7 +326,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
         .expect(1)
         .mount(&graph)
         .await;
-    let client = runtime::platform_client(&actions_config).expect("client");
+    let client = Aws::with_sdk(sdk.clone(), &actions_config).platform_client(&actions_config).expect("client");
     let before = meter.units();
     let fetched = drain(&sqs, &urls[&QueueName::Actions], |b| {
         let (deps, client) = (actions_deps.clone(), client.clone());

@@ -204,3 +204,41 @@ async fn channel(t: &TestApp, pid: &str) -> Value {
     let (_, body) = t.get("/api/channels", ALICE).await;
     body["channels"].as_array().unwrap().iter().find(|c| c["profile_id"] == pid).unwrap().clone()
 }
+
+/// Tokens are sealed before they are stored: the database file (and its write-ahead log) holds
+/// no token given to the API, the stored profile opens with the data dir's key only, and a
+/// sealed token copied onto another presence does not open.
+#[tokio::test]
+async fn a_dump_of_the_database_shows_no_usable_token() {
+    let t = TestApp::spawn().await;
+    let token = "sim-token:linkedin:7700042:secret-part-1234567890";
+    let (status, profile) = t
+        .post("/api/profiles", ALICE, json!({"network": "linkedin", "external_id": "7700042", "name": "Sealed Org", "access_token": token}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{profile}");
+    let pid: inbox_domain::ProfileId = profile["id"].as_str().unwrap().into();
+    let deps = &t.app.state.deps;
+    let stored = deps.directory.get_profile(&"acc_demo".into(), &pid).await.unwrap().unwrap();
+    let sealed = stored.credentials.access_token.clone().expect("a sealed token");
+    assert!(!sealed.as_str().contains("secret-part"), "{}", sealed.as_str());
+    let context = inbox_domain::presence_context(inbox_domain::Network::Linkedin, "7700042");
+    assert_eq!(deps.cipher.open(&context, &sealed).await.unwrap().expose(), token);
+    let elsewhere = inbox_domain::presence_context(inbox_domain::Network::Linkedin, "5515715");
+    assert!(deps.cipher.open(&elsewhere, &sealed).await.is_err(), "moved to another presence, it does not open");
+    let other_key = inbox_platforms::sealing::LocalCipher::new([1; inbox_platforms::sealing::KEY_LEN]);
+    assert!(other_key.open_now(&context, &sealed).is_err(), "another data dir's key does not open it");
+
+    let dir = t.app.config.data_dir.clone();
+    let mut dumped = 0;
+    for name in ["inbox.db", "inbox.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(name)) {
+            dumped += bytes.len();
+            assert!(!bytes.windows(b"secret-part".len()).any(|w| w == b"secret-part"), "{name} holds the token");
+            for demo in ["sim-token:facebook:104857600000001", "sim-token:twitter:2244994945"] {
+                assert!(!bytes.windows(demo.len()).any(|w| w == demo.as_bytes()), "{name} holds {demo}");
+            }
+        }
+    }
+    assert!(dumped > 0, "the database was read");
+    t.stop().await;
+}

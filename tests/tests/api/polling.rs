@@ -213,7 +213,8 @@ async fn a_refusal_of_the_old_token_after_a_reconnect_leaves_the_new_one_valid()
         }
         async fn poll(&self, p: &Profile, _: Option<&str>, _: Timestamp) -> Result<PollPage, PollError> {
             let mut fresh = p.clone();
-            fresh.credentials.access_token = Some("a-new-token".into());
+            fresh.credentials.access_token =
+                Some(self.0.cipher.seal(&presence_context(p.network, &p.external_id), &SecretString::new("a-new-token")).await.unwrap());
             self.0.directory.put_profile(&fresh).await.unwrap();
             Err(PollError::NeedsReconnect("the old token was revoked".into()))
         }

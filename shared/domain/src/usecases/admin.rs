@@ -148,7 +148,7 @@ pub struct ProfileInput {
     pub external_id: String,
     pub name: String,
     pub handle: String,
-    pub credentials: Credentials,
+    pub tokens: Tokens,
     pub bot_app_id: Option<String>,
 }
 
@@ -171,7 +171,8 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
     // The token must be the presence's own before anything is stored: whoever connects an id
     // receives its events. Checked before uniqueness, so that a caller without the token learns
     // nothing of whether the id is connected elsewhere.
-    prove_owner(deps, input.network, ext, &input.credentials).await?;
+    prove_owner(deps, input.network, ext, &input.tokens).await?;
+    let credentials = seal_tokens(deps, input.network, ext, &input.tokens).await?;
     let profile = Profile {
         id: ProfileId::generate(),
         account_id: viewer.account().clone(),
@@ -179,7 +180,7 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
         external_id: ext.to_string(),
         name: input.name.trim().to_string(),
         handle: input.handle.trim().to_string(),
-        credentials: input.credentials,
+        credentials,
         bot_app_id: input.bot_app_id,
         created_at: deps.clock.now(),
     };
@@ -194,15 +195,15 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
 /// Reconnects a profile: new credentials (a fresh token, its expiry) replace the old ones, and
 /// its channel shows a valid token again until a call says otherwise.
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
-pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, credentials: Credentials) -> DomainResult<Profile> {
+pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, tokens: Tokens) -> DomainResult<Profile> {
     require_admin(viewer, "users and profiles")?;
     let mut profile = deps.directory.get_profile(viewer.account(), id).await?.ok_or(DomainError::NotFound("profile"))?;
-    if credentials.access_token.as_deref().is_none_or(|t| t.trim().is_empty()) {
+    if tokens.access_token.expose().trim().is_empty() {
         return Err(DomainError::Invalid("reconnecting needs the new access_token".into()));
     }
-    prove_owner(deps, profile.network, &profile.external_id, &credentials).await?;
+    prove_owner(deps, profile.network, &profile.external_id, &tokens).await?;
     let before = profile.clone();
-    profile.credentials = credentials;
+    profile.credentials = seal_tokens(deps, profile.network, &profile.external_id, &tokens).await?;
     // Only the profile as it was read: one disconnected (or reconnected) while the network was
     // asked is left as it is now.
     if !deps.directory.update_profile(&before, &profile).await? {
@@ -225,10 +226,40 @@ pub fn same_presence(network: Network, a: &str, b: &str) -> bool {
     bare(a) == bare(b)
 }
 
-/// Asks `network` whom `credentials` belong to, and refuses them (422, in words) unless
+/// Seals a presence's tokens for storing (see [`Sealed`]).
+pub(in crate::usecases) async fn seal_tokens(
+    deps: &Deps,
+    network: Network,
+    external_id: &str,
+    tokens: &Tokens,
+) -> DomainResult<Credentials> {
+    let context = presence_context(network, external_id);
+    let seal = |s: SecretString| {
+        let context = context.clone();
+        async move { deps.cipher.seal(&context, &s).await }
+    };
+    let access_token = Some(seal(SecretString::new(tokens.access_token.expose().trim())).await?);
+    let token_secret = match &tokens.token_secret {
+        Some(s) => Some(seal(s.clone()).await?),
+        None => None,
+    };
+    let refresh_token = match &tokens.refresh_token {
+        Some(s) => Some(seal(s.clone()).await?),
+        None => None,
+    };
+    Ok(Credentials {
+        access_token,
+        token_secret,
+        refresh_token,
+        expires_at: tokens.expires_at,
+        refresh_expires_at: tokens.refresh_expires_at,
+    })
+}
+
+/// Asks `network` whom `tokens` belong to, and refuses them (422, in words) unless
 /// `external_id` is among the presences they act as.
-async fn prove_owner(deps: &Deps, network: Network, external_id: &str, credentials: &Credentials) -> DomainResult<()> {
-    if credentials.access_token.as_deref().is_none_or(|t| t.trim().is_empty()) {
+pub(in crate::usecases) async fn prove_owner(deps: &Deps, network: Network, external_id: &str, tokens: &Tokens) -> DomainResult<()> {
+    if tokens.access_token.expose().trim().is_empty() {
         return Err(DomainError::Rule(format!(
             "connecting a {network} profile needs its access_token: the inbox asks {network} whom the token belongs to before the profile receives anything"
         )));
@@ -236,7 +267,7 @@ async fn prove_owner(deps: &Deps, network: Network, external_id: &str, credentia
     // YouTube's `channels.list` costs a unit of the quota every channel shares.
     let units = if network == Network::Youtube { 1 } else { 0 };
     spend_youtube(deps, units, "connect the channel").await?.map_err(DomainError::Rule)?;
-    let owners = deps.networks.token_owners(network, credentials).await;
+    let owners = deps.networks.token_owners(network, &tokens.access_token).await;
     if owners.is_err() {
         // A refused or failed check is not billed by Google: nobody may burn the quota every
         // channel shares by connecting junk tokens.

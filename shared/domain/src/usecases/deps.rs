@@ -39,6 +39,13 @@ pub struct Outbound {
     pub salesforce_client: Arc<dyn SalesforceClient>,
 }
 
+/// The networks' side: their client, and the key their tokens are sealed with.
+#[derive(Clone)]
+pub struct NetworkPorts {
+    pub client: Arc<dyn PlatformClient>,
+    pub cipher: Arc<dyn SecretCipher>,
+}
+
 impl Deps {
     /// The use cases on a backend whose one store serves every store port (SQLite on one
     /// machine, DynamoDB on AWS; see [`StorePorts`]): the one place that wires them.
@@ -49,13 +56,14 @@ impl Deps {
         clock: Arc<dyn Clock>,
         settings: Settings,
         outbound: Outbound,
-        networks: Arc<dyn PlatformClient>,
+        networks: NetworkPorts,
     ) -> Self
     where
         S: StorePorts,
     {
         Deps {
-            networks,
+            networks: networks.client,
+            cipher: networks.cipher,
             settings: Arc::new(settings),
             health: store.clone(),
             polls: store.clone(),
@@ -105,6 +113,8 @@ pub struct Deps {
     pub health_marks: Arc<HealthMarks>,
     /// The networks' APIs, asked whom a token belongs to when a profile is connected.
     pub networks: Arc<dyn PlatformClient>,
+    /// Seals network tokens before they are stored (and opens them for the calls that need them).
+    pub cipher: Arc<dyn SecretCipher>,
 }
 
 /// Channel health wants a channel's latest event to the minute (a channel is "quiet" after

@@ -51,6 +51,9 @@ pub struct LambdaConfig {
     /// (template.yaml; `infra/check_template.py` holds the two equal). On that receive a job
     /// gets no other delivery, so the actions function ends its item instead of retrying.
     pub actions_max_receives: u32,
+    /// `INBOX_TOKEN_KEY_ID`: the KMS key that seals network tokens (envelope encryption), for
+    /// the functions that store or call with them; the others have none and cannot open one.
+    pub token_key_id: Option<String>,
 }
 
 impl LambdaConfig {
@@ -96,6 +99,7 @@ impl LambdaConfig {
             networks: NetworkConfig::from_lookup(|k| get(k)),
             max_body_bytes,
             actions_max_receives,
+            token_key_id: get("INBOX_TOKEN_KEY_ID"),
         })
     }
 

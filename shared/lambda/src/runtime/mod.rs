@@ -24,7 +24,7 @@ use crate::sqs_batch::handle_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use inbox_aws::{DynamoDbStore, SesMailer, SqsQueue};
 use inbox_domain::error::{PortError, PortResult};
-use inbox_domain::ports::{Email, Mailer, SystemClock};
+use inbox_domain::ports::{Email, Mailer, SecretCipher, SystemClock};
 use inbox_domain::usecases::Deps;
 use inbox_web::{AppState, WebConfig};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -57,6 +57,8 @@ pub struct Aws {
     pub queue: SqsQueue,
     pub ses: inbox_aws::aws_sdk_sesv2::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// Seals and opens network tokens: KMS with `INBOX_TOKEN_KEY_ID`, nothing otherwise.
+    pub cipher: Arc<dyn SecretCipher>,
 }
 
 impl Aws {
@@ -71,7 +73,11 @@ impl Aws {
         let queue = SqsQueue::new(inbox_aws::aws_sdk_sqs::Client::new(&sdk), config.queues.clone());
         let ses = inbox_aws::aws_sdk_sesv2::Client::new(&sdk);
         let ssm = aws_sdk_ssm::Client::new(&sdk);
-        Self { sdk, store, queue, ses, ssm }
+        let cipher: Arc<dyn SecretCipher> = match &config.token_key_id {
+            Some(key) => Arc::new(inbox_aws::KmsCipher::new(&sdk, key.clone())),
+            None => Arc::new(NoCipher),
+        };
+        Self { sdk, store, queue, ses, ssm, cipher }
     }
 
     /// The same, with a DynamoDB client whose requests `meter` counts (capacity units, as
@@ -91,8 +97,43 @@ impl Aws {
         };
         let outbound = inbox_integrations::outbound(config.egress.clone())
             .map_err(|e| ConfigError(format!("cannot build the integrations' HTTP clients: {e}")))?;
-        let networks = platform_client(config)?;
-        Ok(Deps::on_store(store, Arc::new(self.queue.clone()), mailer, Arc::new(SystemClock), config.settings.clone(), outbound, networks))
+        let networks = self.platform_client(config)?;
+        Ok(Deps::on_store(
+            store,
+            Arc::new(self.queue.clone()),
+            mailer,
+            Arc::new(SystemClock),
+            config.settings.clone(),
+            outbound,
+            inbox_domain::usecases::NetworkPorts { client: networks, cipher: self.cipher.clone() },
+        ))
+    }
+
+    /// The networks' HTTP client (replies, likes, DMs, thread control), built once.
+    pub fn platform_client(&self, config: &LambdaConfig) -> Result<Arc<dyn inbox_domain::ports::PlatformClient>, ConfigError> {
+        let client = inbox_networks::HttpPlatformClient::new(config.networks.clone(), self.cipher.clone())
+            .map_err(|e| ConfigError(format!("cannot build the networks' client: {e}")))?;
+        Ok(Arc::new(client))
+    }
+
+    /// The networks' pollers, built once.
+    pub fn platform_poller(&self, config: &LambdaConfig) -> Result<Arc<dyn inbox_domain::ports::PlatformPoller>, ConfigError> {
+        let poller = inbox_networks::HttpPlatformPoller::new(config.networks.clone(), self.cipher.clone())
+            .map_err(|e| ConfigError(format!("cannot build the networks' poller: {e}")))?;
+        Ok(Arc::new(poller))
+    }
+}
+
+/// The cipher of functions given no token key: they store no token and call no network.
+struct NoCipher;
+
+#[async_trait::async_trait]
+impl SecretCipher for NoCipher {
+    async fn seal(&self, _: &str, _: &inbox_domain::SecretString) -> PortResult<inbox_domain::Sealed> {
+        Err(PortError::Unavailable("this function has no INBOX_TOKEN_KEY_ID: it stores no network token".into()))
+    }
+    async fn open(&self, _: &str, _: &inbox_domain::Sealed) -> PortResult<inbox_domain::SecretString> {
+        Err(PortError::Unavailable("this function has no INBOX_TOKEN_KEY_ID: it opens no network token".into()))
     }
 }
 
@@ -189,18 +230,4 @@ where
         }
     }))
     .await
-}
-
-/// The networks' HTTP client (replies, likes, DMs, thread control), built once.
-pub fn platform_client(config: &LambdaConfig) -> Result<Arc<dyn inbox_domain::ports::PlatformClient>, ConfigError> {
-    let client = inbox_networks::HttpPlatformClient::new(config.networks.clone())
-        .map_err(|e| ConfigError(format!("cannot build the networks' client: {e}")))?;
-    Ok(Arc::new(client))
-}
-
-/// The networks' pollers, built once.
-pub fn platform_poller(config: &LambdaConfig) -> Result<Arc<dyn inbox_domain::ports::PlatformPoller>, ConfigError> {
-    let poller = inbox_networks::HttpPlatformPoller::new(config.networks.clone())
-        .map_err(|e| ConfigError(format!("cannot build the networks' poller: {e}")))?;
-    Ok(Arc::new(poller))
 }

@@ -69,8 +69,13 @@ pub fn config(server: &MockServer) -> NetworkConfig {
     c
 }
 
+/// The key the test profiles' tokens are sealed with (as the local runner's would be).
+pub fn cipher() -> Arc<inbox_platforms::sealing::LocalCipher> {
+    Arc::new(inbox_platforms::sealing::LocalCipher::new([9; inbox_platforms::sealing::KEY_LEN]))
+}
+
 pub fn client_with(config: NetworkConfig) -> HttpPlatformClient {
-    HttpPlatformClient::with_clock(config, Arc::new(FixedClock(now()))).expect("client")
+    HttpPlatformClient::with_clock(config, Arc::new(FixedClock(now())), cipher()).expect("client")
 }
 
 pub fn client(server: &MockServer) -> HttpPlatformClient {
@@ -78,7 +83,7 @@ pub fn client(server: &MockServer) -> HttpPlatformClient {
 }
 
 pub fn poller_with(config: NetworkConfig, at: Timestamp) -> HttpPlatformPoller {
-    HttpPlatformPoller::with_clock(config, Arc::new(FixedClock(at))).expect("poller")
+    HttpPlatformPoller::with_clock(config, Arc::new(FixedClock(at)), cipher()).expect("poller")
 }
 
 pub fn profile(network: Network, external_id: &str) -> Profile {
@@ -89,7 +94,10 @@ pub fn profile(network: Network, external_id: &str) -> Profile {
         external_id: external_id.into(),
         name: "My Brand".into(),
         handle: "mybrand".into(),
-        credentials: Credentials { access_token: Some(TOKEN.into()), token_secret: None, expires_at: None },
+        credentials: Credentials {
+            access_token: Some(cipher().seal_now(&presence_context(network, external_id), &SecretString::new(TOKEN)).expect("sealed")),
+            ..Default::default()
+        },
         bot_app_id: None,
         created_at: at(2025, 1, 1, 0, 0),
     }
