@@ -46,6 +46,9 @@ pub struct Config {
     /// Seals the network tokens the database stores: `INBOX_TOKEN_KEY` (64 hex digits), or a
     /// random key kept in `<data dir>/sealing.key`, apart from the database file.
     pub token_key: inbox_platforms::sealing::LocalCipher,
+    /// The apps registered with each network for connecting channels (`INBOX_*_CLIENT_ID`, …;
+    /// the simulator's own apps in simulated mode).
+    pub signin: inbox_networks::SignInConfig,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -108,8 +111,14 @@ impl Config {
             Some(k) => inbox_platforms::sealing::LocalCipher::from_hex(&k).map_err(|e| Error(format!("INBOX_TOKEN_KEY: {e}")))?,
             None => sealing_key(&data_dir.join("sealing.key"))?,
         };
+        let signin = inbox_networks::SignInConfig::from_lookup(
+            env,
+            Some(inbox_domain::SecretString::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret.clone()))),
+            Some(inbox_domain::SecretString::new(env("INBOX_LINKEDIN_CLIENT_SECRET").unwrap_or(stored.linkedin_client_secret.clone()))),
+        );
         Ok(Config {
             token_key,
+            signin,
             data_dir: data_dir.to_path_buf(),
             addr,
             durability,
@@ -122,6 +131,7 @@ impl Config {
                 meta_app_id: env("INBOX_META_APP_ID"),
                 poll_budgets: poll_budgets()?,
                 action_retry: Default::default(),
+                public_url: public_url()?,
             },
             egress: egress()?,
             deliver: true,
@@ -155,6 +165,7 @@ impl Config {
                 poll_budgets: vec![],
                 // Tests wait fractions of a second between tries, not minutes.
                 action_retry: inbox_domain::retry::RetrySchedule { waits: vec![std::time::Duration::from_millis(100); 3] },
+                public_url: Default::default(),
             },
             // Receivers in tests are wiremock servers on loopback; nothing else is reachable.
             egress: inbox_integrations::EgressPolicy::loopback_only(),
@@ -171,6 +182,7 @@ impl Config {
                 max_body_bytes: 256 * 1024,
             },
             token_key: inbox_platforms::sealing::LocalCipher::new([7; inbox_platforms::sealing::KEY_LEN]),
+            signin: Default::default(),
         }
     }
 }
@@ -191,6 +203,19 @@ fn sealing_key(path: &Path) -> Result<inbox_platforms::sealing::LocalCipher> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(path),
         Err(e) => Err(Error(format!("cannot create {}: {e}", path.display()))),
     }
+}
+
+/// `INBOX_PUBLIC_URL`: where people open the web inbox (sign-in callbacks and email links go
+/// there). Unset, the runner uses the address it listens on.
+fn public_url() -> Result<std::sync::Arc<std::sync::OnceLock<String>>> {
+    let cell = std::sync::OnceLock::new();
+    if let Some(url) = env("INBOX_PUBLIC_URL") {
+        if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
+            return Err(Error(format!("INBOX_PUBLIC_URL must be an http(s) address, not {url}")));
+        }
+        let _ = cell.set(url.trim_end_matches('/').to_string());
+    }
+    Ok(std::sync::Arc::new(cell))
 }
 
 /// Where webhooks and Salesforce may send requests (`EgressPolicy::from_lookup`).

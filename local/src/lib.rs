@@ -28,31 +28,41 @@ pub fn http_router(state: AppState) -> Router {
     inbox_web::app::app(Router::new().merge(fn_webhook::router()).merge(fn_api::router()), state)
 }
 
-type Networks = (Arc<dyn inbox_domain::ports::PlatformClient>, Arc<dyn inbox_domain::ports::PlatformPoller>, Option<simulator::Simulator>);
+type Networks = (
+    Arc<dyn inbox_domain::ports::PlatformClient>,
+    Arc<dyn inbox_domain::ports::PlatformPoller>,
+    Arc<dyn inbox_domain::ports::SignIn>,
+    Option<simulator::Simulator>,
+);
 
 /// The network clients the configuration asks for.
 async fn networks(config: &Config) -> anyhow_lite::Result<Networks> {
     use config::NetworkMode;
-    use inbox_networks::{HttpPlatformClient, HttpPlatformPoller, NetworkConfig};
+    use inbox_networks::{HttpPlatformClient, HttpPlatformPoller, HttpSignIn, NetworkConfig, SignInConfig};
     let cipher: Arc<dyn inbox_domain::ports::SecretCipher> = Arc::new(config.token_key.clone());
-    let real = |nc: NetworkConfig| -> anyhow_lite::Result<Networks> {
+    let real = |nc: NetworkConfig, signin: SignInConfig| -> anyhow_lite::Result<Networks> {
         let client = HttpPlatformClient::new(nc.clone(), cipher.clone()).map_err(|e| anyhow_lite::Error(e.to_string()))?;
-        let poller = HttpPlatformPoller::new(nc, cipher.clone()).map_err(|e| anyhow_lite::Error(e.to_string()))?;
-        Ok((Arc::new(client), Arc::new(poller), None))
+        let poller = HttpPlatformPoller::new(nc.clone(), cipher.clone()).map_err(|e| anyhow_lite::Error(e.to_string()))?;
+        let signin = HttpSignIn::new(nc, signin, Arc::new(SystemClock)).map_err(|e| anyhow_lite::Error(e.to_string()))?;
+        Ok((Arc::new(client), Arc::new(poller), Arc::new(signin), None))
     };
     match &config.networks {
-        NetworkMode::Real(nc) => real(nc.clone()),
+        NetworkMode::Real(nc) => real(nc.clone(), config.signin.clone()),
         NetworkMode::Simulated => {
             let sim = simulator::Simulator::start(simulator::demo_script(chrono::Utc::now()))
                 .await
                 .map_err(|e| anyhow_lite::Error(format!("cannot start the network simulator: {e}")))?;
             let mut nc = NetworkConfig::all_at(&sim.base_url());
             nc.polling.linkedin_posts.insert(demo::LINKEDIN_ORG.into(), vec![demo::LINKEDIN_POST.into()]);
-            let (client, poller, _) = real(nc)?;
+            let (client, poller, signin, _) = real(nc, simulator::sign_in_config(&sim.base_url()))?;
             tracing::info!(addr = %sim.addr, "network simulator listening");
-            Ok((client, poller, Some(sim)))
+            Ok((client, poller, signin, Some(sim)))
         }
-        NetworkMode::None => Ok((Arc::new(platform::NotConnectedClient), Arc::new(platform::NotConnectedPoller), None)),
+        NetworkMode::None => {
+            let signin = HttpSignIn::new(NetworkConfig::default(), SignInConfig::default(), Arc::new(SystemClock))
+                .map_err(|e| anyhow_lite::Error(e.to_string()))?;
+            Ok((Arc::new(platform::NotConnectedClient), Arc::new(platform::NotConnectedPoller), Arc::new(signin), None))
+        }
     }
 }
 
@@ -78,13 +88,18 @@ impl App {
     pub async fn start(config: Config) -> anyhow_lite::Result<App> {
         let db = Db::open(DbConfig { path: config.data_dir.join("inbox.db"), durability: config.durability, readers: 4 })?;
         let store = Arc::new(SqliteStore::new(db.clone()));
+        // A database of an older release kept tokens in the clear: sealed now, once.
+        let sealed = store.seal_clear_tokens(&config.token_key).await?;
+        if sealed > 0 {
+            tracing::info!(profiles = sealed, "sealed network tokens an older release stored in the clear");
+        }
         let mut queue = SqliteQueue::new(db.clone());
         queue.max_attempts = config.max_attempts;
         let mailer = Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), "inbox@localhost")?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let outbound = inbox_integrations::outbound(config.egress.clone()).map_err(anyhow_lite::Error)?;
-        let (client, poller, simulator) = networks(&config).await?;
-        let networks = inbox_domain::usecases::NetworkPorts { client: client.clone(), cipher: Arc::new(config.token_key.clone()) };
+        let (client, poller, signin, simulator) = networks(&config).await?;
+        let networks = inbox_domain::usecases::NetworkPorts { client: client.clone(), cipher: Arc::new(config.token_key.clone()), signin };
         let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound, networks);
         let state = AppState { deps: deps.clone(), config: Arc::new(config.web.clone()) };
         let (shutdown, rx) = watch::channel(false);
@@ -99,6 +114,7 @@ impl App {
             }
             if config.poll {
                 tasks.push(tokio::spawn(workers::run_poller(deps.clone(), poller.clone(), rx.clone())));
+                tasks.push(tokio::spawn(workers::run_renewals(deps.clone(), rx.clone())));
             }
             if config.deliver {
                 for _ in 0..workers::DELIVERY_LOOPS {
@@ -120,6 +136,9 @@ impl App {
             .map_err(|e| anyhow_lite::Error(format!("cannot listen on {}: {e}", self.config.addr)))?;
         let addr = listener.local_addr().map_err(|e| anyhow_lite::Error(e.to_string()))?;
         self.addr = Some(addr);
+        // Sign-in callbacks and email links come back here unless INBOX_PUBLIC_URL says where.
+        let shown = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+        let _ = self.state.deps.settings.public_url.set(format!("http://{shown}"));
         let router = self.router();
         let mut rx = self.shutdown.subscribe();
         self.tasks.push(tokio::spawn(async move {

@@ -6,6 +6,13 @@
 //! - when it knows the inbox's address, sends back what the networks would: a signed echo of
 //!   each Messenger message and X tweet we post, as webhooks.
 
+mod signin;
+
+pub use signin::{
+    APPS as SIGN_IN_APPS, ORGANIZATIONS as SIGN_IN_ORGANIZATIONS, PAGES as SIGN_IN_PAGES, X_ACCOUNTS as SIGN_IN_X_ACCOUNTS,
+    YOUTUBE_CHANNELS as SIGN_IN_YOUTUBE_CHANNELS,
+};
+
 use crate::demo;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -67,6 +74,7 @@ struct Sim {
     /// Where to send echoes, once the inbox listens; and the secrets to sign them.
     inbox: Mutex<Option<(SocketAddr, WebConfig)>>,
     http: reqwest::Client,
+    signin: signin::SignInState,
 }
 
 /// A running simulator.
@@ -85,10 +93,16 @@ impl Simulator {
             script: Mutex::new(script),
             inbox: Mutex::new(None),
             http: reqwest::Client::new(),
+            signin: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let router = routes().layer(axum::middleware::from_fn_with_state(sim.clone(), authorize_and_record)).with_state(sim.clone());
+        let router = routes()
+            .merge(signin::api_routes())
+            .layer(axum::middleware::from_fn_with_state(sim.clone(), authorize_and_record))
+            // The sign-in pages and token endpoints take no bearer token: recorded only.
+            .merge(signin::routes().layer(axum::middleware::from_fn_with_state(sim.clone(), record_only)))
+            .with_state(sim.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -112,6 +126,50 @@ impl Simulator {
     pub fn script(&self, change: impl FnOnce(&mut Script)) {
         change(&mut self.sim.script.lock().expect("lock"));
     }
+
+    /// Makes every access token the simulated sign-in of `network` issued expire now: the next
+    /// call with one is answered 401, as the network answers an expired token.
+    pub fn expire_access_tokens(&self, network: Network) -> usize {
+        self.sim.signin.expire_all(network)
+    }
+
+    /// Revokes every refresh token `network`'s sign-in issued (the user removed the app).
+    pub fn revoke_refresh_tokens(&self, network: Network) {
+        self.sim.signin.revoke_refresh(network)
+    }
+
+    /// Refresh tokens of `network` spent (X) or revoked so far.
+    pub fn refresh_tokens_spent(&self, network: Network) -> usize {
+        self.sim.signin.refreshes_spent(network)
+    }
+}
+
+/// The inbox registered with the simulated networks' sign-in at `base`.
+pub fn sign_in_config(base: &str) -> inbox_networks::SignInConfig {
+    let app = |network| {
+        SIGN_IN_APPS.iter().find(|(n, _, _)| *n == network).map(|(_, id, secret)| inbox_networks::AppCredentials {
+            client_id: id.to_string(),
+            client_secret: inbox_domain::SecretString::new(*secret),
+        })
+    };
+    inbox_networks::SignInConfig {
+        meta: app(Network::Facebook),
+        x: app(Network::Twitter),
+        linkedin: app(Network::Linkedin),
+        google: app(Network::Youtube),
+        x_webhook_id: Some("1500000000000000001".into()),
+        ..inbox_networks::SignInConfig::all_at(base)
+    }
+}
+
+/// Records a sign-in call (they carry no bearer token).
+async fn record_only(State(sim): State<Arc<Sim>>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    sim.record(&parts.method, &parts.uri, &bytes, None);
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
 }
 
 fn routes() -> Router<Arc<Sim>> {
@@ -124,7 +182,7 @@ fn routes() -> Router<Arc<Sim>> {
         .route("/youtube/v3/channels", get(youtube_channels))
         // Graph API (Facebook, Messenger, Instagram): POST /{version}/{object}/{edge}
         .route("/{version}/{object}/{edge}", post(graph).get(graph_read))
-        .route("/{version}/{object}", get(read_post))
+        .route("/{version}/{object}", get(graph_object))
         // X API v2
         .route("/2/tweets", post(x_tweet))
         .route("/2/users/{id}/likes", post(x_like))
@@ -151,6 +209,12 @@ async fn authorize_and_record(State(sim): State<Arc<Sim>>, request: Request, nex
     }
     if let Some(r) = unauthorized_without_bearer(request.headers()) {
         return r;
+    }
+    let token =
+        request.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")).unwrap_or_default();
+    if let Some(network) = sim.signin.expired(token) {
+        sim.record(request.method(), request.uri(), &Bytes::new(), Some(401));
+        return signin::expired_answer(network);
     }
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
@@ -257,7 +321,11 @@ async fn graph_me(headers: HeaderMap) -> Response {
     };
     if let Some(ids) = owner_of(&headers, Network::Facebook) {
         let Some(page) = ids.first() else { return graph_refusal() };
-        return Json(json!({"id": page, "name": "Simulated Page"})).into_response();
+        // A Page token of a Page with an Instagram account answers it too (Facebook Login).
+        return match signin::instagram_of(page) {
+            Some(ig) => Json(json!({"id": page, "name": "Simulated Page", "instagram_business_account": {"id": ig}})).into_response(),
+            None => Json(json!({"id": page, "name": "Simulated Page"})).into_response(),
+        };
     }
     if let Some(ids) = owner_of(&headers, Network::Instagram) {
         let Some(ig) = ids.first() else { return graph_refusal() };
@@ -269,7 +337,11 @@ async fn graph_me(headers: HeaderMap) -> Response {
 
 async fn x_me(headers: HeaderMap) -> Response {
     match owner_of(&headers, Network::Twitter).and_then(|ids| ids.into_iter().next()) {
-        Some(id) => Json(json!({"data": {"id": id, "name": "Simulated account", "username": "simulated"}})).into_response(),
+        Some(id) => {
+            let (name, username) =
+                SIGN_IN_X_ACCOUNTS.iter().find(|a| a.0 == id).map(|a| (a.1, a.2)).unwrap_or(("Simulated account", "simulated"));
+            Json(json!({"data": {"id": id, "name": name, "username": username}})).into_response()
+        }
         None => (
             StatusCode::UNAUTHORIZED,
             Json(json!({"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})),
@@ -298,7 +370,8 @@ async fn linkedin_acls(headers: HeaderMap) -> Response {
 async fn youtube_channels(headers: HeaderMap) -> Response {
     match owner_of(&headers, Network::Youtube) {
         Some(ids) => {
-            let items: Vec<Value> = ids.iter().map(|id| json!({"kind": "youtube#channel", "id": id})).collect();
+            let items: Vec<Value> =
+                ids.iter().map(|id| json!({"kind": "youtube#channel", "id": id, "snippet": signin::youtube_snippet(id)})).collect();
             Json(json!({"kind": "youtube#channelListResponse", "pageInfo": {"totalResults": items.len(), "resultsPerPage": 5}, "items": items})).into_response()
         }
         None => (
@@ -340,6 +413,16 @@ async fn graph(
             Json(json!({"id": format!("{}_{}", object.rsplit('_').next().unwrap_or(&object), 8_000_000 + n)})).into_response()
         }
         "likes" => Json(json!({"success": true})).into_response(),
+        // Only the Page's own token subscribes its app (Meta: `pages_manage_metadata`).
+        "subscribed_apps" => match owner_of(&headers, Network::Facebook) {
+            Some(ids) if ids.contains(&object) => Json(json!({"success": true})).into_response(),
+            _ => (
+                StatusCode::FORBIDDEN,
+                Json(json!({"error": {"message": "(#210) A page access token is required to request this resource.",
+                "type": "OAuthException", "code": 210, "fbtrace_id": "Asim"}})),
+            )
+                .into_response(),
+        },
         "take_thread_control" | "pass_thread_control" => Json(json!({"success": true})).into_response(),
         "messages" => {
             let mid = format!("m_sim_{n}");
@@ -448,6 +531,20 @@ async fn read_post(
         )
             .into_response()
     }
+}
+
+/// A Graph object: a Page's Instagram account (the sign-in asks), or a post.
+async fn graph_object(
+    state: State<Arc<Sim>>,
+    path: Option<Path<HashMap<String, String>>>,
+    query: Query<HashMap<String, String>>,
+    uri: Uri,
+) -> Response {
+    if query.get("fields").is_some_and(|f| f.contains("instagram_business_account")) {
+        let object = path.as_ref().and_then(|Path(p)| p.get("object").cloned()).unwrap_or_default();
+        return signin::meta_page_instagram(&object);
+    }
+    read_post(state, path, query, uri).await
 }
 
 /// `BATCH_GET /rest/posts?ids=List(...)`: the scripted posts, the others as errors.

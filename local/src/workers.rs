@@ -122,6 +122,23 @@ pub async fn run_poller(deps: Deps, poller: Arc<dyn inbox_domain::ports::Platfor
     .await
 }
 
+/// How often the runner looks for tokens to renew.
+pub const RENEW_TICK: Duration = Duration::from_secs(30);
+
+/// Renews the networks' tokens as they come due (the poller function's `renew` on AWS).
+pub async fn run_renewals(deps: Deps, shutdown: watch::Receiver<bool>) {
+    run_every(RENEW_TICK, shutdown, || async {
+        match fn_poller::renew(&deps).await {
+            Ok(round) => round.renewed + round.checked + round.refused + round.failed >= fn_poller::RENEWALS_PER_RUN,
+            Err(e) => {
+                tracing::error!(error = %e, "renewal run failed");
+                false
+            }
+        }
+    })
+    .await
+}
+
 /// Runs `run` until shutdown: at once again when it answers that there is more to do, else
 /// after `tick` (or at shutdown).
 async fn run_every<F, Fut>(tick: Duration, mut shutdown: watch::Receiver<bool>, mut run: F)

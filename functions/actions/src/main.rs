@@ -8,7 +8,7 @@ use inbox_lambda::sqs_batch::Disposition;
 async fn main() -> Result<(), runtime::Error> {
     runtime::init_tracing();
     let config = LambdaConfig::from_env()?;
-    let aws = Aws::connect(&config).await;
+    let aws = Aws::connect(&config).await.with_sign_in(&config).await?;
     let deps = aws.deps(&config)?;
     let client = aws.platform_client(&config)?;
     let max_receives = config.actions_max_receives;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod answers;
+mod connect;
 mod conversations;
 mod dto;
 mod integrations;
@@ -35,6 +36,7 @@ fn openapi_router() -> OpenApiRouter<AppState> {
         .routes(routes!(channels))
         .routes(routes!(read_notification))
         .merge(admin::routes())
+        .merge(connect::routes())
         .merge(integrations::routes())
 }
 

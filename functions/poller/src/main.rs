@@ -7,12 +7,16 @@ use inbox_lambda::runtime::{self, Aws, LambdaConfig};
 async fn main() -> Result<(), runtime::Error> {
     runtime::init_tracing();
     let config = LambdaConfig::from_env()?;
-    let aws = Aws::connect(&config).await;
+    let aws = Aws::connect(&config).await.with_sign_in(&config).await?;
     let deps = aws.deps(&config)?;
     let poller = aws.platform_poller(&config)?;
     runtime::run_scheduled(move || {
         let (deps, poller) = (deps.clone(), poller.clone());
-        async move { fn_poller::run(&deps, poller.as_ref()).await }
+        async move {
+            let renewed = fn_poller::renew(&deps).await;
+            let polled = fn_poller::run(&deps, poller.as_ref()).await?;
+            Ok::<_, inbox_domain::DomainError>((polled, renewed?))
+        }
     })
     .await
 }

@@ -79,3 +79,4 @@ id_type!(EventId, "evt");
 id_type!(SubscriptionId, "whs");
 id_type!(DeliveryId, "dlv");
 id_type!(ApiKeyId, "key");
+id_type!(FlowId, "flw");

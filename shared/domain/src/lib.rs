@@ -4,6 +4,7 @@
 //! [`usecases`] are the only place where rules and ports meet.
 
 pub mod access;
+pub mod connect;
 pub mod error;
 pub mod events;
 pub mod ids;

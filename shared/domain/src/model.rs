@@ -41,6 +41,19 @@ wire_enum!(
     /// A social network.
     Network { Twitter = "twitter", Facebook = "facebook", Instagram = "instagram", Linkedin = "linkedin", Youtube = "youtube" }
 );
+impl Network {
+    /// The network as people name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Network::Facebook => "Facebook",
+            Network::Instagram => "Instagram",
+            Network::Twitter => "X",
+            Network::Linkedin => "LinkedIn",
+            Network::Youtube => "YouTube",
+        }
+    }
+}
+
 wire_enum!(
     /// What started a conversation.
     Kind { Mention = "mention", Reply = "reply", Comment = "comment", Tag = "tag", Dm = "dm" }
@@ -62,6 +75,10 @@ wire_enum!(
     TokenState { Valid = "valid", Expiring = "expiring", NeedsReconnection = "needs_reconnection" }
 );
 wire_enum!(
+    /// What a presence is on its network (a channel one sign-in may connect).
+    PresenceKind { Page = "page", InstagramAccount = "instagram_account", Organization = "organization", User = "user", Channel = "channel" }
+);
+wire_enum!(
     /// Why someone is notified; `webhook_disabled` tells admins that an outbound webhook
     /// subscription kept failing and was turned off.
     NotificationType {
@@ -70,7 +87,9 @@ wire_enum!(
         Note = "note",
         StatusChanged = "status_changed",
         Mentioned = "mentioned",
-        WebhookDisabled = "webhook_disabled"
+        WebhookDisabled = "webhook_disabled",
+        ChannelNeedsReconnection = "channel_needs_reconnection",
+        ChannelExpiring = "channel_expiring"
     }
 );
 
@@ -551,7 +570,12 @@ pub struct Notification {
     pub user_id: UserId,
     #[serde(rename = "type")]
     pub kind: NotificationType,
-    pub conversation_id: ConversationId,
+    /// The conversation it is about (none for a channel's sign-in).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub conversation_id: Option<ConversationId>,
+    /// The channel it is about, for a channel's sign-in (renewal refused, expiring).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_id: Option<ProfileId>,
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub actor_id: Option<UserId>,
     #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::TimestampSchema))]

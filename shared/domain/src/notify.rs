@@ -113,6 +113,20 @@ pub fn describe(kind: NotificationType, happening: &Happening, actor_name: &str,
             Happening::WebhookDisabled { url, reason, .. } => format!("The webhook to {url} was turned off: {reason}"),
             _ => "A webhook was turned off".to_string(),
         },
+        // Channel notifications are worded where they are made (`usecases::renewal`).
+        NotificationType::ChannelNeedsReconnection => "A channel needs reconnecting".to_string(),
+        NotificationType::ChannelExpiring => "A channel's sign-in ends soon".to_string(),
+    }
+}
+
+/// The email telling an admin about a channel's sign-in (renewal refused, ending soon).
+pub fn channel_email(id: &NotificationId, admin: &User, profile: &Profile, text: &str, public_url: &str) -> crate::ports::Email {
+    let _ = profile;
+    crate::ports::Email {
+        id: id.to_string(),
+        to: admin.email.to_string(),
+        subject: text.to_string(),
+        text: format!("{text}.\n\nChannels: {public_url}/settings/channels\n"),
     }
 }
 

@@ -140,7 +140,7 @@ pub fn should_disable(subscription: &WebhookSubscription, now: Timestamp) -> boo
 }
 
 /// Random bytes from the operating system (through UUIDv4, whose generator is the OS's).
-fn random_bytes(n: usize) -> Vec<u8> {
+pub(crate) fn random_bytes(n: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(n + 16);
     while out.len() < n {
         out.extend_from_slice(uuid::Uuid::new_v4().as_bytes());

@@ -17,7 +17,7 @@ use std::time::Duration;
 /// The HTTP client could not be built (TLS set-up).
 #[derive(Debug, thiserror::Error)]
 #[error("could not build the HTTP client: {0}")]
-pub struct SetupError(String);
+pub struct SetupError(pub(crate) String);
 
 /// Which API a call goes to, for its headers and error classification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

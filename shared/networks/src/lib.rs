@@ -34,6 +34,7 @@ pub mod config;
 pub mod errors;
 mod http;
 mod poller;
+pub mod signin;
 
 pub use client::{
     HUMAN_AGENT_WINDOW_DAYS, HttpPlatformClient, PASS_METADATA, STANDARD_WINDOW_HOURS, SendWindow, TAKE_METADATA, linkedin_org_urn,
@@ -43,3 +44,4 @@ pub use config::{NetworkConfig, NetworkOverrides, PollingConfig};
 pub use errors::Failure;
 pub use http::SetupError;
 pub use poller::{HttpPlatformPoller, OVERLAP, X_TWEET_FIELDS};
+pub use signin::{AppCredentials, HttpSignIn, SignInConfig};

@@ -6,6 +6,7 @@
 //! database, with at-least-once delivery, a visibility timeout and dead-lettering.
 
 mod codec;
+mod connect;
 mod conversations;
 mod db;
 mod directory;

@@ -167,6 +167,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX conversations_feed_any ON conversations (account_id, activity_us DESC, id DESC);
     CREATE INDEX conversations_assignee ON conversations (account_id, assignee_id, activity_us DESC, id DESC);
     "#,
+    // 10: connecting channels through the networks' sign-in, and renewing their tokens
+    r#"
+    CREATE TABLE connect_flows (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, version INTEGER NOT NULL,
+        expires_us INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE INDEX connect_flows_expiry ON connect_flows (expires_us);
+    CREATE TABLE renewals (
+        profile_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, due_us INTEGER NOT NULL,
+        lease_us INTEGER NOT NULL DEFAULT 0, holder TEXT, doc TEXT NOT NULL);
+    CREATE INDEX renewals_due ON renewals (due_us);
+    "#,
 ];
 
 /// Brings the database to the newest schema.

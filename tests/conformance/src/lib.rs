@@ -16,6 +16,7 @@
 //! global, tests run in parallel).
 
 pub mod backends;
+pub mod connect_store;
 pub mod mail;
 pub mod moto;
 pub mod queue;
@@ -60,6 +61,9 @@ macro_rules! store_conformance {
             concurrent_creations_never_pass_the_subscription_limit,
             api_keys_are_found_by_hash_only_and_revoked_per_account,
             salesforce_connections_keep_refreshed_tokens_and_case_claims_are_exclusive_until_they_expire,
+            a_sign_in_flow_changes_only_at_the_version_read,
+            renewals_are_due_in_order_and_leased_to_one_worker_at_a_time,
+            racing_renewers_take_one_lease,
         );
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {

@@ -14,6 +14,8 @@ use inbox_domain::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+pub use crate::connect_store::*;
+
 /// Every store port of one backend, fresh for one test.
 pub struct Stores {
     pub directory: Arc<dyn DirectoryStore>,
@@ -26,6 +28,8 @@ pub struct Stores {
     pub deliveries: Arc<dyn DeliveryStore>,
     pub api_keys: Arc<dyn ApiKeyStore>,
     pub salesforce: Arc<dyn SalesforceStore>,
+    pub flows: Arc<dyn ConnectStore>,
+    pub renewals: Arc<dyn RenewalStore>,
     /// What must live as long as the stores (a temporary directory).
     _keep: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -43,7 +47,9 @@ impl Stores {
             subscriptions: s.clone(),
             deliveries: s.clone(),
             api_keys: s.clone(),
-            salesforce: s,
+            salesforce: s.clone(),
+            flows: s.clone(),
+            renewals: s,
             _keep: keep,
         }
     }
@@ -801,7 +807,8 @@ pub async fn notifications_are_idempotent_newest_first_and_read_per_user(s: &Sto
         account_id: "acc_1".into(),
         user_id: user.into(),
         kind: NotificationType::Assigned,
-        conversation_id: "cnv_a".into(),
+        conversation_id: Some("cnv_a".into()),
+        profile_id: None,
         actor_id: Some("usr_9".into()),
         created_at: t0() + Duration::seconds(secs),
         read: false,
@@ -1326,8 +1333,14 @@ pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unus
     let outbound = inbox_integrations::outbound(inbox_integrations::EgressPolicy::loopback_only()).expect("clients");
     let cipher = Arc::new(inbox_platforms::sealing::LocalCipher::new([3; inbox_platforms::sealing::KEY_LEN]));
     let networks = inbox_networks::HttpPlatformClient::new(inbox_networks::NetworkConfig::all_at(unused), cipher.clone()).expect("client");
+    let signin = Arc::new(
+        inbox_networks::HttpSignIn::new(inbox_networks::NetworkConfig::all_at(unused), Default::default(), clock.clone()).expect("sign-in"),
+    );
     inbox_domain::usecases::Deps {
         cipher,
+        signin,
+        flows: st.flows.clone(),
+        renewals: st.renewals.clone(),
         settings: Default::default(),
         health: st.health.clone(),
         polls: st.polls.clone(),

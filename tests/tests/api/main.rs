@@ -2,6 +2,7 @@
 
 mod admin;
 mod concurrency;
+mod connect;
 mod errors;
 mod fixtures;
 mod hardening;

@@ -60,6 +60,12 @@ pub fn quota(network: &str, day: &str) -> (String, String) {
 pub fn health(pid: &str) -> (String, String) {
     (format!("H#{pid}"), "H".into())
 }
+pub fn flow(id: &str) -> (String, String) {
+    (format!("F#{id}"), "F".into())
+}
+pub fn renewal(pid: &str) -> (String, String) {
+    (format!("R#{pid}"), "R".into())
+}
 pub fn mail(id: &str) -> (String, String) {
     (format!("M#{id}"), "M".into())
 }

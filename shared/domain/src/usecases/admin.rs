@@ -189,6 +189,7 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
         e => e.into(),
     })?;
     schedule_polls(deps, &profile).await?;
+    super::renewal::schedule_renewal(deps, &profile).await?;
     Ok(profile)
 }
 
@@ -210,6 +211,7 @@ pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, tok
         return Err(DomainError::Rule("the profile was disconnected or changed while its token was checked; look at it again".into()));
     }
     deps.health.set_token_state(&profile.id, TokenState::Valid, None).await?;
+    super::renewal::schedule_renewal(deps, &profile).await?;
     Ok(profile)
 }
 
@@ -299,5 +301,9 @@ pub(in crate::usecases) async fn prove_owner(deps: &Deps, network: Network, exte
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, id = %id))]
 pub async fn delete_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId) -> DomainResult<()> {
     require_admin(viewer, "users and profiles")?;
-    if deps.directory.delete_profile(viewer.account(), id).await? { Ok(()) } else { Err(DomainError::NotFound("profile")) }
+    if !deps.directory.delete_profile(viewer.account(), id).await? {
+        return Err(DomainError::NotFound("profile"));
+    }
+    deps.renewals.delete_renewal(id).await?;
+    Ok(())
 }

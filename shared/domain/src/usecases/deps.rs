@@ -18,6 +18,16 @@ pub struct Settings {
     pub poll_budgets: Vec<(Network, u32)>,
     /// How an outbound action the network could not take is tried again.
     pub action_retry: crate::retry::RetrySchedule,
+    /// Where the web inbox is (`https://inbox.example.com`): sign-in callbacks come back to it,
+    /// emails link to it. Set once (the local runner sets it when it knows its address).
+    pub public_url: Arc<std::sync::OnceLock<String>>,
+}
+
+impl Settings {
+    /// The web inbox's address, without a trailing slash (`http://localhost` until one is set).
+    pub fn public_url(&self) -> &str {
+        self.public_url.get().map(|u| u.trim_end_matches('/')).unwrap_or("http://localhost")
+    }
 }
 
 impl Settings {
@@ -44,6 +54,7 @@ pub struct Outbound {
 pub struct NetworkPorts {
     pub client: Arc<dyn PlatformClient>,
     pub cipher: Arc<dyn SecretCipher>,
+    pub signin: Arc<dyn SignIn>,
 }
 
 impl Deps {
@@ -74,7 +85,10 @@ impl Deps {
             subscriptions: store.clone(),
             deliveries: store.clone(),
             api_keys: store.clone(),
-            salesforce: store,
+            salesforce: store.clone(),
+            flows: store.clone(),
+            renewals: store,
+            signin: networks.signin,
             queue,
             mailer,
             clock,
@@ -115,6 +129,10 @@ pub struct Deps {
     pub networks: Arc<dyn PlatformClient>,
     /// Seals network tokens before they are stored (and opens them for the calls that need them).
     pub cipher: Arc<dyn SecretCipher>,
+    /// The networks' sign-in (connecting channels) and token renewal.
+    pub signin: Arc<dyn SignIn>,
+    pub flows: Arc<dyn ConnectStore>,
+    pub renewals: Arc<dyn RenewalStore>,
 }
 
 /// Channel health wants a channel's latest event to the minute (a channel is "quiet" after

@@ -34,6 +34,13 @@ pub struct ChannelView {
     pub webhook_subscribed: Option<bool>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::TimestampSchema>, required = true))]
     pub webhook_checked_at: Option<Timestamp>,
+    /// When the token is next renewed (or, for one that does not expire, checked).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::TimestampSchema>, required = true))]
+    pub next_renewal_at: Option<Timestamp>,
+    /// When the sign-in itself ends, whatever is renewed (LinkedIn: 365 days after consent;
+    /// Google: 7 days for an app in testing): the channel must be reconnected before.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::TimestampSchema>, required = true))]
+    pub refresh_expires_at: Option<Timestamp>,
 }
 
 /// The health of every channel the caller can see: when each last heard something, whether it
@@ -48,18 +55,31 @@ pub async fn channels(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<ChannelV
         }
         let h = deps.health.channel_health(&p.id).await?;
         let poll = deps.polls.poll_state(&p.id).await?;
+        let renewal = deps.renewals.get_renewal(&p.id).await?;
         let since = h.last_event_at.and_then(|t| (now - t).to_std().ok());
-        let token_state = crate::poll::token_state(h.token_state, p.credentials.expires_at, now);
-        let token_error = match (&h.token_error, p.credentials.expires_at) {
+        // A token that renews itself ends only with its refresh token (if that has an end).
+        let renews = p.credentials.refresh_token.is_some();
+        let ends_at = if renews { p.credentials.refresh_expires_at } else { p.credentials.expires_at };
+        let token_state = crate::poll::token_state(h.token_state, ends_at, now);
+        let token_error = match (&h.token_error, ends_at) {
             (Some(e), _) => Some(e.clone()),
             (None, Some(at)) if token_state != TokenState::Valid => Some(format!(
-                "the access token {} {}; reconnect the profile",
-                if at <= now { "expired" } else { "expires" },
+                "the {} {} {}; reconnect the profile",
+                if renews { "sign-in" } else { "access token" },
+                match (at <= now, renews) {
+                    (true, true) => "ended",
+                    (true, false) => "expired",
+                    (false, true) => "ends",
+                    (false, false) => "expires",
+                },
                 at.format("%Y-%m-%d %H:%M UTC")
             )),
             _ => None,
         };
+        let refresh_expires_at = p.credentials.refresh_expires_at;
         out.push(ChannelView {
+            next_renewal_at: renewal.map(|r| r.due_at),
+            refresh_expires_at,
             quiet: crate::poll::is_quiet(since, h.typical_gap_secs.map(std::time::Duration::from_secs)),
             profile_id: p.id,
             network: p.network,
@@ -108,6 +128,10 @@ pub(in crate::usecases) async fn token_failed(deps: &Deps, profile: &Profile, wh
     let current = deps.directory.get_profile(&profile.account_id, &profile.id).await?;
     if current.is_some_and(|c| c.credentials.access_token == profile.credentials.access_token) {
         deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.to_string())).await?;
+        // Once per token: every later refusal of the same token is the same news.
+        let token = profile.credentials.access_token.as_ref().map(|t| crate::connect::digest(t.as_str())).unwrap_or_default();
+        let text = format!("{} ({}) needs reconnecting: {why}", profile.name, profile.network.label());
+        super::renewal::tell_admins(deps, profile, NotificationType::ChannelNeedsReconnection, &format!("token-{token}"), &text).await?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ mod engine;
 
 pub mod actions;
 pub mod admin;
+pub mod connect;
 pub mod conversations;
 pub mod health;
 pub mod ingest;
@@ -24,10 +25,12 @@ pub mod notify;
 pub mod outbound;
 pub mod polling;
 pub mod posts;
+pub mod renewal;
 pub mod tabs;
 
 pub use actions::*;
 pub use admin::*;
+pub use connect::*;
 pub use conversations::*;
 pub use deps::*;
 pub use health::*;
@@ -36,4 +39,5 @@ pub use notify::*;
 pub use outbound::*;
 pub use polling::*;
 pub use posts::*;
+pub use renewal::{RenewRound, next_renewal, renew_due};
 pub use tabs::*;

@@ -4,6 +4,7 @@ use super::deps::Deps;
 use super::engine::{outbox, set_item, update_conversation};
 use super::health::{refund_youtube, spend_youtube, token_failed};
 use super::posts::fetch_post;
+use super::renewal::{Renewed, renew_now};
 use crate::error::{DomainError, DomainResult, PortError};
 use crate::ingest;
 use crate::messages::*;
@@ -72,7 +73,25 @@ pub async fn perform_action(deps: &Deps, client: &dyn PlatformClient, job: &Acti
         return finish(deps, &conv, item, Err(why), None).await.map(JobOutcome::Done);
     }
     let items = deps.conversations.items(&conv.id).await?;
-    match client.perform(&profile, &conv, &items, job).await {
+    // A refused token is renewed once (under the renewal lease) and the action tried again.
+    let mut profile = profile;
+    let mut renewed = false;
+    let answer = loop {
+        let answer = client.perform(&profile, &conv, &items, job).await;
+        if matches!(answer, Err(ActionError::NeedsReconnect(_))) && !renewed {
+            renewed = true;
+            match renew_now(deps, &profile).await? {
+                Renewed::New(p) => {
+                    profile = *p;
+                    continue;
+                }
+                Renewed::Later => break Err(ActionError::Transient("the channel's token is being renewed".into())),
+                Renewed::Checked | Renewed::Refused => {}
+            }
+        }
+        break answer;
+    };
+    match answer {
         Ok(done) => {
             let mut sent = item;
             sent.platform_id = done.platform_id;

@@ -128,11 +128,21 @@ async fn poll_one(deps: &Deps, poller: &dyn PlatformPoller, mut state: PollState
                 PollError::RateLimited { retry_after_secs } => retry_after_secs.map(std::time::Duration::from_secs),
                 _ => None,
             };
+            let mut renewed = false;
             if let PollError::NeedsReconnect(why) = &e {
-                token_failed(deps, &profile, why).await?;
+                // A token that can be renewed is, at once; the next poll uses the new one.
+                match super::renewal::renew_now(deps, &profile).await? {
+                    super::renewal::Renewed::New(_) => renewed = true,
+                    super::renewal::Renewed::Later => {}
+                    _ => token_failed(deps, &profile, why).await?,
+                }
             }
             state.last_error = Some(e.to_string());
-            state.next_at = now + chrono::Duration::from_std(crate::poll::backoff(state.failures, retry_after)).unwrap_or_default();
+            state.next_at = if renewed {
+                now
+            } else {
+                now + chrono::Duration::from_std(crate::poll::backoff(state.failures, retry_after)).unwrap_or_default()
+            };
         }
     }
     Ok(deps.polls.finish_poll(&state).await?)

@@ -54,6 +54,10 @@ pub struct LambdaConfig {
     /// `INBOX_TOKEN_KEY_ID`: the KMS key that seals network tokens (envelope encryption), for
     /// the functions that store or call with them; the others have none and cannot open one.
     pub token_key_id: Option<String>,
+    /// `INBOX_SIGNIN_SECRETS_PATH`: the SSM path of the apps' secrets for the networks' sign-in
+    /// and token renewal (`meta-app-secret`, `x-client-secret`, `linkedin-client-secret`,
+    /// `google-client-secret`), for the functions that connect channels or renew tokens.
+    pub signin_secrets_path: Option<String>,
 }
 
 impl LambdaConfig {
@@ -94,12 +98,24 @@ impl LambdaConfig {
             mail_from: get("INBOX_MAIL_FROM"),
             secrets_path: get("INBOX_SECRETS_PATH"),
             auth,
-            settings: Settings { meta_app_id: get("INBOX_META_APP_ID"), poll_budgets, action_retry: Default::default() },
+            settings: Settings {
+                meta_app_id: get("INBOX_META_APP_ID"),
+                poll_budgets,
+                action_retry: Default::default(),
+                public_url: {
+                    let cell = std::sync::OnceLock::new();
+                    if let Some(url) = get("INBOX_PUBLIC_URL") {
+                        let _ = cell.set(url.trim_end_matches('/').to_string());
+                    }
+                    std::sync::Arc::new(cell)
+                },
+            },
             egress,
             networks: NetworkConfig::from_lookup(|k| get(k)),
             max_body_bytes,
             actions_max_receives,
             token_key_id: get("INBOX_TOKEN_KEY_ID"),
+            signin_secrets_path: get("INBOX_SIGNIN_SECRETS_PATH"),
         })
     }
 

@@ -59,6 +59,8 @@ pub struct Aws {
     pub ssm: aws_sdk_ssm::Client,
     /// Seals and opens network tokens: KMS with `INBOX_TOKEN_KEY_ID`, nothing otherwise.
     pub cipher: Arc<dyn SecretCipher>,
+    /// The networks' sign-in: no app registered until [`Aws::with_sign_in`] reads their secrets.
+    pub signin: Arc<dyn inbox_domain::ports::SignIn>,
 }
 
 impl Aws {
@@ -77,7 +79,29 @@ impl Aws {
             Some(key) => Arc::new(inbox_aws::KmsCipher::new(&sdk, key.clone())),
             None => Arc::new(NoCipher),
         };
-        Self { sdk, store, queue, ses, ssm, cipher }
+        let signin = inbox_networks::HttpSignIn::new(config.networks.clone(), Default::default(), Arc::new(SystemClock))
+            .map(|s| Arc::new(s) as Arc<dyn inbox_domain::ports::SignIn>)
+            .expect("an HTTP client with defaults builds");
+        Self { sdk, store, queue, ses, ssm, cipher, signin }
+    }
+
+    /// The networks' sign-in with the apps registered with them: ids from the environment
+    /// (`INBOX_META_APP_ID`, `INBOX_X_CLIENT_ID`, `INBOX_LINKEDIN_CLIENT_ID`,
+    /// `INBOX_GOOGLE_CLIENT_ID`), secrets read once from `INBOX_SIGNIN_SECRETS_PATH`.
+    pub async fn with_sign_in(mut self, config: &LambdaConfig) -> Result<Self, ConfigError> {
+        let Some(path) = &config.signin_secrets_path else { return Ok(self) };
+        let secrets = Secrets::load(&self.ssm, path).await?;
+        let secret = |name: &str| secrets.get(name).map(|s| inbox_domain::SecretString::new(s.expose()));
+        let lookup = |k: &str| match k {
+            "INBOX_X_CLIENT_SECRET" => secret("x-client-secret").map(|s| s.expose().to_string()),
+            "INBOX_GOOGLE_CLIENT_SECRET" => secret("google-client-secret").map(|s| s.expose().to_string()),
+            k => std::env::var(k).ok(),
+        };
+        let signin_config = inbox_networks::SignInConfig::from_lookup(lookup, secret("meta-app-secret"), secret("linkedin-client-secret"));
+        let signin = inbox_networks::HttpSignIn::new(config.networks.clone(), signin_config, Arc::new(SystemClock))
+            .map_err(|e| ConfigError(format!("cannot build the networks' sign-in: {e}")))?;
+        self.signin = Arc::new(signin);
+        Ok(self)
     }
 
     /// The same, with a DynamoDB client whose requests `meter` counts (capacity units, as
@@ -105,7 +129,7 @@ impl Aws {
             Arc::new(SystemClock),
             config.settings.clone(),
             outbound,
-            inbox_domain::usecases::NetworkPorts { client: networks, cipher: self.cipher.clone() },
+            inbox_domain::usecases::NetworkPorts { client: networks, cipher: self.cipher.clone(), signin: self.signin.clone() },
         ))
     }
 

@@ -50,6 +50,10 @@ impl Secrets {
         }
     }
 
+    pub fn get(&self, name: &str) -> Option<&Secret> {
+        self.0.get(name)
+    }
+
     pub fn require(&self, name: &str, path: &str) -> Result<Secret, ConfigError> {
         self.0.get(name).cloned().ok_or_else(|| ConfigError(format!("the secret {path}/{name} is missing from SSM Parameter Store")))
     }
