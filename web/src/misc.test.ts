@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ApiError, Client, errorFrom } from './api';
 import { loadSession, saveSession, tokenExpired } from './auth';
 import { commandFor } from './keys';
-import { parseRoute, routePath } from './route';
+import { isSettingsSection, pageOf, parseRoute, routePath, settingsPath } from './route';
 import { fakeFetch, jwt } from './test/fixtures';
 
 
@@ -26,6 +26,30 @@ describe('routes', () => {
     expect(parseRoute(routePath(r))).toEqual(r);
     expect(parseRoute('/')).toEqual({ tab: null, conversation: null });
     expect(parseRoute('/tabs/t1')).toEqual({ tab: 't1', conversation: null });
+  });
+  it('tell the inbox, the settings and the connect callback apart', () => {
+    expect(pageOf('/')).toEqual({ kind: 'inbox' });
+    expect(pageOf('/tabs/t1/conversations/c1')).toEqual({ kind: 'inbox' });
+    expect(pageOf('/settings')).toEqual({ kind: 'settings', section: null });
+    expect(pageOf('/settings/')).toEqual({ kind: 'settings', section: null });
+    expect(pageOf('/settings/team')).toEqual({ kind: 'settings', section: 'team' });
+    expect(pageOf('/settings/api-keys')).toEqual({ kind: 'settings', section: 'api-keys' });
+    expect(pageOf('/settings/no%20such')).toEqual({ kind: 'settings', section: 'no such' });
+    expect(pageOf('/connect/callback')).toEqual({ kind: 'connect-callback' });
+    expect(pageOf('/connect/callback/')).toEqual({ kind: 'connect-callback' });
+    expect(pageOf('/connect/callback/more')).toEqual({ kind: 'inbox' });
+    expect(pageOf('/connect')).toEqual({ kind: 'inbox' });
+    // A settings address says nothing about a tab, and the other way round.
+    expect(parseRoute('/settings/team')).toEqual({ tab: null, conversation: null });
+  });
+  it('name every settings section, and only those', () => {
+    for (const s of ['team', 'channels', 'webhooks', 'api-keys', 'salesforce', 'notifications'] as const) {
+      expect(isSettingsSection(s)).toBe(true);
+      expect(pageOf(settingsPath(s))).toEqual({ kind: 'settings', section: s });
+    }
+    expect(isSettingsSection('billing')).toBe(false);
+    expect(isSettingsSection(null)).toBe(false);
+    expect(settingsPath()).toBe('/settings');
   });
 });
 

@@ -1,22 +1,40 @@
-// The page's addresses: /tabs/<tab>/conversations/<id>. The runner answers index.html for
-// every such path, so a reload or a shared link lands on the same view.
+// The page's addresses: /tabs/<tab>/conversations/<id> (the inbox), /settings/<section> (the
+// settings), /connect/callback (where a network sends the browser back after connecting a
+// channel). The runner answers index.html for every such path, so a reload or a shared link
+// lands on the same view.
 
 export interface Route {
   tab: string | null;
   conversation: string | null;
 }
 
+/** The settings' sections, in the order they are listed. */
+export const SETTINGS_SECTIONS = ['team', 'channels', 'webhooks', 'api-keys', 'salesforce', 'notifications'] as const;
+export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
+
+export const CONNECT_CALLBACK_PATH = '/connect/callback';
+
+/** Which screen an address shows. `section` is as written (an unknown one is said so). */
+export type Page = { kind: 'inbox' } | { kind: 'settings'; section: string | null } | { kind: 'connect-callback' };
+
+function parts(pathname: string): string[] {
+  return pathname
+    .split('/')
+    .filter(Boolean)
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
+}
+
 export function parseRoute(pathname: string): Route {
-  const parts = pathname.split('/').filter(Boolean).map((p) => {
-    try {
-      return decodeURIComponent(p);
-    } catch {
-      return p;
-    }
-  });
+  const p = parts(pathname);
   const route: Route = { tab: null, conversation: null };
-  if (parts[0] === 'tabs' && parts[1]) route.tab = parts[1];
-  if (parts[2] === 'conversations' && parts[3]) route.conversation = parts[3];
+  if (p[0] === 'tabs' && p[1]) route.tab = p[1];
+  if (p[2] === 'conversations' && p[3]) route.conversation = p[3];
   return route;
 }
 
@@ -25,4 +43,19 @@ export function routePath(r: Route): string {
   let p = `/tabs/${encodeURIComponent(r.tab)}`;
   if (r.conversation) p += `/conversations/${encodeURIComponent(r.conversation)}`;
   return p;
+}
+
+export function pageOf(pathname: string): Page {
+  const p = parts(pathname);
+  if (p[0] === 'settings') return { kind: 'settings', section: p[1] ?? null };
+  if (p[0] === 'connect' && p[1] === 'callback' && p.length === 2) return { kind: 'connect-callback' };
+  return { kind: 'inbox' };
+}
+
+export function isSettingsSection(s: string | null): s is SettingsSection {
+  return (SETTINGS_SECTIONS as readonly (string | null)[]).includes(s);
+}
+
+export function settingsPath(section?: SettingsSection | null): string {
+  return section ? `/settings/${section}` : '/settings';
 }
