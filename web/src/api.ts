@@ -2,7 +2,20 @@
 // sentence a person can act on: the server's own words when it sent some, ours otherwise.
 
 import type {
+  AccountProfile,
+  ApiKey,
+  ApiKeyCreated,
+  Channel,
+  ConnectCallbackAnswer,
+  ConnectedProfiles,
+  ConnectNetwork,
+  ConnectOption,
+  ConnectReturn,
+  ConnectStarted,
   Conversation,
+  DeliveriesPage,
+  Delivery,
+  DeliveryState,
   Detail,
   DevUser,
   FeedPage,
@@ -13,8 +26,15 @@ import type {
   Note,
   Notification,
   PostAnswer,
+  SalesforceConnection,
+  SalesforceInput,
   Tab,
   TeamMember,
+  User,
+  UserInput,
+  WebhookInput,
+  WebhookSubscription,
+  WebhookSubscriptionCreated,
 } from './types';
 
 export class ApiError extends Error {
@@ -107,6 +127,15 @@ export class Client {
   post<T>(path: string, body?: unknown) {
     return this.request<T>('POST', path, body ?? {});
   }
+  put<T>(path: string, body: unknown) {
+    return this.request<T>('PUT', path, body);
+  }
+  patch<T>(path: string, body: unknown) {
+    return this.request<T>('PATCH', path, body);
+  }
+  del(path: string) {
+    return this.request<void>('DELETE', path);
+  }
 
   // --- sign-in (local runner only)
   devUsers() {
@@ -182,6 +211,103 @@ export class Client {
   }
   readNotification(id: string) {
     return this.post<unknown>(`/api/notifications/${enc(id)}/read`);
+  }
+  /** The caller's own choice of notification emails; answers the user. */
+  setEmailNotifications(on: boolean) {
+    return this.put<User>('/api/me/notifications', { email_notifications: on });
+  }
+
+  // --- settings: the team (admins)
+  users() {
+    return this.get<{ users: User[] }>('/api/users');
+  }
+  createUser(u: UserInput) {
+    return this.post<User>('/api/users', u);
+  }
+  updateUser(id: string, u: UserInput) {
+    return this.put<User>(`/api/users/${enc(id)}`, u);
+  }
+  deleteUser(id: string) {
+    return this.del(`/api/users/${enc(id)}`);
+  }
+
+  // --- settings: channels (admins)
+  profiles() {
+    return this.get<{ profiles: AccountProfile[] }>('/api/profiles');
+  }
+  deleteProfile(id: string) {
+    return this.del(`/api/profiles/${enc(id)}`);
+  }
+  channels() {
+    return this.get<{ channels: Channel[] }>('/api/channels');
+  }
+  connectNetworks() {
+    return this.get<{ networks: ConnectOption[] }>('/api/connect/networks');
+  }
+  /** Starts connecting `network` (reconnecting `profileId`): where to send the browser. */
+  startConnect(network: ConnectNetwork, profileId?: string) {
+    return this.post<ConnectStarted>('/api/connect', profileId ? { network, profile_id: profileId } : { network });
+  }
+  /** Hands the network's answer (`/connect/callback?…`) to the inbox. */
+  finishConnect(r: ConnectReturn) {
+    return this.post<ConnectCallbackAnswer>('/api/connect/callback', r);
+  }
+  connectProfiles(flowId: string, presences: Array<{ network: string; external_id: string }>) {
+    return this.post<ConnectedProfiles>(`/api/connect/${enc(flowId)}/profiles`, { presences });
+  }
+
+  // --- settings: outbound webhooks (admins)
+  webhooks() {
+    return this.get<{ subscriptions: WebhookSubscription[] }>('/api/webhook-subscriptions');
+  }
+  createWebhook(w: WebhookInput) {
+    return this.post<WebhookSubscriptionCreated>('/api/webhook-subscriptions', w);
+  }
+  updateWebhook(id: string, patch: Partial<WebhookInput>) {
+    return this.patch<WebhookSubscription>(`/api/webhook-subscriptions/${enc(id)}`, patch);
+  }
+  deleteWebhook(id: string) {
+    return this.del(`/api/webhook-subscriptions/${enc(id)}`);
+  }
+  rotateWebhookSecret(id: string) {
+    return this.post<WebhookSubscriptionCreated>(`/api/webhook-subscriptions/${enc(id)}/rotate-secret`);
+  }
+  deliveries(id: string, state: DeliveryState | null, before?: string | null) {
+    const q = new URLSearchParams({ limit: '50' });
+    if (state) q.set('state', state);
+    if (before) q.set('before', before);
+    return this.get<DeliveriesPage>(`/api/webhook-subscriptions/${enc(id)}/deliveries?${q}`);
+  }
+  replayDelivery(id: string, deliveryId: string) {
+    return this.post<Delivery>(`/api/webhook-subscriptions/${enc(id)}/deliveries/${enc(deliveryId)}/replay`);
+  }
+
+  // --- settings: API keys (admins)
+  apiKeys() {
+    return this.get<{ api_keys: ApiKey[] }>('/api/api-keys');
+  }
+  createApiKey(name: string) {
+    return this.post<ApiKeyCreated>('/api/api-keys', { name });
+  }
+  revokeApiKey(id: string) {
+    return this.del(`/api/api-keys/${enc(id)}`);
+  }
+
+  // --- settings: Salesforce (admins)
+  /** The connection, or null while Salesforce is not connected (the API answers 404). */
+  async salesforce(): Promise<SalesforceConnection | null> {
+    try {
+      return await this.get<SalesforceConnection>('/api/integrations/salesforce');
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    }
+  }
+  connectSalesforce(s: SalesforceInput) {
+    return this.put<SalesforceConnection>('/api/integrations/salesforce', s);
+  }
+  disconnectSalesforce() {
+    return this.del('/api/integrations/salesforce');
   }
 }
 
