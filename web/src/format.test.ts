@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { age, displayName, hasMessagingWindow, maxLength, messagingWindow } from './format';
+import { age, displayName, hasMessagingWindow, maxLength, messagingWindow, relative } from './format';
 
 const now = Date.parse('2026-01-10T12:00:00Z');
 const ago = (ms: number) => new Date(now - ms).toISOString();
@@ -45,5 +45,20 @@ describe('labels', () => {
     expect(displayName({ id: '1', name: 'Jane', handle: 'jane' })).toBe('Jane');
     expect(displayName({ id: '1', name: '', handle: 'jane' })).toBe('@jane');
     expect(displayName({ id: '7312345678901234', name: '', handle: '' }, 'facebook')).toBe('Messenger user …1234');
+  });
+});
+
+describe('relative times', () => {
+  it('say past and future in words', () => {
+    const later = (ms: number) => new Date(now + ms).toISOString();
+    expect(relative(ago(10_000), now)).toBe('just now');
+    expect(relative(later(10_000), now)).toBe('in a moment');
+    expect(relative(ago(5 * 60_000), now)).toBe('5 minutes ago');
+    expect(relative(later(3 * 3600_000), now)).toBe('in 3 hours');
+    expect(relative(ago(26 * 3600_000), now)).toBe('26 hours ago');
+    expect(relative(later(10 * 86400_000), now)).toBe('in 10 days');
+    expect(relative(ago(90 * 86400_000), now)).toBe('3 months ago');
+    expect(relative(null, now)).toBe('');
+    expect(relative('not a date', now)).toBe('');
   });
 });

@@ -90,3 +90,25 @@ export function displayName(a: { id: string; name: string; handle: string }, net
   const where = network === 'facebook' ? 'Messenger' : network ? NETWORK_LABEL[network] : 'Network';
   return a.id ? `${where} user …${a.id.slice(-4)}` : 'Someone';
 }
+
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+/** Each unit, its length in seconds, and up to how many seconds it is used. */
+const UNITS: Array<[Intl.RelativeTimeFormatUnit, number, number]> = [
+  ['minute', 60, 3600],
+  ['hour', 3600, 48 * 3600],
+  ['day', 86400, 60 * 86400],
+  ['month', 30 * 86400, 730 * 86400],
+  ['year', 365 * 86400, Infinity],
+];
+
+/** A time in words relative to `now`: "3 hours ago", "in 2 days", "just now"; "" for none. */
+export function relative(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const s = (t - now) / 1000;
+  const abs = Math.abs(s);
+  if (abs < 45) return s < 0 ? 'just now' : 'in a moment';
+  const [unit, size] = UNITS.find(([, , upTo]) => abs < upTo) ?? UNITS[UNITS.length - 1]!;
+  return RELATIVE.format(Math.max(1, Math.round(abs / size)) * Math.sign(s), unit);
+}

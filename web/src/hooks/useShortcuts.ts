@@ -1,4 +1,5 @@
 import { useEffect } from 'preact/hooks';
+import { focusWhenPresent } from '../focus';
 import { commandFor } from '../keys';
 import type { Conversation } from '../types';
 import { useLatest } from './useLatest';
@@ -19,17 +20,6 @@ export interface ShortcutTarget {
   closeRow: (c: Conversation) => void;
   setHelp: (show: boolean) => void;
   focusSearch: () => void;
-}
-
-/** Focuses element `id` once it is on the page (a conversation being opened), for up to 2 s. */
-function focusWhenPresent(id: string) {
-  let tries = 0;
-  const go = () => {
-    const el = document.getElementById(id) as HTMLElement | null;
-    if (el) el.focus();
-    else if (tries++ < 40) setTimeout(go, 50);
-  };
-  go();
 }
 
 /** The page's keyboard shortcuts, on the document; they act on `t` as of the latest render. */
