@@ -1,5 +1,5 @@
 import { base64url } from '../auth';
-import type { Conversation, Detail, Tab, TeamMember } from '../types';
+import type { Conversation, Detail, Me, Tab, TeamMember } from '../types';
 
 /** A token shaped like a JWT with these claims (unsigned: the page only reads claims). */
 export const jwt = (claims: object) => {
@@ -12,6 +12,28 @@ export const team: TeamMember[] = [
   { id: 'usr_bob', name: 'Bob Stone', email: 'bob@demo.example' },
   { id: 'usr_carol', name: 'Carol Diaz', email: 'carol@demo.example' },
 ];
+
+/** `GET /api/me` for Alice (an admin) or Bob (a member) of the Demo account. */
+export function meAs(role: 'admin' | 'member', patch: Partial<Me['user']> = {}): Me {
+  const admin = role === 'admin';
+  return {
+    user: {
+      id: admin ? 'usr_alice' : 'usr_bob',
+      account_id: 'acc_demo',
+      name: admin ? 'Alice Martin' : 'Bob Stone',
+      email: admin ? 'alice@demo.example' : 'bob@demo.example',
+      role,
+      inbox_access: true,
+      email_notifications: true,
+      profile_ids: admin ? [] : ['prf_fb'],
+      ...patch,
+    },
+    account: { id: 'acc_demo', name: 'Demo' },
+    profiles: [{ id: 'prf_fb', network: 'facebook', name: 'Demo Page', handle: 'demo' }],
+    permissions: { admin, inbox_access: true },
+    integrations: { salesforce: false },
+  };
+}
 
 export function conv(id: string, patch: Partial<Conversation> = {}): Conversation {
   return {
