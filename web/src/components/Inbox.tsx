@@ -12,16 +12,19 @@ import { type ConversationHandle, ConversationView } from './ConversationView';
 import { FeedList } from './FeedList';
 import { FilterBar } from './FilterBar';
 import { HelpDialog } from './HelpDialog';
+import type { Navigate } from './Link';
 import { TabBar } from './TabBar';
 import { TopBar } from './TopBar';
 
 interface Props {
   client: Client;
   onSignOut: () => void;
+  /** Moves the page to another screen (the settings). */
+  navigate: Navigate;
 }
 
 /** The signed-in page: tabs and filters, the feed, the open conversation, the bell. */
-export function Inbox({ client, onSignOut }: Props) {
+export function Inbox({ client, onSignOut, navigate }: Props) {
   const [help, setHelp] = useState(false);
   const [pageError, setPageError] = useState<string | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -104,6 +107,7 @@ export function Inbox({ client, onSignOut }: Props) {
         }}
         onHelp={() => setHelp(true)}
         onSignOut={onSignOut}
+        navigate={navigate}
       />
       <nav aria-label="Tabs and filters" class="controls">
         <TabBar

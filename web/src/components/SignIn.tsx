@@ -64,7 +64,8 @@ export function SignIn({ client, onSignedIn, reason, config = LOCAL }: Props) {
     setBusy('provider');
     setError(null);
     try {
-      location.assign(await beginSignIn(provider, { origin: location.origin, returnTo: location.pathname }));
+      // Back to the same address after signing in (its query too: `?unsubscribed=1` from an email).
+      location.assign(await beginSignIn(provider, { origin: location.origin, returnTo: location.pathname + location.search }));
     } catch (e) {
       setError(`Could not start signing in: ${describeError(e)}`);
       setBusy(null);

@@ -1,5 +1,6 @@
 import type { Me, Notification } from '../types';
 import { Bell } from './Bell';
+import { Link, type Navigate } from './Link';
 
 interface Props {
   me: Me;
@@ -10,10 +11,11 @@ interface Props {
   onOpenNotification: (n: Notification) => void;
   onHelp: () => void;
   onSignOut: () => void;
+  navigate: Navigate;
 }
 
-/** The page's top bar: the account, the bell, the shortcuts, who is signed in. */
-export function TopBar({ me, notifications, bellError, now, onOpenNotification, onHelp, onSignOut }: Props) {
+/** The page's top bar: the account, the bell, the shortcuts, the settings, who is signed in. */
+export function TopBar({ me, notifications, bellError, now, onOpenNotification, onHelp, onSignOut, navigate }: Props) {
   return (
     <header class="topbar">
       <h1>
@@ -24,6 +26,9 @@ export function TopBar({ me, notifications, bellError, now, onOpenNotification, 
         <button type="button" class="small" onClick={onHelp} aria-keyshortcuts="?">
           Shortcuts <kbd>?</kbd>
         </button>
+        <Link href="/settings" navigate={navigate} class="button small" id="settings-link">
+          Settings
+        </Link>
         <span class="whoami" title={me.user.email}>
           {me.user.name}
         </span>
