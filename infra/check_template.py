@@ -109,7 +109,8 @@ def main(path):
         if auth != "NONE":
             problems.append(f"ApiFunction {path}: Zapier's API keys need the route without the JWT authorizer (Authorizer: NONE)")
     for (path, _), auth in routes.items():
-        if path and path.startswith("/api") and not path.startswith("/api/zapier/") and path != "/api/openapi.json" and auth == "NONE":
+        open_paths = {"/api/openapi.json", "/api/unsubscribe"}
+        if path and path.startswith("/api") and not path.startswith("/api/zapier/") and path not in open_paths and auth == "NONE":
             problems.append(f"ApiFunction {path}: an /api route without the JWT authorizer")
 
     actions = work_queues.get("ActionsQueue")

@@ -132,6 +132,9 @@ impl Config {
                 poll_budgets: poll_budgets()?,
                 action_retry: Default::default(),
                 public_url: public_url()?,
+                // The bearer tokens' key signs the unsubscribe links too: its messages start
+                // with their own label, so neither can pass for the other.
+                unsubscribe_key: Some(inbox_domain::SecretString::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret.clone()))),
             },
             egress: egress()?,
             deliver: true,
@@ -166,6 +169,7 @@ impl Config {
                 // Tests wait fractions of a second between tries, not minutes.
                 action_retry: inbox_domain::retry::RetrySchedule { waits: vec![std::time::Duration::from_millis(100); 3] },
                 public_url: Default::default(),
+                unsubscribe_key: Some(inbox_domain::SecretString::new("test_unsubscribe_key")),
             },
             // Receivers in tests are wiremock servers on loopback; nothing else is reachable.
             egress: inbox_integrations::EgressPolicy::loopback_only(),

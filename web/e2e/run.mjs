@@ -623,7 +623,7 @@ await step('a note mentioning another user gives that user a notification', asyn
   const label = await bob.locator('button.bell').getAttribute('aria-label');
   assert(label === `Notifications, ${before + 1} unread`, `the bell's label: ${label}`);
   await bob.locator('button.bell').click();
-  const mention = bob.locator('button.notification.unread', { hasText: 'mentioned you in a note on the facebook comment from Sam Rivers' });
+  const mention = bob.locator('button.notification.unread', { hasText: 'mentioned you in a note on the Facebook comment from Sam Rivers' });
   await mention.waitFor();
   await shot(bob, '11-bob-bell');
   await mention.click();

@@ -25,6 +25,9 @@ describe('routes', () => {
     const r = { tab: 'tab_a b', conversation: 'cnv_1' };
     expect(parseRoute(routePath(r))).toEqual(r);
     expect(parseRoute('/')).toEqual({ tab: null, conversation: null });
+    // An email's link opens the conversation in the first tab.
+    expect(parseRoute('/conversations/cnv_1')).toEqual({ tab: null, conversation: 'cnv_1' });
+    expect(parseRoute('/conversations/cnv_1/more')).toEqual({ tab: null, conversation: null });
     expect(parseRoute('/tabs/t1')).toEqual({ tab: 't1', conversation: null });
   });
   it('tell the inbox, the settings and the connect callback apart', () => {

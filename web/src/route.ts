@@ -1,4 +1,5 @@
-// The page's addresses: /tabs/<tab>/conversations/<id> (the inbox), /settings/<section> (the
+// The page's addresses: /tabs/<tab>/conversations/<id> (the inbox; emails link to
+// /conversations/<id>), /settings/<section> (the
 // settings), /connect/callback (where a network sends the browser back after connecting a
 // channel). The runner answers index.html for every such path, so a reload or a shared link
 // lands on the same view.
@@ -35,6 +36,8 @@ export function parseRoute(pathname: string): Route {
   const route: Route = { tab: null, conversation: null };
   if (p[0] === 'tabs' && p[1]) route.tab = p[1];
   if (p[2] === 'conversations' && p[3]) route.conversation = p[3];
+  // An email's link: the conversation, in whichever tab opens first.
+  if (p[0] === 'conversations' && p[1] && p.length === 2) route.conversation = p[1];
   return route;
 }
 

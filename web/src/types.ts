@@ -116,8 +116,18 @@ export interface Tab {
 
 export interface Notification {
   id: string;
-  type: 'assigned' | 'reassigned' | 'note' | 'status_changed' | 'mentioned' | 'webhook_disabled';
-  conversation_id: string;
+  type:
+    | 'assigned'
+    | 'reassigned'
+    | 'note'
+    | 'status_changed'
+    | 'mentioned'
+    | 'webhook_disabled'
+    | 'channel_needs_reconnection'
+    | 'channel_expiring';
+  /** The conversation it is about; none for a channel's sign-in (then `profile_id`). */
+  conversation_id: string | null;
+  profile_id?: string | null;
   actor_id: string | null;
   created_at: string;
   read: boolean;

@@ -60,14 +60,26 @@ struct StartAnswer {
 async fn start(
     State(state): State<AppState>,
     Caller(viewer): Caller,
+    headers: axum::http::HeaderMap,
     Json(body): Json<StartBody>,
 ) -> ApiResult<(StatusCode, axum::Json<StartAnswer>)> {
     let reconnect = match body.profile_id {
         Some(id) => Some(ProfileId::parse(&id).ok_or_else(|| ApiError::NotFound("profile".into()))?),
         None => None,
     };
-    let s = usecases::start_connect(&state.deps, &viewer, body.network, reconnect).await?;
+    // Where the page is, when the deployment was not told (its `Origin`): only ever a
+    // redirect address, which the network accepts only if it is registered with the app.
+    let origin = headers.get(axum::http::header::ORIGIN).and_then(|v| v.to_str().ok()).filter(|o| is_origin(o));
+    let s = usecases::start_connect(&state.deps, &viewer, body.network, reconnect, origin).await?;
     Ok((StatusCode::CREATED, axum::Json(StartAnswer { flow_id: s.flow_id, authorize_url: s.authorize_url, expires_at: s.expires_at })))
+}
+
+/// `scheme://host[:port]`, nothing more.
+fn is_origin(o: &str) -> bool {
+    let Some(rest) = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://")) else { return false };
+    !rest.is_empty()
+        && rest.len() <= 253
+        && rest.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

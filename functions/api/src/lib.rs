@@ -8,6 +8,7 @@ mod connect;
 mod conversations;
 mod dto;
 mod integrations;
+mod mail;
 mod params;
 mod tabs;
 
@@ -37,6 +38,7 @@ fn openapi_router() -> OpenApiRouter<AppState> {
         .routes(routes!(read_notification))
         .merge(admin::routes())
         .merge(connect::routes())
+        .merge(mail::routes())
         .merge(integrations::routes())
 }
 

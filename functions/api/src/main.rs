@@ -7,8 +7,9 @@ use inbox_lambda::runtime::{self, Aws, LambdaConfig, Secrets, WebSecrets};
 #[tokio::main]
 async fn main() -> Result<(), runtime::Error> {
     runtime::init_tracing();
-    let config = LambdaConfig::from_env()?;
+    let mut config = LambdaConfig::from_env()?;
     let aws = Aws::connect(&config).await.with_sign_in(&config).await?;
+    aws.mail_secrets(&mut config).await?;
     let path = config.secrets_path()?;
     let secrets = WebSecrets::api(&Secrets::load(&aws.ssm, path).await?, path, &config.auth)?;
     let state = runtime::web_state(aws.deps(&config)?, &config, &secrets);

@@ -6,9 +6,11 @@ use inbox_lambda::runtime::{self, Aws, LambdaConfig};
 #[tokio::main]
 async fn main() -> Result<(), runtime::Error> {
     runtime::init_tracing();
-    let config = LambdaConfig::from_env()?;
+    let mut config = LambdaConfig::from_env()?;
     config.mail_from()?;
-    let deps = Aws::connect(&config).await.deps(&config)?;
+    let aws = Aws::connect(&config).await;
+    aws.mail_secrets(&mut config).await?;
+    let deps = aws.deps(&config)?;
     runtime::run_sqs(move |body: Vec<u8>| {
         let deps = deps.clone();
         async move { fn_notifier::handle_message(&deps, &body).await }

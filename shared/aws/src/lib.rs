@@ -20,7 +20,7 @@ pub mod sqs;
 pub use dynamo::{DynamoDbStore, FeedBudget, schema};
 pub use kms::KmsCipher;
 pub use sdk::{sdk_config, sdk_config_for};
-pub use ses::{SesMailer, render_html};
+pub use ses::SesMailer;
 pub use sqs::{SqsDelivery, SqsQueue};
 
 pub use aws_config;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod ids;
 pub mod ingest;
+pub mod mail;
 pub mod messages;
 pub mod model;
 pub mod notes;

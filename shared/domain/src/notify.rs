@@ -27,6 +27,12 @@ pub enum Happening {
         url: String,
         reason: String,
     },
+    /// A channel's sign-in needs the admins (renewal refused, token or sign-in ending): told to
+    /// the account's admins, about the profile (`NotifyEvent::profile_id`).
+    ChannelAttention {
+        kind: NotificationType,
+        text: String,
+    },
 }
 
 /// A queued happening with its identity (so that a redelivery notifies nobody twice).
@@ -34,7 +40,11 @@ pub enum Happening {
 pub struct NotifyEvent {
     pub event_id: String,
     pub account_id: AccountId,
-    pub conversation_id: ConversationId,
+    /// The conversation it is about (none for a channel's sign-in).
+    pub conversation_id: Option<ConversationId>,
+    /// The channel it is about, for a channel's sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_id: Option<ProfileId>,
     pub actor: Actor,
     pub at: Timestamp,
     pub happening: Happening,
@@ -82,7 +92,7 @@ pub fn decide(actor: &Actor, conversation: &Conversation, happening: &Happening,
             }
         }
         // The admins, not the conversation's people: see `usecases::notify`.
-        Happening::WebhookDisabled { .. } => {}
+        Happening::WebhookDisabled { .. } | Happening::ChannelAttention { .. } => {}
     }
     out
 }
@@ -96,7 +106,7 @@ pub fn notification_id(event_id: &str, user: &UserId) -> NotificationId {
 /// `happening` gives a status change's own status (the conversation may have moved on since).
 pub fn describe(kind: NotificationType, happening: &Happening, actor_name: &str, conversation: &Conversation) -> String {
     let who = if conversation.author.name.is_empty() { conversation.author.handle.as_str() } else { conversation.author.name.as_str() };
-    let about = format!("{} {} from {}", conversation.network, conversation.kind, who);
+    let about = format!("{} from {}", crate::mail::kind_label(conversation.network, conversation.kind), who);
     match kind {
         NotificationType::Assigned => format!("{actor_name} assigned you the {about}"),
         NotificationType::Reassigned => format!("{actor_name} reassigned the {about} that you had"),
@@ -116,17 +126,6 @@ pub fn describe(kind: NotificationType, happening: &Happening, actor_name: &str,
         // Channel notifications are worded where they are made (`usecases::renewal`).
         NotificationType::ChannelNeedsReconnection => "A channel needs reconnecting".to_string(),
         NotificationType::ChannelExpiring => "A channel's sign-in ends soon".to_string(),
-    }
-}
-
-/// The email telling an admin about a channel's sign-in (renewal refused, ending soon).
-pub fn channel_email(id: &NotificationId, admin: &User, profile: &Profile, text: &str, public_url: &str) -> crate::ports::Email {
-    let _ = profile;
-    crate::ports::Email {
-        id: id.to_string(),
-        to: admin.email.to_string(),
-        subject: text.to_string(),
-        text: format!("{text}.\n\nChannels: {public_url}/settings/channels\n"),
     }
 }
 
@@ -195,7 +194,7 @@ mod tests {
         let mut c = conv(Some("usr_b"));
         c.status = Status::Open; // reopened since
         let closed = Happening::StatusChanged { status: Status::Closed };
-        assert!(describe(NotificationType::StatusChanged, &closed, "Alice", &c).starts_with("Alice closed the twitter mention"));
+        assert!(describe(NotificationType::StatusChanged, &closed, "Alice", &c).starts_with("Alice closed the X mention"));
     }
 
     #[test]

@@ -250,7 +250,12 @@ pub struct Email {
     pub id: String,
     pub to: String,
     pub subject: String,
+    /// The plain-text part.
     pub text: String,
+    /// The HTML part (the same words, escaped): see [`crate::mail::Letter`].
+    pub html: String,
+    /// The one-click unsubscribe address (`List-Unsubscribe`, RFC 8058), if any.
+    pub unsubscribe_url: Option<String>,
 }
 
 #[async_trait]

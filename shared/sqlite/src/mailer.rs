@@ -1,4 +1,5 @@
-//! `Mailer` that writes each email as an `.eml` file to an outbox folder.
+//! `Mailer` that writes each email as an `.eml` file to an outbox folder: the whole message, as
+//! SES would send it (text and HTML parts, `List-Unsubscribe`).
 
 use async_trait::async_trait;
 use inbox_domain::error::{PortError, PortResult};
@@ -25,11 +26,6 @@ impl OutboxMailer {
     }
 }
 
-/// Keeps header values on one line.
-fn header(v: &str) -> String {
-    v.chars().map(|c| if c == '\r' || c == '\n' { ' ' } else { c }).collect()
-}
-
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, email: &Email) -> PortResult<()> {
@@ -38,15 +34,8 @@ impl Mailer for OutboxMailer {
         if path.exists() {
             return Ok(());
         }
-        let body = format!(
-            "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMessage-ID: <{}@inbox.local>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}",
-            header(&self.from),
-            header(&email.to),
-            header(&email.subject),
-            chrono::Utc::now().to_rfc2822(),
-            safe_id,
-            email.text.replace('\n', "\r\n")
-        );
+        // The same message SES is given (`inbox_domain::mail::mime`).
+        let body = inbox_domain::mail::mime(&self.from, email, chrono::Utc::now()).map_err(PortError::Unavailable)?;
         let tmp = self.dir.join(format!(".{safe_id}.tmp"));
         let write = async {
             tokio::fs::write(&tmp, body.as_bytes()).await?;

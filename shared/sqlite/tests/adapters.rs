@@ -240,7 +240,14 @@ async fn a_changes_outbox_is_queued_in_its_transaction_and_only_if_the_change_is
 async fn the_outbox_mailer_writes_each_email_once() {
     let dir = tempfile::tempdir().unwrap();
     let m = OutboxMailer::new(dir.path().join("outbox"), "inbox@localhost").unwrap();
-    let e = Email { id: "ntf_1".into(), to: "bob@example.com".into(), subject: "Hi\r\nBcc: evil@x".into(), text: "body".into() };
+    let e = Email {
+        id: "ntf_1".into(),
+        to: "bob@example.com".into(),
+        subject: "Hi\r\nBcc: evil@x".into(),
+        text: "body".into(),
+        html: "<p>body</p>".into(),
+        unsubscribe_url: None,
+    };
     m.send(&e).await.unwrap();
     m.send(&Email { text: "second".into(), ..e.clone() }).await.unwrap();
     let files: Vec<_> = std::fs::read_dir(m.dir()).unwrap().collect();
@@ -248,7 +255,8 @@ async fn the_outbox_mailer_writes_each_email_once() {
     let text = std::fs::read_to_string(m.dir().join("ntf_1.eml")).unwrap();
     assert!(text.contains("To: bob@example.com\r\n"));
     assert!(text.contains("Subject: Hi  Bcc: evil@x\r\n"), "no header injection: {text}");
-    assert!(text.ends_with("body"));
+    assert!(text.contains("Content-Type: multipart/alternative"), "{text}");
+    assert!(!text.contains("second") && !text.contains("c2Vjb25k"), "the second send wrote nothing: {text}");
 }
 
 #[tokio::test]

@@ -110,6 +110,7 @@ macro_rules! mail_conformance {
     ($make:expr) => {
         $crate::mail_conformance!(@tests $make;
             an_email_is_sent_once_per_id,
+            an_email_has_text_and_html_parts_and_a_one_click_unsubscribe,
             subject_and_recipient_cannot_inject_headers,
         );
     };

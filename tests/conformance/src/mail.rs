@@ -7,13 +7,53 @@ use inbox_domain::ports::{Email, Mailer};
 use inbox_sqlite::OutboxMailer;
 use std::sync::Arc;
 
-/// One sent email as the suite sees it. `body` is the text body (outbox) or the HTML body
-/// (what moto records of SES); the suite looks for words in it.
-#[derive(Debug, Clone)]
+/// One sent email as the suite sees it: read back from the whole message both mailers send
+/// (the `.eml` file; the raw content moto recorded of SES).
+#[derive(Debug, Clone, Default)]
 pub struct Sent {
     pub to: Vec<String>,
     pub subject: String,
+    /// The plain-text part.
     pub body: String,
+    pub html: String,
+    /// Every header of the message, as (name, value).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Sent {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads a message as `inbox_domain::mail::mime` writes it: headers, then a
+/// `multipart/alternative` of base64 text and HTML parts (decoded here).
+pub fn parse_message(raw: &str) -> Sent {
+    use base64::Engine;
+    let raw = raw.replace("\r\n", "\n");
+    let (head, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
+    let headers: Vec<(String, String)> =
+        head.lines().filter_map(|l| l.split_once(": ")).map(|(n, v)| (n.to_string(), v.trim_end().to_string())).collect();
+    let get = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone()).unwrap_or_default();
+    let mut sent = Sent { to: vec![get("To")], subject: get("Subject"), headers: headers.clone(), ..Default::default() };
+    let boundary = get("Content-Type").split("boundary=\"").nth(1).and_then(|b| b.split('"').next()).map(str::to_string);
+    let Some(boundary) = boundary else {
+        sent.body = body.to_string();
+        return sent;
+    };
+    for part in body.split(&format!("--{boundary}")) {
+        let Some((part_head, data)) = part.trim_start_matches('\n').split_once("\n\n") else { continue };
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(data.lines().collect::<String>().trim())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        if part_head.contains("text/plain") {
+            sent.body = decoded;
+        } else if part_head.contains("text/html") {
+            sent.html = decoded;
+        }
+    }
+    sent
 }
 
 #[async_trait]
@@ -23,7 +63,8 @@ pub trait MailHarness: Send + Sync {
 }
 
 fn email(id: &str, subject: &str, text: &str) -> Email {
-    Email { id: id.into(), to: "bob@example.com".into(), subject: subject.into(), text: text.into() }
+    let html = format!("<p>{}</p>", text.replace('<', "&lt;"));
+    Email { id: id.into(), to: "bob@example.com".into(), subject: subject.into(), text: text.into(), html, unsubscribe_url: None }
 }
 
 pub async fn an_email_is_sent_once_per_id(h: &impl MailHarness) {
@@ -41,6 +82,21 @@ pub async fn an_email_is_sent_once_per_id(h: &impl MailHarness) {
     assert!(sent[0].body.contains("Where is my order?"), "{}", sent[0].body);
     assert!(!sent[0].body.contains("a second time"));
     assert_eq!(sent[1].subject, "Carl mentioned you");
+}
+
+/// Both parts and the one-click unsubscribe headers reach the recipient as written.
+pub async fn an_email_has_text_and_html_parts_and_a_one_click_unsubscribe(h: &impl MailHarness) {
+    let mut e = email("ntf_4", "Ann assigned you the Facebook comment from Sam", "Ann assigned you the Facebook comment from Sam.");
+    e.html = "<p>Ann assigned you the Facebook comment from Sam &lt;script&gt;.</p>".into();
+    e.unsubscribe_url = Some("https://inbox.example.com/api/unsubscribe?t=acc_1.usr_1.mac".into());
+    h.mailer().send(&e).await.unwrap();
+    let sent = h.sent().await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let s = &sent[0];
+    assert_eq!(s.header("List-Unsubscribe"), Some("<https://inbox.example.com/api/unsubscribe?t=acc_1.usr_1.mac>"), "{s:?}");
+    assert_eq!(s.header("List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"), "{s:?}");
+    assert!(s.body.starts_with("Ann assigned you"), "{s:?}");
+    assert!(s.html.contains("&lt;script&gt;") && !s.html.contains("<script>"), "{s:?}");
 }
 
 pub async fn subject_and_recipient_cannot_inject_headers(h: &impl MailHarness) {
@@ -86,11 +142,7 @@ impl MailHarness for OutboxHarness {
             if path.extension().and_then(|e| e.to_str()) != Some("eml") {
                 continue;
             }
-            let raw = std::fs::read_to_string(&path).unwrap();
-            let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-            let header =
-                |name: &str| head.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(str::to_string)).unwrap_or_default();
-            out.push(Sent { to: vec![header("To")], subject: header("Subject"), body: body.replace("\r\n", "\n") });
+            out.push(parse_message(&std::fs::read_to_string(&path).unwrap()));
         }
         out
     }
@@ -114,6 +166,12 @@ impl MailHarness for SesHarness {
         Arc::new(self.mailer.clone())
     }
     async fn sent(&self) -> Vec<Sent> {
-        crate::moto::emails_from(&self.from).await.into_iter().map(|e| Sent { to: e.to, subject: e.subject, body: e.body }).collect()
+        crate::moto::emails_from(&self.from)
+            .await
+            .into_iter()
+            // moto adds the addresses it parses from the message to the destinations SES was
+            // given (SES itself sends to those only): the message's own To is what is read.
+            .map(|e| parse_message(&e.raw))
+            .collect()
     }
 }

@@ -95,24 +95,23 @@ pub async fn identity(config: &aws_config::SdkConfig) -> (aws_sdk_sesv2::Client,
 pub struct RecordedEmail {
     pub from: String,
     pub to: Vec<String>,
-    pub subject: String,
-    pub body: String,
+    /// The whole message as SES was given it (raw content).
+    pub raw: String,
 }
 
 /// Every email moto's SES recorded as sent from `from` (`GET /moto-api/data.json`, `ses`).
 pub async fn emails_from(from: &str) -> Vec<RecordedEmail> {
     let url = format!("{}/moto-api/data.json", endpoint().await);
     let data: serde_json::Value = reqwest::get(&url).await.expect("moto data").json().await.expect("moto data is JSON");
-    data["ses"]["Message"]
+    data["ses"]["RawMessage"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|m| m["source"].as_str() == Some(from))
         .map(|m| RecordedEmail {
             from: from.to_string(),
-            to: m["destinations"]["ToAddresses"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_string)).collect(),
-            subject: m["subject"].as_str().unwrap_or_default().to_string(),
-            body: m["body"].as_str().unwrap_or_default().to_string(),
+            to: m["destinations"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_string)).collect(),
+            raw: m["raw_data"].as_str().unwrap_or_default().to_string(),
         })
         .collect()
 }

@@ -180,6 +180,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
         ("webhook/x-consumer-secret", "e2e-x"),
         ("webhook/linkedin-client-secret", "e2e-li"),
         ("api/cursor-key", "e2e-cursor"),
+        ("mail/unsubscribe-key", "e2e-unsubscribe-key"),
     ] {
         ssm.put_parameter()
             .name(format!("{root}/{name}"))
@@ -198,26 +199,35 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     // The token key (KMS on moto): given to the functions the template gives it to.
     let kms = inbox_aws::aws_sdk_kms::Client::new(&sdk);
     let token_key = kms.create_key().send().await.expect("a KMS key on moto").key_metadata.expect("metadata").key_id;
-    let function = |name: &str| {
+    let function = async |name: &str| {
         let mut env: Vec<(String, String)> = vec![
             ("INBOX_TABLE".into(), table.clone()),
             ("INBOX_MAIL_FROM".into(), from.clone()),
             ("INBOX_AUTH_USER_CLAIM".into(), "custom:user_id".into()),
             ("INBOX_GRAPH_BASE".into(), format!("{}/v21.0", graph.uri())),
+            ("INBOX_PUBLIC_URL".into(), "https://inbox.e2e.example".into()),
         ];
         env.extend(template_queues(name, &urls));
         if template_block(name).iter().any(|l| l.trim() == "INBOX_TOKEN_KEY_ID: !Ref TokenKey") {
             env.push(("INBOX_TOKEN_KEY_ID".into(), token_key.clone()));
         }
-        let config = LambdaConfig::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
-        let deps = Aws::with_sdk(sdk.clone(), &config).with_meter(&meter).deps(&config).expect("deps");
+        if let Some(path) = template_block(name)
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("INBOX_MAIL_SECRETS_PATH: !Sub ${SecretsPath}").map(String::from))
+        {
+            env.push(("INBOX_MAIL_SECRETS_PATH".into(), format!("{root}{path}")));
+        }
+        let mut config = LambdaConfig::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
+        let aws = Aws::with_sdk(sdk.clone(), &config).with_meter(&meter);
+        aws.mail_secrets(&mut config).await.expect("mail secrets");
+        let deps = aws.deps(&config).expect("deps");
         (config, deps)
     };
-    let (config, deps) = function("ApiFunction");
-    let (webhook_config, webhook_deps) = function("WebhookFunction");
-    let (_, ingest_deps) = function("IngestFunction");
-    let (_, notifier_deps) = function("NotifierFunction");
-    let (actions_config, actions_deps) = function("ActionsFunction");
+    let (config, deps) = function("ApiFunction").await;
+    let (webhook_config, webhook_deps) = function("WebhookFunction").await;
+    let (_, ingest_deps) = function("IngestFunction").await;
+    let (_, notifier_deps) = function("NotifierFunction").await;
+    let (actions_config, actions_deps) = function("ActionsFunction").await;
     let aws = Aws::with_sdk(sdk.clone(), &config);
 
     // The account: Alice (admin), Bob (a member who gets emails), one Facebook Page.
@@ -387,9 +397,36 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert!(notified >= 1);
     let emails = moto::emails_from(&from).await;
     assert_eq!(emails.len(), 1, "one email: {emails:?}");
-    assert_eq!(emails[0].to, ["bob@e2e.example"]);
-    assert!(emails[0].subject.contains("Alice"), "{:?}", emails[0]);
-    assert!(emails[0].body.contains("size M"), "the HTML body quotes the conversation: {}", emails[0].body);
+    // moto adds the message's own To to the destinations SES was given: either way, Bob only.
+    assert!(emails[0].to.iter().all(|t| t == "bob@e2e.example"), "{:?}", emails[0].to);
+    let email = inbox_conformance::mail::parse_message(&emails[0].raw);
+    assert_eq!(email.to, ["bob@e2e.example"]);
+    assert!(email.subject.contains("Alice") && email.subject.contains("Facebook comment"), "{email:?}");
+    assert!(email.html.contains("size M") && email.body.contains("size M"), "both parts quote the conversation: {email:?}");
+    let link = format!("https://inbox.e2e.example/conversations/{id}");
+    assert!(email.html.contains(&link) && email.body.contains(&link), "a link to open it: {email:?}");
+    let unsubscribe = email.header("List-Unsubscribe").expect("a one-click unsubscribe").to_string();
+    assert!(unsubscribe.starts_with("<https://inbox.e2e.example/api/unsubscribe?t=acc_e2e.usr_bob."), "{unsubscribe}");
+    assert_eq!(email.header("List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+    // The one-click POST turns Bob's emails off (through the API function, no sign-in), once
+    // and for Bob only; a forged token changes nothing.
+    let token = unsubscribe.trim_matches(|c| c == '<' || c == '>').split("t=").nth(1).unwrap().to_string();
+    let forged = token.replacen("usr_bob", "usr_alice", 1);
+    let one_click = |t: &str| {
+        gateway_event(
+            "POST",
+            &format!("/api/unsubscribe?t={t}"),
+            json!({"content-type": "application/x-www-form-urlencoded"}),
+            Some("List-Unsubscribe=One-Click"),
+            None,
+        )
+    };
+    let (status, _) = call(&api, one_click(&forged)).await;
+    assert_eq!(status, 404, "a forged token");
+    let (status, _) = call(&api, one_click(&token)).await;
+    assert_eq!(status, 200);
+    assert!(!deps.directory.get_user(&acc, &bob).await.unwrap().unwrap().email_notifications);
+    assert!(deps.directory.get_user(&acc, &alice).await.unwrap().unwrap().email_notifications);
     let bob_notes = deps.notifications.list_notifications(&bob, 10).await.unwrap();
     assert_eq!(bob_notes.len(), 1, "and one in-app notification");
 

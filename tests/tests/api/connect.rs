@@ -390,6 +390,7 @@ async fn a_refused_renewal_marks_the_channel_and_tells_the_admins_once() {
     // A 401 afterwards (a poll) says the same thing: still one notification.
     sim(&t).expire_access_tokens(Network::Twitter);
     inbox_domain::usecases::poll_due(deps, t.app.poller.as_ref(), 10).await.unwrap();
+    t.settle().await;
     let (_, channels) = t.get("/api/channels", ALICE).await;
     let channel = channels["channels"].as_array().unwrap().iter().find(|c| c["profile_id"] == "prf_demo_twitter").unwrap().clone();
     assert_eq!(channel["token_state"], "needs_reconnection", "{channel}");
@@ -403,11 +404,10 @@ async fn a_refused_renewal_marks_the_channel_and_tells_the_admins_once() {
     // Members are not told; the admin's email says it once, with the way to the channels.
     let (_, bob) = t.get("/api/notifications", BOB).await;
     assert!(bob["notifications"].as_array().unwrap().iter().all(|n| n["type"] != "channel_needs_reconnection"));
-    let outbox = t.app.config.data_dir.join("outbox");
-    let emails: Vec<String> = std::fs::read_dir(&outbox)
-        .map(|d| d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok()).filter(|m| m.contains("needs reconnecting")).collect())
-        .unwrap_or_default();
-    assert_eq!(emails.len(), 1, "one email");
-    assert!(emails[0].contains("To: alice@demo.example") && emails[0].contains("/settings/channels"), "{}", emails[0]);
+    let emails: Vec<Mail> = mails(&t).into_iter().filter(|m| m.text.contains("needs reconnecting")).collect();
+    assert_eq!(emails.len(), 1, "one email: {emails:?}");
+    assert_eq!(emails[0].header("To"), Some("alice@demo.example"));
+    let public = t.app.state.deps.settings.public_url();
+    assert!(emails[0].text.contains(&format!("{public}/settings/channels")), "{}", emails[0].text);
     t.stop().await;
 }

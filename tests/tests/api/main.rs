@@ -7,6 +7,7 @@ mod errors;
 mod fixtures;
 mod hardening;
 mod integrations;
+mod mail;
 mod networks;
 mod polling;
 mod rules;

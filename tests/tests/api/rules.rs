@@ -828,10 +828,7 @@ async fn assigning_notifies_the_new_assignee_in_app_and_by_email_never_the_actor
     t.settle().await;
     assert_eq!(notifications(&t, BOB).await, [("assigned".to_string(), conv.clone(), json!(ALICE))]);
     assert_eq!(notifications(&t, ALICE).await, vec![]);
-    assert_eq!(
-        outbox(&t),
-        [("bob@demo.example".to_string(), "Alice Martin assigned you the twitter mention from Jane Customer".to_string())]
-    );
+    assert_eq!(outbox(&t), [("bob@demo.example".to_string(), "Alice Martin assigned you the X mention from Jane Customer".to_string())]);
     // Bob takes himself off it, then Alice takes it: nobody else had it, nobody hears.
     assign(&t, BOB, &conv, None).await;
     assign(&t, ALICE, &conv, Some(ALICE)).await;
@@ -861,9 +858,9 @@ async fn reassigning_notifies_the_new_assignee_and_the_previous_one() {
     assert_eq!(
         outbox(&t),
         [
-            s("bob@demo.example", "Alice Martin assigned you the twitter mention from Jane Customer"),
-            s("bob@demo.example", "Alice Martin reassigned the twitter mention from Jane Customer that you had"),
-            s("carol@demo.example", "Alice Martin assigned you the twitter mention from Jane Customer"),
+            s("bob@demo.example", "Alice Martin assigned you the X mention from Jane Customer"),
+            s("bob@demo.example", "Alice Martin reassigned the X mention from Jane Customer that you had"),
+            s("carol@demo.example", "Alice Martin assigned you the X mention from Jane Customer"),
         ]
     );
     t.stop().await;
@@ -886,7 +883,7 @@ async fn a_note_notifies_the_assignee_but_never_its_author() {
     assert_eq!(notifications(&t, ALICE).await, vec![]);
     assert!(outbox(&t).contains(&(
         "bob@demo.example".to_string(),
-        "Carol Diaz left a note on the twitter mention from Jane Customer assigned to you".to_string()
+        "Carol Diaz left a note on the X mention from Jane Customer assigned to you".to_string()
     )));
     assert_eq!(outbox(&t).len(), 2);
     t.stop().await;
@@ -920,8 +917,8 @@ async fn a_status_change_notifies_the_assignee_unless_they_made_it() {
     assert_eq!(notifications(&t, ALICE).await, vec![]);
     assert_eq!(notifications(&t, CAROL).await, vec![]);
     let subjects: Vec<_> = outbox(&t).into_iter().filter(|(to, _)| to == "bob@demo.example").map(|(_, s)| s).collect();
-    assert!(subjects.contains(&"Alice Martin closed the twitter mention from Jane Customer assigned to you".to_string()), "{subjects:?}");
-    assert!(subjects.contains(&"The inbox reopened the twitter mention from Jane Customer assigned to you".to_string()), "{subjects:?}");
+    assert!(subjects.contains(&"Alice Martin closed the X mention from Jane Customer assigned to you".to_string()), "{subjects:?}");
+    assert!(subjects.contains(&"The inbox reopened the X mention from Jane Customer assigned to you".to_string()), "{subjects:?}");
     assert_eq!(outbox(&t).len(), 4);
     t.stop().await;
 }
@@ -949,9 +946,9 @@ async fn a_mention_notifies_each_mentioned_user_who_can_see_the_conversation() {
     assert_eq!(
         outbox(&t),
         [
-            s("alice@demo.example", "Bob Stone mentioned you in a note on the twitter mention from Jane Customer"),
-            s("bob@demo.example", "Alice Martin mentioned you in a note on the facebook comment from Jane Customer"),
-            s("carol@demo.example", "Bob Stone mentioned you in a note on the twitter mention from Jane Customer"),
+            s("alice@demo.example", "Bob Stone mentioned you in a note on the X mention from Jane Customer"),
+            s("bob@demo.example", "Alice Martin mentioned you in a note on the Facebook comment from Jane Customer"),
+            s("carol@demo.example", "Bob Stone mentioned you in a note on the X mention from Jane Customer"),
         ]
     );
     t.stop().await;

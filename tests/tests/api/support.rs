@@ -215,6 +215,51 @@ pub fn outbox(t: &TestApp) -> Vec<(String, String)> {
     out
 }
 
+/// One email of the outbox, read as a mail client would: its headers, and its text and HTML
+/// parts decoded.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub headers: Vec<(String, String)>,
+    pub text: String,
+    pub html: String,
+}
+
+impl Mail {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Every email of the outbox, parsed.
+pub fn mails(t: &TestApp) -> Vec<Mail> {
+    use base64::Engine;
+    let dir = t.dir.path().join("outbox");
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("outbox exists") {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("eml") {
+            continue;
+        }
+        let raw = std::fs::read_to_string(&path).unwrap().replace("\r\n", "\n");
+        let (head, body) = raw.split_once("\n\n").unwrap();
+        let headers: Vec<(String, String)> = head.lines().filter_map(|l| l.split_once(": ")).map(|(n, v)| (n.into(), v.into())).collect();
+        let boundary = head.split("boundary=\"").nth(1).and_then(|b| b.split('"').next()).expect("multipart").to_string();
+        let (mut text, mut html) = (String::new(), String::new());
+        for part in body.split(&format!("--{boundary}")) {
+            let Some((h, data)) = part.trim_start_matches('\n').split_once("\n\n") else { continue };
+            let bytes = base64::engine::general_purpose::STANDARD.decode(data.lines().collect::<String>().trim()).unwrap_or_default();
+            let decoded = String::from_utf8(bytes).expect("UTF-8 parts");
+            if h.contains("text/plain") {
+                text = decoded;
+            } else if h.contains("text/html") {
+                html = decoded;
+            }
+        }
+        out.push(Mail { headers, text, html });
+    }
+    out
+}
+
 pub async fn post_ok(t: &TestApp, path: &str, user: &str, body: Value) -> Value {
     let (status, answer) = t.post(path, user, body).await;
     assert!(status.is_success(), "{path} answered {status}: {answer}");

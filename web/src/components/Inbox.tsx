@@ -1,3 +1,4 @@
+import { settingsPath } from '../route';
 import { useMemo, useRef, useState } from 'preact/hooks';
 import { type Client, describeError } from '../api';
 import { useBell } from '../hooks/useBell';
@@ -103,7 +104,9 @@ export function Inbox({ client, onSignOut, navigate }: Props) {
         now={now}
         onOpenNotification={(n) => {
           if (!n.read) bell.markRead(n.id).catch((e) => setPageError(`Could not mark the notification read: ${describeError(e)}`));
-          open(n.conversation_id);
+          // A channel's sign-in (renewal refused, ending soon) is fixed in Settings → Channels.
+          if (n.conversation_id) open(n.conversation_id);
+          else navigate(settingsPath('channels'));
         }}
         onHelp={() => setHelp(true)}
         onSignOut={onSignOut}

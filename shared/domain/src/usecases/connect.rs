@@ -50,9 +50,17 @@ pub struct Started {
 }
 
 /// Starts a sign-in through `network`, to connect new channels or (`reconnect`) to give one
-/// channel a new token.
+/// channel a new token. The network sends the admin back to `<page_url>/connect/callback`:
+/// the deployment's public address, or (when it has none) the page the admin started from;
+/// either way only an address registered with the network's app is accepted by the network.
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, network = %network))]
-pub async fn start_connect(deps: &Deps, viewer: &Viewer, network: Network, reconnect: Option<ProfileId>) -> DomainResult<Started> {
+pub async fn start_connect(
+    deps: &Deps,
+    viewer: &Viewer,
+    network: Network,
+    reconnect: Option<ProfileId>,
+    page_url: Option<&str>,
+) -> DomainResult<Started> {
     require_admin(viewer, "channels")?;
     if network == Network::Instagram {
         return Err(DomainError::Invalid(
@@ -73,7 +81,16 @@ pub async fn start_connect(deps: &Deps, viewer: &Viewer, network: Network, recon
     let id = FlowId::generate();
     let (secret, verifier) = (random_secret(), random_secret());
     let now = deps.clock.now();
-    let redirect_uri = format!("{}/connect/callback", deps.settings.public_url());
+    let base = match (deps.settings.public_url.get(), page_url) {
+        (Some(configured), _) => configured.trim_end_matches('/').to_string(),
+        (None, Some(page)) => page.trim_end_matches('/').to_string(),
+        (None, None) => {
+            return Err(DomainError::Rule(
+                "this deployment does not know its web address: set INBOX_PUBLIC_URL (the PublicUrl parameter on AWS)".into(),
+            ));
+        }
+    };
+    let redirect_uri = format!("{base}/connect/callback");
     let authorize_url =
         deps.signin.authorize_url(network, &state_of(&id, &secret), &pkce_challenge(&verifier), &redirect_uri).map_err(refusal(network))?;
     let flow = ConnectFlow {

@@ -21,6 +21,9 @@ pub struct Settings {
     /// Where the web inbox is (`https://inbox.example.com`): sign-in callbacks come back to it,
     /// emails link to it. Set once (the local runner sets it when it knows its address).
     pub public_url: Arc<std::sync::OnceLock<String>>,
+    /// Signs the one-click unsubscribe links of notification emails (and verifies them); none:
+    /// emails carry no `List-Unsubscribe`, and a link to the settings only.
+    pub unsubscribe_key: Option<SecretString>,
 }
 
 impl Settings {

@@ -92,7 +92,8 @@ pub(in crate::usecases) fn outbox(
         let event = NotifyEvent {
             event_id: uuid::Uuid::now_v7().simple().to_string(),
             account_id: conv.account_id.clone(),
-            conversation_id: conv.id.clone(),
+            conversation_id: Some(conv.id.clone()),
+            profile_id: None,
             actor: actor.clone(),
             at: now,
             happening,

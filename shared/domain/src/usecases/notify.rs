@@ -4,17 +4,52 @@ use super::deps::{Deps, Viewer};
 use crate::access;
 use crate::error::{DomainError, DomainResult};
 use crate::ids::*;
+use crate::mail::{self, Letter};
 use crate::model::*;
 use crate::notify::{self, Happening, NotifyEvent};
-use crate::ports::*;
 
 /// Turns one happening into in-app notifications and emails. Idempotent per event.
-#[tracing::instrument(skip_all, fields(account_id = %event.account_id, conversation_id = %event.conversation_id))]
+#[tracing::instrument(skip_all, fields(account_id = %event.account_id, event_id = %event.event_id))]
 pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
-    let Some(conv) = deps.conversations.get_conversation(&event.account_id, &event.conversation_id).await? else {
+    let users = deps.directory.list_users(&event.account_id).await?;
+    let public = deps.settings.public_url().to_string();
+    if let Happening::ChannelAttention { kind, text } = &event.happening {
+        // A channel's sign-in is the admins' business.
+        let Some(pid) = &event.profile_id else { return Ok(0) };
+        if deps.directory.get_profile(&event.account_id, pid).await?.is_none() {
+            return Ok(0); // disconnected meanwhile
+        }
+        let admins: Vec<&User> = users.iter().filter(|u| u.role == Role::Admin).collect();
+        for admin in &admins {
+            let id = notify::notification_id(&event.event_id, &admin.id);
+            let letter = Letter {
+                subject: text.clone(),
+                lead: text.clone(),
+                action: Some(("Open the channels".into(), format!("{public}/settings/channels"))),
+                settings_url: mail::settings_url(&public),
+                ..Default::default()
+            };
+            email(deps, admin, &id, &letter).await?;
+            let n = Notification {
+                id,
+                account_id: event.account_id.clone(),
+                user_id: admin.id.clone(),
+                kind: *kind,
+                conversation_id: None,
+                profile_id: Some(pid.clone()),
+                actor_id: None,
+                created_at: event.at,
+                read: false,
+                text: text.clone(),
+            };
+            deps.notifications.put_notification(&n).await?;
+        }
+        return Ok(admins.len());
+    }
+    let Some(conversation_id) = &event.conversation_id else { return Ok(0) };
+    let Some(conv) = deps.conversations.get_conversation(&event.account_id, conversation_id).await? else {
         return Ok(0);
     };
-    let users = deps.directory.list_users(&event.account_id).await?;
     let intents = match &event.happening {
         // Integrations are the admins' business: every admin hears of a turned-off webhook.
         Happening::WebhookDisabled { .. } => users
@@ -32,21 +67,31 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
         let Some(user) = users.iter().find(|u| u.id == intent.user_id) else { continue };
         let id = notify::notification_id(&event.event_id, &user.id);
         let text = notify::describe(intent.kind, &event.happening, &actor_name, &conv);
+        let letter = match &event.happening {
+            Happening::WebhookDisabled { .. } => Letter {
+                subject: text.clone(),
+                lead: text.clone(),
+                details: vec![
+                    "Its undelivered events are kept as dead deliveries. Once the receiver works again, turn the subscription \
+                     back on and replay them from Settings → Webhooks."
+                        .into(),
+                ],
+                action: Some(("Open the webhooks".into(), format!("{public}/settings/webhooks"))),
+                settings_url: mail::settings_url(&public),
+                ..Default::default()
+            },
+            _ => Letter {
+                subject: text.clone(),
+                lead: text.clone(),
+                quote: Some(conv.excerpt.clone()).filter(|e| !e.trim().is_empty()),
+                action: Some(("Open the conversation".into(), mail::conversation_url(&public, &conv.id))),
+                settings_url: mail::settings_url(&public),
+                ..Default::default()
+            },
+        };
         // Email first: a crash between the two repeats an email (the mailer drops repeats by
         // id where it can) rather than losing one. Users who turned emails off get none.
-        if user.email_notifications {
-            let body = match &event.happening {
-                Happening::WebhookDisabled { subscription_id, .. } => format!(
-                    "{text}.\n\nIts undelivered events are kept as dead deliveries. Once the receiver works again, turn the \
-                     subscription back on (PATCH /api/webhook-subscriptions/{subscription_id} with {{\"enabled\": true}}) and \
-                     replay them (POST /api/webhook-subscriptions/{subscription_id}/deliveries/<id>/replay).\n\nLast failed \
-                     delivery: conversation {}\n",
-                    conv.id
-                ),
-                _ => format!("{text}.\n\n\"{}\"\n\nConversation {}\n", conv.excerpt, conv.id),
-            };
-            deps.mailer.send(&Email { id: id.to_string(), to: user.email.to_string(), subject: text.clone(), text: body }).await?;
-        }
+        email(deps, user, &id, &letter).await?;
         deps.notifications
             .put_notification(&Notification {
                 id,
@@ -63,6 +108,42 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
             .await?;
     }
     Ok(intents.len())
+}
+
+/// Emails `letter` to `user`, unless they turned emails off; with their one-click unsubscribe
+/// link when the deployment signs them.
+async fn email(deps: &Deps, user: &User, id: &NotificationId, letter: &Letter) -> DomainResult<()> {
+    if !user.email_notifications {
+        return Ok(());
+    }
+    let unsubscribe = deps
+        .settings
+        .unsubscribe_key
+        .as_ref()
+        .map(|key| mail::unsubscribe_url(deps.settings.public_url(), key, &user.account_id, &user.id));
+    Ok(deps.mailer.send(&letter.email(id.as_str(), &user.email, unsubscribe)).await?)
+}
+
+/// Turns off the notification emails of the user a one-click unsubscribe token names (RFC
+/// 8058). `NotFound` for a token this deployment did not make, or a user who is gone.
+pub async fn unsubscribe(deps: &Deps, token: &str) -> DomainResult<User> {
+    let key = deps.settings.unsubscribe_key.as_ref().ok_or(DomainError::NotFound("unsubscribe link"))?;
+    let (account, user) = mail::verify_unsubscribe(key, token).ok_or(DomainError::NotFound("unsubscribe link"))?;
+    let mut u = deps.directory.get_user(&account, &user).await?.ok_or(DomainError::NotFound("unsubscribe link"))?;
+    if u.email_notifications {
+        u.email_notifications = false;
+        deps.directory.put_user(&u).await?;
+    }
+    Ok(u)
+}
+
+/// The caller's own choice of notification emails (anyone; in-app notifications stay).
+#[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
+pub async fn set_my_email_notifications(deps: &Deps, viewer: &Viewer, on: bool) -> DomainResult<User> {
+    let mut u = deps.directory.get_user(viewer.account(), &viewer.user.id).await?.ok_or(DomainError::NotFound("user"))?;
+    u.email_notifications = on;
+    deps.directory.put_user(&u).await?;
+    Ok(u)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]

@@ -8,7 +8,6 @@
 use super::deps::Deps;
 use crate::connect::{CHECK_EVERY_HOURS, renew_at, sign_in_label, warn_ahead};
 use crate::error::{DomainError, DomainResult};
-use crate::ids::*;
 use crate::model::*;
 use crate::ports::*;
 use chrono::Duration;
@@ -284,7 +283,9 @@ async fn warn_if_ending(deps: &Deps, profile: &Profile, now: Timestamp) -> Domai
     tell_admins(deps, profile, NotificationType::ChannelExpiring, &format!("refresh-ends-{}", end.timestamp()), &text).await
 }
 
-/// Tells every admin of the profile's account, in the inbox and by email, once per `key`.
+/// Tells every admin of the profile's account, in the inbox and by email, once per `key`: a
+/// happening queued for the notifier (which alone sends email on AWS), whose id is made of the
+/// key, so telling it again notifies nobody twice.
 pub(in crate::usecases) async fn tell_admins(
     deps: &Deps,
     profile: &Profile,
@@ -292,30 +293,15 @@ pub(in crate::usecases) async fn tell_admins(
     key: &str,
     text: &str,
 ) -> DomainResult<()> {
-    let users = deps.directory.list_users(&profile.account_id).await?;
-    for admin in users.iter().filter(|u| u.role == Role::Admin) {
-        let id = NotificationId::from(format!(
-            "ntf_{}",
-            &crate::connect::digest(&format!("{}|{}|{key}|{}", profile.id, kind.as_str(), admin.id))[..32]
-        ));
-        if admin.email_notifications {
-            let email = crate::notify::channel_email(&id, admin, profile, text, deps.settings.public_url());
-            deps.mailer.send(&email).await?;
-        }
-        deps.notifications
-            .put_notification(&Notification {
-                id,
-                account_id: profile.account_id.clone(),
-                user_id: admin.id.clone(),
-                kind,
-                conversation_id: None,
-                profile_id: Some(profile.id.clone()),
-                actor_id: None,
-                created_at: deps.clock.now(),
-                read: false,
-                text: text.to_string(),
-            })
-            .await?;
-    }
+    let event = crate::notify::NotifyEvent {
+        event_id: format!("chn_{}", &crate::connect::digest(&format!("{}|{}|{key}", profile.id, kind.as_str()))[..24]),
+        account_id: profile.account_id.clone(),
+        conversation_id: None,
+        profile_id: Some(profile.id.clone()),
+        actor: Actor::System,
+        at: deps.clock.now(),
+        happening: crate::notify::Happening::ChannelAttention { kind, text: text.to_string() },
+    };
+    deps.queue.send(crate::messages::QueueName::Notify, serde_json::to_vec(&event).expect("serialisable")).await?;
     Ok(())
 }

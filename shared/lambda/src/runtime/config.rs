@@ -58,6 +58,9 @@ pub struct LambdaConfig {
     /// and token renewal (`meta-app-secret`, `x-client-secret`, `linkedin-client-secret`,
     /// `google-client-secret`), for the functions that connect channels or renew tokens.
     pub signin_secrets_path: Option<String>,
+    /// `INBOX_MAIL_SECRETS_PATH`: the SSM path of `unsubscribe-key`, which signs the one-click
+    /// unsubscribe links of notification emails (the notifier) and verifies them (the API).
+    pub mail_secrets_path: Option<String>,
 }
 
 impl LambdaConfig {
@@ -109,6 +112,7 @@ impl LambdaConfig {
                     }
                     std::sync::Arc::new(cell)
                 },
+                unsubscribe_key: None,
             },
             egress,
             networks: NetworkConfig::from_lookup(|k| get(k)),
@@ -116,6 +120,7 @@ impl LambdaConfig {
             actions_max_receives,
             token_key_id: get("INBOX_TOKEN_KEY_ID"),
             signin_secrets_path: get("INBOX_SIGNIN_SECRETS_PATH"),
+            mail_secrets_path: get("INBOX_MAIL_SECRETS_PATH"),
         })
     }
 

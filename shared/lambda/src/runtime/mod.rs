@@ -85,6 +85,16 @@ impl Aws {
         Self { sdk, store, queue, ses, ssm, cipher, signin }
     }
 
+    /// Reads `unsubscribe-key` from `INBOX_MAIL_SECRETS_PATH` into the settings (once, at
+    /// start): notification emails then carry a one-click unsubscribe, which the API verifies.
+    pub async fn mail_secrets(&self, config: &mut LambdaConfig) -> Result<(), ConfigError> {
+        let Some(path) = config.mail_secrets_path.clone() else { return Ok(()) };
+        let secrets = Secrets::load(&self.ssm, &path).await?;
+        let key = secrets.require("unsubscribe-key", &path)?;
+        config.settings.unsubscribe_key = Some(inbox_domain::SecretString::new(key.expose()));
+        Ok(())
+    }
+
     /// The networks' sign-in with the apps registered with them: ids from the environment
     /// (`INBOX_META_APP_ID`, `INBOX_X_CLIENT_ID`, `INBOX_LINKEDIN_CLIENT_ID`,
     /// `INBOX_GOOGLE_CLIENT_ID`), secrets read once from `INBOX_SIGNIN_SECRETS_PATH`.

@@ -149,7 +149,8 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, holder: &str, round: &
         let event = NotifyEvent {
             event_id: format!("whoff_{}_{}", after.id.as_str().trim_start_matches("whs_"), after.version),
             account_id: after.account_id.clone(),
-            conversation_id: d.conversation_id.clone(),
+            conversation_id: Some(d.conversation_id.clone()),
+            profile_id: None,
             actor: Actor::System,
             at: now,
             happening: Happening::WebhookDisabled { subscription_id: after.id.clone(), url: after.url.clone(), reason },
