@@ -828,6 +828,122 @@ await step('OpenID Connect sign-in (as on AWS): /config.json, the provider, code
   await ctx.close();
 });
 
+
+const NEW_PAGE = '104857600000777';
+const NEW_PAGE_NAME = 'Demo Outdoor Shop';
+const NEW_X_NAME = 'Demo Outdoor Deals';
+
+await step("an admin connects a Facebook Page and an X account through the networks' sign-in pages, and sees them in Channels", async () => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(base + '/');
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Channels' }).click();
+  await page.getByRole('button', { name: 'Connect a channel' }).click();
+  await page.getByRole('group', { name: 'Choose a network' }).getByRole('button', { name: 'Facebook and Instagram' }).click();
+
+  // The network's consent page (the simulator's, standing in for Facebook Login).
+  await page.getByRole('heading', { name: 'Sign in with Facebook' }).waitFor();
+  assert(!page.url().startsWith(base), `the browser went to the network: ${page.url()}`);
+  const asked = new URL(page.url());
+  assertEqual(asked.searchParams.get('redirect_uri'), `${base}/connect/callback`, 'the network sends the admin back to the inbox');
+  await shot(page, '22-facebook-consent');
+  await page.getByRole('button', { name: 'Allow' }).click();
+
+  // Back at the inbox: the Pages and Instagram accounts to pick from.
+  await page.getByRole('heading', { name: 'Choose what to connect' }).waitFor();
+  assertEqual(new URL(page.url()).search, '', 'the code and state are gone from the address');
+  const group = page.getByRole('group', { name: 'From Facebook and Instagram' });
+  const shop = group.getByRole('checkbox', { name: `${NEW_PAGE_NAME} (Facebook Page)` });
+  assert(await shop.isChecked(), 'the new Page is picked');
+  const own = group.getByRole('checkbox', { name: /^Demo Outdoor Co \(Facebook Page\)/ });
+  assert(await own.isDisabled(), 'the Page connected already cannot be picked again');
+  const fans = group.getByRole('checkbox', { name: /Demo Outdoor Fans/ });
+  assert(await fans.isDisabled(), 'the Page the admin may not moderate cannot be picked');
+  await shot(page, '23-choose-pages');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.waitForURL((u) => u.pathname === '/settings/channels');
+  await page.getByText(new RegExp(`Connected .*${NEW_PAGE_NAME}`)).waitFor();
+  await page.getByRole('button', { name: `Disconnect ${NEW_PAGE_NAME}` }).waitFor();
+
+  // X: OAuth 2.0 with PKCE; the account is the one signed in at X.
+  await page.getByRole('button', { name: 'Connect a channel' }).click();
+  await page.getByRole('group', { name: 'Choose a network' }).getByRole('button', { name: 'X', exact: true }).click();
+  await page.getByRole('heading', { name: 'Sign in with X' }).waitFor();
+  const x = new URL(page.url());
+  assertEqual([x.searchParams.get('code_challenge_method'), x.searchParams.get('code_challenge')?.length], ['S256', 43], 'PKCE');
+  await page.getByLabel(/Demo Outdoor Deals/).check();
+  await page.getByRole('button', { name: 'Allow' }).click();
+  await page.getByRole('heading', { name: 'Choose what to connect' }).waitFor();
+  const deals = page.getByRole('group', { name: 'From X' }).getByRole('checkbox', { name: new RegExp(NEW_X_NAME) });
+  assert(await deals.isChecked(), 'the one account is picked');
+  await page.getByRole('button', { name: 'Connect', exact: true }).click();
+  await page.waitForURL((u) => u.pathname === '/settings/channels');
+  await page.getByRole('button', { name: `Disconnect ${NEW_X_NAME}` }).waitFor();
+  await shot(page, '24-channels');
+  assertEqual(await axeViolations(page), [], 'the channels');
+
+  // What the API says: both connected, the Page subscribed to the inbox's webhooks.
+  const token = await aliceToken();
+  const channels = (await api('/api/channels', token)).channels;
+  const page777 = channels.find((c) => c.name === NEW_PAGE_NAME && c.network === 'facebook');
+  assert(page777 && page777.webhook_subscribed === true && page777.token_state === 'valid', `the new Page: ${JSON.stringify(page777)}`);
+  const xDeals = channels.find((c) => c.name === NEW_X_NAME);
+  assert(xDeals && xDeals.next_renewal_at, `the X account renews itself: ${JSON.stringify(xDeals)}`);
+
+  // A signed webhook for the new Page lands in the inbox.
+  await webhook('meta', {
+    object: 'page',
+    entry: [{ id: NEW_PAGE, time: Math.floor(Date.now() / 1000), changes: [{ field: 'feed', value: {
+      item: 'comment', verb: 'add', comment_id: `${NEW_PAGE}_5500000000000001`, post_id: `${NEW_PAGE}_5500000000000000`,
+      parent_id: `${NEW_PAGE}_5500000000000000`, message: 'Does the shop ship tents to Norway?', from: { id: '6100000000000555', name: 'Nora Fjell' },
+      created_time: Math.floor(Date.now() / 1000) } }] }],
+  });
+  await page.getByRole('link', { name: 'Back to inbox' }).click();
+  await tabButton('Inbox').click();
+  await feedReady();
+  await page.locator('button.row', { hasText: 'ship tents to Norway' }).waitFor({ timeout: 15000 });
+  await shot(page, '25-new-page-comment-in-inbox');
+});
+
+await step('an admin adds a teammate who may see one profile: she sees only its conversations, and no admin settings', async () => {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('navigation', { name: 'Settings sections' }).getByRole('link', { name: 'Team' }).click();
+  const form = page.getByRole('form', { name: 'Add a teammate' });
+  await form.getByLabel('Name', { exact: true }).fill('Dana Deals');
+  await form.getByLabel('Email', { exact: true }).fill('dana@demo.example');
+  await form.getByRole('group', { name: 'Profiles they may see' }).getByRole('checkbox', { name: `${NEW_PAGE_NAME} (Facebook)` }).check();
+  await form.getByRole('button', { name: 'Add teammate' }).click();
+  await page.getByText('Added Dana Deals to the team.').waitFor();
+  await shot(page, '26-team');
+  assertEqual(await axeViolations(page), [], 'the team');
+
+  const danaCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const dana = await danaCtx.newPage();
+  await dana.goto(base + '/');
+  await dana.getByRole('button', { name: /Dana Deals/ }).click();
+  await tabButton('Inbox', dana).waitFor();
+  await feedReady(dana);
+  const danaToken = await dana.evaluate(() => JSON.parse(localStorage.getItem('inbox.session')).token);
+  const me = await api('/api/me', danaToken);
+  assertEqual(me.profiles.map((p) => p.name), [NEW_PAGE_NAME], 'Dana sees one profile');
+  const shown = await rowIds(dana);
+  const everything = (await api('/api/conversations?status=any&limit=100', danaToken)).conversations;
+  assert(everything.length > 0 && everything.every((c) => c.profile_id === me.profiles[0].id), `only the Page's conversations: ${JSON.stringify(everything.map((c) => c.profile_id))}`);
+  assert(shown.length > 0 && shown.every((id) => everything.some((c) => c.id === id)), `the feed shows only those: ${JSON.stringify(shown)}`);
+  await dana.locator('button.row', { hasText: 'ship tents to Norway' }).waitFor();
+
+  // Settings: her own notifications only; an admin section says so and shows nothing.
+  await dana.getByRole('link', { name: 'Settings' }).click();
+  const sections = await dana.getByRole('navigation', { name: 'Settings sections' }).getByRole('link').allTextContents();
+  assertEqual(sections, ['Notifications'], 'a member sees her notification settings only');
+  await dana.getByRole('checkbox', { name: 'Email me my notifications' }).waitFor();
+  await dana.goto(base + '/settings/team');
+  await dana.getByText(/Only admins manage/).waitFor();
+  assertEqual(await dana.getByRole('form', { name: 'Add a teammate' }).count(), 0, 'no team form for a member');
+  await shot(dana, '27-member-settings');
+  await danaCtx.close();
+});
+
 /** WCAG 2 A and AA violations axe-core finds on the page as it is (labels, names, contrast, roles). */
 async function axeViolations(p) {
   await p.addScriptTag({ path: join(webDir, 'node_modules', 'axe-core', 'axe.min.js') });

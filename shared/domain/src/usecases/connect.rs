@@ -207,7 +207,7 @@ async fn signed_in(deps: &Deps, viewer: &Viewer, flow: &ConnectFlow, callback: &
         let credentials = super::admin::seal_tokens(deps, p.network, &p.external_id, &p.tokens).await?;
         let (connected_profile_id, why_not) = match deps.directory.find_profile(p.network, &p.external_id).await? {
             Some(c) if c.account_id == *viewer.account() => {
-                (Some(c.id), Some("connected already; reconnect it from Channels to give it a new token".to_string()))
+                (Some(c.id), Some("Reconnect it from Channels to give it a new token.".to_string()))
             }
             Some(_) => (None, Some("connected to another inbox account".to_string())),
             None => (None, p.why_not.clone()),
