@@ -74,7 +74,7 @@ struct Sim {
     /// Where to send echoes, once the inbox listens; and the secrets to sign them.
     inbox: Mutex<Option<(SocketAddr, WebConfig)>>,
     http: reqwest::Client,
-    signin: signin::SignInState,
+    signin: Arc<signin::SignInState>,
 }
 
 /// A running simulator.
@@ -98,10 +98,10 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let router = routes()
-            .merge(signin::api_routes())
+            .merge(signin::api_routes().with_state(sim.signin.clone()))
             .layer(axum::middleware::from_fn_with_state(sim.clone(), authorize_and_record))
             // The sign-in pages and token endpoints take no bearer token: recorded only.
-            .merge(signin::routes().layer(axum::middleware::from_fn_with_state(sim.clone(), record_only)))
+            .merge(signin::routes().with_state(sim.signin.clone()).layer(axum::middleware::from_fn_with_state(sim.clone(), record_only)))
             .with_state(sim.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -131,6 +131,12 @@ impl Simulator {
     /// call with one is answered 401, as the network answers an expired token.
     pub fn expire_access_tokens(&self, network: Network) -> usize {
         self.sim.signin.expire_all(network)
+    }
+
+    /// `network` stops accepting `token` (a password change, a lost Page role, the app removed):
+    /// every call with it is answered as an expired token is.
+    pub fn revoke_token(&self, network: Network, token: &str) {
+        self.sim.signin.revoke(network, token)
     }
 
     /// Revokes every refresh token `network`'s sign-in issued (the user removed the app).

@@ -6,7 +6,6 @@
 //! Google account's channel). Tokens are simulator tokens (`crate::sim_token`), so every other
 //! simulated call knows whom they act for.
 
-use super::Sim;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -97,10 +96,13 @@ pub(super) struct SignInState {
     codes: Mutex<HashMap<String, Code>>,
     access: Mutex<HashMap<String, Issued>>,
     refresh: Mutex<HashMap<String, Refresh>>,
+    /// Tokens the network no longer accepts (a password change, a lost role, the app removed).
+    revoked: Mutex<HashMap<String, Network>>,
+    next: std::sync::atomic::AtomicU64,
 }
 
 /// The sign-in pages and token endpoints (no bearer token: they are where tokens come from).
-pub(super) fn routes() -> Router<Arc<Sim>> {
+pub(super) fn routes() -> Router<Arc<SignInState>> {
     Router::new()
         .route("/{version}/dialog/oauth", get(|s, q| consent(s, Network::Facebook, q)))
         .route("/i/oauth2/authorize", get(|s, q| consent(s, Network::Twitter, q)))
@@ -114,7 +116,7 @@ pub(super) fn routes() -> Router<Arc<Sim>> {
 }
 
 /// The calls a signed-in user's token makes (behind the simulator's bearer check).
-pub(super) fn api_routes() -> Router<Arc<Sim>> {
+pub(super) fn api_routes() -> Router<Arc<SignInState>> {
     Router::new()
         .route("/{version}/me/accounts", get(meta_pages))
         .route("/rest/organizations/{id}", get(linkedin_organization))
@@ -122,18 +124,22 @@ pub(super) fn api_routes() -> Router<Arc<Sim>> {
 }
 
 impl SignInState {
-    fn token(&self, sim: &Sim, network: Network, account: &str, secs: i64) -> String {
+    fn id(&self) -> u64 {
+        self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
+    }
+
+    fn token(&self, network: Network, account: &str, secs: i64) -> String {
         let t = match network {
             Network::Linkedin => crate::sim_token::sim_token(network, &ORGANIZATIONS.map(|o| o.0)),
             _ => crate::sim_token::sim_token(network, &[account]),
         };
-        let t = format!("{t}:a{}", sim.id());
+        let t = format!("{t}:a{}", self.id());
         self.access.lock().expect("lock").insert(t.clone(), Issued { network, expires_at: Utc::now() + Duration::seconds(secs) });
         t
     }
 
-    fn refresh_token(&self, sim: &Sim, network: Network, account: &str) -> String {
-        let t = format!("sim-refresh:{network}:{account}:r{}", sim.id());
+    fn refresh_token(&self, network: Network, account: &str) -> String {
+        let t = format!("sim-refresh:{network}:{account}:r{}", self.id());
         self.refresh.lock().expect("lock").insert(t.clone(), Refresh { network, account: account.into(), spent: false });
         t
     }
@@ -141,8 +147,16 @@ impl SignInState {
     /// Whether a bearer token the simulator issued has expired (tokens it did not issue, such
     /// as the demo's, are left to the other checks).
     pub(super) fn expired(&self, token: &str) -> Option<Network> {
+        if let Some(network) = self.revoked.lock().expect("lock").get(token) {
+            return Some(*network);
+        }
         let access = self.access.lock().expect("lock");
         access.get(token).filter(|i| i.expires_at <= Utc::now()).map(|i| i.network)
+    }
+
+    /// The network stops accepting `token` (any token, the demo's too).
+    pub(super) fn revoke(&self, network: Network, token: &str) {
+        self.revoked.lock().expect("lock").insert(token.to_string(), network);
     }
 
     /// Makes every access token of `network` it issued expire now (tests: "after a 401").
@@ -208,7 +222,7 @@ fn escape(s: &str) -> String {
 }
 
 /// The consent page: who is asking, for what, as whom; Allow or Cancel.
-async fn consent(State(_sim): State<Arc<Sim>>, network: Network, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn consent(State(_sim): State<Arc<SignInState>>, network: Network, Query(q): Query<HashMap<String, String>>) -> Response {
     let (id, _) = app(network);
     let got = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
     if got("client_id") != id {
@@ -298,7 +312,7 @@ struct Decision {
 }
 
 /// Allow: a single-use code back to the inbox; Cancel: `access_denied`.
-async fn decide(State(sim): State<Arc<Sim>>, Form(d): Form<Decision>) -> Response {
+async fn decide(State(sim): State<Arc<SignInState>>, Form(d): Form<Decision>) -> Response {
     let Some(network) = Network::parse(&d.network) else { return StatusCode::BAD_REQUEST.into_response() };
     if !registered(&d.redirect_uri) {
         return StatusCode::BAD_REQUEST.into_response();
@@ -315,7 +329,7 @@ async fn decide(State(sim): State<Arc<Sim>>, Form(d): Form<Decision>) -> Respons
         _ => "",
     };
     let code = format!("sim-code-{}-{}", network, uuid::Uuid::new_v4().simple());
-    sim.signin.codes.lock().expect("lock").insert(
+    sim.codes.lock().expect("lock").insert(
         code.clone(),
         Code {
             network,
@@ -330,8 +344,8 @@ async fn decide(State(sim): State<Arc<Sim>>, Form(d): Form<Decision>) -> Respons
 
 /// Spends a code: it must be this network's, unspent, fresh, for this redirect, and (PKCE)
 /// match the verifier.
-fn spend_code(sim: &Sim, network: Network, code: &str, redirect_uri: &str, verifier: Option<&str>) -> Result<Code, String> {
-    let Some(c) = sim.signin.codes.lock().expect("lock").remove(code) else {
+fn spend_code(sim: &SignInState, network: Network, code: &str, redirect_uri: &str, verifier: Option<&str>) -> Result<Code, String> {
+    let Some(c) = sim.codes.lock().expect("lock").remove(code) else {
         return Err("the authorization code is unknown or was used already".into());
     };
     let ttl = if network == Network::Twitter { X_CODE_SECS } else { CODE_SECS };
@@ -360,7 +374,7 @@ fn basic_client(headers: &HeaderMap) -> Option<(String, String)> {
 
 /// Facebook Login's token endpoint: a code for a short-lived user token, or
 /// `fb_exchange_token` for a long-lived one.
-async fn meta_token(State(sim): State<Arc<Sim>>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn meta_token(State(sim): State<Arc<SignInState>>, Query(q): Query<HashMap<String, String>>) -> Response {
     let (id, secret) = app(Network::Facebook);
     let got = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
     let refuse = |message: &str| {
@@ -405,7 +419,7 @@ struct TokenForm {
 }
 
 /// X's token endpoint: a confidential client (Basic), PKCE, refresh tokens that rotate.
-async fn x_token(State(sim): State<Arc<Sim>>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
+async fn x_token(State(sim): State<Arc<SignInState>>, headers: HeaderMap, Form(f): Form<TokenForm>) -> Response {
     let (id, secret) = app(Network::Twitter);
     if basic_client(&headers) != Some((id.to_string(), secret.to_string())) {
         return oauth_error(StatusCode::UNAUTHORIZED, "unauthorized_client", "Missing valid authorization header");
@@ -423,16 +437,16 @@ async fn x_token(State(sim): State<Arc<Sim>>, headers: HeaderMap, Form(f): Form<
         },
         _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type is not supported"),
     };
-    let access = sim.signin.token(&sim, Network::Twitter, &account, X_ACCESS_SECS);
-    let refresh = sim.signin.refresh_token(&sim, Network::Twitter, &account);
+    let access = sim.token(Network::Twitter, &account, X_ACCESS_SECS);
+    let refresh = sim.refresh_token(Network::Twitter, &account);
     let scope = inbox_domain::connect::scopes(Network::Twitter).join(" ");
     Json(json!({"token_type": "bearer", "expires_in": X_ACCESS_SECS, "access_token": access, "scope": scope, "refresh_token": refresh}))
         .into_response()
 }
 
 /// A refresh token's account, if it may be used; `rotate`: it is spent by this use.
-fn spend_refresh(sim: &Sim, network: Network, token: &str, rotate: bool) -> Option<String> {
-    let mut refresh = sim.signin.refresh.lock().expect("lock");
+fn spend_refresh(sim: &SignInState, network: Network, token: &str, rotate: bool) -> Option<String> {
+    let mut refresh = sim.refresh.lock().expect("lock");
     let r = refresh.get_mut(token).filter(|r| r.network == network && !r.spent)?;
     if rotate {
         r.spent = true;
@@ -441,7 +455,7 @@ fn spend_refresh(sim: &Sim, network: Network, token: &str, rotate: bool) -> Opti
 }
 
 /// LinkedIn's token endpoint, as for an approved (refresh-token) partner app.
-async fn linkedin_token(State(sim): State<Arc<Sim>>, Form(f): Form<TokenForm>) -> Response {
+async fn linkedin_token(State(sim): State<Arc<SignInState>>, Form(f): Form<TokenForm>) -> Response {
     let (id, secret) = app(Network::Linkedin);
     if f.client_id != id || f.client_secret != secret {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed");
@@ -463,11 +477,11 @@ async fn linkedin_token(State(sim): State<Arc<Sim>>, Form(f): Form<TokenForm>) -
         },
         _ => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "grant_type is not supported"),
     };
-    let access = sim.signin.token(&sim, Network::Linkedin, "", LINKEDIN_ACCESS_SECS);
+    let access = sim.token(Network::Linkedin, "", LINKEDIN_ACCESS_SECS);
     let mut body = json!({"access_token": access, "expires_in": LINKEDIN_ACCESS_SECS,
         "scope": inbox_domain::connect::scopes(Network::Linkedin).join(",")});
     if first {
-        body["refresh_token"] = json!(sim.signin.refresh_token(&sim, Network::Linkedin, ""));
+        body["refresh_token"] = json!(sim.refresh_token(Network::Linkedin, ""));
         body["refresh_token_expires_in"] = json!(LINKEDIN_REFRESH_SECS);
     } else {
         // The refresh token keeps its string and its clock.
@@ -477,7 +491,7 @@ async fn linkedin_token(State(sim): State<Arc<Sim>>, Form(f): Form<TokenForm>) -
 }
 
 /// Google's token endpoint: PKCE, and refresh tokens that are not rotated.
-async fn google_token(State(sim): State<Arc<Sim>>, Form(f): Form<TokenForm>) -> Response {
+async fn google_token(State(sim): State<Arc<SignInState>>, Form(f): Form<TokenForm>) -> Response {
     let (id, secret) = app(Network::Youtube);
     if f.client_id != id || f.client_secret != secret {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "The OAuth client was not found.");
@@ -485,8 +499,8 @@ async fn google_token(State(sim): State<Arc<Sim>>, Form(f): Form<TokenForm>) -> 
     match f.grant_type.as_str() {
         "authorization_code" => match spend_code(&sim, Network::Youtube, &f.code, &f.redirect_uri, f.code_verifier.as_deref()) {
             Ok(c) => {
-                let access = sim.signin.token(&sim, Network::Youtube, &c.account, GOOGLE_ACCESS_SECS);
-                let refresh = sim.signin.refresh_token(&sim, Network::Youtube, &c.account);
+                let access = sim.token(Network::Youtube, &c.account, GOOGLE_ACCESS_SECS);
+                let refresh = sim.refresh_token(Network::Youtube, &c.account);
                 Json(json!({"access_token": access, "expires_in": GOOGLE_ACCESS_SECS, "token_type": "Bearer",
                     "scope": inbox_domain::connect::scopes(Network::Youtube).join(" "), "refresh_token": refresh}))
                 .into_response()
@@ -495,7 +509,7 @@ async fn google_token(State(sim): State<Arc<Sim>>, Form(f): Form<TokenForm>) -> 
         },
         "refresh_token" => match spend_refresh(&sim, Network::Youtube, &f.refresh_token, false) {
             Some(account) => {
-                let access = sim.signin.token(&sim, Network::Youtube, &account, GOOGLE_ACCESS_SECS);
+                let access = sim.token(Network::Youtube, &account, GOOGLE_ACCESS_SECS);
                 Json(json!({"access_token": access, "expires_in": GOOGLE_ACCESS_SECS, "token_type": "Bearer",
                     "scope": inbox_domain::connect::scopes(Network::Youtube).join(" ")}))
                 .into_response()

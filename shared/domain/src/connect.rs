@@ -31,6 +31,19 @@ pub fn sign_in_network(network: Network) -> Network {
     }
 }
 
+/// Whether two ids name the same presence of `network` (LinkedIn organisations are named bare
+/// or as `urn:li:organization:<id>`).
+pub fn same_presence(network: Network, a: &str, b: &str) -> bool {
+    let bare = |id: &str| {
+        let id = id.trim();
+        match network {
+            Network::Linkedin => id.strip_prefix("urn:li:organization:").unwrap_or(id).to_string(),
+            _ => id.to_string(),
+        }
+    };
+    bare(a) == bare(b)
+}
+
 /// How people name a sign-in.
 pub fn sign_in_label(network: Network) -> &'static str {
     match network {

@@ -61,10 +61,21 @@ macro_rules! store_conformance {
             concurrent_creations_never_pass_the_subscription_limit,
             api_keys_are_found_by_hash_only_and_revoked_per_account,
             salesforce_connections_keep_refreshed_tokens_and_case_claims_are_exclusive_until_they_expire,
+        );
+        $crate::store_conformance!(@connect $make;
             a_sign_in_flow_changes_only_at_the_version_read,
             renewals_are_due_in_order_and_leased_to_one_worker_at_a_time,
             racing_renewers_take_one_lease,
         );
+    };
+    (@connect $make:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let stores = $make.await;
+                $crate::connect_store::$name(&stores).await;
+            }
+        )+
     };
     (@tests $make:expr; $($name:ident),+ $(,)?) => {
         $(

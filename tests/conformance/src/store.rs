@@ -14,8 +14,6 @@ use inbox_domain::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-pub use crate::connect_store::*;
-
 /// Every store port of one backend, fresh for one test.
 pub struct Stores {
     pub directory: Arc<dyn DirectoryStore>,

@@ -411,3 +411,85 @@ async fn a_refused_renewal_marks_the_channel_and_tells_the_admins_once() {
     assert!(emails[0].text.contains(&format!("{public}/settings/channels")), "{}", emails[0].text);
     t.stop().await;
 }
+
+/// Google and LinkedIn renew without rotating: the refresh token is kept, and LinkedIn's
+/// 365-day end runs from the first consent, whatever is renewed.
+#[tokio::test]
+async fn google_and_linkedin_renew_keeping_their_refresh_token_and_its_end() {
+    let t = TestApp::spawn().await;
+    let deps = &t.app.state.deps;
+    for (network, account, ext) in
+        [("youtube", Some("UCdemo00000000000000000002"), "UCdemo00000000000000000002"), ("linkedin", None, "5515716")]
+    {
+        let (status, signed) = sign_in(&t, ALICE, network, None, account).await;
+        assert_eq!(status, StatusCode::OK, "{signed}");
+        let flow = signed["flow_id"].as_str().unwrap();
+        let (status, connected) =
+            t.post(&format!("/api/connect/{flow}/profiles"), ALICE, json!({"presences": [{"network": network, "external_id": ext}]})).await;
+        assert_eq!(status, StatusCode::CREATED, "{connected}");
+        let id: ProfileId = connected["profiles"][0]["id"].as_str().unwrap().into();
+        let before = deps.directory.get_profile(&"acc_demo".into(), &id).await.unwrap().unwrap();
+        let due = deps.renewals.get_renewal(&id).await.unwrap().expect("scheduled");
+        deps.renewals
+            .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
+            .await
+            .unwrap();
+        let round = inbox_domain::usecases::renew_due(deps, 10).await.unwrap();
+        assert_eq!(round.renewed, 1, "{network}: {round:?}");
+        let after = deps.directory.get_profile(&"acc_demo".into(), &id).await.unwrap().unwrap();
+        assert_ne!(after.credentials.access_token, before.credentials.access_token, "{network}: a new access token");
+        let context = presence_context(after.network, ext);
+        let open = |s: &inbox_domain::Sealed| {
+            let (deps, context, s) = (deps.clone(), context.clone(), s.clone());
+            async move { deps.cipher.open(&context, &s).await.unwrap().expose().to_string() }
+        };
+        assert_eq!(
+            open(after.credentials.refresh_token.as_ref().unwrap()).await,
+            open(before.credentials.refresh_token.as_ref().unwrap()).await,
+            "{network}: the same refresh token"
+        );
+        assert_eq!(after.credentials.refresh_expires_at, before.credentials.refresh_expires_at, "{network}: its end unmoved");
+    }
+    t.stop().await;
+}
+
+/// A Meta Page token does not expire: it is checked daily, and one Meta no longer accepts
+/// marks the channel and tells the admins.
+#[tokio::test]
+async fn a_page_token_meta_stops_accepting_is_found_by_the_daily_check() {
+    let t = TestApp::spawn().await;
+    let deps = &t.app.state.deps;
+    let (_, signed) = sign_in(&t, ALICE, "facebook", None, None).await;
+    let flow = signed["flow_id"].as_str().unwrap();
+    let (status, connected) = t
+        .post(
+            &format!("/api/connect/{flow}/profiles"),
+            ALICE,
+            json!({"presences": [{"network": "facebook", "external_id": "104857600000777"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let id: ProfileId = connected["profiles"][0]["id"].as_str().unwrap().into();
+    let force_due = || async {
+        let due = deps.renewals.get_renewal(&id).await.unwrap().expect("a daily check");
+        deps.renewals
+            .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
+            .await
+            .unwrap();
+    };
+    force_due().await;
+    assert_eq!(inbox_domain::usecases::renew_due(deps, 10).await.unwrap().checked, 1, "still good");
+    let next = deps.renewals.get_renewal(&id).await.unwrap().unwrap().due_at;
+    assert!((next - chrono::Utc::now()).num_hours() >= 23, "checked again a day later: {next}");
+    // The admin changed their Facebook password: the Page token dies.
+    sim(&t).revoke_token(Network::Facebook, "sim-token:facebook:104857600000777");
+    force_due().await;
+    assert_eq!(inbox_domain::usecases::renew_due(deps, 10).await.unwrap().refused, 1);
+    t.settle().await;
+    let (_, channels) = t.get("/api/channels", ALICE).await;
+    let channel = channels["channels"].as_array().unwrap().iter().find(|c| c["profile_id"] == id.as_str()).unwrap().clone();
+    assert_eq!(channel["token_state"], "needs_reconnection", "{channel}");
+    let (_, bell) = t.get("/api/notifications", ALICE).await;
+    assert_eq!(bell["notifications"].as_array().unwrap().iter().filter(|n| n["profile_id"] == id.as_str()).count(), 1, "{bell}");
+    t.stop().await;
+}

@@ -172,7 +172,7 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
     // receives its events. Checked before uniqueness, so that a caller without the token learns
     // nothing of whether the id is connected elsewhere.
     prove_owner(deps, input.network, ext, &input.tokens).await?;
-    let credentials = seal_tokens(deps, input.network, ext, &input.tokens).await?;
+    let credentials = super::channel::seal_tokens(deps, input.network, ext, &input.tokens).await?;
     let profile = Profile {
         id: ProfileId::generate(),
         account_id: viewer.account().clone(),
@@ -189,7 +189,7 @@ pub async fn create_profile(deps: &Deps, viewer: &Viewer, input: ProfileInput) -
         e => e.into(),
     })?;
     schedule_polls(deps, &profile).await?;
-    super::renewal::schedule_renewal(deps, &profile).await?;
+    super::channel::schedule_renewal(deps, &profile).await?;
     Ok(profile)
 }
 
@@ -204,58 +204,15 @@ pub async fn reconnect_profile(deps: &Deps, viewer: &Viewer, id: &ProfileId, tok
     }
     prove_owner(deps, profile.network, &profile.external_id, &tokens).await?;
     let before = profile.clone();
-    profile.credentials = seal_tokens(deps, profile.network, &profile.external_id, &tokens).await?;
+    profile.credentials = super::channel::seal_tokens(deps, profile.network, &profile.external_id, &tokens).await?;
     // Only the profile as it was read: one disconnected (or reconnected) while the network was
     // asked is left as it is now.
     if !deps.directory.update_profile(&before, &profile).await? {
         return Err(DomainError::Rule("the profile was disconnected or changed while its token was checked; look at it again".into()));
     }
     deps.health.set_token_state(&profile.id, TokenState::Valid, None).await?;
-    super::renewal::schedule_renewal(deps, &profile).await?;
+    super::channel::schedule_renewal(deps, &profile).await?;
     Ok(profile)
-}
-
-/// Whether two ids name the same presence of `network` (LinkedIn organisations are named bare
-/// or as `urn:li:organization:<id>`).
-pub fn same_presence(network: Network, a: &str, b: &str) -> bool {
-    let bare = |id: &str| {
-        let id = id.trim();
-        match network {
-            Network::Linkedin => id.strip_prefix("urn:li:organization:").unwrap_or(id).to_string(),
-            _ => id.to_string(),
-        }
-    };
-    bare(a) == bare(b)
-}
-
-/// Seals a presence's tokens for storing (see [`Sealed`]).
-pub(in crate::usecases) async fn seal_tokens(
-    deps: &Deps,
-    network: Network,
-    external_id: &str,
-    tokens: &Tokens,
-) -> DomainResult<Credentials> {
-    let context = presence_context(network, external_id);
-    let seal = |s: SecretString| {
-        let context = context.clone();
-        async move { deps.cipher.seal(&context, &s).await }
-    };
-    let access_token = Some(seal(SecretString::new(tokens.access_token.expose().trim())).await?);
-    let token_secret = match &tokens.token_secret {
-        Some(s) => Some(seal(s.clone()).await?),
-        None => None,
-    };
-    let refresh_token = match &tokens.refresh_token {
-        Some(s) => Some(seal(s.clone()).await?),
-        None => None,
-    };
-    Ok(Credentials {
-        access_token,
-        token_secret,
-        refresh_token,
-        expires_at: tokens.expires_at,
-        refresh_expires_at: tokens.refresh_expires_at,
-    })
 }
 
 /// Asks `network` whom `tokens` belong to, and refuses them (422, in words) unless
@@ -283,7 +240,7 @@ pub(in crate::usecases) async fn prove_owner(deps: &Deps, network: Network, exte
             DomainError::Upstream(format!("could not ask {network} whom this access token belongs to ({why}); try again"))
         }
     })?;
-    if owners.iter().any(|o| same_presence(network, o, external_id)) {
+    if owners.iter().any(|o| crate::connect::same_presence(network, o, external_id)) {
         return Ok(());
     }
     let shown: Vec<&str> = owners.iter().take(5).map(String::as_str).collect();

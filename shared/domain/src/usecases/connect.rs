@@ -2,9 +2,8 @@
 //! when the network sends the admin back, and connect the presences they pick. The rules of
 //! the flow (its state, PKCE, expiry) are in [`crate::connect`].
 
-use super::admin::same_presence;
+use super::channel::{schedule_renewal, seal_tokens};
 use super::deps::{Deps, Viewer, require_admin};
-use super::renewal::schedule_renewal;
 use crate::connect::*;
 use crate::error::{DomainError, DomainResult, PortError};
 use crate::ids::*;
@@ -204,7 +203,7 @@ async fn signed_in(deps: &Deps, viewer: &Viewer, flow: &ConnectFlow, callback: &
     let mut candidates = Vec::new();
     let mut views = Vec::new();
     for p in presences {
-        let credentials = super::admin::seal_tokens(deps, p.network, &p.external_id, &p.tokens).await?;
+        let credentials = seal_tokens(deps, p.network, &p.external_id, &p.tokens).await?;
         let (connected_profile_id, why_not) = match deps.directory.find_profile(p.network, &p.external_id).await? {
             Some(c) if c.account_id == *viewer.account() => {
                 (Some(c.id), Some("Reconnect it from Channels to give it a new token.".to_string()))
@@ -248,8 +247,9 @@ async fn signed_in(deps: &Deps, viewer: &Viewer, flow: &ConnectFlow, callback: &
 /// Gives profile `pid` the token of the presence among `presences` that is it.
 async fn reconnect(deps: &Deps, viewer: &Viewer, pid: &ProfileId, presences: Vec<SignedInPresence>) -> DomainResult<Profile> {
     let before = deps.directory.get_profile(viewer.account(), pid).await?.ok_or(DomainError::NotFound("profile"))?;
-    let Some(p) =
-        presences.into_iter().find(|p| p.network == before.network && same_presence(before.network, &p.external_id, &before.external_id))
+    let Some(p) = presences
+        .into_iter()
+        .find(|p| p.network == before.network && crate::connect::same_presence(before.network, &p.external_id, &before.external_id))
     else {
         return Err(DomainError::Rule(format!(
             "the account you signed in with does not manage {} ({} {}); sign in with one that does",
@@ -257,7 +257,7 @@ async fn reconnect(deps: &Deps, viewer: &Viewer, pid: &ProfileId, presences: Vec
         )));
     };
     let mut profile = before.clone();
-    profile.credentials = super::admin::seal_tokens(deps, profile.network, &profile.external_id, &p.tokens).await?;
+    profile.credentials = seal_tokens(deps, profile.network, &profile.external_id, &p.tokens).await?;
     if !deps.directory.update_profile(&before, &profile).await? {
         return Err(DomainError::Rule("the profile was disconnected or changed meanwhile; look at it again".into()));
     }

@@ -121,17 +121,3 @@ pub(in crate::usecases) async fn refund_youtube(deps: &Deps, units: u32) {
         tracing::warn!(error = %e, units, "could not give back YouTube quota units");
     }
 }
-
-/// Records that a profile's token no longer works, unless the profile was reconnected (a new
-/// token) since `profile` was read: a call made with the old token says nothing of the new one.
-pub(in crate::usecases) async fn token_failed(deps: &Deps, profile: &Profile, why: &str) -> DomainResult<()> {
-    let current = deps.directory.get_profile(&profile.account_id, &profile.id).await?;
-    if current.is_some_and(|c| c.credentials.access_token == profile.credentials.access_token) {
-        deps.health.set_token_state(&profile.id, TokenState::NeedsReconnection, Some(why.to_string())).await?;
-        // Once per token: every later refusal of the same token is the same news.
-        let token = profile.credentials.access_token.as_ref().map(|t| crate::connect::digest(t.as_str())).unwrap_or_default();
-        let text = format!("{} ({}) needs reconnecting: {why}", profile.name, profile.network.label());
-        super::renewal::tell_admins(deps, profile, NotificationType::ChannelNeedsReconnection, &format!("token-{token}"), &text).await?;
-    }
-    Ok(())
-}

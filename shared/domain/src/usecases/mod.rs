@@ -16,6 +16,7 @@ mod engine;
 
 pub mod actions;
 pub mod admin;
+mod channel;
 pub mod connect;
 pub mod conversations;
 pub mod health;
@@ -30,6 +31,7 @@ pub mod tabs;
 
 pub use actions::*;
 pub use admin::*;
+pub use channel::next_renewal;
 pub use connect::*;
 pub use conversations::*;
 pub use deps::*;
@@ -39,5 +41,5 @@ pub use notify::*;
 pub use outbound::*;
 pub use polling::*;
 pub use posts::*;
-pub use renewal::{RenewRound, next_renewal, renew_due};
+pub use renewal::{RenewRound, renew_due};
 pub use tabs::*;

@@ -1,8 +1,9 @@
 //! The actions worker: performs a queued outbound job on its network and records the outcome.
 
+use super::channel::token_failed;
 use super::deps::Deps;
 use super::engine::{outbox, set_item, update_conversation};
-use super::health::{refund_youtube, spend_youtube, token_failed};
+use super::health::{refund_youtube, spend_youtube};
 use super::posts::fetch_post;
 use super::renewal::{Renewed, renew_now};
 use crate::error::{DomainError, DomainResult, PortError};

@@ -1,7 +1,7 @@
 //! Polling (the poller function): scheduling, leasing and running each profile's polls.
 
+use super::channel::token_failed;
 use super::deps::Deps;
-use super::health::token_failed;
 use super::ingest::{IngestOutcome, ingest};
 use crate::error::DomainResult;
 use crate::model::*;

@@ -5,8 +5,9 @@
 //! the admins once; a refresh token with an end of its own (LinkedIn's 365 days, Google's 7
 //! for apps in testing) is announced ahead.
 
+use super::channel::{next_renewal, tell_admins, token_failed};
 use super::deps::Deps;
-use crate::connect::{CHECK_EVERY_HOURS, renew_at, sign_in_label, warn_ahead};
+use crate::connect::{sign_in_label, warn_ahead};
 use crate::error::{DomainError, DomainResult};
 use crate::model::*;
 use crate::ports::*;
@@ -16,42 +17,6 @@ use chrono::Duration;
 const LEASE_SECS: i64 = 120;
 /// When a renewal the network could not answer is tried again.
 const RETRY_MINUTES: i64 = 5;
-
-/// When `profile`'s token is next renewed or checked, if ever.
-pub fn next_renewal(profile: &Profile, now: Timestamp) -> Option<Timestamp> {
-    let c = &profile.credentials;
-    c.access_token.as_ref()?;
-    let due = match (c.expires_at, c.refresh_token.is_some()) {
-        (Some(exp), true) => Some(renew_at(now.min(exp), exp)),
-        // Nothing renews it: the admins are told a week ahead, then when it ends.
-        (Some(exp), false) if exp - Duration::days(7) > now => Some(exp - Duration::days(7)),
-        (Some(exp), false) => Some(exp.max(now)),
-        // Meta's Page tokens do not expire, but die with a password change or a lost role.
-        (None, _) if matches!(profile.network, Network::Facebook | Network::Instagram) => Some(now + Duration::hours(CHECK_EVERY_HOURS)),
-        (None, _) => None,
-    };
-    // The warning ahead of an ending refresh token; once it is given, the end itself.
-    let warn = c.refresh_expires_at.and_then(|end| {
-        let at = end - warn_ahead(profile.network);
-        if at > now { Some(at) } else { (end > now).then_some(end) }
-    });
-    match (due, warn) {
-        (Some(d), Some(w)) => Some(d.min(w)),
-        (d, w) => d.or(w),
-    }
-}
-
-/// Puts `profile` in the renewal schedule (or takes it out, when nothing about its token ever
-/// needs doing).
-pub(in crate::usecases) async fn schedule_renewal(deps: &Deps, profile: &Profile) -> DomainResult<()> {
-    match next_renewal(profile, deps.clock.now()) {
-        Some(due_at) => {
-            let r = Renewal { profile_id: profile.id.clone(), account_id: profile.account_id.clone(), network: profile.network, due_at };
-            Ok(deps.renewals.put_renewal(&r).await?)
-        }
-        None => Ok(deps.renewals.delete_renewal(&profile.id).await?),
-    }
-}
 
 /// What one round of renewals did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -172,7 +137,7 @@ async fn renew_held(deps: &Deps, profile: &Profile, holder: &str, scheduled: boo
             },
             Err(SignInError::Refused(why)) => {
                 let why = format!("{label} refused to renew the token ({why}); reconnect the channel");
-                super::health::token_failed(deps, profile, &why).await?;
+                token_failed(deps, profile, &why).await?;
                 deps.renewals.finish_renewal(&profile.id, holder, None).await?;
                 return Ok(Renewed::Refused);
             }
@@ -187,7 +152,7 @@ async fn renew_held(deps: &Deps, profile: &Profile, holder: &str, scheduled: boo
         if exp <= now {
             let why =
                 format!("the {label} token expired {}; nothing can renew it: reconnect the channel", exp.format("%Y-%m-%d %H:%M UTC"));
-            super::health::token_failed(deps, profile, &why).await?;
+            token_failed(deps, profile, &why).await?;
             deps.renewals.finish_renewal(&profile.id, holder, None).await?;
             return Ok(Renewed::Refused);
         }
@@ -206,12 +171,14 @@ async fn renew_held(deps: &Deps, profile: &Profile, holder: &str, scheduled: boo
         };
         let token = deps.cipher.open(&context, sealed).await?;
         match deps.networks.token_owners(profile.network, &token).await {
-            Ok(owners) if owners.iter().any(|o| super::admin::same_presence(profile.network, o, &profile.external_id)) => Renewed::Checked,
+            Ok(owners) if owners.iter().any(|o| crate::connect::same_presence(profile.network, o, &profile.external_id)) => {
+                Renewed::Checked
+            }
             Ok(_) | Err(ActionError::NeedsReconnect(_) | ActionError::Rejected(_)) => {
                 let why = format!(
                     "{label} no longer accepts the channel's token (a password change, a lost role, or the app removed); reconnect it"
                 );
-                super::health::token_failed(deps, profile, &why).await?;
+                token_failed(deps, profile, &why).await?;
                 deps.renewals.finish_renewal(&profile.id, holder, None).await?;
                 return Ok(Renewed::Refused);
             }
@@ -281,27 +248,4 @@ async fn warn_if_ending(deps: &Deps, profile: &Profile, now: Timestamp) -> Domai
         end.format("%Y-%m-%d %H:%M UTC")
     );
     tell_admins(deps, profile, NotificationType::ChannelExpiring, &format!("refresh-ends-{}", end.timestamp()), &text).await
-}
-
-/// Tells every admin of the profile's account, in the inbox and by email, once per `key`: a
-/// happening queued for the notifier (which alone sends email on AWS), whose id is made of the
-/// key, so telling it again notifies nobody twice.
-pub(in crate::usecases) async fn tell_admins(
-    deps: &Deps,
-    profile: &Profile,
-    kind: NotificationType,
-    key: &str,
-    text: &str,
-) -> DomainResult<()> {
-    let event = crate::notify::NotifyEvent {
-        event_id: format!("chn_{}", &crate::connect::digest(&format!("{}|{}|{key}", profile.id, kind.as_str()))[..24]),
-        account_id: profile.account_id.clone(),
-        conversation_id: None,
-        profile_id: Some(profile.id.clone()),
-        actor: Actor::System,
-        at: deps.clock.now(),
-        happening: crate::notify::Happening::ChannelAttention { kind, text: text.to_string() },
-    };
-    deps.queue.send(crate::messages::QueueName::Notify, serde_json::to_vec(&event).expect("serialisable")).await?;
-    Ok(())
 }
