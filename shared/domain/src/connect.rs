@@ -14,6 +14,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// What a profile's secrets are sealed for: its network and id, so that a sealed token copied
+/// onto another profile does not open.
+pub fn presence_context(network: Network, external_id: &str) -> String {
+    format!("{}:{}", network.as_str(), external_id)
+}
+
 /// How long a started flow waits for the network's callback.
 pub const FLOW_TTL_SECS: i64 = 10 * 60;
 /// How long the admin has, once signed in, to pick the presences to connect.

@@ -21,6 +21,7 @@ pub mod ports;
 pub mod retry;
 pub mod salesforce;
 pub mod search;
+pub mod secrets;
 pub mod tabs;
 pub mod usecases;
 pub mod webhooks;
@@ -41,5 +42,6 @@ pub fn percent_encode(s: &str) -> String {
     }
     out
 }
+pub use connect::presence_context;
 pub use ids::*;
 pub use model::*;

@@ -8,6 +8,7 @@ use crate::connect::{CHECK_EVERY_HOURS, renew_at, warn_ahead};
 use crate::error::DomainResult;
 use crate::model::*;
 use crate::ports::*;
+use crate::presence_context;
 use chrono::Duration;
 
 /// Seals a presence's tokens for storing (see [`Sealed`]).

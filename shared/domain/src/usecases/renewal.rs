@@ -11,6 +11,7 @@ use crate::connect::{sign_in_label, warn_ahead};
 use crate::error::{DomainError, DomainResult};
 use crate::model::*;
 use crate::ports::*;
+use crate::presence_context;
 use chrono::Duration;
 
 /// How long a worker may hold a renewal's lease (a refresh call takes a second or two).
