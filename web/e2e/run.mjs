@@ -934,7 +934,9 @@ await step('an admin adds a teammate who may see one profile: she sees only its 
 
   // Settings: her own notifications only; an admin section says so and shows nothing.
   await dana.getByRole('link', { name: 'Settings' }).click();
-  const sections = await dana.getByRole('navigation', { name: 'Settings sections' }).getByRole('link').allTextContents();
+  const nav = dana.getByRole('navigation', { name: 'Settings sections' });
+  await nav.getByRole('link', { name: 'Notifications' }).waitFor();
+  const sections = await nav.getByRole('link').allTextContents();
   assertEqual(sections, ['Notifications'], 'a member sees her notification settings only');
   await dana.getByRole('checkbox', { name: 'Email me my notifications' }).waitFor();
   await dana.goto(base + '/settings/team');

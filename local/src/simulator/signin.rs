@@ -532,8 +532,12 @@ async fn meta_pages(headers: HeaderMap) -> Response {
     let data: Vec<Value> = PAGES
         .iter()
         .map(|p| {
-            json!({"access_token": crate::sim_token::sim_token(Network::Facebook, &[p.id]), "category": "Outdoor & Sporting Goods Company",
-                "category_list": [{"id": "2250", "name": "Outdoor & Sporting Goods Company"}], "name": p.name, "id": p.id, "tasks": p.tasks})
+            let mut page = json!({"access_token": crate::sim_token::sim_token(Network::Facebook, &[p.id]), "category": "Outdoor & Sporting Goods Company",
+                "category_list": [{"id": "2250", "name": "Outdoor & Sporting Goods Company"}], "name": p.name, "id": p.id, "tasks": p.tasks});
+            if let Some((id, username)) = p.instagram {
+                page["instagram_business_account"] = json!({"id": id, "username": username});
+            }
+            page
         })
         .collect();
     Json(json!({"data": data, "paging": {"cursors": {"before": "QVFIsimBefore", "after": "QVFIsimAfter"}}})).into_response()

@@ -182,7 +182,13 @@ fn unsubscribe_mac(key: &SecretString, account: &AccountId, user: &UserId) -> Ve
 /// The one-click unsubscribe address of `user`: it names them and carries a MAC that only this
 /// deployment can make; it turns their notification emails off and does nothing else.
 pub fn unsubscribe_url(public_url: &str, key: &SecretString, account: &AccountId, user: &UserId) -> String {
-    let token = format!("{}.{}.{}", account, user, URL_SAFE_NO_PAD.encode(unsubscribe_mac(key, account, user)));
+    // Each part base64url (ids may hold a `.`; base64url never does).
+    let token = format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(account.as_str()),
+        URL_SAFE_NO_PAD.encode(user.as_str()),
+        URL_SAFE_NO_PAD.encode(unsubscribe_mac(key, account, user))
+    );
     format!("{public_url}/api/unsubscribe?t={}", crate::percent_encode(&token))
 }
 
@@ -193,7 +199,8 @@ pub fn verify_unsubscribe(key: &SecretString, token: &str) -> Option<(AccountId,
     if parts.next().is_some() {
         return None;
     }
-    let (account, user) = (AccountId::parse(account)?, UserId::parse(user)?);
+    let text = |part: &str| URL_SAFE_NO_PAD.decode(part).ok().and_then(|b| String::from_utf8(b).ok());
+    let (account, user) = (AccountId::parse(&text(account)?)?, UserId::parse(&text(user)?)?);
     let given = URL_SAFE_NO_PAD.decode(mac).ok()?;
     let mut check = HmacSha256::new_from_slice(key.expose().as_bytes()).ok()?;
     check.update(b"social-inbox unsubscribe\0");
@@ -256,8 +263,14 @@ mod tests {
         let token = url.split("t=").nth(1).unwrap().to_string();
         assert_eq!(verify_unsubscribe(&key, &token), Some(("acc_a".into(), "usr_b".into())));
         assert_eq!(verify_unsubscribe(&SecretString::new("k2"), &token), None, "another deployment's key");
-        let moved = token.replacen("usr_b", "usr_c", 1);
+        let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
+        let moved = token.replacen(&b64("usr_b"), &b64("usr_c"), 1);
+        assert_ne!(moved, token);
         assert_eq!(verify_unsubscribe(&key, &moved), None, "another user");
+        // Ids with a dot (they may have one) round-trip.
+        let dotted = unsubscribe_url("http://x", &key, &"acc.a".into(), &"usr.b".into());
+        let t = dotted.split("t=").nth(1).unwrap();
+        assert_eq!(verify_unsubscribe(&key, t), Some(("acc.a".into(), "usr.b".into())));
         for junk in ["", "a.b", "a.b.c.d", "acc_a.usr_b.!!", "acc a.usr_b.AAAA"] {
             assert_eq!(verify_unsubscribe(&key, junk), None, "{junk}");
         }

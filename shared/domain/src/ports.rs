@@ -78,6 +78,9 @@ pub trait DirectoryStore: Send + Sync {
     async fn get_user(&self, account: &AccountId, id: &UserId) -> PortResult<Option<User>>;
     async fn list_users(&self, account: &AccountId) -> PortResult<Vec<User>>;
     async fn delete_user(&self, account: &AccountId, id: &UserId) -> PortResult<bool>;
+    /// Sets one user's notification emails on or off and nothing else, if the user exists
+    /// (an unsubscribe never re-creates a removed user or undoes a role change).
+    async fn set_email_notifications(&self, account: &AccountId, id: &UserId, on: bool) -> PortResult<Option<User>>;
     /// Creates or replaces a profile. `AlreadyExists` when another profile has the same
     /// `(network, external_id)`: one presence is connected to one account only.
     async fn put_profile(&self, profile: &Profile) -> PortResult<()>;

@@ -88,6 +88,12 @@ impl Http {
             .as_ref()
             .ok_or_else(|| ActionError::NeedsReconnect(format!("the {network} profile has no access token; reconnect it")))?;
         let context = presence_context(network, &profile.external_id);
+        if !sealed.as_str().starts_with("v1.") {
+            // Stored in the clear by a release before tokens were sealed (the local runner seals
+            // those at start; on DynamoDB the profile's next reconnection or renewal does).
+            tracing::warn!(profile_id = %profile.id, "a token stored in the clear by an older release; reconnect the channel to seal it");
+            return Ok(SecretString::new(sealed.as_str().trim()));
+        }
         match self.cipher.open(&context, sealed).await {
             Ok(t) if !t.expose().trim().is_empty() => Ok(SecretString::new(t.expose().trim())),
             Ok(_) => Err(ActionError::NeedsReconnect(format!("the {network} profile has no access token; reconnect it"))),

@@ -178,6 +178,11 @@ impl HttpSignIn {
             return Ok(json);
         }
         let said = scrub(error_words(&json).unwrap_or_else(|| format!("HTTP {}", status.as_u16())));
+        if app_refused(&json) {
+            // The app's own id or secret was refused (rotated, mistyped): no token is at fault,
+            // and nothing is marked until the deployment is fixed.
+            return Err(SignInError::NotConfigured(format!("{what}: the network refused this app's client id or secret ({said})")));
+        }
         Err(match status {
             StatusCode::TOO_MANY_REQUESTS => SignInError::Transient(format!("{what}: rate limited ({said})")),
             s if s.is_server_error() => SignInError::Transient(format!("{what}: {said}")),
@@ -222,7 +227,11 @@ impl HttpSignIn {
 
     async fn meta_pages(&self, user_token: &SecretString) -> Result<Vec<SignedInPresence>, SignInError> {
         let base = &self.networks.graph_base;
-        let mut url = format!("{base}/me/accounts?fields=id,name,access_token,category,category_list,tasks&limit=100");
+        // The linked Instagram account comes with each Page (field expansion): one call per 100
+        // Pages, not one more per Page (`oauth.md` §1.3 reads it per Page; the same field).
+        let mut url = format!(
+            "{base}/me/accounts?fields=id,name,access_token,category,category_list,tasks,instagram_business_account{{id,username}}&limit=100"
+        );
         let mut out = Vec::new();
         for _ in 0..MAX_PAGE_PAGES {
             let v = self.call(self.bearer(Method::GET, &url, user_token), "listing your Pages", &[user_token.expose()]).await?;
@@ -247,11 +256,7 @@ impl HttpSignIn {
                     tokens: Tokens { access_token: page_token.clone(), ..Default::default() },
                     why_not: why_not.clone(),
                 });
-                let ig_url = format!("{base}/{id}?fields=instagram_business_account{{id,username}}");
-                let ig = self
-                    .call(self.bearer(Method::GET, &ig_url, user_token), "reading a Page's Instagram account", &[user_token.expose()])
-                    .await?;
-                if let Some(account) = ig.get("instagram_business_account")
+                if let Some(account) = page.get("instagram_business_account")
                     && let Some(ig_id) = account.get("id").and_then(Value::as_str)
                 {
                     let username = account.get("username").and_then(Value::as_str).unwrap_or_default().to_string();
@@ -267,7 +272,8 @@ impl HttpSignIn {
                 }
             }
             match v.pointer("/paging/next").and_then(Value::as_str) {
-                Some(next) if next.starts_with(base.as_str()) => url = next.to_string(),
+                // Only ever Meta's own next page: the user token goes with it.
+                Some(next) if next.starts_with(&format!("{base}/")) => url = next.to_string(),
                 _ => break,
             }
         }
@@ -317,6 +323,20 @@ impl HttpSignIn {
         }
         Ok(out)
     }
+}
+
+/// The `Authorization: Basic` credentials of an app, as an answer might repeat them.
+fn basic_credentials(app: &AppCredentials) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", app.client_id, app.client_secret.expose()))
+}
+
+/// Whether an error answer refuses the app itself (RFC 6749 `invalid_client`,
+/// `unauthorized_client`; Meta's "Error validating client secret").
+fn app_refused(v: &Value) -> bool {
+    let error = v.get("error").and_then(Value::as_str).unwrap_or_default();
+    let meta = v.pointer("/error/message").and_then(Value::as_str).unwrap_or_default().to_lowercase();
+    matches!(error, "invalid_client" | "unauthorized_client") || meta.contains("client secret") || meta.contains("invalid client_id")
 }
 
 /// The words of an error answer, in whichever shape the network uses.
@@ -437,7 +457,8 @@ impl SignIn for HttpSignIn {
                 let form =
                     [("code", code), ("grant_type", "authorization_code"), ("redirect_uri", redirect_uri), ("code_verifier", verifier)];
                 let rb = self.http.post(&url).basic_auth(&app.client_id, Some(secret)).form(&form);
-                Self::grant(&self.call(rb, "X's token exchange", &hide).await?)
+                let basic = basic_credentials(app);
+                Self::grant(&self.call(rb, "X's token exchange", &[secret, code, verifier, &basic]).await?)
             }
             Network::Linkedin => {
                 let url = format!("{}/accessToken", self.config.linkedin_oauth_base);
@@ -562,7 +583,8 @@ impl SignIn for HttpSignIn {
                     .post(&url)
                     .basic_auth(&app.client_id, Some(secret))
                     .form(&[("grant_type", "refresh_token"), ("refresh_token", rt)]);
-                self.call(rb, "X's token renewal", &hide).await
+                let basic = basic_credentials(app);
+                self.call(rb, "X's token renewal", &[secret, rt, &basic]).await
             }
             Network::Linkedin => {
                 let url = format!("{}/accessToken", self.config.linkedin_oauth_base);

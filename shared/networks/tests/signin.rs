@@ -122,27 +122,15 @@ async fn facebook_login_exchanges_the_code_for_a_long_lived_token_and_lists_page
         .expect(1)
         .mount(&server)
         .await;
+    // The fixture's Pages, each with its Instagram account as the per-Page lookup answers it,
+    // asked for in the one listing (field expansion).
+    let mut listing = pages["response"]["body"].clone();
+    listing["data"][0]["instagram_business_account"] = pages["instagram_lookup"]["response"]["body"]["instagram_business_account"].clone();
     Mock::given(method("GET"))
         .and(path("/v21.0/me/accounts"))
-        .and(query_is(
-            &fixture_query(pages["request"]["url"].as_str().unwrap())
-                .unwrap_or_else(|| "fields=id,name,access_token,category,category_list,tasks&limit=100".into()),
-        ))
+        .and(query_is("fields=id,name,access_token,category,category_list,tasks,instagram_business_account{id,username}&limit=100"))
         .and(header("authorization", "Bearer EAAGfakeLONGlivedUSERtoken0001"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&pages["response"]["body"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v21.0/104857600000001"))
-        .and(query_is("fields=instagram_business_account{id,username}"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&pages["instagram_lookup"]["response"]["body"]))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v21.0/104857600000002"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(&pages["instagram_lookup"]["no_ig_linked_response"]["body"]))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&listing))
         .expect(1)
         .mount(&server)
         .await;
@@ -307,4 +295,48 @@ async fn linkedin_and_google_exchange_in_the_form_and_renew_and_refusals_are_tol
     );
     assert!(matches!(s.refresh(Network::Youtube, &SecretString::new("outage")).await, Err(SignInError::Transient(_))));
     assert!(matches!(s.refresh(Network::Facebook, &SecretString::new("x")).await, Err(SignInError::Refused(_))), "Meta has no refresh");
+}
+
+/// An error answer that repeats what it was sent (some do) never carries a secret, a code, a
+/// verifier or a token into the inbox's words.
+#[tokio::test]
+async fn secrets_a_network_echoes_in_an_error_are_redacted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/2/oauth2/token"))
+        .respond_with(|r: &Request| {
+            let f = form(r);
+            let echoed = format!(
+                "bad request: code={} verifier={} refresh={} auth={}",
+                f.get("code").cloned().unwrap_or_default(),
+                f.get("code_verifier").cloned().unwrap_or_default(),
+                f.get("refresh_token").cloned().unwrap_or_default(),
+                r.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default(),
+            );
+            ResponseTemplate::new(400).set_body_json(serde_json::json!({"error": "invalid_request", "error_description": echoed}))
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(|r: &Request| {
+            let f = form(r);
+            let echoed = format!("client_secret {} is wrong", f.get("client_secret").cloned().unwrap_or_default());
+            ResponseTemplate::new(401).set_body_json(serde_json::json!({"error": "invalid_client", "error_description": echoed}))
+        })
+        .mount(&server)
+        .await;
+    let s = signin(&server);
+    let e = s.exchange(Network::Twitter, "CODE-abcdef123", "VERIFIER-abcdef123", "https://x/connect/callback").await.unwrap_err();
+    let words = e.to_string();
+    assert!(matches!(e, SignInError::Refused(_)), "{e:?}");
+    assert!(words.contains("bad request") && words.contains("<redacted>"), "{words}");
+    assert!(!words.contains("CODE-abcdef123") && !words.contains("VERIFIER-abcdef123"), "{words}");
+    let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("M1M5R3BMVy13QmpScXkzTUt5OE46MTpjaQ:{SECRET}"));
+    assert!(!words.contains(&basic), "the app's Basic credentials: {words}");
+    let e = s.refresh(Network::Twitter, &SecretString::new("REFRESH-abcdef123")).await.unwrap_err();
+    assert!(!e.to_string().contains("REFRESH-abcdef123"), "{e}");
+    // The app's own secret refused: a configuration to fix, not a token to give up on.
+    let e = s.refresh(Network::Youtube, &SecretString::new("1//refresh")).await.unwrap_err();
+    assert!(matches!(&e, SignInError::NotConfigured(w) if !w.contains(SECRET) && w.contains("<redacted>")), "{e:?}");
 }

@@ -69,6 +69,21 @@ impl RenewalStore for SqliteStore {
             .await
     }
 
+    async fn ensure_renewal(&self, r: &Renewal) -> PortResult<()> {
+        let r = r.clone();
+        self.db
+            .write(move |c| {
+                c.execute(
+                    "INSERT INTO renewals (profile_id, account_id, due_us, lease_us, holder, doc) VALUES (?1, ?2, ?3, 0, NULL, ?4)
+                     ON CONFLICT (profile_id) DO NOTHING",
+                    params![r.profile_id.as_str(), r.account_id.as_str(), us(r.due_at), to_doc(&r)],
+                )
+                .map(|_| ())
+                .map_err(port_err)
+            })
+            .await
+    }
+
     async fn get_renewal(&self, profile: &ProfileId) -> PortResult<Option<Renewal>> {
         let p = profile.to_string();
         self.db.read(move |c| one(c, "SELECT doc FROM renewals WHERE profile_id = ?1", [p])).await

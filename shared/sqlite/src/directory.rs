@@ -71,6 +71,23 @@ impl DirectoryStore for SqliteStore {
             .await
     }
 
+    async fn set_email_notifications(&self, account: &AccountId, id: &UserId, on: bool) -> PortResult<Option<User>> {
+        let (account, id) = (account.to_string(), id.to_string());
+        // One write transaction: the read and the write see the same row.
+        self.db
+            .write(move |c| {
+                let Some(mut user): Option<User> = one(c, "SELECT doc FROM users WHERE id = ?1 AND account_id = ?2", [&id, &account])?
+                else {
+                    return Ok(None);
+                };
+                user.email_notifications = on;
+                c.execute("UPDATE users SET doc = ?3 WHERE id = ?1 AND account_id = ?2", params![id, account, to_doc(&user)])
+                    .map_err(port_err)?;
+                Ok(Some(user))
+            })
+            .await
+    }
+
     async fn put_profile(&self, profile: &Profile) -> PortResult<()> {
         let p = profile.clone();
         self.db

@@ -75,11 +75,34 @@ pub async fn renewals_are_due_in_order_and_leased_to_one_worker_at_a_time(s: &St
     r.delete_renewal(&"prf_b".into()).await.unwrap();
     r.delete_renewal(&"prf_b".into()).await.unwrap();
     assert!(r.due_renewals(now, 10).await.unwrap().is_empty());
-    // Putting a schedule again resets its lease.
+    // Putting a schedule again (new tokens: a reconnection) resets its lease; ensuring one
+    // never does, and makes one only where there is none.
     r.put_renewal(&renewal("prf_later", now)).await.unwrap();
     assert!(r.lease_renewal(&"prf_later".into(), "w1", now, until).await.unwrap());
+    r.ensure_renewal(&renewal("prf_later", now)).await.unwrap();
+    assert!(!r.lease_renewal(&"prf_later".into(), "w2", now, until).await.unwrap(), "ensuring kept w1's lease");
     r.put_renewal(&renewal("prf_later", now)).await.unwrap();
     assert!(r.lease_renewal(&"prf_later".into(), "w2", now, until).await.unwrap());
+    r.ensure_renewal(&renewal("prf_new", now)).await.unwrap();
+    assert!(r.lease_renewal(&"prf_new".into(), "w3", now, until).await.unwrap(), "ensured where there was none");
+}
+
+/// Workers that each found no schedule (concurrent 401s) and ensure one: one lease.
+pub async fn racing_ensured_renewals_take_one_lease(s: &Stores) {
+    let now = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
+    let until = now + Duration::minutes(2);
+    let tries = (0..8).map(|i| {
+        let r = s.renewals.clone();
+        tokio::spawn(async move {
+            r.ensure_renewal(&renewal("prf_y", now)).await.unwrap();
+            r.lease_renewal(&"prf_y".into(), &format!("w{i}"), now, until).await.unwrap()
+        })
+    });
+    let mut won = 0;
+    for t in tries.collect::<Vec<_>>() {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1, "eight workers ensuring and leasing, one lease");
 }
 
 pub async fn racing_renewers_take_one_lease(s: &Stores) {
@@ -95,4 +118,36 @@ pub async fn racing_renewers_take_one_lease(s: &Stores) {
         won += usize::from(t.await.unwrap());
     }
     assert_eq!(won, 1, "eight workers, one lease");
+}
+
+/// An unsubscribe changes the one field, of a user who exists: never re-creates a removed user
+/// nor undoes a change made meanwhile.
+pub async fn email_notifications_change_alone_and_never_recreate_a_user(s: &Stores) {
+    let now = chrono::DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
+    let d = &s.directory;
+    d.put_account(&Account { id: "acc_m".into(), name: "M".into(), created_at: now }).await.unwrap();
+    let u = User {
+        id: "usr_m".into(),
+        account_id: "acc_m".into(),
+        name: "Mia".into(),
+        email: "mia@m.example".into(),
+        role: Role::Admin,
+        inbox_access: true,
+        email_notifications: true,
+        profile_ids: Default::default(),
+        created_at: now,
+    };
+    d.put_user(&u).await.unwrap();
+    let off = d.set_email_notifications(&"acc_m".into(), &"usr_m".into(), false).await.unwrap().expect("the user");
+    assert!(!off.email_notifications);
+    assert_eq!(d.get_user(&"acc_m".into(), &"usr_m".into()).await.unwrap(), Some(User { email_notifications: false, ..u.clone() }));
+    // Demoted meanwhile: the change stays.
+    d.put_user(&User { role: Role::Member, email_notifications: false, ..u.clone() }).await.unwrap();
+    d.set_email_notifications(&"acc_m".into(), &"usr_m".into(), true).await.unwrap();
+    assert_eq!(d.get_user(&"acc_m".into(), &"usr_m".into()).await.unwrap().unwrap().role, Role::Member);
+    // Removed: nothing comes back; another account's id names nobody.
+    assert!(d.delete_user(&"acc_m".into(), &"usr_m".into()).await.unwrap());
+    assert!(d.set_email_notifications(&"acc_m".into(), &"usr_m".into(), false).await.unwrap().is_none());
+    assert!(d.get_user(&"acc_m".into(), &"usr_m".into()).await.unwrap().is_none());
+    assert!(d.set_email_notifications(&"acc_other".into(), &"usr_m".into(), false).await.unwrap().is_none());
 }

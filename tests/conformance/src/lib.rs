@@ -66,6 +66,8 @@ macro_rules! store_conformance {
             a_sign_in_flow_changes_only_at_the_version_read,
             renewals_are_due_in_order_and_leased_to_one_worker_at_a_time,
             racing_renewers_take_one_lease,
+            racing_ensured_renewals_take_one_lease,
+            email_notifications_change_alone_and_never_recreate_a_user,
         );
     };
     (@connect $make:expr; $($name:ident),+ $(,)?) => {

@@ -61,6 +61,11 @@ impl RenewalStore for DynamoDbStore {
         self.put_record().set_item(Some(renewal_record(r))).send().await.map(|_| ()).map_err(unavailable)
     }
 
+    async fn ensure_renewal(&self, r: &Renewal) -> PortResult<()> {
+        let put = self.put_record().set_item(Some(renewal_record(r))).condition_expression("attribute_not_exists(pk)").send().await;
+        applied(put).map(|_| ())
+    }
+
     async fn get_renewal(&self, profile: &ProfileId) -> PortResult<Option<Renewal>> {
         self.get_doc(key::renewal(profile.as_str())).await
     }

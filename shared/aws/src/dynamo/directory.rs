@@ -50,6 +50,30 @@ impl DirectoryStore for DynamoDbStore {
         Err(PortError::Conflict)
     }
 
+    /// A compare-and-swap on the user's `doc`: only that field changes, only if it is as read.
+    async fn set_email_notifications(&self, account: &AccountId, id: &UserId, on: bool) -> PortResult<Option<User>> {
+        let (acc, uid) = (account.as_str(), id.as_str());
+        for _ in 0..RETRIES {
+            let Some(stored) = self.get(key::user(acc, uid)).await? else { return Ok(None) };
+            let Some(raw) = stored.get("doc").cloned() else { return Ok(None) };
+            let mut user: User = from_doc(&stored)?;
+            user.email_notifications = on;
+            let (pk, sk) = key::user(acc, uid);
+            let r = self
+                .update_at(pk, sk)
+                .update_expression("SET doc = :new")
+                .condition_expression("doc = :old")
+                .expression_attribute_values(":new", to_doc(&user))
+                .expression_attribute_values(":old", raw)
+                .send()
+                .await;
+            if applied(r)? {
+                return Ok(Some(user));
+            }
+        }
+        Err(PortError::Conflict)
+    }
+
     async fn get_user(&self, account: &AccountId, id: &UserId) -> PortResult<Option<User>> {
         self.get_doc(key::user(account.as_str(), id.as_str())).await
     }

@@ -110,6 +110,8 @@ pub struct Renewal {
 pub trait RenewalStore: Send + Sync {
     /// Sets (or replaces) a profile's renewal, unleased.
     async fn put_renewal(&self, renewal: &Renewal) -> PortResult<()>;
+    /// Sets a profile's renewal only if it has none (a lease someone holds stays theirs).
+    async fn ensure_renewal(&self, renewal: &Renewal) -> PortResult<()>;
     async fn get_renewal(&self, profile: &ProfileId) -> PortResult<Option<Renewal>>;
     async fn delete_renewal(&self, profile: &ProfileId) -> PortResult<()>;
     /// Renewals due by `now` and not leased, earliest first.

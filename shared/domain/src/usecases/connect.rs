@@ -41,7 +41,7 @@ pub fn sign_in_options(deps: &Deps, viewer: &Viewer) -> DomainResult<Vec<SignInO
 }
 
 /// A started sign-in: where to send the admin.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Started {
     pub flow_id: FlowId,
     pub authorize_url: String,
@@ -111,12 +111,25 @@ pub async fn start_connect(
 }
 
 /// What the network sent the admin back with.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Callback {
     pub state: String,
     pub code: Option<String>,
     pub error: Option<String>,
     pub error_description: Option<String>,
+}
+
+// The consent address carries the state's secret, a callback the code: neither is printed.
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Started").field("flow_id", &self.flow_id).field("expires_at", &self.expires_at).finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callback").field("error", &self.error).finish_non_exhaustive()
+    }
 }
 
 /// A presence the admin may pick, as the API shows it (its tokens stay with the flow).

@@ -29,7 +29,6 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
                 settings_url: mail::settings_url(&public),
                 ..Default::default()
             };
-            email(deps, admin, &id, &letter).await?;
             let n = Notification {
                 id,
                 account_id: event.account_id.clone(),
@@ -42,7 +41,11 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
                 read: false,
                 text: text.clone(),
             };
-            deps.notifications.put_notification(&n).await?;
+            // Once: a channel's notice is told again whenever it stays broken (every poll that is
+            // refused), so the email goes only with a notification that is new.
+            if deps.notifications.put_notification(&n).await? {
+                email(deps, admin, &n.id, &letter).await?;
+            }
         }
         return Ok(admins.len());
     }
@@ -129,21 +132,13 @@ async fn email(deps: &Deps, user: &User, id: &NotificationId, letter: &Letter) -
 pub async fn unsubscribe(deps: &Deps, token: &str) -> DomainResult<User> {
     let key = deps.settings.unsubscribe_key.as_ref().ok_or(DomainError::NotFound("unsubscribe link"))?;
     let (account, user) = mail::verify_unsubscribe(key, token).ok_or(DomainError::NotFound("unsubscribe link"))?;
-    let mut u = deps.directory.get_user(&account, &user).await?.ok_or(DomainError::NotFound("unsubscribe link"))?;
-    if u.email_notifications {
-        u.email_notifications = false;
-        deps.directory.put_user(&u).await?;
-    }
-    Ok(u)
+    deps.directory.set_email_notifications(&account, &user, false).await?.ok_or(DomainError::NotFound("unsubscribe link"))
 }
 
 /// The caller's own choice of notification emails (anyone; in-app notifications stay).
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn set_my_email_notifications(deps: &Deps, viewer: &Viewer, on: bool) -> DomainResult<User> {
-    let mut u = deps.directory.get_user(viewer.account(), &viewer.user.id).await?.ok_or(DomainError::NotFound("user"))?;
-    u.email_notifications = on;
-    deps.directory.put_user(&u).await?;
-    Ok(u)
+    deps.directory.set_email_notifications(viewer.account(), &viewer.user.id, on).await?.ok_or(DomainError::NotFound("user"))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]

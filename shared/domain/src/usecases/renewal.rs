@@ -34,19 +34,29 @@ pub struct RenewRound {
     pub skipped: usize,
 }
 
+/// How long one round may go on taking leases: well inside a lease (each renewal's calls are
+/// bounded by the networks' timeout), so that no lease a round takes has run out before its
+/// renewal is done, and well inside the poller function's timeout.
+const ROUND_SECS: i64 = 60;
+
 /// Renews (or checks) every due token, up to `limit`.
 #[tracing::instrument(skip_all)]
 pub async fn renew_due(deps: &Deps, limit: usize) -> DomainResult<RenewRound> {
-    let now = deps.clock.now();
+    let started = deps.clock.now();
     let mut round = RenewRound::default();
-    for r in deps.renewals.due_renewals(now, limit).await? {
+    for r in deps.renewals.due_renewals(started, limit).await? {
+        // The clock is read for each lease: one taken late in a round lasts as long as the first.
+        let now = deps.clock.now();
+        if now - started > Duration::seconds(ROUND_SECS) {
+            break; // the next round goes on
+        }
         let holder = uuid::Uuid::new_v4().to_string();
         if !deps.renewals.lease_renewal(&r.profile_id, &holder, now, now + Duration::seconds(LEASE_SECS)).await? {
             round.skipped += 1;
             continue;
         }
         let Some(profile) = deps.directory.get_profile(&r.account_id, &r.profile_id).await? else {
-            deps.renewals.delete_renewal(&r.profile_id).await?;
+            deps.renewals.finish_renewal(&r.profile_id, &holder, None).await?;
             continue;
         };
         let outcome = renew_held(deps, &profile, &holder, true).await;
@@ -57,7 +67,8 @@ pub async fn renew_due(deps: &Deps, limit: usize) -> DomainResult<RenewRound> {
             Ok(Renewed::Later) => round.failed += 1,
             Err(e) => {
                 tracing::warn!(profile_id = %profile.id, error = %e, "a renewal failed; tried again later");
-                let _ = deps.renewals.finish_renewal(&profile.id, &holder, Some(now + Duration::minutes(RETRY_MINUTES))).await;
+                let retry = deps.clock.now() + Duration::minutes(RETRY_MINUTES);
+                let _ = deps.renewals.finish_renewal(&profile.id, &holder, Some(retry)).await;
                 round.failed += 1;
             }
         }
@@ -88,12 +99,10 @@ pub(in crate::usecases) async fn renew_now(deps: &Deps, profile: &Profile) -> Do
     let now = deps.clock.now();
     let holder = uuid::Uuid::new_v4().to_string();
     if !deps.renewals.lease_renewal(&profile.id, &holder, now, now + Duration::seconds(LEASE_SECS)).await? {
-        // Nobody has its schedule (an older profile): make it, then take it.
-        if deps.renewals.get_renewal(&profile.id).await?.is_some() {
-            return Ok(Renewed::Later);
-        }
+        // Nobody has its schedule (an older profile, or one whose renewal was refused): make it
+        // unless it exists (never over another worker's lease), then take it.
         let r = Renewal { profile_id: profile.id.clone(), account_id: profile.account_id.clone(), network: profile.network, due_at: now };
-        deps.renewals.put_renewal(&r).await?;
+        deps.renewals.ensure_renewal(&r).await?;
         if !deps.renewals.lease_renewal(&profile.id, &holder, now, now + Duration::seconds(LEASE_SECS)).await? {
             return Ok(Renewed::Later);
         }

@@ -90,8 +90,12 @@ impl Aws {
     pub async fn mail_secrets(&self, config: &mut LambdaConfig) -> Result<(), ConfigError> {
         let Some(path) = config.mail_secrets_path.clone() else { return Ok(()) };
         let secrets = Secrets::load(&self.ssm, &path).await?;
-        let key = secrets.require("unsubscribe-key", &path)?;
-        config.settings.unsubscribe_key = Some(inbox_domain::SecretString::new(key.expose()));
+        match secrets.get("unsubscribe-key") {
+            Some(key) => config.settings.unsubscribe_key = Some(inbox_domain::SecretString::new(key.expose())),
+            // A stack upgraded before the key was made: emails go without List-Unsubscribe
+            // (their settings link stays) until it is.
+            None => tracing::warn!(path = %path, "no unsubscribe-key: notification emails carry no one-click unsubscribe"),
+        }
         Ok(())
     }
 
