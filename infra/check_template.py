@@ -131,9 +131,10 @@ def main(path):
                 f"(needs at least {needed})"
             )
 
-    # Network tokens: the functions that call the networks seal and open them with the token
-    # key; no other function may, and each one given the key's id is granted it (and only it).
-    callers = {"ApiFunction", "ActionsFunction", "PollerFunction"}
+    # Stored secrets (network tokens, signing secrets, Salesforce credentials): the functions that
+    # use them seal and open them with the token key; no other function may, and each one given
+    # the key's id is granted it (and only it).
+    callers = {"ApiFunction", "ActionsFunction", "PollerFunction", "IntegrationsFunction", "DeliveriesFunction"}
     for name, r in resources.items():
         if r["Type"] != "AWS::Serverless::Function":
             continue
@@ -148,18 +149,18 @@ def main(path):
         ]
         if name in callers:
             if ref_name(told) != "TokenKey":
-                problems.append(f"{name}: calls the networks, so needs INBOX_TOKEN_KEY_ID: !Ref TokenKey")
+                problems.append(f"{name}: uses stored secrets, so needs INBOX_TOKEN_KEY_ID: !Ref TokenKey")
             if not any(ref_name(st.get("Resource")) == "TokenKey" and "Condition" in st for st in grants):
                 problems.append(f"{name}: needs kms:GenerateDataKey and kms:Decrypt on TokenKey, bound to the encryption context")
         elif told is not None or grants:
-            problems.append(f"{name}: calls no network, so must neither know nor be granted the token key")
+            problems.append(f"{name}: uses no stored secret, so must neither know nor be granted the token key")
 
     if problems:
         sys.exit("template.yaml:\n  " + "\n  ".join(problems))
     print(
         f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; "
         "partial batch failures on every SQS event; Zapier routes without the JWT authorizer, the rest of /api with it; "
-        "the actions queue outlasts the retry schedule; only the network callers may use the token key"
+        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key"
     )
 
 

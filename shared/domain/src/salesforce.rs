@@ -61,6 +61,11 @@ pub struct CaseRequest {
     pub supplied_name: String,
 }
 
+/// What an account's Salesforce credentials are sealed for, where they are stored.
+pub fn secrets_context(account: &AccountId) -> String {
+    format!("salesforce:{account}")
+}
+
 /// How a network is named in a Case.
 pub fn origin(network: Network, kind: Kind) -> &'static str {
     match (network, kind) {

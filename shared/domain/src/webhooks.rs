@@ -149,6 +149,11 @@ pub(crate) fn random_bytes(n: usize) -> Vec<u8> {
     out
 }
 
+/// What a subscription's signing secret is sealed for, where it is stored.
+pub fn secret_context(id: &SubscriptionId) -> String {
+    format!("webhook:{id}")
+}
+
 /// A new signing secret in the Standard Webhooks form: `whsec_` + base64 of 32 random bytes.
 pub fn new_secret() -> SecretString {
     SecretString::new(format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(random_bytes(32))))

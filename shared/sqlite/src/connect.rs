@@ -168,6 +168,76 @@ impl SqliteStore {
                 sealed += 1;
             }
         }
+        sealed += self.seal_clear_integration_secrets(cipher).await?;
+        Ok(sealed)
+    }
+
+    /// The same for webhook signing secrets and Salesforce credentials (one transaction each:
+    /// the row is rewritten only as it was read).
+    async fn seal_clear_integration_secrets(&self, cipher: &dyn inbox_domain::ports::SecretCipher) -> PortResult<usize> {
+        use inbox_domain::salesforce::{SalesforceConnection, secrets_context};
+        use inbox_domain::webhooks::{WebhookSubscription, secret_context};
+        let clear = |s: &SecretString| !s.expose().starts_with("v1.");
+        let seal = |context: String, s: SecretString| async move {
+            if clear(&s) { cipher.seal(&context, &s).await.map(|x| SecretString::new(x.as_str())) } else { Ok(s) }
+        };
+        let mut sealed = 0;
+        let subs: Vec<(String, WebhookSubscription)> = self
+            .db
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT doc FROM webhook_subscriptions").map_err(port_err)?;
+                let docs = stmt
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(port_err)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(port_err)?;
+                docs.into_iter().map(|d| Ok((d.clone(), from_doc(&d)?))).collect()
+            })
+            .await?;
+        for (raw, mut sub) in subs.into_iter().filter(|(_, s)| clear(&s.secret)) {
+            sub.secret = seal(secret_context(&sub.id), sub.secret.clone()).await?;
+            let (id, doc) = (sub.id.to_string(), to_doc(&sub));
+            let n = self
+                .db
+                .write(move |c| {
+                    c.execute("UPDATE webhook_subscriptions SET doc = ?2 WHERE id = ?1 AND doc = ?3", params![id, doc, raw])
+                        .map_err(port_err)
+                })
+                .await?;
+            sealed += n;
+        }
+        let conns: Vec<(String, SalesforceConnection)> = self
+            .db
+            .read(|c| {
+                let mut stmt = c.prepare("SELECT doc FROM salesforce_connections").map_err(port_err)?;
+                let docs = stmt
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(port_err)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(port_err)?;
+                docs.into_iter().map(|d| Ok((d.clone(), from_doc(&d)?))).collect()
+            })
+            .await?;
+        for (raw, mut sf) in conns
+            .into_iter()
+            .filter(|(_, c)| clear(&c.client_secret) || clear(&c.refresh_token) || c.access_token.as_ref().is_some_and(&clear))
+        {
+            let context = secrets_context(&sf.account_id);
+            sf.client_secret = seal(context.clone(), sf.client_secret.clone()).await?;
+            sf.refresh_token = seal(context.clone(), sf.refresh_token.clone()).await?;
+            if let Some(t) = sf.access_token.clone() {
+                sf.access_token = Some(seal(context, t).await?);
+            }
+            let (account, doc) = (sf.account_id.to_string(), to_doc(&sf));
+            let n = self
+                .db
+                .write(move |c| {
+                    c.execute("UPDATE salesforce_connections SET doc = ?2 WHERE account_id = ?1 AND doc = ?3", params![account, doc, raw])
+                        .map_err(port_err)
+                })
+                .await?;
+            sealed += n;
+        }
         Ok(sealed)
     }
 }

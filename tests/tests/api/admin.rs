@@ -242,3 +242,51 @@ async fn a_dump_of_the_database_shows_no_usable_token() {
     assert!(dumped > 0, "the database was read");
     t.stop().await;
 }
+
+/// A database of a release before secrets were sealed: the runner seals, at start, the tokens,
+/// signing secrets and Salesforce credentials it finds in the clear, and they still work.
+#[tokio::test]
+async fn secrets_an_older_release_stored_in_the_clear_are_sealed_at_start() {
+    use inbox_domain::webhooks::{SubscriptionKind, WebhookSubscription, secret_context};
+    let t = TestApp::spawn().await;
+    let deps = &t.app.state.deps;
+    let now = chrono::Utc::now();
+    // Written as an older release wrote them.
+    let mut profile = deps.directory.get_profile(&"acc_demo".into(), &"prf_demo_facebook".into()).await.unwrap().unwrap();
+    let before = profile.clone();
+    profile.credentials.access_token = Some(inbox_domain::Sealed::from_sealed("sim-token:facebook:104857600000001"));
+    assert!(deps.directory.update_profile(&before, &profile).await.unwrap());
+    let sub = WebhookSubscription {
+        id: "whs_old".into(),
+        account_id: "acc_demo".into(),
+        kind: SubscriptionKind::Webhook,
+        url: "http://127.0.0.1:9/hook".into(),
+        events: vec![],
+        description: String::new(),
+        secret: inbox_domain::SecretString::new("whsec_b2xkLXNlY3JldC1vbGQtc2VjcmV0LW9sZC1zZWNyZXQ="),
+        enabled: true,
+        disabled_reason: None,
+        failing_since: None,
+        last_success_at: None,
+        last_failure: None,
+        api_key_id: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    deps.subscriptions.insert_subscription(&sub, 50).await.unwrap();
+
+    let store = inbox_sqlite::SqliteStore::new(t.app.db.clone());
+    assert_eq!(store.seal_clear_tokens(deps.cipher.as_ref()).await.unwrap(), 2, "the profile and the subscription");
+    assert_eq!(store.seal_clear_tokens(deps.cipher.as_ref()).await.unwrap(), 0, "once");
+    let sealed = deps.directory.get_profile(&"acc_demo".into(), &"prf_demo_facebook".into()).await.unwrap().unwrap();
+    let token = sealed.credentials.access_token.unwrap();
+    assert!(token.as_str().starts_with("v1."));
+    let context = inbox_domain::presence_context(inbox_domain::Network::Facebook, "104857600000001");
+    assert_eq!(deps.cipher.open(&context, &token).await.unwrap().expose(), "sim-token:facebook:104857600000001");
+    let stored = deps.subscriptions.get_subscription(&"acc_demo".into(), &"whs_old".into()).await.unwrap().unwrap();
+    assert!(stored.secret.expose().starts_with("v1."));
+    let opened = deps.cipher.open(&secret_context(&sub.id), &inbox_domain::Sealed::from_sealed(stored.secret.expose())).await.unwrap();
+    assert_eq!(opened, sub.secret);
+    t.stop().await;
+}

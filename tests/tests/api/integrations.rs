@@ -139,6 +139,10 @@ async fn deliveries_are_signed_so_that_the_standard_webhooks_reference_library_v
     let sub = subscribe(&t, &format!("{}/hooks/inbox", server.uri()), &["conversation.created", "item.received"]).await;
     let secret = sub["secret"].as_str().unwrap().to_string();
     assert!(secret.starts_with("whsec_"), "{sub}");
+    // Kept sealed: the stored subscription holds no usable signing secret.
+    let stored =
+        t.app.state.deps.subscriptions.get_subscription(&ACCOUNT.into(), &sub["id"].as_str().unwrap().into()).await.unwrap().unwrap();
+    assert!(stored.secret.expose().starts_with("v1.") && !stored.secret.expose().contains(&secret[6..]), "{:?}", stored.secret);
 
     let conv = new_comment(&t, "7001", "Is the red tent still in stock?").await;
     let got = received(&server, 2).await;
@@ -778,9 +782,15 @@ async fn a_case_is_made_from_a_conversation_once_with_its_link_kept_and_told() {
         (status, again["created"].as_bool(), again["case"]["id"].as_str()),
         (StatusCode::OK, Some(false), Some("500Dn00000AbCdEIAX"))
     );
-    // The refreshed token was kept.
-    let kept = t.app.state.deps.salesforce.get_connection(&ACCOUNT.into()).await.unwrap().unwrap();
-    assert_eq!(kept.access_token.unwrap().expose(), "00Dfirst2");
+    // The refreshed token was kept, sealed like every stored secret of the connection.
+    let deps = &t.app.state.deps;
+    let kept = deps.salesforce.get_connection(&ACCOUNT.into()).await.unwrap().unwrap();
+    for stored in [kept.access_token.as_ref().unwrap(), &kept.refresh_token, &kept.client_secret] {
+        assert!(stored.expose().starts_with("v1.") && !stored.expose().contains("00D"), "stored sealed: {stored:?}");
+    }
+    let context = format!("salesforce:{ACCOUNT}");
+    let opened = deps.cipher.open(&context, &inbox_domain::Sealed::from_sealed(kept.access_token.unwrap().expose())).await.unwrap();
+    assert_eq!(opened.expose(), "00Dfirst2");
 
     // Who cannot see it, does not find it.
     assert_error(

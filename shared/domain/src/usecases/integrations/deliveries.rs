@@ -69,8 +69,8 @@ async fn deliver_one(deps: &Deps, mut d: WebhookDelivery, holder: &str, round: &
             return Ok(());
         }
     };
-    let hook =
-        OutboundHook { url: sub.url.clone(), id: d.event_id.to_string(), timestamp: now, body: d.body.clone(), secret: sub.secret.clone() };
+    let secret = super::checks::open(deps, &crate::webhooks::secret_context(&sub.id), &sub.secret).await?;
+    let hook = OutboundHook { url: sub.url.clone(), id: d.event_id.to_string(), timestamp: now, body: d.body.clone(), secret };
     let outcome = deps.webhook_sender.send(&hook).await;
     d.attempts += 1;
     d.last_attempt_at = Some(now);

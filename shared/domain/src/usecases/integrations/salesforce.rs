@@ -3,13 +3,41 @@
 use super::super::deps::{Deps, Viewer, visible_conversation};
 use super::super::engine::{MAX_ATTEMPTS, deferred_outbox, outbox, send_outbox};
 use super::super::tabs::get_tab;
-use super::checks::{checked_url, require_admin};
+use super::checks::{checked_url, open, require_admin, seal};
 use crate::error::{DomainError, DomainResult, PortError};
 use crate::events::{self, DomainEvent, EventType};
 use crate::ids::*;
 use crate::model::*;
 use crate::ports::*;
 use crate::salesforce::{self, CaseRule, SalesforceConnection};
+
+/// The account's connection, its secrets opened (they are stored sealed).
+async fn load(deps: &Deps, account: &AccountId) -> DomainResult<Option<SalesforceConnection>> {
+    let Some(mut c) = deps.salesforce.get_connection(account).await? else { return Ok(None) };
+    let context = salesforce::secrets_context(account);
+    c.client_secret = open(deps, &context, &c.client_secret).await?;
+    c.refresh_token = open(deps, &context, &c.refresh_token).await?;
+    c.access_token = match &c.access_token {
+        Some(t) => Some(open(deps, &context, t).await?),
+        None => None,
+    };
+    Ok(Some(c))
+}
+
+/// Stores a connection with its secrets sealed.
+async fn store(deps: &Deps, c: &SalesforceConnection) -> DomainResult<()> {
+    let context = salesforce::secrets_context(&c.account_id);
+    let sealed = SalesforceConnection {
+        client_secret: seal(deps, &context, &c.client_secret).await?,
+        refresh_token: seal(deps, &context, &c.refresh_token).await?,
+        access_token: match &c.access_token {
+            Some(t) => Some(seal(deps, &context, t).await?),
+            None => None,
+        },
+        ..c.clone()
+    };
+    Ok(deps.salesforce.put_connection(&sealed).await?)
+}
 
 /// What an admin sends to connect Salesforce. Secrets may be left out when a connection exists
 /// (the stored ones are kept).
@@ -30,7 +58,7 @@ pub struct SalesforceInput {
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn connect_salesforce(deps: &Deps, viewer: &Viewer, input: SalesforceInput) -> DomainResult<SalesforceConnection> {
     require_admin(viewer)?;
-    let existing = deps.salesforce.get_connection(viewer.account()).await?;
+    let existing = load(deps, viewer.account()).await?;
     let instance_url = checked_url(deps, &input.instance_url).await?.trim_end_matches('/').to_string();
     let token_url = checked_url(deps, input.token_url.as_deref().unwrap_or(salesforce::DEFAULT_TOKEN_URL)).await?;
     let client_id = input.client_id.trim().to_string();
@@ -90,14 +118,14 @@ pub async fn connect_salesforce(deps: &Deps, viewer: &Viewer, input: SalesforceI
         CaseError::Unavailable(m) => DomainError::Upstream(format!("could not reach Salesforce to check the connection: {m}")),
     })?;
     connection.access_token = Some(token);
-    deps.salesforce.put_connection(&connection).await?;
+    store(deps, &connection).await?;
     Ok(connection)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
 pub async fn salesforce_connection(deps: &Deps, viewer: &Viewer) -> DomainResult<SalesforceConnection> {
     require_admin(viewer)?;
-    deps.salesforce.get_connection(viewer.account()).await?.ok_or(DomainError::NotFound("Salesforce connection"))
+    load(deps, viewer.account()).await?.ok_or(DomainError::NotFound("Salesforce connection"))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id))]
@@ -121,7 +149,7 @@ async fn case_for(deps: &Deps, actor: &Actor, conv: Conversation) -> DomainResul
     if conv.salesforce_case.is_some() {
         return Ok((conv, false));
     }
-    let Some(connection) = deps.salesforce.get_connection(&conv.account_id).await? else {
+    let Some(connection) = load(deps, &conv.account_id).await? else {
         return Err(DomainError::Rule("Salesforce is not connected for this account; an admin must connect it first".into()));
     };
     let now = deps.clock.now();
@@ -156,7 +184,11 @@ async fn make_case(
     let profile = deps.directory.get_profile(&c.account_id, &c.profile_id).await?;
     let request = salesforce::case_request(&c, &items, profile.as_ref());
     let attempt = deps.salesforce_client.create_case(connection, &request).await;
-    if let Some(token) = &attempt.refreshed_token
+    let refreshed = match &attempt.refreshed_token {
+        Some(token) => Some(seal(deps, &salesforce::secrets_context(&c.account_id), token).await?),
+        None => None,
+    };
+    if let Some(token) = &refreshed
         && let Err(e) = deps.salesforce.set_access_token(&c.account_id, token).await
     {
         tracing::warn!(error = %e, "could not keep the refreshed Salesforce token; the next Case refreshes again");
@@ -220,7 +252,7 @@ pub async fn apply_case_rule(deps: &Deps, event: &DomainEvent) -> DomainResult<O
     if event.kind == EventType::CaseCreated {
         return Ok(None);
     }
-    let Some(connection) = deps.salesforce.get_connection(&event.account_id).await? else {
+    let Some(connection) = load(deps, &event.account_id).await? else {
         return Ok(None);
     };
     let Some(rule) = &connection.rule else {

@@ -37,7 +37,10 @@ fn description(d: Option<&str>) -> DomainResult<String> {
 
 /// Stores a new subscription within the account's limit (counted atomically with the write).
 pub(super) async fn insert_within_limit(deps: &Deps, s: &WebhookSubscription) -> DomainResult<()> {
-    deps.subscriptions.insert_subscription(s, MAX_SUBSCRIPTIONS).await.map_err(|e| match e {
+    // Stored with its signing secret sealed; the caller answers the secret once, in the clear.
+    let sealed =
+        WebhookSubscription { secret: super::checks::seal(deps, &crate::webhooks::secret_context(&s.id), &s.secret).await?, ..s.clone() };
+    deps.subscriptions.insert_subscription(&sealed, MAX_SUBSCRIPTIONS).await.map_err(|e| match e {
         PortError::LimitReached => DomainError::Rule(format!("an account has at most {MAX_SUBSCRIPTIONS} webhook subscriptions")),
         e => e.into(),
     })
@@ -194,14 +197,16 @@ pub async fn delete_subscription(deps: &Deps, viewer: &Viewer, id: &Subscription
 pub async fn rotate_secret(deps: &Deps, viewer: &Viewer, id: &SubscriptionId) -> DomainResult<WebhookSubscription> {
     require_admin(viewer)?;
     let secret = new_secret();
+    let sealed = super::checks::seal(deps, &crate::webhooks::secret_context(id), &secret).await?;
     let now = deps.clock.now();
     let changed = change_subscription(deps, viewer.account(), id, None, |s| {
-        s.secret = secret.clone();
+        s.secret = sealed.clone();
         s.updated_at = now;
         Ok(())
     })
     .await?;
-    changed.map(|(_, s)| s).ok_or(DomainError::NotFound("webhook subscription"))
+    // The new secret is answered once, in the clear; the store keeps it sealed.
+    changed.map(|(_, s)| WebhookSubscription { secret, ..s }).ok_or(DomainError::NotFound("webhook subscription"))
 }
 
 /// A subscription's deliveries, newest first; `state` narrows them (`dead`: the ones to replay).
