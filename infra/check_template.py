@@ -155,12 +155,38 @@ def main(path):
         elif told is not None or grants:
             problems.append(f"{name}: uses no stored secret, so must neither know nor be granted the token key")
 
+    # Every function logs to a group of its own with a retention (not kept forever by default).
+    log_groups = {k: r for k, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
+    for name, r in resources.items():
+        if r["Type"] != "AWS::Serverless::Function":
+            continue
+        group = ref_name(r["Properties"].get("LoggingConfig", {}).get("LogGroup"))
+        if group not in log_groups:
+            problems.append(f"{name}: no LoggingConfig.LogGroup of this template (its logs would be kept forever)")
+        elif "RetentionInDays" not in log_groups[group].get("Properties", {}):
+            problems.append(f"{group}: a log group without RetentionInDays")
+
+    # Alarms must reach their topic: an encrypted topic's key must let CloudWatch use it.
+    for name, r in resources.items():
+        if r["Type"] != "AWS::SNS::Topic":
+            continue
+        key = r.get("Properties", {}).get("KmsMasterKeyId")
+        if key is None:
+            continue
+        target = resources.get(ref_name(key) or "", {})
+        statements = target.get("Properties", {}).get("KeyPolicy", {}).get("Statement", [])
+        cloudwatch = any(
+            st.get("Effect") == "Allow" and st.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com" for st in statements
+        )
+        if target.get("Type") != "AWS::KMS::Key" or not cloudwatch:
+            problems.append(f"{name}: encrypted with a key CloudWatch may not use ({key}): its alarms would never arrive")
+
     if problems:
         sys.exit("template.yaml:\n  " + "\n  ".join(problems))
     print(
         f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; "
         "partial batch failures on every SQS event; Zapier routes without the JWT authorizer, the rest of /api with it; "
-        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key"
+        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key; every function's logs kept for a set time; alarms can reach their topic"
     )
 
 
