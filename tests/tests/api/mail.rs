@@ -88,3 +88,37 @@ async fn a_notification_email_links_to_the_conversation_escapes_the_customer_and
     assert_eq!(bad.0, StatusCode::BAD_REQUEST, "{}", bad.1);
     t.stop().await;
 }
+
+/// The in-app notification does not wait for the email: with the mailer refusing (SES in its
+/// sandbox, say), the assignee is notified in the app at once, the event is set aside, and
+/// replayed once the mailer works it sends the email without a second notification.
+#[tokio::test]
+async fn an_email_that_fails_never_loses_the_in_app_notification() {
+    let t = TestApp::spawn().await;
+    let comment = json!({"object": "page", "entry": [{"id": "104857600000001", "time": 1767000000, "changes": [{"field": "feed", "value": {
+        "item": "comment", "verb": "add", "comment_id": "122100000000001_900000000000043", "post_id": "104857600000001_122100000000001",
+        "parent_id": "104857600000001_122100000000001", "message": "Where is the tent I ordered?",
+        "from": {"id": "6100000000043", "name": "Tess Tent"}, "created_time": 1767000000}}]}]});
+    assert_eq!(t.meta_webhook(&serde_json::to_vec(&comment).unwrap()).await, StatusCode::OK);
+    t.settle().await;
+    let conv = id(&t.find(ALICE, "tent I ordered").await);
+    // The outbox cannot be written: every email fails.
+    let outbox = t.dir.path().join("outbox");
+    std::fs::remove_dir_all(&outbox).unwrap();
+    std::fs::write(&outbox, b"not a directory").unwrap();
+    assign(&t, ALICE, &conv, Some(BOB)).await;
+    t.settle().await;
+    assert_eq!(notifications(&t, BOB).await.len(), 1, "notified in the app at once");
+    let dead = t.app.queue.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1, "the event is set aside where it can be replayed");
+    // The mailer works again: replayed, the email goes, the notification is not repeated.
+    std::fs::remove_file(&outbox).unwrap();
+    std::fs::create_dir(&outbox).unwrap();
+    assert!(t.app.queue.replay(dead[0].id).await.unwrap());
+    t.settle().await;
+    assert_eq!(notifications(&t, BOB).await.len(), 1);
+    let sent = mails(&t);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].header("To"), Some("bob@demo.example"));
+    t.stop().await;
+}

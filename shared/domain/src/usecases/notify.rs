@@ -66,6 +66,7 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
         Actor::System => "The inbox".to_string(),
         Actor::User(uid) => users.iter().find(|u| &u.id == uid).map(|u| u.name.clone()).unwrap_or_else(|| "Someone".into()),
     };
+    let mut letters = Vec::new();
     for intent in &intents {
         let Some(user) = users.iter().find(|u| u.id == intent.user_id) else { continue };
         let id = notify::notification_id(&event.event_id, &user.id);
@@ -92,12 +93,12 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
                 ..Default::default()
             },
         };
-        // Email first: a crash between the two repeats an email (the mailer drops repeats by
-        // id where it can) rather than losing one. Users who turned emails off get none.
-        email(deps, user, &id, &letter).await?;
+        // In the app first, whatever happens to the email (SES in its sandbox, throttled, down):
+        // the notification is stored once (by id), and the email, sent after, is handed back to
+        // the queue if it fails and sent again then (the mailer drops repeats by id).
         deps.notifications
             .put_notification(&Notification {
-                id,
+                id: id.clone(),
                 account_id: conv.account_id.clone(),
                 user_id: user.id.clone(),
                 kind: intent.kind,
@@ -109,8 +110,21 @@ pub async fn notify(deps: &Deps, event: &NotifyEvent) -> DomainResult<usize> {
                 text,
             })
             .await?;
+        letters.push((user, id, letter));
     }
-    Ok(intents.len())
+    // Every email is tried, the first failure reported (the whole event comes again, and the
+    // ones sent already are dropped as repeats).
+    let mut failed = None;
+    for (user, id, letter) in letters {
+        if let Err(e) = email(deps, user, &id, &letter).await {
+            tracing::warn!(user_id = %user.id, error = %e, "a notification email was not sent; the event is tried again");
+            failed.get_or_insert(e);
+        }
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(intents.len()),
+    }
 }
 
 /// Emails `letter` to `user`, unless they turned emails off; with their one-click unsubscribe
