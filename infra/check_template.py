@@ -155,6 +155,23 @@ def main(path):
         elif told is not None or grants:
             problems.append(f"{name}: uses no stored secret, so must neither know nor be granted the token key")
 
+    # Backpressure: every SQS event source has a maximum concurrency, the functions people and
+    # networks wait on (webhooks, the API) have concurrency of their own, and webhook receipt is
+    # short (a network gives up after a few seconds and, failing long enough, disables the hook).
+    for name, r in resources.items():
+        if r["Type"] != "AWS::Serverless::Function":
+            continue
+        props = r["Properties"]
+        for event_name, event in props.get("Events", {}).items():
+            if event.get("Type") == "SQS" and not event.get("Properties", {}).get("ScalingConfig", {}).get("MaximumConcurrency"):
+                problems.append(f"{name}.{event_name}: an SQS event source without ScalingConfig.MaximumConcurrency")
+    for name in ("WebhookFunction", "ApiFunction"):
+        if "ReservedConcurrentExecutions" not in resources.get(name, {}).get("Properties", {}):
+            problems.append(f"{name}: no ReservedConcurrentExecutions (a spike elsewhere could take all of the account's concurrency)")
+    webhook_timeout = int(resources.get("WebhookFunction", {}).get("Properties", {}).get("Timeout", default_timeout))
+    if webhook_timeout > 10:
+        problems.append(f"WebhookFunction: timeout {webhook_timeout} s; webhook receipt must answer within seconds")
+
     # Every function logs to a group of its own with a retention (not kept forever by default).
     log_groups = {k: r for k, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
     for name, r in resources.items():
@@ -186,7 +203,7 @@ def main(path):
     print(
         f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; "
         "partial batch failures on every SQS event; Zapier routes without the JWT authorizer, the rest of /api with it; "
-        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key; every function's logs kept for a set time; alarms can reach their topic"
+        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key; every function's logs kept for a set time; alarms can reach their topic; SQS sources capped, webhooks and API reserved"
     )
 
 

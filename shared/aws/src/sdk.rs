@@ -15,9 +15,22 @@ where
 }
 
 /// The shared SDK configuration: region, credentials and endpoints from the environment
-/// (`AWS_REGION`, the Lambda role, `AWS_ENDPOINT_URL` for moto), behavior version latest.
+/// (`AWS_REGION`, the Lambda role, `AWS_ENDPOINT_URL` for moto), behavior version latest, and
+/// [`timeouts`].
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts()).load().await
+}
+
+/// Every AWS call is bounded: a connection in 2 s, an attempt in 3 s, a call (its retries
+/// included) in 10 s. A DynamoDB, SQS or SES call answers in milliseconds; one that does not is
+/// failed and retried (by the SDK, then by the queue) rather than holding a function until its
+/// own timeout (the webhook function's is 5 s).
+pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .operation_attempt_timeout(std::time::Duration::from_secs(3))
+        .operation_timeout(std::time::Duration::from_secs(10))
+        .build()
 }
 
 /// An SDK configuration pointed at one endpoint with static credentials (moto in tests).
