@@ -111,10 +111,14 @@ impl Config {
             Some(k) => inbox_platforms::sealing::LocalCipher::from_hex(&k).map_err(|e| Error(format!("INBOX_TOKEN_KEY: {e}")))?,
             None => sealing_key(&data_dir.join("sealing.key"))?,
         };
+        // Each secret once: the environment's, or the data dir's.
+        let jwt_secret = env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret);
+        let meta_app_secret = env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret);
+        let linkedin_client_secret = env("INBOX_LINKEDIN_CLIENT_SECRET").unwrap_or(stored.linkedin_client_secret);
         let signin = inbox_networks::SignInConfig::from_lookup(
             env,
-            Some(inbox_domain::SecretString::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret.clone()))),
-            Some(inbox_domain::SecretString::new(env("INBOX_LINKEDIN_CLIENT_SECRET").unwrap_or(stored.linkedin_client_secret.clone()))),
+            Some(inbox_domain::SecretString::new(&meta_app_secret)),
+            Some(inbox_domain::SecretString::new(&linkedin_client_secret)),
         );
         Ok(Config {
             token_key,
@@ -134,17 +138,17 @@ impl Config {
                 public_url: public_url()?,
                 // The bearer tokens' key signs the unsubscribe links too: its messages start
                 // with their own label, so neither can pass for the other.
-                unsubscribe_key: Some(inbox_domain::SecretString::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret.clone()))),
+                unsubscribe_key: Some(inbox_domain::SecretString::new(&jwt_secret)),
             },
             egress: egress()?,
             deliver: true,
             web: WebConfig {
                 auth: inbox_web::state::AuthMode::Hs256,
-                jwt_secret: Secret::new(env("INBOX_JWT_SECRET").unwrap_or(stored.jwt_secret)),
-                meta_app_secret: Secret::new(env("INBOX_META_APP_SECRET").unwrap_or(stored.meta_app_secret)),
+                jwt_secret: Secret::new(jwt_secret),
+                meta_app_secret: Secret::new(meta_app_secret),
                 meta_verify_token: Secret::new(env("INBOX_META_VERIFY_TOKEN").unwrap_or(stored.meta_verify_token)),
                 x_consumer_secret: Secret::new(env("INBOX_X_CONSUMER_SECRET").unwrap_or(stored.x_consumer_secret)),
-                linkedin_client_secret: Secret::new(env("INBOX_LINKEDIN_CLIENT_SECRET").unwrap_or(stored.linkedin_client_secret)),
+                linkedin_client_secret: Secret::new(linkedin_client_secret),
                 cursor_key: Secret::new(stored.cursor_key),
                 max_body_bytes,
             },

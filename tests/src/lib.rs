@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use inbox_domain::*;
 use inbox_local::config::Config;
 use inbox_local::{App, demo};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt;
 
 pub use demo::{ACCOUNT, ALICE, BOB, CAROL};
@@ -190,4 +190,59 @@ impl TestApp {
     pub async fn stop(self) {
         self.app.stop().await;
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Connecting channels through the simulated networks' sign-in.
+
+/// What the admin's browser does at the network: opens the consent page, clicks Allow (as
+/// `account` where the network asks), and follows the network back to the inbox; answers the
+/// query the inbox's callback page gets.
+pub async fn sign_in_at_network(authorize_url: &str, account: Option<&str>, allow: bool) -> (String, Option<String>, Option<String>) {
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = http.get(authorize_url).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the consent page shows");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Allow") && html.contains("Cancel"), "{html}");
+    let url = reqwest::Url::parse(authorize_url).unwrap();
+    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let network = match url.path() {
+        p if p.ends_with("/dialog/oauth") => "facebook",
+        "/i/oauth2/authorize" => "twitter",
+        "/oauth/v2/authorization" => "linkedin",
+        _ => "youtube",
+    };
+    let mut form = vec![
+        ("network", network.to_string()),
+        ("decision", if allow { "allow" } else { "cancel" }.to_string()),
+        ("redirect_uri", q["redirect_uri"].clone()),
+        ("state", q["state"].clone()),
+        ("code_challenge", q.get("code_challenge").cloned().unwrap_or_default()),
+    ];
+    if let Some(a) = account {
+        form.push(("account", a.to_string()));
+    }
+    let decided = http
+        .post(format!("{}://{}/_signin/decide", url.scheme(), url.host_str().unwrap().to_owned() + &format!(":{}", url.port().unwrap())))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(decided.status().is_redirection(), "{}", decided.status());
+    let back = reqwest::Url::parse(decided.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(back.path(), "/connect/callback", "{back}");
+    let q: std::collections::HashMap<String, String> = back.query_pairs().into_owned().collect();
+    (q["state"].clone(), q.get("code").cloned(), q.get("error").cloned())
+}
+
+/// Starts a sign-in as `user`, goes through the network, and posts the callback.
+pub async fn sign_in(t: &TestApp, user: &str, network: &str, profile_id: Option<&str>, account: Option<&str>) -> (StatusCode, Value) {
+    let mut body = json!({"network": network});
+    if let Some(p) = profile_id {
+        body["profile_id"] = json!(p);
+    }
+    let (status, started) = t.post("/api/connect", user, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let (state, code, _) = sign_in_at_network(started["authorize_url"].as_str().unwrap(), account, true).await;
+    t.post("/api/connect/callback", user, json!({"state": state, "code": code})).await
 }

@@ -45,7 +45,7 @@ fn token(q: &crate::params::QueryPairs) -> ApiResult<String> {
 #[utoipa::path(get, path = "/api/unsubscribe", operation_id = "unsubscribePage", tag = "me", summary = "The page an email's unsubscribe link opens", description = "No sign-in: the link's token names the user. Changes nothing (mail scanners open links): answers a page whose button turns the emails off (a POST to the same address).", params(("t" = String, Query, description = "The link's token.", min_length = 1, max_length = 400)), responses((status = 200, description = "The page.", content_type = "text/html", body = String), (status = 400, response = inbox_web::openapi::BadRequest), (status = 404, response = inbox_web::openapi::NotFound)))]
 async fn unsubscribe_page(q: crate::params::QueryPairs) -> ApiResult<Response> {
     let t = token(&q)?;
-    let t = t.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+    let t = inbox_domain::mail::escape(&t);
     let page = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
          <title>Notification emails</title></head><body style=\"font:16px system-ui;max-width:32rem;margin:3rem auto;padding:0 1rem\">\

@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
+use inbox_domain::mail::escape;
 use inbox_domain::{Network, percent_encode};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -215,10 +216,6 @@ fn registered(redirect_uri: &str) -> bool {
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
     (status, Json(json!({"error": error, "error_description": description}))).into_response()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// The consent page: who is asking, for what, as whom; Allow or Cancel.

@@ -158,11 +158,7 @@ pub fn pkce_challenge(verifier: &str) -> String {
 }
 
 pub fn digest(secret: &str) -> String {
-    hex_lower(&Sha256::digest(secret.as_bytes()))
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::webhooks::sha256_hex(secret)
 }
 
 /// The `state` of a flow: its id, then the secret.

@@ -43,5 +43,15 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 pub use connect::presence_context;
+/// `s`, or its first `max - 1` characters and `…` when it is longer than `max` characters.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 pub use ids::*;
 pub use model::*;

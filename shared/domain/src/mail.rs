@@ -110,7 +110,8 @@ impl Letter {
     }
 }
 
-fn escape(text: &str) -> String {
+/// `text` for HTML (element content and quoted attribute values).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

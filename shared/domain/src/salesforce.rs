@@ -79,12 +79,7 @@ pub fn origin(network: Network, kind: Kind) -> &'static str {
 }
 
 fn cut(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
+    crate::shorten(s, max)
 }
 
 fn who(a: &Author) -> String {

@@ -36,7 +36,16 @@ impl std::fmt::Debug for SecretString {
 #[serde(transparent)]
 pub struct Sealed(String);
 
+/// How every sealed secret begins (its format's version): what is stored without it was kept in
+/// the clear by a release before secrets were sealed.
+pub const SEALED_PREFIX: &str = "v1.";
+
 impl Sealed {
+    /// Whether stored text is a sealed secret (not one an older release kept in the clear).
+    pub fn is_sealed_text(text: &str) -> bool {
+        text.starts_with(SEALED_PREFIX)
+    }
+
     /// Wraps what a cipher produced (adapters only).
     pub fn from_sealed(s: impl Into<String>) -> Self {
         Self(s.into())

@@ -234,7 +234,12 @@ pub fn new_api_key() -> (SecretString, String) {
 /// Hex SHA-256 of a key: keys are 192 random bits, so a fast hash is enough to keep them out
 /// of storage.
 pub fn hash_api_key(key: &str) -> String {
-    hex(&sha2::Sha256::digest(key.as_bytes()))
+    sha256_hex(key)
+}
+
+/// SHA-256 of `text`, in lower-case hex (API keys, sign-in states are kept so).
+pub(crate) fn sha256_hex(text: &str) -> String {
+    hex(&sha2::Sha256::digest(text.as_bytes()))
 }
 
 fn hex(bytes: &[u8]) -> String {

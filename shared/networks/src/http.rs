@@ -17,7 +17,7 @@ use std::time::Duration;
 /// The HTTP client could not be built (TLS set-up).
 #[derive(Debug, thiserror::Error)]
 #[error("could not build the HTTP client: {0}")]
-pub struct SetupError(pub(crate) String);
+pub struct SetupError(String);
 
 /// Which API a call goes to, for its headers and error classification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,18 @@ impl Answer {
     }
 }
 
+/// The HTTP client every call to a network goes through (the client, the poller, the
+/// sign-in): the configured timeout, at most 10 s to connect, the inbox's user agent.
+pub(crate) fn client(config: &NetworkConfig, redirects: reqwest::redirect::Policy) -> Result<reqwest::Client, SetupError> {
+    reqwest::Client::builder()
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("social-inbox/", env!("CARGO_PKG_VERSION")))
+        .redirect(redirects)
+        .build()
+        .map_err(|e| SetupError(e.without_url().to_string()))
+}
+
 /// The shared HTTP machinery of the client and the poller.
 #[derive(Clone)]
 pub(crate) struct Http {
@@ -69,12 +81,7 @@ pub(crate) struct Http {
 
 impl Http {
     pub fn new(config: NetworkConfig, clock: Arc<dyn Clock>, cipher: Arc<dyn SecretCipher>) -> Result<Self, SetupError> {
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("social-inbox/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| SetupError(e.without_url().to_string()))?;
+        let client = client(&config, reqwest::redirect::Policy::default())?;
         Ok(Self { client, config, clock, cipher })
     }
 
@@ -88,13 +95,7 @@ impl Http {
             .as_ref()
             .ok_or_else(|| ActionError::NeedsReconnect(format!("the {network} profile has no access token; reconnect it")))?;
         let context = presence_context(network, &profile.external_id);
-        if !sealed.as_str().starts_with("v1.") {
-            // Stored in the clear by a release before tokens were sealed (the local runner seals
-            // those at start; on DynamoDB the profile's next reconnection or renewal does).
-            tracing::warn!(profile_id = %profile.id, "a token stored in the clear by an older release; reconnect the channel to seal it");
-            return Ok(SecretString::new(sealed.as_str().trim()));
-        }
-        match self.cipher.open(&context, sealed).await {
+        match self.cipher.open_kept(&context, sealed.as_str()).await {
             Ok(t) if !t.expose().trim().is_empty() => Ok(SecretString::new(t.expose().trim())),
             Ok(_) => Err(ActionError::NeedsReconnect(format!("the {network} profile has no access token; reconnect it"))),
             Err(PortError::Corrupt(_)) => Err(ActionError::NeedsReconnect(format!(

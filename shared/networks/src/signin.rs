@@ -14,7 +14,6 @@ use inbox_domain::{Network, PresenceKind, SecretString, Timestamp, Tokens};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// An app registered with a network.
 #[derive(Clone, PartialEq, Eq)]
@@ -137,13 +136,8 @@ pub struct HttpSignIn {
 
 impl HttpSignIn {
     pub fn new(networks: NetworkConfig, config: SignInConfig, clock: Arc<dyn Clock>) -> Result<Self, crate::SetupError> {
-        let http = reqwest::Client::builder()
-            .timeout(networks.timeout)
-            .connect_timeout(networks.timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("social-inbox/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| crate::SetupError(e.without_url().to_string()))?;
+        // No redirects: a token endpoint's answer is read where it was asked.
+        let http = crate::http::client(&networks, reqwest::redirect::Policy::none())?;
         Ok(Self { http, networks, config, clock })
     }
 
@@ -169,7 +163,8 @@ impl HttpSignIn {
 
     /// Sends a request and reads its JSON answer; `secrets` are scrubbed from every error.
     async fn call(&self, rb: RequestBuilder, what: &str, secrets: &[&str]) -> Result<Value, SignInError> {
-        let scrub = |s: String| secrets.iter().filter(|x| x.len() >= 4).fold(s, |s, x| s.replace(x, "<redacted>"));
+        // Each secret out (`errors::scrub`: also on one line, at most 300 characters).
+        let scrub = |s: String| crate::errors::scrub(&secrets.iter().fold(s, |s, x| crate::errors::scrub(&s, Some(x))), None);
         let answer = rb.send().await.map_err(|e| SignInError::Transient(scrub(format!("{what}: {}", e.without_url()))))?;
         let status = answer.status();
         let body = answer.bytes().await.map_err(|e| SignInError::Transient(scrub(format!("{what}: {}", e.without_url()))))?;
@@ -352,7 +347,6 @@ fn error_words(v: &Value) -> Option<String> {
         .or_else(|| s("/error"))
         .or_else(|| s("/message"))
         .or_else(|| s("/detail"))
-        .map(|w| w.chars().take(300).collect())
 }
 
 fn query(pairs: &[(&str, &str)]) -> String {

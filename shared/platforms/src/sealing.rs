@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::SecretCipher;
-use inbox_domain::{Sealed, SecretString};
+use inbox_domain::{SEALED_PREFIX, Sealed, SecretString};
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use sha2::{Digest, Sha256};
@@ -68,7 +68,7 @@ pub fn seal_with(key: &[u8; KEY_LEN], kid: &str, context: &str, plain: &[u8]) ->
         .map_err(|_| SealError::Malformed)?;
     let mut out = nonce.to_vec();
     out.extend_from_slice(&body);
-    Ok(Sealed::from_sealed(format!("v1.{kid}.{}", B64.encode(out))))
+    Ok(Sealed::from_sealed(format!("{SEALED_PREFIX}{kid}.{}", B64.encode(out))))
 }
 
 /// Opens what [`seal_with`] sealed with `key` under `kid` for `context`.

@@ -1,15 +1,17 @@
 //! `ConnectStore` and `RenewalStore` on SQLite: sign-in flows (a flow changes only over the
 //! version it was read at), and the renewal schedule with its leases.
 
-use crate::codec::{from_doc, one, port_err, to_doc, us};
+use crate::codec::{from_doc, many, one, port_err, to_doc, us};
 use crate::store::SqliteStore;
 use async_trait::async_trait;
 use inbox_domain::Timestamp;
 use inbox_domain::connect::ConnectFlow;
 use inbox_domain::error::PortResult;
-use inbox_domain::ports::{ConnectStore, Renewal, RenewalStore};
+use inbox_domain::ports::{ConnectStore, Renewal, RenewalStore, SecretCipher};
+use inbox_domain::salesforce::{SalesforceConnection, secrets_context};
+use inbox_domain::webhooks::{WebhookSubscription, secret_context};
 use inbox_domain::*;
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 /// Finished or abandoned flows are kept this long past their expiry (a used state stays
 /// refused as "unknown" after that), then removed by the next write.
@@ -98,15 +100,11 @@ impl RenewalStore for SqliteStore {
         let now = us(now);
         self.db
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached("SELECT doc FROM renewals WHERE due_us <= ?1 AND lease_us <= ?1 ORDER BY due_us LIMIT ?2")
-                    .map_err(port_err)?;
-                let docs = stmt
-                    .query_map(params![now, limit as i64], |r| r.get::<_, String>(0))
-                    .map_err(port_err)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .map_err(port_err)?;
-                docs.iter().map(|d| from_doc(d)).collect()
+                many(
+                    c,
+                    "SELECT doc FROM renewals WHERE due_us <= ?1 AND lease_us <= ?1 ORDER BY due_us LIMIT ?2",
+                    params![now, limit as i64],
+                )
             })
             .await
     }
@@ -143,101 +141,102 @@ impl RenewalStore for SqliteStore {
     }
 }
 
+/// Set in `meta` once the secrets an older release kept in the clear are sealed.
+const SEALED_MARK: &str = "secrets_sealed";
+
 impl SqliteStore {
-    /// Seals the tokens an older release stored in the clear (before tokens were sealed), so
-    /// that the database file holds no usable token. Run at start; returns how many profiles it
-    /// sealed. A token already sealed is left as it is.
-    pub async fn seal_clear_tokens(&self, cipher: &dyn inbox_domain::ports::SecretCipher) -> PortResult<usize> {
-        use inbox_domain::ports::DirectoryStore;
-        let profiles: Vec<Profile> = self.db.read(|c| crate::codec::many(c, "SELECT doc FROM profiles", [])).await?;
-        let clear = |s: &Option<Sealed>| s.as_ref().is_some_and(|t| !t.as_str().starts_with("v1."));
+    /// Seals the secrets an older release stored in the clear (before they were sealed): the
+    /// profiles' tokens, webhook signing secrets, Salesforce credentials, so that the database
+    /// file holds no usable secret. Run at start, once per database (a mark in `meta` ends it:
+    /// what is written since is sealed already); each row is rewritten only as it was read.
+    /// Returns how many rows it sealed.
+    pub async fn seal_clear_tokens(&self, cipher: &dyn SecretCipher) -> PortResult<usize> {
+        let done: Option<String> = self
+            .db
+            .read(|c| c.query_row("SELECT value FROM meta WHERE key = ?1", [SEALED_MARK], |r| r.get(0)).optional().map_err(port_err))
+            .await?;
+        if done.is_some() {
+            return Ok(0);
+        }
         let mut sealed = 0;
-        for p in profiles {
-            let c = &p.credentials;
-            if !(clear(&c.access_token) || clear(&c.token_secret) || clear(&c.refresh_token)) {
-                continue;
-            }
+        for (raw, mut p) in self.docs_as_read::<Profile>("profiles").await? {
             let context = presence_context(p.network, &p.external_id);
-            let mut next = p.clone();
-            for field in [&mut next.credentials.access_token, &mut next.credentials.token_secret, &mut next.credentials.refresh_token] {
-                if let Some(t) = field.as_ref().filter(|t| !t.as_str().starts_with("v1.")) {
-                    *field = Some(cipher.seal(&context, &SecretString::new(t.as_str())).await?);
+            let c = &mut p.credentials;
+            let mut changed = false;
+            for field in [&mut c.access_token, &mut c.token_secret, &mut c.refresh_token] {
+                if let Some(text) = seal_clear(cipher, &context, field.as_ref().map(Sealed::as_str)).await? {
+                    *field = Some(Sealed::from_sealed(text));
+                    changed = true;
                 }
             }
-            if self.update_profile(&p, &next).await? {
-                sealed += 1;
+            if changed {
+                sealed += self.replace_as_read("profiles", "id", p.id.to_string(), raw, to_doc(&p)).await?;
             }
         }
-        sealed += self.seal_clear_integration_secrets(cipher).await?;
+        for (raw, mut w) in self.docs_as_read::<WebhookSubscription>("webhook_subscriptions").await? {
+            if let Some(text) = seal_clear(cipher, &secret_context(&w.id), Some(w.secret.expose())).await? {
+                w.secret = SecretString::new(text);
+                sealed += self.replace_as_read("webhook_subscriptions", "id", w.id.to_string(), raw, to_doc(&w)).await?;
+            }
+        }
+        for (raw, mut sf) in self.docs_as_read::<SalesforceConnection>("salesforce_connections").await? {
+            let context = secrets_context(&sf.account_id);
+            let mut changed = false;
+            for field in [&mut sf.client_secret, &mut sf.refresh_token].into_iter().chain(sf.access_token.as_mut()) {
+                if let Some(text) = seal_clear(cipher, &context, Some(field.expose())).await? {
+                    *field = SecretString::new(text);
+                    changed = true;
+                }
+            }
+            if changed {
+                sealed += self.replace_as_read("salesforce_connections", "account_id", sf.account_id.to_string(), raw, to_doc(&sf)).await?;
+            }
+        }
+        self.db
+            .write(|c| {
+                c.execute("INSERT INTO meta (key, value) VALUES (?1, '1') ON CONFLICT (key) DO NOTHING", [SEALED_MARK])
+                    .map(|_| ())
+                    .map_err(port_err)
+            })
+            .await?;
         Ok(sealed)
     }
 
-    /// The same for webhook signing secrets and Salesforce credentials (one transaction each:
-    /// the row is rewritten only as it was read).
-    async fn seal_clear_integration_secrets(&self, cipher: &dyn inbox_domain::ports::SecretCipher) -> PortResult<usize> {
-        use inbox_domain::salesforce::{SalesforceConnection, secrets_context};
-        use inbox_domain::webhooks::{WebhookSubscription, secret_context};
-        let clear = |s: &SecretString| !s.expose().starts_with("v1.");
-        let seal = |context: String, s: SecretString| async move {
-            if clear(&s) { cipher.seal(&context, &s).await.map(|x| SecretString::new(x.as_str())) } else { Ok(s) }
-        };
-        let mut sealed = 0;
-        let subs: Vec<(String, WebhookSubscription)> = self
-            .db
-            .read(|c| {
-                let mut stmt = c.prepare("SELECT doc FROM webhook_subscriptions").map_err(port_err)?;
-                let docs = stmt
-                    .query_map([], |r| r.get::<_, String>(0))
-                    .map_err(port_err)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+    /// Every row of `table` as stored (its `doc` text) and as read.
+    async fn docs_as_read<T: serde::de::DeserializeOwned + Send + 'static>(&self, table: &'static str) -> PortResult<Vec<(String, T)>> {
+        self.db
+            .read(move |c| {
+                let docs: Vec<String> = c
+                    .prepare(&format!("SELECT doc FROM {table}"))
+                    .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
                     .map_err(port_err)?;
                 docs.into_iter().map(|d| Ok((d.clone(), from_doc(&d)?))).collect()
             })
-            .await?;
-        for (raw, mut sub) in subs.into_iter().filter(|(_, s)| clear(&s.secret)) {
-            sub.secret = seal(secret_context(&sub.id), sub.secret.clone()).await?;
-            let (id, doc) = (sub.id.to_string(), to_doc(&sub));
-            let n = self
-                .db
-                .write(move |c| {
-                    c.execute("UPDATE webhook_subscriptions SET doc = ?2 WHERE id = ?1 AND doc = ?3", params![id, doc, raw])
-                        .map_err(port_err)
-                })
-                .await?;
-            sealed += n;
-        }
-        let conns: Vec<(String, SalesforceConnection)> = self
-            .db
-            .read(|c| {
-                let mut stmt = c.prepare("SELECT doc FROM salesforce_connections").map_err(port_err)?;
-                let docs = stmt
-                    .query_map([], |r| r.get::<_, String>(0))
-                    .map_err(port_err)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
-                    .map_err(port_err)?;
-                docs.into_iter().map(|d| Ok((d.clone(), from_doc(&d)?))).collect()
+            .await
+    }
+
+    /// Replaces a row's `doc` with `doc` if it is still `raw`; 1 if it was, 0 otherwise.
+    async fn replace_as_read(
+        &self,
+        table: &'static str,
+        key_column: &'static str,
+        key: String,
+        raw: String,
+        doc: String,
+    ) -> PortResult<usize> {
+        self.db
+            .write(move |c| {
+                c.execute(&format!("UPDATE {table} SET doc = ?2 WHERE {key_column} = ?1 AND doc = ?3"), params![key, doc, raw])
+                    .map_err(port_err)
             })
-            .await?;
-        for (raw, mut sf) in conns
-            .into_iter()
-            .filter(|(_, c)| clear(&c.client_secret) || clear(&c.refresh_token) || c.access_token.as_ref().is_some_and(&clear))
-        {
-            let context = secrets_context(&sf.account_id);
-            sf.client_secret = seal(context.clone(), sf.client_secret.clone()).await?;
-            sf.refresh_token = seal(context.clone(), sf.refresh_token.clone()).await?;
-            if let Some(t) = sf.access_token.clone() {
-                sf.access_token = Some(seal(context, t).await?);
-            }
-            let (account, doc) = (sf.account_id.to_string(), to_doc(&sf));
-            let n = self
-                .db
-                .write(move |c| {
-                    c.execute("UPDATE salesforce_connections SET doc = ?2 WHERE account_id = ?1 AND doc = ?3", params![account, doc, raw])
-                        .map_err(port_err)
-                })
-                .await?;
-            sealed += n;
-        }
-        Ok(sealed)
+            .await
+    }
+}
+
+/// The sealed text of `kept`, if it was kept in the clear (`None`: nothing to seal).
+async fn seal_clear(cipher: &dyn SecretCipher, context: &str, kept: Option<&str>) -> PortResult<Option<String>> {
+    match kept.filter(|k| !Sealed::is_sealed_text(k)) {
+        Some(clear) => Ok(Some(cipher.seal(context, &SecretString::new(clear)).await?.as_str().to_string())),
+        None => Ok(None),
     }
 }

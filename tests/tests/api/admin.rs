@@ -276,9 +276,20 @@ async fn secrets_an_older_release_stored_in_the_clear_are_sealed_at_start() {
     };
     deps.subscriptions.insert_subscription(&sub, 50).await.unwrap();
 
+    // An older release's database has no mark that its secrets were sealed (this one's start
+    // made it): without it, the next start seals them, and marks it.
+    t.app
+        .db
+        .write(|c| {
+            c.execute("DELETE FROM meta WHERE key = 'secrets_sealed'", [])
+                .map(|_| ())
+                .map_err(|e| inbox_domain::error::PortError::Unavailable(e.to_string()))
+        })
+        .await
+        .unwrap();
     let store = inbox_sqlite::SqliteStore::new(t.app.db.clone());
     assert_eq!(store.seal_clear_tokens(deps.cipher.as_ref()).await.unwrap(), 2, "the profile and the subscription");
-    assert_eq!(store.seal_clear_tokens(deps.cipher.as_ref()).await.unwrap(), 0, "once");
+    assert_eq!(store.seal_clear_tokens(deps.cipher.as_ref()).await.unwrap(), 0, "once: the mark ends it");
     let sealed = deps.directory.get_profile(&"acc_demo".into(), &"prf_demo_facebook".into()).await.unwrap().unwrap();
     let token = sealed.credentials.access_token.unwrap();
     assert!(token.as_str().starts_with("v1."));

@@ -10,56 +10,22 @@ use inbox_domain::{Network, ProfileId, presence_context};
 use inbox_tests::*;
 use serde_json::{Value, json};
 
-/// What the admin's browser does at the network: opens the consent page, clicks Allow (as
-/// `account` where the network asks), and follows the network back to the inbox; answers the
-/// query the inbox's callback page gets.
-async fn sign_in_at_network(authorize_url: &str, account: Option<&str>, allow: bool) -> (String, Option<String>, Option<String>) {
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let page = http.get(authorize_url).send().await.unwrap();
-    assert_eq!(page.status(), 200, "the consent page shows");
-    let html = page.text().await.unwrap();
-    assert!(html.contains("Allow") && html.contains("Cancel"), "{html}");
-    let url = reqwest::Url::parse(authorize_url).unwrap();
-    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
-    let network = match url.path() {
-        p if p.ends_with("/dialog/oauth") => "facebook",
-        "/i/oauth2/authorize" => "twitter",
-        "/oauth/v2/authorization" => "linkedin",
-        _ => "youtube",
-    };
-    let mut form = vec![
-        ("network", network.to_string()),
-        ("decision", if allow { "allow" } else { "cancel" }.to_string()),
-        ("redirect_uri", q["redirect_uri"].clone()),
-        ("state", q["state"].clone()),
-        ("code_challenge", q.get("code_challenge").cloned().unwrap_or_default()),
-    ];
-    if let Some(a) = account {
-        form.push(("account", a.to_string()));
-    }
-    let decided = http
-        .post(format!("{}://{}/_signin/decide", url.scheme(), url.host_str().unwrap().to_owned() + &format!(":{}", url.port().unwrap())))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(decided.status().is_redirection(), "{}", decided.status());
-    let back = reqwest::Url::parse(decided.headers()["location"].to_str().unwrap()).unwrap();
-    assert_eq!(back.path(), "/connect/callback", "{back}");
-    let q: std::collections::HashMap<String, String> = back.query_pairs().into_owned().collect();
-    (q["state"].clone(), q.get("code").cloned(), q.get("error").cloned())
+/// Connects the presences `picks` (network, id) of a finished sign-in; answers the status and
+/// the answer.
+async fn pick(t: &TestApp, signed: &Value, picks: &[(&str, &str)]) -> (StatusCode, Value) {
+    let flow = signed["flow_id"].as_str().unwrap();
+    let presences: Vec<Value> = picks.iter().map(|(n, e)| json!({"network": n, "external_id": e})).collect();
+    t.post(&format!("/api/connect/{flow}/profiles"), ALICE, json!({ "presences": presences })).await
 }
 
-/// Starts a sign-in as `user`, goes through the network, and posts the callback.
-async fn sign_in(t: &TestApp, user: &str, network: &str, profile_id: Option<&str>, account: Option<&str>) -> (StatusCode, Value) {
-    let mut body = json!({"network": network});
-    if let Some(p) = profile_id {
-        body["profile_id"] = json!(p);
-    }
-    let (status, started) = t.post("/api/connect", user, body).await;
-    assert_eq!(status, StatusCode::CREATED, "{started}");
-    let (state, code, _) = sign_in_at_network(started["authorize_url"].as_str().unwrap(), account, true).await;
-    t.post("/api/connect/callback", user, json!({"state": state, "code": code})).await
+/// Makes `profile`'s renewal due now (its token's time is left as it is).
+async fn make_due(t: &TestApp, profile: &ProfileId) {
+    let deps = &t.app.state.deps;
+    let due = deps.renewals.get_renewal(profile).await.unwrap().expect("a renewal scheduled");
+    deps.renewals
+        .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
+        .await
+        .unwrap();
 }
 
 fn sim(t: &TestApp) -> &inbox_local::simulator::Simulator {
@@ -96,9 +62,8 @@ async fn every_network_connects_through_its_sign_in() {
     assert_eq!(calls(&t, "GET", "/v21.0/oauth/access_token").len(), 2);
     assert_eq!(calls(&t, "GET", "/v21.0/me/accounts").len(), 1);
 
-    let flow = signed["flow_id"].as_str().unwrap();
-    let pick = json!({"presences": [{"network": "facebook", "external_id": "104857600000777"}, {"network": "instagram", "external_id": "17841400000000777"}]});
-    let (status, connected) = t.post(&format!("/api/connect/{flow}/profiles"), ALICE, pick.clone()).await;
+    let shop = [("facebook", "104857600000777"), ("instagram", "17841400000000777")];
+    let (status, connected) = pick(&t, &signed, &shop).await;
     assert_eq!(status, StatusCode::CREATED, "{connected}");
     let profiles = connected["profiles"].as_array().unwrap();
     assert_eq!(profiles.len(), 2);
@@ -107,7 +72,7 @@ async fn every_network_connects_through_its_sign_in() {
     let subs = calls(&t, "POST", "/v21.0/104857600000777/subscribed_apps");
     assert_eq!(subs.len(), 2, "{subs:?}");
     // Picking again: the sign-in is spent.
-    let again = t.post(&format!("/api/connect/{flow}/profiles"), ALICE, pick).await;
+    let again = pick(&t, &signed, &shop).await;
     assert_error(&again, StatusCode::UNPROCESSABLE_ENTITY, "rule_violated");
 
     // Stored sealed, opening to the Page's own token; its channel shows subscribed.
@@ -141,14 +106,7 @@ async fn every_network_connects_through_its_sign_in() {
         (signed["candidates"][0]["external_id"].clone(), signed["candidates"][0]["handle"].clone()),
         (json!("1500000000000000777"), json!("DemoDeals"))
     );
-    let flow = signed["flow_id"].as_str().unwrap();
-    let (status, connected) = t
-        .post(
-            &format!("/api/connect/{flow}/profiles"),
-            ALICE,
-            json!({"presences": [{"network": "twitter", "external_id": "1500000000000000777"}]}),
-        )
-        .await;
+    let (status, connected) = pick(&t, &signed, &[("twitter", "1500000000000000777")]).await;
     assert_eq!(status, StatusCode::CREATED, "{connected}");
     assert_eq!(connected["subscriptions"][0]["subscribed"], true);
     assert_eq!(calls(&t, "POST", "/2/account_activity/webhooks/1500000000000000001/subscriptions/all").len(), 1);
@@ -166,10 +124,7 @@ async fn every_network_connects_through_its_sign_in() {
     assert_eq!(status, StatusCode::OK, "{signed}");
     let names: Vec<&str> = signed["candidates"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["Demo Outdoor Co", "Demo Outdoor Careers"]);
-    let flow = signed["flow_id"].as_str().unwrap();
-    let (status, connected) = t
-        .post(&format!("/api/connect/{flow}/profiles"), ALICE, json!({"presences": [{"network": "linkedin", "external_id": "5515716"}]}))
-        .await;
+    let (status, connected) = pick(&t, &signed, &[("linkedin", "5515716")]).await;
     assert_eq!(status, StatusCode::CREATED, "{connected}");
     assert!(connected["subscriptions"][0]["subscribed"].is_null(), "LinkedIn's webhooks are the app's: {connected}");
     let li: ProfileId = connected["profiles"][0]["id"].as_str().unwrap().into();
@@ -180,14 +135,7 @@ async fn every_network_connects_through_its_sign_in() {
     let (status, signed) = sign_in(&t, ALICE, "youtube", None, Some("UCdemo00000000000000000002")).await;
     assert_eq!(status, StatusCode::OK, "{signed}");
     assert_eq!(signed["candidates"][0]["name"], "Demo Outdoor Shorts");
-    let flow = signed["flow_id"].as_str().unwrap();
-    let (status, connected) = t
-        .post(
-            &format!("/api/connect/{flow}/profiles"),
-            ALICE,
-            json!({"presences": [{"network": "youtube", "external_id": "UCdemo00000000000000000002"}]}),
-        )
-        .await;
+    let (status, connected) = pick(&t, &signed, &[("youtube", "UCdemo00000000000000000002")]).await;
     assert_eq!(status, StatusCode::CREATED, "{connected}");
     // PKCE went both ways: the challenge to the consent page, the verifier to the token endpoint.
     let google = calls(&t, "POST", "/token");
@@ -302,11 +250,7 @@ async fn tokens_renew_before_they_expire_and_after_a_401() {
     let x: ProfileId = "prf_demo_twitter".into();
 
     // Before expiry: once due, the renewal spends the refresh token for a new pair.
-    let due = deps.renewals.get_renewal(&x).await.unwrap().unwrap();
-    deps.renewals
-        .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
-        .await
-        .unwrap();
+    make_due(&t, &x).await;
     let round = inbox_domain::usecases::renew_due(deps, 10).await.unwrap();
     assert_eq!(round.renewed, 1, "{round:?}");
     assert_eq!(sim(&t).refresh_tokens_spent(Network::Twitter), 1);
@@ -345,11 +289,7 @@ async fn racing_renewals_spend_one_refresh_token() {
     let deps = t.app.state.deps.clone();
     reconnect_demo_x(&t).await;
     let x: ProfileId = "prf_demo_twitter".into();
-    let due = deps.renewals.get_renewal(&x).await.unwrap().unwrap();
-    deps.renewals
-        .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
-        .await
-        .unwrap();
+    make_due(&t, &x).await;
     let workers: Vec<_> = (0..8)
         .map(|_| {
             let deps = deps.clone();
@@ -363,11 +303,7 @@ async fn racing_renewals_spend_one_refresh_token() {
     assert_eq!(renewed, 1);
     assert_eq!(sim(&t).refresh_tokens_spent(Network::Twitter), 1, "eight workers, one refresh token spent");
     // The stored refresh token is the live one: renewing again works.
-    let due = deps.renewals.get_renewal(&x).await.unwrap().unwrap();
-    deps.renewals
-        .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
-        .await
-        .unwrap();
+    make_due(&t, &x).await;
     assert_eq!(inbox_domain::usecases::renew_due(&deps, 10).await.unwrap().renewed, 1);
     t.stop().await;
 }
@@ -379,11 +315,7 @@ async fn a_refused_renewal_marks_the_channel_and_tells_the_admins_once() {
     reconnect_demo_x(&t).await;
     let x: ProfileId = "prf_demo_twitter".into();
     sim(&t).revoke_refresh_tokens(Network::Twitter);
-    let due = deps.renewals.get_renewal(&x).await.unwrap().unwrap();
-    deps.renewals
-        .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
-        .await
-        .unwrap();
+    make_due(&t, &x).await;
     let round = inbox_domain::usecases::renew_due(deps, 10).await.unwrap();
     assert_eq!(round.refused, 1, "{round:?}");
     assert!(deps.renewals.get_renewal(&x).await.unwrap().is_none(), "no loop: the schedule ends");
@@ -423,17 +355,11 @@ async fn google_and_linkedin_renew_keeping_their_refresh_token_and_its_end() {
     {
         let (status, signed) = sign_in(&t, ALICE, network, None, account).await;
         assert_eq!(status, StatusCode::OK, "{signed}");
-        let flow = signed["flow_id"].as_str().unwrap();
-        let (status, connected) =
-            t.post(&format!("/api/connect/{flow}/profiles"), ALICE, json!({"presences": [{"network": network, "external_id": ext}]})).await;
+        let (status, connected) = pick(&t, &signed, &[(network, ext)]).await;
         assert_eq!(status, StatusCode::CREATED, "{connected}");
         let id: ProfileId = connected["profiles"][0]["id"].as_str().unwrap().into();
         let before = deps.directory.get_profile(&"acc_demo".into(), &id).await.unwrap().unwrap();
-        let due = deps.renewals.get_renewal(&id).await.unwrap().expect("scheduled");
-        deps.renewals
-            .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
-            .await
-            .unwrap();
+        make_due(&t, &id).await;
         let round = inbox_domain::usecases::renew_due(deps, 10).await.unwrap();
         assert_eq!(round.renewed, 1, "{network}: {round:?}");
         let after = deps.directory.get_profile(&"acc_demo".into(), &id).await.unwrap().unwrap();
@@ -460,30 +386,16 @@ async fn a_page_token_meta_stops_accepting_is_found_by_the_daily_check() {
     let t = TestApp::spawn().await;
     let deps = &t.app.state.deps;
     let (_, signed) = sign_in(&t, ALICE, "facebook", None, None).await;
-    let flow = signed["flow_id"].as_str().unwrap();
-    let (status, connected) = t
-        .post(
-            &format!("/api/connect/{flow}/profiles"),
-            ALICE,
-            json!({"presences": [{"network": "facebook", "external_id": "104857600000777"}]}),
-        )
-        .await;
+    let (status, connected) = pick(&t, &signed, &[("facebook", "104857600000777")]).await;
     assert_eq!(status, StatusCode::CREATED, "{connected}");
     let id: ProfileId = connected["profiles"][0]["id"].as_str().unwrap().into();
-    let force_due = || async {
-        let due = deps.renewals.get_renewal(&id).await.unwrap().expect("a daily check");
-        deps.renewals
-            .put_renewal(&inbox_domain::ports::Renewal { due_at: chrono::Utc::now() - chrono::Duration::seconds(1), ..due })
-            .await
-            .unwrap();
-    };
-    force_due().await;
+    make_due(&t, &id).await;
     assert_eq!(inbox_domain::usecases::renew_due(deps, 10).await.unwrap().checked, 1, "still good");
     let next = deps.renewals.get_renewal(&id).await.unwrap().unwrap().due_at;
     assert!((next - chrono::Utc::now()).num_hours() >= 23, "checked again a day later: {next}");
     // The admin changed their Facebook password: the Page token dies.
     sim(&t).revoke_token(Network::Facebook, "sim-token:facebook:104857600000777");
-    force_due().await;
+    make_due(&t, &id).await;
     assert_eq!(inbox_domain::usecases::renew_due(deps, 10).await.unwrap().refused, 1);
     t.settle().await;
     let (_, channels) = t.get("/api/channels", ALICE).await;

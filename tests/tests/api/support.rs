@@ -198,19 +198,8 @@ pub async fn notifications(t: &TestApp, user: &str) -> Vec<(String, String, Valu
 
 /// `(To, Subject)` of every email in the outbox, sorted.
 pub fn outbox(t: &TestApp) -> Vec<(String, String)> {
-    let dir = t.dir.path().join("outbox");
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("outbox exists") {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("eml") {
-            continue;
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        let header = |name: &str| {
-            text.lines().find_map(|l| l.strip_prefix(&format!("{name}: ")).map(|v| v.trim_end().to_string())).unwrap_or_default()
-        };
-        out.push((header("To"), header("Subject")));
-    }
+    let header = |m: &Mail, name: &str| m.header(name).unwrap_or_default().to_string();
+    let mut out: Vec<(String, String)> = mails(t).iter().map(|m| (header(m, "To"), header(m, "Subject"))).collect();
     out.sort();
     out
 }

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
-import { type Client, describeError } from '../api';
+import type { Client } from '../api';
 import { focusSoon } from '../focus';
 import { when } from '../format';
+import { useAction } from '../hooks/useAction';
 import { useLoad } from '../hooks/useLoad';
 import { Confirm } from './Confirm';
 import { SecretOnce } from './SecretOnce';
@@ -13,8 +14,7 @@ const loadKeys = (c: Client) =>
 export function ApiKeySettings({ client }: { client: Client }) {
   const keys = useLoad(client, loadKeys);
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [secret, setSecret] = useState<{ name: string; key: string } | null>(null);
   const [revoking, setRevoking] = useState<string | null>(null);
   const [status, setStatus] = useState('');
@@ -23,19 +23,13 @@ export function ApiKeySettings({ client }: { client: Client }) {
     e.preventDefault();
     const n = name.trim();
     if (!n) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const { key, ...made } = await client.createApiKey(n);
       keys.update((k) => ({ ...k, keys: [...k.keys, made] }));
       setName('');
       setStatus(`Made the API key “${made.name}”.`);
       setSecret({ name: made.name, key });
-    } catch (err) {
-      setError(`Could not make the API key: ${describeError(err)}`);
-    } finally {
-      setBusy(false);
-    }
+    }, 'Could not make the API key');
   }
 
   return (

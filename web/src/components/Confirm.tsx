@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { describeError } from '../api';
+import { useEffect, useRef } from 'preact/hooks';
 import { focusSoon } from '../focus';
+import { useAction } from '../hooks/useAction';
 
 interface Props {
   /** The group's name for assistive technology ("Remove Bob Stone"). */
@@ -23,8 +23,7 @@ interface Props {
  * (focused first; Escape takes it too).
  */
 export function Confirm({ label, children, confirm, cancel = 'Cancel', onConfirm, onCancel, returnFocus }: Props) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const keep = useRef<HTMLButtonElement>(null);
   useEffect(() => keep.current?.focus(), []);
 
@@ -34,15 +33,7 @@ export function Confirm({ label, children, confirm, cancel = 'Cancel', onConfirm
   }
 
   async function go() {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-    } catch (e) {
-      setError(`Could not ${confirm.toLowerCase()}: ${describeError(e)}`);
-    } finally {
-      setBusy(false);
-    }
+    await run(onConfirm, `Could not ${confirm.toLowerCase()}`);
   }
 
   return (

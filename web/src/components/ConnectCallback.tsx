@@ -1,7 +1,9 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, type Client, describeError } from '../api';
 import { CONNECT_LABEL, listInWords, putBackConnectReturn, takeConnectReturn } from '../connect';
 import { NETWORK_LABEL } from '../format';
+import { useAction } from '../hooks/useAction';
 import { settingsPath } from '../route';
 import type { ConnectCallbackAnswer, ConnectCandidate } from '../types';
 import { Link, type Navigate } from './Link';
@@ -59,49 +61,25 @@ export function ConnectCallback({ client, inboxPath, navigate, onSignOut }: Prop
       break;
     case 'nothing':
       body = (
-        <>
-          <h2 id="connect-result" tabIndex={-1}>
-            Nothing to finish here
-          </h2>
+        <Outcome title="Nothing to finish here" link="Go to Channels" navigate={navigate}>
           <p>This connection was already handled, or it was started in another browser tab.</p>
-          <p>
-            <Link href={CHANNELS} navigate={navigate}>
-              Go to Channels
-            </Link>
-          </p>
-        </>
+        </Outcome>
       );
       break;
     case 'failed':
       body = (
-        <>
-          <h2 id="connect-result" tabIndex={-1}>
-            The channel was not connected
-          </h2>
+        <Outcome title="The channel was not connected" link="Start again" navigate={navigate}>
           <p class="error" role="alert">
             {state.error}
           </p>
-          <p>
-            <Link href={CHANNELS} navigate={navigate}>
-              Start again
-            </Link>
-          </p>
-        </>
+        </Outcome>
       );
       break;
     case 'reconnected':
       body = (
-        <>
-          <h2 id="connect-result" tabIndex={-1}>
-            {state.name} is reconnected
-          </h2>
+        <Outcome title={`${state.name} is reconnected`} link="Go to Channels" navigate={navigate}>
           <p role="status">The inbox can read and answer its messages again.</p>
-          <p>
-            <Link href={CHANNELS} navigate={navigate}>
-              Go to Channels
-            </Link>
-          </p>
-        </>
+        </Outcome>
       );
       break;
     case 'choose':
@@ -114,6 +92,23 @@ export function ConnectCallback({ client, inboxPath, navigate, onSignOut }: Prop
       <SettingsHeader title="Connect a channel" inboxPath={inboxPath} navigate={navigate} onSignOut={onSignOut} />
       <main class="settings-main connect-page">{body}</main>
     </div>
+  );
+}
+
+/** An outcome of the callback: its heading (focused), what happened, the way on to Channels. */
+function Outcome({ title, link, navigate, children }: { title: string; link: string; navigate: Navigate; children: ComponentChildren }) {
+  return (
+    <>
+      <h2 id="connect-result" tabIndex={-1}>
+        {title}
+      </h2>
+      {children}
+      <p>
+        <Link href={CHANNELS} navigate={navigate}>
+          {link}
+        </Link>
+      </p>
+    </>
   );
 }
 
@@ -138,17 +133,14 @@ function Candidates({ client, answer, navigate }: { client: Client; answer: Conn
   const [chosen, setChosen] = useState<string[]>(() =>
     list.filter((c) => c.available && (list.length === 1 || !c.connected_profile_id)).map(keyOf),
   );
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const from = CONNECT_LABEL[answer.network] ?? answer.network;
 
   async function submit(e: Event) {
     e.preventDefault();
     const presences = list.filter((c) => chosen.includes(keyOf(c))).map((c) => ({ network: c.network, external_id: c.external_id }));
     if (!presences.length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const r = await client.connectProfiles(answer.flow_id, presences);
       const name = (id: string) => r.profiles.find((p) => p.id === id)?.name ?? 'A channel';
       const problems = r.subscriptions
@@ -158,10 +150,7 @@ function Candidates({ client, answer, navigate }: { client: Client; answer: Conn
             `${name(s.profile_id)} is connected, but the inbox could not subscribe to its events${s.error ? `: ${s.error}` : ''}. Its new messages may not arrive until it is reconnected.`,
         );
       navigate(CHANNELS, { notice: { text: `Connected ${listInWords(r.profiles.map((p) => p.name))}.`, problems } });
-    } catch (err) {
-      setError(`Could not connect: ${describeError(err)}`);
-      setBusy(false);
-    }
+    }, 'Could not connect');
   }
 
   if (list.length === 0) {

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { type Client, describeError } from '../api';
+import type { Client } from '../api';
+import { useAction } from '../hooks/useAction';
 import type { Me, User } from '../types';
 
 interface Props {
@@ -13,26 +14,19 @@ interface Props {
 /** Settings › Notifications (everyone): whether the caller's notifications also come by email. */
 export function NotificationSettings({ client, me, onSaved, unsubscribed }: Props) {
   const [on, setOn] = useState(me.user.email_notifications);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const [status, setStatus] = useState(unsubscribed ? 'You will no longer get notification emails.' : '');
 
   async function change(next: boolean) {
     setOn(next);
-    setBusy(true);
-    setError(null);
     setStatus('');
-    try {
+    const saved = await run(async () => {
       const u = await client.setEmailNotifications(next);
       setOn(u.email_notifications);
       onSaved(u);
       setStatus(u.email_notifications ? `Saved: notifications will also be emailed to ${u.email}.` : 'Saved: you will no longer get notification emails.');
-    } catch (e) {
-      setOn(!next);
-      setError(`Could not change your notification emails: ${describeError(e)}`);
-    } finally {
-      setBusy(false);
-    }
+    }, 'Could not change your notification emails');
+    if (!saved) setOn(!next);
   }
 
   return (

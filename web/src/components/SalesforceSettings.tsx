@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { type Client, describeError } from '../api';
+import type { Client } from '../api';
 import { focusSoon } from '../focus';
 import { when } from '../format';
+import { useAction } from '../hooks/useAction';
 import { useLoad } from '../hooks/useLoad';
 import type { SalesforceConnection, SalesforceInput, Tab } from '../types';
 import { Confirm } from './Confirm';
+import { SettingsForm } from './SettingsForm';
 
 const loadSalesforce = (c: Client) => Promise.all([c.salesforce(), c.tabs()]).then(([conn, t]) => ({ conn, tabs: t.tabs }));
 
@@ -120,8 +122,7 @@ function SalesforceForm({ conn, tabs, onSubmit, onCancel }: FormProps) {
     external_id_field: conn?.external_id_field ?? '',
     rule_tab_id: conn?.rule?.tab_id ?? '',
   });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const first = useRef<HTMLInputElement>(null);
   const editing = conn !== null;
   useEffect(() => {
@@ -134,8 +135,6 @@ function SalesforceForm({ conn, tabs, onSubmit, onCancel }: FormProps) {
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     const input: SalesforceInput = {
       instance_url: f.instance_url.trim(),
       client_id: f.client_id.trim(),
@@ -145,27 +144,18 @@ function SalesforceForm({ conn, tabs, onSubmit, onCancel }: FormProps) {
     if (f.token_url.trim()) input.token_url = f.token_url.trim();
     if (f.client_secret.trim()) input.client_secret = f.client_secret.trim();
     if (f.refresh_token.trim()) input.refresh_token = f.refresh_token.trim();
-    try {
-      await onSubmit(input);
-    } catch (err) {
-      setError(`Could not ${editing ? 'save' : 'connect'} Salesforce: ${describeError(err)}`);
-    } finally {
-      setBusy(false);
-    }
+    await run(() => onSubmit(input), `Could not ${editing ? 'save' : 'connect'} Salesforce`);
   }
 
   const keep = editing ? 'Leave empty to keep the stored one.' : 'Stored sealed; never shown again.';
   return (
-    <form
-      class="settings-form"
-      aria-label={editing ? 'Change the Salesforce connection' : 'Connect Salesforce'}
+    <SettingsForm
+      label={editing ? 'Change the Salesforce connection' : 'Connect Salesforce'}
       onSubmit={submit}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && onCancel) {
-          e.stopPropagation();
-          onCancel();
-        }
-      }}
+      onCancel={onCancel}
+      error={error}
+      busy={busy}
+      submitLabel={editing ? 'Save changes' : 'Connect Salesforce'}
     >
       <div class="field">
         <label for="sf-instance">Instance URL</label>
@@ -238,21 +228,6 @@ function SalesforceForm({ conn, tabs, onSubmit, onCancel }: FormProps) {
           ))}
         </select>
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {editing ? 'Save changes' : 'Connect Salesforce'}
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
-    </form>
+    </SettingsForm>
   );
 }

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { describeError } from '../api';
 import { NETWORK_LABEL } from '../format';
+import { useAction } from '../hooks/useAction';
+import { SettingsForm } from './SettingsForm';
 import type { AccountProfile, Role, User, UserInput } from '../types';
 
 interface Props {
@@ -27,8 +28,7 @@ export function UserForm({ idPrefix, label, initial, profiles, submitLabel, onSu
   const [inboxAccess, setInboxAccess] = useState(initial?.inbox_access ?? true);
   const [emails, setEmails] = useState(initial?.email_notifications ?? true);
   const [chosen, setChosen] = useState<string[]>(initial?.profile_ids ?? []);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useAction();
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (autoFocus) first.current?.focus();
@@ -38,10 +38,8 @@ export function UserForm({ idPrefix, label, initial, profiles, submitLabel, onSu
 
   async function submit(e: Event) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await onSubmit({
+    await run(() =>
+      onSubmit({
         name: name.trim(),
         email: email.trim(),
         role,
@@ -49,26 +47,12 @@ export function UserForm({ idPrefix, label, initial, profiles, submitLabel, onSu
         email_notifications: emails,
         // Only profiles that still exist (one may have been disconnected meanwhile).
         profile_ids: chosen.filter((p) => profiles.some((x) => x.id === p)),
-      });
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+      }),
+    );
   }
 
   return (
-    <form
-      class="settings-form"
-      aria-label={label}
-      onSubmit={submit}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && onCancel) {
-          e.stopPropagation();
-          onCancel();
-        }
-      }}
-    >
+    <SettingsForm label={label} onSubmit={submit} onCancel={onCancel} error={error} busy={busy} submitLabel={submitLabel}>
       <div class="field">
         <label for={id('name')}>Name</label>
         <input id={id('name')} ref={first} required maxLength={100} autoComplete="off" value={name} onInput={(e) => setName(e.currentTarget.value)} />
@@ -125,21 +109,6 @@ export function UserForm({ idPrefix, label, initial, profiles, submitLabel, onSu
           ))}
         </fieldset>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {submitLabel}
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
-    </form>
+    </SettingsForm>
   );
 }

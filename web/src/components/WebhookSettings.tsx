@@ -2,10 +2,12 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { type Client, describeError } from '../api';
 import { focusSoon } from '../focus';
 import { relative, when } from '../format';
+import { useAction } from '../hooks/useAction';
 import { useLoad } from '../hooks/useLoad';
 import type { DeliveryState, EventType, WebhookInput, WebhookSubscription } from '../types';
 import { Confirm } from './Confirm';
 import { SecretOnce } from './SecretOnce';
+import { SettingsForm } from './SettingsForm';
 
 /** The events a webhook can carry (shared/domain/src/events.rs), in words. */
 export const EVENTS: Array<{ type: EventType; what: string }> = [
@@ -209,8 +211,7 @@ function WebhookForm({ idPrefix, label, initial, submitLabel, onSubmit, onCancel
   const [description, setDescription] = useState(initial?.description ?? '');
   const [events, setEvents] = useState<EventType[]>(initial?.events ?? ['conversation.created', 'item.received']);
   const [enabled, setEnabled] = useState(initial?.enabled ?? true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const first = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (autoFocus) first.current?.focus();
@@ -223,31 +224,13 @@ function WebhookForm({ idPrefix, label, initial, submitLabel, onSubmit, onCancel
       setError('Choose at least one event.');
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const input: WebhookInput = { url: url.trim(), events, description: description.trim() };
-      if (initial) input.enabled = enabled;
-      await onSubmit(input);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+    const input: WebhookInput = { url: url.trim(), events, description: description.trim() };
+    if (initial) input.enabled = enabled;
+    await run(() => onSubmit(input));
   }
 
   return (
-    <form
-      class="settings-form"
-      aria-label={label}
-      onSubmit={submit}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && onCancel) {
-          e.stopPropagation();
-          onCancel();
-        }
-      }}
-    >
+    <SettingsForm label={label} onSubmit={submit} onCancel={onCancel} error={error} busy={busy} submitLabel={submitLabel}>
       <div class="field">
         <label for={id('url')}>Address (URL)</label>
         <input
@@ -287,22 +270,7 @@ function WebhookForm({ idPrefix, label, initial, submitLabel, onSubmit, onCancel
           On (events are delivered)
         </label>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
-          {submitLabel}
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
-    </form>
+    </SettingsForm>
   );
 }
 

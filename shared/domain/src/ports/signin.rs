@@ -16,6 +16,15 @@ pub trait SecretCipher: Send + Sync {
     /// Fails with [`PortError::Corrupt`] for what this deployment's keys did not seal (or a
     /// sealed secret moved to another context).
     async fn open(&self, context: &str, sealed: &Sealed) -> PortResult<SecretString>;
+
+    /// Opens what is kept for `context`: a sealed secret, or one an older release kept in the
+    /// clear, which is used as it is (and sealed when it is next written).
+    async fn open_kept(&self, context: &str, kept: &str) -> PortResult<SecretString> {
+        if !Sealed::is_sealed_text(kept) {
+            return Ok(SecretString::new(kept));
+        }
+        self.open(context, &Sealed::from_sealed(kept)).await
+    }
 }
 
 /// What a network's token endpoint answered: the tokens of a sign-in or a renewal.

@@ -198,7 +198,10 @@ async fn signed_in(deps: &Deps, viewer: &Viewer, flow: &ConnectFlow, callback: &
     let label = sign_in_label(network);
     if let Some(error) = callback.error.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
         let said = callback.error_description.as_deref().map(str::trim).filter(|d| !d.is_empty()).unwrap_or(error);
-        return Err(DomainError::Rule(format!("the {label} sign-in was not completed ({}); nothing was connected", clip(said, 200))));
+        return Err(DomainError::Rule(format!(
+            "the {label} sign-in was not completed ({}); nothing was connected",
+            crate::shorten(said, 200)
+        )));
     }
     let code =
         callback.code.as_deref().map(str::trim).filter(|c| !c.is_empty() && c.len() <= 2048).ok_or_else(|| {
@@ -380,13 +383,13 @@ fn refusal(network: Network) -> impl Fn(SignInError) -> DomainError {
     move |e| {
         let label = sign_in_label(network);
         match e {
-            SignInError::Refused(why) => DomainError::Rule(format!("{label} refused the sign-in ({}); start again", clip(&why, 300))),
-            SignInError::Transient(why) => DomainError::Upstream(format!("could not reach {label} ({}); try again", clip(&why, 300))),
+            SignInError::Refused(why) => {
+                DomainError::Rule(format!("{label} refused the sign-in ({}); start again", crate::shorten(&why, 300)))
+            }
+            SignInError::Transient(why) => {
+                DomainError::Upstream(format!("could not reach {label} ({}); try again", crate::shorten(&why, 300)))
+            }
             SignInError::NotConfigured(why) => DomainError::Rule(why),
         }
     }
-}
-
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max { s.to_string() } else { format!("{}…", s.chars().take(max).collect::<String>()) }
 }

@@ -24,7 +24,7 @@ use crate::sqs_batch::handle_batch;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use inbox_aws::{DynamoDbStore, SesMailer, SqsQueue};
 use inbox_domain::error::{PortError, PortResult};
-use inbox_domain::ports::{Email, Mailer, SecretCipher, SystemClock};
+use inbox_domain::ports::{Email, Grant, Mailer, SecretCipher, SignInError, SignedInPresence, SystemClock};
 use inbox_domain::usecases::Deps;
 use inbox_web::{AppState, WebConfig};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -79,9 +79,8 @@ impl Aws {
             Some(key) => Arc::new(inbox_aws::KmsCipher::new(&sdk, key.clone())),
             None => Arc::new(NoCipher),
         };
-        let signin = inbox_networks::HttpSignIn::new(config.networks.clone(), Default::default(), Arc::new(SystemClock))
-            .map(|s| Arc::new(s) as Arc<dyn inbox_domain::ports::SignIn>)
-            .expect("an HTTP client with defaults builds");
+        // No HTTP client for a sign-in most functions never make (a cold start builds none).
+        let signin: Arc<dyn inbox_domain::ports::SignIn> = Arc::new(NoSignIn);
         Self { sdk, store, queue, ses, ssm, cipher, signin }
     }
 
@@ -159,6 +158,32 @@ impl Aws {
         let poller = inbox_networks::HttpPlatformPoller::new(config.networks.clone(), self.cipher.clone())
             .map_err(|e| ConfigError(format!("cannot build the networks' poller: {e}")))?;
         Ok(Arc::new(poller))
+    }
+}
+
+/// The sign-in of functions that connect no channel and renew no token (the webhook, ingest,
+/// notifier, integrations and deliveries functions; and any before [`Aws::with_sign_in`]).
+struct NoSignIn;
+
+#[async_trait::async_trait]
+impl inbox_domain::ports::SignIn for NoSignIn {
+    fn configured(&self, _: inbox_domain::Network) -> Result<(), String> {
+        Err("this function connects no channel: it has no INBOX_SIGNIN_SECRETS_PATH".into())
+    }
+    fn authorize_url(&self, n: inbox_domain::Network, _: &str, _: &str, _: &str) -> Result<String, SignInError> {
+        Err(SignInError::NotConfigured(self.configured(n).unwrap_err()))
+    }
+    async fn exchange(&self, n: inbox_domain::Network, _: &str, _: &str, _: &str) -> Result<Grant, SignInError> {
+        Err(SignInError::NotConfigured(self.configured(n).unwrap_err()))
+    }
+    async fn presences(&self, n: inbox_domain::Network, _: &Grant) -> Result<Vec<SignedInPresence>, SignInError> {
+        Err(SignInError::NotConfigured(self.configured(n).unwrap_err()))
+    }
+    async fn subscribe(&self, n: inbox_domain::Network, _: &str, _: &inbox_domain::SecretString) -> Result<Option<bool>, SignInError> {
+        Err(SignInError::NotConfigured(self.configured(n).unwrap_err()))
+    }
+    async fn refresh(&self, n: inbox_domain::Network, _: &inbox_domain::SecretString) -> Result<Grant, SignInError> {
+        Err(SignInError::NotConfigured(self.configured(n).unwrap_err()))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::super::deps::{Deps, Viewer};
 use crate::error::{DomainError, DomainResult};
-use crate::model::{Sealed, SecretString};
+use crate::model::SecretString;
 use crate::webhooks::validate_url;
 
 pub(super) fn require_admin(viewer: &Viewer) -> DomainResult<()> {
@@ -25,11 +25,7 @@ pub(super) async fn seal(deps: &Deps, context: &str, secret: &SecretString) -> D
     Ok(SecretString::new(deps.cipher.seal(context, secret).await?.as_str()))
 }
 
-/// A secret [`seal`] sealed, opened. One an older release kept in the clear is used as it is
-/// (and sealed when it is next written).
+/// A secret [`seal`] sealed (or one an older release kept in the clear), opened.
 pub(super) async fn open(deps: &Deps, context: &str, kept: &SecretString) -> DomainResult<SecretString> {
-    if !kept.expose().starts_with("v1.") {
-        return Ok(kept.clone());
-    }
-    Ok(deps.cipher.open(context, &Sealed::from_sealed(kept.expose())).await?)
+    Ok(deps.cipher.open_kept(context, kept.expose()).await?)
 }
