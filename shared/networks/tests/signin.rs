@@ -340,3 +340,33 @@ async fn secrets_a_network_echoes_in_an_error_are_redacted() {
     let e = s.refresh(Network::Youtube, &SecretString::new("1//refresh")).await.unwrap_err();
     assert!(matches!(&e, SignInError::NotConfigured(w) if !w.contains(SECRET) && w.contains("<redacted>")), "{e:?}");
 }
+
+/// A Google app still in testing: its refresh tokens end 7 days after consent, and the
+/// channel's tokens say so (the admins are warned ahead of it).
+#[tokio::test]
+async fn a_google_app_in_testing_gives_refresh_tokens_of_seven_days() {
+    let server = MockServer::start().await;
+    let channels = fixture("oauth_google_channels_mine.json");
+    Mock::given(method("GET"))
+        .and(path("/youtube/v3/channels"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&channels["response"]["body"]))
+        .mount(&server)
+        .await;
+    let grant = |refresh: bool| inbox_domain::ports::Grant {
+        access_token: SecretString::new("ya29.a"),
+        refresh_token: refresh.then(|| SecretString::new("1//r")),
+        expires_in: Some(3599),
+        ..Default::default()
+    };
+    let testing = HttpSignIn::new(
+        common::config(&server),
+        SignInConfig { google: app("g"), google_testing: true, ..SignInConfig::all_at(&server.uri()) },
+        Arc::new(FixedClock(now())),
+    )
+    .unwrap();
+    let found = testing.presences(Network::Youtube, &grant(true)).await.unwrap();
+    assert_eq!(found[0].tokens.refresh_expires_at, Some(now() + chrono::Duration::days(7)));
+    assert_eq!(found[0].tokens.expires_at, Some(now() + chrono::Duration::seconds(3599)));
+    let published = signin(&server).presences(Network::Youtube, &grant(true)).await.unwrap();
+    assert_eq!(published[0].tokens.refresh_expires_at, None, "a published app's refresh tokens have no end of their own");
+}

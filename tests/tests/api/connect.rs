@@ -405,3 +405,37 @@ async fn a_page_token_meta_stops_accepting_is_found_by_the_daily_check() {
     assert_eq!(bell["notifications"].as_array().unwrap().iter().filter(|n| n["profile_id"] == id.as_str()).count(), 1, "{bell}");
     t.stop().await;
 }
+
+/// A sign-in ending by itself (LinkedIn's refresh token 365 days after consent) is announced
+/// to the admins ahead, once, while the token keeps renewing.
+#[tokio::test]
+async fn an_ending_sign_in_is_announced_to_the_admins_ahead_once() {
+    let t = TestApp::spawn().await;
+    let deps = &t.app.state.deps;
+    let (_, signed) = sign_in(&t, ALICE, "linkedin", None, None).await;
+    let (status, connected) = pick(&t, &signed, &[("linkedin", "5515716")]).await;
+    assert_eq!(status, StatusCode::CREATED, "{connected}");
+    let id: ProfileId = connected["profiles"][0]["id"].as_str().unwrap().into();
+    // 362 days later: three left.
+    let before = deps.directory.get_profile(&"acc_demo".into(), &id).await.unwrap().unwrap();
+    let mut later = before.clone();
+    let end = chrono::Utc::now() + chrono::Duration::days(3);
+    later.credentials.refresh_expires_at = Some(end);
+    assert!(deps.directory.update_profile(&before, &later).await.unwrap());
+    for _ in 0..2 {
+        make_due(&t, &id).await;
+        let round = inbox_domain::usecases::renew_due(deps, 10).await.unwrap();
+        assert_eq!(round.renewed, 1, "{round:?}");
+        t.settle().await;
+    }
+    let (_, bell) = t.get("/api/notifications", ALICE).await;
+    let told: Vec<&Value> = bell["notifications"].as_array().unwrap().iter().filter(|n| n["type"] == "channel_expiring").collect();
+    assert_eq!(told.len(), 1, "once: {bell}");
+    assert!(told[0]["text"].as_str().unwrap().contains(&end.format("%Y-%m-%d").to_string()), "{}", told[0]);
+    let renewed = deps.directory.get_profile(&"acc_demo".into(), &id).await.unwrap().unwrap();
+    assert_eq!(renewed.credentials.refresh_expires_at, Some(end), "renewing does not move the end");
+    let (_, channels) = t.get("/api/channels", ALICE).await;
+    let channel = channels["channels"].as_array().unwrap().iter().find(|c| c["profile_id"] == id.as_str()).unwrap().clone();
+    assert_eq!(channel["token_state"], "expiring", "{channel}");
+    t.stop().await;
+}
