@@ -134,7 +134,17 @@ def main(path):
     # Stored secrets (network tokens, signing secrets, Salesforce credentials): the functions that
     # use them seal and open them with the token key; no other function may, and each one given
     # the key's id is granted it (and only it).
-    callers = {"ApiFunction", "ActionsFunction", "PollerFunction", "IntegrationsFunction", "DeliveriesFunction"}
+    # Each function's purposes: the network callers open network tokens; the integrations and
+    # deliveries functions their own secrets only (never a network token); the API both.
+    network, integration = "social-inbox network tokens", "social-inbox integration secrets"
+    purposes = {
+        "ApiFunction": {network, integration},
+        "ActionsFunction": {network},
+        "PollerFunction": {network},
+        "IntegrationsFunction": {integration},
+        "DeliveriesFunction": {integration},
+    }
+    callers = set(purposes)
     for name, r in resources.items():
         if r["Type"] != "AWS::Serverless::Function":
             continue
@@ -150,8 +160,15 @@ def main(path):
         if name in callers:
             if ref_name(told) != "TokenKey":
                 problems.append(f"{name}: uses stored secrets, so needs INBOX_TOKEN_KEY_ID: !Ref TokenKey")
-            if not any(ref_name(st.get("Resource")) == "TokenKey" and "Condition" in st for st in grants):
-                problems.append(f"{name}: needs kms:GenerateDataKey and kms:Decrypt on TokenKey, bound to the encryption context")
+            granted = set()
+            for st in grants:
+                if ref_name(st.get("Resource")) == "TokenKey":
+                    value = st.get("Condition", {}).get("StringEquals", {}).get("kms:EncryptionContext:purpose", [])
+                    granted |= set(value if isinstance(value, list) else [value])
+            if granted != purposes[name]:
+                problems.append(
+                    f"{name}: may use TokenKey for {sorted(granted)}, but needs exactly {sorted(purposes[name])} (kms:EncryptionContext:purpose)"
+                )
         elif told is not None or grants:
             problems.append(f"{name}: uses no stored secret, so must neither know nor be granted the token key")
 

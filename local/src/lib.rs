@@ -97,7 +97,9 @@ impl App {
         queue.max_attempts = config.max_attempts;
         let mailer = Arc::new(OutboxMailer::new(config.data_dir.join("outbox"), "inbox@localhost")?);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let outbound = inbox_integrations::outbound(config.egress.clone()).map_err(anyhow_lite::Error)?;
+        // One local key seals every kind of secret (the data dir's `sealing.key`).
+        let outbound =
+            inbox_integrations::outbound(config.egress.clone(), Arc::new(config.token_key.clone())).map_err(anyhow_lite::Error)?;
         let (client, poller, signin, simulator) = networks(&config).await?;
         let networks = inbox_domain::usecases::NetworkPorts { client: client.clone(), cipher: Arc::new(config.token_key.clone()), signin };
         let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound, networks);

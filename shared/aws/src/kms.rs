@@ -18,9 +18,14 @@ use inbox_platforms::sealing::{self, KEY_LEN, SealError};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// The encryption context every data key is bound to (a key policy or grant can require it).
+/// The encryption context every data key is bound to: `purpose` = what it seals, so that IAM
+/// grants each function the purposes it needs only (`template.yaml`).
 const CONTEXT_KEY: &str = "purpose";
-const CONTEXT_VALUE: &str = "social-inbox network tokens";
+/// The networks' tokens (the functions that call the networks).
+pub const NETWORK_TOKENS: &str = "social-inbox network tokens";
+/// Webhook signing secrets and Salesforce credentials (the functions that deliver and make
+/// Cases; they may not open a network token).
+pub const INTEGRATION_SECRETS: &str = "social-inbox integration secrets";
 
 /// Data keys kept unwrapped in memory, at most this many (one per process that sealed).
 const MAX_OPENED_KEYS: usize = 256;
@@ -28,6 +33,8 @@ const MAX_OPENED_KEYS: usize = 256;
 pub struct KmsCipher {
     client: aws_sdk_kms::Client,
     key_id: String,
+    /// The encryption context's `purpose`: [`NETWORK_TOKENS`] or [`INTEGRATION_SECRETS`].
+    purpose: &'static str,
     /// The data key this process seals with: (key id in the sealed text, plaintext key).
     sealing: tokio::sync::Mutex<Option<(String, [u8; KEY_LEN])>>,
     opened: Mutex<HashMap<String, [u8; KEY_LEN]>>,
@@ -40,9 +47,15 @@ impl std::fmt::Debug for KmsCipher {
 }
 
 impl KmsCipher {
-    /// `key_id`: the KMS key's id, ARN or alias.
-    pub fn new(config: &aws_config::SdkConfig, key_id: impl Into<String>) -> Self {
-        Self { client: aws_sdk_kms::Client::new(config), key_id: key_id.into(), sealing: Default::default(), opened: Default::default() }
+    /// `key_id`: the KMS key's id, ARN or alias; `purpose`: what it seals.
+    pub fn new(config: &aws_config::SdkConfig, key_id: impl Into<String>, purpose: &'static str) -> Self {
+        Self {
+            client: aws_sdk_kms::Client::new(config),
+            key_id: key_id.into(),
+            purpose,
+            sealing: Default::default(),
+            opened: Default::default(),
+        }
     }
 
     fn unavailable<E, R>(what: &str, e: aws_sdk_kms::error::SdkError<E, R>) -> PortError
@@ -67,7 +80,7 @@ impl KmsCipher {
             .generate_data_key()
             .key_id(&self.key_id)
             .key_spec(DataKeySpec::Aes256)
-            .encryption_context(CONTEXT_KEY, CONTEXT_VALUE)
+            .encryption_context(CONTEXT_KEY, self.purpose)
             .send()
             .await
             .map_err(|e| Self::unavailable("GenerateDataKey", e))?;
@@ -99,7 +112,7 @@ impl KmsCipher {
             .decrypt()
             .key_id(&self.key_id)
             .ciphertext_blob(Blob::new(wrapped))
-            .encryption_context(CONTEXT_KEY, CONTEXT_VALUE)
+            .encryption_context(CONTEXT_KEY, self.purpose)
             .send()
             .await
             .map_err(|e| match e.as_service_error() {

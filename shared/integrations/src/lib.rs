@@ -18,13 +18,17 @@ pub use egress::{Allowed, EgressPolicy};
 pub use salesforce::{DEFAULT_TIMEOUT as SALESFORCE_TIMEOUT, HttpSalesforceClient};
 pub use webhook::{DEFAULT_TIMEOUT as WEBHOOK_TIMEOUT, HttpWebhookSender};
 
-/// The integrations' HTTP clients under one egress policy, with their default timeouts: what
-/// every deployment gives the use cases.
-pub fn outbound(policy: EgressPolicy) -> Result<inbox_domain::usecases::Outbound, String> {
+/// The integrations' HTTP clients under one egress policy, with their default timeouts, and the
+/// cipher of their secrets: what every deployment gives the use cases.
+pub fn outbound(
+    policy: EgressPolicy,
+    cipher: std::sync::Arc<dyn inbox_domain::ports::SecretCipher>,
+) -> Result<inbox_domain::usecases::Outbound, String> {
     let policy = std::sync::Arc::new(policy);
     Ok(inbox_domain::usecases::Outbound {
         webhook_sender: std::sync::Arc::new(HttpWebhookSender::new(policy.clone(), WEBHOOK_TIMEOUT)?),
         salesforce_client: std::sync::Arc::new(HttpSalesforceClient::new(policy.clone(), SALESFORCE_TIMEOUT)?),
         egress: policy,
+        cipher,
     })
 }

@@ -1328,8 +1328,8 @@ impl Clock for ManualClock {
 /// clients pointed at `unused` (never called).
 pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unused: &str) -> inbox_domain::usecases::Deps {
     let db = inbox_sqlite::Db::open(inbox_sqlite::DbConfig::new(dir.join("queue.db"))).expect("db");
-    let outbound = inbox_integrations::outbound(inbox_integrations::EgressPolicy::loopback_only()).expect("clients");
     let cipher = Arc::new(inbox_platforms::sealing::LocalCipher::new([3; inbox_platforms::sealing::KEY_LEN]));
+    let outbound = inbox_integrations::outbound(inbox_integrations::EgressPolicy::loopback_only(), cipher.clone()).expect("clients");
     let networks = inbox_networks::HttpPlatformClient::new(inbox_networks::NetworkConfig::all_at(unused), cipher.clone()).expect("client");
     let signin = Arc::new(
         inbox_networks::HttpSignIn::new(inbox_networks::NetworkConfig::all_at(unused), Default::default(), clock.clone()).expect("sign-in"),
@@ -1356,6 +1356,7 @@ pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unus
         egress: outbound.egress,
         webhook_sender: outbound.webhook_sender,
         salesforce_client: outbound.salesforce_client,
+        integration_cipher: outbound.cipher,
         health_marks: Default::default(),
         networks: Arc::new(networks),
     }

@@ -206,3 +206,27 @@ async fn tabs_of_the_older_layout_are_read_and_moved_on_the_first_change() {
         .unwrap();
     assert_eq!(left.count, 0, "the older records are gone");
 }
+
+/// The token key serves two purposes under two encryption contexts, which IAM grants apart: a
+/// network token sealed for the networks' functions does not open under the integrations'
+/// context (and the other way round), on moto's KMS as on KMS.
+mod kms_purposes {
+    use inbox_aws::KmsCipher;
+    use inbox_aws::kms::{INTEGRATION_SECRETS, NETWORK_TOKENS};
+    use inbox_domain::SecretString;
+    use inbox_domain::ports::SecretCipher;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_secret_sealed_for_one_purpose_does_not_open_for_the_other() {
+        let sdk = inbox_conformance::moto::sdk_config().await;
+        let kms = inbox_aws::aws_sdk_kms::Client::new(&sdk);
+        let key = kms.create_key().send().await.expect("a key on moto").key_metadata.expect("metadata").key_id;
+        let networks = KmsCipher::new(&sdk, key.clone(), NETWORK_TOKENS);
+        let integrations = KmsCipher::new(&sdk, key.clone(), INTEGRATION_SECRETS);
+        let token = networks.seal("facebook:1", &SecretString::new("EAAG-page-token")).await.unwrap();
+        assert_eq!(networks.open("facebook:1", &token).await.unwrap().expose(), "EAAG-page-token");
+        assert!(integrations.open("facebook:1", &token).await.is_err(), "the integrations' context opens no network token");
+        let secret = integrations.seal("webhook:whs_1", &SecretString::new("whsec_x")).await.unwrap();
+        assert!(KmsCipher::new(&sdk, key, NETWORK_TOKENS).open("webhook:whs_1", &secret).await.is_err());
+    }
+}

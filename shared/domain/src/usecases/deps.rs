@@ -50,6 +50,9 @@ pub struct Outbound {
     pub egress: Arc<dyn EgressGuard>,
     pub webhook_sender: Arc<dyn WebhookSender>,
     pub salesforce_client: Arc<dyn SalesforceClient>,
+    /// Seals the secrets integrations keep (signing secrets, Salesforce credentials); on AWS
+    /// apart from the networks' tokens, so that a function may open one kind only.
+    pub cipher: Arc<dyn SecretCipher>,
 }
 
 /// The networks' side: their client, and the key their tokens are sealed with.
@@ -98,6 +101,7 @@ impl Deps {
             egress: outbound.egress,
             webhook_sender: outbound.webhook_sender,
             salesforce_client: outbound.salesforce_client,
+            integration_cipher: outbound.cipher,
             health_marks: Default::default(),
         }
     }
@@ -126,6 +130,8 @@ pub struct Deps {
     pub egress: Arc<dyn EgressGuard>,
     pub webhook_sender: Arc<dyn WebhookSender>,
     pub salesforce_client: Arc<dyn SalesforceClient>,
+    /// Seals and opens the integrations' secrets (see [`Outbound::cipher`]).
+    pub integration_cipher: Arc<dyn SecretCipher>,
     /// When this process last recorded each channel's latest event (see [`HealthMarks`]).
     pub health_marks: Arc<HealthMarks>,
     /// The networks' APIs, asked whom a token belongs to when a profile is connected.

@@ -59,6 +59,9 @@ pub struct Aws {
     pub ssm: aws_sdk_ssm::Client,
     /// Seals and opens network tokens: KMS with `INBOX_TOKEN_KEY_ID`, nothing otherwise.
     pub cipher: Arc<dyn SecretCipher>,
+    /// Seals and opens the integrations' secrets: the same key under another encryption
+    /// context, which IAM grants apart (`template.yaml`).
+    pub integration_cipher: Arc<dyn SecretCipher>,
     /// The networks' sign-in: no app registered until [`Aws::with_sign_in`] reads their secrets.
     pub signin: Arc<dyn inbox_domain::ports::SignIn>,
 }
@@ -75,13 +78,16 @@ impl Aws {
         let queue = SqsQueue::new(inbox_aws::aws_sdk_sqs::Client::new(&sdk), config.queues.clone());
         let ses = inbox_aws::aws_sdk_sesv2::Client::new(&sdk);
         let ssm = aws_sdk_ssm::Client::new(&sdk);
-        let cipher: Arc<dyn SecretCipher> = match &config.token_key_id {
-            Some(key) => Arc::new(inbox_aws::KmsCipher::new(&sdk, key.clone())),
-            None => Arc::new(NoCipher),
+        let cipher_for = |purpose: &'static str| -> Arc<dyn SecretCipher> {
+            match &config.token_key_id {
+                Some(key) => Arc::new(inbox_aws::KmsCipher::new(&sdk, key.clone(), purpose)),
+                None => Arc::new(NoCipher),
+            }
         };
+        let (cipher, integration_cipher) = (cipher_for(inbox_aws::kms::NETWORK_TOKENS), cipher_for(inbox_aws::kms::INTEGRATION_SECRETS));
         // No HTTP client for a sign-in most functions never make (a cold start builds none).
         let signin: Arc<dyn inbox_domain::ports::SignIn> = Arc::new(NoSignIn);
-        Self { sdk, store, queue, ses, ssm, cipher, signin }
+        Self { sdk, store, queue, ses, ssm, cipher, integration_cipher, signin }
     }
 
     /// Reads `unsubscribe-key` from `INBOX_MAIL_SECRETS_PATH` into the settings (once, at
@@ -132,7 +138,7 @@ impl Aws {
             Some(from) => Arc::new(SesMailer::new(self.ses.clone(), from, self.store.clone())),
             None => Arc::new(NoMailer),
         };
-        let outbound = inbox_integrations::outbound(config.egress.clone())
+        let outbound = inbox_integrations::outbound(config.egress.clone(), self.integration_cipher.clone())
             .map_err(|e| ConfigError(format!("cannot build the integrations' HTTP clients: {e}")))?;
         let networks = self.platform_client(config)?;
         Ok(Deps::on_store(

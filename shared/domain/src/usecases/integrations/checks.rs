@@ -22,10 +22,10 @@ pub(super) async fn checked_url(deps: &Deps, url: &str) -> DomainResult<String> 
 /// `secret` sealed for `context`, in the place it is kept (a signing secret, a Salesforce
 /// credential): what the store keeps is no usable secret.
 pub(super) async fn seal(deps: &Deps, context: &str, secret: &SecretString) -> DomainResult<SecretString> {
-    Ok(SecretString::new(deps.cipher.seal(context, secret).await?.as_str()))
+    Ok(SecretString::new(deps.integration_cipher.seal(context, secret).await?.as_str()))
 }
 
 /// A secret [`seal`] sealed (or one an older release kept in the clear), opened.
 pub(super) async fn open(deps: &Deps, context: &str, kept: &SecretString) -> DomainResult<SecretString> {
-    Ok(deps.cipher.open_kept(context, kept.expose()).await?)
+    Ok(deps.integration_cipher.open_kept(context, kept.expose()).await?)
 }
