@@ -81,6 +81,12 @@ impl SqsQueue {
         Self { client, urls: Arc::new(urls.into_iter().collect()) }
     }
 
+    /// The same queues through another client.
+    pub fn with_client(mut self, client: Client) -> Self {
+        self.client = client;
+        self
+    }
+
     pub fn url(&self, queue: QueueName) -> PortResult<&str> {
         self.urls
             .get(&queue)

@@ -196,8 +196,12 @@ impl CapacityMeter {
 
     /// A DynamoDB client like `aws_sdk_dynamodb::Client::new(sdk)` whose requests this meter counts.
     pub fn client(&self, sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
-        let conf = aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(MeterInterceptor(self.clone())).build();
-        aws_sdk_dynamodb::Client::from_conf(conf)
+        aws_sdk_dynamodb::Client::from_conf(self.config(sdk).build())
+    }
+
+    /// The configuration of such a client, for more settings before it is built.
+    pub fn config(&self, sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::config::Builder {
+        aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(MeterInterceptor(self.clone()))
     }
 
     /// Counts one request (its operation, e.g. `PutItem`, and its JSON body); returns how its

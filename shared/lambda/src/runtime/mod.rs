@@ -130,6 +130,14 @@ impl Aws {
         self
     }
 
+    /// The same, with other DynamoDB and SQS clients (a scenario's, whose interceptors keep its
+    /// simulated time).
+    pub fn with_clients(mut self, dynamodb: inbox_aws::aws_sdk_dynamodb::Client, sqs: inbox_aws::aws_sdk_sqs::Client) -> Self {
+        self.store = self.store.with_client(dynamodb);
+        self.queue = self.queue.with_client(sqs);
+        self
+    }
+
     /// The domain's ports on the AWS adapters. Each function is granted (IAM) only what its
     /// handlers call; the rest are here but never used.
     pub fn deps(&self, config: &LambdaConfig) -> Result<Deps, ConfigError> {
