@@ -185,6 +185,14 @@ def main(path):
     for name in ("WebhookFunction", "ApiFunction"):
         if "ReservedConcurrentExecutions" not in resources.get(name, {}).get("Properties", {}):
             problems.append(f"{name}: no ReservedConcurrentExecutions (a spike elsewhere could take all of the account's concurrency)")
+    # The webhooks share no throttle with the user API: a function URL of their own, and no
+    # route of the HTTP API.
+    webhook = resources.get("WebhookFunction", {}).get("Properties", {})
+    if webhook.get("FunctionUrlConfig", {}).get("AuthType") != "NONE":
+        problems.append("WebhookFunction: no open FunctionUrlConfig (the networks would share the HTTP API's route throttle)")
+    for event_name, event in webhook.get("Events", {}).items():
+        if event.get("Type") == "HttpApi" and str(event.get("Properties", {}).get("Path", "")).startswith("/webhooks"):
+            problems.append(f"WebhookFunction.{event_name}: webhooks on the HTTP API share its throttle with the user API")
     webhook_timeout = int(resources.get("WebhookFunction", {}).get("Properties", {}).get("Timeout", default_timeout))
     if webhook_timeout > 10:
         problems.append(f"WebhookFunction: timeout {webhook_timeout} s; webhook receipt must answer within seconds")
@@ -220,7 +228,7 @@ def main(path):
     print(
         f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; "
         "partial batch failures on every SQS event; Zapier routes without the JWT authorizer, the rest of /api with it; "
-        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key; every function's logs kept for a set time; alarms can reach their topic; SQS sources capped, webhooks and API reserved"
+        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key; every function's logs kept for a set time; alarms can reach their topic; SQS sources capped, webhooks and API reserved; webhooks on their own function URL"
     )
 
 
