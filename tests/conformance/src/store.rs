@@ -88,7 +88,7 @@ fn profile(acc: &str, id: &str, network: Network, external: &str) -> Profile {
 }
 
 /// A conversation of `acc_1` / `prf_1` (Facebook comment, open, unassigned) at `t0() + secs`.
-fn conversation(id: &str, thread: &str, secs: i64) -> Conversation {
+pub fn conversation(id: &str, thread: &str, secs: i64) -> Conversation {
     let at = t0() + Duration::seconds(secs);
     let mut c: Conversation = serde_json::from_value(serde_json::json!({
         "id": id, "account_id": "acc_1", "profile_id": "prf_1", "network": "facebook", "kind": "comment",
@@ -101,7 +101,7 @@ fn conversation(id: &str, thread: &str, secs: i64) -> Conversation {
     c
 }
 
-fn item(id: &str, conv: &str, platform: Option<&str>, text: &str, secs: i64) -> Item {
+pub fn item(id: &str, conv: &str, platform: Option<&str>, text: &str, secs: i64) -> Item {
     Item {
         id: id.into(),
         conversation_id: conv.into(),
@@ -121,11 +121,11 @@ fn item(id: &str, conv: &str, platform: Option<&str>, text: &str, secs: i64) -> 
     }
 }
 
-fn create(c: Conversation, items: Vec<Item>) -> ConversationWrite {
+pub fn create(c: Conversation, items: Vec<Item>) -> ConversationWrite {
     ConversationWrite { outbox: vec![], conversation: c, expected_version: None, items, notes: vec![], history: vec![] }
 }
 
-fn update(mut c: Conversation, items: Vec<Item>) -> ConversationWrite {
+pub fn update(mut c: Conversation, items: Vec<Item>) -> ConversationWrite {
     let expected = c.version;
     c.version += 1;
     ConversationWrite { outbox: vec![], conversation: c, expected_version: Some(expected), items, notes: vec![], history: vec![] }

@@ -124,3 +124,46 @@ async fn the_proxy_throttles_a_hot_key_as_dynamodb_does() {
         plain.put_item().table_name(&table).set_item(Some(record("hot", &format!("plain{i}")))).send().await.expect("not throttled");
     }
 }
+
+/// A transaction cancelled because an item was throttled is tried again in the function after
+/// a jittered backoff (the SDK never retries a cancelled transaction): the append succeeds once
+/// the key has units again, instead of failing the message back to its queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_transaction_is_tried_again_after_a_backoff() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use inbox_conformance::moto;
+    use inbox_conformance::store::{conversation, create, item, update};
+    use inbox_domain::ports::ConversationStore;
+    use std::sync::Arc;
+
+    let sdk = moto::sdk_config().await;
+    let (_, table) = moto::table(&sdk).await;
+    let calls = Arc::new(sim::Calls::default());
+    let interceptor = sim::SimInterceptor {
+        latency: sim::Latency::default(),
+        limits: Some(sim::Limits { write_units: 20.0, read_units: 3000.0 }),
+        calls: calls.clone(),
+    };
+    let (client, _) = sim::clients(&sdk, &interceptor, &inbox_aws::dynamo::CapacityMeter::new());
+    let store = inbox_aws::DynamoDbStore::new(client.clone(), &table);
+
+    let (written, _) = sim::run_at(0.0, async {
+        store.write(create(conversation("cnv_t", "t1", 0), vec![item("itm_1", "cnv_t", Some("p1"), "first", 0)])).await.unwrap();
+        // 21 units on the conversation's partition: its bucket (20 a second) is a unit in debt,
+        // which it pays back in 50 ms.
+        let big = [
+            ("pk".to_string(), AttributeValue::S("C#cnv_t".into())),
+            ("sk".to_string(), AttributeValue::S("Z#ballast".into())),
+            ("x".to_string(), AttributeValue::S("x".repeat(20 * 1024 + 100))),
+        ];
+        client.put_item().table_name(&table).set_item(Some(big.into_iter().collect())).send().await.expect("the bucket had units");
+        let mut next = conversation("cnv_t", "t1", 1);
+        next.version = 1;
+        store.write(update(next, vec![item("itm_2", "cnv_t", Some("p2"), "second", 1)])).await
+    })
+    .await;
+    written.expect("the append waits for the key rather than failing");
+    assert!(sim::Calls::get(&calls.throttled_transactions) >= 1, "it was throttled first");
+    let items = store.items(&"cnv_t".into()).await.unwrap();
+    assert_eq!(items.len(), 2, "both items, once each");
+}

@@ -5,6 +5,7 @@
 //! each other.
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::AsyncSleep;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::builders::PutItemFluentBuilder;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
@@ -175,6 +176,11 @@ impl DynamoDbStore {
     }
 
     /// Runs a transaction; `Err` carries the cancellation reason codes, one per action.
+    ///
+    /// A transaction cancelled because one of its items was throttled (`ThrottlingError`, and
+    /// no condition failed) is tried again here, after a jittered backoff (the SDK retries a
+    /// throttled single request itself, but never a cancelled transaction): a hot key in a
+    /// spike costs a wait of a second or two, not the message's return to its queue.
     pub(crate) async fn transact(&self, actions: Vec<TransactWriteItem>) -> Result<(), TxError> {
         if actions.len() > 100 {
             return Err(TxError::Other(PortError::Unavailable(format!(
@@ -182,20 +188,42 @@ impl DynamoDbStore {
                 actions.len()
             ))));
         }
-        match self.client.transact_write_items().set_transact_items(Some(actions)).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) =
-                    e.as_service_error()
-                {
-                    let codes = c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect();
-                    return Err(TxError::Canceled(codes));
+        let mut attempt = 0;
+        loop {
+            let result = match self.client.transact_write_items().set_transact_items(Some(actions.clone())).send().await {
+                Ok(_) => Ok(()),
+                Err(e) => match e.as_service_error() {
+                    Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c)) => {
+                        Err(TxError::Canceled(c.cancellation_reasons().iter().map(|r| r.code().unwrap_or("None").to_string()).collect()))
+                    }
+                    _ => Err(TxError::Other(unavailable(e))),
+                },
+            };
+            match result {
+                Err(e) if e.throttled() && attempt < THROTTLED_TRANSACTION_RETRIES => {
+                    attempt += 1;
+                    self.back_off(attempt).await;
                 }
-                Err(TxError::Other(unavailable(e)))
+                other => return other,
             }
         }
     }
+
+    /// Waits before retry `attempt` (1, 2, ...): full jitter under a ceiling that doubles from
+    /// 50 ms up to 2 s. Through the SDK's sleeper, as the SDK's own retries wait.
+    pub(crate) async fn back_off(&self, attempt: u32) {
+        let ceiling = (0.05 * 2f64.powi(attempt as i32 - 1)).min(2.0);
+        let wait = std::time::Duration::from_secs_f64(fastrand::f64() * ceiling);
+        match self.client.config().sleep_impl() {
+            Some(sleep) => sleep.sleep(wait).await,
+            None => tokio::time::sleep(wait).await,
+        }
+    }
 }
+
+/// How many times a throttled transaction is tried again before the function gives up (about
+/// 1.6 s of backoff in all on average, at most 3.2 s; the message then goes back to its queue).
+pub(crate) const THROTTLED_TRANSACTION_RETRIES: u32 = 6;
 
 /// Why a transaction did not happen.
 #[derive(Debug)]
@@ -210,6 +238,12 @@ impl TxError {
     /// Whether action `i` failed its condition.
     pub(crate) fn failed(&self, i: usize) -> bool {
         matches!(self, TxError::Canceled(codes) if codes.get(i).is_some_and(|c| c == "ConditionalCheckFailed"))
+    }
+
+    /// Cancelled because an item was throttled, and for no other reason.
+    pub(crate) fn throttled(&self) -> bool {
+        matches!(self, TxError::Canceled(codes)
+            if codes.iter().any(|c| c == "ThrottlingError") && codes.iter().all(|c| c == "ThrottlingError" || c == "None"))
     }
 
     pub(crate) fn conflicted(&self) -> bool {
