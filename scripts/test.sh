@@ -17,6 +17,10 @@ export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 step() { printf '\n== %s\n' "$*"; }
 
+# A cold build and its tests take about 5 GiB; say how much there is, so that a run that ends
+# in "No space left on device" says why at its top.
+step "disk ($(df -h "$root/target" | awk 'NR == 2 {print $4}') free where target/ is)"
+
 step "format (cargo fmt --check)"
 cargo fmt --all -- --check
 
