@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The viral spike on moto (docs/aws.md, "A viral spike"): starts moto_server with DynamoDB's
 # per-key limits (scripts/moto_server.py), runs the scenario bench with the given arguments
-# (default: --scale 0.1 --secs 60), prints its report and stops moto.
-#   bash scripts/viral.sh --scale 0.1 --secs 60 --json target/viral.json
-#   bash scripts/viral.sh --scale 0.1 --secs 60 --no-edge-throttle
+# (default: --scale 0.05 --secs 60), prints its report and stops moto.
+#   bash scripts/viral.sh --scale 0.05 --secs 60 --json target/viral.json
+#   bash scripts/viral.sh --scale 0.05 --secs 60 --no-edge-throttle
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -20,7 +20,7 @@ for _ in $(seq 1 100); do
 done
 export MOTO_ENDPOINT="http://127.0.0.1:$port" AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
-[ $# -gt 0 ] || set -- --scale 0.1 --secs 60
+[ $# -gt 0 ] || set -- --scale 0.05 --secs 60
 # The handlers' own CPU is small beside moto's: a debug build of the bench binary saves the
 # release build's minutes (`cargo bench` would build it in release).
 bench=$(cargo build --quiet -p inbox-conformance --bench viral --message-format=json \

@@ -1,8 +1,8 @@
 //! The viral spike on moto (see `scenario.rs`, and `docs/aws.md` for what it showed).
 //!
 //! ```text
-//! bash scripts/viral.sh                         # starts moto, runs at --scale 0.1
-//! cargo bench -p inbox-conformance --bench viral -- --scale 0.1 --secs 60 --json target/viral.json
+//! bash scripts/viral.sh                         # starts moto, runs at --scale 0.05
+//! cargo bench -p inbox-conformance --bench viral -- --scale 0.05 --secs 60 --json target/viral.json
 //! ```
 //! Needs `MOTO_ENDPOINT` (moto started by `scripts/moto_server.py`, whose DynamoDB enforces the
 //! per-key limits for the requests this sends).
