@@ -94,6 +94,11 @@ token=$(INBOX_LOG=error "$inbox" --data-dir "$data" mint-token --user alice@demo
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 checks+=,ignored_auth,missing_required_header,unsupported_method,use_after_free,ensure_resource_availability
 
+# One worker: with two, Hypothesis describes its filters by parsing their source with `ast.parse`
+# in both threads at once, and CPython 3.11 (this machine's) then fails now and then with
+# "SystemError: AST constructor recursion depth mismatch" (CPython gh-106905, fixed in 3.12),
+# a "Runtime Error" of Schemathesis's own that fails the run. Seen once in CI; one worker costs
+# about a minute.
 run_schemathesis() {
     # From the scratch dir: Schemathesis keeps replay data in ./.schemathesis.
     (cd "$work" && "$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "$base/api/openapi.json" \
@@ -103,7 +108,7 @@ run_schemathesis() {
         --phases "${ST_PHASES:-examples,coverage,fuzzing,stateful}" \
         --max-examples "${ST_MAX_EXAMPLES:-100}" \
         --seed "${ST_SEED:-1}" \
-        --workers "${ST_WORKERS:-2}" \
+        --workers "${ST_WORKERS:-1}" \
         --request-timeout 10 \
         --generation-database none \
         --suppress-health-check all \
