@@ -66,10 +66,6 @@ class Bucket:
 class Throttle:
     def __init__(self) -> None:
         self.buckets: dict[tuple[str, str, str, str], Bucket] = {}
-        # (place, key) -> [requests throttled, units admitted]
-        self.throttled: dict[tuple[str, str], list[float]] = {}
-        self.requests = 0
-        self.refused = 0
 
     # -- the request's clock and limits
 
@@ -99,9 +95,6 @@ class Throttle:
     def charge(self, kind: str, place: str, key: str, units: float, sim: dict[str, float]) -> None:
         self.bucket(kind, place, key, sim).tokens -= units
 
-    def note_refusal(self, touched: list[tuple[str, str, str]]) -> None:
-        for _, place, key in touched:
-            self.throttled.setdefault((place, key), [0, 0])[0] += 1
 
 
 THROTTLE = Throttle()
@@ -254,18 +247,12 @@ def before(handler: Any) -> tuple[Any, Any]:
         body = json.loads(handler.body or "{}")
     except (TypeError, ValueError):
         return None, None
-    THROTTLE.requests += 1
     if action == "BatchGetItem":
         return _batch_get(handler, body, sim)
     req = Request(handler, action, body)
     if action == "TransactWriteItems":
-        codes = []
-        for w in req.writes:
-            closed = [b for b in w.touched() if not THROTTLE.open(*b, sim)]
-            codes.append("ThrottlingError" if closed else "None")
+        codes = ["ThrottlingError" if any(not THROTTLE.open(*b, sim) for b in w.touched()) else "None" for w in req.writes]
         if "ThrottlingError" in codes:
-            THROTTLE.refused += 1
-            THROTTLE.note_refusal([b for w in req.writes for b in w.touched() if not THROTTLE.open(*b, sim)])
             reasons = [
                 {"Code": c, "Message": "Throughput exceeds the current capacity of your table or index."} if c != "None" else {"Code": "None"}
                 for c in codes
@@ -281,8 +268,6 @@ def before(handler: Any) -> tuple[Any, Any]:
         return None, (req, sim)
     closed = [b for b in req.touched() if not THROTTLE.open(*b, sim)]
     if closed:
-        THROTTLE.refused += 1
-        THROTTLE.note_refusal(closed)
         return (
             _error(
                 "ProvisionedThroughputExceededException",
@@ -300,7 +285,6 @@ def _batch_get(handler: Any, body: dict[str, Any], sim: dict[str, float]) -> tup
     unprocessed: dict[str, Any] = {}
     admitted = 0
     for table, spec in list(body.get("RequestItems", {}).items()):
-        factor = 1.0 if spec.get("ConsistentRead") else 0.5
         keep = []
         for key in spec.get("Keys", []):
             b = ("r", table, _string(key.get("pk")) or "")
@@ -308,11 +292,9 @@ def _batch_get(handler: Any, body: dict[str, Any], sim: dict[str, float]) -> tup
                 keep.append(key)
                 admitted += 1
             else:
-                THROTTLE.note_refusal([b])
                 unprocessed.setdefault(table, {k: v for k, v in spec.items() if k != "Keys"}).setdefault("Keys", []).append(key)
         spec["Keys"] = keep
     if unprocessed and admitted == 0:
-        THROTTLE.refused += 1
         table = next(iter(unprocessed))
         return _error("ProvisionedThroughputExceededException", "Throughput exceeds the current capacity of your table or index.",
                       [_reason("r", table)]), None

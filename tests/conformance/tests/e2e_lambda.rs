@@ -84,24 +84,20 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     let (_, from) = moto::identity(&sdk).await;
 
     // Secrets in SSM Parameter Store, one path per function.
-    let ssm = aws_sdk_ssm::Client::new(&sdk);
     let root = format!("/{}", moto::unique("inbox"));
-    for (name, value) in [
-        ("webhook/meta-app-secret", META_SECRET),
-        ("webhook/meta-verify-token", "e2e-verify"),
-        ("webhook/x-consumer-secret", "e2e-x"),
-        ("webhook/linkedin-client-secret", "e2e-li"),
-        ("api/cursor-key", "e2e-cursor"),
-        ("mail/unsubscribe-key", "e2e-unsubscribe-key"),
-    ] {
-        ssm.put_parameter()
-            .name(format!("{root}/{name}"))
-            .value(value)
-            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-            .send()
-            .await
-            .expect("put a parameter on moto");
-    }
+    support::put_secrets(
+        &sdk,
+        &root,
+        &[
+            ("webhook/meta-app-secret", META_SECRET),
+            ("webhook/meta-verify-token", "e2e-verify"),
+            ("webhook/x-consumer-secret", "e2e-x"),
+            ("webhook/linkedin-client-secret", "e2e-li"),
+            ("api/cursor-key", "e2e-cursor"),
+            ("mail/unsubscribe-key", "e2e-unsubscribe-key"),
+        ],
+    )
+    .await;
 
     // Each function's configuration as the template gives it: the table and its own queues
     // only. The networks' Graph API is a fake on loopback. Every DynamoDB request the functions

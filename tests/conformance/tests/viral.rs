@@ -8,6 +8,15 @@ mod scenario;
 #[path = "../benches/viral/sim.rs"]
 mod sim;
 
+/// A DynamoDB client whose requests the proxy throttles at `limits` (in the simulated time of
+/// the message they are made in), and what its calls met.
+fn throttled_client(sdk: &aws_config::SdkConfig, limits: sim::Limits) -> (aws_sdk_dynamodb::Client, std::sync::Arc<sim::Calls>) {
+    let calls = std::sync::Arc::new(sim::Calls::default());
+    let interceptor = sim::SimInterceptor { latency: sim::Latency::default(), limits: Some(limits), calls: calls.clone() };
+    let (client, _) = sim::clients(sdk, &interceptor, &inbox_aws::dynamo::CapacityMeter::new());
+    (client, calls)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_spike_drains_with_every_event_stored_once() {
     let o = scenario::Options { scale: 0.01, secs: 3, agents: 100, drain_limit: 1800.0, ..Default::default() };
@@ -35,17 +44,10 @@ async fn the_proxy_throttles_a_hot_key_as_dynamodb_does() {
     use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, Put, TransactWriteItem};
     use inbox_conformance::moto;
-    use std::sync::Arc;
 
     let sdk = moto::sdk_config().await;
     let (plain, table) = moto::table(&sdk).await;
-    let calls = Arc::new(sim::Calls::default());
-    let interceptor = sim::SimInterceptor {
-        latency: sim::Latency::default(),
-        limits: Some(sim::Limits { write_units: 0.2, read_units: 2.0 }),
-        calls: calls.clone(),
-    };
-    let (client, _) = sim::clients(&sdk, &interceptor, &inbox_aws::dynamo::CapacityMeter::new());
+    let (client, calls) = throttled_client(&sdk, sim::Limits { write_units: 0.2, read_units: 2.0 });
     let s = |v: &str| AttributeValue::S(v.to_string());
     let record = |pk: &str, sk: &str| {
         [("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))].into_iter().collect::<std::collections::HashMap<_, _>>()
@@ -134,17 +136,10 @@ async fn a_throttled_transaction_is_tried_again_after_a_backoff() {
     use inbox_conformance::moto;
     use inbox_conformance::store::{conversation, create, item, update};
     use inbox_domain::ports::ConversationStore;
-    use std::sync::Arc;
 
     let sdk = moto::sdk_config().await;
     let (_, table) = moto::table(&sdk).await;
-    let calls = Arc::new(sim::Calls::default());
-    let interceptor = sim::SimInterceptor {
-        latency: sim::Latency::default(),
-        limits: Some(sim::Limits { write_units: 20.0, read_units: 3000.0 }),
-        calls: calls.clone(),
-    };
-    let (client, _) = sim::clients(&sdk, &interceptor, &inbox_aws::dynamo::CapacityMeter::new());
+    let (client, calls) = throttled_client(&sdk, sim::Limits { write_units: 20.0, read_units: 3000.0 });
     let store = inbox_aws::DynamoDbStore::new(client.clone(), &table);
 
     let (written, _) = sim::run_at(0.0, async {

@@ -257,12 +257,11 @@ fn x_reply(i: u64) -> String {
     .to_string()
 }
 
-/// A webhook to deliver: when, to which route, its body, and its platform id.
+/// A webhook to deliver: when, to which route, and its body.
 struct Delivery {
     at: f64,
     network: Network,
     body: String,
-    attempts: u32,
 }
 
 /// Runs the scenario on moto (`MOTO_ENDPOINT`, started by `scripts/moto_server.py`).
@@ -272,23 +271,19 @@ pub async fn run(o: &Options) -> Report {
     let (_, table) = moto::table(&sdk).await;
     let (sqs, urls, _) = moto::queues(&sdk, 1000).await;
 
-    let ssm = aws_sdk_ssm::Client::new(&sdk);
     let root = format!("/{}", moto::unique("viral"));
-    for (name, value) in [
-        ("webhook/meta-app-secret", META_SECRET),
-        ("webhook/meta-verify-token", "viral-verify"),
-        ("webhook/x-consumer-secret", X_SECRET),
-        ("webhook/linkedin-client-secret", "viral-li"),
-        ("api/cursor-key", "viral-cursor"),
-    ] {
-        ssm.put_parameter()
-            .name(format!("{root}/{name}"))
-            .value(value)
-            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-            .send()
-            .await
-            .expect("put a parameter on moto");
-    }
+    support::put_secrets(
+        &sdk,
+        &root,
+        &[
+            ("webhook/meta-app-secret", META_SECRET),
+            ("webhook/meta-verify-token", "viral-verify"),
+            ("webhook/x-consumer-secret", X_SECRET),
+            ("webhook/linkedin-client-secret", "viral-li"),
+            ("api/cursor-key", "viral-cursor"),
+        ],
+    )
+    .await;
 
     // Every function's DynamoDB and SQS calls keep simulated time; DynamoDB's are throttled
     // per key at the scaled limits and metered per simulated second.
@@ -400,11 +395,11 @@ pub async fn run(o: &Options) -> Report {
     let mut arrivals: Vec<Delivery> = Vec::new();
     for n in 0..(fb_rate * spike_end) as u64 {
         let at = n as f64 / fb_rate;
-        arrivals.push(Delivery { at, network: Network::Facebook, body: fb_comment(n, at), attempts: 0 });
+        arrivals.push(Delivery { at, network: Network::Facebook, body: fb_comment(n, at) });
         fb_sent += 1;
     }
     for n in 0..(x_rate * spike_end) as u64 {
-        arrivals.push(Delivery { at: n as f64 / x_rate, network: Network::Twitter, body: x_reply(n), attempts: 0 });
+        arrivals.push(Delivery { at: n as f64 / x_rate, network: Network::Twitter, body: x_reply(n) });
         x_sent += 1;
     }
     arrivals.sort_by(|a, b| a.at.total_cmp(&b.at));
@@ -445,14 +440,9 @@ pub async fn run(o: &Options) -> Report {
         while deliveries.front().is_some_and(|d| d.at < end) {
             due.push(deliveries.pop_front().expect("front"));
         }
-        redeliveries.retain_mut(|d| {
-            if d.at < end {
-                due.push(Delivery { at: d.at, network: d.network, body: std::mem::take(&mut d.body), attempts: d.attempts });
-                false
-            } else {
-                true
-            }
-        });
+        let (now, later) = std::mem::take(&mut redeliveries).into_iter().partition(|d| d.at < end);
+        redeliveries = later;
+        due.extend::<Vec<Delivery>>(now);
         due.sort_by(|a, b| a.at.total_cmp(&b.at));
         let mut admitted = Vec::new();
         for d in due {
@@ -468,7 +458,7 @@ pub async fn run(o: &Options) -> Report {
                 admitted.push(d);
             } else {
                 refused_at_edge += 1;
-                redeliveries.push(Delivery { at: d.at + o.redelivery_secs, attempts: d.attempts + 1, ..d });
+                redeliveries.push(Delivery { at: d.at + o.redelivery_secs, ..d });
             }
         }
         sent |= !admitted.is_empty();
@@ -498,7 +488,7 @@ pub async fn run(o: &Options) -> Report {
             if status != 200 {
                 // The webhook function failed (SQS refused): the network delivers it again.
                 webhook_errors += 1;
-                redeliveries.push(Delivery { at: d.at + o.redelivery_secs, attempts: d.attempts + 1, ..d });
+                redeliveries.push(Delivery { at: d.at + o.redelivery_secs, ..d });
             }
         }
 

@@ -96,3 +96,18 @@ pub fn template_queues(function: &str, urls: &std::collections::HashMap<QueueNam
     }
     out
 }
+
+/// Puts each `(name, value)` under `root` in moto's SSM Parameter Store as a SecureString, as
+/// a deployment keeps the functions' secrets.
+pub async fn put_secrets(sdk: &aws_config::SdkConfig, root: &str, secrets: &[(&str, &str)]) {
+    let ssm = aws_sdk_ssm::Client::new(sdk);
+    for (name, value) in secrets {
+        ssm.put_parameter()
+            .name(format!("{root}/{name}"))
+            .value(*value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .send()
+            .await
+            .expect("put a parameter on moto");
+    }
+}
