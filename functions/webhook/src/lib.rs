@@ -168,7 +168,8 @@ async fn linkedin_challenge(
     Ok(axum::Json(ChallengeAnswer { challenge_code: code.clone(), challenge_response: answer }))
 }
 
-/// Queues a verified body. Answers 200 only once the queue holds it durably.
+/// Queues a verified body. Answers 200 only once the queue holds it durably (all of it: a
+/// failure part way is a 503, and the network's redelivery is taken idempotently).
 #[tracing::instrument(skip_all, fields(source = ?source, bytes = body.len()))]
 async fn accept(state: &AppState, source: Source, body: axum::body::Bytes) -> ApiResult<Response> {
     // Every network sends a JSON object. Anything else is refused before it is queued, even
@@ -179,8 +180,16 @@ async fn accept(state: &AppState, source: Source, body: axum::body::Bytes) -> Ap
     }
     // Valid JSON is valid UTF-8.
     let body = String::from_utf8(body.to_vec()).map_err(|_| ApiError::BadRequest("the webhook body is not UTF-8".into()))?;
-    let envelope = IngestEnvelope { source, received_at: state.deps.clock.now(), body };
-    let bytes = serde_json::to_vec(&envelope).expect("serialisable");
-    state.deps.queue.send(QueueName::Ingest, bytes).await?;
+    // A body batching many events is queued one event a message (`envelope::split`): the
+    // ingest functions share them, none runs long.
+    let received_at = state.deps.clock.now();
+    let messages: Vec<Vec<u8>> = inbox_platforms::envelope::split(source, &body)
+        .into_iter()
+        .map(|body| serde_json::to_vec(&IngestEnvelope { source, received_at, body }).expect("serialisable"))
+        .collect();
+    match messages.len() {
+        1 => state.deps.queue.send(QueueName::Ingest, messages.into_iter().next().expect("one")).await?,
+        _ => state.deps.queue.send_batch(QueueName::Ingest, messages).await?,
+    }
     Ok((StatusCode::OK, axum::Json(Queued { status: QueuedStatus::Queued })).into_response())
 }

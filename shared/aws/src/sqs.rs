@@ -188,8 +188,11 @@ impl Queue for SqsQueue {
     }
 
     /// `SendMessageBatch`: up to ten messages and [`BATCH_BYTES`] a request.
+    /// In batches of SQS's 10 messages (and 256 KB), up to [`BATCHES_IN_FLIGHT`] at once: a
+    /// webhook of 1,000 changes is 100 batches, sent in about ten round trips.
     async fn send_batch(&self, queue: QueueName, bodies: Vec<Vec<u8>>) -> PortResult<()> {
-        let url = self.url(queue)?;
+        let url = self.url(queue)?.to_string();
+        let mut batches: Vec<Vec<SendMessageBatchRequestEntry>> = Vec::new();
         let mut pending = bodies.into_iter().map(encode_body).peekable();
         while pending.peek().is_some() {
             let (mut entries, mut bytes) = (Vec::new(), 0);
@@ -205,20 +208,42 @@ impl Queue for SqsQueue {
                 }
                 entries.push(entry.build().map_err(|e| PortError::failed(e.to_string(), e))?);
             }
-            let out = self.client.send_message_batch().queue_url(url).set_entries(Some(entries)).send().await.map_err(unavailable)?;
-            if let Some(f) = out.failed.first() {
-                return Err(PortError::Unavailable(format!(
-                    "SQS refused {} message(s) of a batch: {} {}",
-                    out.failed.len(),
-                    f.code,
-                    f.message.as_deref().unwrap_or_default()
-                )));
+            batches.push(entries);
+        }
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut batches = batches.into_iter();
+        let mut result = Ok(());
+        loop {
+            while tasks.len() < BATCHES_IN_FLIGHT {
+                let Some(entries) = batches.next() else { break };
+                let send = self.client.send_message_batch().queue_url(&url).set_entries(Some(entries)).send();
+                tasks.spawn(send);
+            }
+            let Some(joined) = tasks.join_next().await else { break };
+            let sent = joined.map_err(|e| PortError::Unavailable(format!("a batch send did not finish: {e}"))).and_then(|r| {
+                let out = r.map_err(unavailable)?;
+                match out.failed.first() {
+                    Some(f) => Err(PortError::Unavailable(format!(
+                        "SQS refused {} message(s) of a batch: {} {}",
+                        out.failed.len(),
+                        f.code,
+                        f.message.as_deref().unwrap_or_default()
+                    ))),
+                    None => Ok(()),
+                }
+            });
+            if let Err(e) = sent {
+                // The first failure is the answer; nothing more is started.
+                result = result.and(Err(e));
+                batches = Vec::new().into_iter();
             }
         }
-        Ok(())
+        result
     }
 }
 
+/// Batches [`SqsQueue::send_batch`] has in flight at once.
+const BATCHES_IN_FLIGHT: usize = 10;
 /// The most message bytes one `SendMessageBatch` carries (SQS takes 256 KiB; headroom for
 /// attributes).
 const BATCH_BYTES: usize = 240 * 1024;

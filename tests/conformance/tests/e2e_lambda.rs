@@ -360,6 +360,38 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     let (_, feed) = call(&api, gateway_event("GET", "/api/conversations", json!({}), None, Some(alice_claims))).await;
     assert_eq!(feed["conversations"].as_array().map(Vec::len), Some(1), "the reply joined the conversation: {feed}");
 
+    // 6. One delivery batching twelve comments (two entries, several changes each): queued
+    //    one change a message, each ingested on its own, every comment stored once.
+    let change = |i: usize| {
+        json!({"field": "feed", "value": {"from": {"id": format!("2610000000000{i:04}"), "name": "Fan"},
+            "message": format!("comment number {i}"), "post_id": "104857600000001_122100000000000002",
+            "comment_id": format!("122100000000000002_19000000000{i:05}"), "created_time": 1767225700 + i,
+            "item": "comment", "parent_id": "104857600000001_122100000000000002", "verb": "add"}})
+    };
+    let batched = json!({"object": "page", "entry": [
+        {"id": PAGE_ID, "time": 1767225800, "changes": (0..7).map(change).collect::<Vec<_>>()},
+        {"id": PAGE_ID, "time": 1767225801, "changes": (7..12).map(change).collect::<Vec<_>>()},
+    ]})
+    .to_string();
+    let signature = inbox_platforms::signature::sign_meta(META_SECRET.as_bytes(), batched.as_bytes());
+    let headers = json!({"content-type": "application/json", "x-hub-signature-256": signature});
+    let (status, _) = call(&webhook, gateway_event("POST", "/webhooks/meta", headers, Some(&batched), None)).await;
+    assert_eq!(status, 200);
+    let ingested = drain(&sqs, &urls[&QueueName::Ingest], |b| {
+        let deps = ingest_deps.clone();
+        async move {
+            let report = fn_ingest::handle_message(&deps, &b).await?;
+            assert_eq!(report.created + report.appended, 1, "one change a message: {report:?}");
+            Ok::<_, fn_ingest::IngestError>(report)
+        }
+    })
+    .await;
+    assert_eq!(ingested, 12, "one message per change");
+    for i in 0..12 {
+        let comment = format!("122100000000000002_19000000000{i:05}");
+        assert!(deps.conversations.find_item(&page, &comment).await.unwrap().is_some(), "{comment} stored");
+    }
+
     // What each step cost, counted by the adapter (docs/aws.md, "Access patterns and their
     // cost", has the same figures worked out by hand). The bounds keep the cost per event from
     // creeping up unnoticed: raise them only with a reason in that table.
