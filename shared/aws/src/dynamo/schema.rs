@@ -3,8 +3,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 use inbox_domain::error::{PortError, PortResult};
 
@@ -20,8 +20,6 @@ pub const DM_TO: &str = "dm_to";
 /// Children listed by parent, by id: a subscription's webhook deliveries
 /// (`g5pk = <account>#<subscription>`, `g5sk = <delivery id>`).
 pub const BY_PARENT: &str = "by_parent";
-/// Notifications of a user, newest first (local index): `pk = U#<user>`, `lsk = N#<µs>#<id>`.
-pub const BY_TIME: &str = "by_time";
 
 /// The attributes a feed index carries beside its keys: what the cheap feed filters read.
 pub const FEED_PROJECTION: [&str; 6] = ["prof", "net", "kind", "sp", "asg", "st"];
@@ -34,8 +32,6 @@ pub(crate) const GLOBAL_INDEXES: [(&str, &str, &str); 5] = [
     (DM_TO, "g4pk", "sk"),
     (BY_PARENT, "g5pk", "g5sk"),
 ];
-/// The sort key of the local index ([`BY_TIME`]; its partition key is the table's).
-pub(crate) const LOCAL_SORT_KEY: &str = "lsk";
 
 fn attr(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
     AttributeDefinition::builder().attribute_name(name).attribute_type(t).build().expect("name and type")
@@ -71,7 +67,6 @@ pub async fn create_table(client: &Client, name: &str) -> PortResult<()> {
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attr("pk", ScalarAttributeType::S))
         .attribute_definitions(attr("sk", ScalarAttributeType::S))
-        .attribute_definitions(attr("lsk", ScalarAttributeType::S))
         .attribute_definitions(attr("g1pk", ScalarAttributeType::S))
         .attribute_definitions(attr("g1sk", ScalarAttributeType::S))
         .attribute_definitions(attr("g2pk", ScalarAttributeType::S))
@@ -96,15 +91,6 @@ pub async fn create_table(client: &Client, name: &str) -> PortResult<()> {
                 })
                 .collect(),
         ))
-        .local_secondary_indexes(
-            LocalSecondaryIndex::builder()
-                .index_name(BY_TIME)
-                .key_schema(key("pk", KeyType::Hash))
-                .key_schema(key(LOCAL_SORT_KEY, KeyType::Range))
-                .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                .build()
-                .expect("name, keys and projection"),
-        )
         .send()
         .await
         .map_err(|e| err(aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string()))?;
@@ -165,7 +151,6 @@ mod tests {
     fn the_template_declares_the_indexes_the_adapters_query() {
         let feed = format!("[{}]", FEED_PROJECTION.join(", "));
         let want = vec![
-            (BY_TIME.to_string(), "pk".to_string(), "lsk".to_string(), "ALL".to_string()),
             (BY_STATUS.into(), "g1pk".into(), "g1sk".into(), feed.clone()),
             (BY_ASSIGNEE.into(), "g2pk".into(), "g1sk".into(), feed),
             (DUE_POLLS.into(), "g3pk".into(), "g3sk".into(), "[doc, lease]".into()),

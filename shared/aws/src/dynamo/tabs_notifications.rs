@@ -1,10 +1,11 @@
 //! `TabStore` and `NotificationStore` on DynamoDB: both live in the user's partition `U#<id>`.
 //! Tabs are the `TABS` marker: the whole set in one item (`tabs`, with its version `ver`), made
 //! once with the defaults (older tables have `T#<tab>` records, read until the first change);
-//! notifications are `N#<id>` (idempotent by id), listed newest first through the local index
-//! `by_time` (`lsk = N#<created µs>#<id>`), which reads strongly consistently.
+//! a notification is two records: `L#<created µs>#<id>` (the notification, listed newest first
+//! by one Query of the partition) and `N#<id>` (its identity: made once, it names its `L`
+//! record, so a notification is stored once however often it is delivered, and found by id).
+//! No local index: a table with one cannot split a partition (see `docs/aws.md`).
 
-use super::schema;
 use super::store::*;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -124,9 +125,26 @@ impl TabStore for DynamoDbStore {
 #[async_trait]
 impl NotificationStore for DynamoDbStore {
     async fn put_notification(&self, notification: &Notification) -> PortResult<bool> {
-        let mut r = record(key::notification(notification.user_id.as_str(), notification.id.as_str()));
+        let (pk, id_sk) = key::notification(notification.user_id.as_str(), notification.id.as_str());
+        let listed = format!("L#{:020}#{}", us(notification.created_at).max(0), notification.id);
+        // 1. Its identity, made once: a redelivery finds the listing it named (and writes it
+        //    if the first delivery died before it did).
+        let r = self
+            .update_at(pk.clone(), id_sk)
+            .update_expression("SET lk = :lk")
+            .condition_expression("attribute_not_exists(pk)")
+            .expression_attribute_values(":lk", s(&listed))
+            .return_values_on_condition_check_failure(aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        let listed = match r {
+            Ok(_) => listed,
+            Err(e) if is_condition_failed(&e) => condition_item(&e).and_then(|old| get_s(&old, "lk").map(str::to_string)).unwrap_or(listed),
+            Err(e) => return Err(unavailable(e)),
+        };
+        // 2. The notification, if it is not there yet.
+        let mut r = record((pk, listed));
         r.insert("doc".into(), to_doc(notification));
-        r.insert("lsk".into(), s(format!("N#{:020}#{}", us(notification.created_at).max(0), notification.id)));
         r.insert("rd".into(), AttributeValue::Bool(notification.read));
         let put = self.put_record().set_item(Some(r)).condition_expression("attribute_not_exists(pk)").send().await;
         match put {
@@ -141,10 +159,9 @@ impl NotificationStore for DynamoDbStore {
             .client
             .query()
             .table_name(&*self.table)
-            .index_name(schema::BY_TIME)
-            .key_condition_expression("pk = :pk AND begins_with(lsk, :n)")
+            .key_condition_expression("pk = :pk AND begins_with(sk, :n)")
             .expression_attribute_values(":pk", s(key::tabs_marker(user.as_str()).0))
-            .expression_attribute_values(":n", s("N#"))
+            .expression_attribute_values(":n", s("L#"))
             .scan_index_forward(false)
             .consistent_read(true)
             .limit(limit.clamp(1, 1000) as i32)
@@ -164,8 +181,11 @@ impl NotificationStore for DynamoDbStore {
 
     async fn mark_read(&self, user: &UserId, id: &NotificationId) -> PortResult<bool> {
         let (pk, sk) = key::notification(user.as_str(), id.as_str());
+        let Some(listed) = self.get((pk.clone(), sk)).await?.and_then(|r| get_s(&r, "lk").map(str::to_string)) else {
+            return Ok(false);
+        };
         let r = self
-            .update_at(pk, sk)
+            .update_at(pk, listed)
             .update_expression("SET rd = :t")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_values(":t", AttributeValue::Bool(true))
