@@ -80,3 +80,25 @@ id_type!(SubscriptionId, "whs");
 id_type!(DeliveryId, "dlv");
 id_type!(ApiKeyId, "key");
 id_type!(FlowId, "flw");
+
+impl ConversationId {
+    /// The id of the conversation of a profile's thread: derived from them, so that every
+    /// delivery of a thread's first events names the same conversation without reading
+    /// anything (a store makes it with a create-if-absent, no lookup record, no transaction).
+    /// 128 bits of SHA-256 over the profile id and the thread key, `cnv_t<32 hex>`.
+    pub fn for_thread(profile: &ProfileId, thread_key: &str) -> Self {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(profile.as_str().as_bytes());
+        h.update([0x1f]);
+        h.update(thread_key.as_bytes());
+        let digest = h.finalize();
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("cnv_t{hex}"))
+    }
+
+    /// Whether this is the id [`Self::for_thread`] gives that thread.
+    pub fn is_for_thread(&self, profile: &ProfileId, thread_key: &str) -> bool {
+        *self == Self::for_thread(profile, thread_key)
+    }
+}

@@ -108,8 +108,11 @@ pub enum Plan {
     Ignore(&'static str),
     /// Create the conversation with its first item.
     Create { conversation: Conversation, item: Item, history: Vec<HistoryEntry> },
-    /// Add an item to an existing conversation, updating the conversation.
-    Append { conversation: Conversation, item: Item, history: Vec<HistoryEntry> },
+    /// Add an item to an existing conversation, updating the conversation. With `activity`,
+    /// the conversation changed only by [`Conversation::absorb`] of it: a store may apply it
+    /// commutatively instead of against the version read
+    /// ([`crate::ports::ConversationStore::append`]).
+    Append { conversation: Conversation, item: Item, history: Vec<HistoryEntry>, activity: Option<Activity> },
     /// Update an item in place (edit, delete, an echo confirming our send).
     UpdateItem { conversation: Conversation, item: Item, history: Vec<HistoryEntry> },
     /// Remember that this platform id was deleted, so that a late "posted" stores nothing.
@@ -175,7 +178,7 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 c.version += 1;
                 // Our promoted tweet, arriving after replies threaded on it.
                 c.sponsored |= event.sponsored;
-                return Plan::Append { conversation: c, item, history: vec![] };
+                return Plan::Append { conversation: c, item, history: vec![], activity: None };
             }
             // An edit that overtook its comment: show the edited text.
             let early = existing.early_edit.map(String::from);
@@ -200,21 +203,27 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 }
                 Some(conv) => {
                     let mut c = conv.clone();
-                    c.version += 1;
-                    c.sponsored |= event.sponsored;
-                    if c.post_id.is_none() {
+                    let activity = Activity {
+                        occurred_at: event.occurred_at,
+                        received_at: now,
+                        excerpt: excerpt(text),
+                        sponsored: event.sponsored,
+                        reopens: true,
+                    };
+                    c.absorb(&activity);
+                    // Beyond the summary, rarely: the first comment under a post names it;
+                    // the thread's first message arrived after a reply to it (deliveries are
+                    // unordered), so the conversation is theirs. Those are written against
+                    // the version read.
+                    let mut summary_only = true;
+                    if c.post_id.is_none() && event.thread.post_id.is_some() {
                         c.post_id = event.thread.post_id.clone();
+                        summary_only = false;
                     }
-                    if event.platform_id == c.thread_key {
-                        // The thread's first message arrived after a reply to it (deliveries
-                        // are unordered): the conversation is theirs.
+                    if event.platform_id == c.thread_key && c.author != *author {
                         c.author = author.clone();
+                        summary_only = false;
                     }
-                    if event.occurred_at >= c.last_inbound_at {
-                        c.last_inbound_at = event.occurred_at;
-                        c.excerpt = excerpt(text);
-                    }
-                    c.received(now);
                     let mut item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
                     item.edited = edited;
                     let mut history = vec![HistoryEntry::new(
@@ -224,17 +233,10 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                         HistoryAction::ItemReceived,
                         serde_json::json!({"item_id": item.id, "platform_id": event.platform_id}),
                     )];
-                    if c.status == Status::Closed {
-                        c.status = Status::Open;
-                        history.push(HistoryEntry::new(
-                            &c.id,
-                            now,
-                            Actor::System,
-                            HistoryAction::Reopened,
-                            serde_json::json!({"reason": "new inbound item"}),
-                        ));
+                    if conv.status == Status::Closed {
+                        history.push(reopened_entry(&c.id, now));
                     }
-                    Plan::Append { conversation: c, item, history }
+                    Plan::Append { conversation: c, item, history, activity: summary_only.then_some(activity) }
                 }
             }
         }
@@ -260,12 +262,14 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                 }
                 Some(conv) => {
                     let mut c = conv.clone();
-                    c.version += 1;
-                    if event.occurred_at >= c.last_inbound_at {
-                        c.last_inbound_at = event.occurred_at;
-                        c.excerpt = excerpt(text);
-                    }
-                    c.received(now);
+                    let activity = Activity {
+                        occurred_at: event.occurred_at,
+                        received_at: now,
+                        excerpt: excerpt(text),
+                        sponsored: false,
+                        reopens: false,
+                    };
+                    c.absorb(&activity);
                     let item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
                     let history = vec![HistoryEntry::new(
                         &c.id,
@@ -274,7 +278,7 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                         HistoryAction::ItemReceived,
                         serde_json::json!({"item_id": item.id, "platform_id": event.platform_id, "standby": true}),
                     )];
-                    Plan::Append { conversation: c, item, history }
+                    Plan::Append { conversation: c, item, history, activity: Some(activity) }
                 }
             }
         }
@@ -349,9 +353,14 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
     }
 }
 
+/// The history entry of a conversation reopened by a new inbound item.
+pub fn reopened_entry(id: &crate::ConversationId, now: Timestamp) -> HistoryEntry {
+    HistoryEntry::new(id, now, Actor::System, HistoryAction::Reopened, serde_json::json!({"reason": "new inbound item"}))
+}
+
 fn new_conversation(event: &InboundEvent, profile: &Profile, author: &Author, text: &str, now: Timestamp) -> Conversation {
     Conversation {
-        id: crate::ConversationId::generate(),
+        id: crate::ConversationId::for_thread(&profile.id, &event.thread.thread_key),
         account_id: profile.account_id.clone(),
         profile_id: profile.id.clone(),
         network: event.network,
@@ -596,5 +605,80 @@ mod tests {
         let e = excerpt(&long);
         assert_eq!(e.chars().count(), 141);
         assert!(e.ends_with('…'));
+    }
+
+    #[test]
+    fn a_new_conversations_id_is_its_threads() {
+        let first = created(plan(&posted("c1", "t1", 10, Direction::Inbound, "hi"), &profile(), Existing::default(), at(100))).0;
+        let again = created(plan(&posted("c2", "t1", 11, Direction::Inbound, "hi"), &profile(), Existing::default(), at(101))).0;
+        assert_eq!(first.id, again.id, "two first events of one thread name one conversation");
+        assert_eq!(first.id, crate::ConversationId::for_thread(&profile().id, "t1"));
+        let other = created(plan(&posted("c3", "t2", 11, Direction::Inbound, "hi"), &profile(), Existing::default(), at(101))).0;
+        assert_ne!(first.id, other.id);
+    }
+
+    #[test]
+    fn a_reply_to_a_stored_conversation_changes_only_its_summary_and_says_so() {
+        let c = created(plan(&posted("c1", "t1", 10, Direction::Inbound, "hi"), &profile(), Existing::default(), at(100))).0;
+        let Plan::Append { conversation, activity: Some(a), .. } = plan(
+            &posted("c2", "t1", 20, Direction::Inbound, "again"),
+            &profile(),
+            Existing { conversation: Some(&c), ..Default::default() },
+            at(200),
+        ) else {
+            panic!("a summary-only append")
+        };
+        let mut absorbed = c.clone();
+        absorbed.absorb(&a);
+        assert_eq!(conversation, absorbed, "the plan is the absorb of its activity");
+        // The thread's first message after its replies: the author changes too, so not.
+        let mut first = posted("t1", "t1", 5, Direction::Inbound, "the start");
+        if let Change::Posted { author, .. } = &mut first.change {
+            author.name = "Someone else".into();
+        }
+        let Plan::Append { activity, .. } = plan(&first, &profile(), Existing { conversation: Some(&c), ..Default::default() }, at(300))
+        else {
+            panic!("an append")
+        };
+        assert!(activity.is_none(), "written against the version read");
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, cases: 200, ..ProptestConfig::default() })]
+
+        /// The summary rule commutes: items applied in any order leave the same newest time,
+        /// excerpt, status, sponsored and version, and an activity time at or after the
+        /// newest receipt (a microsecond past it for each item applied after it).
+        #[test]
+        fn absorbing_items_in_any_order_gives_one_summary(
+            items in prop::collection::vec((0i64..50, 0i64..50, any::<bool>(), any::<bool>()), 1..12),
+            seed in any::<u64>(),
+        ) {
+            let mut c = created(plan(&posted("c0", "t1", 0, Direction::Inbound, "start"), &profile(), Existing::default(), at(0))).0;
+            c.status = Status::Closed;
+            let acts: Vec<Activity> = items.iter().enumerate().map(|(i, (occ, rec, sp, reopens))| Activity {
+                occurred_at: at(*occ) + chrono::Duration::milliseconds(i as i64),
+                received_at: at(100 + rec),
+                excerpt: format!("item {i}"),
+                sponsored: *sp,
+                reopens: *reopens,
+            }).collect();
+            let mut shuffled = acts.clone();
+            let mut x = seed;
+            for i in (1..shuffled.len()).rev() {
+                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (x >> 33) as usize % (i + 1));
+            }
+            let (mut a, mut b) = (c.clone(), c.clone());
+            acts.iter().for_each(|x| a.absorb(x));
+            shuffled.iter().for_each(|x| b.absorb(x));
+            prop_assert_eq!((a.version, a.status, a.sponsored, a.last_inbound_at, &a.excerpt), (b.version, b.status, b.sponsored, b.last_inbound_at, &b.excerpt));
+            let newest = acts.iter().map(|x| x.received_at).max().unwrap();
+            for end in [&a, &b] {
+                prop_assert!(end.activity_at() >= newest && end.activity_at() <= newest + chrono::Duration::microseconds(acts.len() as i64));
+            }
+        }
     }
 }

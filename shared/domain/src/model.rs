@@ -296,6 +296,37 @@ impl Conversation {
         let floor = self.activity_at() + chrono::Duration::microseconds(1);
         self.last_received_at = Some(to_micros(now).max(floor));
     }
+
+    /// What a new inbound item does to the conversation's summary (see [`Activity`]). The one
+    /// rule every store applies, whichever order items arrive in.
+    pub fn absorb(&mut self, a: &Activity) {
+        self.version += 1;
+        self.sponsored |= a.sponsored;
+        if a.occurred_at >= self.last_inbound_at {
+            self.last_inbound_at = a.occurred_at;
+            self.excerpt = a.excerpt.clone();
+        }
+        self.received(a.received_at);
+        if a.reopens && self.status == Status::Closed {
+            self.status = Status::Open;
+        }
+    }
+}
+
+/// What one new inbound item changes of its conversation: the newest network time and its
+/// excerpt (newest wins), the activity time (always forward), sponsored (once true, true) and,
+/// for an item that reopens, the status. Each is a maximum or an "or", so items applied in any
+/// order, concurrently, leave the same summary: a store may apply it with one conditional
+/// update instead of reading the conversation and writing it back
+/// ([`crate::ports::ConversationStore::append`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub occurred_at: Timestamp,
+    pub received_at: Timestamp,
+    pub excerpt: String,
+    pub sponsored: bool,
+    /// A closed conversation opens again (a new inbound message; not one the bot holds).
+    pub reopens: bool,
 }
 
 /// `t` to the microsecond (what the stores keep of times they compare: a seen mark taken from

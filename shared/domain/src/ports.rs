@@ -12,7 +12,7 @@
 //!
 //! The messages that travel on the queues are in [`crate::messages`], not here.
 
-use crate::error::PortResult;
+use crate::error::{PortError, PortResult};
 use crate::ids::*;
 use crate::messages::{ActionJob, HandoverOp, QueueName};
 use crate::model::*;
@@ -121,6 +121,29 @@ impl ConversationWrite {
     }
 }
 
+/// A new inbound item on a stored conversation whose summary it changes only by
+/// [`Conversation::absorb`] (see [`ConversationStore::append`]).
+#[derive(Debug, Clone)]
+pub struct Append {
+    /// The conversation as read (its ids, and the summary the store starts from).
+    pub conversation: Conversation,
+    pub item: Item,
+    /// Its history (`ItemReceived`), written with it.
+    pub history: Vec<HistoryEntry>,
+    pub activity: Activity,
+    /// Written too when the item reopened the conversation (it was closed when applied).
+    pub reopened: HistoryEntry,
+}
+
+/// What an [`Append`] did.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    /// The conversation after it.
+    pub conversation: Conversation,
+    /// It was closed and is open now.
+    pub reopened: bool,
+}
+
 /// Which conversations a feed request wants. Built by the domain from tab filters and the
 /// caller's permissions; adapters translate it to their query language.
 #[derive(Debug, Clone)]
@@ -168,6 +191,20 @@ pub trait ConversationStore: Send + Sync {
     /// [`ConversationWrite::outbox`]).
     fn writes_outbox(&self) -> bool {
         false
+    }
+    /// Whether [`Self::append`] applies an item's activity without the version check (a store
+    /// where many writers may append to one conversation at once). Else the use case writes
+    /// the conversation back against the version it read, as for any change.
+    fn appends_commutatively(&self) -> bool {
+        false
+    }
+    /// Stores a new inbound item and applies its [`Activity`] to whatever the conversation is
+    /// by then (newest wins, never backwards), in any order and concurrently with other
+    /// appends, without a lost race: `AlreadyExists` when the item's platform id is stored
+    /// already, `Conflict` when the conversation is gone (the use case looks again).
+    async fn append(&self, append: Append) -> PortResult<Appended> {
+        let _ = append;
+        Err(PortError::Unavailable("this store has no commutative append".into()))
     }
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>>;
     async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>>;

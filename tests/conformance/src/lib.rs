@@ -33,6 +33,8 @@ macro_rules! store_conformance {
             deleting_a_user_unassigns_them_and_drops_their_tabs,
             one_thread_makes_one_conversation_and_one_platform_id_one_item,
             concurrent_first_events_of_a_thread_make_one_conversation,
+            concurrent_first_events_of_a_thread_under_its_own_id_make_one_conversation,
+            concurrent_appends_to_one_conversation_keep_every_item_and_the_newest_summary,
             a_write_against_a_stale_version_is_a_conflict_and_changes_nothing,
             items_notes_and_history_come_back_in_order,
             a_confirmed_send_replaces_its_echo,

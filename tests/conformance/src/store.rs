@@ -278,6 +278,128 @@ pub async fn concurrent_first_events_of_a_thread_make_one_conversation(s: &Store
     }
 }
 
+/// The same, for conversations whose id their thread gives (what ingest makes): a store may
+/// make those without a transaction, and a loser must leave nothing behind.
+pub async fn concurrent_first_events_of_a_thread_under_its_own_id_make_one_conversation(s: &Stores) {
+    let cid = ConversationId::for_thread(&"prf_1".into(), "t9");
+    assert_eq!(cid, ConversationId::for_thread(&"prf_1".into(), "t9"), "derived, not drawn");
+    assert_ne!(cid, ConversationId::for_thread(&"prf_2".into(), "t9"), "per profile");
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let (store, cid) = (s.conversations.clone(), cid.clone());
+        set.spawn(async move {
+            let w =
+                create(conversation(cid.as_str(), "t9", 0), vec![item(&format!("itm_{i}"), cid.as_str(), Some(&format!("q{i}")), "hi", 0)]);
+            store.write(w).await
+        });
+    }
+    let mut ok = 0;
+    while let Some(r) = set.join_next().await {
+        match r.unwrap() {
+            Ok(()) => ok += 1,
+            Err(PortError::AlreadyExists | PortError::Conflict) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one conversation per thread");
+    let found = s.conversations.find_by_thread(&"prf_1".into(), "t9").await.unwrap().unwrap();
+    assert_eq!(found.id, cid);
+    assert!(s.conversations.find_by_thread(&"prf_2".into(), "t9").await.unwrap().is_none(), "per profile");
+    assert_eq!(feed_all(s, &feed_query(&["prf_1"])).await, vec![cid.to_string()]);
+    let items = s.conversations.items(&cid).await.unwrap();
+    assert_eq!(items.len(), 1, "only the winner's item: {items:?}");
+    for i in 0..8 {
+        let found = s.conversations.find_item(&"prf_1".into(), &format!("q{i}")).await.unwrap();
+        assert_eq!(found.is_some(), items[0].platform_id.as_deref() == Some(&format!("q{i}")), "q{i}: only the winner's item is stored");
+    }
+}
+
+/// Appends racing on one conversation (every reply to one viral post), each planned on the same
+/// stale reading: every item is stored once, the summary is what applying them one after the
+/// other in any order gives (the newest network time's excerpt, open again, one version per
+/// item), exactly one of them reopened it, and a change computed from the old reading is
+/// refused. Stores that append under the version check instead have nothing to show here.
+pub async fn concurrent_appends_to_one_conversation_keep_every_item_and_the_newest_summary(s: &Stores) {
+    if !s.conversations.appends_commutatively() {
+        return;
+    }
+    let cid = ConversationId::for_thread(&"prf_1".into(), "t8");
+    let mut read = conversation(cid.as_str(), "t8", 0);
+    read.status = Status::Closed;
+    read.last_received_at = Some(t0());
+    s.conversations.write(create(read.clone(), vec![])).await.unwrap();
+    const N: i64 = 24;
+    let activity = |i: i64| Activity {
+        // Network times out of order (a permutation of 0..N), received in order.
+        occurred_at: t0() + Duration::seconds((i * 7) % N + 1),
+        received_at: t0() + Duration::minutes(1) + Duration::milliseconds(i),
+        excerpt: format!("reply {}", (i * 7) % N + 1),
+        sponsored: i == 5,
+        reopens: true,
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..N {
+        let (store, read) = (s.conversations.clone(), read.clone());
+        set.spawn(async move {
+            let item = item(&format!("itm_r{i}"), read.id.as_str(), Some(&format!("r{i}")), "a reply", i);
+            let received = HistoryEntry::new(&read.id, t0(), Actor::System, HistoryAction::ItemReceived, serde_json::json!({"i": i}));
+            let reopened = HistoryEntry::new(&read.id, t0(), Actor::System, HistoryAction::Reopened, serde_json::json!({"i": i}));
+            store.append(Append { conversation: read, item, history: vec![received], activity: activity(i), reopened }).await
+        });
+    }
+    let mut reopened = 0;
+    while let Some(r) = set.join_next().await {
+        let done = r.unwrap().expect("an append is never a lost race");
+        reopened += usize::from(done.reopened);
+        assert_eq!(done.conversation.status, Status::Open);
+    }
+    assert_eq!(reopened, 1, "one append found it closed");
+    let mut folded = read.clone();
+    for i in (0..N).rev() {
+        folded.absorb(&activity(i));
+    }
+    let now = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    assert_eq!(
+        (now.version, now.status, now.last_inbound_at, now.excerpt.as_str(), now.sponsored),
+        (folded.version, folded.status, folded.last_inbound_at, folded.excerpt.as_str(), folded.sponsored)
+    );
+    let newest_receipt = activity(N - 1).received_at;
+    assert!(
+        now.activity_at() >= newest_receipt && now.activity_at() <= newest_receipt + Duration::microseconds(N),
+        "the activity time is the newest receipt (a microsecond later per append that came after it): {:?}",
+        now.activity_at()
+    );
+    let items = s.conversations.items(&cid).await.unwrap();
+    assert_eq!(items.len(), N as usize);
+    let history = s.conversations.history(&cid).await.unwrap();
+    assert_eq!(history.iter().filter(|h| h.action == HistoryAction::ItemReceived).count(), N as usize);
+    assert_eq!(history.iter().filter(|h| h.action == HistoryAction::Reopened).count(), 1);
+    // The same platform id again: refused, nothing changed.
+    let again = Append {
+        conversation: now.clone(),
+        item: item("itm_again", cid.as_str(), Some("r3"), "again", 3),
+        history: vec![],
+        activity: activity(3),
+        reopened: HistoryEntry::new(&cid, t0(), Actor::System, HistoryAction::Reopened, serde_json::json!({})),
+    };
+    assert!(matches!(s.conversations.append(again).await, Err(PortError::AlreadyExists)));
+    let after = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    assert_eq!(after.version, now.version, "a refused append changes nothing");
+    assert!(s.conversations.get_item(&cid, &"itm_again".into()).await.unwrap().is_none());
+    // A change computed from the reading before the appends is refused; from the new one, kept.
+    let mut stale = read.clone();
+    stale.assignee_id = Some("usr_1".into());
+    assert!(matches!(s.conversations.write(update(stale, vec![])).await, Err(PortError::Conflict)));
+    let mut fresh = after.clone();
+    fresh.assignee_id = Some("usr_1".into());
+    s.conversations.write(update(fresh, vec![])).await.unwrap();
+    let assigned = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    assert_eq!((assigned.assignee_id.as_ref().map(|a| a.as_str()), assigned.excerpt.as_str()), (Some("usr_1"), folded.excerpt.as_str()));
+    let mut open = feed_query(&["prf_1"]);
+    open.status = Some(Status::Open);
+    assert_eq!(feed_all(s, &open).await, vec![cid.to_string()], "in the open feed, once");
+}
+
 pub async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing(s: &Stores) {
     let store = &s.conversations;
     store.write(create(conversation("cnv_a", "t1", 0), vec![])).await.unwrap();

@@ -10,11 +10,12 @@
 
 use super::schema;
 use super::store::*;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use inbox_domain::Timestamp;
 use inbox_domain::error::{PortError, PortResult};
-use inbox_domain::ports::{ConversationWrite, PlatformIdState};
+use inbox_domain::ports::{Append, Appended, ConversationWrite, PlatformIdState};
 use inbox_domain::*;
 
 /// A platform-id record whose item never appeared (its writer died between claiming it and
@@ -27,14 +28,23 @@ pub(crate) const EARLY_RECORD_DAYS: i64 = 30;
 /// that is opened is fetched again long before).
 pub(crate) const POST_CACHE_DAYS: i64 = 30;
 
+/// The conversation record. Its summary (version, status, activity and newest network times,
+/// excerpt, sponsored) is kept in attributes of their own beside the document, and read over
+/// it ([`conversation_from`]): an append changes them with one conditional update, without
+/// reading the document and writing it back ([`DynamoDbStore::absorb`]).
 pub(crate) fn conversation_record(c: &Conversation) -> Record {
     let acc = c.account_id.as_str();
     let mut r = record(key::conversation(c.id.as_str()));
     r.insert("doc".into(), to_doc(c));
     r.insert("acc".into(), s(acc));
     r.insert("ver".into(), n(c.version));
-    r.insert("g1pk".into(), s(format!("{acc}#{}", c.status.as_str())));
+    r.insert("g1pk".into(), s(key::feed_pk(acc, c.status, c.id.as_str())));
     r.insert("g1sk".into(), s(feed_sk(c)));
+    if let Some(t) = c.last_received_at {
+        r.insert("lra".into(), n(us(t)));
+    }
+    r.insert("lia".into(), n(us(c.last_inbound_at)));
+    r.insert("ex".into(), s(&c.excerpt));
     r.insert("prof".into(), s(c.profile_id.as_str()));
     r.insert("net".into(), s(c.network.as_str()));
     r.insert("kind".into(), s(c.kind.as_str()));
@@ -46,6 +56,41 @@ pub(crate) fn conversation_record(c: &Conversation) -> Record {
     }
     r
 }
+
+/// A conversation record read: its document, under the summary attributes an append may have
+/// moved since the document was written.
+pub(crate) fn conversation_from(r: &Record) -> PortResult<Conversation> {
+    let mut c: Conversation = from_doc(r)?;
+    if let Some(v) = get_n::<u64>(r, "ver") {
+        c.version = v;
+    }
+    if let Some(st) = get_s(r, "st").and_then(Status::parse) {
+        c.status = st;
+    }
+    // (Times are kept to the microsecond: a document's finer time that agrees stays as it is.)
+    if let Some(t) = get_n::<i64>(r, "lra")
+        && c.last_received_at.is_none_or(|l| us(l) != t)
+    {
+        c.last_received_at = Some(from_us(t));
+    }
+    if let Some(t) = get_n::<i64>(r, "lia")
+        && us(c.last_inbound_at) != t
+    {
+        c.last_inbound_at = from_us(t);
+    }
+    if let Some(ex) = get_s(r, "ex") {
+        c.excerpt = ex.to_string();
+    }
+    if let Some(sp) = get_bool(r, "sp") {
+        c.sponsored = sp;
+    }
+    Ok(c)
+}
+
+/// How many times an append's summary update is tried against a conversation other writers
+/// moved meanwhile (see [`DynamoDbStore::absorb`]: a few at most in practice; from the fourth,
+/// after a jittered wait).
+const ABSORB_ATTEMPTS: u32 = 12;
 
 /// What claiming a platform id found.
 enum Claim {
@@ -184,7 +229,7 @@ impl DynamoDbStore {
             let Some(cid) = get_s(&entry, "pk").and_then(|p| p.strip_prefix("C#")) else { continue };
             for _ in 0..16 {
                 let Some(r) = self.get(key::conversation(cid)).await? else { break };
-                let mut c: Conversation = from_doc(&r)?;
+                let mut c = conversation_from(&r)?;
                 if c.assignee_id.as_ref() != Some(user) {
                     break;
                 }
@@ -206,7 +251,140 @@ fn history_values(entries: &[HistoryEntry]) -> AttributeValue {
     AttributeValue::L(entries.iter().map(|h| s(serde_json::to_string(h).expect("serialisable"))).collect())
 }
 
+/// An item's record, carrying `history` (the history of the write that adds it).
+fn item_update(store: &DynamoDbStore, cid: &str, prof: &str, item: &Item, history: Option<&[HistoryEntry]>) -> UpdateItemFluentBuilder {
+    let mut expr = String::from("SET doc = :doc");
+    let mut u = store
+        .update_at(key::item(cid, item.id.as_str()).0, key::item(cid, item.id.as_str()).1)
+        .expression_attribute_values(":doc", to_doc(item));
+    if let Some(h) = history.filter(|h| !h.is_empty()) {
+        expr.push_str(", h = list_append(if_not_exists(h, :empty), :h)");
+        u = u.expression_attribute_values(":h", history_values(h)).expression_attribute_values(":empty", AttributeValue::L(vec![]));
+    }
+    if let Some(r) = &item.dm_recipient {
+        expr.push_str(", g4pk = :g4");
+        u = u.expression_attribute_values(":g4", s(format!("{prof}#{r}")));
+    }
+    u.update_expression(expr)
+}
+
 impl DynamoDbStore {
+    /// Makes a conversation whose id its thread gives, then its items (the write's history on
+    /// the first): single writes, no transaction. If an item cannot be written, the
+    /// conversation is deleted again, so that the event's redelivery makes it whole.
+    async fn create(&self, w: &ConversationWrite) -> PortResult<()> {
+        let c = &w.conversation;
+        let (cid, prof) = (c.id.as_str(), c.profile_id.as_str());
+        self.put_versioned(conversation_record(c), None).await?;
+        let mut history = Some(w.history.as_slice());
+        for item in &w.items {
+            if let Err(e) = item_update(self, cid, prof, item, history.take()).send().await {
+                let e = unavailable(e);
+                for written in &w.items {
+                    if let Err(d) = self.delete(key::item(cid, written.id.as_str())).await {
+                        tracing::warn!(error = %d, "could not remove an item of a conversation not made");
+                    }
+                }
+                if let Err(d) = self.delete(key::conversation(cid)).await {
+                    tracing::warn!(error = %d, "could not remove a conversation whose item was not written");
+                }
+                return Err(e);
+            }
+        }
+        if let Some(h) = history.filter(|h| !h.is_empty()) {
+            let mut r = record(key::history(cid, h[0].id.as_str()));
+            r.insert("h".into(), history_values(h));
+            self.put_record().set_item(Some(r)).send().await.map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Applies an item's activity to the conversation's summary attributes with one
+    /// conditional update, in any order with other appends: the activity time set to this
+    /// item's receipt if that is later, else moved a microsecond past whatever it is (an
+    /// increment, which commutes: a seen mark taken before this item was stored never covers
+    /// it); the excerpt only from a newer network time; the status only to open; the version
+    /// bumped (so that a change computed from an older reading is refused, see
+    /// [`Self::put_versioned`]). A refusal returns the record as it is: the update is computed
+    /// again from it, without a read. Each refusal is another append's success, and after one
+    /// on the activity time the increment cannot be refused for it: a refused append is tried
+    /// at most a few times, whatever the number of writers. Gives the conversation after it,
+    /// and whether it reopened it.
+    pub(crate) async fn absorb(&self, read: &Conversation, a: &Activity) -> PortResult<(Conversation, bool)> {
+        let cid = read.id.as_str();
+        let acc = read.account_id.as_str();
+        let mut known = read.clone();
+        for attempt in 0..ABSORB_ATTEMPTS {
+            if attempt >= 3 {
+                self.back_off(attempt - 2).await;
+            }
+            let mut after = known.clone();
+            after.absorb(a);
+            // Later than what is stored (the activity as read, a microsecond past it at most):
+            // set; else stored is later than this receipt: incremented.
+            let forward = known.last_received_at.is_none() || us(a.received_at) > us(known.activity_at());
+            let lra = us(after.activity_at());
+            let mut set = vec!["g1pk = :g1"];
+            let mut cond = vec!["attribute_exists(pk)"];
+            let (pk, sk) = key::conversation(cid);
+            let mut u = self
+                .update_at(pk, sk)
+                .expression_attribute_values(":one", n(1u64))
+                .return_values(ReturnValue::AllOld)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            if forward {
+                set.extend(["lra = :lra", "g1sk = :sk"]);
+                cond.push("(attribute_not_exists(lra) OR lra < :lra)");
+                u = u.expression_attribute_values(":lra", n(lra)).expression_attribute_values(":sk", s(feed_sk(&after)));
+            } else {
+                // (The feed index keeps the sort key it has: a microsecond earlier, and the
+                // feed's positions are taken from it, see `feed.rs`.)
+                set.push("lra = lra + :one");
+                cond.push("attribute_exists(lra)");
+            }
+            if a.occurred_at >= known.last_inbound_at {
+                // (The newest network time only grows: from an older one, nothing to do.)
+                set.extend(["lia = :lia", "ex = :ex"]);
+                cond.push("(attribute_not_exists(lia) OR lia <= :lia)");
+                u = u.expression_attribute_values(":lia", n(us(a.occurred_at))).expression_attribute_values(":ex", s(&a.excerpt));
+            }
+            if a.sponsored {
+                set.push("sp = :t");
+                u = u.expression_attribute_values(":t", AttributeValue::Bool(true));
+            }
+            if a.reopens {
+                set.push("st = :open");
+                u = u.expression_attribute_values(":open", s(Status::Open.as_str()));
+            } else {
+                // The feed partition follows the status: the one read, as it still is.
+                cond.push("st = :st");
+                u = u.expression_attribute_values(":st", s(known.status.as_str()));
+            }
+            let status = if a.reopens { Status::Open } else { known.status };
+            u = u.expression_attribute_values(":g1", s(key::feed_pk(acc, status, cid)));
+            let expr = format!("SET {} ADD ver :one", set.join(", "));
+            let r = u.update_expression(expr).condition_expression(cond.join(" AND ")).send().await;
+            match r {
+                Ok(out) => {
+                    let old = out.attributes.unwrap_or_default();
+                    let before = if old.is_empty() { known.clone() } else { conversation_from(&old)? };
+                    let mut now = before.clone();
+                    now.absorb(a);
+                    let lra = if forward { lra } else { us(before.activity_at()) + 1 };
+                    now.last_received_at = Some(from_us(lra));
+                    return Ok((now, a.reopens && before.status == Status::Closed));
+                }
+                Err(e) if is_condition_failed(&e) => match condition_item(&e) {
+                    Some(old) if !old.is_empty() => known = conversation_from(&old)?,
+                    // Gone (deleted with its profile): the use case looks again.
+                    _ => return Err(PortError::Conflict),
+                },
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Err(PortError::Conflict)
+    }
+
     /// The item a platform-id claim (`G`) names, when it holds that platform id.
     async fn claimed_item(&self, claim: &Record, platform_id: &str) -> PortResult<Option<Item>> {
         let (Some(cid), Some(iid)) = (get_s(claim, "cid"), get_s(claim, "iid")) else { return Ok(None) };
@@ -225,17 +403,25 @@ impl DynamoDbStore {
 impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     async fn get_conversation(&self, account: &AccountId, id: &ConversationId) -> PortResult<Option<Conversation>> {
         match self.get(key::conversation(id.as_str())).await? {
-            Some(r) if get_s(&r, "acc") == Some(account.as_str()) => from_doc(&r).map(Some),
+            Some(r) if get_s(&r, "acc") == Some(account.as_str()) => conversation_from(&r).map(Some),
             _ => Ok(None),
         }
     }
 
+    /// The conversation whose id the thread gives ([`ConversationId::for_thread`]), or else
+    /// one made with another id, which a thread record (`T`) names: both read in one batch.
     async fn find_by_thread(&self, profile: &ProfileId, thread_key: &str) -> PortResult<Option<Conversation>> {
-        let Some(t) = self.get(key::thread(profile.as_str(), thread_key)).await? else {
-            return Ok(None);
-        };
-        let Some(cid) = get_s(&t, "cid") else { return Ok(None) };
-        self.get_doc(key::conversation(cid)).await
+        let derived = ConversationId::for_thread(profile, thread_key);
+        let (ck, tk) = (key::conversation(derived.as_str()), key::thread(profile.as_str(), thread_key));
+        let found = super::feed::batch_get(self, vec![ck.clone(), tk.clone()], true).await?;
+        if let Some(r) = found.get(&ck) {
+            let c = conversation_from(r)?;
+            if c.profile_id == *profile && c.thread_key == thread_key {
+                return Ok(Some(c));
+            }
+        }
+        let Some(cid) = found.get(&tk).and_then(|t| get_s(t, "cid")) else { return Ok(None) };
+        self.get(key::conversation(cid)).await?.as_ref().map(conversation_from).transpose()
     }
 
     async fn find_item(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<Item>> {
@@ -293,7 +479,19 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
             }
         }
 
-        // 2. One transaction: the conversation under its condition, and what hangs off it.
+        // 2a. A new conversation whose id its thread gives: no transaction. The conversation
+        //     is made if absent (a concurrent first event of the thread made it already:
+        //     `AlreadyExists`, and the use case appends to it), then its items.
+        if w.expected_version.is_none() && w.notes.is_empty() && c.id.is_for_thread(&c.profile_id, &c.thread_key) {
+            let result = self.create(&w).await;
+            if result.is_err() {
+                self.release_fresh(fresh).await;
+                self.release(claims).await;
+            }
+            return result;
+        }
+
+        // 2b. One transaction: the conversation under its condition, and what hangs off it.
         let mut actions = Vec::new();
         match w.expected_version {
             None => {
@@ -364,6 +562,54 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
             self.release(claims).await;
         }
         result
+    }
+
+    fn appends_commutatively(&self) -> bool {
+        true
+    }
+
+    /// Claims the item's platform id, writes the item (with its history), then applies its
+    /// activity ([`DynamoDbStore::absorb`]): three single writes, none on a version, so any
+    /// number of functions append to one thread at once without a lost race. If the summary
+    /// cannot be written, the item is removed and its platform id given back, so that the
+    /// event's redelivery appends it whole.
+    async fn append(&self, a: Append) -> PortResult<Appended> {
+        let read = &a.conversation;
+        let (cid, prof, iid) = (read.id.as_str(), read.profile_id.as_str(), a.item.id.as_str());
+        let Some(pid) = a.item.platform_id.as_deref() else {
+            return Err(PortError::Unavailable("an appended inbound item has no platform id".into()));
+        };
+        match self.claim(prof, pid, cid, iid, chrono::Utc::now()).await? {
+            Claim::Fresh => {}
+            other => {
+                self.release(vec![(other, iid.to_string())]).await;
+                return Err(PortError::AlreadyExists);
+            }
+        }
+        let guard = vec![(key::platform(prof, pid, "G"), iid.to_string())];
+        if let Err(e) = item_update(self, cid, prof, &a.item, Some(&a.history)).send().await {
+            self.release_fresh(guard).await;
+            return Err(unavailable(e));
+        }
+        match self.absorb(read, &a.activity).await {
+            Ok((conversation, reopened)) => {
+                if reopened {
+                    let mut r = record(key::history(cid, a.reopened.id.as_str()));
+                    r.insert("h".into(), history_values(std::slice::from_ref(&a.reopened)));
+                    if let Err(e) = self.put_record().set_item(Some(r)).send().await {
+                        tracing::warn!(error = %unavailable(e), conversation_id = %cid, "could not record the reopening in the history");
+                    }
+                }
+                Ok(Appended { conversation, reopened })
+            }
+            Err(e) => {
+                if let Err(d) = self.delete(key::item(cid, iid)).await {
+                    tracing::warn!(error = %d, "could not remove an item whose conversation was not updated");
+                }
+                self.release_fresh(guard).await;
+                Err(e)
+            }
+        }
     }
 
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>> {

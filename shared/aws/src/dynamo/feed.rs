@@ -51,37 +51,44 @@ struct Stream {
     buf: VecDeque<Record>,
     start: Option<Record>,
     done: bool,
+    /// Entries asked for by the next query: small at first when the feed is spread over many
+    /// partitions (a page needs a few of each), doubling with each query up to the budget's.
+    limit: i32,
 }
 
 impl Stream {
-    fn new(index: &'static str, hash_attr: &'static str, hash: String, after: Option<String>) -> Self {
-        Self { index, hash_attr, hash, after, buf: VecDeque::new(), start: None, done: false }
+    fn new(index: &'static str, hash_attr: &'static str, hash: String, after: Option<String>, limit: i32) -> Self {
+        Self { index, hash_attr, hash, after, buf: VecDeque::new(), start: None, done: false, limit }
     }
 
-    async fn fill(&mut self, store: &DynamoDbStore) -> PortResult<()> {
-        while self.buf.is_empty() && !self.done {
-            let mut q = store
-                .client
-                .query()
-                .table_name(&*store.table)
-                .index_name(self.index)
-                .scan_index_forward(false)
-                .limit(store.budget.index_page)
-                .expression_attribute_names("#h", self.hash_attr)
-                .expression_attribute_values(":h", s(&self.hash))
-                .set_exclusive_start_key(self.start.take());
-            q = match &self.after {
-                Some(a) => q.key_condition_expression("#h = :h AND g1sk < :a").expression_attribute_values(":a", s(a)),
-                None => q.key_condition_expression("#h = :h"),
-            };
-            let out = q.send().await.map_err(unavailable)?;
-            self.buf.extend(out.items.unwrap_or_default());
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => self.start = Some(k),
-                _ => self.done = true,
-            }
+    fn wants(&self) -> bool {
+        self.buf.is_empty() && !self.done
+    }
+
+    fn query(&mut self, store: &DynamoDbStore) -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder {
+        let q = store
+            .client
+            .query()
+            .table_name(&*store.table)
+            .index_name(self.index)
+            .scan_index_forward(false)
+            .limit(self.limit)
+            .expression_attribute_names("#h", self.hash_attr)
+            .expression_attribute_values(":h", s(&self.hash))
+            .set_exclusive_start_key(self.start.take());
+        self.limit = (self.limit * 2).min(store.budget.index_page);
+        match &self.after {
+            Some(a) => q.key_condition_expression("#h = :h AND g1sk < :a").expression_attribute_values(":a", s(a)),
+            None => q.key_condition_expression("#h = :h"),
         }
-        Ok(())
+    }
+
+    fn take(&mut self, items: Vec<Record>, last: Option<Record>) {
+        self.buf.extend(items);
+        match last {
+            Some(k) if !k.is_empty() => self.start = Some(k),
+            _ => self.done = true,
+        }
     }
 
     fn head(&self) -> Option<&str> {
@@ -89,11 +96,26 @@ impl Stream {
     }
 }
 
+/// Refills every stream that ran dry, the queries at once.
+async fn fill(store: &DynamoDbStore, streams: &mut [Stream]) -> PortResult<()> {
+    while streams.iter().any(Stream::wants) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, st) in streams.iter_mut().enumerate().filter(|(_, st)| st.wants()) {
+            let q = st.query(store);
+            tasks.spawn(async move { (i, q.send().await) });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            let (i, out) = joined.map_err(|e| PortError::Unavailable(format!("a feed query did not finish: {e}")))?;
+            let out = out.map_err(unavailable)?;
+            streams[i].take(out.items.unwrap_or_default(), out.last_evaluated_key);
+        }
+    }
+    Ok(())
+}
+
 /// The next index entry of the merged streams, newest first.
 async fn next_entry(store: &DynamoDbStore, streams: &mut [Stream]) -> PortResult<Option<Record>> {
-    for st in streams.iter_mut() {
-        st.fill(store).await?;
-    }
+    fill(store, streams).await?;
     let best = streams.iter().enumerate().filter_map(|(i, st)| st.head().map(|h| (i, h.to_string()))).max_by(|a, b| a.1.cmp(&b.1));
     Ok(best.and_then(|(i, _)| streams[i].buf.pop_front()))
 }
@@ -151,19 +173,24 @@ pub(crate) async fn feed(store: &DynamoDbStore, q: &FeedQuery) -> PortResult<Fee
     }
     let after = q.after.as_deref().map(|p| decode_position(&q.account_id, p)).transpose()?;
     let acc = q.account_id.as_str();
+    let want = q.limit + 1;
+    let page = store.budget.index_page;
     let mut streams: Vec<Stream> = match (&q.assignee, q.status) {
-        (Some(AssigneeSelector::User(u)), _) => vec![Stream::new(schema::BY_ASSIGNEE, "g2pk", format!("{acc}#{u}"), after)],
-        (_, Some(s)) => vec![Stream::new(schema::BY_STATUS, "g1pk", format!("{acc}#{}", s.as_str()), after)],
-        (_, None) => {
-            Status::ALL.iter().map(|s| Stream::new(schema::BY_STATUS, "g1pk", format!("{acc}#{}", s.as_str()), after.clone())).collect()
+        (Some(AssigneeSelector::User(u)), _) => vec![Stream::new(schema::BY_ASSIGNEE, "g2pk", format!("{acc}#{u}"), after, page)],
+        (_, status) => {
+            let statuses = status.map_or(Status::ALL.to_vec(), |s| vec![s]);
+            let hashes: Vec<String> = statuses.into_iter().flat_map(|s| key::feed_pks(acc, s)).collect();
+            // A page of `want` spread over the partitions: a few entries of each at first.
+            let first = ((want * 2).div_ceil(hashes.len()) as i32).max(5).min(page);
+            hashes.into_iter().map(|h| Stream::new(schema::BY_STATUS, "g1pk", h, after.clone(), first)).collect()
         }
     };
     let filter = Filter { q, profiles: q.profiles.iter().map(|p| p.as_str()).collect() };
-    let want = q.limit + 1;
     let searching = !q.search.is_empty();
     let budget = store.budget;
-    let mut entries: Vec<FeedEntry> = Vec::new();
-    let mut batch: Vec<String> = Vec::new();
+    // Each found entry with its index sort key: where the next page starts.
+    let mut entries: Vec<(FeedEntry, String)> = Vec::new();
+    let mut batch: Vec<(String, String)> = Vec::new();
     let (mut examined, mut searched) = (0usize, 0usize);
     let mut last_examined: Option<String> = None;
     let mut out_of_budget = false;
@@ -172,9 +199,9 @@ pub(crate) async fn feed(store: &DynamoDbStore, q: &FeedQuery) -> PortResult<Fee
         examined += 1;
         last_examined = get_s(&entry, "g1sk").map(str::to_string);
         if filter.index_entry(&entry)
-            && let Some(cid) = get_s(&entry, "pk").and_then(|p| p.strip_prefix("C#"))
+            && let (Some(cid), Some(sk)) = (get_s(&entry, "pk").and_then(|p| p.strip_prefix("C#")), get_s(&entry, "g1sk"))
         {
-            batch.push(cid.to_string());
+            batch.push((cid.to_string(), sk.to_string()));
         }
         let room = want.saturating_sub(entries.len());
         let batch_size = if searching { room.min(budget.max_searched.saturating_sub(searched)).clamp(1, 25) } else { room.clamp(1, 50) };
@@ -195,29 +222,30 @@ pub(crate) async fn feed(store: &DynamoDbStore, q: &FeedQuery) -> PortResult<Fee
     }
     let next = if entries.len() > q.limit {
         entries.truncate(q.limit);
-        entries.last().map(|e| encode_position(&q.account_id, &feed_sk(&e.conversation)))
+        entries.last().map(|(_, sk)| encode_position(&q.account_id, sk))
     } else if out_of_budget {
         last_examined.map(|sk| encode_position(&q.account_id, &sk))
     } else {
         None
     };
-    Ok(FeedPage { entries, next })
+    Ok(FeedPage { entries: entries.into_iter().map(|(e, _)| e).collect(), next })
 }
 
 /// Reads the candidates and the viewer's seen marks in one batch, keeps those that match,
 /// in the candidates' order.
-async fn check(store: &DynamoDbStore, filter: &Filter<'_>, cids: Vec<String>) -> PortResult<Vec<FeedEntry>> {
+async fn check(store: &DynamoDbStore, filter: &Filter<'_>, candidates: Vec<(String, String)>) -> PortResult<Vec<(FeedEntry, String)>> {
     let q = filter.q;
     let mut keys: Vec<(String, String)> = Vec::new();
-    for cid in &cids {
+    for (cid, _) in &candidates {
         keys.push(key::conversation(cid));
         keys.push(key::seen(cid, q.viewer.as_str()));
     }
-    let records = batch_get(store, keys).await?;
-    let mut found: Vec<FeedEntry> = Vec::new();
-    for cid in &cids {
+    let records = batch_get(store, keys, false).await?;
+    let mut found: Vec<(FeedEntry, String)> = Vec::new();
+    for (cid, sk) in candidates {
+        let cid = cid.as_str();
         let Some(r) = records.get(&key::conversation(cid)) else { continue };
-        let c: Conversation = from_doc(r)?;
+        let c = super::conversations::conversation_from(r)?;
         if !filter.conversation(&c) {
             continue;
         }
@@ -226,14 +254,14 @@ async fn check(store: &DynamoDbStore, filter: &Filter<'_>, cids: Vec<String>) ->
         if q.seen.is_some_and(|want| want != seen) {
             continue;
         }
-        found.push(FeedEntry { conversation: c, seen_at });
+        found.push((FeedEntry { conversation: c, seen_at }, sk));
     }
     if q.search.is_empty() {
         return Ok(found);
     }
     // The search rule on each candidate's words, read concurrently.
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, e) in found.iter().enumerate() {
+    for (i, (e, _)) in found.iter().enumerate() {
         let (store, query, cid) = (store.clone(), q.search.clone(), e.conversation.id.clone());
         tasks.spawn(async move {
             let items = <DynamoDbStore as inbox_domain::ports::ConversationStore>::items(&store, &cid).await?;
@@ -252,10 +280,16 @@ async fn check(store: &DynamoDbStore, filter: &Filter<'_>, cids: Vec<String>) ->
 /// Reads records by key, 100 keys a request, retrying what DynamoDB leaves unprocessed.
 /// Eventually consistent (half the cost): a feed is a snapshot that refreshes every few
 /// seconds, and what it shows is re-read consistently when opened.
-async fn batch_get(store: &DynamoDbStore, keys: Vec<(String, String)>) -> PortResult<HashMap<(String, String), Record>> {
+/// The records at `keys` (those that exist), in batches of DynamoDB's 100, the keys it leaves
+/// unprocessed (throttled) asked again after a jittered wait.
+pub(crate) async fn batch_get(
+    store: &DynamoDbStore,
+    keys: Vec<(String, String)>,
+    consistent: bool,
+) -> PortResult<HashMap<(String, String), Record>> {
     let mut out = HashMap::new();
     for chunk in keys.chunks(100) {
-        let mut ka = KeysAndAttributes::builder().consistent_read(false);
+        let mut ka = KeysAndAttributes::builder().consistent_read(consistent);
         for (pk, sk) in chunk {
             ka = ka.keys(HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))]));
         }
@@ -270,7 +304,7 @@ async fn batch_get(store: &DynamoDbStore, keys: Vec<(String, String)>) -> PortRe
             }
             request = res.unprocessed_keys.filter(|u| !u.is_empty());
             if request.is_some() {
-                tokio::time::sleep(std::time::Duration::from_millis(20 << attempt.min(6))).await;
+                store.back_off(attempt + 1).await;
             }
         }
         if request.is_some() {

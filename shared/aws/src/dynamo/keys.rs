@@ -2,7 +2,7 @@
 //! feed index's sort key. One place, so that no adapter builds another's keys by hand.
 //! The record keys are one function per kind of record (see `docs/aws.md`).
 
-use inbox_domain::Conversation;
+use inbox_domain::{Conversation, Status};
 
 pub fn account(acc: &str) -> (String, String) {
     (format!("A#{acc}"), "A".into())
@@ -75,4 +75,33 @@ pub fn mail(id: &str) -> (String, String) {
 /// read backwards).
 pub(crate) fn feed_sk(c: &Conversation) -> String {
     format!("{:020}#{}", c.activity_at().timestamp_micros().max(0), c.id)
+}
+
+/// How many partitions the feed of one account and status is spread over. A feed index
+/// partition takes 1,000 write units a second, and a conversation whose activity moves
+/// writes two there (its old entry deleted, the new one put): sixteen let one account take
+/// 8,000 new conversations a second with room for their replies. A feed page reads the
+/// sixteen and merges them (see `feed.rs`).
+pub(crate) const FEED_SHARDS: u32 = 16;
+
+/// The shard of a conversation's feed entries: FNV-1a of its id (stable across builds,
+/// unlike the standard library's hasher).
+pub(crate) fn feed_shard(cid: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in cid.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % FEED_SHARDS
+}
+
+/// The feed index (`by_status`) partition of a conversation of `acc` in `status`:
+/// `<account>#<status>#<shard>`.
+pub(crate) fn feed_pk(acc: &str, status: Status, cid: &str) -> String {
+    format!("{acc}#{}#{}", status.as_str(), feed_shard(cid))
+}
+
+/// Every feed index partition of `acc` in `status`.
+pub(crate) fn feed_pks(acc: &str, status: Status) -> Vec<String> {
+    (0..FEED_SHARDS).map(|shard| format!("{acc}#{}#{shard}", status.as_str())).collect()
 }

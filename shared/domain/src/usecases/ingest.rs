@@ -127,7 +127,20 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
                 let id = conversation.id.clone();
                 (on_stored(conversation, vec![], history), IngestOutcome::Updated(id), reopened)
             }
-            Plan::Append { conversation, item, history } => {
+            Plan::Append { item, history, activity: Some(activity), .. } if store.appends_commutatively() => {
+                let read = conversation.clone().ok_or(DomainError::Conflict)?;
+                let id = read.id.clone();
+                match append(deps, read, item, history, activity, now).await {
+                    Ok(()) => {}
+                    // Its platform id is stored already (a concurrent delivery), or the
+                    // conversation is gone: look again.
+                    Err(DomainError::Dependency(PortError::Conflict | PortError::AlreadyExists)) => continue,
+                    Err(e) => return Err(e),
+                }
+                note_event(deps, &profile.id, event.occurred_at.min(now)).await;
+                return Ok(IngestOutcome::Appended(id));
+            }
+            Plan::Append { conversation, item, history, .. } => {
                 let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
                 let id = conversation.id.clone();
                 (on_stored(conversation, vec![item], history), IngestOutcome::Appended(id), reopened)
@@ -153,12 +166,7 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
         let later = deferred_outbox(deps, &mut write);
         match store.write(write).await {
             Ok(()) => {
-                let at = event.occurred_at.min(now);
-                if deps.health_marks.should_record(&profile.id, at)
-                    && let Err(e) = deps.health.record_event(&profile.id, at).await
-                {
-                    tracing::warn!(error = %e, "could not note the channel's last event");
-                }
+                note_event(deps, &profile.id, event.occurred_at.min(now)).await;
                 send_outbox(deps, &conv, &[], later).await?;
                 return Ok(outcome);
             }
@@ -175,4 +183,42 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
 fn on_stored(conversation: Conversation, items: Vec<Item>, history: Vec<HistoryEntry>) -> ConversationWrite {
     let expected = conversation.version - 1;
     ConversationWrite { expected_version: Some(expected), ..ConversationWrite::of(conversation, items, history) }
+}
+
+/// Notes the channel's latest event (at most once a minute per process, see [`super::deps::HealthMarks`]).
+async fn note_event(deps: &Deps, profile: &ProfileId, at: Timestamp) {
+    if deps.health_marks.should_record(profile, at)
+        && let Err(e) = deps.health.record_event(profile, at).await
+    {
+        tracing::warn!(error = %e, "could not note the channel's last event");
+    }
+}
+
+/// Appends an inbound item with the store's commutative append, then sends what it sets in
+/// motion: its events and, when it reopened the conversation, the status change. (A store
+/// that appends so does not hold the outbox: it is sent after the write.)
+async fn append(
+    deps: &Deps,
+    read: Conversation,
+    item: Item,
+    history: Vec<HistoryEntry>,
+    activity: Activity,
+    now: Timestamp,
+) -> DomainResult<()> {
+    let reopened_entry = ingest::reopened_entry(&read.id, now);
+    // Whether it reopens is the store's to say (it applies the item to the conversation as it
+    // is then, not as read).
+    let mut history: Vec<HistoryEntry> = history.into_iter().filter(|h| h.action != HistoryAction::Reopened).collect();
+    let done = deps
+        .conversations
+        .append(Append { conversation: read, item: item.clone(), history: history.clone(), activity, reopened: reopened_entry.clone() })
+        .await?;
+    if done.reopened {
+        history.push(reopened_entry);
+    }
+    let conv = done.conversation;
+    let happenings = if done.reopened { vec![Happening::StatusChanged { status: Status::Open }] } else { vec![] };
+    let events = crate::events::from_change(&conv, &history, std::slice::from_ref(&item), &[]);
+    let out = outbox(&Actor::System, &conv, now, happenings, vec![], &events);
+    send_outbox(deps, &conv, &[], out).await
 }
