@@ -7,7 +7,7 @@ use inbox_lambda::runtime::{self, Aws, LambdaConfig};
 async fn main() -> Result<(), runtime::Error> {
     runtime::init_tracing();
     let config = LambdaConfig::from_env()?;
-    let deps = Aws::connect(&config).await.deps(&config)?;
+    let deps = Aws::connect(&config).await.keeping_lookups().deps(&config)?;
     runtime::run_sqs(move |body: Vec<u8>| {
         let deps = deps.clone();
         async move { fn_integrations::handle_message(&deps, &body).await }

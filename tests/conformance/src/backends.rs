@@ -31,6 +31,16 @@ pub async fn dynamodb_with(budget: FeedBudget) -> Stores {
     Stores::of(Arc::new(DynamoDbStore::new(client, table).with_feed_budget(budget)), Box::new(()))
 }
 
+/// The store an event-consuming function uses: keeping its lookups for a while
+/// (`DynamoDbStore::with_lookup_cache`), and a second store on the same table, as another
+/// function would be.
+pub async fn dynamodb_keeping_lookups(ttl: std::time::Duration) -> (Stores, Arc<DynamoDbStore>) {
+    let config = crate::moto::sdk_config().await;
+    let (client, table) = crate::moto::table(&config).await;
+    let other = Arc::new(DynamoDbStore::new(client.clone(), table.clone()));
+    (Stores::of(Arc::new(DynamoDbStore::new(client, table).with_lookup_cache(ttl)), Box::new(())), other)
+}
+
 pub async fn sqlite_queue() -> impl QueueHarness {
     let (dir, db) = temp_db();
     let mut q = SqliteQueue::new(db);

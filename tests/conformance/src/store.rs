@@ -73,6 +73,11 @@ fn user(acc: &str, id: &str, email: &str) -> User {
     }
 }
 
+/// A profile of `acc` (what the suite's tests connect), for tests beside the suite.
+pub fn profile_for_tests(acc: &str, id: &str, network: Network, external: &str) -> Profile {
+    profile(acc, id, network, external)
+}
+
 fn profile(acc: &str, id: &str, network: Network, external: &str) -> Profile {
     Profile {
         id: id.into(),

@@ -16,6 +16,54 @@ mod store {
     }
 }
 
+/// A store that keeps its lookups (the ingest and integrations functions') reads what it wrote
+/// itself at once, and what another function wrote once the time to live is over; meanwhile
+/// the lookups cost nothing.
+mod lookups {
+    use inbox_conformance::store;
+    use inbox_domain::ports::*;
+    use std::time::Duration;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_store_keeping_lookups_passes_the_directory_and_integrations_suites() {
+        let long = Duration::from_secs(600);
+        store::directory_round_trips_and_keeps_emails_and_presences_unique(
+            &inbox_conformance::backends::dynamodb_keeping_lookups(long).await.0,
+        )
+        .await;
+        store::a_profile_is_updated_only_as_it_was_read(&inbox_conformance::backends::dynamodb_keeping_lookups(long).await.0).await;
+        store::subscriptions_are_versioned_and_deleting_one_drops_its_deliveries(
+            &inbox_conformance::backends::dynamodb_keeping_lookups(long).await.0,
+        )
+        .await;
+        store::subscriptions_are_replaced_only_at_the_version_read_and_stay_in_their_account(
+            &inbox_conformance::backends::dynamodb_keeping_lookups(long).await.0,
+        )
+        .await;
+        store::salesforce_connections_and_case_claims(&inbox_conformance::backends::dynamodb_keeping_lookups(long).await.0).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn another_functions_change_is_seen_once_the_time_to_live_is_over() {
+        let (stores, other) = inbox_conformance::backends::dynamodb_keeping_lookups(Duration::from_millis(1500)).await;
+        let mut p = store::profile_for_tests("acc_1", "prf_1", inbox_domain::Network::Facebook, "page_1");
+        other.put_profile(&p).await.unwrap();
+        assert_eq!(stores.directory.find_profile(inbox_domain::Network::Facebook, "page_1").await.unwrap().unwrap().name, p.name);
+        let expected = p.clone();
+        p.name = "Renamed".into();
+        assert!(other.update_profile(&expected, &p).await.unwrap());
+        let kept = stores.directory.find_profile(inbox_domain::Network::Facebook, "page_1").await.unwrap().unwrap();
+        assert_eq!(kept.name, expected.name, "kept for its time to live");
+        assert!(stores.directory.find_profile(inbox_domain::Network::Facebook, "page_unknown").await.unwrap().is_none());
+        tokio::time::sleep(Duration::from_millis(1600)).await;
+        let fresh = stores.directory.find_profile(inbox_domain::Network::Facebook, "page_1").await.unwrap().unwrap();
+        assert_eq!(fresh.name, "Renamed");
+        // Absence is never kept: a channel connected a moment ago is found at once.
+        other.put_profile(&store::profile_for_tests("acc_1", "prf_2", inbox_domain::Network::Facebook, "page_unknown")).await.unwrap();
+        assert!(stores.directory.find_profile(inbox_domain::Network::Facebook, "page_unknown").await.unwrap().is_some());
+    }
+}
+
 mod queue {
     inbox_conformance::queue_conformance!(inbox_conformance::backends::sqs_queue());
 }

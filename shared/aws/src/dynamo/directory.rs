@@ -114,6 +114,7 @@ impl DirectoryStore for DynamoDbStore {
     }
 
     async fn put_profile(&self, profile: &Profile) -> PortResult<()> {
+        let _forget = self.forgetting_profiles();
         let (acc, pid) = (profile.account_id.as_str(), profile.id.as_str());
         for _ in 0..RETRIES {
             let old = self.get(key::profile(acc, pid)).await?;
@@ -144,6 +145,7 @@ impl DirectoryStore for DynamoDbStore {
     /// A compare-and-swap on the stored record: it is read, compared with `expected`, and
     /// replaced (with its external-id record) only if its `doc` is still the one read.
     async fn update_profile(&self, expected: &Profile, profile: &Profile) -> PortResult<bool> {
+        let _forget = self.forgetting_profiles();
         if (expected.id.as_str(), expected.account_id.as_str(), expected.network, &expected.external_id)
             != (profile.id.as_str(), profile.account_id.as_str(), profile.network, &profile.external_id)
         {
@@ -179,7 +181,15 @@ impl DirectoryStore for DynamoDbStore {
     }
 
     async fn find_profile(&self, network: Network, external_id: &str) -> PortResult<Option<Profile>> {
-        self.get_doc(key::external(network.as_str(), external_id)).await
+        let k = (network.as_str().to_string(), external_id.to_string());
+        if let Some(p) = self.lookups.as_ref().and_then(|l| l.profiles.get(&k)) {
+            return Ok(Some(p));
+        }
+        let found: Option<Profile> = self.get_doc(key::external(network.as_str(), external_id)).await?;
+        if let (Some(l), Some(p)) = (&self.lookups, &found) {
+            l.profiles.put(k, p.clone());
+        }
+        Ok(found)
     }
 
     async fn list_profiles(&self, account: &AccountId) -> PortResult<Vec<Profile>> {
@@ -190,6 +200,7 @@ impl DirectoryStore for DynamoDbStore {
     }
 
     async fn delete_profile(&self, account: &AccountId, id: &ProfileId) -> PortResult<bool> {
+        let _forget = self.forgetting_profiles();
         let (acc, pid) = (account.as_str(), id.as_str());
         let Some(old) = self.get(key::profile(acc, pid)).await? else {
             return Ok(false);

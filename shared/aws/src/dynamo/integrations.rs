@@ -109,6 +109,7 @@ impl SubscriptionStore for DynamoDbStore {
     /// One transaction: the account's count (`WCOUNT`, `n`) goes up only while it is under the
     /// limit, and the subscription is put only if its id is free.
     async fn insert_subscription(&self, subscription: &WebhookSubscription, max_per_account: usize) -> PortResult<()> {
+        let _forget = self.forgetting_account(subscription.account_id.as_str());
         let account = subscription.account_id.as_str();
         self.ensure_subscription_count(account).await?;
         // Creations racing on the count item cancel each other (`TransactionConflict`): tried
@@ -137,6 +138,7 @@ impl SubscriptionStore for DynamoDbStore {
     }
 
     async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: u64) -> PortResult<()> {
+        let _forget = self.forgetting_account(subscription.account_id.as_str());
         self.put_versioned(subscription_record(subscription), Some(expected_version)).await
     }
 
@@ -145,10 +147,19 @@ impl SubscriptionStore for DynamoDbStore {
     }
 
     async fn list_subscriptions(&self, account: &AccountId) -> PortResult<Vec<WebhookSubscription>> {
-        self.query_prefix(&key::account(account.as_str()).0, "W#").await?.iter().map(from_doc).collect()
+        if let Some(kept) = self.lookups.as_ref().and_then(|l| l.subscriptions.get(&account.to_string())) {
+            return Ok(kept);
+        }
+        let found: Vec<WebhookSubscription> =
+            self.query_prefix(&key::account(account.as_str()).0, "W#").await?.iter().map(from_doc).collect::<PortResult<_>>()?;
+        if let Some(l) = &self.lookups {
+            l.subscriptions.put(account.to_string(), found.clone());
+        }
+        Ok(found)
     }
 
     async fn delete_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<bool> {
+        let _forget = self.forgetting_account(account.as_str());
         // The subscription and its place in the account's count go together.
         let actions = vec![
             tx::delete(&self.table, subscription_key(account.as_str(), id.as_str()), Some("attribute_exists(pk)"), vec![]),
@@ -332,6 +343,7 @@ impl ApiKeyStore for DynamoDbStore {
 #[async_trait]
 impl SalesforceStore for DynamoDbStore {
     async fn put_connection(&self, connection: &SalesforceConnection) -> PortResult<()> {
+        let _forget = self.forgetting_account(connection.account_id.as_str());
         let mut r = record(connection_key(connection.account_id.as_str()));
         r.insert("doc".into(), to_doc(connection));
         self.put_record().set_item(Some(r)).send().await.map_err(unavailable)?;
@@ -339,14 +351,23 @@ impl SalesforceStore for DynamoDbStore {
     }
 
     async fn get_connection(&self, account: &AccountId) -> PortResult<Option<SalesforceConnection>> {
-        self.get_doc(connection_key(account.as_str())).await
+        if let Some(kept) = self.lookups.as_ref().and_then(|l| l.connections.get(&account.to_string())) {
+            return Ok(kept);
+        }
+        let found: Option<SalesforceConnection> = self.get_doc(connection_key(account.as_str())).await?;
+        if let Some(l) = &self.lookups {
+            l.connections.put(account.to_string(), found.clone());
+        }
+        Ok(found)
     }
 
     async fn delete_connection(&self, account: &AccountId) -> PortResult<bool> {
+        let _forget = self.forgetting_account(account.as_str());
         self.delete(connection_key(account.as_str())).await
     }
 
     async fn set_access_token(&self, account: &AccountId, token: &SecretString) -> PortResult<()> {
+        let _forget = self.forgetting_account(account.as_str());
         for _ in 0..16 {
             let Some(r) = self.get(connection_key(account.as_str())).await? else {
                 return Ok(()); // no connection: nothing to keep

@@ -5,6 +5,7 @@
 //! a decision depends on are strongly consistent; only the feed and due-poll indexes (GSIs) are
 //! read eventually consistently, and what they return is checked against the record.
 
+mod cache;
 mod connect;
 mod conversations;
 mod directory;

@@ -28,17 +28,39 @@ pub struct DynamoDbStore {
     pub(crate) client: Client,
     pub(crate) table: Arc<str>,
     pub(crate) budget: FeedBudget,
+    /// Lookups kept for a while, when [`Self::with_lookup_cache`] asked for it.
+    pub(crate) lookups: Option<Arc<super::cache::Lookups>>,
 }
 
 impl DynamoDbStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: Arc::from(table.into()), budget: FeedBudget::default() }
+        Self { client, table: Arc::from(table.into()), budget: FeedBudget::default(), lookups: None }
     }
 
     /// The same store (table, budget) through another client.
     pub fn with_client(mut self, client: Client) -> Self {
         self.client = client;
         self
+    }
+
+    /// The same store keeping the lookups a function repeats for each event (a profile by its
+    /// network id, an account's subscriptions and Salesforce connection) for `ttl`: for the
+    /// functions that consume events, see `cache.rs`.
+    pub fn with_lookup_cache(mut self, ttl: std::time::Duration) -> Self {
+        self.lookups = Some(Arc::new(super::cache::Lookups::new(ttl)));
+        self
+    }
+
+    /// Forgets the kept profiles when dropped: held by a write of a profile, so that what
+    /// this process reads next is what it wrote.
+    pub(crate) fn forgetting_profiles(&self) -> Forget {
+        Forget(self.lookups.clone(), None)
+    }
+
+    /// Forgets what is kept of `account` (its subscriptions and Salesforce connection) when
+    /// dropped: held by a write of those.
+    pub(crate) fn forgetting_account(&self, account: &str) -> Forget {
+        Forget(self.lookups.clone(), Some(account.to_string()))
     }
 
     /// The same store with another search budget (tests use a small one).
@@ -217,6 +239,22 @@ impl DynamoDbStore {
         match self.client.config().sleep_impl() {
             Some(sleep) => sleep.sleep(wait).await,
             None => tokio::time::sleep(wait).await,
+        }
+    }
+}
+
+/// See [`DynamoDbStore::forgetting_profiles`] and [`DynamoDbStore::forgetting_account`].
+pub(crate) struct Forget(Option<Arc<super::cache::Lookups>>, Option<String>);
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        let Some(l) = &self.0 else { return };
+        match &self.1 {
+            None => l.profiles.forget_all(),
+            Some(acc) => {
+                l.subscriptions.forget(acc);
+                l.connections.forget(acc);
+            }
         }
     }
 }

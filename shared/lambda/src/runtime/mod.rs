@@ -49,6 +49,11 @@ pub fn init_tracing() {
         .init();
 }
 
+/// How long an event-consuming function keeps a profile, an account's subscriptions and its
+/// Salesforce connection (docs/aws.md, "A viral spike"): a change made elsewhere reaches it
+/// within this.
+pub const LOOKUP_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The SDK clients, built once per execution environment.
 #[derive(Clone)]
 pub struct Aws {
@@ -88,6 +93,14 @@ impl Aws {
         // No HTTP client for a sign-in most functions never make (a cold start builds none).
         let signin: Arc<dyn inbox_domain::ports::SignIn> = Arc::new(NoSignIn);
         Self { sdk, store, queue, ses, ssm, cipher, integration_cipher, signin }
+    }
+
+    /// The same clients, the store keeping the lookups an event consumer repeats (see
+    /// `DynamoDbStore::with_lookup_cache`) for [`LOOKUP_TTL`]: the ingest and integrations
+    /// functions.
+    pub fn keeping_lookups(mut self) -> Self {
+        self.store = self.store.with_lookup_cache(LOOKUP_TTL);
+        self
     }
 
     /// Reads `unsubscribe-key` from `INBOX_MAIL_SECRETS_PATH` into the settings (once, at

@@ -307,6 +307,9 @@ pub async fn run(o: &Options) -> Report {
         env.extend(template_queues(name, &urls));
         let config = LambdaConfig::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).expect("config");
         let aws = Aws::with_sdk(sdk.clone(), &config).with_clients(dynamodb.clone(), sqs_sim.clone());
+        // As their main.rs wire them: the event consumers keep their lookups. (One process
+        // per function here; on AWS each warm one reads each lookup once per time to live.)
+        let aws = if matches!(name, "IngestFunction" | "IntegrationsFunction") { aws.keeping_lookups() } else { aws };
         let deps = aws.deps(&config).expect("deps");
         Function { deps, config }
     };
