@@ -35,21 +35,24 @@ impl IngestEnvelope {
     }
 }
 
-/// The parts of a verified webhook body that batches many events, each a body of the same shape
-/// holding one of them: Meta's `entry` array and each entry's `changes`, `messaging` and
-/// `standby` arrays (Meta batches up to 1,000 changes in one delivery); X's `*_events` arrays
-/// (with the body's other keys, the `users` a DM names); LinkedIn's `notifications`. Queued as
-/// one message each, so that a delivery of a thousand changes becomes a thousand messages the
-/// ingest functions share, none of which runs past a function's timeout or SQS's 256 KB. A body
-/// of one event (or of a shape this does not know: normalising says what is wrong with it) is
-/// the one part, byte for byte.
+/// The parts of a verified webhook body that batches many events, each a body of the same shape:
+/// one per Meta `entry`, and per element of an entry's `changes` (Meta batches up to 1,000
+/// changes in one delivery); one per element of X's `*_events` arrays (with the body's other
+/// keys); one per LinkedIn notification. Queued as one message each, so that a delivery of a
+/// thousand changes becomes a thousand messages the ingest functions share, none of which runs
+/// past a function's timeout or SQS's 256 KB. Parts are applied in any order, which ingest
+/// takes for comments, replies, edits and deletions; messages are kept together in their order
+/// (an entry's `messaging` or `standby`, X's `direct_message_events`): an echo of our own
+/// message is recorded only in a conversation its customer's message made. A body of one part
+/// (or of a shape this does not know: normalising says what is wrong with it) is queued byte
+/// for byte.
 pub fn split(source: Source, body: &str) -> Vec<String> {
     let Ok(serde_json::Value::Object(root)) = serde_json::from_str::<serde_json::Value>(body) else {
         return vec![body.to_string()];
     };
     let parts = match source {
         Source::Meta => split_meta(&root),
-        Source::X => split_arrays(&root, |k| k.ends_with("_events")),
+        Source::X => split_arrays(&root, |k| k.ends_with("_events") && k != "direct_message_events"),
         Source::Linkedin => split_arrays(&root, |k| k == "notifications"),
     };
     if parts.len() <= 1 { vec![body.to_string()] } else { parts.iter().map(|p| serde_json::Value::Object(p.clone()).to_string()).collect() }
@@ -82,13 +85,13 @@ fn split_arrays(root: &Object, is_events: impl Fn(&str) -> bool) -> Vec<Object> 
     out
 }
 
-/// One body per entry, and per change, message or standby message of an entry.
+/// One body per entry, and per change of an entry (its messages stay together).
 fn split_meta(root: &Object) -> Vec<Object> {
     let Some(entries) = root.get("entry").and_then(|e| e.as_array()) else { return vec![root.clone()] };
     let mut out = Vec::new();
     for entry in entries {
         let parts = match entry.as_object() {
-            Some(e) => split_arrays(e, |k| matches!(k, "changes" | "messaging" | "standby")),
+            Some(e) => split_arrays(e, |k| k == "changes"),
             None => vec![],
         };
         let parts: Vec<serde_json::Value> =
@@ -137,6 +140,17 @@ mod split_tests {
         assert_eq!((parts, &split_events), (1000, &whole), "one part per change, the same events");
         let part = &split(Source::Meta, &body)[700];
         assert!(part.contains(r#""id":"page2""#) && part.len() < 400, "{part}");
+    }
+
+    #[test]
+    fn messages_stay_together_in_their_order() {
+        let body = r#"{"object":"page","entry":[{"id":"p","time":1,"standby":[{"message":{"mid":"a"}},{"message":{"mid":"b","is_echo":true}}]},
+            {"id":"p","time":2,"messaging":[{"message":{"mid":"c"}}]}]}"#;
+        let parts = split(Source::Meta, body);
+        assert_eq!(parts.len(), 2, "one per entry");
+        assert!(parts[0].contains(r#""mid":"a""#) && parts[0].contains(r#""mid":"b""#));
+        let x = r#"{"for_user_id":"1","direct_message_events":[{"id":"d1"},{"id":"d2"}],"users":{}}"#;
+        assert_eq!(split(Source::X, x), vec![x.to_string()], "X's DMs together");
     }
 
     #[test]
