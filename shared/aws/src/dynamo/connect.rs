@@ -2,7 +2,7 @@
 //!
 //! A sign-in flow is `F#<flow>`, versioned (`ver`), with a TTL a day past its expiry (a used or
 //! expired state stays refused as unknown once DynamoDB removes it). A renewal is `R#<profile>`
-//! in the `due_polls` index under its own partition (`g3pk = "RENEW"`, `g3sk` = due, µs), and a
+//! in the `due_polls` index under its own partition (`g3pk = "RENEW#<shard>"`, `g3sk` = due, µs), and a
 //! lease is a conditional update of `lease` and `holder`, as a poll's is: one worker at a time
 //! may spend a profile's refresh token.
 
@@ -27,7 +27,7 @@ fn flow_record(flow: &ConnectFlow) -> Record {
 fn renewal_record(r: &Renewal) -> Record {
     let mut rec = record(key::renewal(r.profile_id.as_str()));
     rec.insert("doc".into(), to_doc(r));
-    rec.insert("g3pk".into(), s(RENEW_PARTITION));
+    rec.insert("g3pk".into(), s(key::due_pk(RENEW_PARTITION, r.profile_id.as_str())));
     rec.insert("g3sk".into(), n(us(r.due_at)));
     rec.insert("lease".into(), n(0));
     rec
@@ -81,11 +81,9 @@ impl RenewalStore for DynamoDbStore {
         if limit == 0 {
             return Ok(out);
         }
-        self.due_unleased(RENEW_PARTITION, us(now), |r| {
+        for r in self.due_unleased(RENEW_PARTITION, us(now), limit).await? {
             out.push(from_doc(&r)?);
-            Ok(out.len() < limit)
-        })
-        .await?;
+        }
         Ok(out)
     }
 

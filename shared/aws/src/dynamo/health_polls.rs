@@ -1,7 +1,7 @@
 //! `PollStore` and `HealthStore` on DynamoDB.
 //!
 //! A poll schedule is `L#<profile>`; the sparse-free index `due_polls` orders every schedule by
-//! its next poll (`g3pk = "POLL"`, `g3sk` = µs), and a lease is a conditional update of
+//! its next poll (`g3pk = "POLL#<shard>"`, `g3sk` = µs), and a lease is a conditional update of
 //! `lease`. A count per network (`LC#<network>`) is kept in the same transaction that creates
 //! a schedule. Quotas are one counter per network and UTC day (`Q#<network>#<day>`), spent
 //! with a conditional `ADD` so that concurrent pollers never overspend; they expire after
@@ -21,7 +21,7 @@ fn poll_record(state: &PollState, lease: i64) -> Record {
     let mut r = record(key::poll(state.profile_id.as_str()));
     r.insert("doc".into(), to_doc(state));
     r.insert("net".into(), s(state.network.as_str()));
-    r.insert("g3pk".into(), s(POLL_PARTITION));
+    r.insert("g3pk".into(), s(key::due_pk(POLL_PARTITION, state.profile_id.as_str())));
     r.insert("g3sk".into(), n(us(state.next_at)));
     r.insert("lease".into(), n(lease));
     r
@@ -61,11 +61,9 @@ impl PollStore for DynamoDbStore {
         if limit == 0 {
             return Ok(out);
         }
-        self.due_unleased(POLL_PARTITION, now, |r| {
+        for r in self.due_unleased(POLL_PARTITION, now, limit).await? {
             out.push(from_doc(&r)?);
-            Ok(out.len() < limit)
-        })
-        .await?;
+        }
         Ok(out)
     }
 

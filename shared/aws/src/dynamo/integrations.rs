@@ -63,7 +63,7 @@ fn delivery_record(d: &WebhookDelivery) -> Record {
     r.insert("g5pk".into(), s(format!("{}#{}", d.account_id, d.subscription_id)));
     r.insert("g5sk".into(), s(d.id.as_str()));
     if d.state == DeliveryState::Pending {
-        r.insert("g3pk".into(), s(DUE_DELIVERIES));
+        r.insert("g3pk".into(), s(key::due_pk(DUE_DELIVERIES, d.id.as_str())));
         r.insert("g3sk".into(), n(us(d.next_at)));
     }
     r
@@ -221,14 +221,12 @@ impl DeliveryStore for DynamoDbStore {
         if limit == 0 {
             return Ok(out);
         }
-        self.due_unleased(DUE_DELIVERIES, now, |r| {
+        for r in self.due_unleased(DUE_DELIVERIES, now, limit).await? {
             let d: WebhookDelivery = from_doc(&r)?;
             if d.state == DeliveryState::Pending {
                 out.push(d);
             }
-            Ok(out.len() < limit)
-        })
-        .await?;
+        }
         out.sort_by(|a, b| (a.next_at, &a.id).cmp(&(b.next_at, &b.id)));
         out.truncate(limit);
         Ok(out)

@@ -105,3 +105,12 @@ pub(crate) fn feed_pk(acc: &str, status: Status, cid: &str) -> String {
 pub(crate) fn feed_pks(acc: &str, status: Status) -> Vec<String> {
     (0..FEED_SHARDS).map(|shard| format!("{acc}#{}#{shard}", status.as_str())).collect()
 }
+
+/// How many partitions each schedule of the `due_polls` index is spread over.
+pub(crate) const DUE_SHARDS: u32 = 16;
+
+/// The `due_polls` partition of a scheduled record (a poll, a delivery, a renewal) of
+/// `schedule`: `<schedule>#<shard>`, the shard from the record's id.
+pub(crate) fn due_pk(schedule: &str, id: &str) -> String {
+    format!("{schedule}#{}", feed_shard(id) % DUE_SHARDS)
+}

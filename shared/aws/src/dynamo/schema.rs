@@ -12,8 +12,9 @@ use inbox_domain::error::{PortError, PortResult};
 pub const BY_STATUS: &str = "by_status";
 /// Feeds by assignee (sparse: assigned conversations only): `g2pk = <account>#<user>`, `g1sk`.
 pub const BY_ASSIGNEE: &str = "by_assignee";
-/// Schedules by due time: poll schedules (`g3pk = "POLL"`) and pending webhook deliveries
-/// (`g3pk = "DLV"`), `g3sk` = the next attempt's µs (number).
+/// Schedules by due time: poll schedules (`g3pk = "POLL#<shard>"`), pending webhook deliveries
+/// (`"DLV#<shard>"`) and token renewals (`"RENEW#<shard>"`), `g3sk` = the next attempt's µs
+/// (number); 16 shards each (`keys::due_pk`).
 pub const DUE_POLLS: &str = "due_polls";
 /// Our DMs by recipient (sparse: items with `dm_recipient` only): `g4pk = <profile>#<recipient>`, `sk`.
 pub const DM_TO: &str = "dm_to";

@@ -173,17 +173,39 @@ impl DynamoDbStore {
         }
     }
 
-    /// The records of a `due_polls` partition due by `now` (µs) and not leased, earliest first,
-    /// each handed to `keep` until it answers false.
-    pub(crate) async fn due_unleased(&self, partition: &str, now: i64, mut keep: impl FnMut(Record) -> PortResult<bool>) -> PortResult<()> {
-        let q = self
-            .new_query()
-            .index_name(schema::DUE_POLLS)
-            .key_condition_expression("g3pk = :p AND g3sk <= :now")
-            .expression_attribute_values(":p", s(partition))
-            .expression_attribute_values(":now", n(now))
-            .limit(100);
-        self.query_pages(q, |r| if get_n::<i64>(&r, "lease").unwrap_or(0) <= now { keep(r) } else { Ok(true) }).await
+    /// The records of a schedule in the `due_polls` index (`POLL`, `DLV`, `RENEW`) due by `now`
+    /// (µs) and not leased, earliest first, at most `limit`. A schedule is spread over
+    /// [`key::DUE_SHARDS`] partitions (`<schedule>#<shard>`, see [`key::due_pk`]) so that a spike
+    /// of deliveries does not write one index partition past its 1,000 units a second; each is
+    /// read for its earliest `limit`, with the unsharded partition of records written before,
+    /// and the lot merged.
+    pub(crate) async fn due_unleased(&self, schedule: &str, now: i64, limit: usize) -> PortResult<Vec<Record>> {
+        let mut out: Vec<Record> = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        let partitions = std::iter::once(schedule.to_string()).chain((0..key::DUE_SHARDS).map(|shard| format!("{schedule}#{shard}")));
+        for partition in partitions {
+            let q = self
+                .new_query()
+                .index_name(schema::DUE_POLLS)
+                .key_condition_expression("g3pk = :p AND g3sk <= :now")
+                .expression_attribute_values(":p", s(partition))
+                .expression_attribute_values(":now", n(now))
+                .limit(limit.min(100) as i32);
+            let mut found = 0;
+            self.query_pages(q, |r| {
+                if get_n::<i64>(&r, "lease").unwrap_or(0) <= now {
+                    out.push(r);
+                    found += 1;
+                }
+                Ok(found < limit)
+            })
+            .await?;
+        }
+        out.sort_by_key(|r| get_n::<i64>(r, "g3sk").unwrap_or(i64::MAX));
+        out.truncate(limit);
+        Ok(out)
     }
 
     /// Every record `q` finds, through all its pages.
