@@ -87,18 +87,30 @@ impl ConversationId {
     /// anything (a store makes it with a create-if-absent, no lookup record, no transaction).
     /// 128 bits of SHA-256 over the profile id and the thread key, `cnv_t<32 hex>`.
     pub fn for_thread(profile: &ProfileId, thread_key: &str) -> Self {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(profile.as_str().as_bytes());
-        h.update([0x1f]);
-        h.update(thread_key.as_bytes());
-        let digest = h.finalize();
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        Self(format!("cnv_t{hex}"))
+        Self(format!("cnv_t{}", digest_hex(profile.as_str(), thread_key)))
     }
 
     /// Whether this is the id [`Self::for_thread`] gives that thread.
     pub fn is_for_thread(&self, profile: &ProfileId, thread_key: &str) -> bool {
         *self == Self::for_thread(profile, thread_key)
     }
+}
+
+impl ItemId {
+    /// The id of the item a network's `platform_id` is, for a profile: derived, so that a
+    /// delivery retried after a write whose answer was lost (a timeout, a function killed)
+    /// writes the same record again instead of a second item. `itm_p<32 hex>`.
+    pub fn for_platform(profile: &ProfileId, platform_id: &str) -> Self {
+        Self(format!("itm_p{}", digest_hex(profile.as_str(), platform_id)))
+    }
+}
+
+/// 128 bits of SHA-256 over two strings (kept apart), in hex.
+fn digest_hex(a: &str, b: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(a.as_bytes());
+    h.update([0x1f]);
+    h.update(b.as_bytes());
+    h.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -349,7 +349,9 @@ pub async fn concurrent_appends_to_one_conversation_keep_every_item_and_the_newe
             let item = item(&format!("itm_r{i}"), read.id.as_str(), Some(&format!("r{i}")), "a reply", i);
             let received = HistoryEntry::new(&read.id, t0(), Actor::System, HistoryAction::ItemReceived, serde_json::json!({"i": i}));
             let reopened = HistoryEntry::new(&read.id, t0(), Actor::System, HistoryAction::Reopened, serde_json::json!({"i": i}));
-            store.append(Append { conversation: read, item, history: vec![received], activity: activity(i), reopened }).await
+            store
+                .append(Append { conversation: read, item, history: vec![received], activity: activity(i), reopened, item_stored: false })
+                .await
         });
     }
     let mut reopened = 0;
@@ -386,11 +388,33 @@ pub async fn concurrent_appends_to_one_conversation_keep_every_item_and_the_newe
         history: vec![],
         activity: activity(3),
         reopened: HistoryEntry::new(&cid, t0(), Actor::System, HistoryAction::Reopened, serde_json::json!({})),
+        item_stored: false,
     };
-    assert!(matches!(s.conversations.append(again).await, Err(PortError::AlreadyExists)));
+    assert!(matches!(s.conversations.append(again.clone()).await, Err(PortError::AlreadyExists)));
+    // The same item again under its own id (a delivery tried again after its write's answer
+    // was lost): refused, nothing doubled.
+    let mut retried = again.clone();
+    retried.item = item("itm_r3", cid.as_str(), Some("r3"), "a reply", 3);
+    assert!(matches!(s.conversations.append(retried).await, Err(PortError::AlreadyExists)));
+    assert_eq!(s.conversations.items(&cid).await.unwrap().len(), N as usize);
     let after = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
     assert_eq!(after.version, now.version, "a refused append changes nothing");
     assert!(s.conversations.get_item(&cid, &"itm_again".into()).await.unwrap().is_none());
+    // An item stored by a delivery that stopped before the summary: its activity alone.
+    let late = activity(N + 5);
+    let stored = Append {
+        conversation: after.clone(),
+        item: item("itm_r0", cid.as_str(), Some("r0"), "a reply", 0),
+        history: vec![],
+        activity: Activity { occurred_at: t0() + Duration::seconds(N + 5), excerpt: "the late one".into(), ..late },
+        reopened: HistoryEntry::new(&cid, t0(), Actor::System, HistoryAction::Reopened, serde_json::json!({})),
+        item_stored: true,
+    };
+    let done = s.conversations.append(stored).await.unwrap();
+    assert_eq!((done.conversation.excerpt.as_str(), done.conversation.version, done.reopened), ("the late one", after.version + 1, false));
+    assert_eq!(s.conversations.items(&cid).await.unwrap().len(), N as usize, "no item written");
+    let after = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    assert_eq!(after.excerpt, "the late one");
     // A change computed from the reading before the appends is refused; from the new one, kept.
     let mut stale = read.clone();
     stale.assignee_id = Some("usr_1".into());
@@ -399,7 +423,7 @@ pub async fn concurrent_appends_to_one_conversation_keep_every_item_and_the_newe
     fresh.assignee_id = Some("usr_1".into());
     s.conversations.write(update(fresh, vec![])).await.unwrap();
     let assigned = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
-    assert_eq!((assigned.assignee_id.as_ref().map(|a| a.as_str()), assigned.excerpt.as_str()), (Some("usr_1"), folded.excerpt.as_str()));
+    assert_eq!((assigned.assignee_id.as_ref().map(|a| a.as_str()), assigned.excerpt.as_str()), (Some("usr_1"), "the late one"));
     let mut open = feed_query(&["prf_1"]);
     open.status = Some(Status::Open);
     assert_eq!(feed_all(s, &open).await, vec![cid.to_string()], "in the open feed, once");

@@ -8,6 +8,7 @@
 //! (`G#<profile>#<platform id>`) that says which item holds it, so an item's platform id is
 //! unique per profile.
 
+use super::conversation_record::{conversation_from, conversation_record};
 use super::schema;
 use super::store::*;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -27,65 +28,6 @@ pub(crate) const EARLY_RECORD_DAYS: i64 = 30;
 /// Days a cached post is kept after it was fetched (a post nobody opens again goes away; one
 /// that is opened is fetched again long before).
 pub(crate) const POST_CACHE_DAYS: i64 = 30;
-
-/// The conversation record. Its summary (version, status, activity and newest network times,
-/// excerpt, sponsored) is kept in attributes of their own beside the document, and read over
-/// it ([`conversation_from`]): an append changes them with one conditional update, without
-/// reading the document and writing it back ([`DynamoDbStore::absorb`]).
-pub(crate) fn conversation_record(c: &Conversation) -> Record {
-    let acc = c.account_id.as_str();
-    let mut r = record(key::conversation(c.id.as_str()));
-    r.insert("doc".into(), to_doc(c));
-    r.insert("acc".into(), s(acc));
-    r.insert("ver".into(), n(c.version));
-    r.insert("g1pk".into(), s(key::feed_pk(acc, c.status, c.id.as_str())));
-    r.insert("g1sk".into(), s(feed_sk(c)));
-    if let Some(t) = c.last_received_at {
-        r.insert("lra".into(), n(us(t)));
-    }
-    r.insert("lia".into(), n(us(c.last_inbound_at)));
-    r.insert("ex".into(), s(&c.excerpt));
-    r.insert("prof".into(), s(c.profile_id.as_str()));
-    r.insert("net".into(), s(c.network.as_str()));
-    r.insert("kind".into(), s(c.kind.as_str()));
-    r.insert("sp".into(), AttributeValue::Bool(c.sponsored));
-    r.insert("st".into(), s(c.status.as_str()));
-    if let Some(a) = &c.assignee_id {
-        r.insert("asg".into(), s(a.as_str()));
-        r.insert("g2pk".into(), s(format!("{acc}#{a}")));
-    }
-    r
-}
-
-/// A conversation record read: its document, under the summary attributes an append may have
-/// moved since the document was written.
-pub(crate) fn conversation_from(r: &Record) -> PortResult<Conversation> {
-    let mut c: Conversation = from_doc(r)?;
-    if let Some(v) = get_n::<u64>(r, "ver") {
-        c.version = v;
-    }
-    if let Some(st) = get_s(r, "st").and_then(Status::parse) {
-        c.status = st;
-    }
-    // (Times are kept to the microsecond: a document's finer time that agrees stays as it is.)
-    if let Some(t) = get_n::<i64>(r, "lra")
-        && c.last_received_at.is_none_or(|l| us(l) != t)
-    {
-        c.last_received_at = Some(from_us(t));
-    }
-    if let Some(t) = get_n::<i64>(r, "lia")
-        && us(c.last_inbound_at) != t
-    {
-        c.last_inbound_at = from_us(t);
-    }
-    if let Some(ex) = get_s(r, "ex") {
-        c.excerpt = ex.to_string();
-    }
-    if let Some(sp) = get_bool(r, "sp") {
-        c.sponsored = sp;
-    }
-    Ok(c)
-}
 
 /// How many times an append's summary update is tried against a conversation other writers
 /// moved meanwhile (see [`DynamoDbStore::absorb`]: a few at most in practice; from the fourth,
@@ -110,7 +52,7 @@ impl DynamoDbStore {
         let r = self
             .update_at(&guard.0, &guard.1)
             .update_expression("SET cid = :cid, iid = :iid, #at = :at")
-            .condition_expression("attribute_not_exists(pk) OR iid = :iid")
+            .condition_expression("attribute_not_exists(pk) OR (iid = :iid AND cid = :cid)")
             .expression_attribute_names("#at", "at")
             .expression_attribute_values(":cid", s(cid))
             .expression_attribute_values(":iid", s(iid))
@@ -379,6 +321,9 @@ impl DynamoDbStore {
                     // Gone (deleted with its profile): the use case looks again.
                     _ => return Err(PortError::Conflict),
                 },
+                // The conversation's partition is over its rate (every reply to one post):
+                // the SDK tried a few times; wait longer here before giving the event back.
+                Err(e) if is_throttled(&e) && attempt + 1 < ABSORB_ATTEMPTS => self.back_off(attempt + 2).await,
                 Err(e) => return Err(unavailable(e)),
             }
         }
@@ -413,7 +358,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     async fn find_by_thread(&self, profile: &ProfileId, thread_key: &str) -> PortResult<Option<Conversation>> {
         let derived = ConversationId::for_thread(profile, thread_key);
         let (ck, tk) = (key::conversation(derived.as_str()), key::thread(profile.as_str(), thread_key));
-        let found = super::feed::batch_get(self, vec![ck.clone(), tk.clone()], true).await?;
+        let found = batch_get(self, vec![ck.clone(), tk.clone()], true).await?;
         if let Some(r) = found.get(&ck) {
             let c = conversation_from(r)?;
             if c.profile_id == *profile && c.thread_key == thread_key {
@@ -570,46 +515,43 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
 
     /// Claims the item's platform id, writes the item (with its history), then applies its
     /// activity ([`DynamoDbStore::absorb`]): three single writes, none on a version, so any
-    /// number of functions append to one thread at once without a lost race. If the summary
-    /// cannot be written, the item is removed and its platform id given back, so that the
-    /// event's redelivery appends it whole.
+    /// number of functions append to one thread at once without a lost race. The item's id is
+    /// its platform id's ([`ItemId::for_platform`]): a delivery tried again after any failure
+    /// writes the same record, never a second one. Nothing is undone when the summary cannot
+    /// be written: the event comes back, finds its item and applies its activity then
+    /// (`Append::item_stored`, see `ingest::plan`).
     async fn append(&self, a: Append) -> PortResult<Appended> {
         let read = &a.conversation;
         let (cid, prof, iid) = (read.id.as_str(), read.profile_id.as_str(), a.item.id.as_str());
-        let Some(pid) = a.item.platform_id.as_deref() else {
-            return Err(PortError::Unavailable("an appended inbound item has no platform id".into()));
-        };
-        match self.claim(prof, pid, cid, iid, chrono::Utc::now()).await? {
-            Claim::Fresh => {}
-            other => {
-                self.release(vec![(other, iid.to_string())]).await;
-                return Err(PortError::AlreadyExists);
-            }
-        }
-        let guard = vec![(key::platform(prof, pid, "G"), iid.to_string())];
-        if let Err(e) = item_update(self, cid, prof, &a.item, Some(&a.history)).send().await {
-            self.release_fresh(guard).await;
-            return Err(unavailable(e));
-        }
-        match self.absorb(read, &a.activity).await {
-            Ok((conversation, reopened)) => {
-                if reopened {
-                    let mut r = record(key::history(cid, a.reopened.id.as_str()));
-                    r.insert("h".into(), history_values(std::slice::from_ref(&a.reopened)));
-                    if let Err(e) = self.put_record().set_item(Some(r)).send().await {
-                        tracing::warn!(error = %unavailable(e), conversation_id = %cid, "could not record the reopening in the history");
-                    }
+        if !a.item_stored {
+            let Some(pid) = a.item.platform_id.as_deref() else {
+                return Err(PortError::Unavailable("an appended inbound item has no platform id".into()));
+            };
+            match self.claim(prof, pid, cid, iid, chrono::Utc::now()).await? {
+                // Ours now, or ours already (this event, tried before).
+                Claim::Fresh | Claim::Held => {}
+                other => {
+                    self.release(vec![(other, iid.to_string())]).await;
+                    return Err(PortError::AlreadyExists);
                 }
-                Ok(Appended { conversation, reopened })
             }
-            Err(e) => {
-                if let Err(d) = self.delete(key::item(cid, iid)).await {
-                    tracing::warn!(error = %d, "could not remove an item whose conversation was not updated");
-                }
-                self.release_fresh(guard).await;
-                Err(e)
+            let put = item_update(self, cid, prof, &a.item, Some(&a.history)).condition_expression("attribute_not_exists(pk)").send().await;
+            match put {
+                Ok(_) => {}
+                // Written by a delivery of the same event running now: it applies the activity.
+                Err(e) if is_condition_failed(&e) => return Err(PortError::AlreadyExists),
+                Err(e) => return Err(unavailable(e)),
             }
         }
+        let (conversation, reopened) = self.absorb(read, &a.activity).await?;
+        if reopened {
+            let mut r = record(key::history(cid, a.reopened.id.as_str()));
+            r.insert("h".into(), history_values(std::slice::from_ref(&a.reopened)));
+            if let Err(e) = self.put_record().set_item(Some(r)).send().await {
+                tracing::warn!(error = %unavailable(e), conversation_id = %cid, "could not record the reopening in the history");
+            }
+        }
+        Ok(Appended { conversation, reopened })
     }
 
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>> {

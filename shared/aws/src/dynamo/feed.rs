@@ -16,12 +16,11 @@
 
 use super::schema;
 use super::store::*;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::ports::{FeedEntry, FeedPage, FeedQuery};
 use inbox_domain::tabs::AssigneeSelector;
 use inbox_domain::*;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 
 /// The position after `sk` (a feed index sort key) in a feed of `account`.
 fn encode_position(account: &AccountId, sk: &str) -> String {
@@ -245,7 +244,7 @@ async fn check(store: &DynamoDbStore, filter: &Filter<'_>, candidates: Vec<(Stri
     for (cid, sk) in candidates {
         let cid = cid.as_str();
         let Some(r) = records.get(&key::conversation(cid)) else { continue };
-        let c = super::conversations::conversation_from(r)?;
+        let c = super::conversation_record::conversation_from(r)?;
         if !filter.conversation(&c) {
             continue;
         }
@@ -275,43 +274,6 @@ async fn check(store: &DynamoDbStore, filter: &Filter<'_>, candidates: Vec<(Stri
         keep[i] = matched;
     }
     Ok(found.into_iter().zip(keep).filter_map(|(e, k)| k.then_some(e)).collect())
-}
-
-/// Reads records by key, 100 keys a request, retrying what DynamoDB leaves unprocessed.
-/// Eventually consistent (half the cost): a feed is a snapshot that refreshes every few
-/// seconds, and what it shows is re-read consistently when opened.
-/// The records at `keys` (those that exist), in batches of DynamoDB's 100, the keys it leaves
-/// unprocessed (throttled) asked again after a jittered wait.
-pub(crate) async fn batch_get(
-    store: &DynamoDbStore,
-    keys: Vec<(String, String)>,
-    consistent: bool,
-) -> PortResult<HashMap<(String, String), Record>> {
-    let mut out = HashMap::new();
-    for chunk in keys.chunks(100) {
-        let mut ka = KeysAndAttributes::builder().consistent_read(consistent);
-        for (pk, sk) in chunk {
-            ka = ka.keys(HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))]));
-        }
-        let mut request = Some(HashMap::from([(store.table.to_string(), ka.build().map_err(|e| PortError::failed(e.to_string(), e))?)]));
-        for attempt in 0..10u32 {
-            let Some(items) = request.take().filter(|r| !r.is_empty()) else { break };
-            let res = store.client.batch_get_item().set_request_items(Some(items)).send().await.map_err(unavailable)?;
-            for r in res.responses.unwrap_or_default().into_values().flatten() {
-                if let (Some(pk), Some(sk)) = (get_s(&r, "pk"), get_s(&r, "sk")) {
-                    out.insert((pk.to_string(), sk.to_string()), r);
-                }
-            }
-            request = res.unprocessed_keys.filter(|u| !u.is_empty());
-            if request.is_some() {
-                store.back_off(attempt + 1).await;
-            }
-        }
-        if request.is_some() {
-            return Err(PortError::Unavailable("dynamodb left keys unprocessed after 10 tries".into()));
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 mod cache;
 mod connect;
+mod conversation_record;
 mod conversations;
 mod directory;
 mod feed;

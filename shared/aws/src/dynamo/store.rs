@@ -342,6 +342,14 @@ pub(crate) fn is_condition_failed<E: ProvideErrorMetadata>(e: &SdkError<E>) -> b
     e.as_service_error().and_then(|s| s.code()).is_some_and(|c| c == "ConditionalCheckFailedException")
 }
 
+/// Whether an SDK error is DynamoDB refusing for throughput (a partition over its rate, or the
+/// account's request limit).
+pub(crate) fn is_throttled<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
+    e.as_service_error()
+        .and_then(|s| s.code())
+        .is_some_and(|c| matches!(c, "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded"))
+}
+
 /// The record a failed condition saw (with `ReturnValuesOnConditionCheckFailure::AllOld`).
 pub(crate) fn condition_item(e: &SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError>) -> Option<Record> {
     match e.as_service_error() {
@@ -478,4 +486,40 @@ impl Default for FeedBudget {
     fn default() -> Self {
         Self { max_examined: 1_000, max_searched: 200, index_page: 200 }
     }
+}
+
+/// The records at `keys` (those that exist), in batches of DynamoDB's 100, the keys it leaves
+/// unprocessed (throttled) asked again after a jittered wait. A feed reads eventually
+/// consistently (half the cost: a snapshot that refreshes every few seconds, re-read
+/// consistently when opened); a decision, strongly.
+pub(crate) async fn batch_get(
+    store: &DynamoDbStore,
+    keys: Vec<(String, String)>,
+    consistent: bool,
+) -> PortResult<HashMap<(String, String), Record>> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(100) {
+        let mut ka = aws_sdk_dynamodb::types::KeysAndAttributes::builder().consistent_read(consistent);
+        for (pk, sk) in chunk {
+            ka = ka.keys(HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))]));
+        }
+        let mut request = Some(HashMap::from([(store.table.to_string(), ka.build().map_err(|e| PortError::failed(e.to_string(), e))?)]));
+        for attempt in 0..10u32 {
+            let Some(items) = request.take().filter(|r| !r.is_empty()) else { break };
+            let res = store.client.batch_get_item().set_request_items(Some(items)).send().await.map_err(unavailable)?;
+            for r in res.responses.unwrap_or_default().into_values().flatten() {
+                if let (Some(pk), Some(sk)) = (get_s(&r, "pk"), get_s(&r, "sk")) {
+                    out.insert((pk.to_string(), sk.to_string()), r);
+                }
+            }
+            request = res.unprocessed_keys.filter(|u| !u.is_empty());
+            if request.is_some() {
+                store.back_off(attempt + 1).await;
+            }
+        }
+        if request.is_some() {
+            return Err(PortError::Unavailable("dynamodb left keys unprocessed after 10 tries".into()));
+        }
+    }
+    Ok(out)
 }

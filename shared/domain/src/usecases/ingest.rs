@@ -127,10 +127,34 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
                 let id = conversation.id.clone();
                 (on_stored(conversation, vec![], history), IngestOutcome::Updated(id), reopened)
             }
+            Plan::Absorb { conversation: after, item, activity } => {
+                if !store.appends_commutatively() {
+                    let id = after.id.clone();
+                    (on_stored(after, vec![], vec![]), IngestOutcome::Updated(id), false)
+                } else {
+                    let read = conversation.clone().ok_or(DomainError::Conflict)?;
+                    let id = read.id.clone();
+                    // Its history is stored with it; its event was not sent (the delivery
+                    // stopped before): sent now.
+                    let received = HistoryEntry::new(
+                        &id,
+                        now,
+                        Actor::System,
+                        HistoryAction::ItemReceived,
+                        serde_json::json!({"item_id": item.id, "platform_id": event.platform_id}),
+                    );
+                    match append(deps, read, item, vec![received], activity, now, true).await {
+                        Ok(()) => {}
+                        Err(DomainError::Dependency(PortError::Conflict | PortError::AlreadyExists)) => continue,
+                        Err(e) => return Err(e),
+                    }
+                    return Ok(IngestOutcome::Updated(id));
+                }
+            }
             Plan::Append { item, history, activity: Some(activity), .. } if store.appends_commutatively() => {
                 let read = conversation.clone().ok_or(DomainError::Conflict)?;
                 let id = read.id.clone();
-                match append(deps, read, item, history, activity, now).await {
+                match append(deps, read, item, history, activity, now, false).await {
                     Ok(()) => {}
                     // Its platform id is stored already (a concurrent delivery), or the
                     // conversation is gone: look again.
@@ -204,6 +228,7 @@ async fn append(
     history: Vec<HistoryEntry>,
     activity: Activity,
     now: Timestamp,
+    item_stored: bool,
 ) -> DomainResult<()> {
     let reopened_entry = ingest::reopened_entry(&read.id, now);
     // Whether it reopens is the store's to say (it applies the item to the conversation as it
@@ -211,7 +236,14 @@ async fn append(
     let mut history: Vec<HistoryEntry> = history.into_iter().filter(|h| h.action != HistoryAction::Reopened).collect();
     let done = deps
         .conversations
-        .append(Append { conversation: read, item: item.clone(), history: history.clone(), activity, reopened: reopened_entry.clone() })
+        .append(Append {
+            conversation: read,
+            item: item.clone(),
+            history: history.clone(),
+            activity,
+            reopened: reopened_entry.clone(),
+            item_stored,
+        })
         .await?;
     if done.reopened {
         history.push(reopened_entry);
