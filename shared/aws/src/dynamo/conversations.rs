@@ -348,8 +348,8 @@ impl DynamoDbStore {
 impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     async fn get_conversation(&self, account: &AccountId, id: &ConversationId) -> PortResult<Option<Conversation>> {
         match self.get(key::conversation(id.as_str())).await? {
-            Some(r) if get_s(&r, "acc") == Some(account.as_str()) => conversation_from(&r).map(Some),
-            _ => Ok(None),
+            Some(r) => Ok(Some(conversation_from(&r)?).filter(|c| c.account_id == *account)),
+            None => Ok(None),
         }
     }
 
