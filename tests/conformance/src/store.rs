@@ -1466,7 +1466,7 @@ pub async fn salesforce_connections_keep_refreshed_tokens_and_case_claims_are_ex
 }
 
 /// A clock the test moves.
-struct ManualClock(std::sync::Mutex<Timestamp>);
+pub struct ManualClock(pub std::sync::Mutex<Timestamp>);
 
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {

@@ -186,6 +186,98 @@ async fn appending_to_a_thread_costs_the_same_whatever_its_length() {
     );
 }
 
+/// A busy thread's feed entry moves at most once a second (`FEED_MOVE_US`): replies within the
+/// second move its activity time, not its index entry (no index write); one a second and a half
+/// later moves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_threads_feed_entry_moves_at_most_once_a_second() {
+    use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
+    use inbox_domain::*;
+    let config = inbox_conformance::moto::sdk_config().await;
+    let (client, table) = inbox_conformance::moto::table(&config).await;
+    let meter = inbox_aws::dynamo::CapacityMeter::new();
+    let store = std::sync::Arc::new(inbox_aws::DynamoDbStore::new(client.clone(), table.clone()).with_client(meter.client(&config)));
+    let stores = inbox_conformance::store::Stores::of(store, Box::new(()));
+    let dir = tempfile::tempdir().unwrap();
+    let start = chrono::DateTime::from_timestamp_millis(chrono::Utc::now().timestamp_millis()).unwrap();
+    let clock = std::sync::Arc::new(inbox_conformance::store::ManualClock(std::sync::Mutex::new(start)));
+    let deps = inbox_conformance::store::deps_over(&stores, clock.clone(), dir.path(), "http://127.0.0.1:9");
+    stores.directory.put_account(&Account { id: "acc_t".into(), name: "T".into(), created_at: start }).await.unwrap();
+    let mut profile = inbox_conformance::store::profile_for_tests("acc_t", "prf_x", Network::Twitter, "42");
+    profile.credentials = Credentials::default();
+    stores.directory.put_profile(&profile).await.unwrap();
+    let reply = |i: u64| InboundEvent {
+        network: Network::Twitter,
+        profile_external_id: "42".into(),
+        platform_id: format!("{}", 1_000 + i),
+        thread: ThreadRef {
+            kind: Kind::Reply,
+            thread_key: "1000".into(),
+            parent_platform_id: (i > 0).then(|| "1000".into()),
+            post_id: None,
+        },
+        occurred_at: start,
+        change: Change::Posted {
+            direction: Direction::Inbound,
+            text: format!("reply {i}"),
+            author: Author { id: format!("u{i}"), name: "Fan".into(), handle: "fan".into() },
+            correlation: None,
+        },
+        sponsored: false,
+    };
+    let at = |ms: i64| *clock.0.lock().unwrap() = start + chrono::Duration::milliseconds(ms);
+    let feed_sk = || {
+        let (client, table) = (client.clone(), table.clone());
+        async move {
+            let cid = ConversationId::for_thread(&"prf_x".into(), "1000");
+            let r = client
+                .get_item()
+                .table_name(&table)
+                .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(format!("C#{cid}")))
+                .key("sk", aws_sdk_dynamodb::types::AttributeValue::S("C".into()))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .unwrap();
+            let sk = r["g1sk"].as_s().unwrap().clone();
+            let lra: i64 = r["lra"].as_n().unwrap().parse().unwrap();
+            (sk[..20].parse::<i64>().unwrap(), lra)
+        }
+    };
+    inbox_domain::usecases::ingest(&deps, &reply(0)).await.unwrap();
+    let (created, _) = feed_sk().await;
+    let before = meter.units();
+    for i in 1..=30 {
+        at(i as i64 * 20);
+        inbox_domain::usecases::ingest(&deps, &reply(i)).await.unwrap();
+    }
+    let within = meter.units() - before;
+    let (entry, activity) = feed_sk().await;
+    assert_eq!(entry, created, "30 replies within 600 ms: the entry stays");
+    assert_eq!(activity, created + 600_000, "the activity time moves with each");
+    assert_eq!(within.index_write_units, 0, "{within:?}");
+    at(1_500);
+    inbox_domain::usecases::ingest(&deps, &reply(31)).await.unwrap();
+    let (entry, activity) = feed_sk().await;
+    assert_eq!((entry, activity), (created + 1_500_000, created + 1_500_000), "a second and a half on: moved");
+    let query = inbox_domain::ports::FeedQuery {
+        account_id: "acc_t".into(),
+        viewer: "usr_t".into(),
+        profiles: vec!["prf_x".into()],
+        status: Some(Status::Open),
+        assignee: None,
+        networks: vec![],
+        kinds: vec![],
+        sponsored: None,
+        seen: None,
+        search: Default::default(),
+        after: None,
+        limit: 10,
+    };
+    assert_eq!(stores.conversations.feed(&query).await.unwrap().entries.len(), 1, "in the open feed");
+}
+
 /// Issue #10.6 on DynamoDB: subscriptions made before the account's count was kept count
 /// against the limit (the count is made from them, once).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -266,7 +266,7 @@ impl DynamoDbStore {
             // set; else stored is later than this receipt: incremented.
             let forward = known.last_received_at.is_none() || us(a.received_at) > us(known.activity_at());
             let lra = us(after.activity_at());
-            let mut set = vec!["g1pk = :g1"];
+            let mut set = vec![];
             let mut cond = vec!["attribute_exists(pk)"];
             let (pk, sk) = key::conversation(cid);
             let mut u = self
@@ -274,10 +274,18 @@ impl DynamoDbStore {
                 .expression_attribute_values(":one", n(1u64))
                 .return_values(ReturnValue::AllOld)
                 .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            let reopening = a.reopens && known.status == Status::Closed;
+            // The feed entry moves when the status does, or when the activity ran a second past
+            // where this process last saw the entry (see `FEED_MOVE_US`).
+            let moves_feed = reopening || self.feed_marks.get(&cid.to_string()).is_none_or(|at| lra - at >= FEED_MOVE_US);
             if forward {
-                set.extend(["lra = :lra", "g1sk = :sk"]);
+                set.push("lra = :lra");
                 cond.push("(attribute_not_exists(lra) OR lra < :lra)");
-                u = u.expression_attribute_values(":lra", n(lra)).expression_attribute_values(":sk", s(feed_sk(&after)));
+                u = u.expression_attribute_values(":lra", n(lra));
+                if moves_feed {
+                    set.push("g1sk = :sk");
+                    u = u.expression_attribute_values(":sk", s(feed_sk(&after)));
+                }
             } else {
                 // (The feed index keeps the sort key it has: a microsecond earlier, and the
                 // feed's positions are taken from it, see `feed.rs`.)
@@ -294,17 +302,17 @@ impl DynamoDbStore {
                 set.push("sp = :t");
                 u = u.expression_attribute_values(":t", AttributeValue::Bool(true));
             }
-            if a.reopens {
-                set.push("st = :open");
-                u = u.expression_attribute_values(":open", s(Status::Open.as_str()));
-            } else {
-                // The feed partition follows the status: the one read, as it still is.
-                cond.push("st = :st");
-                u = u.expression_attribute_values(":st", s(known.status.as_str()));
+            // The status as read, as it still is (the feed partition follows it); reopened to
+            // open (and its feed partition) if it was closed.
+            cond.push("st = :st");
+            u = u.expression_attribute_values(":st", s(known.status.as_str()));
+            if reopening {
+                set.extend(["st = :open", "g1pk = :g1"]);
+                u = u
+                    .expression_attribute_values(":open", s(Status::Open.as_str()))
+                    .expression_attribute_values(":g1", s(key::feed_pk(acc, Status::Open, cid)));
             }
-            let status = if a.reopens { Status::Open } else { known.status };
-            u = u.expression_attribute_values(":g1", s(key::feed_pk(acc, status, cid)));
-            let expr = format!("SET {} ADD ver :one", set.join(", "));
+            let expr = if set.is_empty() { "ADD ver :one".to_string() } else { format!("SET {} ADD ver :one", set.join(", ")) };
             let r = u.update_expression(expr).condition_expression(cond.join(" AND ")).send().await;
             match r {
                 Ok(out) => {
@@ -314,10 +322,16 @@ impl DynamoDbStore {
                     now.absorb(a);
                     let lra = if forward { lra } else { us(before.activity_at()) + 1 };
                     now.last_received_at = Some(from_us(lra));
+                    if forward && moves_feed {
+                        self.feed_marks.put(cid.to_string(), lra);
+                    }
                     return Ok((now, a.reopens && before.status == Status::Closed));
                 }
                 Err(e) if is_condition_failed(&e) => match condition_item(&e) {
-                    Some(old) if !old.is_empty() => known = conversation_from(&old)?,
+                    Some(old) if !old.is_empty() => {
+                        self.note_feed_entry(cid, &old);
+                        known = conversation_from(&old)?
+                    }
                     // Gone (deleted with its profile): the use case looks again.
                     _ => return Err(PortError::Conflict),
                 },
@@ -328,6 +342,14 @@ impl DynamoDbStore {
             }
         }
         Err(PortError::Conflict)
+    }
+
+    /// Remembers where a conversation record read says its feed index entry is (the activity
+    /// time in `g1sk`).
+    fn note_feed_entry(&self, cid: &str, r: &Record) {
+        if let Some(at) = get_s(r, "g1sk").and_then(|sk| sk.split('#').next()).and_then(|t| t.parse::<i64>().ok()) {
+            self.feed_marks.put(cid.to_string(), at);
+        }
     }
 
     /// The item a platform-id claim (`G`) names, when it holds that platform id.
@@ -348,7 +370,10 @@ impl DynamoDbStore {
 impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     async fn get_conversation(&self, account: &AccountId, id: &ConversationId) -> PortResult<Option<Conversation>> {
         match self.get(key::conversation(id.as_str())).await? {
-            Some(r) => Ok(Some(conversation_from(&r)?).filter(|c| c.account_id == *account)),
+            Some(r) => {
+                self.note_feed_entry(id.as_str(), &r);
+                Ok(Some(conversation_from(&r)?).filter(|c| c.account_id == *account))
+            }
             None => Ok(None),
         }
     }
@@ -360,6 +385,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         let (ck, tk) = (key::conversation(derived.as_str()), key::thread(profile.as_str(), thread_key));
         let found = batch_get(self, vec![ck.clone(), tk.clone()], true).await?;
         if let Some(r) = found.get(&ck) {
+            self.note_feed_entry(derived.as_str(), r);
             let c = conversation_from(r)?;
             if c.profile_id == *profile && c.thread_key == thread_key {
                 return Ok(Some(c));

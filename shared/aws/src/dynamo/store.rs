@@ -30,11 +30,26 @@ pub struct DynamoDbStore {
     pub(crate) budget: FeedBudget,
     /// Lookups kept for a while, when [`Self::with_lookup_cache`] asked for it.
     pub(crate) lookups: Option<Arc<super::cache::Lookups>>,
+    /// Where this process last saw each conversation's feed index entry (the activity time in
+    /// its sort key, µs): an append moves it at most once a second ([`FEED_MOVE_US`]).
+    pub(crate) feed_marks: Arc<super::cache::TtlMap<String, i64>>,
 }
+
+/// How far an append lets a conversation's activity run ahead of its feed index entry before it
+/// moves the entry (a delete and a put in the index, 2 write units): a thread taking 500 replies
+/// a second moves it once a second per process, not 500 times. The feed's order is that much
+/// behind for such a thread; its activity time (what "seen" compares) never is.
+pub(crate) const FEED_MOVE_US: i64 = 1_000_000;
 
 impl DynamoDbStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        Self { client, table: Arc::from(table.into()), budget: FeedBudget::default(), lookups: None }
+        Self {
+            client,
+            table: Arc::from(table.into()),
+            budget: FeedBudget::default(),
+            lookups: None,
+            feed_marks: Arc::new(super::cache::TtlMap::new(std::time::Duration::from_secs(60))),
+        }
     }
 
     /// The same store (table, budget) through another client.
