@@ -18,8 +18,12 @@
 #    revalidated on every load; files of older builds deleted) and invalidates index.html and
 #    config.json at CloudFront.
 #
+# 0. Before anything: the SSM parameters the functions read at start exist (else it stops and
+#    names them), and whether SES has production access (a note if not).
+#
 # Environment: STACK_NAME and AWS_REGION (default: --stack-name/--region among the options,
-# else samconfig.toml's, else the AWS CLI's region); PAGE_ONLY=1 skips step 1 (the page alone).
+# else samconfig.toml's, else the AWS CLI's region); PAGE_ONLY=1 skips step 1 (the page alone);
+# SECRETS_PATH (the SecretsPath parameter, default /inbox); SKIP_PREFLIGHT=1 skips step 0.
 # Needs sam, the AWS CLI, cargo-lambda (for sam build), Node.js 20.19+ and npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,8 +55,42 @@ from_samconfig() {
     sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p" samconfig.toml | head -n 1
 }
 
+# What the functions read at their first start, checked before anything is deployed: a
+# missing secret fails here, in words, not at the first webhook (SSM SecureString values cannot
+# be made by CloudFormation, so the stack cannot make them either). SECRETS_PATH is the
+# template's SecretsPath (default /inbox; --parameter-overrides SecretsPath=… is read too).
+preflight() {
+    local path=${SECRETS_PATH:-}
+    for ((i = 0; i < ${#args[@]}; i++)); do
+        [[ ${args[i]} =~ SecretsPath=([^[:space:]\"\']+) ]] && path=${path:-${BASH_REMATCH[1]}}
+    done
+    path=${path:-$(sed -n 's/.*SecretsPath=\\\{0,1\}"\{0,1\}\([^ "\\]*\).*/\1/p' samconfig.toml 2>/dev/null | head -n 1)}
+    path=${path:-/inbox}
+    local names=() n missing
+    for n in webhook/meta-app-secret webhook/meta-verify-token webhook/x-consumer-secret webhook/linkedin-client-secret \
+        api/cursor-key mail/unsubscribe-key; do
+        names+=("$path/$n")
+    done
+    local -a reg=()
+    local r=${region:-$(from_samconfig region)}
+    [[ -n $r ]] && reg=(--region "$r")
+    missing=$(aws "${reg[@]}" ssm get-parameters --names "${names[@]}" --query 'InvalidParameters' --output text) \
+        || die "cannot read SSM Parameter Store (credentials, region?)"
+    if [[ -n $missing && $missing != None ]]; then
+        die "missing in SSM Parameter Store (SecureString, see docs/aws.md, Deploying): $missing"
+    fi
+    # SES: in the sandbox, emails reach verified addresses only (in-app notifications do not
+    # depend on email: the notifier writes them first).
+    local production
+    production=$(aws "${reg[@]}" sesv2 get-account --query 'ProductionAccessEnabled' --output text 2>/dev/null || echo unknown)
+    if [[ $production != True ]]; then
+        say "note: SES production access is not enabled in this region ($production): notification emails reach verified addresses only until AWS grants it (in-app notifications are not affected)"
+    fi
+}
+
 if [[ ${PAGE_ONLY:-0} != 1 ]]; then
     command -v sam >/dev/null || die "sam (the AWS SAM CLI) is not on PATH"
+    [[ ${SKIP_PREFLIGHT:-0} == 1 ]] || preflight
     say "sam build"
     sam build
     say "sam deploy $*"
