@@ -25,7 +25,7 @@ mod lookups {
     use std::time::Duration;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_store_keeping_lookups_passes_the_directory_and_integrations_suites() {
+    async fn a_store_keeping_lookups_passes_the_directory_posts_and_integrations_suites() {
         let long = Duration::from_secs(600);
         store::directory_round_trips_and_keeps_emails_and_presences_unique(
             &inbox_conformance::backends::dynamodb_keeping_lookups(long).await.0,
@@ -41,6 +41,7 @@ mod lookups {
         )
         .await;
         store::salesforce_connections_and_case_claims(&inbox_conformance::backends::dynamodb_keeping_lookups(long).await.0).await;
+        store::cached_posts_are_kept_per_profile_and_replaced(&inbox_conformance::backends::dynamodb_keeping_lookups(long).await.0).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
 //! Lookups a warm function repeats for every event of a busy account, kept for a bounded time
-//! (`DynamoDbStore::with_lookup_cache`): the profile a webhook names (ingest), an account's
-//! webhook subscriptions and Salesforce connection (integrations). In a spike on one account
+//! (`DynamoDbStore::with_lookup_cache`): the profile a webhook names and the post a comment is
+//! under (ingest), an account's webhook subscriptions and Salesforce connection (integrations). In a spike on one account
 //! they are the same few records read thousands of times a second, on one partition each (a
 //! hot key, and a read unit each, see `docs/aws.md`). Only the functions that consume events
 //! use it; the API reads every time (an admin sees a new subscription at once).
@@ -12,7 +12,7 @@
 //! store forget what they change at once.
 
 use inbox_domain::webhooks::WebhookSubscription;
-use inbox_domain::{Profile, salesforce::SalesforceConnection};
+use inbox_domain::{Post, Profile, salesforce::SalesforceConnection};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
@@ -63,11 +63,14 @@ pub(crate) struct Lookups {
     pub(crate) subscriptions: TtlMap<String, Vec<WebhookSubscription>>,
     /// By account (absence too: most accounts have no Salesforce).
     pub(crate) connections: TtlMap<String, Option<SalesforceConnection>>,
+    /// The cached copy of a post, by (profile, post id): every new comment under a viral post
+    /// reads it (whether it is sponsored, whether it was read lately).
+    pub(crate) posts: TtlMap<(String, String), Post>,
 }
 
 impl Lookups {
     pub(crate) fn new(ttl: Duration) -> Self {
-        Self { profiles: TtlMap::new(ttl), subscriptions: TtlMap::new(ttl), connections: TtlMap::new(ttl) }
+        Self { profiles: TtlMap::new(ttl), subscriptions: TtlMap::new(ttl), connections: TtlMap::new(ttl), posts: TtlMap::new(ttl) }
     }
 }
 

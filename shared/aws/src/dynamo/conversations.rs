@@ -611,14 +611,26 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     }
 
     async fn get_post(&self, profile: &ProfileId, post_id: &str) -> PortResult<Option<Post>> {
-        let now = chrono::Utc::now();
-        match self.get(key::platform(profile.as_str(), post_id, "P")).await? {
-            Some(r) if !expired(&r, now) => from_doc(&r).map(Some),
-            _ => Ok(None),
+        let k = (profile.to_string(), post_id.to_string());
+        if let Some(p) = self.lookups.as_ref().and_then(|l| l.posts.get(&k)) {
+            return Ok(Some(p));
         }
+        let now = chrono::Utc::now();
+        let found: Option<Post> = match self.get(key::platform(profile.as_str(), post_id, "P")).await? {
+            Some(r) if !expired(&r, now) => Some(from_doc(&r)?),
+            _ => None,
+        };
+        // (Kept once read and settled: a pending copy is about to change.)
+        if let (Some(l), Some(p)) = (&self.lookups, found.as_ref().filter(|p| !p.pending)) {
+            l.posts.put(k, p.clone());
+        }
+        Ok(found)
     }
 
     async fn put_post(&self, profile: &ProfileId, post: &Post) -> PortResult<()> {
+        if let Some(l) = &self.lookups {
+            l.posts.forget(&(profile.to_string(), post.id.clone()));
+        }
         let mut r = record(key::platform(profile.as_str(), &post.id, "P"));
         r.insert("doc".into(), to_doc(post));
         if !post.is_only_record() {
