@@ -162,9 +162,9 @@ where
 
 /// How often an idle delivery worker looks for due deliveries.
 pub const DELIVERY_TICK: Duration = Duration::from_secs(1);
-/// Delivery workers run side by side (each delivery under its own lease), so that one slow
-/// receiver does not hold up the others.
-pub const DELIVERY_LOOPS: usize = 4;
+/// Delivery runs side by side. One: a run has its own workers, each on its share of the due
+/// deliveries (`fn_integrations::WORKERS`), so one slow receiver does not hold up the others.
+pub const DELIVERY_LOOPS: usize = 1;
 
 /// Runs the integrations function's delivery run on a timer, as the schedule does on AWS: at
 /// once again while there is more to send, else every `DELIVERY_TICK`.

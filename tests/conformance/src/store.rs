@@ -1513,6 +1513,40 @@ pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unus
     }
 }
 
+/// One scheduled delivery run sends everything due, not a fixed 50: its workers take disjoint
+/// shares, round after round, and each delivery reaches the receiver exactly once (two runs
+/// overlapping, as two scheduled invocations may, change nothing).
+pub async fn a_delivery_run_sends_all_that_is_due_once(st: &Stores) {
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let receiver = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_millis(5)))
+        .mount(&receiver)
+        .await;
+    let mut sub = new_subscription("acc_run");
+    sub.url = format!("{}/hook", receiver.uri());
+    st.subscriptions.insert_subscription(&sub, 50).await.unwrap();
+    let start = t0();
+    let deliveries: Vec<WebhookDelivery> = (0..180).map(|_| new_delivery(&sub, start)).collect();
+    for d in &deliveries {
+        st.deliveries.insert_delivery(d).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(start + Duration::seconds(1))));
+    let deps = deps_over(st, clock, dir.path(), &receiver.uri());
+    let (a, b) = tokio::join!(fn_integrations::run_deliveries(&deps), fn_integrations::run_deliveries(&deps));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.delivered + b.delivered, 180, "{a:?} {b:?}");
+    let mut sent: std::collections::BTreeMap<String, usize> = Default::default();
+    for r in receiver.received_requests().await.unwrap() {
+        let id = r.headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("?").to_string();
+        *sent.entry(id).or_default() += 1;
+    }
+    assert_eq!(sent.len(), 180);
+    assert!(sent.values().all(|n| *n == 1), "each once: {sent:?}");
+    assert_eq!(fn_integrations::run_deliveries(&deps).await.unwrap().attempted, 0, "nothing left");
+}
+
 /// Many delivery workers racing over failing deliveries: each attempt reaches the receiver
 /// exactly once. (A list read before another worker saved its outcome must not lease the
 /// delivery again before its next attempt, and a worker whose lease ran out saves nothing.)

@@ -22,12 +22,42 @@ pub struct DeliveryRound {
 /// How long a worker holds a delivery's lease: longer than one request may take.
 pub const DELIVERY_LEASE_SECS: i64 = 120;
 
+/// One of `parts` disjoint shares of the due deliveries (by a hash of the delivery's id): workers
+/// given different shares send at once without ever contending for a lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    pub part: u32,
+    pub parts: u32,
+}
+
+impl Share {
+    /// All of them.
+    pub const WHOLE: Share = Share { part: 0, parts: 1 };
+
+    /// Whether a delivery is in this share (FNV-1a of its id: stable across builds).
+    pub fn holds(&self, id: &crate::DeliveryId) -> bool {
+        let mut h: u32 = 0x811c_9dc5;
+        for b in id.as_str().bytes() {
+            h ^= u32::from(b);
+            h = h.wrapping_mul(0x0100_0193);
+        }
+        h % self.parts.max(1) == self.part
+    }
+}
+
 /// Sends every delivery that is due, each under a lease so that two workers never send one
 /// delivery at once.
 pub async fn deliver_due(deps: &Deps, limit: usize) -> DomainResult<DeliveryRound> {
+    deliver_due_share(deps, limit, Share::WHOLE).await
+}
+
+/// [`deliver_due`] for one share: at most `limit` of the share's due deliveries (from the
+/// `limit × parts` earliest due).
+pub async fn deliver_due_share(deps: &Deps, limit: usize, share: Share) -> DomainResult<DeliveryRound> {
     let now = deps.clock.now();
     let mut round = DeliveryRound::default();
-    for d in deps.deliveries.due_deliveries(now, limit).await? {
+    let due = deps.deliveries.due_deliveries(now, limit.saturating_mul(share.parts.max(1) as usize)).await?;
+    for d in due.into_iter().filter(|d| share.holds(&d.id)).take(limit) {
         // Each lease has its own holder: the outcome is saved only while this worker still
         // holds it, so a worker whose lease ran out never overwrites another's attempt. The
         // time is read again for each lease: the sends before it may have taken minutes.
