@@ -1513,35 +1513,53 @@ pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unus
     }
 }
 
-/// One scheduled delivery run sends everything due, not a fixed 50: its workers take disjoint
-/// shares, round after round, and each delivery reaches the receiver exactly once (two runs
-/// overlapping, as two scheduled invocations may, change nothing).
-pub async fn a_delivery_run_sends_all_that_is_due_once(st: &Stores) {
+/// A receiver answering `status` after `delay_ms`, a subscription of `account` to it, and `n`
+/// deliveries due at `t0()`.
+async fn due_deliveries_to_a_receiver(
+    st: &Stores,
+    account: &str,
+    n: usize,
+    status: u16,
+    delay_ms: u64,
+) -> (wiremock::MockServer, WebhookSubscription, Vec<WebhookDelivery>) {
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let receiver = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_millis(5)))
+        .respond_with(ResponseTemplate::new(status).set_delay(std::time::Duration::from_millis(delay_ms)))
         .mount(&receiver)
         .await;
-    let mut sub = new_subscription("acc_run");
+    let mut sub = new_subscription(account);
     sub.url = format!("{}/hook", receiver.uri());
     st.subscriptions.insert_subscription(&sub, 50).await.unwrap();
-    let start = t0();
-    let deliveries: Vec<WebhookDelivery> = (0..180).map(|_| new_delivery(&sub, start)).collect();
+    let deliveries: Vec<WebhookDelivery> = (0..n).map(|_| new_delivery(&sub, t0())).collect();
     for d in &deliveries {
         st.deliveries.insert_delivery(d).await.unwrap();
     }
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock(std::sync::Mutex::new(start + Duration::seconds(1))));
-    let deps = deps_over(st, clock, dir.path(), &receiver.uri());
-    let (a, b) = tokio::join!(fn_integrations::run_deliveries(&deps), fn_integrations::run_deliveries(&deps));
-    let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a.delivered + b.delivered, 180, "{a:?} {b:?}");
+    (receiver, sub, deliveries)
+}
+
+/// How many requests the receiver got per `webhook-id`.
+async fn sent_by_id(receiver: &wiremock::MockServer) -> std::collections::BTreeMap<String, usize> {
     let mut sent: std::collections::BTreeMap<String, usize> = Default::default();
     for r in receiver.received_requests().await.unwrap() {
         let id = r.headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("?").to_string();
         *sent.entry(id).or_default() += 1;
     }
+    sent
+}
+
+/// One scheduled delivery run sends everything due, not a fixed 50: its workers take disjoint
+/// shares, round after round, and each delivery reaches the receiver exactly once (two runs
+/// overlapping, as two scheduled invocations may, change nothing).
+pub async fn a_delivery_run_sends_all_that_is_due_once(st: &Stores) {
+    let (receiver, _sub, _) = due_deliveries_to_a_receiver(st, "acc_run", 180, 200, 5).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(t0() + Duration::seconds(1))));
+    let deps = deps_over(st, clock, dir.path(), &receiver.uri());
+    let (a, b) = tokio::join!(fn_integrations::run_deliveries(&deps), fn_integrations::run_deliveries(&deps));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.delivered + b.delivered, 180, "{a:?} {b:?}");
+    let sent = sent_by_id(&receiver).await;
     assert_eq!(sent.len(), 180);
     assert!(sent.values().all(|n| *n == 1), "each once: {sent:?}");
     assert_eq!(fn_integrations::run_deliveries(&deps).await.unwrap().attempted, 0, "nothing left");
@@ -1551,20 +1569,8 @@ pub async fn a_delivery_run_sends_all_that_is_due_once(st: &Stores) {
 /// exactly once. (A list read before another worker saved its outcome must not lease the
 /// delivery again before its next attempt, and a worker whose lease ran out saves nothing.)
 pub async fn racing_delivery_workers_send_each_attempt_exactly_once(st: &Stores) {
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    let receiver = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(500).set_delay(std::time::Duration::from_millis(15)))
-        .mount(&receiver)
-        .await;
-    let mut sub = new_subscription("acc_race");
-    sub.url = format!("{}/hook", receiver.uri());
-    st.subscriptions.insert_subscription(&sub, 50).await.unwrap();
+    let (receiver, sub, deliveries) = due_deliveries_to_a_receiver(st, "acc_race", 6, 500, 15).await;
     let start = t0();
-    let deliveries: Vec<WebhookDelivery> = (0..6).map(|_| new_delivery(&sub, start)).collect();
-    for d in &deliveries {
-        st.deliveries.insert_delivery(d).await.unwrap();
-    }
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(start)));
     let deps = deps_over(st, clock.clone(), dir.path(), &receiver.uri());
@@ -1585,11 +1591,7 @@ pub async fn racing_delivery_workers_send_each_attempt_exactly_once(st: &Stores)
         while let Some(r) = workers.join_next().await {
             r.unwrap();
         }
-        let mut sent: std::collections::BTreeMap<String, usize> = Default::default();
-        for r in receiver.received_requests().await.unwrap() {
-            let id = r.headers.get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or("?").to_string();
-            *sent.entry(id).or_default() += 1;
-        }
+        let sent = sent_by_id(&receiver).await;
         for d in &deliveries {
             assert_eq!(
                 sent.get(d.event_id.as_str()).copied().unwrap_or(0),

@@ -113,12 +113,36 @@ mod expiry {
     }
 }
 
+/// Reply `i` to tweet 1000 of the X profile 42 (reply 0 is the tweet itself), at `at`.
+fn x_reply(i: u64, at: inbox_domain::Timestamp) -> inbox_domain::ingest::InboundEvent {
+    use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
+    use inbox_domain::*;
+    InboundEvent {
+        network: Network::Twitter,
+        profile_external_id: "42".into(),
+        platform_id: format!("{}", 1_000 + i),
+        thread: ThreadRef {
+            kind: Kind::Reply,
+            thread_key: "1000".into(),
+            parent_platform_id: (i > 0).then(|| "1000".into()),
+            post_id: None,
+        },
+        occurred_at: at,
+        change: Change::Posted {
+            direction: Direction::Inbound,
+            text: format!("reply {i} about the tent"),
+            author: Author { id: format!("u{i}"), name: "Fan".into(), handle: "fan".into() },
+            correlation: None,
+        },
+        sponsored: false,
+    }
+}
+
 /// Issue #10.7 on DynamoDB: appending to a thread costs the same capacity whatever its length
 /// (the append reads the conversation and the platform id, and writes them with the item;
 /// nothing of the thread's other items).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn appending_to_a_thread_costs_the_same_whatever_its_length() {
-    use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
     use inbox_domain::*;
     let config = inbox_conformance::moto::sdk_config().await;
     let (client, table) = inbox_conformance::moto::table(&config).await;
@@ -146,25 +170,7 @@ async fn appending_to_a_thread_costs_the_same_whatever_its_length() {
         created_at: now,
     };
     stores.directory.put_profile(&profile).await.unwrap();
-    let reply = |i: u64| InboundEvent {
-        network: Network::Twitter,
-        profile_external_id: "42".into(),
-        platform_id: format!("{}", 1_000 + i),
-        thread: ThreadRef {
-            kind: Kind::Reply,
-            thread_key: "1000".into(),
-            parent_platform_id: (i > 0).then(|| "1000".into()),
-            post_id: None,
-        },
-        occurred_at: now,
-        change: Change::Posted {
-            direction: Direction::Inbound,
-            text: format!("reply {i} about the tent"),
-            author: Author { id: format!("u{i}"), name: "Fan".into(), handle: "fan".into() },
-            correlation: None,
-        },
-        sponsored: false,
-    };
+    let reply = |i: u64| x_reply(i, now);
     let cost_of = |i: u64| {
         let (deps, meter) = (deps.clone(), meter.clone());
         async move {
@@ -192,7 +198,6 @@ async fn appending_to_a_thread_costs_the_same_whatever_its_length() {
 /// later moves it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_threads_feed_entry_moves_at_most_once_a_second() {
-    use inbox_domain::ingest::{Change, InboundEvent, ThreadRef};
     use inbox_domain::*;
     let config = inbox_conformance::moto::sdk_config().await;
     let (client, table) = inbox_conformance::moto::table(&config).await;
@@ -207,25 +212,7 @@ async fn a_busy_threads_feed_entry_moves_at_most_once_a_second() {
     let mut profile = inbox_conformance::store::profile_for_tests("acc_t", "prf_x", Network::Twitter, "42");
     profile.credentials = Credentials::default();
     stores.directory.put_profile(&profile).await.unwrap();
-    let reply = |i: u64| InboundEvent {
-        network: Network::Twitter,
-        profile_external_id: "42".into(),
-        platform_id: format!("{}", 1_000 + i),
-        thread: ThreadRef {
-            kind: Kind::Reply,
-            thread_key: "1000".into(),
-            parent_platform_id: (i > 0).then(|| "1000".into()),
-            post_id: None,
-        },
-        occurred_at: start,
-        change: Change::Posted {
-            direction: Direction::Inbound,
-            text: format!("reply {i}"),
-            author: Author { id: format!("u{i}"), name: "Fan".into(), handle: "fan".into() },
-            correlation: None,
-        },
-        sponsored: false,
-    };
+    let reply = |i: u64| x_reply(i, start);
     let at = |ms: i64| *clock.0.lock().unwrap() = start + chrono::Duration::milliseconds(ms);
     let feed_sk = || {
         let (client, table) = (client.clone(), table.clone());
