@@ -12,7 +12,8 @@
   the OpenAPI document has the authorizer;
 - the actions queue lets a message be received more times than an outbound action is tried
   (`shared/domain/src/retry.rs`: each retry hands the message back with a wait, and SQS counts
-  every receive against `maxReceiveCount`), with room for a few failures of the inbox itself.
+  every receive against `maxReceiveCount`), with room for a few failures of the inbox itself;
+- the functions that store ingested events and the API may `BatchGetItem` (moto checks no IAM).
 
 Run by scripts/test.sh with the test virtualenv's Python (cfn-lint's loader reads the
 template's short-form tags):  python infra/check_template.py template.yaml
@@ -197,6 +198,21 @@ def main(path):
     if webhook_timeout > 10:
         problems.append(f"WebhookFunction: timeout {webhook_timeout} s; webhook receipt must answer within seconds")
 
+    # The functions that store ingested events (webhooks, polls) and the API read records in
+    # batches (a thread's conversation by its derived id and by its older thread record at once;
+    # a feed page's conversations): BatchGetItem must be granted, or DynamoDB refuses them on AWS
+    # (moto does not check IAM, so no test on it would show it).
+    for name in ("IngestFunction", "PollerFunction", "ApiFunction"):
+        statements = [
+            st
+            for pol in resources.get(name, {}).get("Properties", {}).get("Policies", [])
+            if isinstance(pol, dict)
+            for st in pol.get("Statement", [])
+        ]
+        actions = {a for st in statements for a in (st.get("Action") if isinstance(st.get("Action"), list) else [st.get("Action")])}
+        if "dynamodb:BatchGetItem" not in actions:
+            problems.append(f"{name}: not granted dynamodb:BatchGetItem (it reads conversations in batches)")
+
     # Every function logs to a group of its own with a retention (not kept forever by default).
     log_groups = {k: r for k, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
     for name, r in resources.items():
@@ -228,7 +244,7 @@ def main(path):
     print(
         f"template.yaml: {len(work_queues)} queues with dead-letter queues and alarms; visibility ≥ 6 × consumer timeout; "
         "partial batch failures on every SQS event; Zapier routes without the JWT authorizer, the rest of /api with it; "
-        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key; every function's logs kept for a set time; alarms can reach their topic; SQS sources capped, webhooks and API reserved; webhooks on their own function URL"
+        "the actions queue outlasts the retry schedule; only the functions that use stored secrets may use the token key; every function's logs kept for a set time; alarms can reach their topic; SQS sources capped, webhooks and API reserved; webhooks on their own function URL; batch reads granted where made"
     )
 
 
