@@ -50,3 +50,42 @@ pub async fn handle_message(deps: &Deps, message: &[u8]) -> Result<Report, Inges
     }
     Ok(report)
 }
+
+/// How long a message whose event was refused for throughput (a DynamoDB partition over its
+/// rate, [`inbox_domain::error::PortError::Busy`]) waits before it comes back: handed back at
+/// once instead of waiting inside the function, it frees its place in the batch for the events
+/// behind it. The wait doubles with each receive from 2 s (jittered by up to half, so that a
+/// throttled thread's messages do not come back together) up to a minute: the queue's 20
+/// receives then span about a quarter of an hour of throttling before the dead-letter queue.
+/// `None` for any other failure (the queue's own visibility timeout, then the dead-letter queue).
+pub fn busy_wait(error: &IngestError, receives: u32) -> Option<std::time::Duration> {
+    let IngestError::Domain(inbox_domain::DomainError::Dependency(e)) = error else { return None };
+    if !e.is_busy() {
+        return None;
+    }
+    let full = (2u64 << receives.saturating_sub(1).min(5)).min(60) as f64;
+    Some(std::time::Duration::from_secs_f64(full * (0.5 + fastrand::f64() / 2.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use inbox_domain::error::PortError;
+
+    #[test]
+    fn a_busy_store_hands_the_message_back_with_a_wait_that_grows() {
+        let busy = || {
+            IngestError::Domain(inbox_domain::DomainError::Dependency(PortError::Busy { words: "throttled".into(), source: "x".into() }))
+        };
+        let waits: Vec<f64> = (1..=8).map(|r| busy_wait(&busy(), r).unwrap().as_secs_f64()).collect();
+        for (r, w) in waits.iter().enumerate() {
+            let full = [2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0][r];
+            assert!(*w >= full / 2.0 && *w <= full, "receive {}: {w} s", r + 1);
+        }
+        let total_max: f64 = (1..=20).map(|r| busy_wait(&busy(), r).unwrap().as_secs_f64()).sum();
+        assert!(total_max > 5.0 * 60.0, "20 receives span minutes of throttling: {total_max} s");
+        let failed = IngestError::Domain(inbox_domain::DomainError::Dependency(PortError::Unavailable("down".into())));
+        assert_eq!(busy_wait(&failed, 1), None, "other failures wait for the queue's own timeout");
+        assert_eq!(busy_wait(&IngestError::BadMessage("x".into()), 1), None);
+    }
+}

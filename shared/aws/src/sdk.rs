@@ -7,11 +7,18 @@ where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
+    let code = e.as_service_error().and_then(|s| s.code()).map(str::to_string);
     let words = match e.as_service_error() {
         Some(s) => format!("{service}: {}: {}", s.code().unwrap_or("error"), s.message().unwrap_or("")),
         None => format!("{service}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)),
     };
-    inbox_domain::error::PortError::failed(words, e)
+    match code.as_deref() {
+        // Refused for throughput after the SDK's own retries: worth trying again in a moment.
+        Some("ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded") => {
+            inbox_domain::error::PortError::Busy { words, source: Box::new(e) }
+        }
+        _ => inbox_domain::error::PortError::failed(words, e),
+    }
 }
 
 /// The shared SDK configuration: region, credentials and endpoints from the environment
@@ -63,5 +70,25 @@ mod tests {
         assert!(port.to_string().starts_with("dynamodb: "), "{port}");
         let source = std::error::Error::source(&port).expect("the chain is kept");
         assert!(source.downcast_ref::<SdkError<GetItemError, ()>>().is_some(), "{source:?}");
+        assert!(!port.is_busy());
+    }
+
+    /// DynamoDB refusing for throughput (after the SDK's retries) is `Busy`: worth handing the
+    /// work back for a moment; any other service error is not.
+    #[test]
+    fn a_throttled_call_is_busy() {
+        use aws_sdk_dynamodb::error::ErrorMetadata;
+        use aws_sdk_dynamodb::types::error::ProvisionedThroughputExceededException;
+        let throttled = GetItemError::ProvisionedThroughputExceededException(
+            ProvisionedThroughputExceededException::builder()
+                .message("Throughput exceeds the current capacity of your table or index.")
+                .meta(ErrorMetadata::builder().code("ProvisionedThroughputExceededException").build())
+                .build(),
+        );
+        let port = super::sdk_unavailable("dynamodb", SdkError::<GetItemError, ()>::service_error(throttled, ()));
+        assert!(port.is_busy(), "{port}");
+        assert!(port.to_string().contains("ProvisionedThroughputExceededException"), "{port}");
+        let other = GetItemError::generic(ErrorMetadata::builder().code("ValidationException").build());
+        assert!(!super::sdk_unavailable("dynamodb", SdkError::<GetItemError, ()>::service_error(other, ())).is_busy());
     }
 }

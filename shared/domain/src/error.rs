@@ -47,11 +47,22 @@ pub enum PortError {
     /// text. Printing the whole chain would repeat the source's words: print the error.
     #[error("{words}")]
     Failed { words: String, source: Box<dyn std::error::Error + Send + Sync + 'static> },
+    /// A dependency refused for throughput (a DynamoDB partition over its rate) after its
+    /// client's own retries: the work is sound and worth trying again in a moment, which a
+    /// queue consumer does by handing its message back with a short wait rather than holding
+    /// its batch (see `fn_ingest::busy_wait`).
+    #[error("{words}")]
+    Busy { words: String, source: Box<dyn std::error::Error + Send + Sync + 'static> },
     #[error("{0}")]
     Corrupt(String),
 }
 
 impl PortError {
+    /// Whether this is [`PortError::Busy`], however deep in a domain error.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, PortError::Busy { .. })
+    }
+
     /// A dependency's error `source`, said in `words`.
     pub fn failed(words: impl Into<String>, source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         PortError::Failed { words: words.into(), source: source.into() }

@@ -335,9 +335,10 @@ impl DynamoDbStore {
                     // Gone (deleted with its profile): the use case looks again.
                     _ => return Err(PortError::Conflict),
                 },
-                // The conversation's partition is over its rate (every reply to one post):
-                // the SDK tried a few times; wait longer here before giving the event back.
-                Err(e) if is_throttled(&e) && attempt + 1 < ABSORB_ATTEMPTS => self.back_off(attempt + 2).await,
+                // The conversation's partition over its rate (every reply to one post), after
+                // the SDK's retries, is `Busy`: the ingest hands the event back for a moment
+                // (its item is stored; the redelivery applies the activity) rather than wait
+                // here, holding its batch and the events behind it.
                 Err(e) => return Err(unavailable(e)),
             }
         }

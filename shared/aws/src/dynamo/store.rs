@@ -357,14 +357,6 @@ pub(crate) fn is_condition_failed<E: ProvideErrorMetadata>(e: &SdkError<E>) -> b
     e.as_service_error().and_then(|s| s.code()).is_some_and(|c| c == "ConditionalCheckFailedException")
 }
 
-/// Whether an SDK error is DynamoDB refusing for throughput (a partition over its rate, or the
-/// account's request limit).
-pub(crate) fn is_throttled<E: ProvideErrorMetadata>(e: &SdkError<E>) -> bool {
-    e.as_service_error()
-        .and_then(|s| s.code())
-        .is_some_and(|c| matches!(c, "ProvisionedThroughputExceededException" | "ThrottlingException" | "RequestLimitExceeded"))
-}
-
 /// The record a failed condition saw (with `ReturnValuesOnConditionCheckFailure::AllOld`).
 pub(crate) fn condition_item(e: &SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError>) -> Option<Record> {
     match e.as_service_error() {

@@ -30,6 +30,7 @@ use inbox_domain::usecases::Deps;
 use inbox_domain::*;
 use inbox_lambda::aws_lambda_events::event::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
 use inbox_lambda::runtime::{self, Aws, LambdaConfig, Secrets, WebSecrets};
+use inbox_lambda::sqs_batch::Disposition;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -167,6 +168,8 @@ pub struct SourceStats {
     pub invocations: u64,
     pub receives: u64,
     pub failed_receives: u64,
+    /// Receives that ended with the message handed back for a moment (refused for throughput).
+    pub handed_back: u64,
     pub dead_letters: u64,
     pub peak_concurrency: usize,
     /// The longest a message waited from its send to its successful handling (s).
@@ -552,33 +555,59 @@ pub async fn run(o: &Options) -> Report {
                     })
                     .collect();
                 let ends = std::sync::Mutex::new(start);
-                let handler = |body: Vec<u8>| {
+                // When each message handed back with a wait comes back (by receipt handle).
+                let back = std::sync::Mutex::new(std::collections::HashMap::<String, f64>::new());
+                let handler = |body: Vec<u8>, receives: u32| {
                     let ends = &ends;
                     let source = sources_kind(si);
                     async move {
-                        let (out, at) = sim::run_at(start, handle(source, &f.deps, body)).await;
+                        let (out, at) = sim::run_at(start, handle(source, &f.deps, body, receives)).await;
                         let mut e = ends.lock().unwrap_or_else(|p| p.into_inner());
                         *e = e.max(at);
-                        out
+                        out.map(|d| (d, at))
                     }
                 };
-                let response = inbox_lambda::sqs_batch::handle_batch(event, handler).await;
+                // The handler's own end time rides with its disposition to `retry`.
+                let timed = |body: Vec<u8>, receives: u32| {
+                    let run = handler(body, receives);
+                    async move {
+                        match run.await {
+                            Ok((Disposition::RetryIn(wait), at)) => Ok(Disposition::RetryIn(wait + std::time::Duration::from_secs_f64(at))),
+                            Ok((d, _)) => Ok(d),
+                            Err(e) => Err(e),
+                        }
+                    }
+                };
+                let retry = |receipt: String, until: std::time::Duration| {
+                    let back = &back;
+                    async move {
+                        back.lock().unwrap_or_else(|p| p.into_inner()).insert(receipt, until.as_secs_f64());
+                        Ok::<(), String>(())
+                    }
+                };
+                let response = inbox_lambda::sqs_batch::handle_batch_retrying(event, timed, retry).await;
                 let failed: BTreeSet<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
                 let end = *ends.lock().unwrap_or_else(|p| p.into_inner());
-                (si, slot, start, end, batch, failed)
+                let back = back.into_inner().unwrap_or_else(|p| p.into_inner());
+                (si, slot, start, end, batch, failed, back)
             }
         });
-        for (si, slot, start, end, batch, failed) in join_all(runs).await {
+        for (si, slot, start, end, batch, failed, back) in join_all(runs).await {
             let source = &mut sources[si].0;
             source.slots[slot] = end;
             for mut m in batch {
                 source.stats.receives += 1;
                 if failed.contains(m.message.message_id.as_deref().unwrap_or_default()) {
-                    source.stats.failed_receives += 1;
+                    let handed_back = m.message.receipt_handle.as_ref().and_then(|r| back.get(r)).copied();
+                    match handed_back {
+                        Some(_) => source.stats.handed_back += 1,
+                        None => source.stats.failed_receives += 1,
+                    }
                     if m.receives >= source.cfg.max_receives {
                         source.stats.dead_letters += 1;
                     } else {
-                        m.visible_at = start + source.cfg.visibility_secs;
+                        // Back after its wait (ChangeMessageVisibility), else the queue's timeout.
+                        m.visible_at = handed_back.unwrap_or(start + source.cfg.visibility_secs);
                         source.ready.push(m);
                     }
                 } else {
@@ -733,11 +762,20 @@ fn sources_kind(i: usize) -> Kind {
     [Kind::Ingest, Kind::Integrations, Kind::Notifier][i]
 }
 
-async fn handle(kind: Kind, deps: &Deps, body: Vec<u8>) -> Result<(), String> {
+/// One message through its function's handler, as its `main.rs` wires it: an ingest refused for
+/// throughput is handed back with a wait (`fn_ingest::busy_wait`).
+async fn handle(kind: Kind, deps: &Deps, body: Vec<u8>, receives: u32) -> Result<Disposition, String> {
+    let done = |r: Result<(), String>| r.map(|_| Disposition::Done);
     match kind {
-        Kind::Ingest => fn_ingest::handle_message(deps, &body).await.map(|_| ()).map_err(|e| e.to_string()),
-        Kind::Integrations => fn_integrations::handle_message(deps, &body).await.map(|_| ()).map_err(|e| e.to_string()),
-        Kind::Notifier => fn_notifier::handle_message(deps, &body).await.map(|_| ()).map_err(|e| e.to_string()),
+        Kind::Ingest => match fn_ingest::handle_message(deps, &body).await {
+            Ok(_) => Ok(Disposition::Done),
+            Err(e) => match fn_ingest::busy_wait(&e, receives) {
+                Some(wait) => Ok(Disposition::RetryIn(wait)),
+                None => Err(e.to_string()),
+            },
+        },
+        Kind::Integrations => done(fn_integrations::handle_message(deps, &body).await.map(|_| ()).map_err(|e| e.to_string())),
+        Kind::Notifier => done(fn_notifier::handle_message(deps, &body).await.map(|_| ()).map_err(|e| e.to_string())),
     }
 }
 
