@@ -326,6 +326,11 @@ impl TxError {
     }
 
     pub(crate) fn into_port(self) -> PortError {
+        if self.throttled() {
+            // Throttled past the retries in `transact`: worth handing back for a moment.
+            let words = "dynamodb: transaction cancelled: ThrottlingError".to_string();
+            return PortError::Busy { source: words.clone().into(), words };
+        }
         match self {
             TxError::Canceled(codes) if codes.iter().any(|c| c == "TransactionConflict") => PortError::Conflict,
             TxError::Canceled(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => PortError::Conflict,
