@@ -29,7 +29,8 @@ async fn a_small_spike_drains_with_every_event_stored_once() {
     assert_eq!(r.conversations_created, 60, "a conversation per top-level comment");
     assert_eq!(r.x_thread_items, 30);
     let ingest = &r.sources[0].1;
-    assert_eq!(ingest.receives, ingest.messages + ingest.failed_receives - ingest.dead_letters, "{ingest:?}");
+    // Every receive is a message's last, a failure or a hand-back (refused for throughput).
+    assert_eq!(ingest.receives, ingest.messages + ingest.failed_receives + ingest.handed_back - ingest.dead_letters, "{ingest:?}");
     assert!(r.feed_reads >= 1 && r.feed_errors == 0, "the agents read their feeds: {r:?}");
     assert!(r.write_units > 0 && !r.hot_keys.is_empty(), "the meter saw the run per key");
 }
