@@ -234,7 +234,9 @@ impl Queue for SqsQueue {
             });
             if let Err(e) = sent {
                 // The first failure is the answer; nothing more is started.
-                result = result.and(Err(e));
+                if result.is_ok() {
+                    result = Err(e);
+                }
                 batches = Vec::new().into_iter();
             }
         }

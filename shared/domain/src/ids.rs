@@ -105,6 +105,18 @@ impl ItemId {
     }
 }
 
+/// Which of `parts` shares a string (an id) falls in: FNV-1a, stable across builds and
+/// processes (unlike the standard library's hasher), so every writer and reader of a sharded
+/// key or a worker's share agrees.
+pub fn share_of(s: &str, parts: u32) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h % parts.max(1)
+}
+
 /// 128 bits of SHA-256 over two strings (kept apart), in hex.
 fn digest_hex(a: &str, b: &str) -> String {
     use sha2::{Digest, Sha256};

@@ -255,13 +255,16 @@ pub async fn one_thread_makes_one_conversation_and_one_platform_id_one_item(s: &
     assert!(store.find_item(&"prf_2".into(), "p1").await.unwrap().is_none(), "per profile");
 }
 
-pub async fn concurrent_first_events_of_a_thread_make_one_conversation(s: &Stores) {
+/// Eight first events of `thread` racing, the i-th making conversation `id(i)` with an item of
+/// platform id `<pid><i>`: exactly one wins, and only its conversation (in the feed) and its
+/// item are stored. The winner.
+async fn race_first_events(s: &Stores, thread: &str, pid: &str, id: impl Fn(usize) -> String) -> Conversation {
     let mut set = tokio::task::JoinSet::new();
     for i in 0..8 {
-        let store = s.conversations.clone();
+        let (store, cid, thread) = (s.conversations.clone(), id(i), thread.to_string());
+        let platform_id = format!("{pid}{i}");
         set.spawn(async move {
-            let id = format!("cnv_{i}");
-            store.write(create(conversation(&id, "t1", 0), vec![item(&format!("itm_{i}"), &id, Some(&format!("p{i}")), "hi", 0)])).await
+            store.write(create(conversation(&cid, &thread, 0), vec![item(&format!("itm_{i}"), &cid, Some(&platform_id), "hi", 0)])).await
         });
     }
     let mut ok = 0;
@@ -273,14 +276,23 @@ pub async fn concurrent_first_events_of_a_thread_make_one_conversation(s: &Store
         }
     }
     assert_eq!(ok, 1, "exactly one conversation per thread");
-    let winner = s.conversations.find_by_thread(&"prf_1".into(), "t1").await.unwrap().unwrap();
+    let winner = s.conversations.find_by_thread(&"prf_1".into(), thread).await.unwrap().unwrap();
     assert_eq!(feed_all(s, &feed_query(&["prf_1"])).await, vec![winner.id.to_string()]);
     let items = s.conversations.items(&winner.id).await.unwrap();
-    assert_eq!(items.len(), 1);
+    assert_eq!(items.len(), 1, "only the winner's item: {items:?}");
     for i in 0..8 {
-        let found = s.conversations.find_item(&"prf_1".into(), &format!("p{i}")).await.unwrap();
-        assert_eq!(found.is_some(), items[0].platform_id.as_deref() == Some(&format!("p{i}")), "p{i}: only the winner's item is stored");
+        let found = s.conversations.find_item(&"prf_1".into(), &format!("{pid}{i}")).await.unwrap();
+        assert_eq!(
+            found.is_some(),
+            items[0].platform_id.as_deref() == Some(&format!("{pid}{i}")),
+            "{pid}{i}: only the winner's item is stored"
+        );
     }
+    winner
+}
+
+pub async fn concurrent_first_events_of_a_thread_make_one_conversation(s: &Stores) {
+    race_first_events(s, "t1", "p", |i| format!("cnv_{i}")).await;
 }
 
 /// The same, for conversations whose id their thread gives (what ingest makes): a store may
@@ -289,34 +301,9 @@ pub async fn concurrent_first_events_of_a_thread_under_its_own_id_make_one_conve
     let cid = ConversationId::for_thread(&"prf_1".into(), "t9");
     assert_eq!(cid, ConversationId::for_thread(&"prf_1".into(), "t9"), "derived, not drawn");
     assert_ne!(cid, ConversationId::for_thread(&"prf_2".into(), "t9"), "per profile");
-    let mut set = tokio::task::JoinSet::new();
-    for i in 0..8 {
-        let (store, cid) = (s.conversations.clone(), cid.clone());
-        set.spawn(async move {
-            let w =
-                create(conversation(cid.as_str(), "t9", 0), vec![item(&format!("itm_{i}"), cid.as_str(), Some(&format!("q{i}")), "hi", 0)]);
-            store.write(w).await
-        });
-    }
-    let mut ok = 0;
-    while let Some(r) = set.join_next().await {
-        match r.unwrap() {
-            Ok(()) => ok += 1,
-            Err(PortError::AlreadyExists | PortError::Conflict) => {}
-            Err(e) => panic!("unexpected {e:?}"),
-        }
-    }
-    assert_eq!(ok, 1, "exactly one conversation per thread");
-    let found = s.conversations.find_by_thread(&"prf_1".into(), "t9").await.unwrap().unwrap();
-    assert_eq!(found.id, cid);
+    let winner = race_first_events(s, "t9", "q", |_| cid.to_string()).await;
+    assert_eq!(winner.id, cid);
     assert!(s.conversations.find_by_thread(&"prf_2".into(), "t9").await.unwrap().is_none(), "per profile");
-    assert_eq!(feed_all(s, &feed_query(&["prf_1"])).await, vec![cid.to_string()]);
-    let items = s.conversations.items(&cid).await.unwrap();
-    assert_eq!(items.len(), 1, "only the winner's item: {items:?}");
-    for i in 0..8 {
-        let found = s.conversations.find_item(&"prf_1".into(), &format!("q{i}")).await.unwrap();
-        assert_eq!(found.is_some(), items[0].platform_id.as_deref() == Some(&format!("q{i}")), "q{i}: only the winner's item is stored");
-    }
 }
 
 /// Appends racing on one conversation (every reply to one viral post), each planned on the same

@@ -193,21 +193,29 @@ fn history_values(entries: &[HistoryEntry]) -> AttributeValue {
     AttributeValue::L(entries.iter().map(|h| s(serde_json::to_string(h).expect("serialisable"))).collect())
 }
 
-/// An item's record, carrying `history` (the history of the write that adds it).
-fn item_update(store: &DynamoDbStore, cid: &str, prof: &str, item: &Item, history: Option<&[HistoryEntry]>) -> UpdateItemFluentBuilder {
+/// The update that writes an item's record, carrying `history` (the history of the write that
+/// adds it): its expression and values, for a single UpdateItem ([`item_update`]) or a
+/// transaction's.
+fn item_expression(prof: &str, item: &Item, history: Option<&[HistoryEntry]>) -> (String, Vec<(&'static str, AttributeValue)>) {
     let mut expr = String::from("SET doc = :doc");
-    let mut u = store
-        .update_at(key::item(cid, item.id.as_str()).0, key::item(cid, item.id.as_str()).1)
-        .expression_attribute_values(":doc", to_doc(item));
+    let mut values = vec![(":doc", to_doc(item))];
     if let Some(h) = history.filter(|h| !h.is_empty()) {
         expr.push_str(", h = list_append(if_not_exists(h, :empty), :h)");
-        u = u.expression_attribute_values(":h", history_values(h)).expression_attribute_values(":empty", AttributeValue::L(vec![]));
+        values.push((":h", history_values(h)));
+        values.push((":empty", AttributeValue::L(vec![])));
     }
     if let Some(r) = &item.dm_recipient {
         expr.push_str(", g4pk = :g4");
-        u = u.expression_attribute_values(":g4", s(format!("{prof}#{r}")));
+        values.push((":g4", s(format!("{prof}#{r}"))));
     }
-    u.update_expression(expr)
+    (expr, values)
+}
+
+/// [`item_expression`] as one UpdateItem.
+fn item_update(store: &DynamoDbStore, cid: &str, prof: &str, item: &Item, history: Option<&[HistoryEntry]>) -> UpdateItemFluentBuilder {
+    let (expr, values) = item_expression(prof, item, history);
+    let (pk, sk) = key::item(cid, item.id.as_str());
+    values.into_iter().fold(store.update_at(pk, sk).update_expression(expr), |u, (k, v)| u.expression_attribute_values(k, v))
 }
 
 impl DynamoDbStore {
@@ -477,17 +485,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         // The write's history rides on the first item or note it adds (one record fewer).
         let mut history = Some(w.history.clone()).filter(|h| !h.is_empty());
         for item in &w.items {
-            let mut expr = String::from("SET doc = :doc");
-            let mut values = vec![(":doc", to_doc(item))];
-            if let Some(h) = history.take() {
-                expr.push_str(", h = list_append(if_not_exists(h, :empty), :h)");
-                values.push((":h", history_values(&h)));
-                values.push((":empty", AttributeValue::L(vec![])));
-            }
-            if let Some(r) = &item.dm_recipient {
-                expr.push_str(", g4pk = :g4");
-                values.push((":g4", s(format!("{prof}#{r}"))));
-            }
+            let (expr, values) = item_expression(prof, item, history.take().as_deref());
             actions.push(tx::update(table, key::item(cid, item.id.as_str()), &expr, None, vec![], values));
         }
         let first_note = actions.len();

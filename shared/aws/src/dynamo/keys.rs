@@ -84,15 +84,9 @@ pub(crate) fn feed_sk(c: &Conversation) -> String {
 /// sixteen and merges them (see `feed.rs`).
 pub(crate) const FEED_SHARDS: u32 = 16;
 
-/// The shard of a conversation's feed entries: FNV-1a of its id (stable across builds,
-/// unlike the standard library's hasher).
+/// The shard of a conversation's feed entries (`inbox_domain::ids::share_of` its id).
 pub(crate) fn feed_shard(cid: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in cid.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h % FEED_SHARDS
+    inbox_domain::ids::share_of(cid, FEED_SHARDS)
 }
 
 /// The feed index (`by_status`) partition of a conversation of `acc` in `status`:
@@ -112,5 +106,5 @@ pub(crate) const DUE_SHARDS: u32 = 16;
 /// The `due_polls` partition of a scheduled record (a poll, a delivery, a renewal) of
 /// `schedule`: `<schedule>#<shard>`, the shard from the record's id.
 pub(crate) fn due_pk(schedule: &str, id: &str) -> String {
-    format!("{schedule}#{}", feed_shard(id) % DUE_SHARDS)
+    format!("{schedule}#{}", inbox_domain::ids::share_of(id, DUE_SHARDS))
 }

@@ -557,6 +557,7 @@ pub async fn run(o: &Options) -> Report {
                 let ends = std::sync::Mutex::new(start);
                 // When each message handed back with a wait comes back (by receipt handle).
                 let back = std::sync::Mutex::new(std::collections::HashMap::<String, f64>::new());
+                // A hand-back's wait is passed to `retry` as the simulated time it comes back.
                 let handler = |body: Vec<u8>, receives: u32| {
                     let ends = &ends;
                     let source = sources_kind(si);
@@ -564,18 +565,10 @@ pub async fn run(o: &Options) -> Report {
                         let (out, at) = sim::run_at(start, handle(source, &f.deps, body, receives)).await;
                         let mut e = ends.lock().unwrap_or_else(|p| p.into_inner());
                         *e = e.max(at);
-                        out.map(|d| (d, at))
-                    }
-                };
-                // The handler's own end time rides with its disposition to `retry`.
-                let timed = |body: Vec<u8>, receives: u32| {
-                    let run = handler(body, receives);
-                    async move {
-                        match run.await {
-                            Ok((Disposition::RetryIn(wait), at)) => Ok(Disposition::RetryIn(wait + std::time::Duration::from_secs_f64(at))),
-                            Ok((d, _)) => Ok(d),
-                            Err(e) => Err(e),
-                        }
+                        out.map(|d| match d {
+                            Disposition::RetryIn(wait) => Disposition::RetryIn(wait + std::time::Duration::from_secs_f64(at)),
+                            done => done,
+                        })
                     }
                 };
                 let retry = |receipt: String, until: std::time::Duration| {
@@ -585,7 +578,7 @@ pub async fn run(o: &Options) -> Report {
                         Ok::<(), String>(())
                     }
                 };
-                let response = inbox_lambda::sqs_batch::handle_batch_retrying(event, timed, retry).await;
+                let response = inbox_lambda::sqs_batch::handle_batch_retrying(event, handler, retry).await;
                 let failed: BTreeSet<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
                 let end = *ends.lock().unwrap_or_else(|p| p.into_inner());
                 let back = back.into_inner().unwrap_or_else(|p| p.into_inner());

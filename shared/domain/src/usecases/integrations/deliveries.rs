@@ -34,14 +34,9 @@ impl Share {
     /// All of them.
     pub const WHOLE: Share = Share { part: 0, parts: 1 };
 
-    /// Whether a delivery is in this share (FNV-1a of its id: stable across builds).
+    /// Whether a delivery is in this share ([`crate::ids::share_of`] its id).
     pub fn holds(&self, id: &crate::DeliveryId) -> bool {
-        let mut h: u32 = 0x811c_9dc5;
-        for b in id.as_str().bytes() {
-            h ^= u32::from(b);
-            h = h.wrapping_mul(0x0100_0193);
-        }
-        h % self.parts.max(1) == self.part
+        crate::ids::share_of(id.as_str(), self.parts) == self.part
     }
 }
 
