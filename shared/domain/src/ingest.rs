@@ -229,13 +229,19 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                     }
                     let mut item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
                     item.edited = edited;
-                    let mut history = vec![HistoryEntry::new(
-                        &c.id,
-                        now,
-                        Actor::System,
-                        HistoryAction::ItemReceived,
-                        serde_json::json!({"item_id": item.id, "platform_id": event.platform_id}),
-                    )];
+                    // The conversation this very event made, at its first version, without
+                    // its item: a store that makes a conversation and then its item (DynamoDB,
+                    // no transaction) was stopped in between. The item is written with the
+                    // creation's history, so the creation is recorded and told, once.
+                    let unfinished = conv.version == 1
+                        && conv.id.is_for_thread(&profile.id, &event.thread.thread_key)
+                        && (conv.last_inbound_at, &conv.excerpt, &conv.author) == (event.occurred_at, &activity.excerpt, author);
+                    let (action, details) = if unfinished {
+                        (HistoryAction::Created, serde_json::json!({"platform_id": event.platform_id}))
+                    } else {
+                        (HistoryAction::ItemReceived, serde_json::json!({"item_id": item.id, "platform_id": event.platform_id}))
+                    };
+                    let mut history = vec![HistoryEntry::new(&c.id, now, Actor::System, action, details)];
                     if conv.status == Status::Closed {
                         history.push(reopened_entry(&c.id, now));
                     }
