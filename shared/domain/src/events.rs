@@ -132,11 +132,11 @@ fn note_json(n: &Note) -> Value {
     json!({"id": n.id, "author_id": n.author_id, "text": n.text, "mentions": n.mentions, "created_at": n.created_at})
 }
 
-fn event(kind: EventType, c: &Conversation, at: Timestamp, actor: &Actor, data: Value) -> DomainEvent {
+fn event(id: EventId, kind: EventType, c: &Conversation, at: Timestamp, actor: &Actor, data: Value) -> DomainEvent {
     let mut data = data;
     data["conversation"] = conversation_json(c);
     DomainEvent {
-        id: EventId::generate(),
+        id,
         kind,
         account_id: c.account_id.clone(),
         conversation_id: c.id.clone(),
@@ -155,23 +155,25 @@ pub fn from_change(conversation: &Conversation, history: &[HistoryEntry], items:
     let mut out = Vec::new();
     for h in history {
         let (at, actor) = (h.at, &h.actor);
+        let id = || EventId::of_entry(&h.id, 0);
         match h.action {
             HistoryAction::Created => {
-                out.push(event(EventType::ConversationCreated, c, at, actor, json!({})));
+                out.push(event(id(), EventType::ConversationCreated, c, at, actor, json!({})));
                 if let Some(first) = items.iter().find(|i| i.direction == Direction::Inbound) {
-                    out.push(event(EventType::ItemReceived, c, at, actor, json!({"item": item_json(first)})));
+                    out.push(event(EventId::of_entry(&h.id, 1), EventType::ItemReceived, c, at, actor, json!({"item": item_json(first)})));
                 }
             }
             HistoryAction::ItemReceived => {
                 if let Some(i) = item_by_id(&h.details["item_id"]) {
-                    out.push(event(EventType::ItemReceived, c, at, actor, json!({"item": item_json(i)})));
+                    out.push(event(id(), EventType::ItemReceived, c, at, actor, json!({"item": item_json(i)})));
                 }
             }
             HistoryAction::Reopened => {
-                out.push(event(EventType::ConversationReopened, c, at, actor, json!({"reason": h.details.get("reason")})))
+                out.push(event(id(), EventType::ConversationReopened, c, at, actor, json!({"reason": h.details.get("reason")})))
             }
-            HistoryAction::Closed => out.push(event(EventType::ConversationClosed, c, at, actor, json!({}))),
+            HistoryAction::Closed => out.push(event(id(), EventType::ConversationClosed, c, at, actor, json!({}))),
             HistoryAction::Assigned => out.push(event(
+                id(),
                 EventType::ConversationAssigned,
                 c,
                 at,
@@ -179,6 +181,7 @@ pub fn from_change(conversation: &Conversation, history: &[HistoryEntry], items:
                 json!({"assignee_id": h.details["assignee_id"], "previous_assignee_id": h.details["previous_assignee_id"]}),
             )),
             HistoryAction::Unassigned => out.push(event(
+                id(),
                 EventType::ConversationUnassigned,
                 c,
                 at,
@@ -187,11 +190,11 @@ pub fn from_change(conversation: &Conversation, history: &[HistoryEntry], items:
             )),
             HistoryAction::NoteAdded => {
                 if let Some(n) = notes.iter().find(|n| Some(n.id.as_str()) == h.details["note_id"].as_str()) {
-                    out.push(event(EventType::NoteAdded, c, at, actor, json!({"note": note_json(n)})));
+                    out.push(event(id(), EventType::NoteAdded, c, at, actor, json!({"note": note_json(n)})));
                 }
             }
             HistoryAction::CaseCreated => {
-                out.push(event(EventType::CaseCreated, c, at, actor, json!({"case": c.salesforce_case})));
+                out.push(event(id(), EventType::CaseCreated, c, at, actor, json!({"case": c.salesforce_case})));
             }
             _ => {}
         }
@@ -201,7 +204,7 @@ pub fn from_change(conversation: &Conversation, history: &[HistoryEntry], items:
 
 /// `reply.sent`: a network accepted our reply (or private reply) `item`, written by `actor`.
 pub fn reply_sent(conversation: &Conversation, item: &Item, at: Timestamp, actor: &Actor) -> DomainEvent {
-    event(EventType::ReplySent, conversation, at, actor, json!({"item": item_json(item)}))
+    event(EventId::of_sent(&item.id), EventType::ReplySent, conversation, at, actor, json!({"item": item_json(item)}))
 }
 
 /// The body of an outbound webhook, as the bytes sent (and signed): versioned, with the event's

@@ -96,6 +96,19 @@ impl ConversationId {
     }
 }
 
+impl EventId {
+    /// The id of the `n`th event a history entry gives: derived, so that the events derived
+    /// again from the stored entry (a store's change stream, a retried send) carry the same.
+    pub fn of_entry(entry: &HistoryId, n: usize) -> Self {
+        Self(format!("evt_{}_{n}", entry.as_str().trim_start_matches("his_")))
+    }
+
+    /// The id of the `reply.sent` of an outbound item (sent once).
+    pub fn of_sent(item: &ItemId) -> Self {
+        Self(format!("evt_sent_{}", item.as_str().trim_start_matches("itm_")))
+    }
+}
+
 impl ItemId {
     /// The id of the item a network's `platform_id` is, for a profile: derived, so that a
     /// delivery retried after a write whose answer was lost (a timeout, a function killed)

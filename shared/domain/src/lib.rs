@@ -7,6 +7,7 @@ pub mod access;
 pub mod connect;
 pub mod error;
 pub mod events;
+pub mod fanout;
 pub mod ids;
 pub mod ingest;
 pub mod mail;

@@ -130,10 +130,11 @@ pub fn describe(kind: NotificationType, happening: &Happening, actor_name: &str,
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn conv(assignee: Option<&str>) -> Conversation {
+    /// A conversation for tests.
+    pub(crate) fn conv(assignee: Option<&str>) -> Conversation {
         let now = chrono::Utc::now();
         Conversation {
             id: "cnv_1".into(),

@@ -119,6 +119,12 @@ pub trait ConversationStore: Send + Sync {
     fn writes_outbox(&self) -> bool {
         false
     }
+    /// Whether the store itself sends the notifications and domain events of every change it
+    /// commits, derived from the records the change stored ([`crate::fanout::Fanout`]) by its
+    /// change stream: then the use cases send only a change's outbound jobs.
+    fn derives_fanout(&self) -> bool {
+        false
+    }
     /// Whether [`Self::append`] applies an item's activity without the version check (a store
     /// where many writers may append to one conversation at once). Else the use case writes
     /// the conversation back against the version it read, as for any change.

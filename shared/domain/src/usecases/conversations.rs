@@ -9,7 +9,6 @@ use crate::ids::*;
 use crate::ingest;
 use crate::messages::*;
 use crate::model::*;
-use crate::notify::Happening;
 use crate::ports::*;
 use crate::search::SearchQuery;
 use crate::tabs::Filters;
@@ -134,7 +133,6 @@ pub async fn set_status(
             c.status = status;
             let action = if status == Status::Closed { HistoryAction::Closed } else { HistoryAction::Reopened };
             m.history.push(HistoryEntry::new(&c.id, now, actor.clone(), action, serde_json::json!({})));
-            m.happenings.push(Happening::StatusChanged { status });
         }
         Ok(m)
     })
@@ -188,7 +186,6 @@ pub(in crate::usecases) fn apply_assignment(c: &mut Conversation, target: Option
         None => (HistoryAction::Unassigned, serde_json::json!({"previous_assignee_id": previous})),
     };
     m.history.push(HistoryEntry::new(&c.id, now, actor.clone(), action, details));
-    m.happenings.push(Happening::Assignment { previous, new: target });
 }
 
 #[tracing::instrument(skip_all, fields(account_id = %viewer.account(), user_id = %viewer.user.id, conversation_id = %id))]
@@ -221,7 +218,6 @@ pub async fn add_note(deps: &Deps, viewer: &Viewer, id: &ConversationId, text: &
             HistoryAction::NoteAdded,
             serde_json::json!({"note_id": note.id, "mentions": mentions}),
         ));
-        m.happenings.push(Happening::NoteAdded { note_id: note.id.clone(), mentions: mentions.clone() });
         m.notes.push(note);
         Ok(m)
     })

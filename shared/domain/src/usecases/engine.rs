@@ -3,12 +3,11 @@
 
 use super::deps::{Deps, Viewer, visible_conversation};
 use crate::error::{DomainError, DomainResult, PortError};
+use crate::fanout::Fanout;
 use crate::ids::*;
 use crate::messages::*;
 use crate::model::*;
-use crate::notify::{Happening, NotifyEvent};
 use crate::ports::*;
-use serde::Serialize;
 
 /// How often a change that lost an optimistic-concurrency race is recomputed and retried.
 /// Every lost race is another writer's success, so with N concurrent writers on one
@@ -22,7 +21,6 @@ pub(in crate::usecases) struct Mutation {
     pub items: Vec<Item>,
     pub notes: Vec<Note>,
     pub history: Vec<HistoryEntry>,
-    pub happenings: Vec<Happening>,
     pub jobs: Vec<OutboundJob>,
 }
 
@@ -51,9 +49,9 @@ where
             return Ok(current); // nothing to change
         }
         next.version = current.version + 1;
-        let events = crate::events::from_change(&next, &m.history, &m.items, &m.notes);
+        let fanout = Fanout::of_change(&next, &m.history, &m.items, &m.notes);
         let mut write = ConversationWrite {
-            outbox: outbox(&viewer.actor(), &next, now, m.happenings, m.jobs, &events),
+            outbox: outbox(&m.jobs, &fanout),
             conversation: next.clone(),
             expected_version: Some(current.version),
             items: m.items,
@@ -75,39 +73,25 @@ where
 }
 
 /// What a change sets in motion, as queue messages that travel with it
-/// ([`ConversationWrite::outbox`]): its outbound jobs, its notifications, its domain events.
-pub(in crate::usecases) fn outbox(
-    actor: &Actor,
-    conv: &Conversation,
-    now: Timestamp,
-    happenings: Vec<Happening>,
-    jobs: Vec<OutboundJob>,
-    events: &[crate::events::DomainEvent],
-) -> Vec<(QueueName, Vec<u8>)> {
-    fn body<T: Serialize>(v: &T) -> Vec<u8> {
-        serde_json::to_vec(v).expect("serialisable")
-    }
-    let mut out: Vec<(QueueName, Vec<u8>)> = jobs.iter().map(|j| (QueueName::Actions, body(j))).collect();
-    out.extend(happenings.into_iter().map(|happening| {
-        let event = NotifyEvent {
-            event_id: uuid::Uuid::now_v7().simple().to_string(),
-            account_id: conv.account_id.clone(),
-            conversation_id: Some(conv.id.clone()),
-            profile_id: None,
-            actor: actor.clone(),
-            at: now,
-            happening,
-        };
-        (QueueName::Notify, body(&event))
-    }));
-    out.extend(events.iter().map(|e| (QueueName::Events, body(e))));
+/// ([`ConversationWrite::outbox`]): its outbound jobs, then its notifications and domain
+/// events ([`Fanout`]).
+pub(in crate::usecases) fn outbox(jobs: &[OutboundJob], fanout: &Fanout) -> Vec<(QueueName, Vec<u8>)> {
+    let mut out: Vec<(QueueName, Vec<u8>)> =
+        jobs.iter().map(|j| (QueueName::Actions, serde_json::to_vec(j).expect("serialisable"))).collect();
+    out.extend(fanout.messages());
     out
 }
 
-/// The part of a write's outbox the use case must send itself after the write: all of it
-/// when the store cannot enqueue it in the write's transaction (DynamoDB), none otherwise.
+/// The part of a write's outbox the use case must send itself after the write: none when the
+/// store enqueues it in the write's transaction (SQLite); the outbound jobs when the store
+/// derives the notifications and events from its own change stream (DynamoDB with its
+/// stream, see [`ConversationStore::derives_fanout`]); all of it otherwise.
 pub(in crate::usecases) fn deferred_outbox(deps: &Deps, write: &mut ConversationWrite) -> Vec<(QueueName, Vec<u8>)> {
-    if deps.conversations.writes_outbox() { Vec::new() } else { std::mem::take(&mut write.outbox) }
+    if deps.conversations.writes_outbox() {
+        return Vec::new();
+    }
+    let all = std::mem::take(&mut write.outbox);
+    if deps.conversations.derives_fanout() { all.into_iter().filter(|(q, _)| *q == QueueName::Actions).collect() } else { all }
 }
 
 /// Sends a stored change's outbox (stores that cannot hold it). An outbound job that cannot be

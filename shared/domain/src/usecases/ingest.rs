@@ -4,10 +4,10 @@ use super::deps::Deps;
 use super::engine::*;
 use super::posts::{post_is_fresh, post_job};
 use crate::error::{DomainError, DomainResult, PortError};
+use crate::fanout::Fanout;
 use crate::ids::*;
 use crate::ingest::{self, Change, Existing, InboundEvent, Plan};
 use crate::model::*;
-use crate::notify::Happening;
 use crate::ports::*;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +90,7 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
             },
             received,
         );
-        let (mut write, outcome, reopened) = match plan {
+        let (mut write, outcome) = match plan {
             Plan::Ignore(why) => return Ok(IngestOutcome::Ignored(why)),
             Plan::Tombstone => {
                 store.put_tombstone(&profile.id, &event.platform_id, event.occurred_at).await?;
@@ -119,18 +119,17 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
                         items.push(Item { id: ItemId::generate(), conversation_id: id.clone(), platform_id: None, ..ours });
                     }
                 }
-                (ConversationWrite::of(conversation, items, history), IngestOutcome::Created(id), false)
+                (ConversationWrite::of(conversation, items, history), IngestOutcome::Created(id))
             }
             // A change of a stored conversation: written against the version it was planned on.
             Plan::Update { conversation, history } => {
-                let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
                 let id = conversation.id.clone();
-                (on_stored(conversation, vec![], history), IngestOutcome::Updated(id), reopened)
+                (on_stored(conversation, vec![], history), IngestOutcome::Updated(id))
             }
             Plan::Absorb { conversation: after, item, activity } => {
                 if !store.appends_commutatively() {
                     let id = after.id.clone();
-                    (on_stored(after, vec![], vec![]), IngestOutcome::Updated(id), false)
+                    (on_stored(after, vec![], vec![]), IngestOutcome::Updated(id))
                 } else {
                     let read = conversation.clone().ok_or(DomainError::Conflict)?;
                     let id = read.id.clone();
@@ -165,18 +164,16 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
                 return Ok(IngestOutcome::Appended(id));
             }
             Plan::Append { conversation, item, history, .. } => {
-                let reopened = history.iter().any(|h| h.action == HistoryAction::Reopened);
                 let id = conversation.id.clone();
-                (on_stored(conversation, vec![item], history), IngestOutcome::Appended(id), reopened)
+                (on_stored(conversation, vec![item], history), IngestOutcome::Appended(id))
             }
             Plan::UpdateItem { conversation, item, history } => {
                 let id = conversation.id.clone();
-                (on_stored(conversation, vec![item], history), IngestOutcome::Updated(id), false)
+                (on_stored(conversation, vec![item], history), IngestOutcome::Updated(id))
             }
         };
         let conv = write.conversation.clone();
-        let happenings = if reopened { vec![Happening::StatusChanged { status: Status::Open }] } else { vec![] };
-        let events = crate::events::from_change(&conv, &write.history, &write.items, &[]);
+        let fanout = Fanout::of_change(&conv, &write.history, &write.items, &[]);
         // A new conversation under a post not read lately has the post read at once: it shows
         // when the conversation is opened, and says whether the post is sponsored when the
         // webhook did not (a Meta comment without `post`). YouTube's are read when opened:
@@ -186,7 +183,7 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
             (IngestOutcome::Created(_), Some(_)) if conv.network != Network::Youtube && !read_lately => vec![post_job(&conv)],
             _ => vec![],
         };
-        write.outbox = outbox(&Actor::System, &conv, now, happenings, jobs, &events);
+        write.outbox = outbox(&jobs, &fanout);
         let later = deferred_outbox(deps, &mut write);
         match store.write(write).await {
             Ok(()) => {
@@ -249,8 +246,10 @@ async fn append(
         history.push(reopened_entry);
     }
     let conv = done.conversation;
-    let happenings = if done.reopened { vec![Happening::StatusChanged { status: Status::Open }] } else { vec![] };
-    let events = crate::events::from_change(&conv, &history, std::slice::from_ref(&item), &[]);
-    let out = outbox(&Actor::System, &conv, now, happenings, vec![], &events);
-    send_outbox(deps, &conv, &[], out).await
+    if deps.conversations.derives_fanout() {
+        // Sent by the store's change stream from the records just written.
+        return Ok(());
+    }
+    let fanout = Fanout::of_change(&conv, &history, std::slice::from_ref(&item), &[]);
+    send_outbox(deps, &conv, &[], outbox(&[], &fanout)).await
 }

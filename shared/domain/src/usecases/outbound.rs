@@ -224,8 +224,7 @@ async fn finish(
     update_conversation(deps, conv, |next| {
         let mut write = ConversationWrite::of(next, vec![item.clone()], vec![]);
         if let (ItemState::Sent, Some(actor)) = (state, replied_by) {
-            let events = [crate::events::reply_sent(&write.conversation, &item, now, actor)];
-            write.outbox = outbox(actor, &write.conversation, now, vec![], vec![], &events);
+            write.outbox = outbox(&[], &crate::fanout::Fanout::reply_sent(&write.conversation, &item, now, actor));
         }
         Some(write)
     })

@@ -5,7 +5,7 @@ use super::super::engine::{MAX_ATTEMPTS, deferred_outbox, outbox, send_outbox};
 use super::super::tabs::get_tab;
 use super::checks::{checked_url, open, require_admin, seal};
 use crate::error::{DomainError, DomainResult, PortError};
-use crate::events::{self, DomainEvent, EventType};
+use crate::events::{DomainEvent, EventType};
 use crate::ids::*;
 use crate::model::*;
 use crate::ports::*;
@@ -220,9 +220,9 @@ async fn record_case(deps: &Deps, actor: &Actor, conv: &Conversation, link: Case
             HistoryAction::CaseCreated,
             serde_json::json!({"case_id": link.id, "url": link.url}),
         )];
-        let events = events::from_change(&next, &history, &[], &[]);
+        let fanout = crate::fanout::Fanout::of_change(&next, &history, &[], &[]);
         let mut write = crate::ports::ConversationWrite {
-            outbox: outbox(actor, &next, now, vec![], vec![], &events),
+            outbox: outbox(&[], &fanout),
             conversation: next.clone(),
             expected_version: Some(c.version),
             items: vec![],
