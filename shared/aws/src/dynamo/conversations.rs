@@ -509,6 +509,8 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
                 if let Some(h) = echo.get("h").filter(|h| h.as_l().is_ok_and(|l| !l.is_empty())) {
                     let mut r = record(key::history(echo_cid, echo_iid));
                     r.insert("h".into(), h.clone());
+                    // Entries told when they were written: the stream tells nothing of them.
+                    r.insert("mv".into(), AttributeValue::Bool(true));
                     actions.push(tx::put(table, r, None, vec![]));
                 }
             }
@@ -536,6 +538,10 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
 
     fn appends_commutatively(&self) -> bool {
         true
+    }
+
+    fn derives_fanout(&self) -> bool {
+        self.fanout_from_stream
     }
 
     /// Claims the item's platform id, writes the item (with its history), then applies its

@@ -17,7 +17,9 @@ pub(crate) mod keys;
 pub mod meter;
 pub mod schema;
 pub(crate) mod store;
+pub mod stream;
 mod tabs_notifications;
 
 pub use meter::{CapacityMeter, Units};
 pub use store::{DynamoDbStore, FeedBudget};
+pub use stream::StreamRecord;

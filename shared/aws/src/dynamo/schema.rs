@@ -4,7 +4,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use inbox_domain::error::{PortError, PortResult};
 
@@ -59,7 +59,11 @@ fn gsi(name: &str, hash: &str, range: &str, projection: Projection) -> GlobalSec
         .expect("name, keys and projection")
 }
 
-/// Creates the table (on-demand, TTL on `ttl`) and waits until it is active.
+/// The table's stream: old and new images of every changed record, which the fanout function
+/// reads (`stream.rs`: the history entries a write added are the difference of the two).
+pub const STREAM_VIEW: &str = "NEW_AND_OLD_IMAGES";
+
+/// Creates the table (on-demand, TTL on `ttl`, its stream) and waits until it is active.
 pub async fn create_table(client: &Client, name: &str) -> PortResult<()> {
     let err = |e: String| PortError::Unavailable(format!("cannot create table {name}: {e}"));
     client
@@ -78,6 +82,13 @@ pub async fn create_table(client: &Client, name: &str) -> PortResult<()> {
         .attribute_definitions(attr("g5sk", ScalarAttributeType::S))
         .key_schema(key("pk", KeyType::Hash))
         .key_schema(key("sk", KeyType::Range))
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(STREAM_VIEW))
+                .build()
+                .expect("stream spec"),
+        )
         .set_global_secondary_indexes(Some(
             GLOBAL_INDEXES
                 .iter()
@@ -168,5 +179,6 @@ mod tests {
         ] {
             assert!(template.contains(needle), "template.yaml has {needle}");
         }
+        assert!(template.contains(&format!("StreamViewType: {STREAM_VIEW}")), "the table's stream, as the fanout function reads it");
     }
 }

@@ -33,6 +33,8 @@ pub struct DynamoDbStore {
     /// Where this process last saw each conversation's feed index entry (the activity time in
     /// its sort key, µs): an append moves it at most once a second ([`FEED_MOVE_US`]).
     pub(crate) feed_marks: Arc<super::cache::TtlMap<String, i64>>,
+    /// The table's stream sends what each change tells others ([`Self::fanning_out_from_stream`]).
+    pub(crate) fanout_from_stream: bool,
 }
 
 /// How far an append lets a conversation's activity run ahead of its feed index entry before it
@@ -49,7 +51,17 @@ impl DynamoDbStore {
             budget: FeedBudget::default(),
             lookups: None,
             feed_marks: Arc::new(super::cache::TtlMap::new(std::time::Duration::from_secs(60))),
+            fanout_from_stream: false,
         }
+    }
+
+    /// The same store, telling the use cases that the table's stream sends the notifications
+    /// and domain events of every change (`functions/fanout`, see `stream.rs`): they send only
+    /// the outbound jobs after a write. `INBOX_FANOUT=stream` on AWS, where the template makes
+    /// the stream and its function.
+    pub fn fanning_out_from_stream(mut self) -> Self {
+        self.fanout_from_stream = true;
+        self
     }
 
     /// The same store (table, budget) through another client.

@@ -61,6 +61,10 @@ pub struct LambdaConfig {
     /// `INBOX_MAIL_SECRETS_PATH`: the SSM path of `unsubscribe-key`, which signs the one-click
     /// unsubscribe links of notification emails (the notifier) and verifies them (the API).
     pub mail_secrets_path: Option<String>,
+    /// `INBOX_FANOUT` = `stream` (what the template sets: the table's stream and the fanout
+    /// function send every change's notifications and events) or `direct` (the default: the
+    /// function that wrote a change sends them after the write, for a table without a stream).
+    pub fanout_from_stream: bool,
 }
 
 impl LambdaConfig {
@@ -95,6 +99,11 @@ impl LambdaConfig {
                 .filter(|n| *n > 0)
                 .ok_or_else(|| ConfigError("INBOX_ACTIONS_MAX_RECEIVES must be a count of receives (1 or more)".into()))?,
         };
+        let fanout_from_stream = match get("INBOX_FANOUT").as_deref() {
+            None | Some("direct") => false,
+            Some("stream") => true,
+            Some(other) => return Err(ConfigError(format!("INBOX_FANOUT must be stream or direct, not {other}"))),
+        };
         Ok(Self {
             table,
             queues,
@@ -121,6 +130,7 @@ impl LambdaConfig {
             token_key_id: get("INBOX_TOKEN_KEY_ID"),
             signin_secrets_path: get("INBOX_SIGNIN_SECRETS_PATH"),
             mail_secrets_path: get("INBOX_MAIL_SECRETS_PATH"),
+            fanout_from_stream,
         })
     }
 

@@ -79,7 +79,10 @@ impl Aws {
     }
 
     pub fn with_sdk(sdk: aws_config::SdkConfig, config: &LambdaConfig) -> Self {
-        let store = DynamoDbStore::new(inbox_aws::aws_sdk_dynamodb::Client::new(&sdk), config.table.clone());
+        let mut store = DynamoDbStore::new(inbox_aws::aws_sdk_dynamodb::Client::new(&sdk), config.table.clone());
+        if config.fanout_from_stream {
+            store = store.fanning_out_from_stream();
+        }
         let queue = SqsQueue::new(inbox_aws::aws_sdk_sqs::Client::new(&sdk), config.queues.clone());
         let ses = inbox_aws::aws_sdk_sesv2::Client::new(&sdk);
         let ssm = aws_sdk_ssm::Client::new(&sdk);
@@ -296,6 +299,29 @@ where
                 async move { sqs.retry_in(queue, &receipt, wait).await.map_err(|e| e.to_string()) }
             };
             Ok::<SqsBatchResponse, Error>(crate::sqs_batch::handle_batch_retrying(event.payload, handler, retry).await)
+        }
+    }))
+    .await
+}
+
+/// Serves a function fed by the table's DynamoDB stream: each batch's records through
+/// `handler`; an `Err` fails the batch, which the event source gives again (split in two
+/// first, `BisectBatchOnFunctionError`), and after its retries to the on-failure queue.
+pub async fn run_stream<F, Fut, T, E>(handler: F) -> Result<(), Error>
+where
+    F: Fn(Vec<inbox_aws::dynamo::StreamRecord>) -> Fut + Send + Sync + Clone,
+    Fut: Future<Output = Result<T, E>> + Send,
+    T: std::fmt::Debug,
+    E: Display,
+{
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
+        let handler = handler.clone();
+        async move {
+            let records = inbox_aws::dynamo::stream::records(&event.payload).map_err(Error::from)?;
+            match handler(records).await {
+                Ok(outcome) => Ok(serde_json::json!({ "outcome": format!("{outcome:?}") })),
+                Err(e) => Err(Error::from(e.to_string())),
+            }
         }
     }))
     .await
