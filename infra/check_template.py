@@ -82,6 +82,30 @@ def main(path):
             if "ReportBatchItemFailures" not in props.get("FunctionResponseTypes", []):
                 problems.append(f"{name}.{event_name}: SQS events must report partial batch failures (ReportBatchItemFailures)")
 
+    # The table stream's event sources: a failed batch is split and retried a bounded number of
+    # times, then set aside on a queue (a dead-letter queue like the others: alarmed).
+    for name, r in resources.items():
+        if r["Type"] != "AWS::Serverless::Function":
+            continue
+        for event_name, event in r["Properties"].get("Events", {}).items():
+            if event.get("Type") != "DynamoDB":
+                continue
+            props = event.get("Properties", {})
+            where = f"{name}.{event_name}"
+            if not props.get("BisectBatchOnFunctionError"):
+                problems.append(f"{where}: a stream event source without BisectBatchOnFunctionError (one bad record stops its shard)")
+            if int(props.get("MaximumRetryAttempts", -1)) < 0:
+                problems.append(f"{where}: a stream event source retrying forever (MaximumRetryAttempts) blocks its shard")
+            target = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+            if target is None:
+                problems.append(f"{where}: a stream event source with no OnFailure destination loses a batch it gives up on")
+            else:
+                dead_letter_queues[ref_name(target)] = where
+    fanout = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}).get("INBOX_FANOUT")
+    view = resources.get("Table", {}).get("Properties", {}).get("StreamSpecification", {}).get("StreamViewType")
+    if fanout == "stream" and view != "NEW_AND_OLD_IMAGES":
+        problems.append(f"Table: INBOX_FANOUT is stream, so the table needs a NEW_AND_OLD_IMAGES stream (has {view})")
+
     for name in sorted(set(queues) - set(work_queues) - set(dead_letter_queues)):
         problems.append(f"{name}: a queue without a redrive policy that is no queue's dead-letter queue")
     for dlq, queue in sorted(dead_letter_queues.items()):
