@@ -2,7 +2,10 @@
 //! event into the webhook function's app, the raw body onto SQS, the ingest function's batch
 //! handler into DynamoDB, the API function's app (with API Gateway's verified claims) to see the
 //! conversation and assign it, the notifier's batch handler to an email moto's SES recorded, and
-//! the actions function reading the comment's original post. Secrets come from moto's SSM
+//! the actions function reading the comment's original post. As the template sets them up, the
+//! functions that write a change do not send its notifications and domain events: the table's
+//! stream (moto's DynamoDB Streams API, read as the event source mapping reads it) goes
+//! through the fanout function's handler, which sends them. Secrets come from moto's SSM
 //! Parameter Store, as on AWS; each function gets the queues `template.yaml` gives it, no more
 //! (a function sending to a queue the template does not give it fails here, as on AWS), and
 //! each queue it is given must have its `SQSSendMessagePolicy` there too.
@@ -76,10 +79,43 @@ where
     handled
 }
 
+/// Reads what the table's stream has written since the last read and runs it through the
+/// fanout function's handler, as the event source mapping hands it over. Returns how many
+/// messages it sent.
+async fn fan_out(stream: &mut moto::StreamReader, fanout: &Aws) -> usize {
+    let event = stream.next().await;
+    let records = inbox_aws::dynamo::stream::records(&event).expect("stream records");
+    fn_fanout::handle(&fanout.store, &fanout.queue, records).await.expect("fan-out")
+}
+
+/// Every message on a queue now, received and deleted, as JSON.
+async fn received(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    loop {
+        let got = sqs.receive_message().queue_url(url).max_number_of_messages(10).wait_time_seconds(1).send().await.expect("receive");
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for m in messages {
+            let mut r = SqsMessage::default();
+            r.body = m.body.clone();
+            let body = inbox_lambda::sqs_batch::message_body(&r).expect("a body");
+            out.push(serde_json::from_slice(&body).expect("JSON"));
+            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap_or_default()).send().await.expect("delete");
+        }
+    }
+}
+
+/// The `type`s of domain events.
+fn kinds(events: &[serde_json::Value]) -> Vec<&str> {
+    events.iter().map(|e| e["type"].as_str().unwrap_or_default()).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment_emails_the_assignee() {
     let sdk = moto::sdk_config().await;
-    let (_, table) = moto::table(&sdk).await;
+    let (tables, table) = moto::table(&sdk).await;
     let (sqs, urls, _dlqs) = moto::queues(&sdk, 5).await;
     let (_, from) = moto::identity(&sdk).await;
 
@@ -116,6 +152,10 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
             ("INBOX_PUBLIC_URL".into(), "https://inbox.e2e.example".into()),
         ];
         env.extend(template_queues(name, &urls));
+        // Every function as the template's globals set it: the stream tells what it writes.
+        if template_block("Function").iter().any(|l| l.trim() == "INBOX_FANOUT: stream") {
+            env.push(("INBOX_FANOUT".into(), "stream".into()));
+        }
         if template_block(name).iter().any(|l| l.trim() == "INBOX_TOKEN_KEY_ID: !Ref TokenKey") {
             env.push(("INBOX_TOKEN_KEY_ID".into(), token_key.clone()));
         }
@@ -136,6 +176,10 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     let (_, ingest_deps) = function("IngestFunction").await;
     let (_, notifier_deps) = function("NotifierFunction").await;
     let (actions_config, actions_deps) = function("ActionsFunction").await;
+    let (fanout_config, _) = function("FanoutFunction").await;
+    assert!(fanout_config.fanout_from_stream, "the template's functions leave the telling to the stream");
+    let fanout = Aws::with_sdk(sdk.clone(), &fanout_config).with_meter(&meter);
+    let mut stream = moto::StreamReader::open(&tables, &table).await;
     let aws = Aws::with_sdk(sdk.clone(), &config);
 
     // The account: Alice (admin), Bob (a member who gets emails), one Facebook Page.
@@ -219,6 +263,22 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert_eq!(ingested, 1);
     let first_event = meter.units() - before;
 
+    // 2b. The ingest function sent none of what its write tells (a function killed right
+    //     after the write would have lost nothing): the table's stream, through the fanout
+    //     function, does. The stream gives a failed batch again: the same ids again.
+    assert!(received(&sqs, &urls[&QueueName::Events]).await.is_empty(), "the writer sends no event itself");
+    let before = meter.units();
+    assert_eq!(fan_out(&mut stream, &fanout).await, 2);
+    let fanout_first = meter.units() - before;
+    let events = received(&sqs, &urls[&QueueName::Events]).await;
+    assert_eq!(kinds(&events), ["conversation.created", "item.received"], "{events:?}");
+    assert!(events[1]["data"]["item"]["text"].as_str().unwrap_or_default().contains("size M"), "{events:?}");
+    let mut again = moto::StreamReader::open(&tables, &table).await;
+    fan_out(&mut again, &fanout).await;
+    let replayed = received(&sqs, &urls[&QueueName::Events]).await;
+    let ids = |v: &[serde_json::Value]| v.iter().map(|e| e["id"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>();
+    assert_eq!(ids(&replayed), ids(&events), "a replayed batch tells the same events, by the same ids");
+
     // 3. The API function, behind the JWT authorizer: Alice sees the conversation.
     let api_path = format!("{root}/api");
     let api_secrets =
@@ -297,6 +357,8 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert_eq!(status, 200, "{assigned}");
     assert_eq!(assigned["assignee_id"], json!("usr_bob"));
     let assignment = meter.units() - before;
+    assert_eq!(fan_out(&mut stream, &fanout).await, 2, "the assignment: one notification, one event");
+    assert_eq!(kinds(&received(&sqs, &urls[&QueueName::Events]).await), ["conversation.assigned"]);
     let notified = drain(&sqs, &urls[&QueueName::Notify], |b| {
         let deps = notifier_deps.clone();
         async move { fn_notifier::handle_message(&deps, &b).await }
@@ -357,6 +419,10 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     .await;
     assert_eq!(ingested, 1);
     let next_event = meter.units() - before;
+    let before = meter.units();
+    assert_eq!(fan_out(&mut stream, &fanout).await, 1);
+    let fanout_next = meter.units() - before;
+    assert_eq!(kinds(&received(&sqs, &urls[&QueueName::Events]).await), ["item.received"]);
     let (_, feed) = call(&api, gateway_event("GET", "/api/conversations", json!({}), None, Some(alice_claims))).await;
     assert_eq!(feed["conversations"].as_array().map(Vec::len), Some(1), "the reply joined the conversation: {feed}");
 
@@ -391,6 +457,12 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
         let comment = format!("122100000000000002_19000000000{i:05}");
         assert!(deps.conversations.find_item(&page, &comment).await.unwrap().is_some(), "{comment} stored");
     }
+    // Told in one batch of the stream: their conversations read in one request.
+    let before = meter.units();
+    fan_out(&mut stream, &fanout).await;
+    let fanout_batch = meter.units() - before;
+    let told = received(&sqs, &urls[&QueueName::Events]).await;
+    assert_eq!(told.iter().filter(|e| e["type"] == "item.received").count(), 12, "{:?}", kinds(&told));
 
     // What each step cost, counted by the adapter (docs/aws.md, "Access patterns and their
     // cost", has the same figures worked out by hand). The bounds keep the cost per event from
@@ -401,6 +473,9 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
         ("next event of the thread", next_event),
         ("feed page", feed_page),
         ("assignment", assignment),
+        ("fan-out of a first event", fanout_first),
+        ("fan-out of a next event", fanout_next),
+        ("fan-out of 12 in one batch", fanout_batch),
     ] {
         eprintln!(
             "capacity: {what:<26} {:>3} requests {:>5.1} RRU {:>3} WRU {:>3} index WRU (at least)",
