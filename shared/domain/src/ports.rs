@@ -277,7 +277,8 @@ pub trait PollStore: Send + Sync {
     async fn ensure_poll_state(&self, state: &PollState) -> PortResult<()>;
     /// Profiles whose next poll is due at `now` and that nobody holds a lease on.
     async fn due_polls(&self, now: Timestamp, limit: usize) -> PortResult<Vec<PollState>>;
-    /// Takes the lease of a profile until `until`, unless another poller holds it.
+    /// Takes the lease of a profile whose poll is due at `now` until `until`, unless another
+    /// poller holds it (or polled it meanwhile: its next poll is later then).
     async fn lease_poll(&self, profile: &ProfileId, now: Timestamp, until: Timestamp) -> PortResult<bool>;
     /// Saves the outcome of a poll and releases the lease.
     async fn finish_poll(&self, state: &PollState) -> PortResult<()>;

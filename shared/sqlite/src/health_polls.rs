@@ -47,9 +47,12 @@ impl PollStore for SqliteStore {
         let (p, now, until) = (profile.to_string(), us(now), us(until));
         self.db
             .write(move |c| {
-                c.execute("UPDATE poll_states SET lease_us = ?3 WHERE profile_id = ?1 AND lease_us <= ?2", params![p, now, until])
-                    .map(|n| n == 1)
-                    .map_err(port_err)
+                c.execute(
+                    "UPDATE poll_states SET lease_us = ?3 WHERE profile_id = ?1 AND lease_us <= ?2 AND next_us <= ?2",
+                    params![p, now, until],
+                )
+                .map(|n| n == 1)
+                .map_err(port_err)
             })
             .await
     }

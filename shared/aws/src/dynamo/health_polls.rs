@@ -72,7 +72,9 @@ impl PollStore for DynamoDbStore {
         let r = self
             .update_at(pk, sk)
             .update_expression("SET lease = :until")
-            .condition_expression("attribute_exists(pk) AND lease <= :now")
+            // Due as well as free: a run that listed it before another run polled and finished
+            // it (its next poll later) does not poll it again.
+            .condition_expression("attribute_exists(pk) AND lease <= :now AND g3sk <= :now")
             .expression_attribute_values(":until", n(us(until)))
             .expression_attribute_values(":now", n(us(now)))
             .send()
