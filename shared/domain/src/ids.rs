@@ -118,6 +118,25 @@ impl ItemId {
     }
 }
 
+/// One of `parts` disjoint shares of some due work (deliveries, polls), by a hash of each
+/// one's id ([`share_of`]): workers given different shares work at once without ever
+/// contending for a lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share {
+    pub part: u32,
+    pub parts: u32,
+}
+
+impl Share {
+    /// All of it.
+    pub const WHOLE: Share = Share { part: 0, parts: 1 };
+
+    /// Whether the work named `id` is in this share.
+    pub fn holds(&self, id: &str) -> bool {
+        share_of(id, self.parts) == self.part
+    }
+}
+
 /// Which of `parts` shares a string (an id) falls in: FNV-1a, stable across builds and
 /// processes (unlike the standard library's hasher), so every writer and reader of a sharded
 /// key or a worker's share agrees.

@@ -1004,7 +1004,10 @@ pub async fn poll_schedules_leases_and_quotas(s: &Stores) {
     done.last_ok_at = Some(now);
     p.finish_poll(&done).await.unwrap();
     assert_eq!(p.poll_state(&"prf_1".into()).await.unwrap(), Some(done.clone()));
-    assert!(p.lease_poll(&"prf_1".into(), now, now + Duration::minutes(5)).await.unwrap(), "finishing releases the lease");
+    assert!(!p.lease_poll(&"prf_1".into(), now, now + Duration::minutes(5)).await.unwrap(), "polled meanwhile: not due again yet");
+    let then = now + Duration::minutes(30);
+    assert!(p.lease_poll(&"prf_1".into(), then, then + Duration::minutes(5)).await.unwrap(), "finishing releases the lease");
+    p.finish_poll(&done).await.unwrap();
     assert_eq!(due(p.due_polls(now + Duration::hours(1), 10).await.unwrap()), ["prf_2", "prf_3", "prf_1"]);
 
     // Quotas: per network and UTC day, never overspent by concurrent pollers.
@@ -1550,6 +1553,61 @@ pub async fn a_delivery_run_sends_all_that_is_due_once(st: &Stores) {
     assert_eq!(sent.len(), 180);
     assert!(sent.values().all(|n| *n == 1), "each once: {sent:?}");
     assert_eq!(fn_integrations::run_deliveries(&deps).await.unwrap().attempted, 0, "nothing left");
+}
+
+/// Answers every poll with an empty page after a moment, counting polls per profile.
+#[derive(Default)]
+struct CountingPoller(std::sync::Mutex<std::collections::BTreeMap<String, usize>>);
+
+#[async_trait::async_trait]
+impl inbox_domain::ports::PlatformPoller for CountingPoller {
+    fn units_per_poll(&self, _: Network) -> u32 {
+        0
+    }
+    async fn poll(
+        &self,
+        profile: &Profile,
+        _: Option<&str>,
+        _: Timestamp,
+    ) -> Result<inbox_domain::ports::PollPage, inbox_domain::ports::PollError> {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        *self.0.lock().unwrap().entry(profile.id.to_string()).or_default() += 1;
+        Ok(Default::default())
+    }
+}
+
+/// One scheduled poll run polls every profile that is due, not a fixed 50 for all tenants:
+/// its workers take disjoint shares, round after round, and each profile is polled exactly
+/// once (two runs overlapping, as two scheduled invocations may, change nothing).
+pub async fn a_poll_run_polls_all_that_is_due_once(st: &Stores) {
+    let n = 130;
+    for i in 0..n {
+        let pid = format!("prf_poll{i:03}");
+        st.directory.put_profile(&profile("acc_polls", &pid, Network::Linkedin, &format!("urn:li:organization:{i}"))).await.unwrap();
+        let state = PollState {
+            profile_id: pid.as_str().into(),
+            account_id: "acc_polls".into(),
+            network: Network::Linkedin,
+            cursor: None,
+            next_at: t0(),
+            interval_secs: 60,
+            last_ok_at: None,
+            last_error: None,
+            failures: 0,
+        };
+        st.polls.ensure_poll_state(&state).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(t0() + Duration::seconds(1))));
+    let deps = deps_over(st, clock, dir.path(), "http://127.0.0.1:9");
+    let poller = CountingPoller::default();
+    let (a, b) = tokio::join!(fn_poller::run(&deps, &poller), fn_poller::run(&deps, &poller));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.polled + b.polled, n, "{a:?} {b:?}");
+    let polled = poller.0.lock().unwrap().clone();
+    assert_eq!(polled.len(), n);
+    assert!(polled.values().all(|c| *c == 1), "each once: {polled:?}");
+    assert_eq!(fn_poller::run(&deps, &poller).await.unwrap().polled, 0, "nothing left");
 }
 
 /// Many delivery workers racing over failing deliveries: each attempt reaches the receiver

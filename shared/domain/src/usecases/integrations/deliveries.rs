@@ -22,23 +22,7 @@ pub struct DeliveryRound {
 /// How long a worker holds a delivery's lease: longer than one request may take.
 pub const DELIVERY_LEASE_SECS: i64 = 120;
 
-/// One of `parts` disjoint shares of the due deliveries (by a hash of the delivery's id): workers
-/// given different shares send at once without ever contending for a lease.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Share {
-    pub part: u32,
-    pub parts: u32,
-}
-
-impl Share {
-    /// All of them.
-    pub const WHOLE: Share = Share { part: 0, parts: 1 };
-
-    /// Whether a delivery is in this share ([`crate::ids::share_of`] its id).
-    pub fn holds(&self, id: &crate::DeliveryId) -> bool {
-        crate::ids::share_of(id.as_str(), self.parts) == self.part
-    }
-}
+pub use crate::ids::Share;
 
 /// Sends every delivery that is due, each under a lease so that two workers never send one
 /// delivery at once.
@@ -52,7 +36,7 @@ pub async fn deliver_due_share(deps: &Deps, limit: usize, share: Share) -> Domai
     let now = deps.clock.now();
     let mut round = DeliveryRound::default();
     let due = deps.deliveries.due_deliveries(now, limit.saturating_mul(share.parts.max(1) as usize)).await?;
-    for d in due.into_iter().filter(|d| share.holds(&d.id)).take(limit) {
+    for d in due.into_iter().filter(|d| share.holds(d.id.as_str())).take(limit) {
         // Each lease has its own holder: the outcome is saved only while this worker still
         // holds it, so a worker whose lease ran out never overwrites another's attempt. The
         // time is read again for each lease: the sends before it may have taken minutes.
