@@ -268,7 +268,7 @@ pub fn conversation(i: usize, texts: &TextGen, rng: &mut Rng) -> (ConversationWr
     } else {
         None
     };
-    (ConversationWrite { outbox: vec![], conversation, expected_version: None, items, notes: vec![], history }, seen)
+    (ConversationWrite::of(conversation, items, history), seen)
 }
 
 /// Writes `n` conversations with up to `parallel` writes in flight. Returns how many Alice saw.

@@ -127,13 +127,13 @@ pub fn item(id: &str, conv: &str, platform: Option<&str>, text: &str, secs: i64)
 }
 
 pub fn create(c: Conversation, items: Vec<Item>) -> ConversationWrite {
-    ConversationWrite { outbox: vec![], conversation: c, expected_version: None, items, notes: vec![], history: vec![] }
+    ConversationWrite::of(c, items, vec![])
 }
 
 pub fn update(mut c: Conversation, items: Vec<Item>) -> ConversationWrite {
     let expected = c.version;
     c.version += 1;
-    ConversationWrite { outbox: vec![], conversation: c, expected_version: Some(expected), items, notes: vec![], history: vec![] }
+    ConversationWrite { expected_version: Some(expected), ..ConversationWrite::of(c, items, vec![]) }
 }
 
 fn feed_query(profiles: &[&str]) -> FeedQuery {
@@ -414,6 +414,42 @@ pub async fn concurrent_appends_to_one_conversation_keep_every_item_and_the_newe
     let mut open = feed_query(&["prf_1"]);
     open.status = Some(Status::Open);
     assert_eq!(feed_all(s, &open).await, vec![cid.to_string()], "in the open feed, once");
+
+    // A change that keeps the summary (a user's: close, assign) passes over appends made since
+    // the version it read, leaving what they did: on a thread taking hundreds of replies a
+    // second it is not refused again and again. Not over another whole change made since.
+    let read = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    for i in 0..3 {
+        let a =
+            Activity { occurred_at: t0() + Duration::seconds(N + 10 + i), excerpt: format!("after the read {i}"), ..activity(N + 10 + i) };
+        let append = Append {
+            conversation: read.clone(),
+            item: item(&format!("itm_x{i}"), cid.as_str(), Some(&format!("x{i}")), "after the read", N + 10 + i),
+            history: vec![],
+            activity: a,
+            reopened: HistoryEntry::new(&cid, t0(), Actor::System, HistoryAction::Reopened, serde_json::json!({})),
+            item_stored: false,
+        };
+        s.conversations.append(append).await.unwrap();
+    }
+    let users = |status: Status, assignee: Option<&str>| {
+        let c = Conversation { status, assignee_id: assignee.map(UserId::from), version: read.version + 1, ..read.clone() };
+        ConversationWrite { expected_version: Some(read.version), ..ConversationWrite::of(c, vec![], vec![]) }.keeping_summary()
+    };
+    s.conversations.write(users(Status::Closed, Some("usr_2"))).await.expect("passes over the appends");
+    let closed = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    assert_eq!((closed.status, closed.assignee_id.as_ref().map(|a| a.as_str())), (Status::Closed, Some("usr_2")));
+    assert_eq!(closed.excerpt, "after the read 2", "the appends' summary stays");
+    assert_eq!(closed.version, read.version + 4, "one version per append, one for the change");
+    assert!(matches!(s.conversations.write(users(Status::Open, None)).await, Err(PortError::Conflict)), "a whole change since");
+    let mut strict = Conversation { status: Status::Open, ..closed.clone() };
+    strict.version = read.version + 1;
+    let w = ConversationWrite { expected_version: Some(read.version), ..ConversationWrite::of(strict, vec![], vec![]) };
+    assert!(matches!(s.conversations.write(w).await, Err(PortError::Conflict)), "a change that sets the summary: strictly");
+    let mut gone = feed_query(&["prf_1"]);
+    gone.status = Some(Status::Closed);
+    assert_eq!(feed_all(s, &gone).await, vec![cid.to_string()], "in the closed feed");
+    assert!(feed_all(s, &open).await.is_empty(), "and out of the open one");
 }
 
 pub async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing(s: &Stores) {

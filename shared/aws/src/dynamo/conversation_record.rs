@@ -17,6 +17,8 @@ pub(crate) fn conversation_record(c: &Conversation) -> Record {
     let mut r = record(key::conversation(c.id.as_str()));
     r.insert("doc".into(), compact_doc(c));
     r.insert("ver".into(), n(c.version));
+    // The version of this whole write (see `keeping_summary`): appends move `ver` only.
+    r.insert("dver".into(), n(c.version));
     r.insert("g1pk".into(), s(key::feed_pk(acc, c.status, c.id.as_str())));
     r.insert("g1sk".into(), s(feed_sk(c)));
     if let Some(t) = c.last_received_at {
@@ -34,6 +36,36 @@ pub(crate) fn conversation_record(c: &Conversation) -> Record {
         r.insert("g2pk".into(), s(format!("{acc}#{a}")));
     }
     r
+}
+
+/// A change of a conversation that leaves its summary as read
+/// (`ConversationWrite::keeps_summary`), as one update: the document, status and assignee (and
+/// the feed partitions that follow them) set, the summary attributes (`lra`, `lia`, `ex`, `sp`,
+/// the feed position `g1sk`) left as appends made them, `dver` and `ver` moved one past the
+/// stored `ver`. It holds while nothing but appends changed the record since the version read:
+/// no whole write since (`dver`, the version a whole write left, at most the one read; a record
+/// written before `dver` existed: exactly at it). So a status change or an assignment on a
+/// thread taking hundreds of replies a second is not refused again and again. Returns the
+/// update expression, its condition and values.
+pub(crate) fn keeping_summary(c: &Conversation, expected: u64) -> (String, &'static str, Vec<(&'static str, AttributeValue)>) {
+    let acc = c.account_id.as_str();
+    let mut expr = String::from("SET doc = :doc, st = :st, g1pk = :g1pk, dver = ver + :one, ver = ver + :one");
+    let mut values = vec![
+        (":doc", compact_doc(c)),
+        (":st", s(c.status.as_str())),
+        (":g1pk", s(key::feed_pk(acc, c.status, c.id.as_str()))),
+        (":one", n(1u64)),
+        (":e", n(expected)),
+    ];
+    match &c.assignee_id {
+        Some(a) => {
+            expr.push_str(", asg = :asg, g2pk = :g2pk");
+            values.push((":asg", s(a.as_str())));
+            values.push((":g2pk", s(format!("{acc}#{a}"))));
+        }
+        None => expr.push_str(" REMOVE asg, g2pk"),
+    }
+    (expr, "(attribute_not_exists(dver) AND ver = :e) OR dver <= :e", values)
 }
 
 /// The document of a conversation record: what its attributes do not hold. The excerpt, the

@@ -8,7 +8,7 @@
 //! (`G#<profile>#<platform id>`) that says which item holds it, so an item's platform id is
 //! unique per profile.
 
-use super::conversation_record::{conversation_from, conversation_record};
+use super::conversation_record::{conversation_from, conversation_record, keeping_summary};
 use super::schema;
 use super::store::*;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
@@ -480,6 +480,10 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
                 thread.insert("cid".into(), s(cid));
                 actions.push(tx::put(table, thread, Some("attribute_not_exists(pk)"), vec![]));
             }
+            Some(v) if w.keeps_summary => {
+                let (expr, cond, values) = keeping_summary(c, v);
+                actions.push(tx::update(table, key::conversation(cid), &expr, Some(cond), vec![], values));
+            }
             Some(v) => actions.push(tx::put(table, conversation_record(c), Some("ver = :v"), vec![(":v", n(v))])),
         }
         // The write's history rides on the first item or note it adds (one record fewer).
@@ -518,8 +522,20 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
 
         let result = if let (1, Some(v)) = (actions.len(), w.expected_version) {
             // The conversation alone (a creation always writes its thread record too): one
-            // conditional put, at half the cost of a transaction.
-            self.put_versioned(conversation_record(c), Some(v)).await
+            // conditional write, at half the cost of a transaction.
+            if w.keeps_summary {
+                let (expr, cond, values) = keeping_summary(c, v);
+                let (pk, sk) = key::conversation(cid);
+                let u = values.into_iter().fold(self.update_at(pk, sk).update_expression(expr).condition_expression(cond), |u, (k, v)| {
+                    u.expression_attribute_values(k, v)
+                });
+                match applied(u.send().await)? {
+                    true => Ok(()),
+                    false => Err(PortError::Conflict),
+                }
+            } else {
+                self.put_versioned(conversation_record(c), Some(v)).await
+            }
         } else {
             match self.transact(actions).await {
                 Ok(()) => Ok(()),

@@ -57,6 +57,8 @@ where
             items: m.items,
             notes: m.notes,
             history: m.history,
+            // (A user's change never touches the summary: appends own it.)
+            keeps_summary: true,
         };
         let later = deferred_outbox(deps, &mut write);
         let items = if later.is_empty() { vec![] } else { write.items.clone() };
@@ -134,7 +136,7 @@ pub(in crate::usecases) async fn send_outbox(
 /// Replaces one item of a conversation, retrying version races. Returns the conversation as
 /// stored.
 pub(in crate::usecases) async fn set_item(deps: &Deps, conv: &Conversation, item: Item) -> DomainResult<Conversation> {
-    Ok(write_retrying(deps, conv, |next| Some(ConversationWrite::of(next, vec![item.clone()], vec![]))).await?.0)
+    Ok(write_retrying(deps, conv, |next| Some(ConversationWrite::of(next, vec![item.clone()], vec![]).keeping_summary())).await?.0)
 }
 
 /// Writes a change to a conversation as it is stored now, retrying version races: `change` is

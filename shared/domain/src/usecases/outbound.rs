@@ -193,7 +193,7 @@ async fn perform_handover(deps: &Deps, client: &dyn PlatformClient, job: &Handov
             next.thread_owner = owner.clone();
         }
         let history = vec![HistoryEntry::new(&next.id, now, job.actor.clone(), HistoryAction::HandoverChanged, details.clone())];
-        Some(ConversationWrite::of(next, vec![], history))
+        Some(ConversationWrite::of(next, vec![], history).keeping_summary())
     })
     .await?;
     Ok(state)
@@ -222,7 +222,7 @@ async fn finish(
     let state = item.state;
     let now = deps.clock.now();
     update_conversation(deps, conv, |next| {
-        let mut write = ConversationWrite::of(next, vec![item.clone()], vec![]);
+        let mut write = ConversationWrite::of(next, vec![item.clone()], vec![]).keeping_summary();
         if let (ItemState::Sent, Some(actor)) = (state, replied_by) {
             write.outbox = outbox(&[], &crate::fanout::Fanout::reply_sent(&write.conversation, &item, now, actor));
         }
