@@ -263,7 +263,9 @@ async fn check(store: &DynamoDbStore, filter: &Filter<'_>, candidates: Vec<(Stri
     for (i, (e, _)) in found.iter().enumerate() {
         let (store, query, cid) = (store.clone(), q.search.clone(), e.conversation.id.clone());
         tasks.spawn(async move {
-            let items = <DynamoDbStore as inbox_domain::ports::ConversationStore>::items(&store, &cid).await?;
+            // Eventually consistent, as the page it filters (half the units of a strong read).
+            let records = store.query_prefix_reading(&key::conversation(cid.as_str()).0, "I#", false).await?;
+            let items: Vec<Item> = records.iter().map(from_doc).collect::<PortResult<_>>()?;
             let matched = query.matches_texts(items.iter().filter(|i| !i.deleted).map(|i| i.text.as_str()));
             Ok::<_, PortError>((i, matched))
         });

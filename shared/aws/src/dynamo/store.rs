@@ -127,7 +127,13 @@ impl DynamoDbStore {
     /// Every record of a partition whose sort key starts with `prefix` (all of them for ""),
     /// read consistently.
     pub(crate) async fn query_prefix(&self, pk: &str, prefix: &str) -> PortResult<Vec<Record>> {
-        let q = self.new_query().expression_attribute_values(":pk", s(pk)).consistent_read(true);
+        self.query_prefix_reading(pk, prefix, true).await
+    }
+
+    /// [`Self::query_prefix`], strongly consistent or not (half the units: what a search
+    /// matches its words against, like the feed page it filters, may be a second old).
+    pub(crate) async fn query_prefix_reading(&self, pk: &str, prefix: &str, consistent: bool) -> PortResult<Vec<Record>> {
+        let q = self.new_query().expression_attribute_values(":pk", s(pk)).consistent_read(consistent);
         let q = if prefix.is_empty() {
             q.key_condition_expression("pk = :pk")
         } else {
