@@ -132,7 +132,7 @@ async fn one_thread_makes_one_conversation_and_one_platform_id_one_item() {
     let store = SqliteStore::new(open(&dir));
     let w = |c: Conversation, items: Vec<Item>| ConversationWrite {
         outbox: vec![],
-        keeps_summary: false,
+        keeps_summary: None,
         conversation: c,
         expected_version: None,
         items,
@@ -149,7 +149,7 @@ async fn one_thread_makes_one_conversation_and_one_platform_id_one_item() {
     let again = store
         .write(ConversationWrite {
             outbox: vec![],
-            keeps_summary: false,
+            keeps_summary: None,
             conversation: c,
             expected_version: Some(1),
             items: vec![item("itm_c", "cnv_a", "p1")],
@@ -168,7 +168,7 @@ async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing() {
     store
         .write(ConversationWrite {
             outbox: vec![],
-            keeps_summary: false,
+            keeps_summary: None,
             conversation: conversation("cnv_a", "t1"),
             expected_version: None,
             items: vec![],
@@ -186,7 +186,7 @@ async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing() {
     store
         .write(ConversationWrite {
             outbox: vec![],
-            keeps_summary: false,
+            keeps_summary: None,
             conversation: first,
             expected_version: Some(1),
             items: vec![],
@@ -198,7 +198,7 @@ async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing() {
     let lost = store
         .write(ConversationWrite {
             outbox: vec![],
-            keeps_summary: false,
+            keeps_summary: None,
             conversation: second,
             expected_version: Some(1),
             items: vec![],
@@ -225,7 +225,7 @@ async fn a_changes_outbox_is_queued_in_its_transaction_and_only_if_the_change_is
         items: vec![],
         notes: vec![],
         history: vec![],
-        keeps_summary: false,
+        keeps_summary: None,
     };
     let created = vec![(QueueName::Notify, b"notify-1".to_vec()), (QueueName::Events, b"event-1".to_vec())];
     store.write(write(conversation("cnv_a", "t1"), None, created)).await.unwrap();
@@ -341,7 +341,7 @@ async fn a_search_finds_exactly_what_the_search_rule_matches_for_rare_and_common
         store
             .write(ConversationWrite {
                 outbox: vec![],
-                keeps_summary: false,
+                keeps_summary: None,
                 conversation: c,
                 expected_version: None,
                 items: vec![it],

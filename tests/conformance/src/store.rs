@@ -434,7 +434,11 @@ pub async fn concurrent_appends_to_one_conversation_keep_every_item_and_the_newe
     }
     let users = |status: Status, assignee: Option<&str>| {
         let c = Conversation { status, assignee_id: assignee.map(UserId::from), version: read.version + 1, ..read.clone() };
-        ConversationWrite { expected_version: Some(read.version), ..ConversationWrite::of(c, vec![], vec![]) }.keeping_summary()
+        ConversationWrite {
+            expected_version: Some(read.version),
+            keeps_summary: Some(read.status),
+            ..ConversationWrite::of(c, vec![], vec![])
+        }
     };
     s.conversations.write(users(Status::Closed, Some("usr_2"))).await.expect("passes over the appends");
     let closed = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
@@ -450,6 +454,28 @@ pub async fn concurrent_appends_to_one_conversation_keep_every_item_and_the_newe
     gone.status = Some(Status::Closed);
     assert_eq!(feed_all(s, &gone).await, vec![cid.to_string()], "in the closed feed");
     assert!(feed_all(s, &open).await.is_empty(), "and out of the open one");
+
+    // Read closed; a reply reopens it; an assignment from that reading (which would write the
+    // status it read back) is refused, and made again on the open conversation it stays open.
+    let read = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    let reply = Append {
+        conversation: read.clone(),
+        item: item("itm_x9", cid.as_str(), Some("x9"), "reopening", N + 20),
+        history: vec![],
+        activity: Activity { occurred_at: t0() + Duration::seconds(N + 20), excerpt: "reopening".into(), ..activity(N + 20) },
+        reopened: HistoryEntry::new(&cid, t0(), Actor::System, HistoryAction::Reopened, serde_json::json!({})),
+        item_stored: false,
+    };
+    assert!(s.conversations.append(reply).await.unwrap().reopened);
+    let assign = |from: &Conversation| {
+        let c = Conversation { assignee_id: Some("usr_3".into()), version: from.version + 1, ..from.clone() };
+        ConversationWrite { expected_version: Some(from.version), ..ConversationWrite::of(c, vec![], vec![]) }.keeping_summary()
+    };
+    assert!(matches!(s.conversations.write(assign(&read)).await, Err(PortError::Conflict)), "it was reopened since");
+    let reopened = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    s.conversations.write(assign(&reopened)).await.unwrap();
+    let now = s.conversations.get_conversation(&"acc_1".into(), &cid).await.unwrap().unwrap();
+    assert_eq!((now.status, now.assignee_id.as_ref().map(|a| a.as_str())), (Status::Open, Some("usr_3")));
 }
 
 pub async fn a_write_against_a_stale_version_is_a_conflict_and_changes_nothing(s: &Stores) {

@@ -700,7 +700,7 @@ async fn confirm_sent(t: &TestApp, conv: &str, item: &str) {
     let version = c.version;
     let write = ConversationWrite {
         outbox: vec![],
-        keeps_summary: false,
+        keeps_summary: None,
         conversation: inbox_domain::Conversation { version: version + 1, ..c },
         expected_version: Some(version),
         items: vec![i],

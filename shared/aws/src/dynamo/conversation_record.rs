@@ -44,10 +44,16 @@ pub(crate) fn conversation_record(c: &Conversation) -> Record {
 /// the feed position `g1sk`) left as appends made them, `dver` and `ver` moved one past the
 /// stored `ver`. It holds while nothing but appends changed the record since the version read:
 /// no whole write since (`dver`, the version a whole write left, at most the one read; a record
-/// written before `dver` existed: exactly at it). So a status change or an assignment on a
-/// thread taking hundreds of replies a second is not refused again and again. Returns the
-/// update expression, its condition and values.
-pub(crate) fn keeping_summary(c: &Conversation, expected: u64) -> (String, &'static str, Vec<(&'static str, AttributeValue)>) {
+/// written before `dver` existed: exactly at it), and the status still the one read (`read`: an
+/// append that reopened the conversation since is a conflict, so the change is made again on
+/// the open conversation and never closes what a reply reopened). So a status change or an
+/// assignment on a thread taking hundreds of replies a second is not refused again and again.
+/// Returns the update expression, its condition and values.
+pub(crate) fn keeping_summary(
+    c: &Conversation,
+    expected: u64,
+    read: Status,
+) -> (String, &'static str, Vec<(&'static str, AttributeValue)>) {
     let acc = c.account_id.as_str();
     let mut expr = String::from("SET doc = :doc, st = :st, g1pk = :g1pk, dver = ver + :one, ver = ver + :one");
     let mut values = vec![
@@ -56,6 +62,7 @@ pub(crate) fn keeping_summary(c: &Conversation, expected: u64) -> (String, &'sta
         (":g1pk", s(key::feed_pk(acc, c.status, c.id.as_str()))),
         (":one", n(1u64)),
         (":e", n(expected)),
+        (":rst", s(read.as_str())),
     ];
     match &c.assignee_id {
         Some(a) => {
@@ -65,7 +72,7 @@ pub(crate) fn keeping_summary(c: &Conversation, expected: u64) -> (String, &'sta
         }
         None => expr.push_str(" REMOVE asg, g2pk"),
     }
-    (expr, "(attribute_not_exists(dver) AND ver = :e) OR dver <= :e", values)
+    (expr, "((attribute_not_exists(dver) AND ver = :e) OR dver <= :e) AND st = :rst", values)
 }
 
 /// The document of a conversation record: what its attributes do not hold. The excerpt, the

@@ -480,8 +480,8 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
                 thread.insert("cid".into(), s(cid));
                 actions.push(tx::put(table, thread, Some("attribute_not_exists(pk)"), vec![]));
             }
-            Some(v) if w.keeps_summary => {
-                let (expr, cond, values) = keeping_summary(c, v);
+            Some(v) if let Some(read) = w.keeps_summary => {
+                let (expr, cond, values) = keeping_summary(c, v, read);
                 actions.push(tx::update(table, key::conversation(cid), &expr, Some(cond), vec![], values));
             }
             Some(v) => actions.push(tx::put(table, conversation_record(c), Some("ver = :v"), vec![(":v", n(v))])),
@@ -523,8 +523,8 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         let result = if let (1, Some(v)) = (actions.len(), w.expected_version) {
             // The conversation alone (a creation always writes its thread record too): one
             // conditional write, at half the cost of a transaction.
-            if w.keeps_summary {
-                let (expr, cond, values) = keeping_summary(c, v);
+            if let Some(read) = w.keeps_summary {
+                let (expr, cond, values) = keeping_summary(c, v, read);
                 let (pk, sk) = key::conversation(cid);
                 let u = values.into_iter().fold(self.update_at(pk, sk).update_expression(expr).condition_expression(cond), |u, (k, v)| {
                     u.expression_attribute_values(k, v)

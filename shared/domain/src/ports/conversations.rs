@@ -35,26 +35,30 @@ pub struct ConversationWrite {
     /// change's own transaction, so a process killed right after the write loses none; for
     /// the others the use cases send them after the write.
     pub outbox: Vec<(QueueName, Vec<u8>)>,
-    /// The change leaves the conversation's summary (its activity and network times, excerpt,
-    /// sponsored) as it was read: a user's or a worker's change of anything else. A store whose
-    /// appends commute ([`ConversationStore::appends_commutatively`]) then lets it pass over
-    /// appends made since the read, which only move the summary: only a change of anything else
-    /// since `expected_version` is a conflict, so a change to a thread taking hundreds of replies
-    /// a second is not refused again and again. False (the default) writes the summary as given,
-    /// strictly at `expected_version`.
-    pub keeps_summary: bool,
+    /// `Some(the status as read)`: the change leaves the conversation's summary (its activity
+    /// and network times, excerpt, sponsored) as it was read, a user's or a worker's change of
+    /// anything else. A store whose appends commute ([`ConversationStore::appends_commutatively`])
+    /// then lets it pass over appends made since the read, which move only the summary and may
+    /// reopen the conversation: only a change of anything else since `expected_version`, or of
+    /// the status (an append that reopened it), is a conflict, so a change to a thread taking
+    /// hundreds of replies a second is not refused again and again, and never closes again what
+    /// a reply reopened. `None` (the default) writes the summary as given, strictly at
+    /// `expected_version`.
+    pub keeps_summary: Option<Status>,
 }
 
 impl ConversationWrite {
     /// A change of `conversation` (its new version) with these items and history entries, no
     /// notes and no outbox; `expected_version` is the caller's to set.
     pub fn of(conversation: Conversation, items: Vec<Item>, history: Vec<HistoryEntry>) -> Self {
-        ConversationWrite { conversation, expected_version: None, items, notes: vec![], history, outbox: vec![], keeps_summary: false }
+        ConversationWrite { conversation, expected_version: None, items, notes: vec![], history, outbox: vec![], keeps_summary: None }
     }
 
-    /// The same change, leaving the summary as it was read (see [`Self::keeps_summary`]).
+    /// The same change, leaving the summary and the status as they were read (see
+    /// [`Self::keeps_summary`]).
     pub fn keeping_summary(self) -> Self {
-        ConversationWrite { keeps_summary: true, ..self }
+        let read = self.conversation.status;
+        ConversationWrite { keeps_summary: Some(read), ..self }
     }
 }
 

@@ -58,7 +58,7 @@ where
             notes: m.notes,
             history: m.history,
             // (A user's change never touches the summary: appends own it.)
-            keeps_summary: true,
+            keeps_summary: Some(current.status),
         };
         let later = deferred_outbox(deps, &mut write);
         let items = if later.is_empty() { vec![] } else { write.items.clone() };

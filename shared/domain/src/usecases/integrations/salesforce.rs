@@ -228,7 +228,7 @@ async fn record_case(deps: &Deps, actor: &Actor, conv: &Conversation, link: Case
             items: vec![],
             notes: vec![],
             history,
-            keeps_summary: true,
+            keeps_summary: Some(c.status),
         };
         let later = deferred_outbox(deps, &mut write);
         match deps.conversations.write(write).await {
