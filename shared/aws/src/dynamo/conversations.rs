@@ -221,14 +221,21 @@ fn item_update(store: &DynamoDbStore, cid: &str, prof: &str, item: &Item, histor
 impl DynamoDbStore {
     /// Makes a conversation whose id its thread gives, then its items (the write's history on
     /// the first): single writes, no transaction. If an item cannot be written, the
-    /// conversation is deleted again, so that the event's redelivery makes it whole.
+    /// conversation is deleted again, so that the event's redelivery makes it whole. An item
+    /// that is there already was written by a delivery of the same event running now (its id
+    /// is its platform id's), which finished the creation (`ingest::plan`): `AlreadyExists`,
+    /// nothing undone, and its history not added twice.
     async fn create(&self, w: &ConversationWrite) -> PortResult<()> {
         let c = &w.conversation;
         let (cid, prof) = (c.id.as_str(), c.profile_id.as_str());
         self.put_versioned(conversation_record(c), None).await?;
         let mut history = Some(w.history.as_slice());
         for item in &w.items {
-            if let Err(e) = item_update(self, cid, prof, item, history.take()).send().await {
+            let put = item_update(self, cid, prof, item, history.take()).condition_expression("attribute_not_exists(pk)").send().await;
+            if let Err(e) = put {
+                if is_condition_failed(&e) {
+                    return Err(PortError::AlreadyExists);
+                }
                 let e = unavailable(e);
                 for written in &w.items {
                     if let Err(d) = self.delete(key::item(cid, written.id.as_str())).await {
@@ -464,7 +471,11 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         //     `AlreadyExists`, and the use case appends to it), then its items.
         if w.expected_version.is_none() && w.notes.is_empty() && c.id.is_for_thread(&c.profile_id, &c.thread_key) {
             let result = self.create(&w).await;
-            if result.is_err() {
+            // `AlreadyExists`: the conversation or the item is another delivery's, and the
+            // claims name the items that are (or will be) written under them: kept. (A
+            // concurrent delivery of the same event holds the same claim: releasing it would
+            // leave its item without one.)
+            if result.as_ref().is_err_and(|e| !matches!(e, PortError::AlreadyExists)) {
                 self.release_fresh(fresh).await;
                 self.release(claims).await;
             }
