@@ -90,6 +90,9 @@ pub struct Existing<'a> {
     /// The post a conversation about to be made is under is known to be sponsored (read for
     /// an earlier comment, or our own promoted-only tweet), though the event does not say so.
     pub post_sponsored: bool,
+    /// The conversation an earlier delivery of this event claimed its platform id for without
+    /// storing its item (a store without transactions, stopped in between).
+    pub claimed_for: Option<&'a crate::ConversationId>,
 }
 
 /// Whether comments on a network's sponsored content (ads, boosted and dark posts) are
@@ -229,11 +232,13 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                     }
                     let mut item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
                     item.edited = edited;
-                    // The conversation this very event made, at its first version, without
-                    // its item: a store that makes a conversation and then its item (DynamoDB,
-                    // no transaction) was stopped in between. The item is written with the
+                    // The conversation this very event made (its claim names it; its first
+                    // version, from this event's summary), without its item: a store that makes
+                    // a conversation and then its item (DynamoDB, no transaction) was stopped in
+                    // between. The item is written with the
                     // creation's history, so the creation is recorded and told, once.
                     let unfinished = conv.version == 1
+                        && existing.claimed_for == Some(&conv.id)
                         && conv.id.is_for_thread(&profile.id, &event.thread.thread_key)
                         && (conv.last_inbound_at, &conv.excerpt, &conv.author) == (event.occurred_at, &activity.excerpt, author);
                     let (action, details) = if unfinished {

@@ -603,7 +603,7 @@ pub async fn tombstones_and_early_edits_are_remembered(s: &Stores) {
 
     // All of it at once, as the ingest reads it.
     let state = store.platform_id_state(&p, "p1").await.unwrap();
-    assert_eq!(state, PlatformIdState { item: None, tombstoned: true, early_edit: Some("third".into()) });
+    assert_eq!(state, PlatformIdState { item: None, tombstoned: true, early_edit: Some("third".into()), claimed_for: None });
     assert_eq!(store.platform_id_state(&p, "p2").await.unwrap(), PlatformIdState::default());
     store.write(create(conversation("cnv_pid", "t_pid", 1), vec![item("itm_pid", "cnv_pid", Some("p_pid"), "hi", 1)])).await.unwrap();
     store.put_early_edit(&p, "p_pid", "edited", t0()).await.unwrap();

@@ -435,6 +435,9 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         }
         if let Some(g) = claim {
             state.item = self.claimed_item(&g, platform_id).await?;
+            if state.item.is_none() {
+                state.claimed_for = get_s(&g, "cid").map(ConversationId::from);
+            }
         }
         Ok(state)
     }

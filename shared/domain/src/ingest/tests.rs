@@ -240,16 +240,20 @@ fn a_reply_to_a_stored_conversation_changes_only_its_summary_and_says_so() {
 fn the_event_that_made_a_conversation_and_stopped_before_its_item_finishes_the_creation() {
     let event = posted("c1", "t1", 10, Direction::Inbound, "hi");
     let (c, _) = created(plan(&event, &profile(), Existing::default(), at(100)));
-    let actions =
-        |e: &InboundEvent, c: &Conversation| match plan(e, &profile(), Existing { conversation: Some(c), ..Default::default() }, at(200)) {
+    let actions = |e: &InboundEvent, c: &Conversation, claimed: bool| {
+        let existing = Existing { conversation: Some(c), claimed_for: claimed.then_some(&c.id), ..Default::default() };
+        match plan(e, &profile(), existing, at(200)) {
             Plan::Append { history, .. } => history.iter().map(|h| h.action).collect::<Vec<_>>(),
             other => panic!("an append: {other:?}"),
-        };
-    assert_eq!(actions(&event, &c), [HistoryAction::Created], "its item carries the creation's history");
-    // Another comment of the thread, or the same once anything changed the conversation: a
-    // reply as usual.
-    assert_eq!(actions(&posted("c2", "t1", 11, Direction::Inbound, "hi"), &c), [HistoryAction::ItemReceived]);
-    assert_eq!(actions(&event, &Conversation { version: 2, ..c.clone() }), [HistoryAction::ItemReceived]);
+        }
+    };
+    assert_eq!(actions(&event, &c, true), [HistoryAction::Created], "its item carries the creation's history");
+    // Another comment of the thread (even the same words by the same author in the same
+    // second: its platform id was never claimed), or the same once anything changed the
+    // conversation: a reply as usual.
+    assert_eq!(actions(&posted("c2", "t1", 10, Direction::Inbound, "hi"), &c, false), [HistoryAction::ItemReceived]);
+    assert_eq!(actions(&event, &c, false), [HistoryAction::ItemReceived]);
+    assert_eq!(actions(&event, &Conversation { version: 2, ..c.clone() }, true), [HistoryAction::ItemReceived]);
 }
 
 #[test]

@@ -16,6 +16,9 @@ pub struct PlatformIdState {
     pub tombstoned: bool,
     /// The text of an edit that arrived before the item.
     pub early_edit: Option<String>,
+    /// The conversation the platform id is claimed for while no item holds it (a write that
+    /// claimed it and stopped before its item: a store without transactions).
+    pub claimed_for: Option<ConversationId>,
 }
 
 /// One atomic change to a conversation and what hangs off it.
@@ -167,6 +170,7 @@ pub trait ConversationStore: Send + Sync {
             item: self.find_item(profile, platform_id).await?,
             tombstoned: self.is_tombstoned(profile, platform_id).await?,
             early_edit: self.early_edit(profile, platform_id).await?,
+            claimed_for: None,
         })
     }
 

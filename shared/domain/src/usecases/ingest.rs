@@ -36,7 +36,8 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
     };
     let store = &deps.conversations;
     for _ in 0..MAX_ATTEMPTS {
-        let PlatformIdState { item, tombstoned, early_edit } = store.platform_id_state(&profile.id, &event.platform_id).await?;
+        let PlatformIdState { item, tombstoned, early_edit, claimed_for } =
+            store.platform_id_state(&profile.id, &event.platform_id).await?;
         let conversation = match &item {
             Some(i) => store.get_conversation(&profile.account_id, &i.conversation_id).await?,
             None => {
@@ -87,6 +88,7 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
                 inbox_app_id: deps.settings.meta_app_id.as_deref(),
                 early_edit: early_edit.as_deref(),
                 post_sponsored,
+                claimed_for: claimed_for.as_ref(),
             },
             received,
         );
