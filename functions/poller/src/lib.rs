@@ -14,25 +14,31 @@ pub const MAX_PER_RUN: usize = 50;
 /// Workers of a run, each on its own share of the due profiles (by profile id).
 pub const WORKERS: u32 = 8;
 
-/// How long a run takes new rounds: under the function's timeout (120 s, `template.yaml`)
-/// with room for the polls in flight, and about the schedule's minute.
-pub const RUN_BUDGET: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a run takes new polls: a poll leased by then ends (a network call, a few
+/// seconds at most) well within the function's timeout (120 s, `template.yaml`), with the
+/// renewals before it.
+pub const RUN_BUDGET: std::time::Duration = std::time::Duration::from_secs(50);
 
 /// One scheduled run of the poller: [`WORKERS`] workers, each on its share of the due profiles,
 /// taking round after round of [`MAX_PER_RUN`] until their share has nothing due or
-/// [`RUN_BUDGET`] is spent. A run's rate grows with what is due: eight polls at a time for up
-/// to a minute (thousands of profiles a run, where it polled 50 for every tenant together).
-/// The workers run concurrently on this task (the polls are network waits).
+/// [`RUN_BUDGET`] is spent (checked before each poll). A run's rate grows with what is due: eight polls at a time for
+/// most of a minute (thousands of profiles a run, where it polled 50 for every tenant
+/// together). Only what was due when the run started: a profile it polled and made due again
+/// at once (a renewed token, a Retry-After of a second) waits for the next run. The workers
+/// run concurrently on this task (the polls are network waits).
 #[tracing::instrument(skip_all)]
 pub async fn run(deps: &Deps, poller: &dyn PlatformPoller) -> Result<PollRound, inbox_domain::DomainError> {
     let started = std::time::Instant::now();
+    let due_by = deps.clock.now();
+    let until = due_by + chrono::Duration::from_std(RUN_BUDGET).expect("a short budget");
     let worker = |part: u32| async move {
         let share = Share { part, parts: WORKERS };
         let mut total = PollRound::default();
         loop {
-            let round = usecases::poll_due_share(deps, poller, MAX_PER_RUN, share).await?;
-            // Nothing done: nothing due in the share, or only profiles another run holds.
-            let done = round.polled + round.deferred_for_quota + round.failed == 0;
+            let round = usecases::poll_due_share(deps, poller, MAX_PER_RUN, share, due_by, until).await?;
+            // Nothing due in the share. (Profiles another run took meanwhile are not listed
+            // again: a leased profile is not due.)
+            let done = round.polled + round.deferred_for_quota + round.failed + round.leased_elsewhere == 0;
             add(&mut total, &round);
             if done || started.elapsed() >= RUN_BUDGET {
                 return Ok::<_, inbox_domain::DomainError>(total);

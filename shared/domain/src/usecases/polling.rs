@@ -46,17 +46,30 @@ pub const POLL_LEASE_SECS: i64 = 300;
 /// profile at once, within each network's daily budget. Events go through `ingest`, so a poll
 /// overlapping a webhook stores nothing twice.
 pub async fn poll_due(deps: &Deps, poller: &dyn PlatformPoller, limit: usize) -> DomainResult<PollRound> {
-    poll_due_share(deps, poller, limit, crate::ids::Share::WHOLE).await
+    let now = deps.clock.now();
+    poll_due_share(deps, poller, limit, crate::ids::Share::WHOLE, now, now + chrono::Duration::days(1)).await
 }
 
 /// [`poll_due`] for one share of the due profiles (by profile id): at most `limit` of the
-/// share's (from the `limit × parts` earliest due), so that workers on different shares poll
-/// at once without contending for a lease.
-pub async fn poll_due_share(deps: &Deps, poller: &dyn PlatformPoller, limit: usize, share: crate::ids::Share) -> DomainResult<PollRound> {
+/// share's that were due by `due_by` (from the `limit × parts` earliest), none leased after
+/// `until`. So workers on different shares poll at once without contending for a lease, a run
+/// that takes round after round (due by its start) never polls again a profile it made due
+/// again meanwhile, and a round ends by its run's deadline.
+pub async fn poll_due_share(
+    deps: &Deps,
+    poller: &dyn PlatformPoller,
+    limit: usize,
+    share: crate::ids::Share,
+    due_by: Timestamp,
+    until: Timestamp,
+) -> DomainResult<PollRound> {
     let now = deps.clock.now();
     let mut round = PollRound::default();
-    let due = deps.polls.due_polls(now, limit.saturating_mul(share.parts.max(1) as usize)).await?;
+    let due = deps.polls.due_polls(due_by.min(now), limit.saturating_mul(share.parts.max(1) as usize)).await?;
     for state in due.into_iter().filter(|s| share.holds(s.profile_id.as_str())).take(limit) {
+        if deps.clock.now() >= until {
+            break;
+        }
         if !deps.polls.lease_poll(&state.profile_id, now, now + chrono::Duration::seconds(POLL_LEASE_SECS)).await? {
             round.leased_elsewhere += 1;
             continue;
