@@ -105,6 +105,23 @@ def main(path):
     view = resources.get("Table", {}).get("Properties", {}).get("StreamSpecification", {}).get("StreamViewType")
     if fanout == "stream" and view != "NEW_AND_OLD_IMAGES":
         problems.append(f"Table: INBOX_FANOUT is stream, so the table needs a NEW_AND_OLD_IMAGES stream (has {view})")
+    # With the functions leaving the telling to the stream, something must read it: else every
+    # notification and domain event is lost without a sound.
+    stream_readers = [
+        name
+        for name, r in resources.items()
+        if r["Type"] == "AWS::Serverless::Function"
+        for event in r["Properties"].get("Events", {}).values()
+        if event.get("Type") == "DynamoDB" and ref_name(event.get("Properties", {}).get("Stream")) == "Table"
+    ]
+    if fanout == "stream" and not stream_readers:
+        problems.append("INBOX_FANOUT is stream, but no function reads the table's stream (the events would be lost)")
+    for name, r in resources.items():
+        if r["Type"] != "AWS::Serverless::Function":
+            continue
+        own = r["Properties"].get("Environment", {}).get("Variables", {}).get("INBOX_FANOUT")
+        if own is not None and own != fanout:
+            problems.append(f"{name}: INBOX_FANOUT {own} where the globals say {fanout}: every function must agree")
 
     for name in sorted(set(queues) - set(work_queues) - set(dead_letter_queues)):
         problems.append(f"{name}: a queue without a redrive policy that is no queue's dead-letter queue")
