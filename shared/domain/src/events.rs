@@ -7,7 +7,10 @@
 //! `seq` is the conversation's version after the change: events of one conversation can be put
 //! in order by it (deliveries are retried independently and may arrive out of order). Several
 //! events of one change (a new conversation is `conversation.created` and `item.received`)
-//! share its `seq` and are emitted in that order.
+//! share its `seq` and are emitted in that order. Derived from the table's stream (AWS,
+//! `inbox_aws::dynamo::stream`), it is the conversation's version when the stream batch is read:
+//! never lower for a later change, shared by the changes of one batch (ordered by `at` then),
+//! and `data.conversation` shows the conversation as it is then.
 
 use crate::ids::*;
 use crate::model::*;
