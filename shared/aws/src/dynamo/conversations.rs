@@ -606,10 +606,22 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         }
         let (conversation, reopened) = self.absorb(read, &a.activity).await?;
         if reopened {
+            // The reopening's history record (which the stream tells): tried again with a
+            // pause before giving up, since the redelivered event would find its item and
+            // summary stored and write nothing.
             let mut r = record(key::history(cid, a.reopened.id.as_str()));
             r.insert("h".into(), history_values(std::slice::from_ref(&a.reopened)));
-            if let Err(e) = self.put_record().set_item(Some(r)).send().await {
-                tracing::warn!(error = %unavailable(e), conversation_id = %cid, "could not record the reopening in the history");
+            for attempt in 1..=4u32 {
+                match self.put_record().set_item(Some(r.clone())).send().await {
+                    Ok(_) => break,
+                    Err(e) if attempt < 4 => {
+                        tracing::info!(error = %unavailable(e), conversation_id = %cid, attempt, "recording the reopening: trying again");
+                        self.back_off(attempt).await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %unavailable(e), conversation_id = %cid, "could not record the reopening in the history")
+                    }
+                }
             }
         }
         Ok(Appended { conversation, reopened })
