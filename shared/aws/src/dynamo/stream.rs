@@ -41,7 +41,7 @@ pub struct StreamRecord {
     pub event_name: String,
     pub new: Option<Record>,
     pub old: Option<Record>,
-    /// When DynamoDB wrote it (`ApproximateCreationDateTime`, seconds).
+    /// When DynamoDB wrote it (`ApproximateCreationDateTime`, seconds, to the millisecond).
     pub at: Option<Timestamp>,
 }
 
@@ -61,7 +61,7 @@ pub fn records(event: &Value) -> Result<Vec<StreamRecord>, String> {
                 at: d
                     .get("ApproximateCreationDateTime")
                     .and_then(Value::as_f64)
-                    .and_then(|s| chrono::DateTime::from_timestamp(s as i64, 0)),
+                    .and_then(|s| chrono::DateTime::from_timestamp_millis((s * 1000.0).round() as i64)),
             })
         })
         .collect()
@@ -241,7 +241,7 @@ mod tests {
         let event = json!({"Records": [{
             "eventName": "MODIFY",
             "dynamodb": {
-                "ApproximateCreationDateTime": 1_700_000_000.0,
+                "ApproximateCreationDateTime": 1_700_000_000.25,
                 "Keys": {"pk": {"S": "C#cnv_1"}, "sk": {"S": "I#itm_1"}},
                 "NewImage": {"pk": {"S": "C#cnv_1"}, "n": {"N": "2"}, "t": {"BOOL": true}, "z": {"NULL": true},
                              "h": {"L": [{"S": "{}"}]}, "m": {"M": {"a": {"SS": ["x"]}}}},
@@ -256,7 +256,7 @@ mod tests {
         assert_eq!(new["t"], AttributeValue::Bool(true));
         assert_eq!(new["h"], AttributeValue::L(vec![AttributeValue::S("{}".into())]));
         assert_eq!(new["m"], AttributeValue::M(HashMap::from([("a".to_string(), AttributeValue::Ss(vec!["x".into()]))])));
-        assert_eq!(r[0].at.unwrap().timestamp(), 1_700_000_000);
+        assert_eq!(r[0].at.unwrap().timestamp_millis(), 1_700_000_000_250);
         assert!(records(&json!({"Records": [{"dynamodb": {"NewImage": {"b": {"B": "AA=="}}}}]})).is_err(), "binary: not ours");
         assert!(records(&json!({"nope": 1})).is_err());
     }
