@@ -232,16 +232,7 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                     }
                     let mut item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
                     item.edited = edited;
-                    // The conversation this very event made (its claim names it; its first
-                    // version, from this event's summary), without its item: a store that makes
-                    // a conversation and then its item (DynamoDB, no transaction) was stopped in
-                    // between. The item is written with the
-                    // creation's history, so the creation is recorded and told, once.
-                    let unfinished = conv.version == 1
-                        && existing.claimed_for == Some(&conv.id)
-                        && conv.id.is_for_thread(&profile.id, &event.thread.thread_key)
-                        && (conv.last_inbound_at, &conv.excerpt, &conv.author) == (event.occurred_at, &activity.excerpt, author);
-                    let (action, details) = if unfinished {
+                    let (action, details) = if made_by_this_event(conv, profile, event, &existing, &activity.excerpt, author) {
                         (HistoryAction::Created, serde_json::json!({"platform_id": event.platform_id}))
                     } else {
                         (HistoryAction::ItemReceived, serde_json::json!({"item_id": item.id, "platform_id": event.platform_id}))
@@ -285,13 +276,15 @@ pub fn plan(event: &InboundEvent, profile: &Profile, existing: Existing<'_>, now
                     };
                     c.absorb(&activity);
                     let item = new_item(&c, event, Direction::Inbound, text, author, ItemState::Received);
-                    let history = vec![HistoryEntry::new(
-                        &c.id,
-                        now,
-                        Actor::System,
-                        HistoryAction::ItemReceived,
-                        serde_json::json!({"item_id": item.id, "platform_id": event.platform_id, "standby": true}),
-                    )];
+                    let (action, details) = if made_by_this_event(conv, profile, event, &existing, &activity.excerpt, author) {
+                        (HistoryAction::Created, serde_json::json!({"platform_id": event.platform_id, "standby": true}))
+                    } else {
+                        (
+                            HistoryAction::ItemReceived,
+                            serde_json::json!({"item_id": item.id, "platform_id": event.platform_id, "standby": true}),
+                        )
+                    };
+                    let history = vec![HistoryEntry::new(&c.id, now, Actor::System, action, details)];
                     Plan::Append { conversation: c, item, history, activity: Some(activity) }
                 }
             }
@@ -392,6 +385,25 @@ fn redelivered(event: &InboundEvent, item: &Item, conversation: Option<&Conversa
 /// The history entry of a conversation reopened by a new inbound item.
 pub fn reopened_entry(id: &crate::ConversationId, now: Timestamp) -> HistoryEntry {
     HistoryEntry::new(id, now, Actor::System, HistoryAction::Reopened, serde_json::json!({"reason": "new inbound item"}))
+}
+
+/// Whether `conv` is the conversation this very event made, left without its item: its claim
+/// names it (`Existing::claimed_for`), at its first version, from this event's summary. A
+/// store that makes a conversation and then its item (DynamoDB, no transaction) was stopped in
+/// between; the item is then written with the creation's history, so the creation is recorded
+/// and told, once.
+fn made_by_this_event(
+    conv: &Conversation,
+    profile: &Profile,
+    event: &InboundEvent,
+    existing: &Existing<'_>,
+    excerpt: &str,
+    author: &Author,
+) -> bool {
+    conv.version == 1
+        && existing.claimed_for == Some(&conv.id)
+        && conv.id.is_for_thread(&profile.id, &event.thread.thread_key)
+        && (conv.last_inbound_at, conv.excerpt.as_str(), &conv.author) == (event.occurred_at, excerpt, author)
 }
 
 fn new_conversation(event: &InboundEvent, profile: &Profile, author: &Author, text: &str, now: Timestamp) -> Conversation {

@@ -45,6 +45,15 @@ enum Claim {
     TookEcho { guard: (String, String), echo: Record, echo_cid: String, echo_iid: String },
 }
 
+/// What [`DynamoDbStore::create`] made.
+enum Created {
+    Made,
+    /// The conversation is there already (another event of the thread made it).
+    ConversationTaken,
+    /// The event's own item is there already (a delivery of the same event finished it).
+    ItemTaken,
+}
+
 impl DynamoDbStore {
     /// Makes the platform-id record name (`cid`, `iid`), unless another item holds it.
     async fn claim(&self, profile: &str, platform_id: &str, cid: &str, iid: &str, now: Timestamp) -> PortResult<Claim> {
@@ -221,22 +230,33 @@ fn item_update(store: &DynamoDbStore, cid: &str, prof: &str, item: &Item, histor
 impl DynamoDbStore {
     /// Makes a conversation whose id its thread gives, then its items (the write's history on
     /// the first): single writes, no transaction. If an item cannot be written, the
-    /// conversation is deleted again, so that the event's redelivery makes it whole. An item
-    /// that is there already was written by a delivery of the same event running now (its id
-    /// is its platform id's), which finished the creation (`ingest::plan`): `AlreadyExists`,
-    /// nothing undone, and its history not added twice.
-    async fn create(&self, w: &ConversationWrite) -> PortResult<()> {
+    /// conversation is deleted again, so that the event's redelivery makes it whole. The event's
+    /// own item there already was written by a delivery of the same event running now (its id
+    /// is its platform id's), which finished the creation (`ingest::plan`): the other items (our
+    /// DMs joined to the answer, ids of their own) are still written, then
+    /// [`Created::ItemTaken`], nothing undone and the history not added twice.
+    async fn create(&self, w: &ConversationWrite) -> PortResult<Created> {
         let c = &w.conversation;
         let (cid, prof) = (c.id.as_str(), c.profile_id.as_str());
-        self.put_versioned(conversation_record(c), None).await?;
+        match self.put_versioned(conversation_record(c), None).await {
+            Ok(()) => {}
+            Err(PortError::AlreadyExists) => return Ok(Created::ConversationTaken),
+            Err(e) => return Err(e),
+        }
         let mut history = Some(w.history.as_slice());
+        let mut taken = false;
         for item in &w.items {
             let put = item_update(self, cid, prof, item, history.take()).condition_expression("attribute_not_exists(pk)").send().await;
             if let Err(e) = put {
                 if is_condition_failed(&e) {
-                    return Err(PortError::AlreadyExists);
+                    taken = true;
+                    continue;
                 }
                 let e = unavailable(e);
+                if taken {
+                    // The conversation and its first item are the other delivery's: kept.
+                    return Err(e);
+                }
                 for written in &w.items {
                     if let Err(d) = self.delete(key::item(cid, written.id.as_str())).await {
                         tracing::warn!(error = %d, "could not remove an item of a conversation not made");
@@ -248,12 +268,15 @@ impl DynamoDbStore {
                 return Err(e);
             }
         }
+        if taken {
+            return Ok(Created::ItemTaken);
+        }
         if let Some(h) = history.filter(|h| !h.is_empty()) {
             let mut r = record(key::history(cid, h[0].id.as_str()));
             r.insert("h".into(), history_values(h));
             self.put_record().set_item(Some(r)).send().await.map_err(unavailable)?;
         }
-        Ok(())
+        Ok(Created::Made)
     }
 
     /// Applies an item's activity to the conversation's summary attributes with one
@@ -473,16 +496,23 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         //     is made if absent (a concurrent first event of the thread made it already:
         //     `AlreadyExists`, and the use case appends to it), then its items.
         if w.expected_version.is_none() && w.notes.is_empty() && c.id.is_for_thread(&c.profile_id, &c.thread_key) {
-            let result = self.create(&w).await;
-            // `AlreadyExists`: the conversation or the item is another delivery's, and the
-            // claims name the items that are (or will be) written under them: kept. (A
-            // concurrent delivery of the same event holds the same claim: releasing it would
-            // leave its item without one.)
-            if result.as_ref().is_err_and(|e| !matches!(e, PortError::AlreadyExists)) {
-                self.release_fresh(fresh).await;
-                self.release(claims).await;
-            }
-            return result;
+            return match self.create(&w).await {
+                Ok(Created::Made) => Ok(()),
+                // The item is a concurrent delivery's of the same event, under the same claim
+                // (the item id is derived): kept, or its item would be left without one.
+                Ok(Created::ItemTaken) => Err(PortError::AlreadyExists),
+                // Another event made the conversation: the use case appends to it.
+                Ok(Created::ConversationTaken) => {
+                    self.release_fresh(fresh).await;
+                    self.release(claims).await;
+                    Err(PortError::AlreadyExists)
+                }
+                Err(e) => {
+                    self.release_fresh(fresh).await;
+                    self.release(claims).await;
+                    Err(e)
+                }
+            };
         }
 
         // 2b. One transaction: the conversation under its condition, and what hangs off it.
