@@ -9,7 +9,9 @@ use inbox_lambda::runtime::{self, Aws, LambdaConfig};
 async fn main() -> Result<(), runtime::Error> {
     runtime::init_tracing();
     let config = LambdaConfig::from_env()?;
-    let aws = Aws::connect(&config).await;
+    // Keeps each account's subscriptions and Salesforce connection 30 s (which events anything
+    // takes), as the integrations function does.
+    let aws = Aws::connect(&config).await.keeping_lookups();
     runtime::run_stream(move |records| {
         let aws = aws.clone();
         async move { fn_fanout::handle(&aws.store, &aws.queue, records).await }

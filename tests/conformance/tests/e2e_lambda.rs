@@ -267,6 +267,17 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     //     after the write would have lost nothing): the table's stream, through the fanout
     //     function, does. The stream gives a failed batch again: the same ids again.
     assert!(received(&sqs, &urls[&QueueName::Events]).await.is_empty(), "the writer sends no event itself");
+    // No subscription, no Salesforce rule: nothing takes the account's events, none is sent.
+    assert_eq!(fan_out(&mut stream, &fanout).await, 0);
+    assert!(received(&sqs, &urls[&QueueName::Events]).await.is_empty());
+    // With a subscription (of every kind), the same records tell both.
+    let mut sub = inbox_conformance::store::new_subscription("acc_e2e");
+    sub.events = inbox_domain::events::EventType::ALL.to_vec();
+    deps.subscriptions.insert_subscription(&sub, 50).await.unwrap();
+    // As its main.rs wires it: the function keeps an account's subscriptions and Salesforce
+    // connection 30 s (so the first batch of an account reads them, the next ones do not).
+    let fanout = Aws::with_sdk(sdk.clone(), &fanout_config).with_meter(&meter).keeping_lookups();
+    let mut stream = moto::StreamReader::open(&tables, &table).await;
     let before = meter.units();
     assert_eq!(fan_out(&mut stream, &fanout).await, 2);
     let fanout_first = meter.units() - before;

@@ -127,6 +127,10 @@ async fn account(aws: &Aws, config: &LambdaConfig) {
         created_at: now,
     };
     deps.directory.put_profile(&profile).await.unwrap();
+    // A subscription to every kind: the account's events are taken (else none is sent).
+    let mut sub = inbox_conformance::store::new_subscription("acc_kill");
+    sub.events = inbox_domain::events::EventType::ALL.to_vec();
+    deps.subscriptions.insert_subscription(&sub, 50).await.unwrap();
 }
 
 /// The queued webhook body of a new comment, as the webhook function enqueues it.

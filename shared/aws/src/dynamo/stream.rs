@@ -30,6 +30,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::fanout::Fanout;
 use inbox_domain::messages::QueueName;
+use inbox_domain::usecases::integrations::Listeners;
 use inbox_domain::*;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -115,8 +116,8 @@ struct Told {
 }
 
 impl DynamoDbStore {
-    /// The messages the changes in `records` tell others, in the records' order.
-    pub async fn fanout_of(&self, records: &[StreamRecord]) -> PortResult<Vec<(QueueName, Vec<u8>)>> {
+    /// What the changes in `records` tell others, in the records' order.
+    pub async fn fanout_of(&self, records: &[StreamRecord]) -> PortResult<Fanout> {
         let mut told = Vec::new();
         let mut items: HashMap<String, Vec<Item>> = HashMap::new();
         let mut notes: HashMap<String, Vec<Note>> = HashMap::new();
@@ -164,7 +165,7 @@ impl DynamoDbStore {
             }
         }
         if told.is_empty() {
-            return Ok(vec![]);
+            return Ok(Fanout::default());
         }
         let keys: Vec<_> = told.iter().map(|t| key::conversation(&t.cid)).collect::<HashSet<_>>().into_iter().collect();
         let conversations = batch_get(self, keys, true).await?;
@@ -213,13 +214,23 @@ impl DynamoDbStore {
                 out.extend(Fanout::reply_sent(&conv, &item, t.at, &by));
             }
         }
-        Ok(out.messages())
+        Ok(out)
     }
 
-    /// Derives what `records` tell others ([`Self::fanout_of`]) and sends it on `queue`. An
+    /// Derives what `records` tell others ([`Self::fanout_of`]) and sends it on `queue`: the
+    /// notifications, and the domain events something of their account takes
+    /// ([`Listeners`]: a subscription or the Salesforce rule; most accounts have neither). An
     /// error fails the batch (the stream gives it again: the same ids).
     pub async fn forward(&self, queue: &dyn inbox_domain::ports::Queue, records: &[StreamRecord]) -> PortResult<usize> {
-        let messages = self.fanout_of(records).await?;
+        let mut fanout = self.fanout_of(records).await?;
+        let mut listeners: HashMap<AccountId, Listeners> = HashMap::new();
+        for e in &fanout.events {
+            if !listeners.contains_key(&e.account_id) {
+                listeners.insert(e.account_id.clone(), Listeners::of(self, self, &e.account_id).await?);
+            }
+        }
+        fanout.events.retain(|e| listeners.get(&e.account_id).is_some_and(|l| l.want(e.kind)));
+        let messages = fanout.messages();
         let sent = messages.len();
         for q in [QueueName::Notify, QueueName::Events] {
             let bodies: Vec<Vec<u8>> = messages.iter().filter(|(name, _)| *name == q).map(|(_, b)| b.clone()).collect();

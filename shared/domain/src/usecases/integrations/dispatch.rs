@@ -61,3 +61,31 @@ pub async fn dispatch(deps: &Deps, event: &DomainEvent) -> DomainResult<usize> {
     }
     Ok(created)
 }
+
+/// What of an account's domain events anything consumes: its subscriptions that are on (each
+/// the kinds it asked for, as [`dispatch`] sends them) and the Salesforce rule (every kind but
+/// `case.created`, as [`apply_case_rule`] takes them). A sender may leave out the events
+/// nobody takes (the table's stream, `inbox_aws::dynamo::stream`): most accounts have no
+/// integration, and their events would only be queued, received and dropped.
+#[derive(Debug, Clone, Default)]
+pub struct Listeners {
+    subscriptions: Vec<WebhookSubscription>,
+    case_rule: bool,
+}
+
+impl Listeners {
+    pub async fn of(
+        subscriptions: &dyn crate::ports::SubscriptionStore,
+        salesforce: &dyn crate::ports::SalesforceStore,
+        account: &crate::ids::AccountId,
+    ) -> Result<Self, PortError> {
+        let subscriptions = subscriptions.list_subscriptions(account).await?;
+        let case_rule = salesforce.get_connection(account).await?.is_some_and(|c| c.rule.is_some());
+        Ok(Listeners { subscriptions, case_rule })
+    }
+
+    /// Whether an event of `kind` is taken by anything.
+    pub fn want(&self, kind: events::EventType) -> bool {
+        (self.case_rule && kind != events::EventType::CaseCreated) || self.subscriptions.iter().any(|s| s.wants(kind))
+    }
+}
