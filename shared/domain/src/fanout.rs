@@ -51,10 +51,6 @@ impl Fanout {
         Fanout { events: vec![events::reply_sent(conversation, item, at, actor)], notify: vec![] }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.notify.is_empty()
-    }
-
     pub fn extend(&mut self, other: Fanout) {
         self.events.extend(other.events);
         self.notify.extend(other.notify);
@@ -72,7 +68,7 @@ impl Fanout {
 
 /// Whom a history entry concerns, as the notifier decides it: a status change, an assignment,
 /// a note (with its mentions). Other entries notify nobody.
-pub fn happening(h: &HistoryEntry) -> Option<Happening> {
+fn happening(h: &HistoryEntry) -> Option<Happening> {
     let user = |field: &str| h.details.get(field).and_then(|v| v.as_str()).map(|s| UserId::from(s.to_string()));
     Some(match h.action {
         HistoryAction::Closed => Happening::StatusChanged { status: Status::Closed },

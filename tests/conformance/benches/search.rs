@@ -95,20 +95,7 @@ async fn seed(store: Arc<DynamoDbStore>, n: usize) {
 }
 
 fn query(search: &str) -> FeedQuery {
-    FeedQuery {
-        account_id: "acc_1".into(),
-        viewer: "usr_1".into(),
-        profiles: vec!["prf_1".into()],
-        status: None,
-        assignee: None,
-        networks: vec![],
-        kinds: vec![],
-        sponsored: None,
-        seen: None,
-        search: SearchQuery::parse(search),
-        after: None,
-        limit: 25,
-    }
+    FeedQuery { search: SearchQuery::parse(search), limit: 25, ..store::feed_query(&["prf_1"]) }
 }
 
 /// Runs `search` page after page (all of them, or the first `max_pages`) and reports its cost.

@@ -82,6 +82,37 @@ pub async fn queues(
     (client, urls, dlqs)
 }
 
+/// Every message on a queue now, received and deleted, as JSON (its body decoded as the SQS
+/// adapter encoded it).
+pub async fn take_json(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    loop {
+        let got = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .message_attribute_names(inbox_aws::sqs::ENCODING_ATTRIBUTE)
+            .send()
+            .await
+            .expect("receive");
+        let messages = got.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return out;
+        }
+        for m in messages {
+            let encoding = m
+                .message_attributes
+                .as_ref()
+                .and_then(|a| a.get(inbox_aws::sqs::ENCODING_ATTRIBUTE))
+                .and_then(|v| v.string_value.as_deref());
+            let body = inbox_aws::sqs::decode_body(m.body.as_deref().unwrap_or_default(), encoding).expect("a body");
+            out.push(serde_json::from_slice(&body).expect("JSON"));
+            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap_or_default()).send().await.expect("delete");
+        }
+    }
+}
+
 /// A fresh sender address, verified in SES (moto refuses unverified senders).
 pub async fn identity(config: &aws_config::SdkConfig) -> (aws_sdk_sesv2::Client, String) {
     let client = aws_sdk_sesv2::Client::new(config);

@@ -136,7 +136,8 @@ pub fn update(mut c: Conversation, items: Vec<Item>) -> ConversationWrite {
     ConversationWrite { expected_version: Some(expected), ..ConversationWrite::of(c, items, vec![]) }
 }
 
-fn feed_query(profiles: &[&str]) -> FeedQuery {
+/// A feed query of `acc_1`'s `usr_1` over `profiles`, 50 a page, no filter.
+pub fn feed_query(profiles: &[&str]) -> FeedQuery {
     FeedQuery {
         account_id: "acc_1".into(),
         viewer: "usr_1".into(),
@@ -1329,6 +1330,11 @@ pub async fn salesforce_connections_and_case_claims(s: &Stores) {
 // --- The integration stores' contracts, one function each ----------------------------------
 
 /// A webhook subscription of `account`, as the suites and backend-specific tests make them.
+/// A subscription of `account` to every kind of event (so that its events are sent at all).
+pub fn subscription_to_all(account: &str) -> WebhookSubscription {
+    WebhookSubscription { events: EventType::ALL.to_vec(), ..new_subscription(account) }
+}
+
 pub fn new_subscription(account: &str) -> WebhookSubscription {
     let now = Utc::now();
     WebhookSubscription {

@@ -88,25 +88,6 @@ async fn fan_out(stream: &mut moto::StreamReader, fanout: &Aws) -> usize {
     fn_fanout::handle(&fanout.store, &fanout.queue, records).await.expect("fan-out")
 }
 
-/// Every message on a queue now, received and deleted, as JSON.
-async fn received(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<serde_json::Value> {
-    let mut out = Vec::new();
-    loop {
-        let got = sqs.receive_message().queue_url(url).max_number_of_messages(10).wait_time_seconds(1).send().await.expect("receive");
-        let messages = got.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return out;
-        }
-        for m in messages {
-            let mut r = SqsMessage::default();
-            r.body = m.body.clone();
-            let body = inbox_lambda::sqs_batch::message_body(&r).expect("a body");
-            out.push(serde_json::from_slice(&body).expect("JSON"));
-            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap_or_default()).send().await.expect("delete");
-        }
-    }
-}
-
 /// The `type`s of domain events.
 fn kinds(events: &[serde_json::Value]) -> Vec<&str> {
     events.iter().map(|e| e["type"].as_str().unwrap_or_default()).collect()
@@ -266,14 +247,12 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     // 2b. The ingest function sent none of what its write tells (a function killed right
     //     after the write would have lost nothing): the table's stream, through the fanout
     //     function, does. The stream gives a failed batch again: the same ids again.
-    assert!(received(&sqs, &urls[&QueueName::Events]).await.is_empty(), "the writer sends no event itself");
+    assert!(moto::take_json(&sqs, &urls[&QueueName::Events]).await.is_empty(), "the writer sends no event itself");
     // No subscription, no Salesforce rule: nothing takes the account's events, none is sent.
     assert_eq!(fan_out(&mut stream, &fanout).await, 0);
-    assert!(received(&sqs, &urls[&QueueName::Events]).await.is_empty());
+    assert!(moto::take_json(&sqs, &urls[&QueueName::Events]).await.is_empty());
     // With a subscription (of every kind), the same records tell both.
-    let mut sub = inbox_conformance::store::new_subscription("acc_e2e");
-    sub.events = inbox_domain::events::EventType::ALL.to_vec();
-    deps.subscriptions.insert_subscription(&sub, 50).await.unwrap();
+    deps.subscriptions.insert_subscription(&inbox_conformance::store::subscription_to_all("acc_e2e"), 50).await.unwrap();
     // As its main.rs wires it: the function keeps an account's subscriptions and Salesforce
     // connection 30 s (so the first batch of an account reads them, the next ones do not).
     let fanout = Aws::with_sdk(sdk.clone(), &fanout_config).with_meter(&meter).keeping_lookups();
@@ -281,12 +260,12 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     let before = meter.units();
     assert_eq!(fan_out(&mut stream, &fanout).await, 2);
     let fanout_first = meter.units() - before;
-    let events = received(&sqs, &urls[&QueueName::Events]).await;
+    let events = moto::take_json(&sqs, &urls[&QueueName::Events]).await;
     assert_eq!(kinds(&events), ["conversation.created", "item.received"], "{events:?}");
     assert!(events[1]["data"]["item"]["text"].as_str().unwrap_or_default().contains("size M"), "{events:?}");
     let mut again = moto::StreamReader::open(&tables, &table).await;
     fan_out(&mut again, &fanout).await;
-    let replayed = received(&sqs, &urls[&QueueName::Events]).await;
+    let replayed = moto::take_json(&sqs, &urls[&QueueName::Events]).await;
     let ids = |v: &[serde_json::Value]| v.iter().map(|e| e["id"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>();
     assert_eq!(ids(&replayed), ids(&events), "a replayed batch tells the same events, by the same ids");
 
@@ -369,7 +348,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     assert_eq!(assigned["assignee_id"], json!("usr_bob"));
     let assignment = meter.units() - before;
     assert_eq!(fan_out(&mut stream, &fanout).await, 2, "the assignment: one notification, one event");
-    assert_eq!(kinds(&received(&sqs, &urls[&QueueName::Events]).await), ["conversation.assigned"]);
+    assert_eq!(kinds(&moto::take_json(&sqs, &urls[&QueueName::Events]).await), ["conversation.assigned"]);
     let notified = drain(&sqs, &urls[&QueueName::Notify], |b| {
         let deps = notifier_deps.clone();
         async move { fn_notifier::handle_message(&deps, &b).await }
@@ -433,7 +412,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     let before = meter.units();
     assert_eq!(fan_out(&mut stream, &fanout).await, 1);
     let fanout_next = meter.units() - before;
-    assert_eq!(kinds(&received(&sqs, &urls[&QueueName::Events]).await), ["item.received"]);
+    assert_eq!(kinds(&moto::take_json(&sqs, &urls[&QueueName::Events]).await), ["item.received"]);
     let (_, feed) = call(&api, gateway_event("GET", "/api/conversations", json!({}), None, Some(alice_claims))).await;
     assert_eq!(feed["conversations"].as_array().map(Vec::len), Some(1), "the reply joined the conversation: {feed}");
 
@@ -472,7 +451,7 @@ async fn a_signed_webhook_becomes_a_conversation_the_api_shows_and_an_assignment
     let before = meter.units();
     fan_out(&mut stream, &fanout).await;
     let fanout_batch = meter.units() - before;
-    let told = received(&sqs, &urls[&QueueName::Events]).await;
+    let told = moto::take_json(&sqs, &urls[&QueueName::Events]).await;
     assert_eq!(told.iter().filter(|e| e["type"] == "item.received").count(), 12, "{:?}", kinds(&told));
 
     // What each step cost, counted by the adapter (docs/aws.md, "Access patterns and their

@@ -15,7 +15,6 @@ use inbox_domain::error::{PortError, PortResult};
 use inbox_domain::messages::QueueName;
 use inbox_domain::ports::Queue;
 use inbox_domain::*;
-use inbox_lambda::aws_lambda_events::event::sqs::SqsMessage;
 use inbox_lambda::runtime::{Aws, LambdaConfig};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -89,24 +88,12 @@ impl Setup {
     /// Every domain event on the events queue now, by id: (type, how many times told).
     async fn events(&self) -> BTreeMap<String, (String, usize)> {
         let mut out: BTreeMap<String, (String, usize)> = BTreeMap::new();
-        let url = &self.urls[&QueueName::Events];
-        loop {
-            let got =
-                self.sqs.receive_message().queue_url(url).max_number_of_messages(10).wait_time_seconds(1).send().await.expect("receive");
-            let messages = got.messages.unwrap_or_default();
-            if messages.is_empty() {
-                return out;
-            }
-            for m in messages {
-                let mut r = SqsMessage::default();
-                r.body = m.body.clone();
-                let e: serde_json::Value = serde_json::from_slice(&inbox_lambda::sqs_batch::message_body(&r).expect("body")).expect("JSON");
-                out.entry(e["id"].as_str().unwrap_or_default().to_string())
-                    .or_insert((e["type"].as_str().unwrap_or_default().to_string(), 0))
-                    .1 += 1;
-                self.sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap_or_default()).send().await.expect("delete");
-            }
+        for e in moto::take_json(&self.sqs, &self.urls[&QueueName::Events]).await {
+            out.entry(e["id"].as_str().unwrap_or_default().to_string())
+                .or_insert((e["type"].as_str().unwrap_or_default().to_string(), 0))
+                .1 += 1;
         }
+        out
     }
 }
 
@@ -128,9 +115,7 @@ async fn account(aws: &Aws, config: &LambdaConfig) {
     };
     deps.directory.put_profile(&profile).await.unwrap();
     // A subscription to every kind: the account's events are taken (else none is sent).
-    let mut sub = inbox_conformance::store::new_subscription("acc_kill");
-    sub.events = inbox_domain::events::EventType::ALL.to_vec();
-    deps.subscriptions.insert_subscription(&sub, 50).await.unwrap();
+    deps.subscriptions.insert_subscription(&inbox_conformance::store::subscription_to_all("acc_kill"), 50).await.unwrap();
 }
 
 /// The queued webhook body of a new comment, as the webhook function enqueues it.

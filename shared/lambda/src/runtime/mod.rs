@@ -304,6 +304,14 @@ where
     .await
 }
 
+/// What a non-SQS invocation answers: its outcome, or its error (which fails it).
+fn outcome<T: std::fmt::Debug, E: Display>(r: Result<T, E>) -> Result<serde_json::Value, Error> {
+    match r {
+        Ok(outcome) => Ok(serde_json::json!({ "outcome": format!("{outcome:?}") })),
+        Err(e) => Err(Error::from(e.to_string())),
+    }
+}
+
 /// Serves a function fed by the table's DynamoDB stream: each batch's records through
 /// `handler`; an `Err` fails the batch, which the event source gives again (split in two
 /// first, `BisectBatchOnFunctionError`), and after its retries to the on-failure queue.
@@ -318,10 +326,7 @@ where
         let handler = handler.clone();
         async move {
             let records = inbox_aws::dynamo::stream::records(&event.payload).map_err(Error::from)?;
-            match handler(records).await {
-                Ok(outcome) => Ok(serde_json::json!({ "outcome": format!("{outcome:?}") })),
-                Err(e) => Err(Error::from(e.to_string())),
-            }
+            outcome(handler(records).await)
         }
     }))
     .await
@@ -338,12 +343,7 @@ where
 {
     lambda_runtime::run(service_fn(move |_: LambdaEvent<serde_json::Value>| {
         let run = run.clone();
-        async move {
-            match run().await {
-                Ok(outcome) => Ok(serde_json::json!({ "outcome": format!("{outcome:?}") })),
-                Err(e) => Err(Error::from(e.to_string())),
-            }
-        }
+        async move { outcome(run().await) }
     }))
     .await
 }
