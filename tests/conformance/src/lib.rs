@@ -46,6 +46,7 @@ macro_rules! store_conformance {
             the_feed_orders_and_compares_seen_by_when_the_inbox_received,
             a_feed_position_of_another_account_is_refused,
             a_search_finds_exactly_what_the_search_rule_matches,
+            a_search_finds_every_message_however_it_was_written,
             outbound_dms_are_found_by_recipient,
             tabs_are_initialised_once_and_never_recreated,
             concurrent_changes_to_one_tab_set_write_once,

@@ -905,6 +905,82 @@ pub async fn a_search_finds_exactly_what_the_search_rule_matches(s: &Stores) {
     }
 }
 
+/// A search finds every message's words however the message came to be stored: with the
+/// conversation, appended by the ingest, in a whole write (an agent's reply), beside a change
+/// that keeps the summary, edited, and in a thread with too many words for a store's search
+/// signature (DynamoDB: `signature.rs`); and never what no message says.
+pub async fn a_search_finds_every_message_however_it_was_written(s: &Stores) {
+    let store = &s.conversations;
+    let get = |id: ConversationId| async move { store.get_conversation(&"acc_1".into(), &id).await.unwrap().unwrap() };
+    let reply = |read: Conversation, id: &str, text: &str, secs: i64| {
+        let cid = read.id.to_string();
+        let it = item(id, &cid, Some(id), text, secs);
+        let text = text.to_string();
+        async move {
+            if store.appends_commutatively() {
+                let at = t0() + Duration::seconds(secs);
+                let activity = Activity { occurred_at: at, received_at: at, excerpt: text, sponsored: false, reopens: true };
+                let reopened = HistoryEntry::new(&read.id, at, Actor::System, HistoryAction::Reopened, serde_json::json!({}));
+                let a = Append { conversation: read, item: it, history: vec![], activity, reopened, item_stored: false };
+                store.append(a).await.map(|_| ()).unwrap();
+            } else {
+                store.write(update(read, vec![it])).await.unwrap();
+            }
+        }
+    };
+    let a = ConversationId::for_thread(&"prf_1".into(), "sg_a");
+    store.write(create(conversation(a.as_str(), "sg_a", 0), vec![item("itm_a1", a.as_str(), Some("a1"), "hello there", 0)])).await.unwrap();
+    reply(get(a.clone()).await, "itm_a2", "where is my refund", 1).await;
+    let mut answer = item("itm_a3", a.as_str(), None, "your tent ships monday", 2);
+    answer.direction = Direction::Outbound;
+    store.write(update(get(a.clone()).await, vec![answer])).await.unwrap();
+    let read = get(a.clone()).await;
+    let mut assigned = Conversation { assignee_id: Some("usr_2".into()), version: read.version + 1, ..read.clone() };
+    assigned.status = Status::Open;
+    let mut note_item = item("itm_a4", a.as_str(), None, "kayak paddle", 3);
+    note_item.direction = Direction::Outbound;
+    let w = ConversationWrite { expected_version: Some(read.version), ..ConversationWrite::of(assigned, vec![note_item], vec![]) };
+    store.write(w.keeping_summary()).await.unwrap();
+    let mut edited = store.items(&a).await.unwrap().into_iter().find(|i| i.id.as_str() == "itm_a1").unwrap();
+    edited.text = "hello canoe".into();
+    edited.edited = true;
+    store.write(update(get(a.clone()).await, vec![edited])).await.unwrap();
+
+    // B: a thread of many words, one reply at a time.
+    let b = ConversationId::for_thread(&"prf_1".into(), "sg_b");
+    store.write(create(conversation(b.as_str(), "sg_b", 4), vec![item("itm_b0", b.as_str(), Some("b0"), "first words", 4)])).await.unwrap();
+    for i in 1..=30 {
+        let text = format!("alpha{i} beta{i} gamma{i} delta{i}");
+        reply(get(b.clone()).await, &format!("itm_b{i}"), &text, 4 + i).await;
+    }
+    // C: nothing searched for.
+    let c = ConversationId::for_thread(&"prf_1".into(), "sg_c");
+    store.write(create(conversation(c.as_str(), "sg_c", 40), vec![item("itm_c1", c.as_str(), Some("c1"), "unrelated", 40)])).await.unwrap();
+
+    let search = |query: &str| {
+        let mut q = feed_query(&["prf_1"]);
+        q.search = SearchQuery::parse(query);
+        q
+    };
+    for (query, want) in [
+        ("refund", vec![a.to_string()]),
+        ("tent", vec![a.to_string()]),
+        ("kayak", vec![a.to_string()]),
+        ("canoe", vec![a.to_string()]),
+        ("\"where is my refund\" monday", vec![a.to_string()]),
+        ("first", vec![b.to_string()]),
+        ("alpha1", vec![b.to_string()]),
+        ("delta30", vec![b.to_string()]),
+        ("\"beta17 gamma17\"", vec![b.to_string()]),
+        ("unrelated", vec![c.to_string()]),
+        ("zebra", vec![]),
+        ("refund alpha1", vec![]),
+        ("-refund -first", vec![c.to_string()]),
+    ] {
+        assert_eq!(feed_all(s, &search(query)).await, want, "{query}");
+    }
+}
+
 pub async fn outbound_dms_are_found_by_recipient(s: &Stores) {
     let store = &s.conversations;
     let dm = |id: &str, conv: &str, to: Option<&str>, secs: i64| {

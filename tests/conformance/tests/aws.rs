@@ -16,6 +16,139 @@ mod store {
     }
 }
 
+/// A search rules out, from the feed index entries alone, the conversations whose search
+/// signature lacks a word it needs (`signature.rs`): on an account of 60 conversations and
+/// one with the rare word, it reads a fraction of what the same search reads once the
+/// signatures are gone (records written before them), and both find the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_skips_the_conversations_whose_signature_rules_them_out() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use inbox_conformance::store::{conversation, create, feed_query, item};
+    use inbox_domain::ports::ConversationStore;
+    let config = inbox_conformance::moto::sdk_config().await;
+    let (client, table) = inbox_conformance::moto::table(&config).await;
+    let meter = inbox_aws::dynamo::CapacityMeter::new();
+    let store = inbox_aws::DynamoDbStore::new(meter.client(&config), table.clone());
+    for i in 0..60 {
+        let id = format!("cnv_r{i:03}");
+        let text = if i == 17 { "a zeppelin over the lake".to_string() } else { format!("tent order {i} please, size and colour") };
+        let items = vec![
+            item(&format!("itm_r{i:03}"), &id, Some(&format!("r{i}")), &text, i),
+            item(&format!("itm_s{i:03}"), &id, Some(&format!("s{i}")), "thanks", i),
+        ];
+        store.write(create(conversation(&id, &id, i), items)).await.unwrap();
+    }
+    let search = || async {
+        let mut q = feed_query(&["prf_1"]);
+        q.search = inbox_domain::search::SearchQuery::parse("zeppelin");
+        let before = meter.units();
+        let mut found = Vec::new();
+        loop {
+            let page = store.feed(&q).await.unwrap();
+            found.extend(page.entries.iter().map(|e| e.conversation.id.to_string()));
+            match page.next {
+                Some(next) => q.after = Some(next),
+                None => break,
+            }
+        }
+        (found, meter.units() - before)
+    };
+    let (found, with) = search().await;
+    assert_eq!(found, ["cnv_r017"]);
+    for i in 0..60 {
+        client
+            .update_item()
+            .table_name(&table)
+            .key("pk", AttributeValue::S(format!("C#cnv_r{i:03}")))
+            .key("sk", AttributeValue::S("C".into()))
+            .update_expression("REMOVE sg")
+            .send()
+            .await
+            .unwrap();
+    }
+    let (found, without) = search().await;
+    assert_eq!(found, ["cnv_r017"], "a record without a signature is read, as before");
+    assert!(with.read_units * 4.0 < without.read_units, "with signatures {with:?}, without {without:?}");
+}
+
+/// An item whose first delivery stopped after writing it (before the summary update that adds
+/// its words to the search signature) and whose activity was overtaken since: its event, come
+/// again, is a duplicate to the plan, and the store adds the missing bits then
+/// (`stored_again`); when they are there, it makes no request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_stored_again_gets_its_words_into_the_signature() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use inbox_conformance::store::{conversation, create, feed_query, item, update};
+    use inbox_domain::ports::ConversationStore;
+    let config = inbox_conformance::moto::sdk_config().await;
+    let (client, table) = inbox_conformance::moto::table(&config).await;
+    let meter = inbox_aws::dynamo::CapacityMeter::new();
+    let store = inbox_aws::DynamoDbStore::new(meter.client(&config), table.clone());
+    let acc: inbox_domain::AccountId = "acc_1".into();
+    let cid: inbox_domain::ConversationId = "cnv_w1".into();
+    store.write(create(conversation("cnv_w1", "w1", 0), vec![item("itm_w1", "cnv_w1", Some("w1"), "hello", 0)])).await.unwrap();
+    let walrus = item("itm_w2", "cnv_w1", Some("w2"), "a walrus", 1);
+    let read = store.get_conversation(&acc, &cid).await.unwrap().unwrap();
+    store.write(update(read, vec![walrus.clone()])).await.unwrap();
+    // As if the summary update never ran: the item is there, its bit is not.
+    let bit = inbox_domain::search::token_bit("walrus").to_string();
+    client
+        .update_item()
+        .table_name(&table)
+        .key("pk", AttributeValue::S("C#cnv_w1".into()))
+        .key("sk", AttributeValue::S("C".into()))
+        .update_expression("DELETE sg :b")
+        .expression_attribute_values(":b", AttributeValue::Ns(vec![bit]))
+        .send()
+        .await
+        .unwrap();
+    let mut q = feed_query(&["prf_1"]);
+    q.search = inbox_domain::search::SearchQuery::parse("walrus");
+    assert!(store.feed(&q).await.unwrap().entries.is_empty(), "the hazard: ruled out by a signature without its bit");
+    let read = store.get_conversation(&acc, &cid).await.unwrap().unwrap();
+    store.stored_again(&read, &walrus).await.unwrap();
+    let found: Vec<String> = store.feed(&q).await.unwrap().entries.iter().map(|e| e.conversation.id.to_string()).collect();
+    assert_eq!(found, ["cnv_w1"]);
+    let read = store.get_conversation(&acc, &cid).await.unwrap().unwrap();
+    let before = meter.units();
+    store.stored_again(&read, &walrus).await.unwrap();
+    assert_eq!((meter.units() - before).requests, 0, "nothing missing: no request");
+}
+
+/// A conversation record from before the compact document and the summary attributes (its
+/// document whole, no `lia` or `ex`) reads the same, and a change that keeps the summary
+/// leaves it readable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_conversation_record_reads_and_takes_a_change_that_keeps_the_summary() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use inbox_conformance::store::{conversation, create, item};
+    use inbox_domain::ports::{ConversationStore, ConversationWrite};
+    let config = inbox_conformance::moto::sdk_config().await;
+    let (client, table) = inbox_conformance::moto::table(&config).await;
+    let store = inbox_aws::DynamoDbStore::new(client.clone(), table.clone());
+    let acc: inbox_domain::AccountId = "acc_1".into();
+    let c = conversation("cnv_old", "old", 0);
+    store.write(create(c.clone(), vec![item("itm_o1", "cnv_old", Some("o1"), "hello", 0)])).await.unwrap();
+    client
+        .update_item()
+        .table_name(&table)
+        .key("pk", AttributeValue::S("C#cnv_old".into()))
+        .key("sk", AttributeValue::S("C".into()))
+        .update_expression("SET doc = :doc REMOVE lia, ex, lra, sg")
+        .expression_attribute_values(":doc", AttributeValue::S(serde_json::to_string(&c).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let read = store.get_conversation(&acc, &c.id).await.unwrap().unwrap();
+    assert_eq!((read.excerpt.as_str(), read.last_inbound_at), (c.excerpt.as_str(), c.last_inbound_at));
+    let assigned = inbox_domain::Conversation { assignee_id: Some("usr_2".into()), version: read.version + 1, ..read.clone() };
+    let w = ConversationWrite { expected_version: Some(read.version), ..ConversationWrite::of(assigned, vec![], vec![]) };
+    store.write(w.keeping_summary()).await.unwrap();
+    let after = store.get_conversation(&acc, &c.id).await.unwrap().unwrap();
+    assert_eq!(after.assignee_id.as_ref().map(|a| a.as_str()), Some("usr_2"));
+    assert_eq!((after.excerpt.as_str(), after.last_inbound_at), (c.excerpt.as_str(), c.last_inbound_at));
+}
+
 /// A store that keeps its lookups (the ingest and integrations functions') reads what it wrote
 /// itself at once, and what another function wrote once the time to live is over; meanwhile
 /// the lookups cost nothing.

@@ -10,6 +10,7 @@
 
 use super::conversation_record::{conversation_from, conversation_record, keeping_summary};
 use super::schema;
+use super::signature;
 use super::store::*;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -187,7 +188,11 @@ impl DynamoDbStore {
                 let expected = c.version;
                 c.assignee_id = None;
                 c.version += 1;
-                match self.put_versioned(conversation_record(&c), Some(expected)).await {
+                let mut record = conversation_record(&c);
+                if let Some(sg) = signature::carried(Some(&signature::stored(&r)), []) {
+                    record.insert(signature::ATTR.into(), sg);
+                }
+                match self.put_versioned(record, Some(expected)).await {
                     Ok(()) => break,
                     Err(PortError::Conflict) => continue,
                     Err(e) => return Err(e),
@@ -238,7 +243,9 @@ impl DynamoDbStore {
     async fn create(&self, w: &ConversationWrite) -> PortResult<Created> {
         let c = &w.conversation;
         let (cid, prof) = (c.id.as_str(), c.profile_id.as_str());
-        match self.put_versioned(conversation_record(c), None).await {
+        let mut r = conversation_record(c);
+        r.insert(signature::ATTR.into(), signature::of_new(&w.items));
+        match self.put_versioned(r, None).await {
             Ok(()) => {}
             Err(PortError::AlreadyExists) => return Ok(Created::ConversationTaken),
             Err(e) => return Err(e),
@@ -290,10 +297,14 @@ impl DynamoDbStore {
     /// on the activity time the increment cannot be refused for it: a refused append is tried
     /// at most a few times, whatever the number of writers. Gives the conversation after it,
     /// and whether it reopened it.
-    pub(crate) async fn absorb(&self, read: &Conversation, a: &Activity) -> PortResult<(Conversation, bool)> {
+    /// The item's text's bits join the conversation's search signature in the same update
+    /// (`signature.rs`: on condition that it has room, else it is given up).
+    pub(crate) async fn absorb(&self, read: &Conversation, a: &Activity, text: &str) -> PortResult<(Conversation, bool)> {
         let cid = read.id.as_str();
         let acc = read.account_id.as_str();
         let mut known = read.clone();
+        let bits = signature::bits_of_text(text);
+        let mut known_sg = self.signature_at(cid, read.version);
         for attempt in 0..ABSORB_ATTEMPTS {
             if attempt >= 3 {
                 self.back_off(attempt - 2).await;
@@ -350,7 +361,18 @@ impl DynamoDbStore {
                     .expression_attribute_values(":open", s(Status::Open.as_str()))
                     .expression_attribute_values(":g1", s(key::feed_pk(acc, Status::Open, cid)));
             }
-            let expr = if set.is_empty() { "ADD ver :one".to_string() } else { format!("SET {} ADD ver :one", set.join(", ")) };
+            let add = signature::Add::of(known_sg.as_ref(), bits.clone());
+            let mut adds = String::from("ver :one");
+            if let Some(sg) = add.update() {
+                if let Some(a) = sg.add {
+                    adds.push_str(", ");
+                    adds.push_str(a);
+                }
+                set.extend(sg.set);
+                cond.extend(sg.condition);
+                u = sg.values.into_iter().fold(u, |u, (k, v)| u.expression_attribute_values(k, v));
+            }
+            let expr = if set.is_empty() { format!("ADD {adds}") } else { format!("SET {} ADD {adds}", set.join(", ")) };
             let r = u.update_expression(expr).condition_expression(cond.join(" AND ")).send().await;
             match r {
                 Ok(out) => {
@@ -363,11 +385,15 @@ impl DynamoDbStore {
                     if forward && moves_feed {
                         self.feed_marks.put(cid.to_string(), lra);
                     }
+                    if !old.is_empty() {
+                        self.signatures.put(cid.to_string(), (before.version + 1, add.apply(signature::stored(&old))));
+                    }
                     return Ok((now, a.reopens && before.status == Status::Closed));
                 }
                 Err(e) if is_condition_failed(&e) => match condition_item(&e) {
                     Some(old) if !old.is_empty() => {
-                        self.note_feed_entry(cid, &old);
+                        self.note_record(cid, &old);
+                        known_sg = Some(signature::stored(&old));
                         known = conversation_from(&old)?
                     }
                     // Gone (deleted with its profile): the use case looks again.
@@ -384,11 +410,19 @@ impl DynamoDbStore {
     }
 
     /// Remembers where a conversation record read says its feed index entry is (the activity
-    /// time in `g1sk`).
-    fn note_feed_entry(&self, cid: &str, r: &Record) {
+    /// time in `g1sk`), and its search signature at its version.
+    fn note_record(&self, cid: &str, r: &Record) {
         if let Some(at) = get_s(r, "g1sk").and_then(|sk| sk.split('#').next()).and_then(|t| t.parse::<i64>().ok()) {
             self.feed_marks.put(cid.to_string(), at);
         }
+        if let Some(ver) = get_n::<u64>(r, "ver") {
+            self.signatures.put(cid.to_string(), (ver, signature::stored(r)));
+        }
+    }
+
+    /// The search signature of `cid`'s record at version `ver`, if this process knows it.
+    fn signature_at(&self, cid: &str, ver: u64) -> Option<signature::Stored> {
+        self.signatures.get(&cid.to_string()).filter(|(v, _)| *v == ver).map(|(_, sg)| sg)
     }
 
     /// The item a platform-id claim (`G`) names, when it holds that platform id.
@@ -410,7 +444,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
     async fn get_conversation(&self, account: &AccountId, id: &ConversationId) -> PortResult<Option<Conversation>> {
         match self.get(key::conversation(id.as_str())).await? {
             Some(r) => {
-                self.note_feed_entry(id.as_str(), &r);
+                self.note_record(id.as_str(), &r);
                 Ok(Some(conversation_from(&r)?).filter(|c| c.account_id == *account))
             }
             None => Ok(None),
@@ -424,14 +458,16 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         let (ck, tk) = (key::conversation(derived.as_str()), key::thread(profile.as_str(), thread_key));
         let found = batch_get(self, vec![ck.clone(), tk.clone()], true).await?;
         if let Some(r) = found.get(&ck) {
-            self.note_feed_entry(derived.as_str(), r);
+            self.note_record(derived.as_str(), r);
             let c = conversation_from(r)?;
             if c.profile_id == *profile && c.thread_key == thread_key {
                 return Ok(Some(c));
             }
         }
         let Some(cid) = found.get(&tk).and_then(|t| get_s(t, "cid")) else { return Ok(None) };
-        self.get(key::conversation(cid)).await?.as_ref().map(conversation_from).transpose()
+        let Some(r) = self.get(key::conversation(cid)).await? else { return Ok(None) };
+        self.note_record(cid, &r);
+        conversation_from(&r).map(Some)
     }
 
     async fn find_item(&self, profile: &ProfileId, platform_id: &str) -> PortResult<Option<Item>> {
@@ -517,18 +553,48 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
 
         // 2b. One transaction: the conversation under its condition, and what hangs off it.
         let mut actions = Vec::new();
+        // The conversation record as a whole write puts it (with the search signature it
+        // leaves, `signature.rs`), or the update of a write that keeps the summary.
+        let mut whole = conversation_record(c);
+        let mut kept = None;
         match w.expected_version {
             None => {
-                actions.push(tx::put(table, conversation_record(c), Some("attribute_not_exists(pk)"), vec![]));
+                whole.insert(signature::ATTR.into(), signature::of_new(&w.items));
+                actions.push(tx::put(table, whole.clone(), Some("attribute_not_exists(pk)"), vec![]));
                 let mut thread = record(key::thread(prof, &c.thread_key));
                 thread.insert("cid".into(), s(cid));
                 actions.push(tx::put(table, thread, Some("attribute_not_exists(pk)"), vec![]));
             }
             Some(v) if let Some(read) = w.keeps_summary => {
-                let (expr, cond, values) = keeping_summary(c, v, read);
-                actions.push(tx::update(table, key::conversation(cid), &expr, Some(cond), vec![], values));
+                let (mut expr, cond, mut values) = keeping_summary(c, v, read);
+                // Appends may have moved the version since: the set as last seen, or else given up.
+                // (A refusal for want of room is a conflict: the use case reads again, and
+                // the set read then is given up.)
+                let known = self.signatures.get(&cid.to_string()).map(|(_, sg)| sg);
+                let mut cond = cond.to_string();
+                if let Some(sg) = signature::Add::of(known.as_ref(), signature::bits(&w.items)).update() {
+                    if let Some(set) = sg.set {
+                        // (`keeping_summary`'s expression starts with its SET clause.)
+                        expr = expr.replacen("SET ", &format!("SET {set}, "), 1);
+                    }
+                    if let Some(add) = sg.add {
+                        expr.push_str(" ADD ");
+                        expr.push_str(add);
+                    }
+                    if let Some(c) = sg.condition {
+                        cond = format!("{cond} AND {c}");
+                    }
+                    values.extend(sg.values);
+                }
+                actions.push(tx::update(table, key::conversation(cid), &expr, Some(&cond), vec![], values.clone()));
+                kept = Some((expr, cond, values));
             }
-            Some(v) => actions.push(tx::put(table, conversation_record(c), Some("ver = :v"), vec![(":v", n(v))])),
+            Some(v) => {
+                if let Some(sg) = signature::carried(self.signature_at(cid, v).as_ref(), &w.items) {
+                    whole.insert(signature::ATTR.into(), sg);
+                }
+                actions.push(tx::put(table, whole.clone(), Some("ver = :v"), vec![(":v", n(v))]));
+            }
         }
         // The write's history rides on the first item or note it adds (one record fewer).
         let mut history = Some(w.history.clone()).filter(|h| !h.is_empty());
@@ -567,8 +633,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
         let result = if let (1, Some(v)) = (actions.len(), w.expected_version) {
             // The conversation alone (a creation always writes its thread record too): one
             // conditional write, at half the cost of a transaction.
-            if let Some(read) = w.keeps_summary {
-                let (expr, cond, values) = keeping_summary(c, v, read);
+            if let Some((expr, cond, values)) = kept {
                 let (pk, sk) = key::conversation(cid);
                 let u = values.into_iter().fold(self.update_at(pk, sk).update_expression(expr).condition_expression(cond), |u, (k, v)| {
                     u.expression_attribute_values(k, v)
@@ -578,7 +643,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
                     false => Err(PortError::Conflict),
                 }
             } else {
-                self.put_versioned(conversation_record(c), Some(v)).await
+                self.put_versioned(whole.clone(), Some(v)).await
             }
         } else {
             match self.transact(actions).await {
@@ -589,6 +654,9 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
                 Err(e) => Err(e.into_port()),
             }
         };
+        if result.is_ok() && w.keeps_summary.is_none() {
+            self.signatures.put(cid.to_string(), (c.version, signature::stored(&whole)));
+        }
         if result.is_err() {
             self.release_fresh(fresh).await;
             self.release(claims).await;
@@ -634,7 +702,7 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
                 Err(e) => return Err(unavailable(e)),
             }
         }
-        let (conversation, reopened) = self.absorb(read, &a.activity).await?;
+        let (conversation, reopened) = self.absorb(read, &a.activity, &a.item.text).await?;
         if reopened {
             // The reopening's history record (which the stream tells): tried again with a
             // pause before giving up, since the redelivered event would find its item and
@@ -655,6 +723,51 @@ impl inbox_domain::ports::ConversationStore for DynamoDbStore {
             }
         }
         Ok(Appended { conversation, reopened })
+    }
+
+    /// The item's bits in its conversation's search signature, added if missing (its first
+    /// delivery wrote the item and stopped before the summary update that adds them, and its
+    /// activity was overtaken since, so nothing else will add them). Known from the read the
+    /// ingest just made: no request when they are there, as they nearly always are.
+    async fn stored_again(&self, conversation: &Conversation, item: &Item) -> PortResult<()> {
+        let cid = conversation.id.as_str();
+        let bits = signature::bits_of_text(&item.text);
+        let mut known = self.signature_at(cid, conversation.version);
+        for _ in 0..4 {
+            if known.as_ref().is_some_and(|k| signature::holds(k, &bits)) {
+                return Ok(());
+            }
+            let Some(sg) = signature::Add::of(known.as_ref(), bits.clone()).update() else { return Ok(()) };
+            // (The version moves with the set: a whole write keeps the set it read at its version.)
+            let mut expr = match sg.set {
+                Some(set) => format!("SET {set} ADD ver :one"),
+                None => "ADD ver :one".to_string(),
+            };
+            if let Some(add) = sg.add {
+                expr.push_str(", ");
+                expr.push_str(add);
+            }
+            let cond = sg.condition.map_or("attribute_exists(pk)".to_string(), |c| format!("attribute_exists(pk) AND {c}"));
+            let (pk, sk) = key::conversation(cid);
+            let u = self
+                .update_at(pk, sk)
+                .update_expression(expr)
+                .condition_expression(cond)
+                .expression_attribute_values(":one", n(1u64))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+            match sg.values.into_iter().fold(u, |u, (k, v)| u.expression_attribute_values(k, v)).send().await {
+                Ok(_) => {
+                    self.signatures.forget(&cid.to_string());
+                    return Ok(());
+                }
+                Err(e) if is_condition_failed(&e) => match condition_item(&e) {
+                    Some(old) if !old.is_empty() => known = Some(signature::stored(&old)),
+                    _ => return Ok(()), // gone
+                },
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Err(PortError::Conflict)
     }
 
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>> {

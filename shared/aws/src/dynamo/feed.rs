@@ -6,7 +6,8 @@
 //! network, kind, sponsored, assignee, status); what passes is read from the table in one
 //! batch with the viewer's seen marks, checked again on the record (the index is eventually
 //! consistent), filtered on seen, and for a search, on the items' words with the domain's own
-//! matcher.
+//! matcher. A search first rules out, from the index entry's search signature, every
+//! conversation that cannot match, unread (`signature.rs`).
 //!
 //! Reads are bounded: a page reads at most [`FeedBudget::max_examined`] index entries and
 //! searches at most [`FeedBudget::max_searched`] conversations. When the budget runs out
@@ -149,8 +150,11 @@ impl Filter<'_> {
             && q.sponsored.is_none_or(|want| sp == Some(want))
     }
 
+    /// An index entry passes the cheap filters, and its search signature says that it may
+    /// match the search (`signature.rs`: most conversations are ruled out here, unread).
     fn index_entry(&self, r: &Record) -> bool {
         self.attrs(get_s(r, "prof"), get_s(r, "st"), get_s(r, "asg"), get_s(r, "net"), get_s(r, "kind"), get_bool(r, "sp"))
+            && super::signature::may_match(&self.q.search, r)
     }
 
     fn conversation(&self, c: &Conversation) -> bool {

@@ -16,6 +16,7 @@ mod integrations;
 pub(crate) mod keys;
 pub mod meter;
 pub mod schema;
+pub(crate) mod signature;
 pub(crate) mod store;
 pub mod stream;
 mod tabs_notifications;

@@ -22,8 +22,9 @@ pub const DM_TO: &str = "dm_to";
 /// (`g5pk = <account>#<subscription>`, `g5sk = <delivery id>`).
 pub const BY_PARENT: &str = "by_parent";
 
-/// The attributes a feed index carries beside its keys: what the cheap feed filters read.
-pub const FEED_PROJECTION: [&str; 6] = ["prof", "net", "kind", "sp", "asg", "st"];
+/// The attributes a feed index carries beside its keys: what the cheap feed filters read, and
+/// the search signature (`signature.rs`).
+pub const FEED_PROJECTION: [&str; 7] = ["prof", "net", "kind", "sp", "asg", "st", "sg"];
 
 /// The global indexes: name, partition key, sort key.
 pub(crate) const GLOBAL_INDEXES: [(&str, &str, &str); 5] = [

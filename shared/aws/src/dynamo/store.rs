@@ -22,6 +22,9 @@ use super::schema;
 
 pub(crate) type Record = HashMap<String, AttributeValue>;
 
+/// A conversation record's search signature as stored (`None`: no attribute; `signature.rs`).
+pub(crate) type SignatureSet = Option<std::collections::BTreeSet<u32>>;
+
 /// Every store port on one table.
 #[derive(Clone)]
 pub struct DynamoDbStore {
@@ -33,6 +36,9 @@ pub struct DynamoDbStore {
     /// Where this process last saw each conversation's feed index entry (the activity time in
     /// its sort key, µs): an append moves it at most once a second ([`FEED_MOVE_US`]).
     pub(crate) feed_marks: Arc<super::cache::TtlMap<String, i64>>,
+    /// Each conversation's search signature as this process last read or wrote its record, with
+    /// the record's version: a whole write at that version keeps it (`signature.rs`).
+    pub(crate) signatures: Arc<super::cache::TtlMap<String, (u64, SignatureSet)>>,
     /// The table's stream sends what each change tells others ([`Self::fanning_out_from_stream`]).
     pub(crate) fanout_from_stream: bool,
 }
@@ -51,6 +57,7 @@ impl DynamoDbStore {
             budget: FeedBudget::default(),
             lookups: None,
             feed_marks: Arc::new(super::cache::TtlMap::new(std::time::Duration::from_secs(60))),
+            signatures: Arc::new(super::cache::TtlMap::new(std::time::Duration::from_secs(60))),
             fanout_from_stream: false,
         }
     }
@@ -502,8 +509,9 @@ pub(crate) mod tx {
 /// How much one feed or search page may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeedBudget {
-    /// Index entries read before answering (≈ 150 bytes each: 1,000 cost about 19 RCU,
-    /// eventually consistent).
+    /// Index entries read before answering (≈ 150 bytes each, and up to 220 more of search
+    /// signature: 5,000 cost 50 to 230 RRU, eventually consistent). A search rules most of
+    /// them out from their signature, unread (`signature.rs`).
     pub max_examined: usize,
     /// Conversations whose items a search reads before answering (each one query of its
     /// partition, about 1 RCU for a short thread).
@@ -514,7 +522,7 @@ pub struct FeedBudget {
 
 impl Default for FeedBudget {
     fn default() -> Self {
-        Self { max_examined: 1_000, max_searched: 200, index_page: 200 }
+        Self { max_examined: 5_000, max_searched: 200, index_page: 500 }
     }
 }
 

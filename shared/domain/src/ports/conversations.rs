@@ -159,6 +159,14 @@ pub trait ConversationStore: Send + Sync {
         let _ = append;
         Err(PortError::Unavailable("this store has no commutative append".into()))
     }
+    /// An item found stored when its event came again, needing no change: a store that keeps
+    /// something derived from its items beside the conversation (DynamoDB's search signature,
+    /// written after the item) makes sure it has this one's, since the first delivery may
+    /// have stopped in between. Costs nothing when it has.
+    async fn stored_again(&self, conversation: &Conversation, item: &Item) -> PortResult<()> {
+        let _ = (conversation, item);
+        Ok(())
+    }
     async fn items(&self, conversation: &ConversationId) -> PortResult<Vec<Item>>;
     async fn notes(&self, conversation: &ConversationId) -> PortResult<Vec<Note>>;
     async fn history(&self, conversation: &ConversationId) -> PortResult<Vec<HistoryEntry>>;

@@ -58,14 +58,16 @@
 //! phrase (so an over-long phrase matches, or for an exclusion excludes, a little more than
 //! written).
 
+mod signature;
 #[cfg(test)]
 mod tests;
 mod tokens;
 
+pub use signature::{SIGNATURE_BITS, SIGNATURE_VERSION, text_bits, token_bit};
 use std::convert::Infallible;
 use std::fmt;
 use std::str::FromStr;
-pub use tokens::tokenize;
+pub use tokens::{TOKENIZER_VERSION, tokenize};
 
 /// Characters of query input that are read; the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 1_000;
@@ -73,8 +75,6 @@ pub const MAX_QUERY_CHARS: usize = 1_000;
 pub const MAX_CLAUSES: usize = 32;
 /// Tokens kept from one phrase; later ones are ignored.
 pub const MAX_WORDS_PER_CLAUSE: usize = 32;
-/// The version of [`tokenize`]'s output. Stores that keep tokens recompute them when it moves.
-pub const TOKENIZER_VERSION: u32 = 2;
 
 /// A parsed search query: every clause must hold (AND). The empty query matches everything;
 /// an [unsearchable](Self::unsearchable) one matches nothing.
@@ -202,6 +202,13 @@ impl SearchQuery {
     /// Like [`matches`](Self::matches), for a text already split by [`tokenize`].
     pub fn matches_tokens(&self, tokens: &[String]) -> bool {
         !self.unsearchable && self.clauses.iter().all(|clause| clause.matches_tokens(tokens))
+    }
+
+    /// `false` when a conversation whose search signature (`signature.rs`) holds exactly the
+    /// bits for which `has` is true cannot match; `true` when it may (its messages decide).
+    /// The empty query may match anything, an unsearchable one nothing.
+    pub fn may_match_signature(&self, has: impl Fn(u16) -> bool) -> bool {
+        !self.unsearchable && self.positive_words().all(|w| has(token_bit(w)))
     }
 
     /// The positive clauses (what a message must contain), for index lookups.

@@ -371,3 +371,40 @@ proptest! {
         prop_assert_eq!(SearchQuery::parse(&variant(&query, how)).matches(&text), SearchQuery::parse(&query).matches(&text));
     }
 }
+
+// Search signatures (`signature.rs`): what they rule out, and never a false miss.
+
+fn signature<'a>(texts: impl IntoIterator<Item = &'a str>) -> std::collections::BTreeSet<u16> {
+    texts.into_iter().flat_map(text_bits).collect()
+}
+
+#[test]
+fn a_signature_rules_out_what_lacks_a_wanted_token() {
+    let sig = signature(["Where is my refund?", "Order #1234 arrived broken"]);
+    let may = |q: &str| SearchQuery::parse(q).may_match_signature(|b| sig.contains(&b));
+    assert!(may("refund"));
+    assert!(may("\"my refund\""));
+    assert!(may("refund -broken"), "an exclusion never rules out");
+    assert!(may(""), "no search");
+    assert!(!may("tent"));
+    assert!(!may("refund tent"));
+    assert!(!may("\"refund tent\""));
+    assert!(!may("..."), "unsearchable matches nothing");
+    assert!(may("-tent"));
+}
+
+proptest! {
+        /// Never a false miss: whatever matches the texts may match their signature.
+        #[test]
+        fn what_matches_may_match_its_signature(
+            texts in proptest::collection::vec("[a-e ]{0,12}|[東京タワー ]{0,6}", 1..4),
+            query in "-?[a-e]{1,3}( \"[a-e ]{1,7}\")?( -?[a-e]{1,2})?",
+        ) {
+            let q = SearchQuery::parse(&query);
+            let sig = signature(texts.iter().map(String::as_str));
+            if q.matches_texts(texts.iter().map(String::as_str)) {
+                prop_assert!(q.may_match_signature(|b| sig.contains(&b)));
+            }
+        }
+
+}

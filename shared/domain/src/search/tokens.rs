@@ -1,6 +1,9 @@
 //! The tokenizer: the one definition of a search token, used to index and to match
 //! (see the [search module](super) for the rules).
 
+/// The version of [`tokenize`]'s output. Stores that keep tokens recompute them when it moves.
+pub const TOKENIZER_VERSION: u32 = 2;
+
 use unicode_normalization::UnicodeNormalization;
 use unicode_properties::UnicodeEmoji;
 use unicode_segmentation::UnicodeSegmentation;

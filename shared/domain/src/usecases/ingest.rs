@@ -93,7 +93,17 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
             received,
         );
         let (mut write, outcome) = match plan {
-            Plan::Ignore(why) => return Ok(IngestOutcome::Ignored(why)),
+            Plan::Ignore(why) => {
+                // A stored item delivered again: what the store derives from it beside the
+                // conversation is made sure of (its first delivery may have stopped after
+                // writing it).
+                if let (Some(i), Some(c)) = (&item, &conversation)
+                    && i.conversation_id == c.id
+                {
+                    store.stored_again(c, i).await?;
+                }
+                return Ok(IngestOutcome::Ignored(why));
+            }
             Plan::Tombstone => {
                 store.put_tombstone(&profile.id, &event.platform_id, event.occurred_at).await?;
                 return Ok(IngestOutcome::Ignored("deletion of an item not seen yet: remembered"));
