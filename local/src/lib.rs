@@ -102,7 +102,8 @@ impl App {
             inbox_integrations::outbound(config.egress.clone(), Arc::new(config.token_key.clone())).map_err(anyhow_lite::Error)?;
         let (client, poller, signin, simulator) = networks(&config).await?;
         let networks = inbox_domain::usecases::NetworkPorts { client: client.clone(), cipher: Arc::new(config.token_key.clone()), signin };
-        let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound, networks);
+        let deps = Deps::on_store(store, Arc::new(queue.clone()), mailer, clock, config.settings.clone(), outbound, networks)
+            .pausing(Arc::new(JitteredPause));
         let state = AppState { deps: deps.clone(), config: Arc::new(config.web.clone()) };
         let (shutdown, rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -183,5 +184,16 @@ impl App {
             let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
         }
         self.db.close();
+    }
+}
+
+/// Waits on tokio's timer a random time up to what the use cases ask (full jitter), as the
+/// Lambda functions do.
+struct JitteredPause;
+
+#[async_trait::async_trait]
+impl inbox_domain::ports::Pause for JitteredPause {
+    async fn up_to(&self, ceiling: Duration) {
+        tokio::time::sleep(ceiling.mul_f64(rand::random::<f64>())).await;
     }
 }

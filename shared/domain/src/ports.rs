@@ -156,6 +156,24 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
 }
 
+/// Waiting before a change that lost an optimistic-concurrency race is tried again
+/// ([`crate::retry::after_lost_races`]). An adapter waits a random time up to `ceiling` (full
+/// jitter) on its runtime's timer, so that writers racing on one record spread out instead of
+/// trying again in step.
+#[async_trait]
+pub trait Pause: Send + Sync {
+    async fn up_to(&self, ceiling: std::time::Duration);
+}
+
+/// Never waits: the use cases' unit tests and the simulations that keep their own time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoPause;
+
+#[async_trait]
+impl Pause for NoPause {
+    async fn up_to(&self, _: std::time::Duration) {}
+}
+
 /// The wall clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

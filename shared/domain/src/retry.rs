@@ -45,6 +45,16 @@ impl RetrySchedule {
     }
 }
 
+/// The longest wait before a change that lost races is tried again: none after the first two
+/// lost races (each is another writer's success, so the next try usually passes), then up to
+/// 5 ms, doubling to 320 ms from the ninth on (`ports::Pause` picks a random wait below it).
+/// With 64 tries in all (`usecases::engine`), a change that keeps losing gives up after at
+/// most 18 s of waits (9 s on average).
+pub fn after_lost_races(lost: usize) -> Option<Duration> {
+    let n = lost.checked_sub(3)?;
+    Some(Duration::from_millis(5 << n.min(6)))
+}
+
 /// `d` in words: "45 s", "12 min", "7 h".
 pub fn in_words(d: Duration) -> String {
     let s = d.as_secs();
@@ -71,6 +81,17 @@ mod tests {
         assert_eq!(s.tries(), 13);
         assert_eq!(in_words(s.span()), "7 h");
         assert!(s.span() >= Duration::from_secs(6 * 3600));
+    }
+
+    #[test]
+    fn lost_races_are_tried_again_at_once_then_after_growing_jittered_waits() {
+        assert_eq!((after_lost_races(0), after_lost_races(1), after_lost_races(2)), (None, None, None));
+        assert_eq!(after_lost_races(3), Some(Duration::from_millis(5)));
+        assert_eq!(after_lost_races(4), Some(Duration::from_millis(10)));
+        assert_eq!(after_lost_races(9), Some(Duration::from_millis(320)));
+        assert_eq!(after_lost_races(63), Some(Duration::from_millis(320)), "capped");
+        let all: Duration = (0..64).filter_map(after_lost_races).sum();
+        assert!(all > Duration::from_secs(15) && all < Duration::from_secs(20), "{all:?} at most in all");
     }
 
     #[test]

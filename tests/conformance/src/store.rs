@@ -1643,6 +1643,7 @@ pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unus
         salesforce_client: outbound.salesforce_client,
         integration_cipher: outbound.cipher,
         health_marks: Default::default(),
+        pause: Arc::new(inbox_domain::ports::NoPause),
         networks: Arc::new(networks),
     }
 }

@@ -85,6 +85,7 @@ pub async fn act(
         let mut attempt = 0;
         let mut checked = Some(items);
         loop {
+            deps.after_lost_races(attempt).await;
             let current = visible_conversation(deps, viewer, id).await?;
             let items = match checked.take() {
                 Some(i) if current.version == c.version => i,

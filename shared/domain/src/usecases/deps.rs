@@ -103,7 +103,21 @@ impl Deps {
             salesforce_client: outbound.salesforce_client,
             integration_cipher: outbound.cipher,
             health_marks: Default::default(),
+            pause: Arc::new(NoPause),
         }
+    }
+
+    /// The same use cases waiting with `pause` between tries of a change that lost a race
+    /// (`Deps::on_store` never waits: what tests want; the runtimes set their timer's).
+    pub fn pausing(mut self, pause: Arc<dyn Pause>) -> Self {
+        self.pause = pause;
+        self
+    }
+
+    /// Waits before the next try of a change that lost `lost` races so far
+    /// ([`crate::retry::after_lost_races`]).
+    pub(crate) async fn after_lost_races(&self, lost: usize) {
+        wait_after_lost_races(&*self.pause, lost).await
     }
 }
 
@@ -134,6 +148,8 @@ pub struct Deps {
     pub integration_cipher: Arc<dyn SecretCipher>,
     /// When this process last recorded each channel's latest event (see [`HealthMarks`]).
     pub health_marks: Arc<HealthMarks>,
+    /// Waits between tries of a change that lost an optimistic-concurrency race.
+    pub pause: Arc<dyn Pause>,
     /// The networks' APIs, asked whom a token belongs to when a profile is connected.
     pub networks: Arc<dyn PlatformClient>,
     /// Seals network tokens before they are stored (and opens them for the calls that need them).
@@ -164,6 +180,39 @@ impl HealthMarks {
                 true
             }
         }
+    }
+}
+
+async fn wait_after_lost_races(pause: &dyn Pause, lost: usize) {
+    if let Some(ceiling) = crate::retry::after_lost_races(lost) {
+        pause.up_to(ceiling).await;
+    }
+}
+
+#[cfg(test)]
+mod pause_tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<Duration>>);
+
+    #[async_trait::async_trait]
+    impl Pause for Recorded {
+        async fn up_to(&self, ceiling: Duration) {
+            self.0.lock().unwrap().push(ceiling);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_change_that_keeps_losing_races_waits_longer_each_time() {
+        let recorded = Recorded::default();
+        for lost in 0..6 {
+            wait_after_lost_races(&recorded, lost).await;
+        }
+        let ms: Vec<u128> = recorded.0.lock().unwrap().iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, [5, 10, 20], "none for the first two lost races, then growing");
     }
 }
 

@@ -12,7 +12,9 @@ use crate::ports::*;
 /// How often a change that lost an optimistic-concurrency race is recomputed and retried.
 /// Every lost race is another writer's success, so with N concurrent writers on one
 /// conversation the unluckiest needs N attempts: this bounds N, not bad luck (at 8, ten
-/// concurrent notes could answer 409 to a request that sent no version).
+/// concurrent notes could answer 409 to a request that sent no version). After two lost races
+/// each try waits a jittered, growing time first ([`Deps::after_lost_races`]), so that racing
+/// writers spread out rather than retry in step.
 pub(in crate::usecases) const MAX_ATTEMPTS: usize = 64;
 
 /// One change to a conversation, computed from its current state.
@@ -37,7 +39,8 @@ pub(in crate::usecases) async fn mutate<F>(
 where
     F: Fn(&mut Conversation, Timestamp) -> DomainResult<Mutation>,
 {
-    for _ in 0..MAX_ATTEMPTS {
+    for lost in 0..MAX_ATTEMPTS {
+        deps.after_lost_races(lost).await;
         let current = visible_conversation(deps, viewer, id).await?;
         if expected_version.is_some_and(|v| v != current.version) {
             return Err(DomainError::Conflict);
@@ -161,7 +164,8 @@ async fn write_retrying(
     mut change: impl FnMut(Conversation) -> Option<ConversationWrite>,
 ) -> DomainResult<(Conversation, Vec<(QueueName, Vec<u8>)>)> {
     let mut c = conv.clone();
-    for _ in 0..MAX_ATTEMPTS {
+    for lost in 0..MAX_ATTEMPTS {
+        deps.after_lost_races(lost).await;
         let Some(mut write) = change(Conversation { version: c.version + 1, ..c.clone() }) else {
             return Ok((c, vec![]));
         };

@@ -35,7 +35,8 @@ pub async fn ingest_received(deps: &Deps, event: &InboundEvent, received_at: Opt
         return Ok(IngestOutcome::UnknownProfile);
     };
     let store = &deps.conversations;
-    for _ in 0..MAX_ATTEMPTS {
+    for lost in 0..MAX_ATTEMPTS {
+        deps.after_lost_races(lost).await;
         let PlatformIdState { item, tombstoned, early_edit, claimed_for } =
             store.platform_id_state(&profile.id, &event.platform_id).await?;
         let conversation = match &item {

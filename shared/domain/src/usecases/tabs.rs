@@ -34,7 +34,8 @@ fn validate_filters(viewer: &Viewer, filters: &Filters) -> DomainResult<()> {
 /// is still the one read, else recomputed on the new one: a limit or a position decided from a
 /// reading holds however many requests race.
 async fn change_tabs<T>(deps: &Deps, viewer: &Viewer, mut change: impl FnMut(Vec<Tab>) -> DomainResult<(Vec<Tab>, T)>) -> DomainResult<T> {
-    for _ in 0..MAX_ATTEMPTS {
+    for lost in 0..MAX_ATTEMPTS {
+        deps.after_lost_races(lost).await;
         let set = tab_set(deps, viewer).await?;
         let (after, answer) = change(set.tabs.clone())?;
         let put: Vec<Tab> = after.iter().filter(|t| !set.tabs.contains(t)).cloned().collect();

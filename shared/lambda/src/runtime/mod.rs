@@ -173,7 +173,8 @@ impl Aws {
             config.settings.clone(),
             outbound,
             inbox_domain::usecases::NetworkPorts { client: networks, cipher: self.cipher.clone(), signin: self.signin.clone() },
-        ))
+        )
+        .pausing(Arc::new(JitteredPause)))
     }
 
     /// The networks' HTTP client (replies, likes, DMs, thread control), built once.
@@ -188,6 +189,16 @@ impl Aws {
         let poller = inbox_networks::HttpPlatformPoller::new(config.networks.clone(), self.cipher.clone())
             .map_err(|e| ConfigError(format!("cannot build the networks' poller: {e}")))?;
         Ok(Arc::new(poller))
+    }
+}
+
+/// Waits on tokio's timer a random time up to what the use cases ask (full jitter).
+struct JitteredPause;
+
+#[async_trait::async_trait]
+impl inbox_domain::ports::Pause for JitteredPause {
+    async fn up_to(&self, ceiling: std::time::Duration) {
+        tokio::time::sleep(ceiling.mul_f64(fastrand::f64())).await;
     }
 }
 

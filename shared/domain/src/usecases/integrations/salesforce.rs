@@ -208,7 +208,8 @@ async fn make_case(
 /// Keeps a Case on its conversation, with its history entry and `case.created` event.
 async fn record_case(deps: &Deps, actor: &Actor, conv: &Conversation, link: CaseLink) -> DomainResult<Conversation> {
     let mut c = conv.clone();
-    for _ in 0..MAX_ATTEMPTS {
+    for lost in 0..MAX_ATTEMPTS {
+        deps.after_lost_races(lost).await;
         let now = deps.clock.now();
         let mut next = c.clone();
         next.version = c.version + 1;

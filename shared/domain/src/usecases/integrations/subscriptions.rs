@@ -118,7 +118,8 @@ where
     // `read`: the subscription as the caller just read it, tried first (a lost version race
     // reads it again).
     let mut read = read;
-    for _ in 0..MAX_ATTEMPTS {
+    for lost in 0..MAX_ATTEMPTS {
+        deps.after_lost_races(lost).await;
         let before = match read.take() {
             Some(s) => s,
             None => match deps.subscriptions.get_subscription(account, id).await? {
