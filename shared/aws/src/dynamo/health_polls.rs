@@ -151,8 +151,10 @@ impl HealthStore for DynamoDbStore {
     async fn record_event(&self, profile: &ProfileId, at: Timestamp) -> PortResult<()> {
         let at = us(at);
         let (pk, sk) = key::health(profile.as_str());
-        for _ in 0..16 {
-            let old = self.get((pk.clone(), sk.clone())).await?;
+        for attempt in 0..16 {
+            // The update below holds only on the newest event read: a stale first read
+            // (eventually consistent, half the units) is refused and read again strongly.
+            let old = self.get_reading((pk.clone(), sk.clone()), attempt > 0).await?;
             let last = old.as_ref().and_then(|r| get_n::<i64>(r, "last"));
             let gap = old.as_ref().and_then(|r| get_n::<f64>(r, "gap"));
             if last.is_some_and(|l| at <= l) {

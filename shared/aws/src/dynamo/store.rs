@@ -112,14 +112,21 @@ impl DynamoDbStore {
     }
 
     /// One record by key, read strongly consistently.
-    pub(crate) async fn get(&self, (pk, sk): (String, String)) -> PortResult<Option<Record>> {
+    pub(crate) async fn get(&self, key: (String, String)) -> PortResult<Option<Record>> {
+        self.get_reading(key, true).await
+    }
+
+    /// One record by key; eventually consistent (half the units) when not `consistent`: for a
+    /// read whose outcome a conditional write checks again (a stale copy is refused, and read
+    /// again strongly).
+    pub(crate) async fn get_reading(&self, (pk, sk): (String, String), consistent: bool) -> PortResult<Option<Record>> {
         let out = self
             .client
             .get_item()
             .table_name(&*self.table)
             .key("pk", s(pk))
             .key("sk", s(sk))
-            .consistent_read(true)
+            .consistent_read(consistent)
             .send()
             .await
             .map_err(unavailable)?;
