@@ -8,7 +8,7 @@ mod store {
     /// on from, and still finds exactly what the rule matches.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_search_that_runs_out_of_budget_goes_on_from_where_it_stopped() {
-        let tiny = inbox_aws::FeedBudget { max_examined: 4, max_searched: 2, index_page: 3 };
+        let tiny = inbox_aws::FeedBudget { max_examined: 4, max_examined_searching: 4, max_searched: 2, index_page: 3 };
         let stores = inbox_conformance::backends::dynamodb_with(tiny).await;
         inbox_conformance::store::a_search_finds_exactly_what_the_search_rule_matches(&stores).await;
         let stores = inbox_conformance::backends::dynamodb_with(tiny).await;

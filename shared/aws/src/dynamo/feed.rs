@@ -9,7 +9,8 @@
 //! matcher. A search first rules out, from the index entry's search signature, every
 //! conversation that cannot match, unread (`signature.rs`).
 //!
-//! Reads are bounded: a page reads at most [`FeedBudget::max_examined`] index entries and
+//! Reads are bounded: a page reads at most [`FeedBudget::max_examined`] index entries
+//! ([`FeedBudget::max_examined_searching`] for a search) and
 //! searches at most [`FeedBudget::max_searched`] conversations. When the budget runs out
 //! first, the page holds what was found (maybe nothing) and a position after the last
 //! conversation looked at, so the client's next request goes on from there. There is never a
@@ -215,7 +216,8 @@ pub(crate) async fn feed(store: &DynamoDbStore, q: &FeedQuery) -> PortResult<Fee
                 break;
             }
         }
-        if examined >= budget.max_examined || (searching && searched >= budget.max_searched) {
+        let max_examined = if searching { budget.max_examined_searching } else { budget.max_examined };
+        if examined >= max_examined || (searching && searched >= budget.max_searched) {
             out_of_budget = true;
             break;
         }
