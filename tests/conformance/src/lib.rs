@@ -63,6 +63,7 @@ macro_rules! store_conformance {
             racing_delivery_workers_send_each_attempt_exactly_once,
             a_delivery_run_sends_all_that_is_due_once,
             a_poll_run_polls_all_that_is_due_once,
+            a_poll_run_never_polls_a_profile_twice,
             concurrent_creations_never_pass_the_subscription_limit,
             api_keys_are_found_by_hash_only_and_revoked_per_account,
             salesforce_connections_keep_refreshed_tokens_and_case_claims_are_exclusive_until_they_expire,

@@ -1755,6 +1755,63 @@ pub async fn a_poll_run_polls_all_that_is_due_once(st: &Stores) {
     assert_eq!(fn_poller::run(&deps, &poller).await.unwrap().polled, 0, "nothing left");
 }
 
+/// A network that refuses every poll for a second (rate limited), while each poll takes two
+/// seconds of the run's clock: every profile it polls is due again before the run ends.
+struct RefusingPoller {
+    clock: Arc<ManualClock>,
+    counts: std::sync::Mutex<std::collections::BTreeMap<String, usize>>,
+}
+
+#[async_trait::async_trait]
+impl inbox_domain::ports::PlatformPoller for RefusingPoller {
+    fn units_per_poll(&self, _: Network) -> u32 {
+        0
+    }
+    async fn poll(
+        &self,
+        profile: &Profile,
+        _: Option<&str>,
+        _: Timestamp,
+    ) -> Result<inbox_domain::ports::PollPage, inbox_domain::ports::PollError> {
+        *self.clock.0.lock().unwrap() += Duration::seconds(2);
+        *self.counts.lock().unwrap().entry(profile.id.to_string()).or_default() += 1;
+        Err(inbox_domain::ports::PollError::RateLimited { retry_after_secs: Some(1) })
+    }
+}
+
+/// A run polls what was due when it started, once: a profile its poll made due again a
+/// moment later (a network asking to come back in a second) waits for the next run, however
+/// long this one goes on.
+pub async fn a_poll_run_never_polls_a_profile_twice(st: &Stores) {
+    let n = 12;
+    for i in 0..n {
+        let pid = format!("prf_again{i:02}");
+        st.directory.put_profile(&profile("acc_again", &pid, Network::Linkedin, &format!("urn:li:organization:9{i}"))).await.unwrap();
+        let state = PollState {
+            profile_id: pid.as_str().into(),
+            account_id: "acc_again".into(),
+            network: Network::Linkedin,
+            cursor: None,
+            next_at: t0(),
+            interval_secs: 60,
+            last_ok_at: None,
+            last_error: None,
+            failures: 0,
+        };
+        st.polls.ensure_poll_state(&state).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock(std::sync::Mutex::new(t0() + Duration::seconds(1))));
+    let deps = deps_over(st, clock.clone(), dir.path(), "http://127.0.0.1:9");
+    let poller = RefusingPoller { clock: clock.clone(), counts: Default::default() };
+    let run = fn_poller::run(&deps, &poller).await.unwrap();
+    let counts = poller.counts.lock().unwrap().clone();
+    assert_eq!(counts.len(), n, "{run:?}");
+    assert!(counts.values().all(|c| *c == 1), "each once in the run: {counts:?}");
+    assert!(*clock.0.lock().unwrap() > t0() + Duration::seconds(20), "the first ones were due again long before the run ended");
+    assert_eq!(fn_poller::run(&deps, &poller).await.unwrap().failed, n, "the next run polls them again");
+}
+
 /// Many delivery workers racing over failing deliveries: each attempt reaches the receiver
 /// exactly once. (A list read before another worker saved its outcome must not lease the
 /// delivery again before its next attempt, and a worker whose lease ran out saves nothing.)
