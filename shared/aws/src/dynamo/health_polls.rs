@@ -153,7 +153,10 @@ impl HealthStore for DynamoDbStore {
         let (pk, sk) = key::health(profile.as_str());
         for attempt in 0..16 {
             // The update below holds only on the newest event read: a stale first read
-            // (eventually consistent, half the units) is refused and read again strongly.
+            // (eventually consistent, half the units) is refused and read again strongly. A
+            // refusal costs a write unit, so this pays while under one first read in eight
+            // is stale: a copy is stale only within about a second of the last write, and a
+            // channel's health is written at most once a minute per process.
             let old = self.get_reading((pk.clone(), sk.clone()), attempt > 0).await?;
             let last = old.as_ref().and_then(|r| get_n::<i64>(r, "last"));
             let gap = old.as_ref().and_then(|r| get_n::<f64>(r, "gap"));

@@ -516,14 +516,15 @@ pub(crate) mod tx {
 /// How much one feed or search page may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FeedBudget {
-    /// Index entries a feed page reads before answering (≈ 150 bytes each: 1,000 cost about
-    /// 19 RRU, eventually consistent). A tab whose filters few conversations pass, polled by
-    /// an open page, costs this much each time: kept small.
+    /// Index entries a feed page reads before answering (150 to 370 bytes each with their
+    /// search signature: 1,000 cost 19 to 45 RRU, eventually consistent; about 40 measured).
+    /// A tab whose filters few conversations pass, polled by an open page, costs this much
+    /// each time: kept small.
     pub max_examined: usize,
     /// Index entries a search page reads before answering: more, since a search rules most of
     /// them out from their search signature, unread (`signature.rs`), and a rare word
     /// otherwise takes a page for every thousand conversations (entries with a signature are
-    /// up to 220 bytes larger: 5,000 cost 50 to 230 RRU).
+    /// up to 220 bytes larger: 5,000 cost 90 to 230 RRU).
     pub max_examined_searching: usize,
     /// Conversations whose items a search reads before answering (each one query of its
     /// partition, about 1 RCU for a short thread).

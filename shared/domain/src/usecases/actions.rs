@@ -93,7 +93,7 @@ pub async fn act(
             };
             access::check_once_per_conversation(&items, action)?;
             match mutate(deps, viewer, id, Some(current.version), change).await {
-                Err(DomainError::Conflict) if attempt < MAX_ATTEMPTS => attempt += 1,
+                Err(DomainError::Conflict) if attempt + 1 < MAX_ATTEMPTS => attempt += 1,
                 other => break other?,
             }
         }
