@@ -10,6 +10,7 @@ mod dto;
 mod integrations;
 mod mail;
 mod params;
+mod saved_replies;
 mod tabs;
 
 use axum::Router;
@@ -33,6 +34,7 @@ fn openapi_router() -> OpenApiRouter<AppState> {
         .routes(routes!(team))
         .merge(conversations::routes())
         .merge(tabs::routes())
+        .merge(saved_replies::routes())
         .routes(routes!(notifications))
         .routes(routes!(channels))
         .routes(routes!(read_notification))
@@ -51,7 +53,7 @@ pub fn router() -> Router<AppState> {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Social inbox", version = "0.1.0", description = "The whole HTTP surface: platform webhooks, the user API (bearer JWT) and the admin routes. Every error is JSON: `{\"error\":{\"code\":\"snake_case_code\",\"message\":\"...\"}}`. An unknown route is a 404 and a known route with another method a 405, both in that shape.", license(name = "Apache-2.0", identifier = "Apache-2.0")),
-    tags((name = "meta"), (name = "webhooks"), (name = "me"), (name = "team"), (name = "conversations"), (name = "tabs"), (name = "notifications"), (name = "admin"), (name = "integrations"), (name = "zapier")),
+    tags((name = "meta"), (name = "webhooks"), (name = "me"), (name = "team"), (name = "conversations"), (name = "tabs"), (name = "saved_replies"), (name = "notifications"), (name = "admin"), (name = "integrations"), (name = "zapier")),
     paths(health),
     modifiers(&Shared)
 )]

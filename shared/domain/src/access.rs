@@ -75,20 +75,25 @@ pub fn action_needs_target(conversation: &Conversation, action: Action) -> bool 
     !(conversation.kind == Kind::Dm || (conversation.network == Network::Twitter && action == Action::Dm))
 }
 
-/// Checks an outbound text: present, not blank, within the network's limit.
-pub fn validate_text(network: Network, action: Action, text: Option<&str>) -> DomainResult<String> {
-    let t = text.unwrap_or("").trim();
-    if t.is_empty() {
-        return Err(DomainError::Invalid(format!("a {action} needs a non-empty \"text\"")));
-    }
-    let max = match (network, action) {
+/// The most characters `network` takes in the text of `action`.
+pub fn text_limit(network: Network, action: Action) -> usize {
+    match (network, action) {
         (Network::Twitter, Action::Reply) => 280,
         (Network::Twitter, _) => 10_000,
         (Network::Facebook | Network::Instagram, Action::Dm) => 2_000,
         (Network::Instagram, _) => 2_200,
         (Network::Linkedin, _) => 1_250,
         _ => 8_000,
-    };
+    }
+}
+
+/// Checks an outbound text: present, not blank, within the network's limit.
+pub fn validate_text(network: Network, action: Action, text: Option<&str>) -> DomainResult<String> {
+    let t = text.unwrap_or("").trim();
+    if t.is_empty() {
+        return Err(DomainError::Invalid(format!("a {action} needs a non-empty \"text\"")));
+    }
+    let max = text_limit(network, action);
     let n = t.chars().count();
     if n > max {
         return Err(DomainError::Rule(format!("{network} allows at most {max} characters in a {action}; this one has {n}")));

@@ -74,6 +74,7 @@ id_type!(ItemId, "itm");
 id_type!(NoteId, "not");
 id_type!(HistoryId, "his");
 id_type!(TabId, "tab");
+id_type!(SavedReplyId, "rpl");
 id_type!(NotificationId, "ntf");
 id_type!(EventId, "evt");
 id_type!(SubscriptionId, "whs");

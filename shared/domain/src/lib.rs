@@ -21,6 +21,7 @@ pub mod poll;
 pub mod ports;
 pub mod retry;
 pub mod salesforce;
+pub mod saved_replies;
 pub mod search;
 pub mod secrets;
 pub mod tabs;

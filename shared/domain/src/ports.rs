@@ -39,6 +39,7 @@ pub trait StorePorts:
     + SalesforceStore
     + ConnectStore
     + RenewalStore
+    + SavedReplyStore
     + 'static
 {
 }
@@ -56,6 +57,7 @@ impl<T> StorePorts for T where
         + SalesforceStore
         + ConnectStore
         + RenewalStore
+        + SavedReplyStore
         + 'static
 {
 }
@@ -104,6 +106,21 @@ pub trait TabStore: Send + Sync {
     /// Stores `put` (new or changed tabs of `user`) and removes `delete`, all at once, only if
     /// the user's set is still at version `expected` (`Conflict` otherwise, nothing written).
     async fn write_tabs(&self, user: &UserId, expected: u64, put: &[Tab], delete: &[TabId]) -> PortResult<()>;
+}
+
+/// An account's saved replies (`crate::saved_replies`).
+#[async_trait]
+pub trait SavedReplyStore: Send + Sync {
+    /// The account's saved replies, by title.
+    async fn saved_replies(&self, account: &AccountId) -> PortResult<Vec<crate::saved_replies::SavedReply>>;
+    async fn get_saved_reply(&self, account: &AccountId, id: &SavedReplyId) -> PortResult<Option<crate::saved_replies::SavedReply>>;
+    /// Stores a new reply unless its account holds `max_per_account` already (`LimitReached`,
+    /// decided atomically with the write, however many creations race).
+    async fn insert_saved_reply(&self, reply: &crate::saved_replies::SavedReply, max_per_account: usize) -> PortResult<()>;
+    /// Replaces a reply only if it is still at `expected_version` (`Conflict` otherwise).
+    async fn put_saved_reply(&self, reply: &crate::saved_replies::SavedReply, expected_version: u64) -> PortResult<()>;
+    /// Removes a reply of the account; `false` when there was none.
+    async fn delete_saved_reply(&self, account: &AccountId, id: &SavedReplyId) -> PortResult<bool>;
 }
 
 /// In-app notifications.

@@ -52,6 +52,48 @@ pub(crate) fn many<T: DeserializeOwned>(conn: &Connection, sql: &str, params: im
     docs.iter().map(|d| from_doc(d)).collect()
 }
 
+/// A row of an account's documents: the tables of that shape (`id`, `account_id`,
+/// `version`, `doc`) that an account holds a limited number of.
+pub(crate) struct AccountRow<'a> {
+    pub table: &'static str,
+    pub id: &'a str,
+    pub account: &'a str,
+    pub version: u64,
+    pub doc: String,
+}
+
+impl AccountRow<'_> {
+    /// Inserts the row unless its account holds `max` rows of the table already
+    /// (`LimitReached`): in the caller's write transaction (the writer is single), so the count
+    /// and the insert are atomic.
+    pub(crate) fn insert_under(&self, c: &Connection, max: usize) -> PortResult<()> {
+        let held: i64 = c
+            .prepare_cached(&format!("SELECT COUNT(*) FROM {} WHERE account_id = ?1", self.table))
+            .and_then(|mut st| st.query_row([self.account], |r| r.get(0)))
+            .map_err(port_err)?;
+        if held as usize >= max {
+            return Err(PortError::LimitReached);
+        }
+        c.execute(
+            &format!("INSERT INTO {} (id, account_id, version, doc) VALUES (?1, ?2, ?3, ?4)", self.table),
+            rusqlite::params![self.id, self.account, self.version as i64, self.doc],
+        )
+        .map(|_| ())
+        .map_err(port_err)
+    }
+
+    /// Replaces the row only if it is at `expected` (`Conflict` otherwise).
+    pub(crate) fn replace_at(&self, c: &Connection, expected: u64) -> PortResult<()> {
+        let n = c
+            .execute(
+                &format!("UPDATE {} SET version = ?3, doc = ?4 WHERE id = ?1 AND account_id = ?2 AND version = ?5", self.table),
+                rusqlite::params![self.id, self.account, self.version as i64, self.doc, expected as i64],
+            )
+            .map_err(port_err)?;
+        if n == 1 { Ok(()) } else { Err(PortError::Conflict) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::port_err;

@@ -3,10 +3,10 @@
 
 use crate::codec::port_err;
 use crate::codec::us;
-use crate::codec::{many, one, to_doc};
+use crate::codec::{AccountRow, many, one, to_doc};
 use crate::store::SqliteStore;
 use async_trait::async_trait;
-use inbox_domain::error::{PortError, PortResult};
+use inbox_domain::error::PortResult;
 use inbox_domain::ports::{ApiKeyStore, DeliveryStore, SalesforceStore, SubscriptionStore};
 use inbox_domain::salesforce::SalesforceConnection;
 use inbox_domain::webhooks::{ApiKey, DeliveryState, WebhookDelivery, WebhookSubscription};
@@ -14,43 +14,20 @@ use inbox_domain::*;
 use rusqlite::params;
 use rusqlite::types::Value;
 
+fn subscription_row(s: &WebhookSubscription) -> AccountRow<'_> {
+    AccountRow { table: "webhook_subscriptions", id: s.id.as_str(), account: s.account_id.as_str(), version: s.version, doc: to_doc(s) }
+}
+
 #[async_trait]
 impl SubscriptionStore for SqliteStore {
     async fn insert_subscription(&self, subscription: &WebhookSubscription, max_per_account: usize) -> PortResult<()> {
         let s = subscription.clone();
-        // One write transaction (the writer is single): the count and the insert are atomic.
-        self.db
-            .write(move |c| {
-                let held: i64 = c
-                    .prepare_cached("SELECT COUNT(*) FROM webhook_subscriptions WHERE account_id = ?1")
-                    .and_then(|mut st| st.query_row([s.account_id.as_str()], |r| r.get(0)))
-                    .map_err(port_err)?;
-                if held as usize >= max_per_account {
-                    return Err(PortError::LimitReached);
-                }
-                c.execute(
-                    "INSERT INTO webhook_subscriptions (id, account_id, version, doc) VALUES (?1, ?2, ?3, ?4)",
-                    params![s.id.as_str(), s.account_id.as_str(), s.version as i64, to_doc(&s)],
-                )
-                .map(|_| ())
-                .map_err(port_err)
-            })
-            .await
+        self.db.write(move |c| subscription_row(&s).insert_under(c, max_per_account)).await
     }
 
     async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: u64) -> PortResult<()> {
         let s = subscription.clone();
-        self.db
-            .write(move |c| {
-                let n = c
-                    .execute(
-                        "UPDATE webhook_subscriptions SET version = ?3, doc = ?4 WHERE id = ?1 AND account_id = ?2 AND version = ?5",
-                        params![s.id.as_str(), s.account_id.as_str(), s.version as i64, to_doc(&s), expected_version as i64],
-                    )
-                    .map_err(port_err)?;
-                if n == 1 { Ok(()) } else { Err(PortError::Conflict) }
-            })
-            .await
+        self.db.write(move |c| subscription_row(&s).replace_at(c, expected_version)).await
     }
 
     async fn get_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<Option<WebhookSubscription>> {

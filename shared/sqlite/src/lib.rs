@@ -14,6 +14,7 @@ mod health_polls;
 mod integrations;
 mod mailer;
 mod queue;
+mod saved_replies;
 mod schema;
 mod search_index;
 mod store;

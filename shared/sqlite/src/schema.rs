@@ -178,6 +178,12 @@ const MIGRATIONS: &[&str] = &[
         lease_us INTEGER NOT NULL DEFAULT 0, holder TEXT, doc TEXT NOT NULL);
     CREATE INDEX renewals_due ON renewals (due_us);
     "#,
+    // 11: an account's saved replies
+    r#"
+    CREATE TABLE saved_replies (
+        id TEXT PRIMARY KEY, account_id TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL);
+    CREATE INDEX saved_replies_account ON saved_replies (account_id, id);
+    "#,
 ];
 
 /// Brings the database to the newest schema.

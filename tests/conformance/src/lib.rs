@@ -48,6 +48,7 @@ macro_rules! store_conformance {
             a_search_finds_exactly_what_the_search_rule_matches,
             a_search_finds_every_message_however_it_was_written,
             outbound_dms_are_found_by_recipient,
+            saved_replies_stay_in_their_account_and_under_the_limit,
             tabs_are_initialised_once_and_never_recreated,
             concurrent_changes_to_one_tab_set_write_once,
             notifications_are_idempotent_newest_first_and_read_per_user,

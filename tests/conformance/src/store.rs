@@ -19,6 +19,7 @@ pub struct Stores {
     pub directory: Arc<dyn DirectoryStore>,
     pub conversations: Arc<dyn ConversationStore>,
     pub tabs: Arc<dyn TabStore>,
+    pub saved_replies: Arc<dyn SavedReplyStore>,
     pub notifications: Arc<dyn NotificationStore>,
     pub polls: Arc<dyn PollStore>,
     pub health: Arc<dyn HealthStore>,
@@ -39,6 +40,7 @@ impl Stores {
             directory: s.clone(),
             conversations: s.clone(),
             tabs: s.clone(),
+            saved_replies: s.clone(),
             notifications: s.clone(),
             polls: s.clone(),
             health: s.clone(),
@@ -981,6 +983,51 @@ pub async fn a_search_finds_every_message_however_it_was_written(s: &Stores) {
     }
 }
 
+fn saved_reply(acc: &str, id: &str, title: &str) -> inbox_domain::saved_replies::SavedReply {
+    inbox_domain::saved_replies::SavedReply {
+        id: id.into(),
+        account_id: acc.into(),
+        title: title.into(),
+        text: format!("{title}, {{first_name}}"),
+        created_by: "usr_1".into(),
+        created_at: t0(),
+        updated_at: t0(),
+        version: 1,
+    }
+}
+
+/// Saved replies stay in their account, change only at the version read, and an account never
+/// holds more than its limit however many creations race.
+pub async fn saved_replies_stay_in_their_account_and_under_the_limit(st: &Stores) {
+    let s = &st.saved_replies;
+    let (a, b): (AccountId, AccountId) = ("acc_sr1".into(), "acc_sr2".into());
+    s.insert_saved_reply(&saved_reply("acc_sr1", "rpl_1", "Refund"), 10).await.unwrap();
+    s.insert_saved_reply(&saved_reply("acc_sr2", "rpl_2", "Other"), 10).await.unwrap();
+    assert!(matches!(s.insert_saved_reply(&saved_reply("acc_sr1", "rpl_1", "Again"), 10).await, Err(PortError::AlreadyExists)));
+    let mine = s.saved_replies(&a).await.unwrap();
+    assert_eq!(mine.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["rpl_1"]);
+    assert!(s.get_saved_reply(&b, &"rpl_1".into()).await.unwrap().is_none(), "not another account's");
+    assert!(!s.delete_saved_reply(&b, &"rpl_1".into()).await.unwrap(), "nor deleted from it");
+    let mut changed = saved_reply("acc_sr1", "rpl_1", "Refunds");
+    changed.version = 2;
+    s.put_saved_reply(&changed, 1).await.unwrap();
+    assert!(matches!(s.put_saved_reply(&changed, 1).await, Err(PortError::Conflict)), "a stale version");
+    assert_eq!(s.get_saved_reply(&a, &"rpl_1".into()).await.unwrap().unwrap().title, "Refunds");
+    // 12 creations race for the 4 places left of 5.
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let s = s.clone();
+        set.spawn(async move { s.insert_saved_reply(&saved_reply("acc_sr1", &format!("rpl_r{i:02}"), "Race"), 5).await });
+    }
+    let (made, refused) = made_and_refused(set).await;
+    assert_eq!((made, refused), (4, 8));
+    assert_eq!(s.saved_replies(&a).await.unwrap().len(), 5);
+    assert!(s.delete_saved_reply(&a, &"rpl_1".into()).await.unwrap());
+    assert!(!s.delete_saved_reply(&a, &"rpl_1".into()).await.unwrap(), "gone");
+    s.insert_saved_reply(&saved_reply("acc_sr1", "rpl_after", "Room again"), 5).await.expect("a place freed by the delete");
+    assert_eq!(s.saved_replies(&b).await.unwrap().len(), 1);
+}
+
 pub async fn outbound_dms_are_found_by_recipient(s: &Stores) {
     let store = &s.conversations;
     let dm = |id: &str, conv: &str, to: Option<&str>, secs: i64| {
@@ -1630,6 +1677,7 @@ pub fn deps_over(st: &Stores, clock: Arc<dyn Clock>, dir: &std::path::Path, unus
         directory: st.directory.clone(),
         conversations: st.conversations.clone(),
         tabs: st.tabs.clone(),
+        saved_replies: st.saved_replies.clone(),
         notifications: st.notifications.clone(),
         queue: Arc::new(inbox_sqlite::SqliteQueue::new(db)),
         mailer: Arc::new(inbox_sqlite::OutboxMailer::new(dir.join("outbox"), "inbox@localhost").expect("outbox")),
@@ -1700,9 +1748,14 @@ pub async fn a_delivery_run_sends_all_that_is_due_once(st: &Stores) {
     assert_eq!(fn_integrations::run_deliveries(&deps).await.unwrap().attempted, 0, "nothing left");
 }
 
-/// Answers every poll with an empty page after a moment, counting polls per profile.
+/// Counts polls per profile. Answers each with an empty page after a moment; or, `refusing`,
+/// as a network that refuses every poll for a second (rate limited) while each poll takes two
+/// seconds of that clock, so that every profile it polls is due again a moment later.
 #[derive(Default)]
-struct CountingPoller(std::sync::Mutex<std::collections::BTreeMap<String, usize>>);
+struct CountingPoller {
+    counts: std::sync::Mutex<std::collections::BTreeMap<String, usize>>,
+    refusing: Option<Arc<ManualClock>>,
+}
 
 #[async_trait::async_trait]
 impl inbox_domain::ports::PlatformPoller for CountingPoller {
@@ -1715,9 +1768,37 @@ impl inbox_domain::ports::PlatformPoller for CountingPoller {
         _: Option<&str>,
         _: Timestamp,
     ) -> Result<inbox_domain::ports::PollPage, inbox_domain::ports::PollError> {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        *self.0.lock().unwrap().entry(profile.id.to_string()).or_default() += 1;
-        Ok(Default::default())
+        *self.counts.lock().unwrap().entry(profile.id.to_string()).or_default() += 1;
+        match &self.refusing {
+            Some(clock) => {
+                *clock.0.lock().unwrap() += Duration::seconds(2);
+                Err(inbox_domain::ports::PollError::RateLimited { retry_after_secs: Some(1) })
+            }
+            None => {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                Ok(Default::default())
+            }
+        }
+    }
+}
+
+/// `n` LinkedIn profiles of `account` (ids `<prefix>NNN`), each due to be polled at `t0`.
+async fn due_linkedin_profiles(st: &Stores, account: &str, prefix: &str, n: usize) {
+    for i in 0..n {
+        let pid = format!("{prefix}{i:03}");
+        st.directory.put_profile(&profile(account, &pid, Network::Linkedin, &format!("urn:li:organization:{prefix}{i}"))).await.unwrap();
+        let state = PollState {
+            profile_id: pid.as_str().into(),
+            account_id: account.into(),
+            network: Network::Linkedin,
+            cursor: None,
+            next_at: t0(),
+            interval_secs: 60,
+            last_ok_at: None,
+            last_error: None,
+            failures: 0,
+        };
+        st.polls.ensure_poll_state(&state).await.unwrap();
     }
 }
 
@@ -1726,22 +1807,7 @@ impl inbox_domain::ports::PlatformPoller for CountingPoller {
 /// once (two runs overlapping, as two scheduled invocations may, change nothing).
 pub async fn a_poll_run_polls_all_that_is_due_once(st: &Stores) {
     let n = 130;
-    for i in 0..n {
-        let pid = format!("prf_poll{i:03}");
-        st.directory.put_profile(&profile("acc_polls", &pid, Network::Linkedin, &format!("urn:li:organization:{i}"))).await.unwrap();
-        let state = PollState {
-            profile_id: pid.as_str().into(),
-            account_id: "acc_polls".into(),
-            network: Network::Linkedin,
-            cursor: None,
-            next_at: t0(),
-            interval_secs: 60,
-            last_ok_at: None,
-            last_error: None,
-            failures: 0,
-        };
-        st.polls.ensure_poll_state(&state).await.unwrap();
-    }
+    due_linkedin_profiles(st, "acc_polls", "prf_poll", n).await;
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(t0() + Duration::seconds(1))));
     let deps = deps_over(st, clock, dir.path(), "http://127.0.0.1:9");
@@ -1749,34 +1815,10 @@ pub async fn a_poll_run_polls_all_that_is_due_once(st: &Stores) {
     let (a, b) = tokio::join!(fn_poller::run(&deps, &poller), fn_poller::run(&deps, &poller));
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.polled + b.polled, n, "{a:?} {b:?}");
-    let polled = poller.0.lock().unwrap().clone();
+    let polled = poller.counts.lock().unwrap().clone();
     assert_eq!(polled.len(), n);
     assert!(polled.values().all(|c| *c == 1), "each once: {polled:?}");
     assert_eq!(fn_poller::run(&deps, &poller).await.unwrap().polled, 0, "nothing left");
-}
-
-/// A network that refuses every poll for a second (rate limited), while each poll takes two
-/// seconds of the run's clock: every profile it polls is due again before the run ends.
-struct RefusingPoller {
-    clock: Arc<ManualClock>,
-    counts: std::sync::Mutex<std::collections::BTreeMap<String, usize>>,
-}
-
-#[async_trait::async_trait]
-impl inbox_domain::ports::PlatformPoller for RefusingPoller {
-    fn units_per_poll(&self, _: Network) -> u32 {
-        0
-    }
-    async fn poll(
-        &self,
-        profile: &Profile,
-        _: Option<&str>,
-        _: Timestamp,
-    ) -> Result<inbox_domain::ports::PollPage, inbox_domain::ports::PollError> {
-        *self.clock.0.lock().unwrap() += Duration::seconds(2);
-        *self.counts.lock().unwrap().entry(profile.id.to_string()).or_default() += 1;
-        Err(inbox_domain::ports::PollError::RateLimited { retry_after_secs: Some(1) })
-    }
 }
 
 /// A run polls what was due when it started, once: a profile its poll made due again a
@@ -1784,26 +1826,11 @@ impl inbox_domain::ports::PlatformPoller for RefusingPoller {
 /// long this one goes on.
 pub async fn a_poll_run_never_polls_a_profile_twice(st: &Stores) {
     let n = 12;
-    for i in 0..n {
-        let pid = format!("prf_again{i:02}");
-        st.directory.put_profile(&profile("acc_again", &pid, Network::Linkedin, &format!("urn:li:organization:9{i}"))).await.unwrap();
-        let state = PollState {
-            profile_id: pid.as_str().into(),
-            account_id: "acc_again".into(),
-            network: Network::Linkedin,
-            cursor: None,
-            next_at: t0(),
-            interval_secs: 60,
-            last_ok_at: None,
-            last_error: None,
-            failures: 0,
-        };
-        st.polls.ensure_poll_state(&state).await.unwrap();
-    }
+    due_linkedin_profiles(st, "acc_again", "prf_again", n).await;
     let dir = tempfile::tempdir().unwrap();
     let clock = Arc::new(ManualClock(std::sync::Mutex::new(t0() + Duration::seconds(1))));
     let deps = deps_over(st, clock.clone(), dir.path(), "http://127.0.0.1:9");
-    let poller = RefusingPoller { clock: clock.clone(), counts: Default::default() };
+    let poller = CountingPoller { refusing: Some(clock.clone()), ..Default::default() };
     let run = fn_poller::run(&deps, &poller).await.unwrap();
     let counts = poller.counts.lock().unwrap().clone();
     assert_eq!(counts.len(), n, "{run:?}");
@@ -1852,6 +1879,20 @@ pub async fn racing_delivery_workers_send_each_attempt_exactly_once(st: &Stores)
     }
 }
 
+/// How many racing creations were made and how many refused for the limit (any other
+/// outcome fails the test).
+async fn made_and_refused(mut set: tokio::task::JoinSet<Result<(), PortError>>) -> (usize, usize) {
+    let (mut made, mut refused) = (0, 0);
+    while let Some(r) = set.join_next().await {
+        match r.unwrap() {
+            Ok(()) => made += 1,
+            Err(PortError::LimitReached) => refused += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    (made, refused)
+}
+
 /// Creations racing for the last places of an account's limit: exactly the limit is stored,
 /// the rest are `LimitReached`; deleting one frees a place.
 pub async fn concurrent_creations_never_pass_the_subscription_limit(st: &Stores) {
@@ -1861,14 +1902,7 @@ pub async fn concurrent_creations_never_pass_the_subscription_limit(st: &Stores)
         let subs = st.subscriptions.clone();
         set.spawn(async move { subs.insert_subscription(&new_subscription("acc_lim"), max).await });
     }
-    let (mut made, mut refused) = (0, 0);
-    while let Some(r) = set.join_next().await {
-        match r.unwrap() {
-            Ok(()) => made += 1,
-            Err(PortError::LimitReached) => refused += 1,
-            Err(e) => panic!("{e}"),
-        }
-    }
+    let (made, refused) = made_and_refused(set).await;
     assert_eq!((made, refused), (max, 16 - max));
     let held = st.subscriptions.list_subscriptions(&"acc_lim".into()).await.unwrap();
     assert_eq!(held.len(), max);

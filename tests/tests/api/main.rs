@@ -11,6 +11,7 @@ mod mail;
 mod networks;
 mod polling;
 mod rules;
+mod saved_replies;
 mod scenarios;
 mod support;
 mod team;

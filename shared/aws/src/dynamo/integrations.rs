@@ -77,19 +77,64 @@ fn subscription_record(subscription: &WebhookSubscription) -> Record {
 }
 
 impl DynamoDbStore {
-    /// Makes the account's subscription count (`WCOUNT`) if it has none: the subscriptions it
-    /// holds already (made before the count was kept) are counted once. A conditional put, so
-    /// two first creations never count twice.
-    async fn ensure_subscription_count(&self, account: &str) -> PortResult<()> {
-        let key = subscription_count_key(account);
+    /// Makes a count record (`n`) if there is none: the records under `prefix` in its
+    /// partition (made before the count was kept) are counted once. A conditional put, so two
+    /// first creations never count twice.
+    async fn ensure_count(&self, key: &(String, String), prefix: &str) -> PortResult<()> {
         if self.get(key.clone()).await?.is_some() {
             return Ok(());
         }
-        let held = self.query_prefix(&key.0, "W#").await?.len();
-        let mut r = record(key);
+        let held = self.query_prefix(&key.0, prefix).await?.len();
+        let mut r = record(key.clone());
         r.insert("n".into(), n(held));
         let put = self.put_record().set_item(Some(r)).condition_expression("attribute_not_exists(pk)").send().await;
         applied(put).map(|_| ())
+    }
+
+    /// Puts `child` (if its key is free: `AlreadyExists`) and raises the count at `count` (the
+    /// children under `prefix` in its partition) in one transaction, only while the count is
+    /// under `max` (`LimitReached`): concurrent creations never pass the limit.
+    pub(crate) async fn insert_counted(&self, count: (String, String), prefix: &str, child: Record, max: usize) -> PortResult<()> {
+        self.ensure_count(&count, prefix).await?;
+        // Creations racing on the count item cancel each other (`TransactionConflict`): tried
+        // again, with a growing jittered wait, so that the limit decides, not the race.
+        for attempt in 0..8u32 {
+            let actions = vec![
+                tx::update(
+                    &self.table,
+                    count.clone(),
+                    "SET n = n + :one",
+                    Some("n < :max"),
+                    vec![],
+                    vec![(":one", n(1)), (":max", n(max))],
+                ),
+                tx::put(&self.table, child.clone(), Some("attribute_not_exists(pk)"), vec![]),
+            ];
+            match self.transact(actions).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.failed(0) => return Err(PortError::LimitReached),
+                Err(e) if e.failed(1) => return Err(PortError::AlreadyExists),
+                Err(e) if e.conflicted() => tokio::time::sleep(jitter(attempt)).await,
+                Err(e) => return Err(e.into_port()),
+            }
+        }
+        Err(PortError::Conflict)
+    }
+
+    /// Deletes the child at `key` and lowers the count at `count` in one transaction; `false`
+    /// when there was no such child.
+    pub(crate) async fn delete_counted(&self, count: (String, String), key: (String, String)) -> PortResult<bool> {
+        let actions = vec![
+            tx::delete(&self.table, key.clone(), Some("attribute_exists(pk)"), vec![]),
+            tx::update(&self.table, count, "SET n = n - :one", Some("n >= :one"), vec![], vec![(":one", n(1))]),
+        ];
+        match self.transact(actions).await {
+            Ok(()) => Ok(true),
+            Err(e) if e.failed(0) => Ok(false),
+            // No count to lower (a child stored before counts were kept): deleted alone.
+            Err(e) if e.failed(1) => self.delete(key).await,
+            Err(e) => Err(e.into_port()),
+        }
     }
 }
 
@@ -111,30 +156,7 @@ impl SubscriptionStore for DynamoDbStore {
     async fn insert_subscription(&self, subscription: &WebhookSubscription, max_per_account: usize) -> PortResult<()> {
         let _forget = self.forgetting_account(subscription.account_id.as_str());
         let account = subscription.account_id.as_str();
-        self.ensure_subscription_count(account).await?;
-        // Creations racing on the count item cancel each other (`TransactionConflict`): tried
-        // again, with a growing jittered wait, so that the limit decides, not the race.
-        for attempt in 0..8u32 {
-            let actions = vec![
-                tx::update(
-                    &self.table,
-                    subscription_count_key(account),
-                    "SET n = n + :one",
-                    Some("n < :max"),
-                    vec![],
-                    vec![(":one", n(1)), (":max", n(max_per_account))],
-                ),
-                tx::put(&self.table, subscription_record(subscription), Some("attribute_not_exists(pk)"), vec![]),
-            ];
-            match self.transact(actions).await {
-                Ok(()) => return Ok(()),
-                Err(e) if e.failed(0) => return Err(PortError::LimitReached),
-                Err(e) if e.failed(1) => return Err(PortError::AlreadyExists),
-                Err(e) if e.conflicted() => tokio::time::sleep(jitter(attempt)).await,
-                Err(e) => return Err(e.into_port()),
-            }
-        }
-        Err(PortError::Conflict)
+        self.insert_counted(subscription_count_key(account), "W#", subscription_record(subscription), max_per_account).await
     }
 
     async fn put_subscription(&self, subscription: &WebhookSubscription, expected_version: u64) -> PortResult<()> {
@@ -161,27 +183,8 @@ impl SubscriptionStore for DynamoDbStore {
     async fn delete_subscription(&self, account: &AccountId, id: &SubscriptionId) -> PortResult<bool> {
         let _forget = self.forgetting_account(account.as_str());
         // The subscription and its place in the account's count go together.
-        let actions = vec![
-            tx::delete(&self.table, subscription_key(account.as_str(), id.as_str()), Some("attribute_exists(pk)"), vec![]),
-            tx::update(
-                &self.table,
-                subscription_count_key(account.as_str()),
-                "SET n = n - :one",
-                Some("n >= :one"),
-                vec![],
-                vec![(":one", n(1))],
-            ),
-        ];
-        match self.transact(actions).await {
-            Ok(()) => {}
-            Err(e) if e.failed(0) => return Ok(false),
-            // No count to lower (a subscription stored before counts were kept): delete it alone.
-            Err(e) if e.failed(1) => {
-                if !self.delete(subscription_key(account.as_str(), id.as_str())).await? {
-                    return Ok(false);
-                }
-            }
-            Err(e) => return Err(e.into_port()),
+        if !self.delete_counted(subscription_count_key(account.as_str()), subscription_key(account.as_str(), id.as_str())).await? {
+            return Ok(false);
         }
         // Nobody can list or replay its deliveries any more.
         let deliveries = self

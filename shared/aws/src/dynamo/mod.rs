@@ -15,6 +15,7 @@ mod health_polls;
 mod integrations;
 pub(crate) mod keys;
 pub mod meter;
+mod saved_replies;
 pub mod schema;
 pub(crate) mod signature;
 pub(crate) mod store;

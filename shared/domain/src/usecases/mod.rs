@@ -27,6 +27,7 @@ pub mod outbound;
 pub mod polling;
 pub mod posts;
 pub mod renewal;
+pub mod saved_replies;
 pub mod tabs;
 
 pub use actions::*;
@@ -42,4 +43,5 @@ pub use outbound::*;
 pub use polling::*;
 pub use posts::*;
 pub use renewal::{RenewRound, renew_due};
+pub use saved_replies::*;
 pub use tabs::*;
