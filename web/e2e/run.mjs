@@ -490,6 +490,29 @@ await step('a reply the network refuses shows why, in words, and keeps the typed
   await shot(page, '05b-failed-send-keeps-text');
 });
 
+await step('a saved reply: saved from the reply box, found with / and a word, filled in for the conversation', async () => {
+  await tabButton('Assigned to me').click();
+  await feedReady();
+  await row(sam.id).click();
+  await page.getByRole('heading', { name: /Sam Rivers/ }).waitFor();
+  const box = page.locator('#reply-input');
+  const form = page.getByRole('form', { name: 'Reply' });
+  await box.fill('Thanks {first_name}, {agent_first_name} here: your tent ships Monday.');
+  await form.getByRole('button', { name: 'Save as a saved reply' }).click();
+  await form.getByLabel('Title of the saved reply').fill('Tent shipping');
+  await form.getByRole('button', { name: 'Save reply' }).click();
+  await form.getByText(/Saved as “Tent shipping”/).waitFor();
+  await box.fill('');
+  await box.pressSequentially('/tent');
+  await page.getByRole('listbox', { name: 'Saved replies' }).getByRole('option', { name: /Tent shipping/ }).waitFor();
+  await shot(page, '05b-saved-reply-found');
+  await page.keyboard.press('Enter');
+  assertEqual(await box.inputValue(), 'Thanks Sam, Alice here: your tent ships Monday.', 'filled in for Sam, by Alice');
+  const saved = await api('/api/saved-replies?q=tent', await aliceToken());
+  assertEqual(saved.saved_replies.map((r) => r.title), ['Tent shipping'], 'kept for the account');
+  await box.fill('');
+});
+
 await step('closing removes it from the feed', async () => {
   await tabButton('Assigned to me').click();
   await feedReady();
@@ -932,12 +955,13 @@ await step('an admin adds a teammate who may see one profile: she sees only its 
   assert(shown.length > 0 && shown.every((id) => everything.some((c) => c.id === id)), `the feed shows only those: ${JSON.stringify(shown)}`);
   await dana.locator('button.row', { hasText: 'ship tents to Norway' }).waitFor();
 
-  // Settings: her own notifications only; an admin section says so and shows nothing.
+  // Settings: the account's saved replies and her own notifications only; an admin section
+  // says so and shows nothing.
   await dana.getByRole('link', { name: 'Settings' }).click();
   const nav = dana.getByRole('navigation', { name: 'Settings sections' });
   await nav.getByRole('link', { name: 'Notifications' }).waitFor();
   const sections = await nav.getByRole('link').allTextContents();
-  assertEqual(sections, ['Notifications'], 'a member sees her notification settings only');
+  assertEqual(sections, ['Saved replies', 'Notifications'], 'a member sees the saved replies and her notification settings only');
   await dana.getByRole('checkbox', { name: 'Email me my notifications' }).waitFor();
   await dana.goto(base + '/settings/team');
   await dana.getByText(/Only admins manage/).waitFor();

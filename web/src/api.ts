@@ -28,6 +28,7 @@ import type {
   PostAnswer,
   SalesforceConnection,
   SalesforceInput,
+  SavedReply,
   Tab,
   TeamMember,
   User,
@@ -165,6 +166,25 @@ export class Client {
   }
   deleteTab(id: string) {
     return this.request<void>('DELETE', `/api/tabs/${enc(id)}`);
+  }
+
+  // --- saved replies
+  savedReplies(q: string, conversationId?: string, action: 'reply' | 'dm' = 'reply') {
+    const p = new URLSearchParams({ q });
+    if (conversationId) {
+      p.set('conversation_id', conversationId);
+      p.set('action', action);
+    }
+    return this.get<{ saved_replies: SavedReply[] }>(`/api/saved-replies?${p}`);
+  }
+  createSavedReply(title: string, text: string) {
+    return this.post<SavedReply>('/api/saved-replies', { title, text });
+  }
+  updateSavedReply(id: string, patch: { title?: string; text?: string; version?: number }) {
+    return this.request<SavedReply>('PATCH', `/api/saved-replies/${enc(id)}`, patch);
+  }
+  deleteSavedReply(id: string) {
+    return this.request<void>('DELETE', `/api/saved-replies/${enc(id)}`);
   }
 
   // --- the feed and one conversation

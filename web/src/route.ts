@@ -10,7 +10,7 @@ export interface Route {
 }
 
 /** The settings' sections, in the order they are listed. */
-export const SETTINGS_SECTIONS = ['team', 'channels', 'webhooks', 'api-keys', 'salesforce', 'notifications'] as const;
+export const SETTINGS_SECTIONS = ['team', 'channels', 'webhooks', 'api-keys', 'salesforce', 'saved-replies', 'notifications'] as const;
 export type SettingsSection = (typeof SETTINGS_SECTIONS)[number];
 
 export const CONNECT_CALLBACK_PATH = '/connect/callback';

@@ -106,6 +106,20 @@ export interface Filters {
   seen: boolean | null;
 }
 
+/** One of the account's saved replies (`GET /api/saved-replies`). */
+export interface SavedReply {
+  id: string;
+  title: string;
+  /** Placeholders unfilled: `{first_name}`, `{name}`, `{handle}`, `{agent_name}`, `{agent_first_name}`, `{profile_name}`. */
+  text: string;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+  /** Filled in for the conversation asked for, with the network's limit. */
+  filled: { text: string; chars: number; limit: number; fits: boolean } | null;
+}
+
 export interface Tab {
   id: string;
   name: string;

@@ -1,7 +1,9 @@
+import { useCallback, useState } from 'preact/hooks';
 import type { Client } from '../api';
 import { displayName, hasMessagingWindow, maxLength, messagingWindow } from '../format';
 import { useComposer } from '../hooks/useComposer';
-import type { Conversation, Detail } from '../types';
+import type { Conversation, Detail, SavedReply } from '../types';
+import { SaveAsReply, SavedReplyPicker } from './SavedReplies';
 
 interface Props {
   kind: 'reply' | 'dm';
@@ -14,7 +16,8 @@ interface Props {
 /**
  * A reply or DM box. The text stays in the box until the network has it: the API accepts the
  * send (202, pending) and the outbound worker then records `sent` or `failed` with a reason;
- * on failure the reason is shown and the text kept, to try again.
+ * on failure the reason is shown and the text kept, to try again. Typing `/` first finds the
+ * account's saved replies, filled in for this conversation.
  */
 export function Composer({ kind, c, client, now, onAccepted }: Props) {
   const { text, setText, sending, waiting, itemId, error, notice, send } = useComposer(kind, c, client, onAccepted);
@@ -22,6 +25,15 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
   const windowInfo = kind === 'reply' && hasMessagingWindow(c) ? messagingWindow(c.last_activity_at, now) : null;
   const id = `${kind}-input`;
   const count = [...text].length;
+  // `/words` at the start of the box: the saved replies those words find.
+  const picking = text.startsWith('/') && !text.includes('\n');
+  const [found, setFound] = useState<SavedReply[]>([]);
+  const [active, setActive] = useState(0);
+  const onFound = useCallback((f: SavedReply[]) => {
+    setFound(f);
+    setActive(0);
+  }, []);
+  const pick = (r: SavedReply) => setText(r.filled?.text ?? r.text);
 
   return (
     <form class="composer" onSubmit={send} aria-label={kind === 'reply' ? 'Reply' : 'Direct message'}>
@@ -34,11 +46,27 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
         aria-describedby={`${id}-count`}
         aria-invalid={count > max}
         aria-keyshortcuts={kind === 'reply' ? 'r' : undefined}
+        aria-controls={picking ? `${id}-saved` : undefined}
+        aria-activedescendant={picking && found[active] ? `saved-reply-${found[active].id}` : undefined}
+        placeholder="Type / to find a saved reply"
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send(e);
+          if (picking && found.length > 0 && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+            e.preventDefault();
+            setActive((a) => (a + (e.key === 'ArrowDown' ? 1 : found.length - 1)) % found.length);
+          } else if (picking && e.key === 'Enter' && found[active]) {
+            e.preventDefault();
+            pick(found[active]);
+          } else if (picking && e.key === 'Escape') {
+            setText('');
+          } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send(e);
         }}
       />
+      {picking && (
+        <div id={`${id}-saved`}>
+          <SavedReplyPicker client={client} conversationId={c.id} kind={kind} query={text.slice(1)} active={active} onFound={onFound} onPick={pick} />
+        </div>
+      )}
       <div class="composer-foot">
         <span id={`${id}-count`} class={count > max ? 'over' : 'count'}>
           {count}/{max}
@@ -47,6 +75,7 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
           {sending ? 'Sending…' : itemId ? 'Waiting for the network…' : kind === 'reply' ? 'Send reply' : 'Send message'}
         </button>
       </div>
+      {!picking && <SaveAsReply client={client} text={text} />}
       {error && (
         <p class="error" role="alert">
           {error}

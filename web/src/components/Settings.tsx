@@ -10,6 +10,7 @@ import { ChannelSettings } from './ChannelSettings';
 import { Link, type Navigate, type Notice } from './Link';
 import { NotificationSettings } from './NotificationSettings';
 import { SalesforceSettings } from './SalesforceSettings';
+import { SavedReplySettings } from './SavedReplySettings';
 import { TeamSettings } from './TeamSettings';
 import { WebhookSettings } from './WebhookSettings';
 
@@ -20,6 +21,7 @@ export const SECTIONS: Record<SettingsSection, { label: string; admin: boolean; 
   webhooks: { label: 'Webhooks', admin: true, manages: 'webhooks' },
   'api-keys': { label: 'API keys', admin: true, manages: 'API keys' },
   salesforce: { label: 'Salesforce', admin: true, manages: 'the Salesforce connection' },
+  'saved-replies': { label: 'Saved replies', admin: false, manages: 'saved replies' },
   notifications: { label: 'Notifications', admin: false, manages: 'notifications' },
 };
 
@@ -151,6 +153,9 @@ export function Settings({ client, section, inboxPath, notice, navigate, onSignO
         break;
       case 'salesforce':
         content = <SalesforceSettings client={client} />;
+        break;
+      case 'saved-replies':
+        content = <SavedReplySettings client={client} me={m} />;
         break;
       case 'notifications':
         content = (

@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Client } from '../api';
 import { conv, detail, fakeFetch, inboxTab, team } from '../test/fixtures';
@@ -160,6 +160,58 @@ function outbound(over: Record<string, unknown> = {}) {
     ...over,
   };
 }
+
+describe('Saved replies in the reply box', () => {
+  it('typing / finds saved replies filled in for the conversation; Enter puts one in the box', async () => {
+    const reply = (id: string, title: string, filled: string, fits = true) => ({
+      id,
+      title,
+      text: `${title} {first_name}`,
+      created_by: 'usr_alice',
+      created_at: '2026-01-01T10:00:00Z',
+      updated_at: '2026-01-01T10:00:00Z',
+      version: 1,
+      filled: { text: filled, chars: filled.length, limit: fits ? 8000 : 10, fits },
+    });
+    const { fetch, calls } = fakeFetch({
+      'GET /api/conversations/c1': () => ({ body: detail('c1') }),
+      'POST /api/conversations/c1/seen': () => ({ body: conv('c1', { seen: true }) }),
+      'GET /api/saved-replies': (_b, url) => {
+        const q = new URL(url, 'http://x').searchParams.get('q') ?? '';
+        const all = [reply('rpl_1', 'Refund', 'Hi Sam, refunds take 5 days.'), reply('rpl_2', 'Shipping', 'Hi Sam, it ships Monday and this is long.', false)];
+        return { body: { saved_replies: all.filter((r) => r.title.toLowerCase().includes(q.trim().toLowerCase())) } };
+      },
+      'POST /api/saved-replies': (b) => ({ status: 201, body: { ...reply('rpl_3', (b as { title: string }).title, ''), filled: null } }),
+    });
+    renderView(fetch);
+    await screen.findByRole('heading', { name: 'Sam Rivers' });
+    const box = screen.getByLabelText('Reply to Sam Rivers') as HTMLTextAreaElement;
+    fireEvent.input(box, { target: { value: '/' } });
+    const list = await screen.findByRole('listbox', { name: 'Saved replies' });
+    expect(list.textContent).toContain('Hi Sam, refunds take 5 days.');
+    expect(list.textContent).toContain('too long here');
+    const asked = calls.find((c) => c.url.startsWith('/api/saved-replies'))!;
+    expect(asked.url).toContain('conversation_id=c1');
+    fireEvent.input(box, { target: { value: '/ship' } });
+    const options = () => within(screen.getByRole('listbox', { name: 'Saved replies' })).getAllByRole('option');
+    await waitFor(() => expect(options()).toHaveLength(1));
+    fireEvent.input(box, { target: { value: '/' } });
+    await waitFor(() => expect(options()).toHaveLength(2));
+    fireEvent.keyDown(box, { key: 'ArrowDown' });
+    fireEvent.keyDown(box, { key: 'ArrowDown' });
+    expect(options()[0]!.getAttribute('aria-selected')).toBe('true');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    expect(box.value).toBe('Hi Sam, refunds take 5 days.');
+    expect(screen.queryByRole('listbox')).toBeNull();
+    // What the box holds can be saved for the account.
+    const form = within(screen.getByRole('form', { name: 'Reply' }));
+    fireEvent.click(form.getByRole('button', { name: 'Save as a saved reply' }));
+    fireEvent.input(form.getByLabelText('Title of the saved reply'), { target: { value: 'Refund again' } });
+    fireEvent.click(form.getByRole('button', { name: 'Save reply' }));
+    await screen.findByText(/Saved as “Refund again”/);
+    expect(calls.find((c) => c.method === 'POST' && c.url === '/api/saved-replies')!.body).toEqual({ title: 'Refund again', text: 'Hi Sam, refunds take 5 days.' });
+  });
+});
 
 describe('ConversationView', () => {
   it('marks it seen on open, and a failed reply shows the reason and keeps the text', async () => {

@@ -61,7 +61,7 @@ describe('who sees what', () => {
   it('members see only Notifications, and an admin section says so without asking for its data', async () => {
     const { calls, rerender } = renderSettings('team', { 'GET /api/users': () => ({ body: { users: [] } }) }, 'member');
     expect(await screen.findByText(/Only admins manage the team\./)).toBeTruthy();
-    expect(sectionLinks()).toEqual(['Notifications']);
+    expect(sectionLinks()).toEqual(['Saved replies', 'Notifications']);
     rerender('webhooks');
     expect(await screen.findByText(/Only admins manage webhooks\./)).toBeTruthy();
     expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['GET /api/me']);
@@ -70,7 +70,7 @@ describe('who sees what', () => {
   it('admins see every section, and /settings opens the first', async () => {
     const { navigate } = renderSettings(null, {}, 'admin');
     await waitFor(() => expect(navigate).toHaveBeenCalledWith('/settings/team', { replace: true }));
-    expect(sectionLinks()).toEqual(['Team', 'Channels', 'Webhooks', 'API keys', 'Salesforce', 'Notifications']);
+    expect(sectionLinks()).toEqual(['Team', 'Channels', 'Webhooks', 'API keys', 'Salesforce', 'Saved replies', 'Notifications']);
   });
 
   it('a member going to /settings lands on Notifications', async () => {
@@ -396,5 +396,55 @@ describe('API keys and Salesforce', () => {
     expect(await screen.findByText('Salesforce is connected: https://acme.my.salesforce.com.')).toBeTruthy();
     expect(screen.getByText('From the tab “VIP”')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Disconnect Salesforce' })).toBeTruthy();
+  });
+});
+
+describe('Saved replies', () => {
+  const reply = (id: string, title: string, by: string) => ({
+    id,
+    title,
+    text: `${title}, {first_name}`,
+    created_by: by,
+    created_at: '2026-01-01T10:00:00Z',
+    updated_at: '2026-01-01T10:00:00Z',
+    version: 1,
+    filled: null,
+  });
+  const team = { users: [{ id: 'usr_alice', name: 'Alice Martin', email: 'alice@demo.example' }, { id: 'usr_bob', name: 'Bob Stone', email: 'bob@demo.example' }] };
+
+  it('a member adds one, changes and removes their own, and only uses the others', async () => {
+    let replies = [reply('rpl_a', 'Refund', 'usr_alice'), reply('rpl_b', 'Thanks', 'usr_bob')];
+    const { calls } = renderSettings(
+      'saved-replies',
+      {
+        'GET /api/saved-replies': () => ({ body: { saved_replies: replies } }),
+        'GET /api/team': () => ({ body: team }),
+        'POST /api/saved-replies': (b) => ({ status: 201, body: { ...reply('rpl_c', (b as { title: string }).title, 'usr_bob'), text: (b as { text: string }).text } }),
+        'PATCH /api/saved-replies/rpl_b': (b) => ({ body: { ...replies[1], ...(b as object), version: 2 } }),
+        'DELETE /api/saved-replies/rpl_b': () => {
+          replies = replies.filter((r) => r.id !== 'rpl_b');
+          return { status: 204 };
+        },
+      },
+      'member',
+    );
+    const list = await screen.findByRole('list', { name: 'Saved replies' });
+    expect(within(list).getByText(/^By Alice Martin, /)).toBeTruthy();
+    expect(within(list).queryByRole('button', { name: 'Change Refund' })).toBeNull();
+    fireEvent.click(within(list).getByRole('button', { name: 'Change Thanks' }));
+    const form = screen.getByRole('form', { name: 'Change Thanks' });
+    fireEvent.input(within(form).getByLabelText('Title'), { target: { value: 'Thank you' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save changes' }));
+    await screen.findByText('Saved “Thank you”.');
+    expect(calls.find((c) => c.method === 'PATCH')!.body).toEqual({ title: 'Thank you', text: 'Thanks, {first_name}', version: 1 });
+    const add = screen.getByRole('form', { name: 'Add a saved reply' });
+    fireEvent.input(within(add).getByLabelText('Title'), { target: { value: 'Shipping' } });
+    fireEvent.input(within(add).getByLabelText('Text'), { target: { value: 'It ships Monday, {first_name}.' } });
+    fireEvent.click(within(add).getByRole('button', { name: 'Add saved reply' }));
+    await screen.findByText('Added “Shipping”.');
+    fireEvent.click(screen.getByRole('button', { name: 'Remove Thank you' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Remove' }));
+    await screen.findByText('Removed “Thank you”.');
+    expect(screen.getAllByRole('heading', { level: 3 }).map((h) => h.textContent)).toEqual(['Refund', 'Shipping', 'Add a saved reply']);
   });
 });

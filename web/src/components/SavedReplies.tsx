@@ -1,0 +1,129 @@
+import { useEffect, useState } from 'preact/hooks';
+import { type Client, describeError } from '../api';
+import type { SavedReply } from '../types';
+
+interface PickerProps {
+  client: Client;
+  conversationId: string;
+  kind: 'reply' | 'dm';
+  /** Words to find replies by (what follows `/` in the reply box). */
+  query: string;
+  /** The highlighted reply (arrow keys in the reply box move it). */
+  active: number;
+  onFound: (found: SavedReply[]) => void;
+  onPick: (reply: SavedReply) => void;
+}
+
+/**
+ * The saved replies a query finds, filled in for this conversation: typing `/` and words in
+ * the reply box shows them, arrows move, Enter (or a click) puts the chosen one in the box.
+ */
+export function SavedReplyPicker({ client, conversationId, kind, query, active, onFound, onPick }: PickerProps) {
+  const [found, setFound] = useState<SavedReply[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    const timer = setTimeout(() => {
+      client
+        .savedReplies(query, conversationId, kind)
+        .then((r) => {
+          if (!live) return;
+          setFound(r.saved_replies);
+          setError(null);
+          onFound(r.saved_replies);
+        })
+        .catch((e) => live && setError(`Saved replies could not be loaded: ${describeError(e)}`));
+    }, 120);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [client, conversationId, kind, query, onFound]);
+
+  if (error) {
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
+  }
+  if (!found) return <p class="saved-replies muted">Looking for saved replies…</p>;
+  if (found.length === 0) {
+    return <p class="saved-replies muted">{query.trim() ? `No saved reply has “${query.trim()}”.` : 'No saved replies yet: write one below and save it.'}</p>;
+  }
+  return (
+    <ul class="saved-replies" role="listbox" aria-label="Saved replies">
+      {found.map((r, i) => (
+        <li
+          key={r.id}
+          id={`saved-reply-${r.id}`}
+          role="option"
+          aria-selected={i === active}
+          class={i === active ? 'active' : undefined}
+          onMouseDown={(e) => {
+            e.preventDefault();
+            onPick(r);
+          }}
+        >
+          <strong>{r.title}</strong>
+          <span class="preview">{r.filled?.text ?? r.text}</span>
+          {r.filled && !r.filled.fits && (
+            <span class="over">
+              {' '}
+              too long here ({r.filled.chars}/{r.filled.limit})
+            </span>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+interface SaveProps {
+  client: Client;
+  text: string;
+}
+
+/** Saves what the reply box holds as a saved reply of the account, under a title. */
+export function SaveAsReply({ client, text }: SaveProps) {
+  const [title, setTitle] = useState('');
+  const [open, setOpen] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+
+  async function save() {
+    try {
+      await client.createSavedReply(title, text);
+      setMessage({ ok: true, text: `Saved as “${title.trim()}”: type / in a reply box to use it.` });
+      setTitle('');
+      setOpen(false);
+    } catch (e) {
+      setMessage({ ok: false, text: `Not saved: ${describeError(e)}` });
+    }
+  }
+
+  return (
+    <div class="save-as-reply">
+      {open ? (
+        <span>
+          <input aria-label="Title of the saved reply" placeholder="Title" value={title} maxLength={80} onInput={(e) => setTitle(e.currentTarget.value)} />
+          <button type="button" disabled={!title.trim() || !text.trim()} onClick={save}>
+            Save reply
+          </button>
+          <button type="button" onClick={() => setOpen(false)}>
+            Cancel
+          </button>
+        </span>
+      ) : (
+        <button type="button" class="link" disabled={!text.trim() || text.startsWith('/')} onClick={() => setOpen(true)}>
+          Save as a saved reply
+        </button>
+      )}
+      {message && (
+        <p class={message.ok ? 'ok' : 'error'} role={message.ok ? 'status' : 'alert'}>
+          {message.text}
+        </p>
+      )}
+    </div>
+  );
+}
