@@ -304,7 +304,13 @@ impl DynamoDbStore {
         let acc = read.account_id.as_str();
         let mut known = read.clone();
         let bits = signature::bits_of_text(text);
-        let mut known_sg = self.signature_at(cid, read.version);
+        // The set as this process last saw it, at any version: a stale copy is safe here (a set
+        // given up or never made stays so; a full one given up once more is no loss; one with
+        // room is added to only on condition of room). On a busy thread the other appends of
+        // this process move the version between this one's read and its write, and the copy
+        // at the read's version is gone: without this, every append to a thread whose
+        // signature was given up would be refused once first.
+        let mut known_sg = self.signatures.get(&cid.to_string()).map(|(_, sg)| sg);
         for attempt in 0..ABSORB_ATTEMPTS {
             if attempt >= 3 {
                 self.back_off(attempt - 2).await;
