@@ -111,7 +111,7 @@ pub trait TabStore: Send + Sync {
 /// An account's saved replies (`crate::saved_replies`).
 #[async_trait]
 pub trait SavedReplyStore: Send + Sync {
-    /// The account's saved replies, by title.
+    /// The account's saved replies (in no particular order).
     async fn saved_replies(&self, account: &AccountId) -> PortResult<Vec<crate::saved_replies::SavedReply>>;
     async fn get_saved_reply(&self, account: &AccountId, id: &SavedReplyId) -> PortResult<Option<crate::saved_replies::SavedReply>>;
     /// Stores a new reply unless its account holds `max_per_account` already (`LimitReached`,

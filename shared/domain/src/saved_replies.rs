@@ -63,12 +63,20 @@ pub fn validate(title: &str, text: &str) -> DomainResult<(String, String)> {
     Ok((title.to_string(), text.to_string()))
 }
 
-/// The words in braces in `text` (`{word}`: letters, digits and `_`).
+/// The longest word in braces read as a placeholder's name.
+const MAX_NAME: usize = 32;
+
+/// The word in braces `rest` starts with (after its `{`): letters, digits and `_`, at most
+/// [`MAX_NAME`] of them, then `}`. Reads at most that far, so a text of many braces costs
+/// one pass.
+fn braced(rest: &str) -> Option<(&str, &str)> {
+    let end = rest.bytes().take(MAX_NAME + 1).position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))?;
+    (end > 0 && rest.as_bytes()[end] == b'}').then(|| (&rest[..end], &rest[end + 1..]))
+}
+
+/// The words in braces in `text` (`{word}`).
 fn placeholders(text: &str) -> impl Iterator<Item = &str> {
-    text.split('{').skip(1).filter_map(|rest| {
-        let (name, _) = rest.split_once('}')?;
-        (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
-    })
+    text.split('{').skip(1).filter_map(|rest| braced(rest).map(|(name, _)| name))
 }
 
 /// What fills the placeholders of a reply used in one conversation.
@@ -109,7 +117,7 @@ pub fn render(text: &str, fill: &Fill<'_>) -> String {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        match after.split_once('}').and_then(|(name, tail)| fill.value(name).map(|v| (v, tail))) {
+        match braced(after).and_then(|(name, tail)| fill.value(name).map(|v| (v, tail))) {
             Some((value, tail)) => {
                 out.push_str(&value);
                 rest = tail;
@@ -164,6 +172,11 @@ mod tests {
         let typo = validate("t", "Hi {frist_name}").unwrap_err().to_string();
         assert!(typo.contains("{frist_name} is not a placeholder") && typo.contains("{first_name}"), "{typo}");
         assert!(validate("t", "JSON like {\"a\": 1} or {} is text").is_ok(), "braces that name nothing are text");
+        // Many braces cost one pass, not one scan to the end per brace.
+        let braces = format!("{}}}", "{".repeat(MAX_TEXT_CHARS - 1));
+        assert!(validate("t", &braces).is_ok());
+        let a = author("Ann", "ann");
+        assert_eq!(render(&braces, &Fill { author: &a, agent_name: "", profile_name: "" }), braces);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { Client } from '../api';
 import { displayName, hasMessagingWindow, maxLength, messagingWindow } from '../format';
 import { useComposer } from '../hooks/useComposer';
@@ -25,14 +25,24 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
   const windowInfo = kind === 'reply' && hasMessagingWindow(c) ? messagingWindow(c.last_activity_at, now) : null;
   const id = `${kind}-input`;
   const count = [...text].length;
-  // `/words` at the start of the box: the saved replies those words find.
-  const picking = text.startsWith('/') && !text.includes('\n');
-  const [found, setFound] = useState<SavedReply[]>([]);
+  // `/words` at the start of the box: the saved replies those words find (until Escape says
+  // the slash is meant, as in a reply that starts with "/r/camping").
+  const [dismissed, setDismissed] = useState(false);
+  const slashed = text.startsWith('/') && !text.includes('\n');
+  useEffect(() => {
+    if (!slashed) setDismissed(false);
+  }, [slashed]);
+  const picking = slashed && !dismissed;
+  const query = text.slice(1);
+  // What the picker found, for the query it answers: Enter never picks from an older answer.
+  const [found, setFound] = useState<{ query: string; replies: SavedReply[] }>({ query: '', replies: [] });
   const [active, setActive] = useState(0);
-  const onFound = useCallback((f: SavedReply[]) => {
-    setFound(f);
+  const onFound = useCallback((q: string, replies: SavedReply[]) => {
+    setFound({ query: q, replies });
     setActive(0);
   }, []);
+  const current = picking && found.query === query ? found.replies : [];
+  const optionId = (r: SavedReply) => `${id}-saved-${r.id}`;
   const pick = (r: SavedReply) => setText(r.filled?.text ?? r.text);
 
   return (
@@ -47,24 +57,39 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
         aria-invalid={count > max}
         aria-keyshortcuts={kind === 'reply' ? 'r' : undefined}
         aria-controls={picking ? `${id}-saved` : undefined}
-        aria-activedescendant={picking && found[active] ? `saved-reply-${found[active].id}` : undefined}
+        aria-activedescendant={current[active] ? optionId(current[active]) : undefined}
         placeholder="Type / to find a saved reply"
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
-          if (picking && found.length > 0 && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+          const plain = !e.ctrlKey && !e.metaKey && !e.shiftKey && !e.altKey && !e.isComposing;
+          if (current.length > 0 && plain && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
             e.preventDefault();
-            setActive((a) => (a + (e.key === 'ArrowDown' ? 1 : found.length - 1)) % found.length);
-          } else if (picking && e.key === 'Enter' && found[active]) {
+            const next = (active + (e.key === 'ArrowDown' ? 1 : current.length - 1)) % current.length;
+            setActive(next);
+            document.getElementById(optionId(current[next]!))?.scrollIntoView?.({ block: 'nearest' });
+          } else if (current[active] && plain && e.key === 'Enter') {
             e.preventDefault();
-            pick(found[active]);
+            pick(current[active]);
           } else if (picking && e.key === 'Escape') {
-            setText('');
+            // Closes the list only: the text stays, and the conversation stays open.
+            e.preventDefault();
+            e.stopPropagation();
+            setDismissed(true);
           } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) send(e);
         }}
       />
       {picking && (
         <div id={`${id}-saved`}>
-          <SavedReplyPicker client={client} conversationId={c.id} kind={kind} query={text.slice(1)} active={active} onFound={onFound} onPick={pick} />
+          <SavedReplyPicker
+            client={client}
+            conversationId={c.id}
+            kind={kind}
+            query={query}
+            active={active}
+            optionId={optionId}
+            onFound={onFound}
+            onPick={pick}
+          />
         </div>
       )}
       <div class="composer-foot">
@@ -75,7 +100,7 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
           {sending ? 'Sending…' : itemId ? 'Waiting for the network…' : kind === 'reply' ? 'Send reply' : 'Send message'}
         </button>
       </div>
-      {!picking && <SaveAsReply client={client} text={text} />}
+      {!picking && <SaveAsReply client={client} text={text} id={id} />}
       {error && (
         <p class="error" role="alert">
           {error}

@@ -10,7 +10,10 @@ interface PickerProps {
   query: string;
   /** The highlighted reply (arrow keys in the reply box move it). */
   active: number;
-  onFound: (found: SavedReply[]) => void;
+  /** Each option's element id (unique on the page: the reply and DM boxes may both list). */
+  optionId: (reply: SavedReply) => string;
+  /** What the query found, once it answered. */
+  onFound: (query: string, found: SavedReply[]) => void;
   onPick: (reply: SavedReply) => void;
 }
 
@@ -18,7 +21,7 @@ interface PickerProps {
  * The saved replies a query finds, filled in for this conversation: typing `/` and words in
  * the reply box shows them, arrows move, Enter (or a click) puts the chosen one in the box.
  */
-export function SavedReplyPicker({ client, conversationId, kind, query, active, onFound, onPick }: PickerProps) {
+export function SavedReplyPicker({ client, conversationId, kind, query, active, optionId, onFound, onPick }: PickerProps) {
   const [found, setFound] = useState<SavedReply[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -31,7 +34,7 @@ export function SavedReplyPicker({ client, conversationId, kind, query, active, 
           if (!live) return;
           setFound(r.saved_replies);
           setError(null);
-          onFound(r.saved_replies);
+          onFound(query, r.saved_replies);
         })
         .catch((e) => live && setError(`Saved replies could not be loaded: ${describeError(e)}`));
     }, 120);
@@ -50,14 +53,22 @@ export function SavedReplyPicker({ client, conversationId, kind, query, active, 
   }
   if (!found) return <p class="saved-replies muted">Looking for saved replies…</p>;
   if (found.length === 0) {
-    return <p class="saved-replies muted">{query.trim() ? `No saved reply has “${query.trim()}”.` : 'No saved replies yet: write one below and save it.'}</p>;
+    return (
+      <p class="saved-replies muted" role="status">
+        {query.trim() ? `No saved reply has “${query.trim()}”.` : 'No saved replies yet: write a reply, then “Save as a saved reply”.'}
+      </p>
+    );
   }
   return (
-    <ul class="saved-replies" role="listbox" aria-label="Saved replies">
+    <>
+      <p class="sr-only" role="status">
+        {found.length === 1 ? 'One saved reply found: Enter puts it in the box.' : `${found.length} saved replies found: arrows choose, Enter puts one in the box.`}
+      </p>
+      <ul class="saved-replies" role="listbox" aria-label="Saved replies">
       {found.map((r, i) => (
         <li
           key={r.id}
-          id={`saved-reply-${r.id}`}
+          id={optionId(r)}
           role="option"
           aria-selected={i === active}
           class={i === active ? 'active' : undefined}
@@ -76,22 +87,31 @@ export function SavedReplyPicker({ client, conversationId, kind, query, active, 
           )}
         </li>
       ))}
-    </ul>
+      </ul>
+    </>
   );
 }
 
 interface SaveProps {
   client: Client;
   text: string;
+  /** The reply box's id (the title field's id is made from it). */
+  id: string;
 }
 
-/** Saves what the reply box holds as a saved reply of the account, under a title. */
-export function SaveAsReply({ client, text }: SaveProps) {
+/**
+ * Saves what the reply box holds as a saved reply of the account, under a title. It sits in
+ * the reply's form: Enter in the title saves, never sends the reply.
+ */
+export function SaveAsReply({ client, text, id }: SaveProps) {
   const [title, setTitle] = useState('');
   const [open, setOpen] = useState(false);
+  const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
   async function save() {
+    if (saving || !title.trim() || !text.trim()) return;
+    setSaving(true);
     try {
       await client.createSavedReply(title, text);
       setMessage({ ok: true, text: `Saved as “${title.trim()}”: type / in a reply box to use it.` });
@@ -99,6 +119,8 @@ export function SaveAsReply({ client, text }: SaveProps) {
       setOpen(false);
     } catch (e) {
       setMessage({ ok: false, text: `Not saved: ${describeError(e)}` });
+    } finally {
+      setSaving(false);
     }
   }
 
@@ -106,9 +128,26 @@ export function SaveAsReply({ client, text }: SaveProps) {
     <div class="save-as-reply">
       {open ? (
         <span>
-          <input aria-label="Title of the saved reply" placeholder="Title" value={title} maxLength={80} onInput={(e) => setTitle(e.currentTarget.value)} />
-          <button type="button" disabled={!title.trim() || !text.trim()} onClick={save}>
-            Save reply
+          <input
+            id={`${id}-save-title`}
+            aria-label="Title of the saved reply"
+            placeholder="Title"
+            value={title}
+            maxLength={80}
+            onInput={(e) => setTitle(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                void save();
+              } else if (e.key === 'Escape') {
+                e.preventDefault();
+                e.stopPropagation();
+                setOpen(false);
+              }
+            }}
+          />
+          <button type="button" disabled={saving || !title.trim() || !text.trim()} onClick={save}>
+            {saving ? 'Saving…' : 'Save reply'}
           </button>
           <button type="button" onClick={() => setOpen(false)}>
             Cancel

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { Client } from '../api';
+import { ApiError, type Client } from '../api';
 import { when } from '../format';
 import { useAction } from '../hooks/useAction';
 import { useLoad } from '../hooks/useLoad';
@@ -96,7 +96,14 @@ export function SavedReplySettings({ client, me }: { client: Client; me: Me }) {
                   submit="Save changes"
                   onCancel={() => setEditing(null)}
                   onSave={async (title, text) => {
-                    const changed = await client.updateSavedReply(r.id, { title, text, version: r.version });
+                    let changed;
+                    try {
+                      changed = await client.updateSavedReply(r.id, { title, text, version: r.version });
+                    } catch (e) {
+                      // Changed by someone else since it was listed: show theirs, to change again.
+                      if (e instanceof ApiError && e.status === 409) replies.reload();
+                      throw e;
+                    }
                     replies.update((d) => ({ ...d, replies: sorted(d.replies.map((x) => (x.id === r.id ? { ...changed, filled: null } : x))) }));
                     setEditing(null);
                     setStatus(`Saved “${changed.title}”.`);
@@ -143,6 +150,7 @@ export function SavedReplySettings({ client, me }: { client: Client; me: Me }) {
           ))}
         </ul>
       )}
+      {(me.permissions.inbox_access || me.permissions.admin) && (
       <section class="settings-block" aria-labelledby="add-reply-title">
         <h3 id="add-reply-title">Add a saved reply</h3>
         <ReplyForm
@@ -158,6 +166,7 @@ export function SavedReplySettings({ client, me }: { client: Client; me: Me }) {
           }}
         />
       </section>
+      )}
     </>
   );
 }

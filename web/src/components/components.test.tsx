@@ -203,13 +203,24 @@ describe('Saved replies in the reply box', () => {
     fireEvent.keyDown(box, { key: 'Enter' });
     expect(box.value).toBe('Hi Sam, refunds take 5 days.');
     expect(screen.queryByRole('listbox')).toBeNull();
-    // What the box holds can be saved for the account.
+    // Escape closes the list and keeps the text (a reply may start with a slash); Ctrl+Enter
+    // never picks.
+    fireEvent.input(box, { target: { value: '/r/camping' } });
+    await screen.findByText('No saved reply has “r/camping”.');
+    const escape = fireEvent.keyDown(box, { key: 'Escape' });
+    expect(escape).toBe(false); // handled: the conversation's own Escape does not see it
+    expect(box.value).toBe('/r/camping');
+    expect(screen.queryByText(/No saved reply has/)).toBeNull();
+    fireEvent.input(box, { target: { value: 'Hi Sam, refunds take 5 days.' } });
+    // What the box holds can be saved for the account; Enter in the title saves, never sends.
     const form = within(screen.getByRole('form', { name: 'Reply' }));
     fireEvent.click(form.getByRole('button', { name: 'Save as a saved reply' }));
-    fireEvent.input(form.getByLabelText('Title of the saved reply'), { target: { value: 'Refund again' } });
-    fireEvent.click(form.getByRole('button', { name: 'Save reply' }));
+    const title = form.getByLabelText('Title of the saved reply');
+    fireEvent.input(title, { target: { value: 'Refund again' } });
+    fireEvent.keyDown(title, { key: 'Enter' });
     await screen.findByText(/Saved as “Refund again”/);
     expect(calls.find((c) => c.method === 'POST' && c.url === '/api/saved-replies')!.body).toEqual({ title: 'Refund again', text: 'Hi Sam, refunds take 5 days.' });
+    expect(calls.some((c) => c.url.endsWith('/reply'))).toBe(false);
   });
 });
 

@@ -122,19 +122,23 @@ impl DynamoDbStore {
     }
 
     /// Deletes the child at `key` and lowers the count at `count` in one transaction; `false`
-    /// when there was no such child.
+    /// when there was no such child. A creation racing on the count cancels it: tried again.
     pub(crate) async fn delete_counted(&self, count: (String, String), key: (String, String)) -> PortResult<bool> {
-        let actions = vec![
-            tx::delete(&self.table, key.clone(), Some("attribute_exists(pk)"), vec![]),
-            tx::update(&self.table, count, "SET n = n - :one", Some("n >= :one"), vec![], vec![(":one", n(1))]),
-        ];
-        match self.transact(actions).await {
-            Ok(()) => Ok(true),
-            Err(e) if e.failed(0) => Ok(false),
-            // No count to lower (a child stored before counts were kept): deleted alone.
-            Err(e) if e.failed(1) => self.delete(key).await,
-            Err(e) => Err(e.into_port()),
+        for attempt in 0..8u32 {
+            let actions = vec![
+                tx::delete(&self.table, key.clone(), Some("attribute_exists(pk)"), vec![]),
+                tx::update(&self.table, count.clone(), "SET n = n - :one", Some("n >= :one"), vec![], vec![(":one", n(1))]),
+            ];
+            match self.transact(actions).await {
+                Ok(()) => return Ok(true),
+                Err(e) if e.failed(0) => return Ok(false),
+                // No count to lower (a child stored before counts were kept): deleted alone.
+                Err(e) if e.failed(1) => return self.delete(key).await,
+                Err(e) if e.conflicted() => tokio::time::sleep(jitter(attempt)).await,
+                Err(e) => return Err(e.into_port()),
+            }
         }
+        Err(PortError::Conflict)
     }
 }
 

@@ -29,7 +29,8 @@ fn reply_record(r: &SavedReply) -> Record {
 #[async_trait]
 impl SavedReplyStore for DynamoDbStore {
     async fn saved_replies(&self, account: &AccountId) -> PortResult<Vec<SavedReply>> {
-        self.query_prefix(&key::account(account.as_str()).0, "R#").await?.iter().map(from_doc).collect()
+        // Eventually consistent (half the units): a list for the reply box, read per keystroke.
+        self.query_prefix_reading(&key::account(account.as_str()).0, "R#", false).await?.iter().map(from_doc).collect()
     }
 
     async fn get_saved_reply(&self, account: &AccountId, id: &SavedReplyId) -> PortResult<Option<SavedReply>> {

@@ -113,6 +113,9 @@ pub async fn update_saved_reply(
             return Err(DomainError::Conflict);
         }
         let (title, text) = saved_replies::validate(title.unwrap_or(&before.title), text.unwrap_or(&before.text))?;
+        if title == before.title && text == before.text {
+            return Ok(before); // nothing to change
+        }
         let after = SavedReply { title, text, updated_at: deps.clock.now(), version: before.version + 1, ..before.clone() };
         match deps.saved_replies.put_saved_reply(&after, before.version).await {
             Ok(()) => return Ok(after),
