@@ -94,6 +94,28 @@ pub async fn seed_directory(deps: &inbox_domain::usecases::Deps) -> Result<bool>
             &["prf_demo_twitter", "prf_demo_linkedin", "prf_demo_youtube"],
         ))
         .await?;
+    // Two saved replies, so that `/` in a reply box finds something on the first visit.
+    for (id, title, text) in [
+        ("rpl_demo_thanks", "Thanks", "Thanks {first_name}! Glad we could help. {agent_first_name}, {profile_name}"),
+        (
+            "rpl_demo_returns",
+            "Returns",
+            "Hi {first_name}, anything can come back within 60 days for your money back: reply here and we will send a label. {agent_first_name}",
+        ),
+    ] {
+        let now = Utc::now();
+        let reply = inbox_domain::saved_replies::SavedReply {
+            id: id.into(),
+            account_id: ACCOUNT.into(),
+            title: title.into(),
+            text: text.into(),
+            created_by: ALICE.into(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        deps.saved_replies.insert_saved_reply(&reply, inbox_domain::saved_replies::MAX_PER_ACCOUNT).await?;
+    }
     Ok(true)
 }
 

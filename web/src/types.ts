@@ -117,7 +117,7 @@ export interface SavedReply {
   updated_at: string;
   version: number;
   /** Filled in for the conversation asked for, with the network's limit. */
-  filled: { text: string; chars: number; limit: number; fits: boolean } | null;
+  filled: { text: string; chars: number; limit: number; fits: boolean; empty: string[] } | null;
 }
 
 export interface Tab {

@@ -15,6 +15,9 @@ pub enum DomainError {
     Rule(String),
     #[error("the conversation was changed by someone else; reload it and try again")]
     Conflict,
+    /// Something other than a conversation (`{0}`: a saved reply) was changed since it was read.
+    #[error("the {0} was changed by someone else; reload it and try again")]
+    Changed(&'static str),
     /// Someone else is doing the same thing right now (making the Case of a conversation).
     #[error("{0}")]
     InProgress(String),

@@ -112,6 +112,13 @@ impl Fill<'_> {
 /// `text` with its placeholders filled; a word in braces that is not a placeholder stays as
 /// written.
 pub fn render(text: &str, fill: &Fill<'_>) -> String {
+    render_noting(text, fill).0
+}
+
+/// [`render`], and the placeholders that had nothing to fill them with here (an author with
+/// no name or handle, a Facebook commenter's handle): the reply box warns of them.
+pub fn render_noting(text: &str, fill: &Fill<'_>) -> (String, Vec<String>) {
+    let mut empty: Vec<String> = Vec::new();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(open) = rest.find('{') {
@@ -119,6 +126,12 @@ pub fn render(text: &str, fill: &Fill<'_>) -> String {
         let after = &rest[open + 1..];
         match braced(after).and_then(|(name, tail)| fill.value(name).map(|v| (v, tail))) {
             Some((value, tail)) => {
+                if value.is_empty() {
+                    let name = &after[..after.len() - tail.len() - 1];
+                    if !empty.iter().any(|e| e == name) {
+                        empty.push(name.to_string());
+                    }
+                }
                 out.push_str(&value);
                 rest = tail;
             }
@@ -129,14 +142,30 @@ pub fn render(text: &str, fill: &Fill<'_>) -> String {
         }
     }
     out.push_str(rest);
-    out
+    (out, empty)
 }
 
-/// Whether `reply` is found by `query` (the inbox's search language, over its title and its
-/// text): every word or phrase in one of them, no excluded one in either. The empty query
-/// finds every reply.
-pub fn found_by(reply: &SavedReply, query: &SearchQuery) -> bool {
-    query.is_empty() || query.matches_messages(&[tokenize(&reply.title), tokenize(&reply.text)])
+/// Whether `reply` is found by `input` as typed in the reply box: the inbox's search language
+/// over its title and its text (every word or phrase in one of them, no excluded one in
+/// either), and the last word, while it is being typed (nothing after it yet), also as the
+/// start of a word: `/ref` finds "Refund policy". The empty input finds every reply.
+pub fn found_by(reply: &SavedReply, input: &str) -> bool {
+    let query = SearchQuery::parse(input);
+    if query.is_empty() {
+        return true;
+    }
+    let tokens = [tokenize(&reply.title), tokenize(&reply.text)];
+    if query.matches_messages(&tokens) {
+        return true;
+    }
+    let typing = input.chars().last().is_some_and(|c| c.is_alphanumeric());
+    match query.clauses.split_last() {
+        Some((last, before)) if typing && !last.negated && !last.is_phrase() => {
+            let rest = SearchQuery { clauses: before.to_vec(), unsearchable: false };
+            rest.matches_messages(&tokens) && tokens.iter().flatten().any(|t| t.starts_with(last.words[0].as_str()))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -160,6 +189,13 @@ mod tests {
         let nameless = author("", "@ann");
         let fill = Fill { author: &nameless, agent_name: "", profile_name: "" };
         assert_eq!(render("Hi {first_name}, {name}", &fill), "Hi @ann, @ann", "the handle when there is no name");
+        let unknown = author("", "");
+        let fill = Fill { author: &unknown, agent_name: "Bob", profile_name: "" };
+        assert_eq!(
+            render_noting("Hi {first_name} ({handle}), {first_name}! {agent_name}", &fill),
+            ("Hi  (), ! Bob".to_string(), vec!["first_name".to_string(), "handle".to_string()]),
+            "what had nothing to fill it is said, once each"
+        );
     }
 
     #[test]
@@ -199,8 +235,14 @@ mod tests {
             ("\"30 days\"", true),
             ("-refund", false),
             ("shipping", false),
+            ("ref", true),
+            ("pol", true),
+            ("tent ret", true),
+            ("ref ", false),
+            ("tent xyz", false),
+            ("-ref", true), // an exclusion is of whole words only
         ] {
-            assert_eq!(found_by(&r, &SearchQuery::parse(q)), found, "{q}");
+            assert_eq!(found_by(&r, q), found, "{q:?}");
         }
     }
 }

@@ -84,6 +84,7 @@ impl From<DomainError> for ApiError {
             DomainError::Rule(m) => ApiError::Unprocessable(m),
             DomainError::Conflict => ApiError::Conflict(DomainError::Conflict.to_string()),
             DomainError::InProgress(m) => ApiError::Conflict(m),
+            DomainError::Changed(what) => ApiError::Conflict(DomainError::Changed(what).to_string()),
             DomainError::Upstream(m) => ApiError::BadGateway(m),
             DomainError::Dependency(p) => ApiError::Unavailable(p),
         }

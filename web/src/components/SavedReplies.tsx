@@ -85,6 +85,12 @@ export function SavedReplyPicker({ client, conversationId, kind, query, active, 
               too long here ({r.filled.chars}/{r.filled.limit})
             </span>
           )}
+          {r.filled && r.filled.empty.length > 0 && (
+            <span class="over">
+              {' '}
+              nothing to put for {r.filled.empty.map((p) => `{${p}}`).join(', ')} here: check the text
+            </span>
+          )}
         </li>
       ))}
       </ul>

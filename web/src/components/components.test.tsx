@@ -171,7 +171,7 @@ describe('Saved replies in the reply box', () => {
       created_at: '2026-01-01T10:00:00Z',
       updated_at: '2026-01-01T10:00:00Z',
       version: 1,
-      filled: { text: filled, chars: filled.length, limit: fits ? 8000 : 10, fits },
+      filled: { text: filled, chars: filled.length, limit: fits ? 8000 : 10, fits, empty: [] },
     });
     const { fetch, calls } = fakeFetch({
       'GET /api/conversations/c1': () => ({ body: detail('c1') }),

@@ -9,7 +9,6 @@ use crate::error::{DomainError, DomainResult, PortError};
 use crate::ids::*;
 use crate::model::Action;
 use crate::saved_replies::{self, Fill, SavedReply};
-use crate::search::SearchQuery;
 
 /// A saved reply as the reply box shows it: filled in for one conversation, and whether it
 /// fits what the network takes.
@@ -22,6 +21,9 @@ pub struct Filled {
     pub chars: usize,
     pub limit: usize,
     pub fits: bool,
+    /// Placeholders that had nothing to fill them with for this author (no name, no handle):
+    /// the text reads oddly where they were.
+    pub empty: Vec<String>,
 }
 
 /// The account's saved replies that `query` finds (the search language over title and text),
@@ -41,18 +43,17 @@ pub async fn list_saved_replies(
         }
         None => None,
     };
-    let query = SearchQuery::parse(query);
     let mut replies: Vec<SavedReply> =
-        deps.saved_replies.saved_replies(viewer.account()).await?.into_iter().filter(|r| saved_replies::found_by(r, &query)).collect();
+        deps.saved_replies.saved_replies(viewer.account()).await?.into_iter().filter(|r| saved_replies::found_by(r, query)).collect();
     replies.sort_by_key(|r| (r.title.to_lowercase(), r.id.clone()));
     Ok(replies
         .into_iter()
         .map(|r| {
             let filled = fill_for.as_ref().map(|(c, profile_name, action)| {
                 let fill = Fill { author: &c.author, agent_name: &viewer.user.name, profile_name };
-                let text = saved_replies::render(&r.text, &fill);
+                let (text, empty) = saved_replies::render_noting(&r.text, &fill);
                 let (chars, limit) = (text.trim().chars().count(), access::text_limit(c.network, *action));
-                Filled { text, chars, limit, fits: chars <= limit }
+                Filled { text, chars, limit, fits: chars <= limit, empty }
             });
             (r, filled)
         })
@@ -90,7 +91,7 @@ pub async fn create_saved_reply(deps: &Deps, viewer: &Viewer, title: &str, text:
 async fn own_reply(deps: &Deps, viewer: &Viewer, id: &SavedReplyId) -> DomainResult<SavedReply> {
     let reply = deps.saved_replies.get_saved_reply(viewer.account(), id).await?.ok_or(DomainError::NotFound("saved reply"))?;
     if reply.created_by != viewer.user.id && !viewer.is_admin() {
-        return Err(DomainError::Forbidden("only its author or an admin changes a saved reply".into()));
+        return Err(DomainError::Forbidden("only its author or an admin changes or removes a saved reply".into()));
     }
     Ok(reply)
 }
@@ -110,7 +111,7 @@ pub async fn update_saved_reply(
         deps.after_lost_races(lost).await;
         let before = own_reply(deps, viewer, id).await?;
         if expected_version.is_some_and(|v| v != before.version) {
-            return Err(DomainError::Conflict);
+            return Err(DomainError::Changed("saved reply"));
         }
         let (title, text) = saved_replies::validate(title.unwrap_or(&before.title), text.unwrap_or(&before.text))?;
         if title == before.title && text == before.text {
@@ -120,11 +121,11 @@ pub async fn update_saved_reply(
         match deps.saved_replies.put_saved_reply(&after, before.version).await {
             Ok(()) => return Ok(after),
             Err(PortError::Conflict) if expected_version.is_none() => continue,
-            Err(PortError::Conflict) => return Err(DomainError::Conflict),
+            Err(PortError::Conflict) => return Err(DomainError::Changed("saved reply")),
             Err(e) => return Err(e.into()),
         }
     }
-    Err(DomainError::Conflict)
+    Err(DomainError::Changed("saved reply"))
 }
 
 /// Removes a reply (its author or an admin).
