@@ -5,6 +5,7 @@ import { useAction } from '../hooks/useAction';
 import { useLoad } from '../hooks/useLoad';
 import type { Me, SavedReply } from '../types';
 import { Confirm } from './Confirm';
+import { SettingsForm } from './SettingsForm';
 
 const loadReplies = (c: Client) =>
   Promise.all([c.savedReplies(''), c.team()]).then(([r, t]) => ({ replies: r.saved_replies, names: new Map(t.users.map((u) => [u.id, u.name])) }));
@@ -25,37 +26,29 @@ function ReplyForm({ id, label, initial, submit, onSave, onCancel }: FormProps) 
   const [text, setText] = useState(initial.text);
   const { busy, error, run } = useAction();
   return (
-    <form
-      class="settings-form"
-      aria-label={label}
+    <SettingsForm
+      label={label}
       onSubmit={(e) => {
         e.preventDefault();
-        void run(() => onSave(title, text), `Could not save “${title.trim()}”`);
+        if (title.trim() && text.trim()) void run(() => onSave(title, text), `Could not save “${title.trim()}”`);
       }}
+      onCancel={onCancel}
+      error={error}
+      busy={busy}
+      submitLabel={submit}
     >
-      <label for={`${id}-title`}>Title</label>
-      <input id={`${id}-title`} required maxLength={80} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
-      <label for={`${id}-text`}>Text</label>
-      <textarea id={`${id}-text`} required rows={4} maxLength={10000} value={text} aria-describedby={`${id}-hint`} onInput={(e) => setText(e.currentTarget.value)} />
-      <p id={`${id}-hint`} class="hint">
-        Placeholders: {PLACEHOLDER_HINT}.
-      </p>
-      <div class="actions">
-        <button type="submit" class="primary" disabled={busy || !title.trim() || !text.trim()}>
-          {submit}
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
+      <div class="field">
+        <label for={`${id}-title`}>Title</label>
+        <input id={`${id}-title`} required maxLength={80} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
       </div>
-      {error && (
-        <p class="error" role="alert">
-          {error}
+      <div class="field">
+        <label for={`${id}-text`}>Text</label>
+        <textarea id={`${id}-text`} required rows={4} maxLength={10000} value={text} aria-describedby={`${id}-hint`} onInput={(e) => setText(e.currentTarget.value)} />
+        <p id={`${id}-hint`} class="hint">
+          Placeholders: {PLACEHOLDER_HINT}.
         </p>
-      )}
-    </form>
+      </div>
+    </SettingsForm>
   );
 }
 
