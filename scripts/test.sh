@@ -60,19 +60,8 @@ sam_venv="$root/target/sam-venv"
 [ -x "$sam_venv/bin/sam" ] || "$sam_venv/bin/python" -m pip install --quiet "aws-sam-cli>=1.140,<2"
 SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing \
   "$sam_venv/bin/sam" validate --region us-east-1
-moto_port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# moto_server, with each DynamoDB request made atomic as DynamoDB's are (see the script).
-"$venv/bin/python" "$root/scripts/moto_server.py" -H 127.0.0.1 -p "$moto_port" >"$root/target/moto.log" 2>&1 &
-moto_pid=$!
-trap 'kill "$moto_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$moto_port/moto-api/" 2>/dev/null && break
-  sleep 0.2
-done
-curl -fsS -o /dev/null "http://127.0.0.1:$moto_port/moto-api/" || { echo "moto_server did not start (see target/moto.log)"; exit 1; }
-export MOTO_ENDPOINT="http://127.0.0.1:$moto_port"
-# Static test credentials and no instance metadata lookups (the SDK would stall on them).
-export AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+. "$root/scripts/moto.sh"
+start_moto "$venv" "$root/target/moto.log"
 echo "moto on $MOTO_ENDPOINT"
 
 step "rust tests"

@@ -109,15 +109,10 @@ impl Fill<'_> {
     }
 }
 
-/// `text` with its placeholders filled; a word in braces that is not a placeholder stays as
-/// written.
-pub fn render(text: &str, fill: &Fill<'_>) -> String {
-    render_noting(text, fill).0
-}
-
-/// [`render`], and the placeholders that had nothing to fill them with here (an author with
-/// no name or handle, a Facebook commenter's handle): the reply box warns of them.
-pub fn render_noting(text: &str, fill: &Fill<'_>) -> (String, Vec<String>) {
+/// `text` with its placeholders filled (a word in braces that is not a placeholder stays as
+/// written), and the placeholders that had nothing to fill them with here (an author with no
+/// name or handle, a Facebook commenter's handle): the reply box warns of them.
+pub fn render(text: &str, fill: &Fill<'_>) -> (String, Vec<String>) {
     let mut empty: Vec<String> = Vec::new();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -181,18 +176,18 @@ mod tests {
         let a = author("Ann Smith", "annsmith");
         let fill = Fill { author: &a, agent_name: "Bob Jones", profile_name: "Demo Outdoor" };
         assert_eq!(
-            render("Hi {first_name} ({handle}), {agent_first_name} from {profile_name} here. {agent_name}", &fill),
+            render("Hi {first_name} ({handle}), {agent_first_name} from {profile_name} here. {agent_name}", &fill).0,
             "Hi Ann (@annsmith), Bob from Demo Outdoor here. Bob Jones"
         );
-        assert_eq!(render("{name}: {unknown} {first_name", &fill), "Ann Smith: {unknown} {first_name", "left as written");
-        assert_eq!(render("{{first_name}}", &fill), "{Ann}");
+        assert_eq!(render("{name}: {unknown} {first_name", &fill).0, "Ann Smith: {unknown} {first_name", "left as written");
+        assert_eq!(render("{{first_name}}", &fill).0, "{Ann}");
         let nameless = author("", "@ann");
         let fill = Fill { author: &nameless, agent_name: "", profile_name: "" };
-        assert_eq!(render("Hi {first_name}, {name}", &fill), "Hi @ann, @ann", "the handle when there is no name");
+        assert_eq!(render("Hi {first_name}, {name}", &fill).0, "Hi @ann, @ann", "the handle when there is no name");
         let unknown = author("", "");
         let fill = Fill { author: &unknown, agent_name: "Bob", profile_name: "" };
         assert_eq!(
-            render_noting("Hi {first_name} ({handle}), {first_name}! {agent_name}", &fill),
+            render("Hi {first_name} ({handle}), {first_name}! {agent_name}", &fill),
             ("Hi  (), ! Bob".to_string(), vec!["first_name".to_string(), "handle".to_string()]),
             "what had nothing to fill it is said, once each"
         );
@@ -212,7 +207,7 @@ mod tests {
         let braces = format!("{}}}", "{".repeat(MAX_TEXT_CHARS - 1));
         assert!(validate("t", &braces).is_ok());
         let a = author("Ann", "ann");
-        assert_eq!(render(&braces, &Fill { author: &a, agent_name: "", profile_name: "" }), braces);
+        assert_eq!(render(&braces, &Fill { author: &a, agent_name: "", profile_name: "" }).0, braces);
     }
 
     #[test]

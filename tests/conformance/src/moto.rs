@@ -82,35 +82,57 @@ pub async fn queues(
     (client, urls, dlqs)
 }
 
-/// Every message on a queue now, received and deleted, as JSON (its body decoded as the SQS
-/// adapter encoded it).
-pub async fn take_json(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<serde_json::Value> {
+/// Every message on a queue now, received (with its attributes) and deleted, ten at a time
+/// until a receive finds none; waiting up to `wait_secs` for each receive.
+pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str, wait_secs: i32) -> Vec<aws_sdk_sqs::types::Message> {
     let mut out = Vec::new();
     loop {
         let got = sqs
             .receive_message()
             .queue_url(url)
             .max_number_of_messages(10)
-            .wait_time_seconds(1)
-            .message_attribute_names(inbox_aws::sqs::ENCODING_ATTRIBUTE)
+            .wait_time_seconds(wait_secs)
+            .message_attribute_names("All")
+            .visibility_timeout(43_200)
             .send()
             .await
-            .expect("receive");
+            .expect("receive from moto");
         let messages = got.messages.unwrap_or_default();
         if messages.is_empty() {
             return out;
         }
-        for m in messages {
+        let entries: Vec<_> = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
+                    .build()
+                    .expect("entry")
+            })
+            .collect();
+        sqs.delete_message_batch().queue_url(url).set_entries(Some(entries)).send().await.expect("delete from moto");
+        out.extend(messages);
+    }
+}
+
+/// Every message on a queue now, received and deleted, as JSON (its body decoded as the SQS
+/// adapter encoded it).
+pub async fn take_json(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<serde_json::Value> {
+    drain(sqs, url, 1)
+        .await
+        .into_iter()
+        .map(|m| {
             let encoding = m
                 .message_attributes
                 .as_ref()
                 .and_then(|a| a.get(inbox_aws::sqs::ENCODING_ATTRIBUTE))
                 .and_then(|v| v.string_value.as_deref());
             let body = inbox_aws::sqs::decode_body(m.body.as_deref().unwrap_or_default(), encoding).expect("a body");
-            out.push(serde_json::from_slice(&body).expect("JSON"));
-            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle.unwrap_or_default()).send().await.expect("delete");
-        }
-    }
+            serde_json::from_slice(&body).expect("JSON")
+        })
+        .collect()
 }
 
 /// A fresh sender address, verified in SES (moto refuses unverified senders).

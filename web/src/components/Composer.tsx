@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Client } from '../api';
 import { displayName, hasMessagingWindow, maxLength, messagingWindow } from '../format';
 import { useComposer } from '../hooks/useComposer';
+import { type SavedRepliesAnswer, useSavedReplies } from '../hooks/useSavedReplies';
 import type { Conversation, Detail, SavedReply } from '../types';
 import { SaveAsReply, SavedReplyPicker } from './SavedReplies';
 
@@ -34,15 +35,18 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
   }, [slashed]);
   const picking = slashed && !dismissed;
   const query = text.slice(1);
-  // What the picker found, for the query it answers: Enter never picks from an older answer.
-  const [found, setFound] = useState<{ query: string; replies: SavedReply[] }>({ query: '', replies: [] });
-  const [active, setActive] = useState(0);
-  const onFound = useCallback((q: string, replies: SavedReply[]) => {
-    setFound({ query: q, replies });
-    setActive(0);
-  }, []);
-  const current = picking && found.query === query ? found.replies : [];
+  // What the query found, once it answered: Enter never picks from an older answer.
   const optionId = (r: SavedReply) => `${id}-saved-${r.id}`;
+  const answer = useSavedReplies(client, c.id, kind, query, picking);
+  const current = picking && answer?.query === query ? answer.replies : [];
+  // The highlighted one, counted within the answer it was chosen in (a new answer starts at
+  // its first).
+  const [chosen, setChosen] = useState<{ in: SavedRepliesAnswer | null; at: number }>({ in: null, at: 0 });
+  const active = chosen.in === answer ? chosen.at : 0;
+  const activeId = current[active] ? optionId(current[active]) : undefined;
+  useEffect(() => {
+    if (activeId) document.getElementById(activeId)?.scrollIntoView?.({ block: 'nearest' });
+  }, [activeId]);
   const pick = (r: SavedReply) => setText(r.filled?.text ?? r.text);
 
   return (
@@ -57,16 +61,15 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
         aria-invalid={count > max}
         aria-keyshortcuts={kind === 'reply' ? 'r' : undefined}
         aria-controls={picking ? `${id}-saved` : undefined}
-        aria-activedescendant={current[active] ? optionId(current[active]) : undefined}
+        aria-activedescendant={activeId}
         placeholder="Type / to find a saved reply"
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={(e) => {
           const plain = !e.ctrlKey && !e.metaKey && !e.shiftKey && !e.altKey && !e.isComposing;
           if (current.length > 0 && plain && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
             e.preventDefault();
-            const next = (active + (e.key === 'ArrowDown' ? 1 : current.length - 1)) % current.length;
-            setActive(next);
-            document.getElementById(optionId(current[next]!))?.scrollIntoView?.({ block: 'nearest' });
+            const step = e.key === 'ArrowDown' ? 1 : current.length - 1;
+            setChosen((ch) => ({ in: answer, at: ((ch.in === answer ? ch.at : 0) + step) % current.length }));
           } else if (current[active] && plain && e.key === 'Enter') {
             e.preventDefault();
             pick(current[active]);
@@ -80,16 +83,7 @@ export function Composer({ kind, c, client, now, onAccepted }: Props) {
       />
       {picking && (
         <div id={`${id}-saved`}>
-          <SavedReplyPicker
-            client={client}
-            conversationId={c.id}
-            kind={kind}
-            query={query}
-            active={active}
-            optionId={optionId}
-            onFound={onFound}
-            onPick={pick}
-          />
+          <SavedReplyPicker query={query} answer={answer} active={active} optionId={optionId} onPick={pick} />
         </div>
       )}
       <div class="composer-foot">

@@ -1,57 +1,34 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { type Client, describeError } from '../api';
+import type { SavedRepliesAnswer } from '../hooks/useSavedReplies';
 import type { SavedReply } from '../types';
 
 interface PickerProps {
-  client: Client;
-  conversationId: string;
-  kind: 'reply' | 'dm';
   /** Words to find replies by (what follows `/` in the reply box). */
   query: string;
+  /** The answer for that query, or none yet (`useSavedReplies`). */
+  answer: SavedRepliesAnswer | null;
   /** The highlighted reply (arrow keys in the reply box move it). */
   active: number;
   /** Each option's element id (unique on the page: the reply and DM boxes may both list). */
   optionId: (reply: SavedReply) => string;
-  /** What the query found, once it answered. */
-  onFound: (query: string, found: SavedReply[]) => void;
   onPick: (reply: SavedReply) => void;
 }
 
 /**
- * The saved replies a query finds, filled in for this conversation: typing `/` and words in
+ * The saved replies a query found, filled in for this conversation: typing `/` and words in
  * the reply box shows them, arrows move, Enter (or a click) puts the chosen one in the box.
  */
-export function SavedReplyPicker({ client, conversationId, kind, query, active, optionId, onFound, onPick }: PickerProps) {
-  const [found, setFound] = useState<SavedReply[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    const timer = setTimeout(() => {
-      client
-        .savedReplies(query, conversationId, kind)
-        .then((r) => {
-          if (!live) return;
-          setFound(r.saved_replies);
-          setError(null);
-          onFound(query, r.saved_replies);
-        })
-        .catch((e) => live && setError(`Saved replies could not be loaded: ${describeError(e)}`));
-    }, 120);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [client, conversationId, kind, query, onFound]);
-
-  if (error) {
+export function SavedReplyPicker({ query, answer, active, optionId, onPick }: PickerProps) {
+  if (answer?.error) {
     return (
       <p class="error" role="alert">
-        {error}
+        {answer.error}
       </p>
     );
   }
-  if (!found) return <p class="saved-replies muted">Looking for saved replies…</p>;
+  if (!answer || answer.query !== query) return <p class="saved-replies muted">Looking for saved replies…</p>;
+  const found = answer.replies;
   if (found.length === 0) {
     return (
       <p class="saved-replies muted" role="status">

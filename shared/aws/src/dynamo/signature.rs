@@ -192,6 +192,10 @@ pub(crate) struct Update {
 /// `false` when a feed index entry (or record) says that its conversation cannot match
 /// `query`; `true` when it may, or does not say.
 pub(crate) fn may_match(query: &SearchQuery, entry: &Record) -> bool {
+    // (Every feed page passes here, most with no search: nothing to parse then.)
+    if query.positive_words().next().is_none() {
+        return !query.matches_nothing();
+    }
     match entry.get(ATTR).and_then(|v| v.as_ns().ok()) {
         Some(ns) => {
             let set: BTreeSet<u32> = ns.iter().filter_map(|v| v.parse().ok()).collect();

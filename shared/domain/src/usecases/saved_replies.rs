@@ -51,7 +51,7 @@ pub async fn list_saved_replies(
         .map(|r| {
             let filled = fill_for.as_ref().map(|(c, profile_name, action)| {
                 let fill = Fill { author: &c.author, agent_name: &viewer.user.name, profile_name };
-                let (text, empty) = saved_replies::render_noting(&r.text, &fill);
+                let (text, empty) = saved_replies::render(&r.text, &fill);
                 let (chars, limit) = (text.trim().chars().count(), access::text_limit(c.network, *action));
                 Filled { text, chars, limit, fits: chars <= limit, empty }
             });

@@ -774,45 +774,21 @@ async fn handle(kind: Kind, deps: &Deps, body: Vec<u8>, receives: u32) -> Result
 
 /// Everything on a moto queue now, taken off it (the model keeps it from here on).
 async fn take_all(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<SqsMessage> {
-    let mut out = Vec::new();
-    loop {
-        let got = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .message_attribute_names("All")
-            .visibility_timeout(43_200)
-            .send()
-            .await
-            .expect("receive from moto");
-        let messages = got.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return out;
-        }
-        let entries: Vec<_> = messages
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
-                    .id(i.to_string())
-                    .receipt_handle(m.receipt_handle.clone().unwrap_or_default())
-                    .build()
-                    .expect("entry")
-            })
-            .collect();
-        sqs.delete_message_batch().queue_url(url).set_entries(Some(entries)).send().await.expect("delete from moto");
-        for m in messages {
+    moto::drain(sqs, url, 0)
+        .await
+        .into_iter()
+        .map(|m| {
             let mut r = SqsMessage::default();
-            r.message_id = m.message_id.clone();
-            r.receipt_handle = m.receipt_handle.clone();
-            r.body = m.body.clone();
-            for (k, v) in m.message_attributes.clone().unwrap_or_default() {
+            r.message_id = m.message_id;
+            r.receipt_handle = m.receipt_handle;
+            r.body = m.body;
+            for (k, v) in m.message_attributes.unwrap_or_default() {
                 let mut a = SqsMessageAttribute::default();
                 a.string_value = v.string_value;
                 a.data_type = Some(v.data_type);
                 r.message_attributes.insert(k, a);
             }
-            out.push(r);
-        }
-    }
+            r
+        })
+        .collect()
 }
